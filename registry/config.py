@@ -1,0 +1,72 @@
+"""Settings, read from ``REGISTRY_*`` environment variables through one cached ``get_settings()``.
+
+Nothing is built at import time: ``create_app(settings)`` and the CLI take a ``Settings`` so that
+tests can pass their own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+ERR_PLACEHOLDER_SECRET = (
+    "REGISTRY_SECRET_KEY is unset or a placeholder; set a long random value when "
+    "REGISTRY_ENVIRONMENT is not 'development'"
+)
+
+
+class Settings(BaseSettings):
+    """Every setting of the registry. Each one is read from ``REGISTRY_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development relaxes the secret-key check; production enforces it."
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the SQLite file, uploads and exports; created on first run."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: sqlite:///<data_dir>/registry.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+    )
+    secret_key: str = Field("change-me", description="Secret for signing; refused if a placeholder outside development.")
+    four_eyes: bool = Field(True, description="The account that publishes a draft must not be its last editor.")
+    max_upload_mb: int = Field(2048, ge=1, description="Largest accepted audit upload, in MiB (413 beyond).")
+    keep_samples: bool = Field(False, description="Keep raw uploaded samples after a successful audit.")
+    small_cell_k: int = Field(10, ge=1, description="Public outputs show counts below k as 'fewer than k'.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public base URL, used in feeds and next_url links.")
+    audit_workers: int = Field(1, ge=0, description="In-process audit worker threads (0: none, run `registry worker`).")
+    page_size: int = Field(20, ge=1, le=500, description="Default page size for lists.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(ERR_PLACEHOLDER_SECRET)
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'registry.db').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def ensure_dirs(self) -> None:
+        """Create the data and upload folders if they are missing."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
