@@ -1,0 +1,59 @@
+"""Database tables and their API schemas. Importing this package registers every table."""
+
+from registry.models.account import (
+    Account,
+    AccountCreate,
+    AccountPublic,
+    AccountUpdate,
+    ApiToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPublic,
+    Role,
+)
+from registry.models.agency import Agency, AgencyCreate, AgencyPublic, AgencyUpdate
+from registry.models.algorithm import (
+    Algorithm,
+    AlgorithmCreate,
+    AlgorithmList,
+    AlgorithmPublic,
+    AlgorithmState,
+    CardDraft,
+    CardVersion,
+    CardVersionPublic,
+    DraftPublic,
+    DraftUpdate,
+    PublishRequest,
+    RetireRequest,
+)
+from registry.models.event import Event, EventPublic
+
+__all__ = [
+    "Account",
+    "AccountCreate",
+    "AccountPublic",
+    "AccountUpdate",
+    "Agency",
+    "AgencyCreate",
+    "AgencyPublic",
+    "AgencyUpdate",
+    "Algorithm",
+    "AlgorithmCreate",
+    "AlgorithmList",
+    "AlgorithmPublic",
+    "AlgorithmState",
+    "ApiToken",
+    "ApiTokenCreate",
+    "ApiTokenCreated",
+    "ApiTokenPublic",
+    "CardDraft",
+    "CardVersion",
+    "CardVersionPublic",
+    "DraftPublic",
+    "DraftUpdate",
+    "Event",
+    "EventPublic",
+    "PublishRequest",
+    "RetireRequest",
+    "Role",
+]

@@ -1,0 +1,124 @@
+"""Error classes of the ``fairness`` library and the exact messages of the input side.
+
+Every message is a module constant formatted with ``str.format``; tests assert them, and the web
+layer maps a ``FairnessInputError`` to a 422 response naming its ``column``, ``row`` and ``field``.
+
+Line numbers (``row``) are as a person sees them in the file opened in a text editor or a
+spreadsheet: the header is line 1 and the first data row is line 2. For Parquet files, which have no
+lines, ``row`` is the same 1-based position plus one (the first record is "line 2"), so the two
+formats report a row the same way. Line numbers assume one line per record (no line breaks inside
+quoted fields).
+"""
+
+from __future__ import annotations
+
+
+class FairnessError(Exception):
+    """Base class of every error raised by the ``fairness`` library."""
+
+
+class FairnessInputError(FairnessError, ValueError):
+    """The input (a file, a frame, or an argument) cannot be used; the message says why.
+
+    Attributes
+    ----------
+    column:
+        The column of the input that is at fault, or ``None``.
+    row:
+        The line number as a user sees it in the file (header = line 1, first data row = line 2),
+        or ``None`` when the problem is not tied to one line.
+    field:
+        The argument or option of the call that is at fault (e.g. ``"threshold"``), or ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.row = row
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as a JSON-ready mapping: ``message``, ``column``, ``row``, ``field``."""
+        return {"message": self.message, "column": self.column, "row": self.row, "field": self.field}
+
+
+# --- the file itself -----------------------------------------------------------------------------
+EMPTY_FILE = "The file is empty: expected a header line with column names, then data rows."
+HEADER_ONLY = "The file has a header but no data rows."
+NOT_TABULAR = (
+    "The file is neither CSV text (UTF-8) nor Parquet (it starts with bytes {magic}); "
+    "expected a CSV file (optionally gzip-compressed) or a Parquet file."
+)
+NOT_UTF8 = "Line {row} is not valid UTF-8 text; save the file as UTF-8 CSV."
+BAD_GZIP = "The file looks gzip-compressed but cannot be decompressed: {detail}"
+BAD_PARQUET = "The file starts like Parquet but cannot be read as Parquet: {detail}"
+CSV_PARSE = "Line {row} cannot be parsed as CSV: {detail}"
+CSV_ROW_WIDTH = "Line {row} has {found} fields; the header has {expected} (delimiter {delimiter!r})."
+BAD_DELIMITER = "delimiter must be one character such as ',', ';' or '\\t', got {value!r}."
+DUPLICATE_HEADER = "Column name {column!r} appears more than once in the header: {columns}."
+EMPTY_HEADER_NAME = "Column {position} of the header has no name; every column needs a name."
+
+# --- the column mapping ---------------------------------------------------------------------------
+MISSING_COLUMNS = "Column(s) {missing} not found in the file. Columns present: {present}."
+NO_SENSITIVE = "sensitive_features must name at least one column."
+REPEATED_MAPPING = "Column {column!r} is given for more than one role ({roles}); each role needs its own column."
+NEED_PREDICTION = "Give either prediction=<column> or score=<column> with threshold=<rule>."
+AMBIGUOUS_PREDICTION = (
+    "Both prediction={prediction!r} and score={score!r} with a threshold were given; "
+    "give one: the prediction column, or the score column and a threshold rule."
+)
+SCORE_WITHOUT_THRESHOLD = (
+    "score={score!r} was given without a threshold, and no prediction column: give threshold "
+    "(e.g. '>=0.5', 'top-100', 'top-10%') to derive predictions from the score."
+)
+THRESHOLD_WITHOUT_SCORE = "A threshold was given without a score column to apply it to."
+BAD_MAX_GROUPS = "max_groups must be a positive integer, got {value!r}."
+
+# --- values ---------------------------------------------------------------------------------------
+NON_BINARY = (
+    "Column {column!r} ({role}) must hold two classes (0/1, true/false or yes/no{extra}); "
+    "found {count} distinct value(s): {values}."
+)
+POS_LABEL_ABSENT = (
+    "pos_label={pos_label!r} does not occur in column {column!r}; values found: {values}."
+)
+TOO_MANY_GROUPS = (
+    "Sensitive column {column!r} has more than {max_groups} distinct values, so it looks like an "
+    "identifier rather than a group attribute; refusing to audit it (raise max_groups if it "
+    "really is a group attribute)."
+)
+TOO_MANY_DROPPED = (
+    "{dropped} of {read} rows ({share:.0%}) would be dropped ({reasons}); more than half of the "
+    "sample is unusable, so no result would describe it. Fix the file or the column mapping."
+)
+NO_USABLE_ROWS = "No usable rows: every row was dropped ({reasons})."
+IDENTIFIER_WARNING = (
+    "Column {column!r} looks like it holds personal identifiers; the audit needs group attributes "
+    "only: remove direct identifiers from the sample before uploading it."
+)
+
+# --- threshold rules ------------------------------------------------------------------------------
+BAD_THRESHOLD = (
+    "Threshold rule {text!r} not understood; expected '>=<number>' (e.g. '>=0.7'), "
+    "'top-<k>' (e.g. 'top-100') or 'top-<p>%' (e.g. 'top-10%')."
+)
+BAD_THRESHOLD_VALUE = "Threshold {kind} needs {expected}, got {value!r}."
+
+# --- pre-aggregated count tables ------------------------------------------------------------------
+COUNTS_LAYOUT = (
+    "Not a count table: expected the sensitive columns plus one of: tp, fp, tn, fn; "
+    "label, prediction, count; prediction, count; pp, pn. Columns present: {present}."
+)
+COUNTS_AMBIGUOUS = "The count table mixes layouts (columns {columns}); use exactly one layout."
+BAD_COUNT = "Line {row}, column {column!r}: expected a non-negative whole number, got {value!r}."
+MISSING_COUNT = "Line {row}, column {column!r}: the count is missing; expected a non-negative whole number."
+COUNTS_EMPTY = "The count table has no rows."
+COUNTS_NOT_FRAME = "counts_from_frame expects a pandas DataFrame, got {kind}."

@@ -1,0 +1,257 @@
+"""Confidence intervals for rates, ratios and differences of rates.
+
+All functions take counts (``successes`` out of ``trials``); counts may be floats when the sample
+was weighted (weights are treated as frequency weights, see ``docs/metrics.md``).
+
+The rule for a single rate: the Wilson score interval, except when the smaller of successes and
+failures is below ``EXACT_BELOW`` (5), where the normal approximation behind Wilson is weakest and
+the exact Clopper-Pearson interval is used instead. ``rate_interval`` applies the rule and says
+which method it used.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+#: Use the exact Clopper-Pearson interval when min(successes, failures) is below this.
+EXACT_BELOW = 5
+
+WILSON = "wilson"
+CLOPPER_PEARSON = "clopper_pearson"
+
+BAD_TRIALS = "trials must be a positive number, got {trials!r}."
+BAD_SUCCESSES = "successes must lie between 0 and trials ({trials!r}), got {successes!r}."
+BAD_CONFIDENCE = "confidence must lie strictly between 0 and 1, got {confidence!r}."
+
+
+def _check(successes: float, trials: float, confidence: float) -> None:
+    if not trials > 0:
+        raise ValueError(BAD_TRIALS.format(trials=trials))
+    if not 0 <= successes <= trials:
+        raise ValueError(BAD_SUCCESSES.format(trials=trials, successes=successes))
+    if not 0 < confidence < 1:
+        raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def wilson_interval(
+    successes: float, trials: float, *, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Wilson score interval for a proportion.
+
+    The set of proportions ``p`` that a score test of ``p`` would not reject at level
+    ``1 - confidence``. Formula, with ``p̂ = k/n`` and ``z`` the normal quantile::
+
+        (p̂ + z²/2n ± z·sqrt(p̂(1-p̂)/n + z²/4n²)) / (1 + z²/n)
+
+    Bounds lie in [0, 1]; a bound of 0 (or 1) is reached only when ``k = 0`` (or ``k = n``).
+
+    Parameters
+    ----------
+    successes : float
+        Number of successes ``k`` (the metric's numerator).
+    trials : float
+        Number of trials ``n`` (the metric's denominator), positive.
+    confidence : float, keyword-only
+        Coverage of the interval, default 0.95.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Raises
+    ------
+    ValueError
+        If ``trials <= 0``, ``successes`` is outside ``[0, trials]`` or ``confidence`` outside (0, 1).
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(81, 263)
+    >>> round(low, 4), round(high, 4)
+    (0.2553, 0.3662)
+    """
+    _check(successes, trials, confidence)
+    z = _z(confidence)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
+def clopper_pearson_interval(
+    successes: float, trials: float, *, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval for a proportion, from beta quantiles.
+
+    ``low = Beta(α/2; k, n-k+1)``, ``high = Beta(1-α/2; k+1, n-k)``, with ``low = 0`` when ``k = 0``
+    and ``high = 1`` when ``k = n``. Coverage is at least ``confidence`` for every true proportion.
+
+    Parameters
+    ----------
+    successes, trials : float
+        As in :func:`wilson_interval`.
+    confidence : float, keyword-only
+        Coverage, default 0.95.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`wilson_interval`.
+
+    Examples
+    --------
+    >>> low, high = clopper_pearson_interval(0, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.0, 0.3085)
+    """
+    _check(successes, trials, confidence)
+    alpha = 1 - confidence
+    low = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    high = (
+        1.0
+        if successes == trials
+        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+    )
+    return low, high
+
+
+def rate_interval(
+    successes: float, trials: float, *, confidence: float = 0.95
+) -> tuple[float, float, str]:
+    """Interval for a rate by the engine's rule: Wilson, or Clopper-Pearson for tiny counts.
+
+    Clopper-Pearson is used when ``min(successes, trials - successes) < EXACT_BELOW`` (5).
+
+    Parameters
+    ----------
+    successes, trials : float
+        As in :func:`wilson_interval`.
+    confidence : float, keyword-only
+        Coverage, default 0.95.
+
+    Returns
+    -------
+    tuple
+        ``(low, high, method)`` with ``method`` ``"wilson"`` or ``"clopper_pearson"``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`wilson_interval`.
+
+    Examples
+    --------
+    >>> rate_interval(2, 40)[2]
+    'clopper_pearson'
+    >>> rate_interval(20, 40)[2]
+    'wilson'
+    """
+    if min(successes, trials - successes) < EXACT_BELOW:
+        return (*clopper_pearson_interval(successes, trials, confidence=confidence), CLOPPER_PEARSON)
+    return (*wilson_interval(successes, trials, confidence=confidence), WILSON)
+
+
+def katz_ratio_interval(
+    x1: float, n1: float, x2: float, n2: float, *, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Katz log interval for the ratio of two independent proportions ``(x1/n1) / (x2/n2)``.
+
+    ``exp(ln(RR) ± z·sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2))`` (Katz et al. 1978). When either numerator
+    is 0 the log is undefined; then 0.5 is added to every cell of the 2×2 table (``x + 0.5``,
+    ``n + 1``) before computing the interval (Haldane-Anscombe correction).
+
+    A ratio of 1 means equal rates; the interval is symmetric on the log scale, so the interval of
+    the inverse ratio is ``(1/high, 1/low)``.
+
+    Parameters
+    ----------
+    x1, n1 : float
+        Numerator and denominator of the compared group's rate.
+    x2, n2 : float
+        Numerator and denominator of the reference rate.
+    confidence : float, keyword-only
+        Coverage, default 0.95.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(low, high)``, or ``None`` when a denominator is 0 or both numerators are 0 (the ratio
+        is undefined).
+
+    Examples
+    --------
+    >>> low, high = katz_ratio_interval(15, 100, 10, 100)
+    >>> round(low, 4), round(high, 4)
+    (0.7081, 3.1774)
+    """
+    if n1 <= 0 or n2 <= 0 or (x1 == 0 and x2 == 0):
+        return None
+    if not 0 < confidence < 1:
+        raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
+    if x1 == 0 or x2 == 0:
+        x1, n1, x2, n2 = x1 + 0.5, n1 + 1, x2 + 0.5, n2 + 1
+    log_ratio = math.log((x1 / n1) / (x2 / n2))
+    se = math.sqrt(max(0.0, 1 / x1 - 1 / n1 + 1 / x2 - 1 / n2))
+    z = _z(confidence)
+    return math.exp(log_ratio - z * se), math.exp(log_ratio + z * se)
+
+
+def newcombe_difference_interval(
+    x1: float, n1: float, x2: float, n2: float, *, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Newcombe hybrid score interval for the difference ``x1/n1 - x2/n2`` of two proportions.
+
+    Method 10 of Newcombe (1998): with Wilson intervals ``(l1, u1)`` and ``(l2, u2)`` of the two
+    rates and ``d = p1 - p2``::
+
+        low  = d - sqrt((p1 - l1)² + (u2 - p2)²)
+        high = d + sqrt((u1 - p1)² + (p2 - l2)²)
+
+    A difference of 0 means equal rates; bounds lie in [-1, 1].
+
+    Parameters
+    ----------
+    x1, n1 : float
+        Numerator and denominator of the compared group's rate (positive ``n1``).
+    x2, n2 : float
+        Numerator and denominator of the reference rate (positive ``n2``).
+    confidence : float, keyword-only
+        Coverage, default 0.95.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Raises
+    ------
+    ValueError
+        If a denominator is not positive or a numerator lies outside ``[0, n]``.
+
+    Examples
+    --------
+    >>> low, high = newcombe_difference_interval(56, 70, 48, 80)
+    >>> round(low, 4), round(high, 4)
+    (0.0524, 0.3339)
+    """
+    l1, u1 = wilson_interval(x1, n1, confidence=confidence)
+    l2, u2 = wilson_interval(x2, n2, confidence=confidence)
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return max(-1.0, low), min(1.0, high)

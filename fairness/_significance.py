@@ -1,0 +1,164 @@
+"""Significance tests on rates and the multiple-comparison corrections across an audit.
+
+Every test works on the metric's true denominator: a false positive rate is compared among label
+negatives, a false negative rate among label positives, a precision among predicted positives.
+Weighted counts are rounded to whole numbers for the exact test (see ``docs/metrics.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+#: Use Fisher's exact test when any expected cell of the 2×2 table is below this.
+FISHER_BELOW = 5
+
+FISHER = "fisher_exact"
+Z_TEST = "two_proportion_z"
+CHI_SQUARE = "chi_square"
+
+CORRECTIONS = ("bh", "holm", "none")
+
+BAD_CORRECTION = "correction must be one of 'bh', 'holm', 'none', got {value!r}."
+BAD_P_VALUE = "p-values must lie in [0, 1]; position {index} holds {value!r}."
+
+
+def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> tuple[float, str] | None:
+    """Two-sided test that two independent proportions ``x1/n1`` and ``x2/n2`` are equal.
+
+    On the 2×2 table ``[[x1, n1-x1], [x2, n2-x2]]``: Fisher's exact test when any expected cell
+    (row total × column total / grand total) is below ``FISHER_BELOW`` (5), otherwise the pooled
+    two-proportion z test, ``z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2))`` with ``p = (x1+x2)/(n1+n2)``
+    (the same p-value as Pearson's chi-square without continuity correction).
+
+    A small p-value means rates this far apart would be unlikely if the true rates were equal;
+    a p-value of 1 means no evidence of a difference.
+
+    Parameters
+    ----------
+    x1, n1 : float
+        Numerator and denominator of the first rate.
+    x2, n2 : float
+        Numerator and denominator of the second rate.
+
+    Returns
+    -------
+    tuple or None
+        ``(p_value, test)`` with ``test`` ``"fisher_exact"`` or ``"two_proportion_z"``; ``None``
+        when a denominator is 0 (nothing to test).
+
+    Examples
+    --------
+    >>> p, test = two_proportion_test(3, 10, 9, 10)
+    >>> test, round(p, 4)
+    ('fisher_exact', 0.0198)
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    total = n1 + n2
+    successes = x1 + x2
+    failures = total - successes
+    expected_min = min(n1, n2) * min(successes, failures) / total
+    if expected_min < FISHER_BELOW:
+        table = np.rint([[x1, n1 - x1], [x2, n2 - x2]]).astype(np.int64)
+        return float(stats.fisher_exact(table, alternative="two-sided").pvalue), FISHER
+    p1, p2, pooled = x1 / n1, x2 / n2, successes / total
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    z = (p1 - p2) / se
+    return float(2 * stats.norm.sf(abs(z))), Z_TEST
+
+
+def chi_square_omnibus(
+    numerators: Sequence[float], denominators: Sequence[float]
+) -> tuple[float, int, float] | None:
+    """Chi-square test that a rate is the same in every group of an attribute.
+
+    The contingency table has one row per group, ``[numerator, denominator - numerator]``; groups
+    with a zero denominator are left out. ``scipy.stats.chi2_contingency`` computes Pearson's
+    statistic (with Yates' correction when the table is 2×2, scipy's default).
+
+    Parameters
+    ----------
+    numerators, denominators : sequence of float
+        One rate per group.
+
+    Returns
+    -------
+    tuple or None
+        ``(statistic, degrees_of_freedom, p_value)``; ``None`` when fewer than two groups have a
+        denominator or when every group has the same all-or-nothing rate (a column of zeros).
+
+    Examples
+    --------
+    >>> stat, dof, p = chi_square_omnibus([10, 20, 30], [100, 100, 100])
+    >>> dof, round(p, 4)
+    (2, 0.0019)
+    """
+    rows = [
+        [float(x), float(n) - float(x)]
+        for x, n in zip(numerators, denominators, strict=True)
+        if n > 0
+    ]
+    if len(rows) < 2:
+        return None
+    table = np.asarray(rows)
+    if (table.sum(axis=0) == 0).any():
+        return None
+    result = stats.chi2_contingency(table)
+    return float(result.statistic), int(result.dof), float(result.pvalue)
+
+
+def adjust_p_values(p_values: Sequence[float], *, method: str = "bh") -> list[float]:
+    """Adjust p-values for multiple comparisons.
+
+    ``"bh"``: Benjamini-Hochberg step-up, controlling the false discovery rate:
+    ``p_(i) · m / i`` made monotone from the largest down. ``"holm"``: Holm step-down, controlling
+    the family-wise error rate: ``(m - i + 1) · p_(i)`` made monotone from the smallest up.
+    ``"none"``: returned unchanged. Adjusted values are capped at 1.
+
+    Parameters
+    ----------
+    p_values : sequence of float
+        Raw p-values, in any order.
+    method : {"bh", "holm", "none"}, keyword-only
+        The correction.
+
+    Returns
+    -------
+    list of float
+        Adjusted p-values in the input order.
+
+    Raises
+    ------
+    ValueError
+        On an unknown method or a p-value outside [0, 1].
+
+    Examples
+    --------
+    >>> adjust_p_values([0.01, 0.04, 0.03], method="bh")
+    [0.03, 0.04, 0.04]
+    >>> [round(p, 10) for p in adjust_p_values([0.01, 0.04, 0.03], method="holm")]
+    [0.03, 0.06, 0.06]
+    """
+    if method not in CORRECTIONS:
+        raise ValueError(BAD_CORRECTION.format(value=method))
+    p = np.asarray(p_values, dtype=float)
+    for i, value in enumerate(p):
+        if not 0 <= value <= 1:
+            raise ValueError(BAD_P_VALUE.format(index=i, value=float(value)))
+    m = len(p)
+    if m == 0 or method == "none":
+        return [float(v) for v in p]
+    order = np.argsort(p, kind="stable")
+    ranked = p[order]
+    ranks = np.arange(1, m + 1)
+    if method == "bh":
+        adjusted = np.minimum.accumulate((ranked * m / ranks)[::-1])[::-1]
+    else:
+        adjusted = np.maximum.accumulate(ranked * (m - ranks + 1))
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return [float(v) for v in out]

@@ -1,0 +1,149 @@
+"""Algorithms, their one mutable draft card and their immutable published card versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from registry.models.types import UTCDateTime
+
+PUBLIC_ID_PATTERN = r"^alg-[0-9a-hjkmnp-tv-z]{8}$"
+
+
+class AlgorithmState(StrEnum):
+    draft = "draft"
+    published = "published"
+    retired = "retired"
+
+
+class AlgorithmBase(SQLModel):
+    """Fields copied from the current card (the latest published one, or the draft before that)."""
+
+    name: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=2000)
+    scenario: str | None = Field(default=None, max_length=40)
+    risk_category: str | None = Field(default=None, max_length=40)
+    lifecycle_status: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=35)
+
+
+class Algorithm(AlgorithmBase, table=True):
+    __table_args__ = (sa.UniqueConstraint("agency_id", "source_id", name="uq_algorithm_agency_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=12, unique=True, index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    source_id: str | None = Field(default=None, max_length=100)
+    state: AlgorithmState = Field(default=AlgorithmState.draft, sa_type=sa.String(20), index=True)
+    current_version: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    first_published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retired_reason: str | None = Field(default=None, max_length=2000)
+
+
+class AlgorithmCreate(SQLModel):
+    agency: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Agency slug. Optional: an agency editor's own agency is implied.",
+    )
+    source_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The agency's own id for this algorithm, unique per agency (idempotent imports).",
+    )
+    card: dict[str, Any] = Field(description="The model card; validated at draft level.")
+
+
+class AlgorithmPublic(AlgorithmBase):
+    public_id: str
+    agency: str = Field(description="Slug of the responsible agency.")
+    source_id: str | None
+    state: AlgorithmState
+    current_version: int | None = Field(description="Number of the latest published version.")
+    created_at: datetime
+    updated_at: datetime
+    first_published_at: datetime | None
+    retired_at: datetime | None
+    retired_reason: str | None
+
+
+class AlgorithmList(SQLModel):
+    items: list[AlgorithmPublic]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page.")
+    next_url: str | None = Field(description="The next page, or null on the last page.")
+
+
+class RetireRequest(SQLModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why it was taken out of use.")
+
+
+class PublishRequest(SQLModel):
+    change_summary: str = Field(
+        min_length=1, max_length=2000, description="What changed and why, in plain language."
+    )
+
+
+class CardDraft(SQLModel, table=True):
+    __tablename__ = "card_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    algorithm_id: int = Field(foreign_key="algorithm.id", unique=True)
+    card: dict[str, Any] = Field(sa_type=sa.JSON)
+    based_on_version: int | None = Field(default=None)
+    last_editor_id: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DraftUpdate(SQLModel):
+    card: dict[str, Any] = Field(description="The full model card; replaces the draft's card.")
+
+
+class DraftPublic(SQLModel):
+    public_id: str
+    card: dict[str, Any]
+    based_on_version: int | None = Field(description="Published version this draft started from.")
+    last_editor_id: int
+    created_at: datetime
+    updated_at: datetime
+    missing_required_fields: list[str] = Field(
+        description="Fields that must be filled before this draft can be published."
+    )
+
+
+class CardVersion(SQLModel, table=True):
+    __tablename__ = "card_version"
+    __table_args__ = (sa.UniqueConstraint("algorithm_id", "number", name="uq_card_version_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    algorithm_id: int = Field(foreign_key="algorithm.id", index=True)
+    number: int
+    card: dict[str, Any] = Field(sa_type=sa.JSON)
+    card_schema_version: str = Field(max_length=20)
+    change_summary: str = Field(max_length=2000)
+    author_id: int = Field(foreign_key="account.id")
+    publisher_id: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    published_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    sha256: str = Field(max_length=64)
+
+
+class CardVersionPublic(SQLModel):
+    public_id: str
+    number: int
+    card: dict[str, Any]
+    card_schema_version: str
+    change_summary: str
+    author_id: int
+    publisher_id: int
+    created_at: datetime
+    published_at: datetime
+    sha256: str = Field(description="sha256 of the card's canonical JSON.")
