@@ -1,10 +1,127 @@
 """fairness: count-based group-disparity audits with intervals, significance tests and verdicts.
 
+Read a prediction sample once into per-cell counts, then assess and disclose disparities between
+groups: per-group metrics with intervals, comparisons with a reference group, significance tests
+with multiple-comparison corrections, bootstrap intervals for between-group summaries, and checks
+with ``pass`` / ``fail`` / ``inconclusive`` verdicts.
+
 Independent of the registry: it imports no web framework or database package.
+
+Examples
+--------
+>>> import fairness
+>>> report = fairness.audit("sample.csv", label="hired", prediction="selected",
+...                         sensitive_features=["sex", "ethnicity"], preset="four-fifths")
+... # doctest: +SKIP
+>>> report.verdict  # doctest: +SKIP
+'fail'
 """
 
-from fairness._table import UNKNOWN, CellTable, ReadStats, Sample, ScoreTable
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> private module that defines it. Loaded on first use, so ``import fairness``
+#: (and the CLI's ``--help``) stays fast; numpy, pandas and scipy load only when needed.
+_EXPORTS = {
+    "audit": "_audit",
+    "audit_count_file": "_audit",
+    "audit_counts": "_audit",
+    "counts_from_frame": "_counts_input",
+    "read_counts": "_counts_input",
+    "write_counts_csv": "_counts_input",
+    "FairnessError": "_errors",
+    "FairnessInputError": "_errors",
+    "clopper_pearson_interval": "_intervals",
+    "katz_ratio_interval": "_intervals",
+    "newcombe_difference_interval": "_intervals",
+    "rate_interval": "_intervals",
+    "wilson_interval": "_intervals",
+    "read_sample": "_read",
+    "SCHEMA_VERSION": "_report",
+    "AuditReport": "_report",
+    "adjust_p_values": "_significance",
+    "chi_square_omnibus": "_significance",
+    "two_proportion_test": "_significance",
+    "read_header": "_source",
+    "AuditSpec": "_spec",
+    "Check": "_spec",
+    "Columns": "_spec",
+    "SampleDescription": "_spec",
+    "SpecError": "_spec",
+    "UNKNOWN": "_table",
+    "CellTable": "_table",
+    "ReadStats": "_table",
+    "Sample": "_table",
+    "ScoreTable": "_table",
+    "ThresholdRule": "_threshold",
+}
 
 __version__ = "0.1.0"
 
-__all__ = ["UNKNOWN", "CellTable", "ReadStats", "Sample", "ScoreTable", "__version__"]
+#: Names of every per-group metric the engine can report (same order as the report).
+METRICS = (
+    "selection_rate",
+    "prevalence",
+    "true_positive_rate",
+    "false_negative_rate",
+    "false_positive_rate",
+    "true_negative_rate",
+    "precision",
+    "false_discovery_rate",
+    "negative_predictive_value",
+    "false_omission_rate",
+    "accuracy",
+    "scoring_rate",
+    "roc_auc",
+)
+
+__all__ = [
+    "METRICS",
+    "SCHEMA_VERSION",
+    "UNKNOWN",
+    "AuditReport",
+    "AuditSpec",
+    "CellTable",
+    "Check",
+    "Columns",
+    "FairnessError",
+    "FairnessInputError",
+    "ReadStats",
+    "Sample",
+    "SampleDescription",
+    "ScoreTable",
+    "SpecError",
+    "ThresholdRule",
+    "__version__",
+    "adjust_p_values",
+    "audit",
+    "audit_count_file",
+    "audit_counts",
+    "chi_square_omnibus",
+    "clopper_pearson_interval",
+    "counts_from_frame",
+    "katz_ratio_interval",
+    "newcombe_difference_interval",
+    "rate_interval",
+    "read_counts",
+    "read_header",
+    "read_sample",
+    "two_proportion_test",
+    "wilson_interval",
+    "write_counts_csv",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fairness' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"fairness.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -47,7 +47,12 @@ class FairnessInputError(FairnessError, ValueError):
 
     def to_dict(self) -> dict[str, object]:
         """The error as a JSON-ready mapping: ``message``, ``column``, ``row``, ``field``."""
-        return {"message": self.message, "column": self.column, "row": self.row, "field": self.field}
+        return {
+            "message": self.message,
+            "column": self.column,
+            "row": self.row,
+            "field": self.field,
+        }
 
 
 # --- the file itself -----------------------------------------------------------------------------
@@ -61,15 +66,18 @@ NOT_UTF8 = "Line {row} is not valid UTF-8 text; save the file as UTF-8 CSV."
 BAD_GZIP = "The file looks gzip-compressed but cannot be decompressed: {detail}"
 BAD_PARQUET = "The file starts like Parquet but cannot be read as Parquet: {detail}"
 CSV_PARSE = "Line {row} cannot be parsed as CSV: {detail}"
-CSV_ROW_WIDTH = "Line {row} has {found} fields; the header has {expected} (delimiter {delimiter!r})."
+CSV_ROW_WIDTH = (
+    "Line {row} has {found} fields; the header has {expected} (delimiter {delimiter!r})."
+)
 BAD_DELIMITER = "delimiter must be one character such as ',', ';' or '\\t', got {value!r}."
 DUPLICATE_HEADER = "Column name {column!r} appears more than once in the header: {columns}."
-EMPTY_HEADER_NAME = "Column {position} of the header has no name; every column needs a name."
 
 # --- the column mapping ---------------------------------------------------------------------------
 MISSING_COLUMNS = "Column(s) {missing} not found in the file. Columns present: {present}."
 NO_SENSITIVE = "sensitive_features must name at least one column."
-REPEATED_MAPPING = "Column {column!r} is given for more than one role ({roles}); each role needs its own column."
+REPEATED_MAPPING = (
+    "Column {column!r} is given for more than one role ({roles}); each role needs its own column."
+)
 NEED_PREDICTION = "Give either prediction=<column> or score=<column> with threshold=<rule>."
 AMBIGUOUS_PREDICTION = (
     "Both prediction={prediction!r} and score={score!r} with a threshold were given; "
@@ -118,7 +126,11 @@ COUNTS_LAYOUT = (
     "label, prediction, count; prediction, count; pp, pn. Columns present: {present}."
 )
 COUNTS_AMBIGUOUS = "The count table mixes layouts (columns {columns}); use exactly one layout."
-BAD_COUNT = "Line {row}, column {column!r}: expected a non-negative whole number, got {value!r}."
-MISSING_COUNT = "Line {row}, column {column!r}: the count is missing; expected a non-negative whole number."
+BAD_COUNT = "{where}, column {column!r}: expected a non-negative whole number, got {value!r}."
+BAD_WEIGHTED_COUNT = "{where}, column {column!r}: expected a non-negative number, got {value!r}."
+MISSING_COUNT = "{where}, column {column!r}: the value is missing; expected {expected}."
+#: How a count-table problem is located: a file line, or a frame's 0-based row position.
+WHERE_LINE = "Line {row}"
+WHERE_POSITION = "Row position {row}"
 COUNTS_EMPTY = "The count table has no rows."
 COUNTS_NOT_FRAME = "counts_from_frame expects a pandas DataFrame, got {kind}."

@@ -68,7 +68,8 @@ def wilson_interval(
     Raises
     ------
     ValueError
-        If ``trials <= 0``, ``successes`` is outside ``[0, trials]`` or ``confidence`` outside (0, 1).
+        If ``trials <= 0``, ``successes`` is outside ``[0, trials]`` or ``confidence`` is
+        outside (0, 1).
 
     Examples
     --------
@@ -120,7 +121,11 @@ def clopper_pearson_interval(
     """
     _check(successes, trials, confidence)
     alpha = 1 - confidence
-    low = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    low = (
+        0.0
+        if successes == 0
+        else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    )
     high = (
         1.0
         if successes == trials
@@ -161,7 +166,10 @@ def rate_interval(
     'wilson'
     """
     if min(successes, trials - successes) < EXACT_BELOW:
-        return (*clopper_pearson_interval(successes, trials, confidence=confidence), CLOPPER_PEARSON)
+        return (
+            *clopper_pearson_interval(successes, trials, confidence=confidence),
+            CLOPPER_PEARSON,
+        )
     return (*wilson_interval(successes, trials, confidence=confidence), WILSON)
 
 

@@ -31,8 +31,8 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> tuple[flo
 
     On the 2×2 table ``[[x1, n1-x1], [x2, n2-x2]]``: Fisher's exact test when any expected cell
     (row total × column total / grand total) is below ``FISHER_BELOW`` (5), otherwise the pooled
-    two-proportion z test, ``z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2))`` with ``p = (x1+x2)/(n1+n2)``
-    (the same p-value as Pearson's chi-square without continuity correction).
+    two-proportion z test, ``z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2))`` with
+    ``p = (x1+x2)/(n1+n2)`` (the p-value of Pearson's chi-square without continuity correction).
 
     A small p-value means rates this far apart would be unlikely if the true rates were equal;
     a p-value of 1 means no evidence of a difference.

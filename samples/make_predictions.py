@@ -70,13 +70,26 @@ def benefit_fraud_risk() -> tuple[pd.DataFrame, dict]:
             "label": "fraud_found",
             "sensitive_features": ["age_band", "nationality"],
         },
-        "intersections": [["age_band", "nationality"]],
         "favourable_outcome": "adverse",
-        "reference": "largest",
-        "metrics": ["false_positive_rate", "selection_rate", "true_positive_rate"],
-        "primary_metric": "false_positive_rate",
-        "thresholds": {"ratio": 0.8},
+        "reference": "most_favoured",
+        "metrics": ["false_positive_rate", "selection_rate", "true_positive_rate", "precision"],
+        "checks": [
+            {
+                "name": "fpr_ratio",
+                "metric": "false_positive_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+            {
+                "name": "tpr_difference",
+                "metric": "true_positive_rate",
+                "kind": "difference",
+                "threshold": 0.1,
+            },
+        ],
+        "intersection_depth": 2,
         "min_denominator": 30,
+        "seed": 1,
         "sample": {
             "period": "2023-01 to 2023-12",
             "population": "Benefit claims closed after a full investigation in 2023",
@@ -121,17 +134,28 @@ def jobseeker_programme_selection() -> tuple[pd.DataFrame, dict]:
     spec = {
         "preset": "ll144",
         "columns": {
-            "prediction": "selected",
             "score": "match_score",
+            "threshold": ">=0.42",
             "sensitive_features": ["sex", "ethnicity"],
         },
-        "intersections": [["sex", "ethnicity"]],
         "favourable_outcome": "beneficial",
-        "reference": "most_favoured",
         "metrics": ["selection_rate", "scoring_rate"],
-        "primary_metric": "selection_rate",
-        "thresholds": {"ratio": 0.8},
+        "checks": [
+            {
+                "name": "selection_impact_ratio",
+                "metric": "selection_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+            {
+                "name": "scoring_impact_ratio",
+                "metric": "scoring_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+        ],
         "min_denominator": 30,
+        "seed": 1,
         "sample": {
             "period": "2024-01 to 2024-06",
             "population": "Registered jobseekers assessed for the training programme",
@@ -148,9 +172,13 @@ def jobseeker_programme_selection() -> tuple[pd.DataFrame, dict]:
 def school_place_ranking() -> tuple[pd.DataFrame, dict]:
     rng = _rng("school-place-ranking")
     n = 30_000
-    district = _pick(rng, n, {"North": 0.2, "South": 0.22, "East": 0.18, "West": 0.2, "Central": 0.2})
+    district = _pick(
+        rng, n, {"North": 0.2, "South": 0.22, "East": 0.18, "West": 0.2, "Central": 0.2}
+    )
     income = _pick(rng, n, {"low": 0.3, "middle": 0.45, "high": 0.25})
-    attained = _bernoulli(rng, np.where(income == "high", 0.55, np.where(income == "low", 0.42, 0.5)))
+    attained = _bernoulli(
+        rng, np.where(income == "high", 0.55, np.where(income == "low", 0.42, 0.5))
+    )
     # the ranking score uses travel time and sibling links that correlate with income band
     base = rng.normal(0.55, 0.14, size=n) + 0.12 * attained
     base += np.select([income == "low", income == "high"], [-0.09, 0.06], 0.0)
@@ -171,13 +199,26 @@ def school_place_ranking() -> tuple[pd.DataFrame, dict]:
             "label": "attained_expected_level",
             "sensitive_features": ["district", "household_income_band"],
         },
-        "intersections": [["district", "household_income_band"]],
         "favourable_outcome": "beneficial",
         "reference": "largest",
-        "metrics": ["selection_rate", "true_positive_rate", "roc_auc"],
-        "primary_metric": "selection_rate",
-        "thresholds": {"ratio": 0.8},
+        "metrics": ["selection_rate", "true_positive_rate", "precision", "roc_auc"],
+        "checks": [
+            {
+                "name": "selection_ratio",
+                "metric": "selection_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+            {
+                "name": "equal_opportunity",
+                "metric": "true_positive_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+        ],
+        "intersection_depth": 2,
         "min_denominator": 30,
+        "seed": 1,
         "sample": {
             "period": "2023 admissions round",
             "population": "Applications for a first-choice secondary school place",
@@ -229,9 +270,17 @@ def hospital_triage_priority() -> tuple[pd.DataFrame, dict]:
         "favourable_outcome": "beneficial",
         "reference": "largest",
         "metrics": ["true_positive_rate", "false_positive_rate", "selection_rate"],
-        "primary_metric": "true_positive_rate",
-        "thresholds": {"ratio": 0.8},
+        "checks": [
+            {
+                "name": "missed_urgent_cases",
+                "metric": "true_positive_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+        ],
+        "intersection_depth": 1,
         "min_denominator": 30,
+        "seed": 1,
         "sample": {
             "period": "2024-02 to 2024-04",
             "population": "Emergency department arrivals triaged with decision support",
@@ -247,7 +296,16 @@ def hospital_triage_priority() -> tuple[pd.DataFrame, dict]:
 
 def tax_audit_selection() -> tuple[pd.DataFrame, dict]:
     rng = _rng("tax-audit-selection")
-    regions = ["North", "North-East", "East", "South-East", "South", "South-West", "West", "Capital"]
+    regions = [
+        "North",
+        "North-East",
+        "East",
+        "South-East",
+        "South",
+        "South-West",
+        "West",
+        "Capital",
+    ]
     sizes = {"micro": 0.55, "small": 0.28, "medium": 0.13, "large": 0.04}
     rows = []
     for region in regions:
@@ -261,19 +319,38 @@ def tax_audit_selection() -> tuple[pd.DataFrame, dict]:
             tp = int(rng.binomial(evaders, 0.55))
             fp = int(rng.binomial(honest, fpr))
             rows.append(
-                {"region": region, "business_size": size, "tp": tp, "fp": fp,
-                 "tn": honest - fp, "fn": evaders - tp}
+                {
+                    "region": region,
+                    "business_size": size,
+                    "tp": tp,
+                    "fp": fp,
+                    "tn": honest - fp,
+                    "fn": evaders - tp,
+                }
             )
     frame = pd.DataFrame(rows)
     spec = {
         "columns": {"sensitive_features": ["region", "business_size"]},
-        "intersections": [["region", "business_size"]],
         "favourable_outcome": "adverse",
-        "reference": "largest",
+        "reference": "most_favoured",
         "metrics": ["selection_rate", "false_positive_rate", "precision"],
-        "primary_metric": "false_positive_rate",
-        "thresholds": {"ratio": 0.8},
+        "checks": [
+            {
+                "name": "selection_ratio",
+                "metric": "selection_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+            {
+                "name": "fpr_ratio",
+                "metric": "false_positive_rate",
+                "kind": "ratio",
+                "threshold": 0.8,
+            },
+        ],
+        "intersection_depth": 2,
         "min_denominator": 30,
+        "seed": 1,
         "sample": {
             "period": "Tax year 2022-23",
             "population": "Business tax returns screened by the audit selection model",
@@ -284,7 +361,7 @@ def tax_audit_selection() -> tuple[pd.DataFrame, dict]:
     return frame, spec
 
 
-# --- writing ---------------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -309,14 +386,29 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 #: name -> (builder, file name, encoder). The name is the demo card's ``source_id``.
-SAMPLES: dict[str, tuple[Callable[[], tuple[pd.DataFrame, dict]], str, Callable[[pd.DataFrame], bytes]]] = {
-    "benefit-fraud-risk": (benefit_fraud_risk, "benefit-fraud-risk.csv.gz",
-                           lambda f: _gzip_bytes(_csv_bytes(f))),
-    "jobseeker-programme-selection": (jobseeker_programme_selection,
-                                      "jobseeker-programme-selection.parquet", _parquet_bytes),
-    "school-place-ranking": (school_place_ranking, "school-place-ranking.csv.gz",
-                             lambda f: _gzip_bytes(_csv_bytes(f))),
-    "hospital-triage-priority": (hospital_triage_priority, "hospital-triage-priority.csv", _csv_bytes),
+SAMPLES: dict[
+    str, tuple[Callable[[], tuple[pd.DataFrame, dict]], str, Callable[[pd.DataFrame], bytes]]
+] = {
+    "benefit-fraud-risk": (
+        benefit_fraud_risk,
+        "benefit-fraud-risk.csv.gz",
+        lambda f: _gzip_bytes(_csv_bytes(f)),
+    ),
+    "jobseeker-programme-selection": (
+        jobseeker_programme_selection,
+        "jobseeker-programme-selection.parquet",
+        _parquet_bytes,
+    ),
+    "school-place-ranking": (
+        school_place_ranking,
+        "school-place-ranking.csv.gz",
+        lambda f: _gzip_bytes(_csv_bytes(f)),
+    ),
+    "hospital-triage-priority": (
+        hospital_triage_priority,
+        "hospital-triage-priority.csv",
+        _csv_bytes,
+    ),
     "tax-audit-selection": (tax_audit_selection, "tax-audit-selection.counts.csv", _csv_bytes),
 }
 

@@ -59,16 +59,35 @@ def settings(tmp_path: Path, database_url: str):
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the latest revision once per test session; tests copy it."""
+    from registry.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def engine(settings):
-    """An engine on the test database with the schema created from the models."""
-    from sqlmodel import SQLModel
+def engine(settings, request: pytest.FixtureRequest):
+    """An engine on the test database with the schema built by the Alembic migrations.
 
-    import registry.models  # noqa: F401  (registers every table)
+    SQLite: a copy of the session's migrated template file. PostgreSQL: the migrations run into the
+    test's own fresh schema (named in the URL's search_path).
+    """
+    import shutil
+
     from registry.db import make_engine
+    from registry.migrate import upgrade
 
-    eng = make_engine(settings.resolved_database_url)
-    SQLModel.metadata.create_all(eng)
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///"):
+        template = request.getfixturevalue("migrated_sqlite_template")
+        shutil.copyfile(template, url.removeprefix("sqlite:///"))
+    else:
+        upgrade(url)
+    eng = make_engine(url)
     yield eng
     eng.dispose()
 

@@ -26,6 +26,7 @@ from registry.models.algorithm import (
     PublishRequest,
     RetireRequest,
 )
+from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility  # noqa: F401
 from registry.models.event import Event, EventPublic
 
 __all__ = [

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from registry.models.agency import EMAIL_PATTERN
-from registry.models.types import UTCDateTime
+from registry.models.types import StrEnumColumn, UTCDateTime
 
 
 class Role(StrEnum):
@@ -28,7 +27,7 @@ class Account(AccountBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     display_name: str = Field(max_length=200)
-    role: Role = Field(sa_type=sa.String(20))
+    role: Role = Field(sa_type=StrEnumColumn(Role))
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     active: bool = Field(default=True)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -21,7 +21,8 @@ class AgencyBase(SQLModel):
     )
     name: str = Field(min_length=1, max_length=200, description="Official name of the public body.")
     name_translations: dict[str, str] = Field(
-        default_factory=dict, description="Name in other languages, keyed by language tag (e.g. zh-CN)."
+        default_factory=dict,
+        description="Name in other languages, keyed by language tag (e.g. zh-CN).",
     )
     website: str | None = Field(default=None, max_length=500)
     contact_email: str | None = Field(

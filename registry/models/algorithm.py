@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from registry.models.types import UTCDateTime
+from registry.models.types import StrEnumColumn, UTCDateTime
 
 PUBLIC_ID_PATTERN = r"^alg-[0-9a-hjkmnp-tv-z]{8}$"
 
@@ -32,13 +32,15 @@ class AlgorithmBase(SQLModel):
 
 
 class Algorithm(AlgorithmBase, table=True):
-    __table_args__ = (sa.UniqueConstraint("agency_id", "source_id", name="uq_algorithm_agency_source"),)
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "source_id", name="uq_algorithm_agency_source"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=12, unique=True, index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     source_id: str | None = Field(default=None, max_length=100)
-    state: AlgorithmState = Field(default=AlgorithmState.draft, sa_type=sa.String(20), index=True)
+    state: AlgorithmState = Field(default=AlgorithmState.draft, sa_type=StrEnumColumn(AlgorithmState), index=True)
     current_version: int | None = Field(default=None)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -21,7 +21,9 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     content_hash: str = Field(max_length=64, description="sha256 of the canonical payload JSON.")
     prev_hash: str = Field(max_length=64, unique=True, description="hash of the previous event.")
-    hash: str = Field(max_length=64, unique=True, description="sha256 over this event and prev_hash.")
+    hash: str = Field(
+        max_length=64, unique=True, description="sha256 over this event and prev_hash."
+    )
 
 
 class EventPublic(SQLModel):

@@ -3,7 +3,25 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+STATIC_DIR_NAME = "static"
 
 
 def install_pages(app: FastAPI) -> None:
-    """Attach page routes, static files and page middleware to ``app``."""
+    """Attach page routes, static files, the template environment and security headers to ``app``."""
+    from pathlib import Path
+
+    from registry.pages import routes_info, routes_records, routes_register
+    from registry.pages.security import SecurityHeadersMiddleware
+    from registry.pages.templating import create_environment
+
+    settings = app.state.settings
+    strict = True if settings.environment == "test" else None
+    app.state.page_templates = create_environment(strict=strict)
+    static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(routes_records.router)
+    app.include_router(routes_register.router)
+    app.include_router(routes_info.router)
+    app.add_middleware(SecurityHeadersMiddleware)

@@ -1,16 +1,38 @@
-"""HTML error pages for non-API requests."""
+"""HTML error pages for non-API requests, in the reader's language, from the shared base layout."""
 
 from __future__ import annotations
-
-from html import escape
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from registry import i18n
+from registry.pages.rendering import page_context
+
+_TITLES = {
+    400: i18n.N_("The request could not be understood"),
+    401: i18n.N_("Please sign in"),
+    403: i18n.N_("You do not have access to this page"),
+    404: i18n.N_("Page not found"),
+    405: i18n.N_("This address does not accept that kind of request"),
+    413: i18n.N_("The upload is too large"),
+    422: i18n.N_("Some of the request is not valid"),
+}
+_GENERIC = i18n.N_("Something went wrong")
+
 
 def render_error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    body = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Error</title></head>"
-        f"<body><main><h1>Error {status}</h1><p>{escape(message)}</p></main></body></html>"
-    )
-    return HTMLResponse(body, status_code=status)
+    """Render the error page. ``message`` is shown escaped, never as markup."""
+    env = getattr(request.app.state, "page_templates", None)
+    if env is None:  # pages not installed (should not happen outside unit tests of the app factory)
+        from registry.pages.templating import create_environment
+
+        env = create_environment(strict=False)
+    context = page_context(request)
+    context["vm"] = {
+        "status": status,
+        "title": _TITLES.get(status, _GENERIC),
+        "message": message,
+    }
+    body = env.get_template("errors/error.html").render(context)
+    headers = {"Content-Language": context["lang"], "Vary": "Accept-Language, Cookie"}
+    return HTMLResponse(body, status_code=status, headers=headers)

@@ -1,0 +1,95 @@
+"""Running per-cell totals: chunks of (group codes, outcome index, weight) in, a small table out.
+
+Memory is bounded by the number of distinct cells, not by rows: each chunk is reduced with one
+``numpy.bincount`` over a combined cell-and-outcome code, and only its non-empty cells are kept.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Pending per-chunk cell rows are merged once they pass this many.
+_MERGE_AT = 200_000
+
+
+class CellAccumulator:
+    """Sum counts (or weights) per cell and outcome.
+
+    Parameters
+    ----------
+    n_attributes:
+        Number of sensitive attributes (columns of the cell code).
+    n_outcomes:
+        Number of outcome slots (e.g. 4 for label x prediction, plus one "dropped" slot that only
+        records that a cell was seen).
+    weighted:
+        Whether counts are float sums of weights.
+    """
+
+    def __init__(self, n_attributes: int, n_outcomes: int, *, weighted: bool) -> None:
+        self.n_attributes = n_attributes
+        self.n_outcomes = n_outcomes
+        self.weighted = weighted
+        self._codes: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._pending = 0
+
+    def add(
+        self,
+        codes: list[np.ndarray],
+        sizes: list[int],
+        outcome: np.ndarray,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        """Add rows: ``codes[j]`` are attribute ``j``'s codes (each below ``sizes[j]``)."""
+        n = outcome.shape[0]
+        if n == 0:
+            return
+        m = self.n_outcomes
+        space = math.prod(sizes)
+        if space * m <= max(4 * n, 1 << 16):
+            key = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
+            flat = key.astype(np.int64) * m + outcome
+            counts = np.bincount(flat, weights=weights, minlength=space * m).reshape(space, m)
+            seen = np.bincount(key, minlength=space) > 0
+            cells = np.flatnonzero(seen)
+            cell_codes = np.stack(np.unravel_index(cells, sizes), axis=1).astype(np.int32)
+            counts = counts[cells]
+        else:  # a large code space (many groups): sort instead of a dense bincount
+            stacked = np.stack(codes, axis=1)
+            cell_codes, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            flat = inverse.reshape(-1).astype(np.int64) * m + outcome
+            counts = np.bincount(flat, weights=weights, minlength=len(cell_codes) * m)
+            counts = counts.reshape(-1, m)
+        self._codes.append(cell_codes.astype(np.int32))
+        self._counts.append(counts)
+        self._pending += len(cell_codes)
+        if self._pending > _MERGE_AT:
+            self._merge()
+
+    def _merge(self) -> None:
+        if len(self._codes) <= 1:
+            return
+        stacked = np.concatenate(self._codes)
+        counts = np.concatenate(self._counts)
+        cell_codes, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        merged = np.zeros((len(cell_codes), self.n_outcomes), dtype=counts.dtype)
+        np.add.at(merged, inverse.reshape(-1), counts)
+        self._codes = [cell_codes.astype(np.int32)]
+        self._counts = [merged]
+        self._pending = len(cell_codes)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct cell codes ``(cells, n_attributes)`` and counts ``(cells, n_outcomes)``."""
+        if not self._codes:
+            dtype = np.float64 if self.weighted else np.int64
+            return (
+                np.zeros((0, self.n_attributes), dtype=np.int32),
+                np.zeros((0, self.n_outcomes), dtype=dtype),
+            )
+        self._merge()
+        counts = self._counts[0]
+        counts = counts.astype(np.float64 if self.weighted else np.int64)
+        return self._codes[0], counts

@@ -1,0 +1,294 @@
+"""Vectorised parsing of one column chunk: group values, binary classes, numbers.
+
+Each encoder turns an Arrow array (one chunk of one column) into small numpy codes. Work per row
+is done by Arrow compute and numpy; Python only loops over a chunk's *distinct* values.
+
+Missing values: null, an empty or all-blank string, or one of ``NA``, ``N/A``, ``NaN``, ``null``,
+``#N/A`` (any case). Binary columns accept ``1/0``, ``true/false``, ``yes/no``, ``t/f``, ``y/n``
+(any case, also ``1.0/0.0``), or any two values of which one is the declared ``pos_label``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fairness._errors import (
+    NON_BINARY,
+    POS_LABEL_ABSENT,
+    TOO_MANY_GROUPS,
+    FairnessInputError,
+)
+from fairness._table import UNKNOWN
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "#n/a"})
+TRUE_TOKENS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+FALSE_TOKENS = frozenset({"0", "0.0", "false", "f", "no", "n"})
+#: How many distinct values an error message lists.
+LIST_VALUES = 10
+
+# Names that point at direct personal identifiers. Exact names (after lower-casing and turning
+# separators into "_") for the ambiguous ones; words anywhere in the name for unambiguous ones.
+_IDENTIFIER_NAMES = frozenset(
+    {
+        "name", "full_name", "first_name", "last_name", "surname", "given_name", "family_name",
+        "forename", "id_number", "id_no", "idno", "national_id", "person_id", "citizen_id",
+        "personal_id", "dob", "date_of_birth", "birth_date", "birthdate", "birthday",
+    }
+)  # fmt: skip
+_IDENTIFIER_WORDS = frozenset(
+    {
+        "ssn", "passport", "email", "e_mail", "phone", "telephone", "mobile", "address",
+        "street", "nino", "licence_number", "license_number", "iban", "ip_address",
+    }
+)  # fmt: skip
+_IDENTIFIER_SUBSTRINGS = ("身份证", "姓名", "电话", "手机", "地址", "邮箱", "护照", "证件号")
+
+
+def looks_like_identifier(column: str) -> bool:
+    """Whether a column name suggests it holds direct personal identifiers."""
+    if any(s in column for s in _IDENTIFIER_SUBSTRINGS):
+        return True
+    norm = re.sub(r"[^0-9a-z]+", "_", column.lower()).strip("_")
+    if norm in _IDENTIFIER_NAMES:
+        return True
+    if any(word in norm for word in ("social_security", "e_mail")):
+        return True
+    return any(word in _IDENTIFIER_WORDS for word in norm.split("_"))
+
+
+def as_strings(array: pa.Array) -> pa.Array:
+    """A string view of any Arrow column chunk (Parquet columns may be typed)."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_string(array.type):
+        return array
+    if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+        return array.cast(pa.string())
+    if pa.types.is_floating(array.type):
+        # 1.0 -> "1.0" would not equal "1" elsewhere; whole floats become integer strings.
+        values = array.to_numpy(zero_copy_only=False)
+        whole = np.isfinite(values) & (np.floor(values) == values)
+        out = [
+            None if v is None else (str(int(f)) if w else str(f))
+            for v, f, w in zip(array.to_pylist(), values, whole, strict=True)
+        ]
+        return pa.array(out, type=pa.string())
+    return array.cast(pa.string())
+
+
+def _is_missing(text: str | None) -> bool:
+    return text is None or text.strip().lower() in MISSING_TOKENS
+
+
+def _codes_from_dictionary(array: pa.Array, lookup: list[int]) -> np.ndarray:
+    """Map a dictionary-encoded chunk through ``lookup`` (one code per dictionary entry);
+    nulls get the last entry of ``lookup``."""
+    indices = array.indices.fill_null(len(lookup) - 1)
+    table = np.asarray(lookup, dtype=np.int32)
+    return table[indices.to_numpy(zero_copy_only=False)]
+
+
+class GroupEncoder:
+    """Global integer codes for one sensitive attribute's values, consistent across chunks.
+
+    Values are stripped of surrounding whitespace; missing values get the ``UNKNOWN`` code.
+    """
+
+    def __init__(self, column: str, max_groups: int) -> None:
+        self.column = column
+        self.max_groups = max_groups
+        self.values: list[str] = []
+        self._codes: dict[str, int] = {}
+        self.literal_unknown = False
+
+    def _code(self, value: str) -> int:
+        code = self._codes.get(value)
+        if code is None:
+            code = len(self.values)
+            self._codes[value] = code
+            self.values.append(value)
+        return code
+
+    @property
+    def distinct_known(self) -> int:
+        return len(self.values) - (UNKNOWN in self._codes)
+
+    def encode(self, array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Codes (int32) for a chunk, and a bool mask of the rows whose value was missing."""
+        encoded = pc.dictionary_encode(as_strings(array))
+        dictionary = encoded.dictionary
+        if len(dictionary) > 2 * self.max_groups + 16:
+            # Cheap refusal before touching the values in Python: an identifier column.
+            stripped = pc.utf8_trim_whitespace(dictionary)
+            if pc.count_distinct(stripped).as_py() > self.max_groups + len(MISSING_TOKENS) + 1:
+                self._refuse()
+        lookup: list[int] = []
+        missing_flags: list[bool] = []
+        for raw in dictionary.to_pylist():
+            if _is_missing(raw):
+                lookup.append(self._code(UNKNOWN))
+                missing_flags.append(True)
+                continue
+            value = raw.strip()
+            if value == UNKNOWN:
+                self.literal_unknown = True
+            lookup.append(self._code(value))
+            missing_flags.append(False)
+        if self.distinct_known > self.max_groups:
+            self._refuse()
+        lookup.append(self._code(UNKNOWN))  # nulls
+        missing_flags.append(True)
+        codes = _codes_from_dictionary(encoded, lookup)
+        indices = encoded.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False)
+        missing = np.asarray(missing_flags, dtype=bool)[indices]
+        return codes, missing
+
+    def _refuse(self) -> None:
+        raise FairnessInputError(
+            TOO_MANY_GROUPS.format(column=self.column, max_groups=self.max_groups),
+            column=self.column,
+            field="max_groups",
+        )
+
+
+class BinaryEncoder:
+    """Codes for a two-class column (label or prediction), decided once the whole file is read.
+
+    Each distinct value gets a *key*: ``True``/``False`` for the standard tokens, otherwise the
+    stripped text. At most two keys may occur. Codes are 0 or 1 (the key's position of first
+    appearance) and -1 for missing; ``resolve`` maps the codes to classes at the end, when it is
+    known which values occurred, so ``pos_label`` can name either class.
+    """
+
+    def __init__(self, column: str, role: str, pos_label: str | None) -> None:
+        self.column = column
+        self.role = role
+        self.pos_label = None if pos_label is None else str(pos_label).strip()
+        self.keys: list[bool | str] = []
+        self.spellings: list[str] = []  # how each key was first written, for messages
+
+    def _key(self, text: str) -> bool | str:
+        low = text.lower()
+        if self.pos_label is not None and text == self.pos_label:
+            return text
+        if low in TRUE_TOKENS:
+            return True
+        if low in FALSE_TOKENS:
+            return False
+        return text
+
+    def encode(self, array: pa.Array) -> np.ndarray:
+        """Codes (int8: 0, 1, or -1 when missing) for a chunk."""
+        encoded = pc.dictionary_encode(as_strings(array))
+        lookup: list[int] = []
+        chunk_values = encoded.dictionary.to_pylist()
+        for raw in chunk_values:
+            if _is_missing(raw):
+                lookup.append(-1)
+                continue
+            text = raw.strip()
+            key = self._key(text)
+            if key not in self.keys:
+                self.keys.append(key)
+                self.spellings.append(text)
+                if len(self.keys) > 2:
+                    self._refuse_non_binary(chunk_values)
+            lookup.append(self.keys.index(key))
+        lookup.append(-1)  # nulls
+        return _codes_from_dictionary(encoded, lookup).astype(np.int8)
+
+    def _refuse_non_binary(self, chunk_values: list[str | None]) -> None:
+        seen = list(self.spellings)
+        for raw in chunk_values:
+            if not _is_missing(raw) and raw.strip() not in seen:  # type: ignore[union-attr]
+                seen.append(raw.strip())  # type: ignore[union-attr]
+        shown = ", ".join(repr(v) for v in seen[:LIST_VALUES])
+        if len(seen) > LIST_VALUES:
+            shown += ", ..."
+        extra = "" if self.pos_label is not None else ", or declare pos_label"
+        raise FairnessInputError(
+            NON_BINARY.format(
+                column=self.column, role=self.role, extra=extra, count=len(seen), values=shown
+            ),
+            column=self.column,
+        )
+
+    def resolve(self) -> tuple[np.ndarray, str | None]:
+        """Class (0/1) for each code, and a warning sentence or ``None``."""
+        keys = self.keys
+        if not keys:
+            return np.zeros(2, dtype=np.int8), None
+        p = self.pos_label
+        if p is not None and p in keys:
+            return np.array([k == p for k in keys] + [0] * (2 - len(keys)), dtype=np.int8), None
+        if p is not None and p.lower() in TRUE_TOKENS | FALSE_TOKENS:
+            positive: bool | str = p.lower() in TRUE_TOKENS
+            if all(isinstance(k, bool) for k in keys):
+                return (
+                    np.array([k is positive for k in keys] + [0] * (2 - len(keys)), dtype=np.int8),
+                    None,
+                )
+        if all(isinstance(k, bool) for k in keys):
+            # Standard tokens (pos_label, if any, names a value this column does not use).
+            return np.array([k is True for k in keys] + [0] * (2 - len(keys)), dtype=np.int8), None
+        shown = ", ".join(repr(v) for v in self.spellings)
+        if p is None:
+            raise FairnessInputError(
+                NON_BINARY.format(
+                    column=self.column,
+                    role=self.role,
+                    extra=", or declare pos_label",
+                    count=len(keys),
+                    values=shown,
+                ),
+                column=self.column,
+                field="pos_label",
+            )
+        if len(keys) == 1:
+            warning = (
+                f"Column {self.column!r} ({self.role}) holds only the value {self.spellings[0]!r}, "
+                f"not pos_label={p!r}: every row counts as negative."
+            )
+            return np.zeros(2, dtype=np.int8), warning
+        raise FairnessInputError(
+            POS_LABEL_ABSENT.format(pos_label=p, column=self.column, values=shown),
+            column=self.column,
+            field="pos_label",
+        )
+
+
+def parse_numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float64 values of a chunk, with masks of missing and of unparseable (or non-finite) rows."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+        values = array.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False).copy()
+        missing = np.isnan(values)  # null or NaN
+        bad = np.isinf(values)
+        values[bad] = np.nan
+        return values, missing, bad
+    text = pc.utf8_trim_whitespace(as_strings(array))
+    low = pc.utf8_lower(text)
+    missing_arr = pc.or_kleene(
+        pc.is_in(low, value_set=pa.array(sorted(MISSING_TOKENS))), pc.is_null(text)
+    ).fill_null(True)
+    missing = np.asarray(missing_arr.to_numpy(zero_copy_only=False), dtype=bool)
+    cleaned = pc.if_else(missing_arr, pa.scalar("0"), text)
+    try:
+        values = cleaned.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        bad = ~np.isfinite(values)
+    except pa.ArrowInvalid:
+        ok = pc.match_substring_regex(
+            cleaned, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+        ).fill_null(False)
+        safe = pc.if_else(ok, cleaned, pa.scalar("0"))
+        values = safe.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        bad = ~np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool) | ~np.isfinite(values)
+    values = values.copy()
+    bad &= ~missing
+    values[missing | bad] = np.nan
+    return values, missing, bad

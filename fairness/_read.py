@@ -1,0 +1,489 @@
+"""Reading a prediction sample: one streaming pass from a file to a ``Sample`` of per-cell counts.
+
+See ``read_sample`` for the rules (which rows are dropped, how missing groups are counted, when a
+sample is refused).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from fairness._batches import iter_batches
+from fairness._cells import CellAccumulator
+from fairness._columns import BinaryEncoder, GroupEncoder, looks_like_identifier, parse_numbers
+from fairness._errors import (
+    AMBIGUOUS_PREDICTION,
+    BAD_MAX_GROUPS,
+    HEADER_ONLY,
+    IDENTIFIER_WARNING,
+    MISSING_COLUMNS,
+    NEED_PREDICTION,
+    NO_SENSITIVE,
+    NO_USABLE_ROWS,
+    REPEATED_MAPPING,
+    SCORE_WITHOUT_THRESHOLD,
+    THRESHOLD_WITHOUT_SCORE,
+    TOO_MANY_DROPPED,
+    FairnessInputError,
+)
+from fairness._source import Source, open_source
+from fairness._table import (
+    CONFUSION_COLUMNS,
+    SELECTION_COLUMNS,
+    UNKNOWN,
+    CellTable,
+    ReadStats,
+    Sample,
+    ScoreTable,
+)
+from fairness._threshold import ThresholdRule
+
+#: Share of rows that may be dropped before a sample is refused (strictly more is refused).
+MAX_DROPPED_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class _Plan:
+    label: str | None
+    prediction: str | None
+    score: str | None
+    threshold: ThresholdRule | None
+    weight: str | None
+    sensitive: tuple[str, ...]
+    pos_label: str | None
+
+    @property
+    def needed(self) -> list[str]:
+        cols = [self.label, self.prediction, self.score, self.weight, *self.sensitive]
+        return [c for c in cols if c is not None]
+
+
+def _plan(
+    *,
+    label: str | None,
+    prediction: str | None,
+    sensitive_features: Sequence[str],
+    score: str | None,
+    threshold: ThresholdRule | str | None,
+    weight: str | None,
+    pos_label: str | None,
+    max_groups: int,
+) -> _Plan:
+    if isinstance(sensitive_features, str):
+        sensitive_features = [sensitive_features]
+    sensitive = tuple(sensitive_features or ())
+    if not sensitive:
+        raise FairnessInputError(NO_SENSITIVE, field="sensitive_features")
+    if isinstance(threshold, str):
+        threshold = ThresholdRule.parse(threshold)
+    if prediction is not None and score is not None and threshold is not None:
+        raise FairnessInputError(
+            AMBIGUOUS_PREDICTION.format(prediction=prediction, score=score), field="prediction"
+        )
+    if prediction is None and score is None:
+        raise FairnessInputError(NEED_PREDICTION, field="prediction")
+    if prediction is None and threshold is None:
+        raise FairnessInputError(SCORE_WITHOUT_THRESHOLD.format(score=score), field="threshold")
+    if threshold is not None and score is None:
+        raise FairnessInputError(THRESHOLD_WITHOUT_SCORE, field="threshold")
+    if isinstance(max_groups, bool) or not isinstance(max_groups, int) or max_groups < 1:
+        raise FairnessInputError(BAD_MAX_GROUPS.format(value=max_groups), field="max_groups")
+    roles: dict[str, list[str]] = {}
+    for role, column in (
+        ("label", label),
+        ("prediction", prediction),
+        ("score", score),
+        ("weight", weight),
+        *(("sensitive_features", c) for c in sensitive),
+    ):
+        if column is not None:
+            roles.setdefault(column, []).append(role)
+    for column, used_as in roles.items():
+        if len(used_as) > 1:
+            raise FairnessInputError(
+                REPEATED_MAPPING.format(column=column, roles=", ".join(used_as)),
+                column=column,
+                field=used_as[-1],
+            )
+    return _Plan(label, prediction, score, threshold, weight, sensitive, pos_label)
+
+
+def check_columns(wanted: Sequence[str], present: Sequence[str]) -> None:
+    """Refuse when a wanted column is absent, listing the columns that exist."""
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        raise FairnessInputError(
+            MISSING_COLUMNS.format(
+                missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
+            ),
+            column=missing[0],
+        )
+
+
+def identifier_warnings(columns: Sequence[str]) -> list[str]:
+    """One warning per column whose name suggests direct personal identifiers."""
+    return [IDENTIFIER_WARNING.format(column=c) for c in columns if looks_like_identifier(c)]
+
+
+class _Reducer:
+    """Per-chunk parsing and reduction; holds the running totals."""
+
+    def __init__(self, plan: _Plan, max_groups: int) -> None:
+        self.plan = plan
+        self.groups = [GroupEncoder(c, max_groups) for c in plan.sensitive]
+        self.label = BinaryEncoder(plan.label, "label", plan.pos_label) if plan.label else None
+        self.pred = (
+            BinaryEncoder(plan.prediction, "prediction", plan.pos_label)
+            if plan.prediction
+            else None
+        )
+        # Outcome slots: label code x prediction code (or prediction code), then one "dropped"
+        # slot that only records that a cell was seen, so a group whose rows were all dropped
+        # still appears (with zero counts).
+        self.n_outcomes = (4 if self.label else 2) + 1
+        self.cells = CellAccumulator(len(self.groups), self.n_outcomes, weighted=bool(plan.weight))
+        self.rows_read = 0
+        self.dropped: Counter[str] = Counter()
+        self.unknown = np.zeros(len(self.groups), dtype=np.int64)
+        # Score path: per-row arrays, kept because top-k needs the whole score distribution and
+        # the ScoreTable is per row anyway.
+        self._score_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        plan = self.plan
+        n = batch.num_rows
+        self.rows_read += n
+        keep = np.ones(n, dtype=bool)
+
+        def drop(reason: str, mask: np.ndarray) -> None:
+            hit = mask & keep
+            count = int(hit.sum())
+            if count:
+                self.dropped[reason] += count
+                keep[hit] = False
+
+        label_codes = pred_codes = scores = weights = None
+        if self.label is not None:
+            label_codes = self.label.encode(batch.column(plan.label))
+            drop("missing_label", label_codes < 0)
+        if self.pred is not None:
+            pred_codes = self.pred.encode(batch.column(plan.prediction))
+            drop("missing_prediction", pred_codes < 0)
+        if plan.score is not None and plan.threshold is not None:
+            scores, missing, bad = parse_numbers(batch.column(plan.score))
+            drop("missing_score", missing)
+            drop("unparseable_score", bad)
+        if plan.weight is not None:
+            weights, missing, bad = parse_numbers(batch.column(plan.weight))
+            drop("missing_weight", missing)
+            drop("unparseable_weight", bad)
+            drop("negative_weight", np.nan_to_num(weights, nan=0.0) < 0)
+        codes: list[np.ndarray] = []
+        for j, encoder in enumerate(self.groups):
+            c, missing = encoder.encode(batch.column(plan.sensitive[j]))
+            codes.append(c)
+            self.unknown[j] += int((missing & keep).sum())
+        sizes = [len(g.values) for g in self.groups]
+
+        dropped = ~keep
+        if dropped.any():
+            self.cells.add(
+                [c[dropped] for c in codes],
+                sizes,
+                np.full(int(dropped.sum()), self.n_outcomes - 1, dtype=np.int64),
+                np.ones(int(dropped.sum())) if weights is not None else None,
+            )
+        if not keep.any():
+            return
+        kept_codes = [c[keep] for c in codes]
+        kept_labels = label_codes[keep].astype(np.int64) if label_codes is not None else None
+        kept_weights = weights[keep] if weights is not None else None
+        if scores is not None:
+            self._score_parts.append(
+                (
+                    np.stack(kept_codes, axis=1),
+                    scores[keep],
+                    kept_labels.astype(np.int8) if kept_labels is not None else np.empty(0),
+                    kept_weights,
+                )
+            )
+            return
+        assert pred_codes is not None
+        outcome = pred_codes[keep].astype(np.int64)
+        if kept_labels is not None:
+            outcome = kept_labels * 2 + outcome
+        self.cells.add(kept_codes, sizes, outcome, kept_weights)
+
+    def finish(self, sha256: str | None, source_format: str, warnings: list[str]) -> Sample:
+        plan = self.plan
+        if self.rows_read == 0:
+            raise FairnessInputError(HEADER_ONLY)
+        total_dropped = sum(self.dropped.values())
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.dropped.items()))
+        if total_dropped == self.rows_read:
+            raise FairnessInputError(NO_USABLE_ROWS.format(reasons=reasons))
+        if total_dropped > MAX_DROPPED_SHARE * self.rows_read:
+            raise FairnessInputError(
+                TOO_MANY_DROPPED.format(
+                    dropped=total_dropped,
+                    read=self.rows_read,
+                    share=total_dropped / self.rows_read,
+                    reasons=reasons,
+                )
+            )
+        label_map = np.array([0, 1], dtype=np.int8)
+        if self.label is not None:
+            label_map, warning = self.label.resolve()
+            if warning:
+                warnings.append(warning)
+        pred_map = np.array([0, 1], dtype=np.int8)
+        if self.pred is not None:
+            pred_map, warning = self.pred.resolve()
+            if warning:
+                warnings.append(warning)
+        scores_frame = None
+        if plan.score is not None and plan.threshold is not None:
+            scores_frame = self._finish_scores(label_map, warnings)
+        cell_codes, raw_counts = self.cells.finish()
+        counts = to_confusion(raw_counts, label_map, pred_map, has_labels=self.label is not None)
+        for g in self.groups:
+            if g.literal_unknown:
+                warnings.append(
+                    f"Column {g.column!r} holds the value {UNKNOWN!r}; those rows are counted "
+                    f"together with the rows whose value is missing."
+                )
+        cells = self._cell_frame(cell_codes, counts)
+        stats = ReadStats(
+            sha256=sha256,
+            source_format=source_format,
+            rows_read=self.rows_read,
+            rows_used=self.rows_read - total_dropped,
+            rows_dropped=dict(sorted(self.dropped.items())),
+            unknown={a: int(u) for a, u in zip(plan.sensitive, self.unknown, strict=True)},
+            warnings=tuple(warnings),
+            columns=_mapping(plan),
+        )
+        cell_table = CellTable(
+            attributes=plan.sensitive,
+            frame=cells,
+            has_labels=self.label is not None,
+            weighted=plan.weight is not None,
+        )
+        score_table = None
+        if scores_frame is not None:
+            score_table = ScoreTable(attributes=plan.sensitive, frame=scores_frame)
+        return Sample(cells=cell_table, scores=score_table, stats=stats)
+
+    def _finish_scores(self, label_map: np.ndarray, warnings: list[str]) -> pd.DataFrame:
+        """Apply the threshold to all scores at once and reduce them to cells."""
+        plan = self.plan
+        assert plan.threshold is not None
+        k = len(self.groups)
+        parts = self._score_parts
+        codes = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int32)
+        scores = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+        weights = (
+            np.concatenate([p[3] for p in parts])  # type: ignore[misc]
+            if plan.weight is not None and parts
+            else None
+        )
+        self._score_parts = []
+        predicted, wanted = plan.threshold.apply(scores)
+        selected = int(predicted.sum())
+        if wanted is not None and selected > wanted:
+            warnings.append(
+                f"Threshold {plan.threshold.to_str()} asked for {wanted} rows; {selected} were "
+                f"selected because rows with a score equal to the cut are all selected."
+            )
+        outcome = predicted.astype(np.int64)
+        labels = None
+        if self.label is not None:
+            raw_labels = np.concatenate([p[2] for p in parts]).astype(np.int64)
+            labels = label_map[raw_labels]
+            outcome = raw_labels * 2 + outcome
+        sizes = [len(g.values) for g in self.groups]
+        self.cells.add([codes[:, j] for j in range(k)], sizes, outcome, weights)
+        frame: dict[str, object] = {}
+        for j, g in enumerate(self.groups):
+            frame[g.column] = pd.Categorical.from_codes(codes[:, j], categories=g.values)
+        frame["score"] = scores.astype(np.float64)
+        if labels is not None:
+            frame["label"] = labels.astype(np.int8)
+        if weights is not None:
+            frame["weight"] = weights.astype(np.float64)
+        return pd.DataFrame(frame)
+
+    def _cell_frame(self, cell_codes: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+        """Cells sorted by attribute values (``UNKNOWN`` last), for a deterministic table."""
+        ranks = []
+        for j, g in enumerate(self.groups):
+            values = g.values
+            order = sorted(range(len(values)), key=lambda i, v=values: (v[i] == UNKNOWN, v[i]))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            ranks.append(rank[cell_codes[:, j]])
+        order = np.lexsort(ranks[::-1]) if ranks and len(cell_codes) else np.arange(len(cell_codes))
+        frame: dict[str, object] = {}
+        for j, g in enumerate(self.groups):
+            values = np.asarray(g.values, dtype=object)
+            frame[g.column] = pd.array(values[cell_codes[order, j]].tolist(), dtype="str")
+        names = CONFUSION_COLUMNS if self.label is not None else SELECTION_COLUMNS
+        for i, name in enumerate(names):
+            frame[name] = counts[order, i]
+        return pd.DataFrame(frame)
+
+
+def to_confusion(
+    raw: np.ndarray, label_map: np.ndarray, pred_map: np.ndarray, *, has_labels: bool
+) -> np.ndarray:
+    """Turn raw code slots into tp/fp/tn/fn (or pp/pn) columns by the resolved classes."""
+    out = np.zeros((raw.shape[0], 4 if has_labels else 2), dtype=raw.dtype)
+    if has_labels:
+        # column index for (label class, prediction class)
+        target = {(1, 1): 0, (0, 1): 1, (0, 0): 2, (1, 0): 3}
+        for lc in (0, 1):
+            for pc in (0, 1):
+                out[:, target[(int(label_map[lc]), int(pred_map[pc]))]] += raw[:, lc * 2 + pc]
+    else:
+        for pc in (0, 1):
+            out[:, 0 if pred_map[pc] == 1 else 1] += raw[:, pc]
+    return out
+
+
+def _mapping(plan: _Plan) -> dict[str, object]:
+    mapping: dict[str, object] = {
+        "label": plan.label,
+        "prediction": plan.prediction,
+        "score": plan.score,
+        "threshold": plan.threshold.to_str() if plan.threshold else None,
+        "weight": plan.weight,
+        "sensitive_features": list(plan.sensitive),
+        "pos_label": plan.pos_label,
+    }
+    return {k: v for k, v in mapping.items() if v is not None}
+
+
+def read_sample(
+    source: Source,
+    *,
+    label: str | None,
+    prediction: str | None,
+    sensitive_features: Sequence[str],
+    score: str | None = None,
+    threshold: ThresholdRule | str | None = None,
+    weight: str | None = None,
+    pos_label: str | None = None,
+    delimiter: str | None = None,
+    max_groups: int = 1000,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Sample:
+    """Read a prediction sample (CSV or Parquet) and reduce it to per-cell counts in one pass.
+
+    The file is read in blocks, so memory does not grow with the number of rows (except with a
+    score column: then the scores are kept, 8 bytes per row plus the group codes, because top-k
+    rules need the whole distribution and score metrics need the scores).
+
+    Parameters
+    ----------
+    source:
+        A path or a binary file object. CSV (UTF-8, with or without BOM, LF or CRLF, optionally
+        gzip-compressed) or Parquet; the format is judged from the first bytes, not the name.
+    label:
+        Column of true outcomes, or ``None`` when the sample has no labels (then only
+        selection-based metrics can run and the cells hold ``pp, pn``).
+    prediction:
+        Column of predicted outcomes (0/1, true/false, yes/no in any case, or two values of which
+        one is ``pos_label``). Give either this or ``score`` with ``threshold``, not both.
+    sensitive_features:
+        One or more columns of group attributes. Values are stripped of surrounding whitespace;
+        a missing value (empty, NA, N/A, NaN, null, #N/A) puts the row in the ``UNKNOWN`` group.
+    score, threshold:
+        A numeric score column and the rule (``ThresholdRule`` or its text: ``">=0.7"``,
+        ``"top-100"``, ``"top-10%"``) that turns scores into predictions. Ties at a top-k cut
+        are all selected (see ``ThresholdRule``).
+    weight:
+        Optional column of non-negative sample weights; counts become float sums of weights.
+    pos_label:
+        The value that means "positive" in the label and prediction columns, when they do not use
+        the standard 0/1, true/false, yes/no.
+    delimiter:
+        CSV delimiter; detected from the header (``,`` ``;`` tab ``|``) when ``None``.
+    max_groups:
+        A sensitive column with more distinct values than this is refused as an identifier.
+    progress:
+        Called per block as ``progress(bytes_read, total_bytes_or_None)``.
+
+    Returns
+    -------
+    Sample
+        ``cells`` (one row per observed combination of attribute values), ``scores`` (only with
+        a score column) and ``stats`` (sha256 of the raw bytes, rows read/used/dropped by reason,
+        unknown counts per attribute, warnings).
+
+    Raises
+    ------
+    FairnessInputError
+        With ``column``/``row``/``field`` set: missing or duplicate columns, non-binary labels or
+        predictions, unparseable CSV lines, empty or header-only files, identifier-like sensitive
+        columns, or a sample in which more than half of the rows would be dropped.
+
+    Notes
+    -----
+    Rows are dropped, each counted once under the first reason that applies, in this order:
+    ``missing_label``, ``missing_prediction``, ``missing_score``, ``unparseable_score``,
+    ``missing_weight``, ``unparseable_weight``, ``negative_weight``. A value outside the two
+    classes of a label or prediction column is not dropped: it makes the column non-binary,
+    which is an error. ``stats.unknown`` counts the used rows whose value was missing. A group
+    whose rows were all dropped still appears in ``cells`` with zero counts. Column names that
+    look like personal identifiers (name, ssn, email, 身份证, ...) give a warning.
+
+    Examples
+    --------
+    >>> import io
+    >>> data = b"sex,label,pred\\nf,1,1\\nm,0,1\\nf,0,0\\n"
+    >>> s = read_sample(io.BytesIO(data), label="label", prediction="pred",
+    ...                 sensitive_features=["sex"])
+    >>> s.cells.frame[["sex", "tp", "fp", "tn", "fn"]].values.tolist()
+    [['f', 1, 0, 1, 0], ['m', 0, 1, 0, 0]]
+    """
+    plan = _plan(
+        label=label,
+        prediction=prediction,
+        sensitive_features=sensitive_features,
+        score=score,
+        threshold=threshold,
+        weight=weight,
+        pos_label=pos_label,
+        max_groups=max_groups,
+    )
+    start = start_position(source)
+    with open_source(source, delimiter=delimiter) as opened:
+        check_columns(plan.needed, opened.columns)
+        warnings = identifier_warnings(opened.columns)
+        reducer = _Reducer(plan, max_groups)
+        for batch, _line in iter_batches(opened, plan.needed, source, start):
+            reducer.add(batch)
+            if progress is not None:
+                progress(opened.hasher.bytes_read, opened.total_bytes)
+        sha256 = opened.sha256()
+        if progress is not None:
+            progress(opened.hasher.bytes_read, opened.total_bytes)
+        source_format = opened.source_format
+    return reducer.finish(sha256, source_format, warnings)
+
+
+def start_position(source: Source) -> int | None:
+    if isinstance(source, str | os.PathLike):
+        return 0
+    try:
+        return source.tell() if source.seekable() else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None

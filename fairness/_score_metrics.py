@@ -1,0 +1,157 @@
+"""Score metrics: the LL144 scoring rate and the per-group ROC AUC, from a ``ScoreTable``.
+
+The scoring rate turns into counts per cell (``above`` / ``not_above`` the full-sample median), so
+from then on it goes through the same intervals, tests and bootstrap as every other rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from fairness._metrics import INSUFFICIENT, OK, ROC_AUC, UNDEFINED, group_keys
+from fairness._table import ScoreTable
+
+HANLEY_MCNEIL = "hanley_mcneil"
+
+
+def weighted_median(scores: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The exact median of ``scores``, weighted when ``weights`` is given.
+
+    Unweighted, this is ``numpy.median`` (the mean of the two middle values for an even count).
+    Weighted: sort the scores; the median is the first score whose cumulative weight passes half
+    the total, or the mean of that score and the next when the cumulative weight equals exactly
+    half (so equal weights give the unweighted median).
+
+    Parameters
+    ----------
+    scores : ndarray
+        Scores, at least one.
+    weights : ndarray, optional
+        Non-negative weights with a positive sum, one per score.
+
+    Returns
+    -------
+    float
+        The median.
+
+    Examples
+    --------
+    >>> weighted_median(np.array([1.0, 2.0, 3.0, 4.0]))
+    2.5
+    >>> weighted_median(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 4.0]))
+    3.0
+    """
+    if weights is None:
+        return float(np.median(scores))
+    order = np.argsort(scores, kind="stable")
+    s, w = scores[order], weights[order]
+    cumulative = np.cumsum(w)
+    half = cumulative[-1] / 2
+    k = int(np.searchsorted(cumulative, half, side="left"))
+    if math.isclose(cumulative[k], half, rel_tol=1e-12) and k + 1 < len(s):
+        return float((s[k] + s[k + 1]) / 2)
+    return float(s[k])
+
+
+def scoring_cells(scores: ScoreTable) -> tuple[pd.DataFrame, float]:
+    """Per finest cell, the (weighted) count of rows with a score above / not above the median.
+
+    Returns
+    -------
+    tuple
+        ``(frame, median)``: the frame holds the attribute columns, ``above`` and ``not_above``.
+    """
+    frame = scores.frame
+    attributes = list(scores.attributes)
+    weights = frame["weight"].to_numpy(dtype=float) if "weight" in frame.columns else None
+    values = frame["score"].to_numpy(dtype=float)
+    median = weighted_median(values, weights)
+    above = values > median
+    w = weights if weights is not None else np.ones(len(values))
+    parts = frame[attributes].astype(str).copy()
+    parts["above"] = np.where(above, w, 0.0)
+    parts["not_above"] = np.where(above, 0.0, w)
+    cells = parts.groupby(attributes, sort=True, as_index=False)[["above", "not_above"]].sum()
+    return cells, median
+
+
+def hanley_mcneil_interval(
+    auc: float, positives: float, negatives: float, *, confidence: float
+) -> tuple[float, float]:
+    """Normal interval for an AUC with the Hanley-McNeil (1982) standard error, clipped to [0, 1].
+
+    ``SE² = (A(1-A) + (P-1)(Q1-A²) + (N-1)(Q2-A²)) / (P·N)`` with ``Q1 = A/(2-A)``,
+    ``Q2 = 2A²/(1+A)``.
+    """
+    from scipy import stats
+
+    q1 = auc / (2 - auc)
+    q2 = 2 * auc * auc / (1 + auc)
+    variance = (
+        auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)
+    ) / (positives * negatives)
+    half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(max(variance, 0.0))
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+def roc_auc_rows(
+    scores: ScoreTable,
+    level: Sequence[str],
+    attribute: str,
+    *,
+    min_denominator: float,
+    confidence: float,
+) -> list[dict[str, object]]:
+    """Per-group ROC AUC rows for ``level`` (needs a ``label`` column in the score table).
+
+    The AUC is ``sklearn.metrics.roc_auc_score`` with the weights as ``sample_weight``: the
+    probability that a random label positive scores higher than a random label negative of the
+    same group, ties counting one half. 0.5 is chance; 1 is a perfect ranking. It is undefined
+    when the group lacks positives or negatives. The row's ``denominator`` is the smaller of the
+    two class counts, which decides ``insufficient_data``; ``numerator`` is ``None``.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    frame = scores.frame
+    keys = group_keys(frame[list(level)].astype(str), level).to_numpy()
+    labels = frame["label"].to_numpy()
+    values = frame["score"].to_numpy(dtype=float)
+    weights = frame["weight"].to_numpy(dtype=float) if "weight" in frame.columns else None
+    rows: list[dict[str, object]] = []
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    groups, starts = np.unique(sorted_keys, return_index=True)
+    bounds = [*starts[1:], len(sorted_keys)]
+    for group, start, stop in zip(groups, starts, bounds, strict=True):
+        idx = order[start:stop]
+        y, s = labels[idx], values[idx]
+        w = weights[idx] if weights is not None else np.ones(len(idx))
+        positives, negatives = float(w[y == 1].sum()), float(w[y == 0].sum())
+        row: dict[str, object] = {
+            "attribute": attribute,
+            "group": str(group),
+            "metric": ROC_AUC,
+            "numerator": None,
+            "denominator": min(positives, negatives),
+            "value": None,
+            "ci_low": None,
+            "ci_high": None,
+            "interval": None,
+            "status": UNDEFINED,
+        }
+        if positives > 0 and negatives > 0:
+            auc = float(roc_auc_score(y, s, sample_weight=w))
+            low, high = hanley_mcneil_interval(auc, positives, negatives, confidence=confidence)
+            row.update(
+                value=auc,
+                ci_low=low,
+                ci_high=high,
+                interval=HANLEY_MCNEIL,
+                status=OK if min(positives, negatives) >= min_denominator else INSUFFICIENT,
+            )
+        rows.append(row)
+    return rows

@@ -1,0 +1,232 @@
+"""The ``fairness`` command: audit a prediction sample, or reduce it to a count table.
+
+    fairness audit sample.csv --label hired --prediction selected --sensitive sex,ethnicity \\
+        --preset four-fifths --fail-on fail
+    fairness counts sample.csv --label hired --prediction selected --sensitive sex \\
+        --output counts.csv
+
+Exit status: 0 done; 1 a check failed (or was inconclusive) and ``--fail-on`` asked to fail;
+2 the input, the mapping or the spec cannot be used (the message goes to stderr, no traceback).
+Heavy modules (numpy, pandas, scipy, fairlearn) load only after the arguments are parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_CHECKS = 1
+EXIT_INPUT = 2
+
+BAD_REFERENCE = (
+    "--reference expects most_favoured, largest, overall or attribute=value, got {value!r}"
+)
+CANNOT_WRITE = "Cannot write {path}: {detail}"
+PROGRESS_MIN_BYTES = 50_000_000  # show a progress bar only for files at least this large
+
+
+def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the sample: CSV (optionally .gz) or Parquet")
+    parser.add_argument("--label", help="column of true outcomes (omit when there are none)")
+    parser.add_argument("--prediction", help="column of predicted outcomes")
+    parser.add_argument("--sensitive", help="comma-separated sensitive attribute columns")
+    parser.add_argument("--score", help="column of scores")
+    parser.add_argument(
+        "--threshold", help="rule turning scores into predictions: '>=0.7', 'top-100' or 'top-10%%'"
+    )
+    parser.add_argument("--weight", help="column of non-negative sample weights")
+    parser.add_argument("--pos-label", help="the value meaning 'positive' in label/prediction")
+    parser.add_argument("--delimiter", help="CSV delimiter (detected when omitted)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fairness`` command."""
+    parser = argparse.ArgumentParser(
+        prog="fairness",
+        description="Assess and disclose group disparities in an algorithm's decisions.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    audit = commands.add_parser("audit", help="audit a sample and print verdicts and group rates")
+    _mapping_arguments(audit)
+    audit.add_argument(
+        "--counts",
+        action="store_true",
+        help="FILE is a pre-aggregated count table, not one row per person",
+    )
+    audit.add_argument("--spec", help="audit spec file (TOML or JSON); flags override it")
+    audit.add_argument("--preset", choices=("four-fifths", "ll144"))
+    audit.add_argument(
+        "--favourable",
+        choices=("beneficial", "adverse"),
+        help="is a positive prediction good (beneficial) or bad (adverse) for the person?",
+    )
+    audit.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        help="most_favoured, largest, overall, or attribute=value (repeatable)",
+    )
+    audit.add_argument("--seed", type=int, help="bootstrap seed")
+    audit.add_argument("--replicates", type=int, help="bootstrap replicates (default 2000)")
+    audit.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    audit.add_argument("--output", help="write here instead of stdout (a folder for --format csv)")
+    audit.add_argument(
+        "--fail-on",
+        choices=("fail", "inconclusive"),
+        help="exit with status 1 when the overall verdict is this bad or worse",
+    )
+
+    counts = commands.add_parser("counts", help="reduce a sample to its per-cell count table")
+    _mapping_arguments(counts)
+    counts.add_argument("--output", required=True, help="the count table CSV to write")
+    return parser  # fmt: skip
+
+
+def _progress(path: str) -> tuple[Any, Any]:
+    """A tqdm byte counter on stderr for big files when stderr is a terminal, else nothing."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return None, None
+    if not sys.stderr.isatty() or size < PROGRESS_MIN_BYTES:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=size, unit="B", unit_scale=True, desc="reading", file=sys.stderr)
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "label": args.label,
+        "prediction": args.prediction,
+        "sensitive_features": args.sensitive,
+        "score": args.score,
+        "threshold": args.threshold,
+        "weight": args.weight,
+        "pos_label": args.pos_label,
+        "delimiter": args.delimiter,
+    }
+    if args.command == "audit":
+        out.update(preset=args.preset, favourable_outcome=args.favourable, seed=args.seed,
+                   bootstrap_replicates=args.replicates)  # fmt: skip
+        named = {}
+        for value in args.reference:
+            if "=" in value:
+                attribute, _, group = value.partition("=")
+                named[attribute.strip()] = group.strip()
+            elif value in ("most_favoured", "largest", "overall"):
+                out["reference"] = value
+            else:
+                raise _UsageError(BAD_REFERENCE.format(value=value))
+        if named:
+            out["reference_groups"] = named
+    return out
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _UsageError(CANNOT_WRITE.format(path=output, detail=exc)) from None
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from fairness._audit import audit, audit_count_file
+    from fairness._spec import AuditSpec
+    from fairness._summary_text import render_table
+
+    spec = AuditSpec.load(args.spec) if args.spec else AuditSpec()
+    overrides = _overrides(args)
+    if args.counts:
+        report = audit_count_file(args.file, spec, **overrides)
+    else:
+        callback, bar = _progress(args.file)
+        try:
+            report = audit(args.file, spec, progress=callback, **overrides)
+        finally:
+            if bar is not None:
+                bar.close()
+    if args.format == "json":
+        _write(report.to_json(), args.output)
+    elif args.format == "csv":
+        tables = report.to_csv_tables()
+        if args.output is None:
+            _write("".join(f"# {name}\n{text}\n" for name, text in tables.items()), None)
+        else:
+            folder = Path(args.output)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _UsageError(CANNOT_WRITE.format(path=folder, detail=exc)) from None
+            for name, text in tables.items():
+                _write(text, str(folder / f"{name}.csv"))
+    else:
+        _write(render_table(report), args.output)
+    severity = {"pass": 0, "not_assessed": 0, "inconclusive": 1, "fail": 2}
+    if args.fail_on and severity[report.verdict] >= severity[args.fail_on]:
+        return EXIT_CHECKS
+    return EXIT_OK
+
+
+def _run_counts(args: argparse.Namespace) -> int:
+    from fairness._counts_input import write_counts_csv
+    from fairness._read import read_sample
+
+    overrides = _overrides(args)
+    sensitive = [s.strip() for s in (overrides["sensitive_features"] or "").split(",") if s.strip()]
+    callback, bar = _progress(args.file)
+    try:
+        sample = read_sample(
+            args.file, label=args.label, prediction=args.prediction, sensitive_features=sensitive,
+            score=args.score, threshold=args.threshold, weight=args.weight,
+            pos_label=args.pos_label, delimiter=args.delimiter, progress=callback,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+    try:
+        write_counts_csv(sample.cells, args.output)
+    except OSError as exc:
+        raise _UsageError(CANNOT_WRITE.format(path=args.output, detail=exc)) from None
+    stats = sample.stats
+    print(
+        f"Wrote {len(sample.cells.frame)} cells from {stats.rows_used} of {stats.rows_read} rows "
+        f"to {args.output}.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fairness`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    from fairness._errors import FairnessError
+
+    try:
+        if args.command == "audit":
+            return _run_audit(args)
+        return _run_counts(args)
+    except (FairnessError, _UsageError, OSError) as exc:
+        print(f"fairness: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Accounts: admins create and list them; everyone can see their own."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from registry.api.deps import ClockDep, CurrentAccount, SessionDep
+from registry.models import AccountCreate, AccountPublic
+from registry.services import accounts as service
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+
+@router.get("/me", response_model=AccountPublic)
+def me(session: SessionDep, account: CurrentAccount) -> AccountPublic:
+    """The account behind the bearer token."""
+    return service.account_public(session, account)
+
+
+@router.get("", response_model=list[AccountPublic])
+def list_accounts(session: SessionDep, actor: CurrentAccount) -> list[AccountPublic]:
+    """Every account (admin only)."""
+    return [service.account_public(session, a) for a in service.list_accounts(session, actor=actor)]
+
+
+@router.post("", response_model=AccountPublic, status_code=status.HTTP_201_CREATED)
+def create_account(
+    body: AccountCreate, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+) -> AccountPublic:
+    """Create an account (admin only). An agency_editor must name its agency; other roles must not."""
+    account = service.create_account(session, actor=actor, data=body, now=clock.now())
+    return service.account_public(session, account)

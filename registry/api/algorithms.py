@@ -1,0 +1,177 @@
+"""Algorithms: list and search, register, edit the draft, publish versions, retire, time-travel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, status
+
+from registry.api.deps import (
+    AlgorithmDep,
+    ClockDep,
+    CurrentAccount,
+    OptionalAccount,
+    SessionDep,
+    SettingsDep,
+)
+from registry.cards.enums import LifecycleStatus, RiskCategory, Scenario
+from registry.models import (
+    AlgorithmCreate,
+    AlgorithmList,
+    AlgorithmPublic,
+    AlgorithmState,
+    CardVersionPublic,
+    DraftPublic,
+    DraftUpdate,
+    PublishRequest,
+    RetireRequest,
+)
+from registry.services import algorithm_search, algorithms, drafts, versions
+
+router = APIRouter(prefix="/algorithms", tags=["algorithms"])
+
+
+@router.get("", response_model=AlgorithmList)
+def list_algorithms(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: OptionalAccount,
+    agency: Annotated[str | None, Query(max_length=64, description="Agency slug.")] = None,
+    scenario: Scenario | None = None,
+    risk_category: RiskCategory | None = None,
+    state: AlgorithmState | None = None,
+    status_: Annotated[
+        LifecycleStatus | None, Query(alias="status", description="Lifecycle status.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in the name or summary.")
+    ] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AlgorithmList:
+    """Algorithms you may see, most recently changed first. Drafts only for their agency's editors."""
+    filters = algorithm_search.AlgorithmFilters(
+        agency=agency,
+        scenario=scenario,
+        risk_category=risk_category,
+        state=state,
+        lifecycle_status=status_,
+        q=q,
+    )
+    page = algorithm_search.list_algorithms(
+        session, viewer=viewer, filters=filters, limit=limit or settings.page_size, cursor=cursor
+    )
+    next_url = (
+        str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
+    )
+    return AlgorithmList(
+        items=[algorithms.algorithm_public(session, a) for a in page.items],
+        next_cursor=page.next_cursor,
+        next_url=next_url,
+    )
+
+
+@router.post("", response_model=AlgorithmPublic, status_code=status.HTTP_201_CREATED)
+def create_algorithm(
+    body: AlgorithmCreate, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+) -> AlgorithmPublic:
+    """Register an algorithm with a draft card (agency editors of that agency)."""
+    algorithm = algorithms.create_algorithm(session, actor=actor, data=body, now=clock.now())
+    return algorithms.algorithm_public(session, algorithm)
+
+
+@router.get("/{public_id}", response_model=AlgorithmPublic)
+def get_algorithm(algorithm: AlgorithmDep, session: SessionDep) -> AlgorithmPublic:
+    """One algorithm's record (listing fields from its latest published card)."""
+    return algorithms.algorithm_public(session, algorithm)
+
+
+@router.get("/{public_id}/draft", response_model=DraftPublic)
+def get_draft(algorithm: AlgorithmDep, session: SessionDep, actor: CurrentAccount) -> DraftPublic:
+    """The working draft, with the fields still missing before it can be published."""
+    return drafts.draft_public(
+        algorithm, drafts.get_draft(session, actor=actor, algorithm=algorithm)
+    )
+
+
+@router.put("/{public_id}/draft", response_model=DraftPublic)
+def put_draft(
+    body: DraftUpdate,
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    actor: CurrentAccount,
+    clock: ClockDep,
+) -> DraftPublic:
+    """Replace the draft card (starting a new draft if none). Published versions never change."""
+    draft = drafts.save_draft(
+        session, actor=actor, algorithm=algorithm, card=body.card, now=clock.now()
+    )
+    return drafts.draft_public(algorithm, draft)
+
+
+@router.post(
+    "/{public_id}/publish", response_model=CardVersionPublic, status_code=status.HTTP_201_CREATED
+)
+def publish(
+    body: PublishRequest,
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: CurrentAccount,
+    clock: ClockDep,
+) -> CardVersionPublic:
+    """Publish the draft as the next immutable version. With four-eyes on, not by its last editor."""
+    version = drafts.publish_draft(
+        session,
+        actor=actor,
+        algorithm=algorithm,
+        change_summary=body.change_summary,
+        four_eyes=settings.four_eyes,
+        now=clock.now(),
+    )
+    return versions.version_public(algorithm, version)
+
+
+@router.post("/{public_id}/retire", response_model=AlgorithmPublic)
+def retire(
+    body: RetireRequest,
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    actor: CurrentAccount,
+    clock: ClockDep,
+) -> AlgorithmPublic:
+    """Take the algorithm out of use. It stays online with all its versions. 409 if already retired."""
+    retired = algorithms.retire_algorithm(
+        session, actor=actor, algorithm=algorithm, reason=body.reason, now=clock.now()
+    )
+    return algorithms.algorithm_public(session, retired)
+
+
+@router.get("/{public_id}/versions", response_model=list[CardVersionPublic])
+def list_versions(algorithm: AlgorithmDep, session: SessionDep) -> list[CardVersionPublic]:
+    """Every published version, oldest first."""
+    return [
+        versions.version_public(algorithm, v) for v in versions.list_versions(session, algorithm)
+    ]
+
+
+@router.get("/{public_id}/versions/live", response_model=CardVersionPublic)
+def live_version(
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    at: Annotated[
+        datetime, Query(description="ISO 8601 time with offset, e.g. 2024-05-01T00:00:00Z.")
+    ],
+) -> CardVersionPublic:
+    """The version that was published and in force at time ``at`` (404 if none was)."""
+    return versions.version_public(algorithm, versions.live_version_at(session, algorithm, at))
+
+
+@router.get("/{public_id}/versions/{number}", response_model=CardVersionPublic)
+def get_version(
+    algorithm: AlgorithmDep, session: SessionDep, number: Annotated[int, Path(ge=1, le=1_000_000)]
+) -> CardVersionPublic:
+    """One published version; its content never changes."""
+    return versions.version_public(algorithm, versions.get_version(session, algorithm, number))

@@ -1,0 +1,161 @@
+"""Audits: submit a sample or a count table, follow the run, publish, respond, withdraw, rerun.
+
+The upload endpoints stream the multipart body to disk in an async dependency (see
+``registry.services.uploads``); the handlers themselves are sync and call one service each.
+Permission is checked before a byte of the body is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+
+from registry.api.deps import (
+    AlgorithmDep,
+    ClockDep,
+    CurrentAccount,
+    OptionalAccount,
+    SessionDep,
+    SettingsDep,
+)
+from registry.models import Account, Algorithm, AuditInput, AuditKind
+from registry.models.audit import ResponseRequest, WithdrawRequest
+from registry.services import audits
+from registry.services.audit_public import private_audit_view, public_audit_view
+from registry.services.uploads import StagedUpload, receive_multipart
+
+router = APIRouter(tags=["audits"])
+
+AuditId = Annotated[str, Path(max_length=16, description="The audit's id, e.g. aud-7k2m9q4x1c.")]
+
+
+def _authorize(session: SessionDep, actor: CurrentAccount, algorithm: AlgorithmDep) -> AuditKind:
+    return audits.authorize_submission(session, actor=actor, algorithm=algorithm)
+
+
+async def _staged(
+    request: Request, settings: SettingsDep, _kind: Annotated[AuditKind, Depends(_authorize)]
+) -> AsyncIterator[StagedUpload]:
+    length = request.headers.get("content-length")
+    upload = await receive_multipart(
+        request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=int(length) if length and length.isdigit() else None,
+        uploads_dir=settings.uploads_dir,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        text_fields=audits.SAMPLE_FIELDS,
+    )
+    try:
+        yield upload
+    finally:
+        upload.discard()  # a no-op once the service has moved the file into place
+
+
+StagedDep = Annotated[StagedUpload, Depends(_staged)]
+
+
+def _view(audit: Any, algorithm: Algorithm, viewer: Account | None, k: int) -> dict[str, Any]:
+    if audits.is_private_viewer(viewer, audit, algorithm.agency_id):
+        return private_audit_view(audit)
+    return public_audit_view(audit, k=k)
+
+
+def _submit(
+    kind: AuditInput, response: Response, session: SessionDep, settings: SettingsDep,
+    clock: ClockDep, actor: Account, algorithm: Algorithm, upload: StagedUpload,
+) -> dict[str, Any]:  # fmt: skip
+    audit = audits.submit_audit(
+        session, actor=actor, algorithm=algorithm, upload=upload, input_kind=kind,
+        uploads_dir=settings.uploads_dir, now=clock.now(),
+    )  # fmt: skip
+    response.headers["Location"] = f"/api/v1/audits/{audit.public_id}"
+    return private_audit_view(audit)
+
+
+@router.post("/algorithms/{public_id}/audits", status_code=status.HTTP_202_ACCEPTED)
+def submit_sample_audit(
+    response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+    actor: CurrentAccount, algorithm: AlgorithmDep, upload: StagedDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Upload a prediction sample (multipart: ``file``, ``spec``, optional ``version``); queued to run."""
+    return _submit(AuditInput.sample, response, session, settings, clock, actor, algorithm, upload)
+
+
+@router.post("/algorithms/{public_id}/audits/counts", status_code=status.HTTP_202_ACCEPTED)
+def submit_counts_audit(
+    response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+    actor: CurrentAccount, algorithm: AlgorithmDep, upload: StagedDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Upload a pre-aggregated count table (multipart: ``file``, ``spec``, optional ``version``)."""
+    return _submit(AuditInput.counts, response, session, settings, clock, actor, algorithm, upload)
+
+
+@router.get("/algorithms/{public_id}/audits")
+def list_algorithm_audits(
+    session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, algorithm: AlgorithmDep
+) -> dict[str, Any]:
+    """Audits of an algorithm: published ones for everyone, private ones for who may read them."""
+    items = audits.list_audits(session, algorithm=algorithm, viewer=viewer)
+    k = settings.small_cell_k
+    return {"items": [_summary(_view(a, algorithm, viewer, k)) for a in items]}
+
+
+def _summary(view: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in view.items() if key not in ("report", "counts", "spec")}
+
+
+@router.get("/audits/{audit_id}")
+def get_audit(
+    session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, audit_id: AuditId
+) -> dict[str, Any]:
+    """One audit: state and progress while it runs, then the report and verdicts."""
+    audit, algorithm = audits.get_audit(session, audit_id, viewer=viewer)
+    return _view(audit, algorithm, viewer, settings.small_cell_k)
+
+
+@router.post("/audits/{audit_id}/publish")
+def publish_audit(
+    session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
+) -> dict[str, Any]:
+    """Make a succeeded audit public. Only its submitter may; a published audit is immutable."""
+    audit, _ = audits.get_audit(session, audit_id, viewer=actor)
+    return private_audit_view(audits.publish_audit(session, actor=actor, audit=audit, now=clock.now()))
+
+
+@router.post("/audits/{audit_id}/response")
+def respond_to_audit(
+    session: SessionDep, settings: SettingsDep, clock: ClockDep, actor: CurrentAccount,
+    audit_id: AuditId,
+    body: ResponseRequest | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Attach the agency's public response to a published audit (default wording if no text)."""
+    audit, algorithm = audits.get_audit(session, audit_id, viewer=actor)
+    text = body.text if body else None
+    updated = audits.respond_to_audit(
+        session, actor=actor, audit=audit, algorithm=algorithm, text=text, now=clock.now()
+    )
+    return _view(updated, algorithm, actor, settings.small_cell_k)
+
+
+@router.post("/audits/{audit_id}/withdraw")
+def withdraw_audit(
+    session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId,
+    body: WithdrawRequest,
+) -> dict[str, Any]:  # fmt: skip
+    """Withdraw an audit with a reason; the record and the reason stay."""
+    audit, _ = audits.get_audit(session, audit_id, viewer=actor)
+    updated = audits.withdraw_audit(session, actor=actor, audit=audit, reason=body.reason, now=clock.now())
+    return private_audit_view(updated)
+
+
+@router.post("/audits/{audit_id}/rerun", status_code=status.HTTP_202_ACCEPTED)
+def rerun_audit(
+    response: Response, session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
+) -> dict[str, Any]:
+    """Recompute from the stored counts with the current engine and the same spec (a new audit)."""
+    audit, algorithm = audits.get_audit(session, audit_id, viewer=actor)
+    new = audits.rerun_audit(session, actor=actor, audit=audit, algorithm=algorithm, now=clock.now())
+    response.headers["Location"] = f"/api/v1/audits/{new.public_id}"
+    return private_audit_view(new)

@@ -1,0 +1,102 @@
+"""Request dependencies as ``Annotated`` aliases, defined once: session, settings, clock, accounts,
+and load-or-404 lookups. Handlers declare what they need and never repeat 401/403/404 blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from registry.config import Settings
+from registry.db import session_scope
+from registry.errors import Unauthorized
+from registry.models import Account, Agency, Algorithm
+from registry.services.agencies import get_agency
+from registry.services.algorithms import get_algorithm
+from registry.services.clock import Clock, SystemClock
+from registry.services.tokens import authenticate
+
+ERR_TOKEN_REQUIRED = "This endpoint needs an API token: send 'Authorization: Bearer <token>'."
+
+_bearer = HTTPBearer(auto_error=False, description="An API token created with POST /api/v1/tokens.")
+_system_clock = SystemClock()
+
+
+def _unauthorized(message: str) -> HTTPException:
+    """A 401 that tells the client how to authenticate (RFC 6750); rendered in the JSON error shape."""
+    return HTTPException(status_code=401, detail=message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_clock(request: Request) -> Clock:
+    """The app's clock (``app.state.clock`` if set, else the wall clock). Tests override this."""
+    return getattr(request.app.state, "clock", None) or _system_clock
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_optional_account(
+    session: SessionDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Account | None:
+    if credentials is None:
+        return None
+    try:
+        return authenticate(session, credentials.credentials, now=clock.now())
+    except Unauthorized as exc:
+        raise _unauthorized(exc.message) from exc
+
+
+OptionalAccount = Annotated[Account | None, Depends(get_optional_account)]
+
+
+def get_current_account(account: OptionalAccount) -> Account:
+    if account is None:
+        raise _unauthorized(ERR_TOKEN_REQUIRED)
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(get_current_account)]
+
+
+def load_agency(session: SessionDep, slug: Annotated[str, Path(max_length=64)]) -> Agency:
+    return get_agency(session, slug)
+
+
+def load_algorithm(
+    session: SessionDep,
+    viewer: OptionalAccount,
+    public_id: Annotated[str, Path(max_length=32, description="The algorithm's permanent id.")],
+) -> Algorithm:
+    return get_algorithm(session, public_id, viewer=viewer)
+
+
+AgencyDep = Annotated[Agency, Depends(load_agency)]
+AlgorithmDep = Annotated[Algorithm, Depends(load_algorithm)]
+
+__all__ = [
+    "AgencyDep",
+    "AlgorithmDep",
+    "ClockDep",
+    "CurrentAccount",
+    "OptionalAccount",
+    "SessionDep",
+    "SettingsDep",
+    "get_clock",
+]

@@ -1,0 +1,252 @@
+"""The ``registry`` command: serve, demo, database upgrades, agencies, accounts, tokens, export/import.
+
+Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.config import Settings, get_settings
+from registry.errors import DomainError
+
+app = typer.Typer(
+    help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+agency_app = typer.Typer(help="Agencies.", no_args_is_help=True)
+account_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(agency_app, name="agency")
+app.add_typer(account_app, name="account")
+app.add_typer(token_app, name="token")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    settings.ensure_dirs()
+    return settings
+
+
+def _fail(exc: DomainError) -> typer.Exit:
+    typer.echo(f"error: {exc.message}", err=True)
+    for detail in exc.details:
+        loc = ".".join(str(p) for p in detail.get("loc", []))
+        typer.echo(f"  {loc}: {detail.get('msg')}", err=True)
+    return typer.Exit(code=1)
+
+
+def _session_for(settings: Settings):  # type: ignore[no-untyped-def]
+    from registry.db import make_engine, session_scope
+
+    engine = make_engine(settings.resolved_database_url)
+    return engine, session_scope(engine)
+
+
+def _upgrade(settings: Settings) -> None:
+    from registry.migrate import upgrade
+
+    upgrade(settings.resolved_database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the database migrations (creates the schema on a new database)."""
+    from registry.migrate import upgrade
+
+    upgrade(_settings().resolved_database_url, revision)
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the web application with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1:8000 after loading.")
+    ] = True,
+    samples: Annotated[
+        Path | None, typer.Option(help="Samples folder (default: the bundled samples).")
+    ] = None,
+) -> None:
+    """Upgrade the database and load the demo agencies, accounts and sample cards (idempotent)."""
+    from registry.paths import SAMPLES_DIR
+    from registry.services.clock import SystemClock
+    from registry.services.demo import load_demo
+
+    settings = _settings()
+    _upgrade(settings)
+    engine, scope = _session_for(settings)
+    try:
+        with scope as session:
+            result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
+    summary = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items())) or "nothing new"
+    typer.echo(f"demo data loaded: {summary}")
+    for email, token in sorted(result.tokens.items()):
+        typer.echo(f"  token for {email}: {token}")
+    if result.tokens:
+        typer.echo(
+            "  (tokens are shown once; create more with `registry token create --account EMAIL`)"
+        )
+    if serve_after:
+        serve(host="127.0.0.1", port=8000, workers=1)
+
+
+@agency_app.command("create")
+def agency_create(
+    slug: Annotated[str, typer.Option(help="URL id: lower-case letters, digits, hyphens.")],
+    name: Annotated[str, typer.Option(help="Official name.")],
+    website: Annotated[str | None, typer.Option()] = None,
+    contact_email: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an agency."""
+    from pydantic import ValidationError
+
+    from registry.models import AgencyCreate
+    from registry.services.agencies import create_agency
+    from registry.services.clock import SystemClock
+
+    try:
+        data = AgencyCreate(slug=slug, name=name, website=website, contact_email=contact_email)
+    except ValidationError as exc:
+        raise _validation_exit(exc)
+    engine, scope = _session_for(_settings())
+    try:
+        with scope as session:
+            agency = create_agency(session, actor=None, data=data, now=SystemClock().now())
+            typer.echo(f"created agency {agency.slug}")
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
+
+
+def _validation_exit(exc: Exception) -> typer.Exit:
+    from pydantic import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    for err in exc.errors():
+        typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+    return typer.Exit(code=2)
+
+
+@account_app.command("create")
+def account_create(
+    email: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin, agency_editor or auditor.")],
+    agency: Annotated[str | None, typer.Option(help="Agency slug (agency_editor only).")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name (default: the email).")] = None,
+) -> None:
+    """Create an account."""
+    from pydantic import ValidationError
+
+    from registry.models import AccountCreate
+    from registry.services.accounts import create_account
+    from registry.services.clock import SystemClock
+
+    try:
+        data = AccountCreate(email=email, display_name=name or email, role=role, agency=agency)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _validation_exit(exc)
+    engine, scope = _session_for(_settings())
+    try:
+        with scope as session:
+            account = create_account(session, actor=None, data=data, now=SystemClock().now())
+            typer.echo(f"created account {account.email} ({account.role}) id={account.id}")
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    account: Annotated[str, typer.Option(help="Email of the account.")],
+    name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
+) -> None:
+    """Create an API token and print it (shown once)."""
+    from registry.services.accounts import get_account_by_email
+    from registry.services.clock import SystemClock
+    from registry.services.tokens import create_token
+
+    engine, scope = _session_for(_settings())
+    try:
+        with scope as session:
+            owner = get_account_by_email(session, account)
+            created = create_token(session, account=owner, name=name, now=SystemClock().now())
+            typer.echo(created.token)
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
+
+
+@app.command("export")
+def export_cmd(
+    target: Annotated[str, typer.Argument(help="File to write, or - for standard output.")],
+) -> None:
+    """Export the whole registry as JSON (tokens excluded)."""
+    from registry.services.export_import import dump_export, export_registry
+
+    engine, scope = _session_for(_settings())
+    try:
+        with scope as session:
+            text = dump_export(export_registry(session))
+    finally:
+        engine.dispose()
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        Path(target).write_text(text, encoding="utf-8")
+        typer.echo(f"exported to {target}", err=True)
+
+
+@app.command("import")
+def import_cmd(
+    source: Annotated[Path, typer.Argument(help="An export file.", exists=True, dir_okay=False)],
+) -> None:
+    """Import an export into an empty registry (all or nothing)."""
+    from registry.errors import Invalid
+    from registry.services.export_import import import_registry
+
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(Invalid(f"{source} is not JSON: {exc}"))
+    engine, scope = _session_for(_settings())
+    try:
+        with scope as session:
+            summary = import_registry(session, data)
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
+    typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,202 @@
+"""Turn a stored model card into display-ready sections, in the reader's language.
+
+Every value becomes a small typed structure (``text``, ``choice``, ``link``, ``list``, ``record``)
+that both the HTML macros and the JSON twin carry, so the page and its twin cannot disagree. Each
+field also says whether it was provided, withheld (with the agency's stated reason) or not provided,
+and which language its text is shown in.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from registry import i18n
+from registry.cards import card_sections, is_provided
+from registry.cards.enums import (
+    AutonomyLevel,
+    FavourableOutcome,
+    LifecycleStatus,
+    RiskCategory,
+    Scenario,
+    WithheldReason,
+    choice_labels,
+)
+from registry.cards.sections import CardField, Choice
+
+N_ = i18n.N_
+NOT_PROVIDED = N_("Not provided by the agency")
+YES, NO = N_("Yes"), N_("No")
+SAFE_SCHEMES = ("http://", "https://")
+META_FIELDS = frozenset({"public_id", "language", "translations", "source_id", "withheld", "agency", "change_summary"})
+TRANSLATABLE = ("name", "summary", "purpose_and_impact", "accountable_role", "appeal_route", "human_oversight", "data_summary")
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "scenario": Scenario,
+    "risk_category": RiskCategory,
+    "lifecycle_status": LifecycleStatus,
+    "autonomy_level": AutonomyLevel,
+    "favourable_outcome": FavourableOutcome,
+    "withheld_reason": WithheldReason,
+}
+
+
+def pick(labels: dict[str, str], lang: str) -> str:
+    return labels.get(lang) or labels.get("en") or next(iter(labels.values()), "")
+
+
+def vocabulary_label(vocabulary: str, value: str | None, lang: str) -> str | None:
+    """The words for a controlled value (``scenario``, ``risk_category``...), or None if unknown."""
+    if not value:
+        return None
+    enum = VOCABULARIES[vocabulary]
+    try:
+        return pick(choice_labels(enum(value)), lang)
+    except ValueError:
+        return value
+
+
+def vocabulary_options(vocabulary: str, lang: str) -> list[dict[str, str]]:
+    return [{"value": m.value, "label": pick(choice_labels(m), lang)} for m in VOCABULARIES[vocabulary]]
+
+
+def safe_url(value: Any) -> str | None:
+    """Only web addresses are ever made into links (never ``javascript:`` or ``data:``)."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(SAFE_SCHEMES) else None
+
+
+def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> dict[str, Any] | None:
+    for choice in choices:
+        if choice.value == value:
+            return {"kind": "choice", "value": value, "text": pick(choice.labels, lang)}
+    return None
+
+
+def render_value(value: Any, lang: str, *, choices: tuple[Choice, ...] = (), name: str = "") -> dict[str, Any]:
+    """One card value as a typed display structure."""
+    if isinstance(value, bool):
+        return {"kind": "choice", "value": value, "text": i18n.gettext(lang, YES if value else NO)}
+    if isinstance(value, list):
+        return {"kind": "list", "items": [render_value(v, lang, choices=choices, name=name) for v in value]}
+    if isinstance(value, dict):
+        return {"kind": "record", "entries": [{"name": k, "label": k, "value": render_value(v, lang)} for k, v in value.items()]}
+    if choices:
+        chosen = _choice_value(value, choices, lang)
+        if chosen:
+            return chosen
+    text = "" if value is None else str(value)
+    if name == "email" and "@" in text:
+        return {"kind": "link", "url": "mailto:" + text, "text": text}
+    url = safe_url(text)
+    if url:
+        return {"kind": "link", "url": url, "text": text}
+    return {"kind": "text", "text": text}
+
+
+def _record(value: dict[str, Any], spec: CardField, lang: str) -> dict[str, Any]:
+    entries = []
+    for sub in spec.subfields:
+        if sub.name in value and is_provided(value[sub.name]):
+            entries.append(
+                {"name": sub.name, "label": pick(sub.labels, lang), "value": render_value(value[sub.name], lang, choices=sub.choices, name=sub.name)}
+            )
+    known = {s.name for s in spec.subfields}
+    for key, raw in value.items():
+        if key not in known and is_provided(raw):
+            entries.append({"name": key, "label": key, "value": render_value(raw, lang, name=key)})
+    return {"kind": "record", "entries": entries}
+
+
+def field_value(spec: CardField, value: Any, lang: str) -> dict[str, Any]:
+    if spec.subfields and isinstance(value, list):
+        return {"kind": "list", "items": [_record(v, spec, lang) if isinstance(v, dict) else render_value(v, lang) for v in value]}
+    if spec.subfields and isinstance(value, dict):
+        return _record(value, spec, lang)
+    return render_value(value, lang, choices=spec.choices, name=spec.name)
+
+
+def _withheld(card: dict[str, Any], lang: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entry in card.get("withheld") or []:
+        if not isinstance(entry, dict) or not entry.get("field"):
+            continue
+        field = str(entry["field"]).split(".", 1)[0]
+        out[field] = {
+            "reason": entry.get("reason"),
+            "reason_text": vocabulary_label("withheld_reason", entry.get("reason"), lang),
+            "explanation": entry.get("explanation"),
+            "legal_reference": entry.get("legal_reference"),
+        }
+    return out
+
+
+def card_language(card: dict[str, Any]) -> str:
+    return str(card.get("language") or "en")
+
+
+def translated_text(card: dict[str, Any], field: str, lang: str) -> tuple[Any, str, bool]:
+    """(value, language tag of the value, shown_in_original) for a tier-1 text field."""
+    original = card_language(card)
+    value = card.get(field)
+    if i18n.normalise(original) == lang:
+        return value, original, False
+    for tag, translation in (card.get("translations") or {}).items():
+        if i18n.normalise(tag) == lang and isinstance(translation, dict) and is_provided(translation.get(field)):
+            return translation[field], tag, False
+    return value, original, is_provided(value)
+
+
+@cache
+def _specs() -> dict[str, CardField]:
+    return {f.name: f for s in card_sections() for f in s.fields}
+
+
+def display_field(card: dict[str, Any], name: str, lang: str, withheld: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One field, ready to show: label, help, state (provided / withheld / not_provided) and value."""
+    spec = _specs()[name]
+    withheld = _withheld(card, lang) if withheld is None else withheld
+    if name in TRANSLATABLE:
+        raw, value_lang, original = translated_text(card, name, lang)
+    else:
+        raw, value_lang, original = card.get(name), card_language(card), False
+        if isinstance(raw, str) and not spec.choices and i18n.normalise(value_lang) != lang:
+            original = is_provided(raw)
+    item: dict[str, Any] = {
+        "name": name,
+        "label": pick(spec.labels, lang),
+        "help": pick(spec.help, lang),
+        "tier": spec.tier,
+        "value_lang": value_lang,
+        "shown_in_original_language": bool(original),
+        "withheld": withheld.get(name),
+    }
+    if is_provided(raw):
+        item.update(state="provided", value=field_value(spec, raw, lang))
+    elif name in withheld:
+        item.update(state="withheld", value=None)
+    else:
+        item.update(state="not_provided", value=None)
+    return item
+
+
+def card_sections_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Every section of the card with every field, in page order (meta fields left out)."""
+    withheld = _withheld(card, lang)
+    sections = []
+    for section in card_sections():
+        fields = [
+            display_field(card, f.name, lang, withheld)
+            for f in section.fields
+            if f.name not in META_FIELDS and f.in_payload
+        ]
+        sections.append({"key": section.key, "title": pick(section.labels, lang), "fields": fields})
+    return sections
+
+
+def withheld_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    specs = _specs()
+    return [
+        {"field": field, "label": pick(specs[field].labels, lang) if field in specs else field, **info}
+        for field, info in _withheld(card, lang).items()
+    ]

@@ -1,0 +1,188 @@
+"""One view-model, three representations: ``page_route`` registers ``P``, ``P.json`` and ``P.csv``.
+
+A page handler parses the request, calls one view-model function and returns a :class:`PageResult`.
+The endpoint wrapper renders that result as HTML, JSON or CSV depending on which URL was asked for,
+adds the ``Link`` header and, for the read-only machine formats, ``Access-Control-Allow-Origin: *``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from registry import i18n
+from registry.pages.twins import (
+    MEDIA_TYPES,
+    READ_ONLY_CORS,
+    csv_text,
+    html_path,
+    json_bytes,
+    link_header,
+    twin_path,
+    with_query,
+)
+
+CsvBuilder = Callable[[dict[str, Any]], tuple[Sequence[str], Iterable[Sequence[Any]]]]
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@dataclass
+class PageResult:
+    """What a page handler returns: a template and the view-model that feeds every format."""
+
+    template: str
+    vm: dict[str, Any]
+    csv: CsvBuilder | None = None
+    status: int = 200
+
+
+def request_lang(request: Request) -> str:
+    """The interface language for this request (see :func:`registry.i18n.negotiate`)."""
+    cached = getattr(request.state, "lang", None)
+    if cached:
+        return cached
+    lang = i18n.negotiate(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(i18n.LANG_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+    request.state.lang = lang
+    return lang
+
+
+def _query(request: Request) -> dict[str, Any]:
+    return {k: request.query_params.getlist(k) for k in request.query_params}
+
+
+def _flat_query(request: Request) -> dict[str, Any]:
+    return {k: (v[0] if len(v) == 1 else v) for k, v in _query(request).items()}
+
+
+def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any]:
+    """Template context shared by every HTML page (language switch, alternates, URL helper)."""
+    lang = request_lang(request)
+    path = html_path(request.url.path)
+    query = _flat_query(request)
+    switch = []
+    for code in i18n.SUPPORTED_LANGUAGES:
+        switch.append(
+            {
+                "lang": code,
+                "name": i18n.LANGUAGE_NAMES[code],
+                "href": with_query(path, {**query, "lang": code}),
+                "current": code == lang,
+            }
+        )
+    alternates = [
+        {"href": with_query(twin_path(path, fmt), query), "type": MEDIA_TYPES[fmt].split(";")[0], "fmt": fmt}
+        for fmt in formats
+    ]
+
+    def url(name: str, **params: Any) -> str:
+        query_params = params.pop("_query", None) or {}
+        return with_query(str(request.app.url_path_for(name, **params)), query_params)
+
+    return {
+        "lang": lang,
+        "html_lang": lang,
+        "page_path": path,
+        "page_query": query,
+        "lang_switch": switch,
+        "alternates": alternates,
+        "url": url,
+        "base_url": request.app.state.settings.base_url.rstrip("/"),
+    }
+
+
+def _pagination_links(request: Request, vm: dict[str, Any], fmt: str) -> None:
+    pagination = vm.get("pagination")
+    if not pagination:
+        return
+    base = request.app.state.settings.base_url.rstrip("/")
+    query = {k: v for k, v in _flat_query(request).items() if k != "page"}
+    path = twin_path(html_path(request.url.path), fmt)
+
+    def link(page: int | None) -> str | None:
+        if page is None:
+            return None
+        target = with_query(path, {**query, "page": page if page > 1 else None})
+        return base + target if fmt != "html" else target
+
+    vm["next_url"] = link(pagination.get("next_page"))
+    vm["prev_url"] = link(pagination.get("prev_page"))
+
+
+def respond(request: Request, result: PageResult, fmt: str, formats: Sequence[str]) -> Response:
+    """Render ``result`` in ``fmt`` with the headers every public page carries."""
+    vm = dict(result.vm)
+    _pagination_links(request, vm, fmt)
+    path = html_path(request.url.path)
+    headers = {
+        "Link": link_header(path, _flat_query(request), formats, fmt),
+        "Vary": "Accept-Language, Cookie",
+    }
+    if fmt == "json":
+        headers.update(READ_ONLY_CORS)
+        return Response(json_bytes(vm), status_code=result.status, media_type=MEDIA_TYPES["json"], headers=headers)
+    if fmt == "csv":
+        assert result.csv is not None
+        columns, rows = result.csv(vm)
+        headers.update(READ_ONLY_CORS)
+        name = path.strip("/").replace("/", "-") or "index"
+        headers["Content-Disposition"] = f'inline; filename="{name}.csv"'
+        return Response(csv_text(columns, rows), status_code=result.status, media_type=MEDIA_TYPES["csv"], headers=headers)
+    env = request.app.state.page_templates
+    context = page_context(request, formats)
+    context["vm"] = vm
+    body = env.get_template(result.template).render(context)
+    headers["Content-Language"] = context["lang"]
+    response = Response(body, status_code=result.status, media_type="text/html; charset=utf-8", headers=headers)
+    remember_lang(request, response)
+    return response
+
+
+def remember_lang(request: Request, response: Response) -> None:
+    """A ``?lang=`` choice is remembered in a cookie, so the switch is a plain link."""
+    chosen = i18n.normalise(request.query_params.get("lang"))
+    if chosen and chosen != request.cookies.get(i18n.LANG_COOKIE):
+        response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
+
+
+def _endpoint(handler: Callable[..., PageResult], fmt: str, formats: Sequence[str]) -> Callable[..., Response]:
+    def endpoint(*args: Any, **kwargs: Any) -> Response:
+        request: Request = kwargs["request"]
+        return respond(request, handler(*args, **kwargs), fmt, formats)
+
+    functools.update_wrapper(endpoint, handler)
+    del endpoint.__wrapped__  # type: ignore[attr-defined]
+    # FastAPI reads parameters from the signature; resolve string annotations in the handler's module.
+    endpoint.__signature__ = inspect.signature(handler, eval_str=True).replace(  # type: ignore[attr-defined]
+        return_annotation=Response
+    )
+    return endpoint
+
+
+def page_route(router: APIRouter, path: str, *, name: str, csv: bool = False) -> Callable[..., Any]:
+    """Register ``handler`` for ``path`` and its twins. The handler must take ``request: Request``."""
+    formats: tuple[str, ...] = ("json", "csv") if csv else ("json",)
+
+    def decorator(handler: Callable[..., PageResult]) -> Callable[..., PageResult]:
+        # Twins first: ``{id}`` would otherwise swallow the ``.json`` suffix.
+        for fmt in formats:
+            router.add_api_route(
+                twin_path(path, fmt),
+                _endpoint(handler, fmt, formats),
+                methods=["GET"],
+                name=f"{name}.{fmt}",
+                include_in_schema=False,
+            )
+        router.add_api_route(path, _endpoint(handler, "html", formats), methods=["GET"], name=name, include_in_schema=False)
+        return handler
+
+    return decorator

@@ -1,0 +1,130 @@
+"""The Jinja2 environment for public pages: autoescape, gettext through Babel, formatting filters.
+
+Templates come from ``registry.paths.TEMPLATES_DIR``. ``strict=True`` (used whenever the app runs
+with ``environment="test"``, or with ``REGISTRY_STRICT_TEMPLATES=1``) renders with
+``StrictUndefined`` so a missing view-model key fails loudly instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2.runtime import Context
+
+from registry import i18n
+from registry.paths import TEMPLATES_DIR
+
+
+@pass_context
+def _gettext(ctx: Context, message: str) -> str:
+    return i18n.gettext(ctx["lang"], message)
+
+
+@pass_context
+def _ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.ngettext(ctx["lang"], singular, plural, n)
+
+
+def _parse_when(value: Any) -> date | datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date | datetime):
+        return value
+    text = str(value)
+    try:
+        if len(text) == 7:  # "2024-05": a month
+            return date.fromisoformat(text + "-01")
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@pass_context
+def _fmt_date(ctx: Context, value: Any, fmt: str = "medium") -> str:
+    when = _parse_when(value)
+    if when is None:
+        return str(value or "")
+    locale = i18n.babel_locale(ctx["lang"])
+    if isinstance(when, datetime):
+        when = when.date()
+    if isinstance(value, str) and len(value) == 7:
+        return format_date(when, "yyyy-MM" if ctx["lang"] != "en" else "MMMM yyyy", locale=locale)
+    return format_date(when, fmt, locale=locale)
+
+
+@pass_context
+def _fmt_datetime(ctx: Context, value: Any) -> str:
+    when = _parse_when(value)
+    if when is None:
+        return str(value or "")
+    if not isinstance(when, datetime):
+        return _fmt_date(ctx, when)
+    return format_datetime(when, "medium", tzinfo=None, locale=i18n.babel_locale(ctx["lang"])) + " UTC"
+
+
+@pass_context
+def _fmt_pct(ctx: Context, value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+    return format_percent(float(value), pattern, locale=i18n.babel_locale(ctx["lang"]))
+
+
+@pass_context
+def _fmt_num(ctx: Context, value: Any, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if digits is not None:
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(float(value), pattern, locale=i18n.babel_locale(ctx["lang"]))
+    return format_decimal(value, locale=i18n.babel_locale(ctx["lang"]))
+
+
+def _fmt_p(value: Any) -> str:
+    if value is None:
+        return "—"
+    p = float(value)
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}"
+
+
+@pass_context
+def _rates_chart(ctx: Context, table: dict[str, Any], k: int) -> Any:
+    from registry.pages.vm_audits import table_chart
+
+    return table_chart(table, table["chart_id"], table["title"], ctx["lang"], k)
+
+
+def create_environment(*, strict: bool | None = None) -> Environment:
+    """A fresh environment. ``strict=None`` reads ``REGISTRY_STRICT_TEMPLATES``."""
+    if strict is None:
+        strict = os.environ.get("REGISTRY_STRICT_TEMPLATES", "") == "1"
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=StrictUndefined if strict else Undefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        fmt_date=_fmt_date,
+        fmt_datetime=_fmt_datetime,
+        fmt_pct=_fmt_pct,
+        fmt_num=_fmt_num,
+        fmt_p=_fmt_p,
+    )
+    env.globals["rates_chart"] = _rates_chart
+    env.globals["supported_languages"] = i18n.SUPPORTED_LANGUAGES
+    env.globals["language_names"] = i18n.LANGUAGE_NAMES
+    return env

@@ -1,0 +1,234 @@
+"""View-models of the algorithm pages: the record, one version, the version list, a diff.
+
+Each function returns one plain dict that feeds both the HTML template and the ``.json`` twin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session
+
+from registry import i18n
+from registry.cards import diff_cards, review_overdue
+from registry.cards.sections import card_sections
+from registry.errors import Invalid, NotFound
+from registry.models import CardVersion
+from registry.models.audit import Audit
+from registry.pages import card_view, words
+from registry.services.public_records import AlgorithmRecord, algorithm_record
+
+N_ = i18n.N_
+# The plain-language summary, in the order a reader needs it.
+KEY_FACTS = (
+    "summary",
+    "purpose_and_impact",
+    "accountable_role",
+    "contact",
+    "appeal_route",
+    "autonomy_level",
+    "human_oversight",
+    "data_summary",
+    "scenario",
+    "risk_category",
+    "status",
+    "model_type",
+    "favourable_outcome",
+    "in_use_from",
+    "next_review_date",
+)
+ERR_BAD_DIFF = N_("Choose two different published versions to compare.")
+
+
+def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
+    return {
+        "id": audit.public_id,
+        "verdict": words.verdict_view(audit.verdict, lang),
+        "kind": words.audit_kind_view(str(audit.kind), lang),
+        "independent": str(audit.kind) == "independent",
+        "version_number": audit.version_number,
+        "published_at": audit.published_at,
+        "withdrawn": audit.withdrawn_at is not None,
+        "withdrawn_reason": audit.withdrawn_reason,
+        "has_response": audit.response_text is not None,
+    }
+
+
+def _agency(record: AlgorithmRecord, lang: str) -> dict[str, Any]:
+    agency = record.agency
+    name = (agency.name_translations or {}).get(lang) if lang != "en" else None
+    return {"slug": agency.slug, "name": name or agency.name, "website": card_view.safe_url(agency.website)}
+
+
+def _card_page(record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date) -> dict[str, Any]:
+    card = version.card
+    algorithm = record.algorithm
+    current = record.current
+    latest = next((a for a in record.audits if a.withdrawn_at is None), None)
+    version_audits = [audit_summary(a, lang) for a in record.audits if a.card_version_id == version.id]
+    return {
+        "lang": lang,
+        "public_id": algorithm.public_id,
+        "name": card_view.display_field(card, "name", lang),
+        "agency": _agency(record, lang),
+        "state": words.state_view(str(algorithm.state), lang),
+        "retired": (
+            {"at": algorithm.retired_at, "reason": algorithm.retired_reason}
+            if str(algorithm.state) == "retired"
+            else None
+        ),
+        "version": {
+            "number": version.number,
+            "published_at": version.published_at,
+            "change_summary": version.change_summary,
+            "sha256": version.sha256,
+            "is_current": version.number == current.number,
+        },
+        "current_version": current.number,
+        "versions_count": len(record.versions),
+        "review_overdue": str(algorithm.state) != "retired" and review_overdue(card, today),
+        "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
+        "latest_audit": audit_summary(latest, lang) if latest else None,
+        "audits": [audit_summary(a, lang) for a in record.audits],
+        "version_audits": version_audits,
+        "sections": card_view.card_sections_view(card, lang),
+        "withheld": card_view.withheld_view(card, lang),
+        "card_language": card_view.card_language(card),
+    }
+
+
+def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.date) -> dict[str, Any]:
+    """The public record: tier-1 summary, audits, then every card section."""
+    record = algorithm_record(session, public_id)
+    return _card_page(record, record.current, lang, today=today)
+
+
+def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
+    for version in record.versions:
+        if version.number == number:
+            return version
+    raise NotFound(f"Algorithm '{record.algorithm.public_id}' has no published version {number}.")
+
+
+def version_page(session: Session, *, public_id: str, number: int, lang: str, today: dt.date) -> dict[str, Any]:
+    """One published version exactly as it was published."""
+    record = algorithm_record(session, public_id)
+    return _card_page(record, _find_version(record, number), lang, today=today)
+
+
+def versions_page(session: Session, *, public_id: str, lang: str) -> dict[str, Any]:
+    """Every published version, newest first."""
+    record = algorithm_record(session, public_id)
+    rows = [
+        {
+            "number": v.number,
+            "published_at": v.published_at,
+            "change_summary": v.change_summary,
+            "sha256": v.sha256,
+            "is_current": v.number == record.current.number,
+        }
+        for v in reversed(record.versions)
+    ]
+    return {
+        "lang": lang,
+        "public_id": record.algorithm.public_id,
+        "name": card_view.display_field(record.current.card, "name", lang),
+        "agency": _agency(record, lang),
+        "state": words.state_view(str(record.algorithm.state), lang),
+        "current_version": record.current.number,
+        "versions": rows,
+    }
+
+
+def versions_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    columns = ["public_id", "number", "published_at", "is_current", "change_summary", "sha256"]
+    rows = [[vm["public_id"], v["number"], v["published_at"], v["is_current"], v["change_summary"], v["sha256"]] for v in vm["versions"]]
+    return columns, rows
+
+
+def _path_label(path: str, lang: str) -> str:
+    specs = {f.name: f for s in card_sections() for f in s.fields}
+    parts = path.split(".")
+    spec = specs.get(parts[0])
+    if spec is None:
+        return path
+    label = card_view.pick(spec.labels, lang)
+    subs = {s.name: s for s in spec.subfields}
+    for part in parts[1:]:
+        if part.isdigit():
+            label += " › " + i18n.gettext(lang, N_("item %(number)s")) % {"number": int(part) + 1}
+        elif part in subs:
+            label += " › " + card_view.pick(subs[part].labels, lang)
+        else:
+            label += " › " + part
+    return label
+
+
+def diff_page(session: Session, *, public_id: str, old: int | None, new: int | None, lang: str) -> dict[str, Any]:
+    """Field-by-field changes between two published versions (default: the last two)."""
+    record = algorithm_record(session, public_id)
+    numbers = [v.number for v in record.versions]
+    new = new if new is not None else numbers[-1]
+    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    old_version, new_version = _find_version(record, old), _find_version(record, new)
+    if old == new and len(numbers) > 1:
+        raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
+    specs = {f.name: f for s in card_sections() for f in s.fields}
+    changes = []
+    for change in diff_cards(old_version.card, new_version.card):
+        spec = specs.get(change.field)
+        kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[change.kind]
+
+        def show(value: Any, spec: Any = spec) -> dict[str, Any] | None:
+            if value is None:
+                return None
+            if spec is not None and "." not in change.path:
+                return card_view.field_value(spec, value, lang)
+            return card_view.render_value(value, lang)
+
+        changes.append(
+            {
+                "path": change.path,
+                "field": change.field,
+                "label": _path_label(change.path, lang),
+                "kind": change.kind,
+                "kind_text": i18n.gettext(lang, kind_words),
+                "old": show(change.old),
+                "new": show(change.new),
+            }
+        )
+    return {
+        "lang": lang,
+        "public_id": record.algorithm.public_id,
+        "name": card_view.display_field(record.current.card, "name", lang),
+        "agency": _agency(record, lang),
+        "from_version": {"number": old, "published_at": old_version.published_at, "sha256": old_version.sha256},
+        "to_version": {
+            "number": new,
+            "published_at": new_version.published_at,
+            "sha256": new_version.sha256,
+            "change_summary": new_version.change_summary,
+        },
+        "version_numbers": numbers,
+        "changes": changes,
+    }
+
+
+def diff_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    def flat(value: dict[str, Any] | None) -> str:
+        if value is None:
+            return ""
+        kind = value["kind"]
+        if kind == "list":
+            return "; ".join(flat(v) for v in value["items"])
+        if kind == "record":
+            return "; ".join(f"{e['label']}: {flat(e['value'])}" for e in value["entries"])
+        return str(value.get("text", ""))
+
+    columns = ["public_id", "from_version", "to_version", "path", "field", "change", "old", "new"]
+    rows = [
+        [vm["public_id"], vm["from_version"]["number"], vm["to_version"]["number"], c["path"], c["label"], c["kind"], flat(c["old"]), flat(c["new"])]
+        for c in vm["changes"]
+    ]
+    return columns, rows

@@ -1,0 +1,235 @@
+"""View-model of the public audit page: what was tested and why, verdicts in words, per-attribute
+tables with intervals, an SVG chart per table, provenance and the agency's response.
+
+Small cells: a group with fewer than ``k`` cases shows "fewer than k" and none of its rates,
+intervals or p-values (any of them would let a reader recompute the hidden count).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import Session
+
+from registry import i18n
+from registry.pages import card_view, words
+from registry.services.public_records import audit_record
+from registry.svg_charts import Bar, group_rates_chart
+
+N_ = i18n.N_
+REFERENCE_POLICIES = {
+    "most_favoured": N_("the group that is best off on each measure"),
+    "largest": N_("the largest group"),
+    "named": N_("a group named in advance"),
+    "overall": N_("everyone in the sample taken together"),
+}
+CHECK_KINDS = {
+    "ratio": N_("ratio to the reference group must be at least %(threshold)s"),
+    "difference": N_("gap to the reference group must be at most %(threshold)s points"),
+}
+OUTCOME_MEANING = {
+    "beneficial": N_("A positive decision helps the person (for example, a benefit or a place). Groups selected less often are worse off."),
+    "adverse": N_("A positive decision acts against the person (for example, a fraud flag or an inspection). Groups flagged more often are worse off."),
+}
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | None) -> bool:
+    oriented, ratio = _num(check_row.get("value")), _num((comparison or {}).get("ratio"))
+    if oriented is None or ratio in (None, 0.0):
+        return True
+    assert ratio is not None
+    return abs(oriented - ratio) <= abs(oriented - 1 / ratio)
+
+
+def _group_rows(report: dict[str, Any], attribute: str, check: dict[str, Any], k: int, lang: str) -> dict[str, Any]:
+    metric = check["metric"]
+    groups = [g for g in report.get("groups", []) if g.get("attribute") == attribute]
+    metrics = {m["group"]: m for m in report.get("metrics", []) if m.get("attribute") == attribute and m.get("metric") == metric}
+    checks = {c["group"]: c for c in report.get("checks", []) if c.get("attribute") == attribute and c.get("name") == check["name"]}
+    comparisons = {c["group"]: c for c in report.get("comparisons", []) if c.get("attribute") == attribute and c.get("metric") == metric}
+    reference = next((c.get("reference") for c in checks.values() if c.get("reference")), None)
+    rows, suppressed = [], 0
+    for group in groups:
+        name = str(group.get("group"))
+        n = _num(group.get("n"))
+        small = n is None or n < k
+        suppressed += small
+        m = metrics.get(name, {})
+        c = checks.get(name)
+        row: dict[str, Any] = {
+            "group": name,
+            "is_reference": name == reference,
+            "unknown": bool(group.get("unknown")),
+            "small_category": bool(group.get("small_category")),
+            "suppressed": small,
+            "n": None if small else n,
+            "rate": None if small else _num(m.get("value")),
+            "rate_low": None if small else _num(m.get("ci_low")),
+            "rate_high": None if small else _num(m.get("ci_high")),
+            "status": m.get("status"),
+            "ratio": None,
+            "ratio_low": None,
+            "ratio_high": None,
+            "p_value": None,
+            "p_adjusted": None,
+            "verdict": None,
+        }
+        if c is not None and not small:
+            row.update(
+                ratio=_num(c.get("value")),
+                ratio_low=_num(c.get("ci_low")),
+                ratio_high=_num(c.get("ci_high")),
+                p_value=_num(c.get("p_value")),
+                p_adjusted=_num(c.get("p_adjusted")),
+                verdict=words.verdict_view(c.get("verdict"), lang),
+            )
+        rows.append(row)
+    ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
+    threshold_rate = None
+    first_check = next(iter(checks.values()), None)
+    if ref_rate is not None and first_check is not None and check.get("kind") == "ratio" and check.get("threshold"):
+        t = float(check["threshold"])
+        better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
+        threshold_rate = ref_rate * t if better else (ref_rate / t if t else None)
+    elif ref_rate is not None and first_check is not None and check.get("kind") == "difference":
+        t = float(check.get("threshold") or 0)
+        better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
+        threshold_rate = ref_rate - t if better else ref_rate + t
+    return {"rows": rows, "reference": reference, "threshold_rate": threshold_rate, "suppressed": suppressed}
+
+
+def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: int) -> Markup:
+    """The inline SVG for one per-group table (drawn at render time; the JSON twin carries the numbers)."""
+    hidden = i18n.gettext(lang, N_("fewer than %(k)s cases")) % {"k": k}
+    bars = [
+        Bar(
+            label=r["group"],
+            value=r["rate"],
+            low=r["rate_low"],
+            high=r["rate_high"],
+            note=hidden if r["suppressed"] else ("" if r["status"] in (None, "ok") else r["status"].replace("_", " ")),
+        )
+        for r in table["rows"]
+    ]
+    rates = ", ".join(f"{r['group']} {r['rate'] * 100:.1f}%" for r in table["rows"] if r["rate"] is not None)
+    desc = i18n.gettext(lang, N_("Rate for each group with its 95%% interval. %(rates)s.")) % {"rates": rates}
+    return group_rates_chart(
+        bars,
+        title=title,
+        desc=desc,
+        chart_id=chart_id,
+        threshold=table["threshold_rate"],
+        threshold_label=i18n.gettext(lang, N_("threshold")),
+    )
+
+
+def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[str, Any]:
+    """Everything the public may see about one published audit."""
+    record = audit_record(session, audit_id)
+    audit, report = record.audit, record.audit.report or {}
+    spec = report.get("spec") or audit.spec or {}
+    favourable = spec.get("favourable_outcome")
+    attributes: list[str] = []
+    for group in report.get("groups", []):
+        if group.get("attribute") not in attributes:
+            attributes.append(group["attribute"])
+    summary_by_name = {s["name"]: s for s in report.get("check_summary", [])}
+    checks = [
+        {
+            "name": c["name"],
+            "metric": c["metric"],
+            "metric_text": words.metric_name(c["metric"], lang),
+            "kind": c.get("kind"),
+            "threshold": c.get("threshold"),
+            "rule_text": i18n.gettext(lang, CHECK_KINDS.get(str(c.get("kind")), N_("threshold %(threshold)s"))) % {"threshold": c.get("threshold")},
+            "verdict": words.verdict_view(summary_by_name.get(c["name"], {}).get("verdict"), lang),
+            "counts": {key: summary_by_name.get(c["name"], {}).get(key, 0) for key in ("comparisons", "passed", "failed", "inconclusive")},
+        }
+        for c in spec.get("checks") or []
+    ]
+    sections = []
+    for a_index, attribute in enumerate(attributes):
+        tables = []
+        for c_index, check in enumerate(checks):
+            table = _group_rows(report, attribute, check, k, lang)
+            title = f"{check['metric_text']} · {attribute}"
+            tables.append(
+                {"chart_id": f"chart-{a_index}-{c_index}", "check": check["name"], "metric": check["metric"], "metric_text": check["metric_text"], "title": title, **table}
+            )
+        sections.append({"attribute": attribute, "tables": tables})
+    provenance = report.get("provenance") or {}
+    inputs = provenance.get("input") or {}
+    agency = record.agency
+    return {
+        "lang": lang,
+        "id": audit.public_id,
+        "small_cell_k": k,
+        "algorithm": {
+            "public_id": record.algorithm.public_id,
+            "name": card_view.display_field(record.version.card, "name", lang),
+            "version_number": record.version.number,
+        },
+        "agency": {"slug": agency.slug, "name": (agency.name_translations or {}).get(lang) if lang != "en" else agency.name},
+        "kind": words.audit_kind_view(str(audit.kind), lang),
+        "independent": str(audit.kind) == "independent",
+        "published_at": audit.published_at,
+        "withdrawn": {"at": audit.withdrawn_at, "reason": audit.withdrawn_reason} if audit.withdrawn_at else None,
+        "verdict": words.verdict_view(audit.verdict or report.get("verdict"), lang),
+        "favourable_outcome": {
+            "value": favourable,
+            "text": card_view.vocabulary_label("favourable_outcome", favourable, lang) if favourable else None,
+            "meaning": i18n.gettext(lang, OUTCOME_MEANING[favourable]) if favourable in OUTCOME_MEANING else None,
+        },
+        "reference_policy": {
+            "value": spec.get("reference"),
+            "text": i18n.gettext(lang, REFERENCE_POLICIES[spec["reference"]]) if spec.get("reference") in REFERENCE_POLICIES else spec.get("reference"),
+            "named": spec.get("reference_groups") or {},
+        },
+        "min_denominator": spec.get("min_denominator"),
+        "alpha": spec.get("alpha"),
+        "correction": spec.get("correction"),
+        "checks": checks,
+        "sample": {
+            **{key: (report.get("sample") or {}).get(key) for key in ("period", "population", "source", "kind")},
+            "rows_used": inputs.get("rows_used"),
+            "rows_dropped": inputs.get("rows_dropped") or {},
+            "unknown": inputs.get("unknown") or {},
+        },
+        "attributes": sections,
+        "notes": list(report.get("notes") or []),
+        "provenance": {
+            "sample_sha256": audit.sample_sha256 or inputs.get("sha256"),
+            "engine_version": audit.engine_version or (provenance.get("versions") or {}).get("fairness"),
+            "versions": provenance.get("versions") or {},
+            "seed": provenance.get("seed"),
+            "bootstrap_replicates": provenance.get("bootstrap_replicates"),
+            "confidence": provenance.get("confidence"),
+        },
+        "response": {"text": audit.response_text, "at": audit.response_at} if audit.response_text else None,
+    }
+
+
+def audit_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Every per-group table of the page in one tidy CSV (suppressed values left empty)."""
+    columns = [
+        "audit_id", "attribute", "check", "metric", "group", "is_reference", "n", "n_suppressed", "rate",
+        "rate_ci_low", "rate_ci_high", "ratio_to_reference", "ratio_ci_low", "ratio_ci_high", "p_value",
+        "p_adjusted", "verdict",
+    ]  # fmt: skip
+    rows = []
+    for section in vm["attributes"]:
+        for table in section["tables"]:
+            for r in table["rows"]:
+                rows.append(
+                    [
+                        vm["id"], section["attribute"], table["check"], table["metric"], r["group"], r["is_reference"],
+                        r["n"], r["suppressed"], r["rate"], r["rate_low"], r["rate_high"], r["ratio"], r["ratio_low"],
+                        r["ratio_high"], r["p_value"], r["p_adjusted"], r["verdict"]["value"] if r["verdict"] else "",
+                    ]  # fmt: skip
+                )
+    return columns, rows

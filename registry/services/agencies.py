@@ -1,0 +1,66 @@
+"""Agencies: create, look up, list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from registry.errors import Conflict, NotFound
+from registry.models import Account, Agency, AgencyCreate, AgencyPublic
+from registry.services.events import record_event
+from registry.services.permissions import require_admin
+
+ERR_AGENCY_NOT_FOUND = "No agency with slug '{slug}'."
+ERR_DUPLICATE_SLUG = "An agency with slug '{slug}' already exists."
+
+
+def get_agency(session: Session, slug: str) -> Agency:
+    agency = session.exec(select(Agency).where(Agency.slug == slug)).first()
+    if agency is None:
+        raise NotFound(ERR_AGENCY_NOT_FOUND.format(slug=slug))
+    return agency
+
+
+def list_agencies(session: Session) -> list[Agency]:
+    return list(session.exec(select(Agency).order_by(Agency.slug)))  # type: ignore[arg-type]
+
+
+def add_agency(
+    session: Session, *, actor: Account | None, data: AgencyCreate, now: datetime
+) -> Agency:
+    """Stage a new agency and its event (no commit)."""
+    require_admin(actor)
+    if session.exec(select(Agency.id).where(Agency.slug == data.slug)).first() is not None:
+        raise Conflict(ERR_DUPLICATE_SLUG.format(slug=data.slug))
+    agency = Agency.model_validate(data, update={"created_at": now})
+    session.add(agency)
+    session.flush()
+    record_event(
+        session,
+        at=now,
+        actor_id=actor.id if actor else None,
+        action="agency.created",
+        subject_type="agency",
+        subject_id=agency.slug,
+        payload=data.model_dump(mode="json"),
+    )
+    return agency
+
+
+def create_agency(
+    session: Session, *, actor: Account | None, data: AgencyCreate, now: datetime
+) -> Agency:
+    """Create an agency (admin only). 409 if the slug is taken."""
+    agency = add_agency(session, actor=actor, data=data, now=now)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(ERR_DUPLICATE_SLUG.format(slug=data.slug))
+    return agency
+
+
+def agency_public(agency: Agency) -> AgencyPublic:
+    return AgencyPublic.model_validate(agency)

@@ -1,0 +1,237 @@
+"""The bridge between the registry and the ``fairness`` engine: spec resolution, header checks, runs.
+
+Everything here is about turning stored values into engine calls and engine results into stored
+values; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import fairness
+from fairness import AuditSpec, CellTable, FairnessError, FairnessInputError, ReadStats, Sample
+from fairness._counts_input import _layout as count_layout
+from fairness._errors import MISSING_COLUMNS
+from fairness._spec import SpecError
+from registry.errors import Invalid
+
+ERR_SPEC_NOT_JSON = "The 'spec' part is not valid JSON: {detail}"
+ERR_SPEC_NOT_OBJECT = "The 'spec' part must be a JSON object, got {kind}."
+ERR_SPEC_INVALID = "The audit spec is invalid: {count} problem(s); see details."
+ERR_NO_SENSITIVE = "columns.sensitive_features: name at least one column of group attributes"
+ERR_COUNTS_COLUMNS = (
+    "columns.{key}: a count table has no row-level {key} column; give only sensitive_features "
+    "(and optionally delimiter) in columns"
+)
+ERR_RERUN_NO_COUNTS = "The original audit has no stored counts to recompute from."
+ERR_UNEXPECTED = "The audit engine stopped with an unexpected error ({kind}): {detail}"
+
+Progress = Callable[[int, int | None], None]
+
+#: Column roles that name a column in a row-level sample.
+SAMPLE_COLUMN_ROLES = ("label", "prediction", "score", "weight")
+
+
+def _spec_error(errors: list[str]) -> Invalid:
+    details = [
+        {"loc": ["spec", *e.split(":", 1)[0].split(".")], "msg": e, "type": "spec"} for e in errors
+    ]
+    return Invalid(ERR_SPEC_INVALID.format(count=len(errors)), details=details)
+
+
+def resolve_spec(text: str, *, card: dict[str, Any], input_kind: str) -> dict[str, Any]:
+    """Validate the submitted spec JSON and return it complete (every default filled in).
+
+    ``favourable_outcome`` defaults to the card's. The result is what is stored and what the
+    engine runs; it can be fed back to ``AuditSpec.from_dict`` unchanged.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        message = ERR_SPEC_NOT_JSON.format(detail=exc)
+        raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}])
+    if not isinstance(data, dict):
+        message = ERR_SPEC_NOT_OBJECT.format(kind=type(data).__name__)
+        raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}])
+    if "favourable_outcome" not in data and card.get("favourable_outcome"):
+        data = {**data, "favourable_outcome": card["favourable_outcome"]}
+    try:
+        spec = AuditSpec.from_dict(data)
+    except SpecError as exc:
+        raise _spec_error(exc.errors)
+    errors = []
+    if not spec.columns.sensitive_features:
+        errors.append(ERR_NO_SENSITIVE)
+    if input_kind == "counts":
+        for key in (*SAMPLE_COLUMN_ROLES, "threshold", "pos_label"):
+            if getattr(spec.columns, key) is not None:
+                errors.append(ERR_COUNTS_COLUMNS.format(key=key))
+    if errors:
+        raise _spec_error(errors)
+    return spec.to_dict()
+
+
+def wanted_columns(spec: dict[str, Any], input_kind: str) -> list[str]:
+    columns = spec["columns"]
+    roles = () if input_kind == "counts" else SAMPLE_COLUMN_ROLES
+    wanted = [columns[r] for r in roles if columns.get(r)]
+    return [*wanted, *columns["sensitive_features"]]
+
+
+def input_error(exc: FairnessInputError) -> Invalid:
+    """A 422 naming the column, row and field of an input problem found by the engine."""
+    loc = ["file"]
+    if exc.column is not None:
+        loc.append(exc.column)
+    detail = {"loc": loc, "msg": exc.message, "type": "input", "column": exc.column, "row": exc.row}
+    return Invalid(exc.message, details=[detail])
+
+
+def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]:
+    """Read the file's header and refuse (422) when a column the spec names is not there."""
+    try:
+        present = fairness.read_header(path, delimiter=spec["columns"].get("delimiter"))
+    except FairnessInputError as exc:
+        raise input_error(exc)
+    missing = [c for c in wanted_columns(spec, input_kind) if c not in present]
+    if not missing and input_kind == "counts":
+        try:  # the engine's own layout rule (tp/fp/tn/fn, label/prediction/count, ...)
+            count_layout(present, spec["columns"]["sensitive_features"])
+        except FairnessInputError as exc:
+            raise input_error(exc)
+    if missing:
+        message = MISSING_COLUMNS.format(
+            missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
+        )
+        raise Invalid(
+            message,
+            details=[
+                {"loc": ["file", c], "msg": message, "type": "missing_column"} for c in missing
+            ],
+        )
+    return present
+
+
+@dataclass(frozen=True)
+class EngineOutcome:
+    report: dict[str, Any]
+    counts: dict[str, Any]
+    verdict: str
+    verdicts: list[dict[str, Any]]
+    engine_version: str
+
+
+def counts_to_dict(sample: Sample) -> dict[str, Any]:
+    """The per-cell count table as JSON, with the read statistics: enough to recompute every
+    count-based metric (``counts_from_dict``). Score metrics need the scores, which are not kept."""
+    cells = sample.cells
+    frame = cells.frame
+    columns = [*cells.attributes, *cells.count_columns]
+    rows = []
+    for record in frame[columns].itertuples(index=False, name=None):
+        rows.append(
+            [str(v) if i < len(cells.attributes) else _number(v) for i, v in enumerate(record)]
+        )
+    return {
+        "attributes": list(cells.attributes),
+        "has_labels": cells.has_labels,
+        "weighted": cells.weighted,
+        "columns": columns,
+        "rows": rows,
+        "stats": sample.stats.to_dict(),
+    }
+
+
+def _number(value: Any) -> int | float:
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def counts_from_dict(data: dict[str, Any]) -> Sample:
+    frame = pd.DataFrame(data["rows"], columns=data["columns"])
+    attributes = tuple(data["attributes"])
+    for name in data["columns"][len(attributes) :]:
+        frame[name] = frame[name].astype("float64" if data["weighted"] else "int64")
+    for name in attributes:
+        frame[name] = frame[name].astype(str)
+    cells = CellTable(
+        attributes=attributes, frame=frame, has_labels=data["has_labels"], weighted=data["weighted"]
+    )
+    stats = dict(data["stats"])
+    stats["warnings"] = tuple(stats.get("warnings", ()))
+    return Sample(cells=cells, scores=None, stats=ReadStats(**stats))
+
+
+def _outcome(report: Any, sample: Sample) -> EngineOutcome:
+    data = report.to_dict()
+    return EngineOutcome(
+        report=data,
+        counts=counts_to_dict(sample),
+        verdict=data["verdict"],
+        verdicts=list(data.get("check_summary", [])),
+        engine_version=fairness.__version__,
+    )
+
+
+def read_input(audit: Any, sample_path: Path | None, *, progress: Progress | None) -> Sample:
+    """Reduce the audit's input to a ``Sample``, exactly as ``fairness.audit`` would read it."""
+    c = AuditSpec.from_dict(audit.spec).columns
+    if audit.input_kind == "sample":
+        return fairness.read_sample(
+            sample_path,
+            label=c.label,
+            prediction=c.prediction,
+            sensitive_features=list(c.sensitive_features),
+            score=c.score,
+            threshold=c.threshold,
+            weight=c.weight,
+            pos_label=c.pos_label,
+            delimiter=c.delimiter,
+            progress=progress,
+        )
+    if audit.input_kind == "counts":
+        return fairness.read_counts(
+            sample_path, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
+        )
+    raise ValueError(f"no file input for a {audit.input_kind} audit")
+
+
+def execute_audit(
+    audit: Any,
+    sample_path: Path | None,
+    *,
+    progress: Progress | None = None,
+    rerun_counts: dict[str, Any] | None = None,
+) -> EngineOutcome:
+    """Run the audit described by ``audit`` (a snapshot of the row) with the engine.
+
+    A rerun recomputes from ``rerun_counts`` (the original audit's stored counts) with the
+    current engine; score metrics cannot be recomputed from counts, so a spec that asks for them
+    fails with the engine's message.
+    """
+    spec = AuditSpec.from_dict(audit.spec)
+    if audit.input_kind == "rerun":
+        if rerun_counts is None:
+            raise FairnessError(ERR_RERUN_NO_COUNTS)
+        sample = counts_from_dict(rerun_counts)
+    else:
+        sample = read_input(audit, sample_path, progress=progress)
+    return _outcome(fairness.audit_counts(sample, spec), sample)
+
+
+def failure_from_exception(exc: BaseException) -> dict[str, Any]:
+    """The stored ``error`` of a failed audit: the engine's message, with column/row/field."""
+    if isinstance(exc, FairnessInputError):
+        return {**exc.to_dict(), "reason": "input"}
+    if isinstance(exc, SpecError):
+        return {"message": str(exc), "column": None, "row": None, "field": "spec", "reason": "spec"}
+    if isinstance(exc, FairnessError):
+        return {"message": str(exc), "column": None, "row": None, "field": None, "reason": "engine"}
+    message = ERR_UNEXPECTED.format(kind=type(exc).__name__, detail=exc)
+    return {"message": message, "column": None, "row": None, "field": None, "reason": "internal"}

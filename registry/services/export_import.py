@@ -1,0 +1,159 @@
+"""Export the whole registry as JSON, and import such an export into an empty database.
+
+The export holds agencies, accounts (never token hashes: API tokens are not exported), algorithms,
+drafts, versions and the event ledger with its hashes. Rows keep their ids so event actors and
+subjects still point at the right records. Export -> import into an empty database -> export gives
+byte-identical JSON. An import is a restore, so it adds no event of its own (that would change the
+ledger being restored); the restored chain is verified before anything is committed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import Session, SQLModel, func, select
+
+from registry.errors import Conflict, Invalid
+from registry.models import Account, Agency, Algorithm, ApiToken, CardDraft, CardVersion, Event
+from registry.services.events import verify_chain
+
+EXPORT_FORMAT = "algorithm-registry-export"
+EXPORT_VERSION = 1
+
+# (key in the export, table model), parents before children. Modules adding tables (audits) append
+# their entries here so their rows travel with the rest.
+EXPORT_TABLES: list[tuple[str, type[SQLModel]]] = [
+    ("agencies", Agency),
+    ("accounts", Account),
+    ("algorithms", Algorithm),
+    ("drafts", CardDraft),
+    ("versions", CardVersion),
+    ("events", Event),
+]
+
+ERR_NOT_AN_EXPORT = f'Expected a JSON object with "format": "{EXPORT_FORMAT}".'
+ERR_UNSUPPORTED_VERSION = (
+    f"Unsupported export version; this registry reads version {EXPORT_VERSION}."
+)
+ERR_NOT_A_LIST = "Expected a list of rows."
+ERR_NOT_EMPTY = "Import needs an empty registry; '{table}' already has rows."
+ERR_BROKEN_CHAIN = "The event ledger in the export does not verify: event {event_id}: {problem}."
+ERR_BAD_ROW = "The export is not valid: {n} problem(s), listed in details."
+ERR_NAIVE_TIME = "expected a timestamp with a timezone offset"
+ERR_ROW_REJECTED = "The database rejected a row of the export: {reason}"
+ERR_ROW_CONFLICT = (
+    "The export's rows conflict with each other (duplicate keys or missing references)."
+)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    counts: dict[str, int]
+
+
+def _rows(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
+    query = select(model).order_by(model.id)  # type: ignore[attr-defined]
+    return [row.model_dump(mode="json") for row in session.exec(query)]
+
+
+def export_registry(session: Session) -> dict[str, Any]:
+    """The whole registry as a JSON-ready dict (no timestamps of its own, so exports are reproducible)."""
+    data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION}
+    for key, model in EXPORT_TABLES:
+        data[key] = _rows(session, model)
+    return data
+
+
+def dump_export(data: dict[str, Any]) -> str:
+    """The one textual form of an export: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _check_header(data: Any) -> None:
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise Invalid(
+            ERR_NOT_AN_EXPORT,
+            details=[{"loc": ["format"], "msg": ERR_NOT_AN_EXPORT, "type": "value_error"}],
+        )
+    if data.get("version") != EXPORT_VERSION:
+        raise Invalid(
+            ERR_UNSUPPORTED_VERSION,
+            details=[{"loc": ["version"], "msg": ERR_UNSUPPORTED_VERSION, "type": "value_error"}],
+        )
+
+
+def _parse_rows(data: dict[str, Any]) -> dict[str, list[SQLModel]]:
+    parsed: dict[str, list[SQLModel]] = {}
+    details: list[dict[str, Any]] = []
+    for key, model in EXPORT_TABLES:
+        rows = data.get(key, [])
+        if not isinstance(rows, list):
+            details.append({"loc": [key], "msg": ERR_NOT_A_LIST, "type": "list_type"})
+            continue
+        parsed[key] = []
+        for index, row in enumerate(rows):
+            try:
+                obj = model.model_validate(row)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    details.append(
+                        {"loc": [key, index, *err["loc"]], "msg": err["msg"], "type": err["type"]}
+                    )
+                continue
+            for name, value in obj.model_dump().items():
+                if isinstance(value, datetime) and value.tzinfo is None:
+                    details.append(
+                        {"loc": [key, index, name], "msg": ERR_NAIVE_TIME, "type": "timezone_aware"}
+                    )
+            parsed[key].append(obj)
+    if details:
+        raise Invalid(ERR_BAD_ROW.format(n=len(details)), details=details)
+    return parsed
+
+
+def _reset_postgres_sequences(session: Session) -> None:
+    """Explicit ids leave PostgreSQL's id sequences behind; move them past the imported rows."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for _key, model in [*EXPORT_TABLES, ("tokens", ApiToken)]:
+        table = model.__tablename__  # type: ignore[attr-defined]
+        session.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{table}"), 1), '
+                f'(SELECT MAX(id) FROM "{table}") IS NOT NULL)'
+            )
+        )
+
+
+def import_registry(session: Session, data: Any) -> ImportSummary:
+    """Load an export into an empty registry, all or nothing. 409 if not empty, 422 if malformed."""
+    _check_header(data)
+    for key, model in EXPORT_TABLES:
+        if session.exec(select(func.count()).select_from(model)).one():
+            raise Conflict(ERR_NOT_EMPTY.format(table=key))
+    parsed = _parse_rows(data)
+    try:
+        for key, _model in EXPORT_TABLES:
+            session.add_all(parsed.get(key, []))
+            session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise Conflict(ERR_ROW_CONFLICT)
+    except sa.exc.DataError as exc:
+        session.rollback()
+        raise Invalid(ERR_ROW_REJECTED.format(reason=str(exc.orig).splitlines()[0]))
+    report = verify_chain(session)
+    if not report.ok:
+        session.rollback()
+        raise Invalid(
+            ERR_BROKEN_CHAIN.format(event_id=report.first_bad_event_id, problem=report.problem)
+        )
+    _reset_postgres_sequences(session)
+    session.commit()
+    return ImportSummary(counts={key: len(rows) for key, rows in parsed.items()})

@@ -1,0 +1,138 @@
+"""Change feeds and bulk downloads of the public register.
+
+The feed is built from the public records themselves (versions published, algorithms retired,
+audits published), newest first, so it never shows a draft or a private audit. Bulk downloads
+stream in batches so memory stays flat however large the register grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
+from registry.models.audit import Audit, AuditState, AuditVisibility
+
+PUBLIC_STATES = [AlgorithmState.published, AlgorithmState.retired]
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "version_published" | "algorithm_retired" | "audit_published"
+    at: datetime
+    algorithm: Algorithm
+    agency: Agency
+    version: CardVersion | None = None
+    audit: Audit | None = None
+
+
+def recent_changes(session: Session, *, agency: Agency | None = None, limit: int = 50) -> list[Change]:
+    """The latest public changes, newest first (at most ``limit``)."""
+    public = Algorithm.state.in_(PUBLIC_STATES)  # type: ignore[attr-defined]
+    scope = [public] + ([Algorithm.agency_id == agency.id] if agency is not None else [])
+    versions = session.exec(
+        select(CardVersion, Algorithm)
+        .join(Algorithm, Algorithm.id == CardVersion.algorithm_id)  # type: ignore[arg-type]
+        .where(*scope)
+        .order_by(CardVersion.published_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    ).all()
+    retired = session.exec(
+        select(Algorithm)
+        .where(*scope, Algorithm.retired_at.is_not(None))  # type: ignore[union-attr]
+        .order_by(Algorithm.retired_at.desc())  # type: ignore[union-attr]
+        .limit(limit)
+    ).all()
+    audits = session.exec(
+        select(Audit, Algorithm)
+        .join(Algorithm, Algorithm.id == Audit.algorithm_id)  # type: ignore[arg-type]
+        .where(
+            *scope,
+            Audit.state == AuditState.succeeded,
+            Audit.visibility.in_([AuditVisibility.published, AuditVisibility.withdrawn]),  # type: ignore[attr-defined]
+            Audit.published_at.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Audit.published_at.desc())  # type: ignore[union-attr]
+        .limit(limit)
+    ).all()
+    agencies = {a.id: a for a in session.exec(select(Agency))}
+    changes = [Change("version_published", v.published_at, alg, agencies[alg.agency_id], version=v) for v, alg in versions]
+    changes += [Change("algorithm_retired", alg.retired_at, alg, agencies[alg.agency_id]) for alg in retired]  # type: ignore[arg-type]
+    changes += [Change("audit_published", au.published_at, alg, agencies[alg.agency_id], audit=au) for au, alg in audits]  # type: ignore[arg-type]
+    changes.sort(key=lambda c: c.at, reverse=True)
+    return changes[:limit]
+
+
+def _public_algorithms(session: Session) -> Iterator[list[Algorithm]]:
+    last_id = 0
+    while True:
+        batch = list(
+            session.exec(
+                select(Algorithm)
+                .where(Algorithm.state.in_(PUBLIC_STATES), Algorithm.id > last_id)  # type: ignore[attr-defined,operator]
+                .order_by(Algorithm.id)  # type: ignore[arg-type]
+                .limit(BATCH)
+            )
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1].id  # type: ignore[assignment]
+
+
+def register_records(session: Session) -> Iterator[dict[str, Any]]:
+    """Every public algorithm with its current published card, in id order."""
+    agencies = {a.id: a for a in session.exec(select(Agency))}
+    for batch in _public_algorithms(session):
+        versions = {
+            v.algorithm_id: v
+            for v in session.exec(
+                select(CardVersion).where(
+                    CardVersion.algorithm_id.in_([a.id for a in batch])  # type: ignore[attr-defined]
+                )
+            )
+            if any(a.id == v.algorithm_id and a.current_version == v.number for a in batch)
+        }
+        for algorithm in batch:
+            version = versions.get(algorithm.id)  # type: ignore[arg-type]
+            if version is None:
+                continue
+            yield {
+                "public_id": algorithm.public_id,
+                "agency": agencies[algorithm.agency_id].slug,
+                "agency_name": agencies[algorithm.agency_id].name,
+                "state": str(algorithm.state),
+                "current_version": algorithm.current_version,
+                "first_published_at": algorithm.first_published_at,
+                "retired_at": algorithm.retired_at,
+                "retired_reason": algorithm.retired_reason,
+                "published_at": version.published_at,
+                "sha256": version.sha256,
+                "card": version.card,
+            }
+
+
+def history_records(session: Session) -> Iterator[dict[str, Any]]:
+    """Every published version of every public algorithm, oldest first within each algorithm."""
+    for batch in _public_algorithms(session):
+        by_id = {a.id: a for a in batch}
+        query = (
+            select(CardVersion)
+            .where(CardVersion.algorithm_id.in_(list(by_id)))  # type: ignore[attr-defined]
+            .order_by(CardVersion.algorithm_id, CardVersion.number)  # type: ignore[arg-type]
+        )
+        for version in session.exec(query):
+            yield {
+                "public_id": by_id[version.algorithm_id].public_id,
+                "number": version.number,
+                "published_at": version.published_at,
+                "change_summary": version.change_summary,
+                "card_schema_version": version.card_schema_version,
+                "sha256": version.sha256,
+                "card": version.card,
+            }

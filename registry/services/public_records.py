@@ -1,0 +1,146 @@
+"""Read-side queries for the public pages: one algorithm with its versions, audits and agency.
+
+Everything here is what an anonymous reader may see: published or retired algorithms (never a
+draft), their published card versions, and audits that finished and were published (or later
+withdrawn, which stays visible with the reason).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from registry.errors import NotFound
+from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
+from registry.models.audit import Audit, AuditState, AuditVisibility
+from registry.services import algorithms as algorithm_service
+from registry.services import versions as version_service
+from registry.services.agencies import get_agency
+
+ERR_AUDIT_NOT_FOUND = "No published audit with id '{audit_id}'."
+ERR_NO_PUBLISHED_VERSION = "Algorithm '{public_id}' has no published version."
+PUBLIC_AUDIT_VISIBILITY = (AuditVisibility.published.value, AuditVisibility.withdrawn.value)
+
+
+@dataclass
+class AlgorithmRecord:
+    algorithm: Algorithm
+    agency: Agency
+    versions: list[CardVersion]
+    audits: list[Audit]
+
+    @property
+    def current(self) -> CardVersion:
+        for version in self.versions:
+            if version.number == self.algorithm.current_version:
+                return version
+        return self.versions[-1]
+
+
+@dataclass
+class AuditRecord:
+    audit: Audit
+    algorithm: Algorithm
+    agency: Agency
+    version: CardVersion
+
+
+def _public_audits_query():  # type: ignore[no-untyped-def]
+    return select(Audit).where(
+        Audit.state == AuditState.succeeded,
+        Audit.visibility.in_(PUBLIC_AUDIT_VISIBILITY),  # type: ignore[attr-defined]
+    )
+
+
+def algorithm_record(session: Session, public_id: str) -> AlgorithmRecord:
+    """A public algorithm with all its published versions (oldest first) and public audits."""
+    algorithm = algorithm_service.get_algorithm(session, public_id, viewer=None)
+    versions = version_service.list_versions(session, algorithm)
+    if algorithm.state == AlgorithmState.draft or not versions:
+        raise NotFound(ERR_NO_PUBLISHED_VERSION.format(public_id=public_id))
+    agency = session.get(Agency, algorithm.agency_id)
+    assert agency is not None
+    audits = list(
+        session.exec(
+            _public_audits_query()
+            .where(Audit.algorithm_id == algorithm.id)
+            .order_by(Audit.published_at.desc(), Audit.id.desc())  # type: ignore[union-attr]
+        )
+    )
+    return AlgorithmRecord(algorithm=algorithm, agency=agency, versions=versions, audits=audits)
+
+
+def audit_record(session: Session, audit_public_id: str) -> AuditRecord:
+    audit = session.exec(_public_audits_query().where(Audit.public_id == audit_public_id)).first()
+    if audit is None:
+        raise NotFound(ERR_AUDIT_NOT_FOUND.format(audit_id=audit_public_id))
+    algorithm = session.get(Algorithm, audit.algorithm_id)
+    version = session.get(CardVersion, audit.card_version_id)
+    if algorithm is None or version is None or algorithm.state == AlgorithmState.draft:
+        raise NotFound(ERR_AUDIT_NOT_FOUND.format(audit_id=audit_public_id))
+    agency = session.get(Agency, algorithm.agency_id)
+    assert agency is not None
+    return AuditRecord(audit=audit, algorithm=algorithm, agency=agency, version=version)
+
+
+@dataclass
+class AgencyRecord:
+    agency: Agency
+    algorithms: list[Algorithm]
+    audits: list[tuple[Audit, Algorithm]]
+    responded: int
+    median_response_days: float | None
+    awaiting_response: int
+
+
+def agency_record(session: Session, slug: str) -> AgencyRecord:
+    """An agency, its public algorithms (by name) and audits (newest first), and response times."""
+    agency = get_agency(session, slug)
+    algorithms = list(
+        session.exec(
+            select(Algorithm)
+            .where(
+                Algorithm.agency_id == agency.id,
+                Algorithm.state.in_([AlgorithmState.published, AlgorithmState.retired]),  # type: ignore[attr-defined]
+            )
+            .order_by(Algorithm.name, Algorithm.id)  # type: ignore[arg-type]
+        )
+    )
+    by_id = {a.id: a for a in algorithms}
+    audits = [
+        (audit, by_id[audit.algorithm_id])
+        for audit in session.exec(
+            _public_audits_query()
+            .where(Audit.algorithm_id.in_(list(by_id)))  # type: ignore[attr-defined]
+            .order_by(Audit.published_at.desc(), Audit.id.desc())  # type: ignore[union-attr]
+        )
+        if audit.algorithm_id in by_id
+    ]
+    days = [
+        (audit.response_at - audit.published_at).total_seconds() / 86400
+        for audit, _alg in audits
+        if audit.response_at is not None and audit.published_at is not None
+    ]
+    return AgencyRecord(
+        agency=agency,
+        algorithms=algorithms,
+        audits=audits,
+        responded=len(days),
+        median_response_days=round(statistics.median(days), 1) if days else None,
+        awaiting_response=sum(1 for audit, _alg in audits if audit.response_at is None),
+    )
+
+
+def agency_list(session: Session) -> list[tuple[Agency, int]]:
+    """Every agency with its number of public algorithms, by name."""
+    public = Algorithm.state.in_([AlgorithmState.published, AlgorithmState.retired])  # type: ignore[attr-defined]
+    counts = dict(
+        session.execute(
+            sa.select(Algorithm.agency_id, sa.func.count()).where(public).group_by(Algorithm.agency_id)
+        ).all()
+    )
+    agencies = session.exec(select(Agency).order_by(Agency.name)).all()  # type: ignore[arg-type]
+    return [(agency, int(counts.get(agency.id, 0))) for agency in agencies]

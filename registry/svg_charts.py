@@ -1,0 +1,118 @@
+"""Server-rendered inline SVG charts. No JavaScript, no external resources, CSP-safe (no inline style).
+
+:func:`group_rates_chart` draws one horizontal bar per group with its interval as a whisker, and a
+dashed line at the threshold (for example four-fifths of the reference group's rate). Every chart
+carries ``<title>`` and ``<desc>`` and is labelled ``role="img"``; pages always show the same numbers
+in a table next to it, so nothing is conveyed by the picture alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+LABEL_WIDTH = 190
+VALUE_WIDTH = 70
+ROW_HEIGHT = 30
+TOP = 28
+BOTTOM = 34
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One group. ``value``/``low``/``high`` are rates in [0, 1]; ``value=None`` means no estimate."""
+
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+
+
+def _clamp(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _fmt(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def group_rates_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    desc: str,
+    chart_id: str,
+    threshold: float | None = None,
+    threshold_label: str = "",
+    axis_max: float | None = None,
+) -> Markup:
+    """Return the ``<svg>`` element as safe markup. All text passed in is escaped here."""
+    top_value = max(
+        [b.high for b in bars if b.high is not None]
+        + [b.value for b in bars if b.value is not None]
+        + ([threshold] if threshold is not None else [])
+        + [0.05]
+    )
+    scale_max = axis_max or min(1.0, max(0.1, (int(top_value * 10) + 1) / 10))
+    plot_left = LABEL_WIDTH
+    plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    height = TOP + ROW_HEIGHT * max(1, len(bars)) + BOTTOM
+
+    def x_at(v: float) -> float:
+        return plot_left + plot_width * _clamp(v / scale_max)
+
+    title_id = f"{chart_id}-title"
+    desc_id = f"{chart_id}-desc"
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+        f'height="{height}" role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
+        f'focusable="false">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(desc)}</desc>',
+    ]
+    # Axis with ticks every 10 points (or 20 when the scale is wide).
+    step = 0.1 if scale_max <= 0.5 else 0.2
+    axis_y = TOP + ROW_HEIGHT * max(1, len(bars)) + 4
+    out.append(f'<line class="chart-axis" x1="{plot_left}" y1="{TOP - 6}" x2="{plot_left}" y2="{axis_y}"/>')
+    tick = 0.0
+    while tick <= scale_max + 1e-9:
+        x = x_at(tick)
+        out.append(f'<line class="chart-axis" x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 5}"/>')
+        out.append(
+            f'<text class="chart-text" x="{x:.1f}" y="{axis_y + 20}" text-anchor="middle">{_fmt(tick)[:-3]}%</text>'
+        )
+        tick = round(tick + step, 10)
+    for index, bar in enumerate(bars):
+        y = TOP + index * ROW_HEIGHT
+        mid = y + ROW_HEIGHT / 2
+        out.append(
+            f'<text class="chart-text" x="{plot_left - 8}" y="{mid + 4:.1f}" text-anchor="end">{escape(bar.label)}</text>'
+        )
+        if bar.value is None:
+            out.append(
+                f'<text class="chart-text" x="{plot_left + 6}" y="{mid + 4:.1f}">{escape(bar.note or "—")}</text>'
+            )
+            continue
+        klass = "chart-bar-insufficient" if bar.note else "chart-bar"
+        width = max(1.0, x_at(bar.value) - plot_left)
+        out.append(f'<rect class="{klass}" x="{plot_left}" y="{y + 7}" width="{width:.1f}" height="{ROW_HEIGHT - 14}"/>')
+        if bar.low is not None and bar.high is not None:
+            x1, x2 = x_at(bar.low), x_at(bar.high)
+            out.append(f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}"/>')
+            for xe in (x1, x2):
+                out.append(f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" x2="{xe:.1f}" y2="{mid + 6:.1f}"/>')
+        out.append(
+            f'<text class="chart-text" x="{WIDTH - VALUE_WIDTH + 6}" y="{mid + 4:.1f}">{_fmt(bar.value)}</text>'
+        )
+    if threshold is not None:
+        tx = x_at(threshold)
+        out.append(f'<line class="chart-threshold" x1="{tx:.1f}" y1="{TOP - 8}" x2="{tx:.1f}" y2="{axis_y}"/>')
+        out.append(
+            f'<text class="chart-text" x="{tx:.1f}" y="{TOP - 12}" text-anchor="middle">{escape(threshold_label)}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

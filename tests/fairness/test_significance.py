@@ -1,0 +1,63 @@
+"""Tests and p-value corrections match scipy and hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from fairness._significance import (
+    BAD_CORRECTION,
+    FISHER,
+    Z_TEST,
+    adjust_p_values,
+    chi_square_omnibus,
+    two_proportion_test,
+)
+
+
+def test_small_expected_cells_use_fisher_exact():
+    p, test = two_proportion_test(3, 10, 9, 10)
+    assert test == FISHER
+    assert p == pytest.approx(stats.fisher_exact([[3, 7], [9, 1]]).pvalue, abs=1e-15)
+
+
+def test_large_counts_use_pooled_z_equal_to_uncorrected_chi_square():
+    p, test = two_proportion_test(120, 400, 90, 410)
+    assert test == Z_TEST
+    chi = stats.chi2_contingency(np.array([[120, 280], [90, 320]]), correction=False)
+    assert p == pytest.approx(chi.pvalue, rel=1e-10)
+
+
+def test_zero_denominator_has_no_test():
+    assert two_proportion_test(0, 0, 3, 10) is None
+
+
+def test_omnibus_matches_chi2_contingency_and_skips_empty_groups():
+    stat, dof, p = chi_square_omnibus([10, 20, 30, 0], [100, 100, 100, 0])
+    expected = stats.chi2_contingency(np.array([[10, 90], [20, 80], [30, 70]]))
+    assert (stat, dof) == (pytest.approx(expected.statistic), expected.dof)
+    assert p == pytest.approx(expected.pvalue)
+    assert chi_square_omnibus([0, 0], [10, 20]) is None
+    assert chi_square_omnibus([3], [10]) is None
+
+
+def test_benjamini_hochberg_by_hand():
+    # sorted 0.01, 0.02, 0.03, 0.5 -> 0.04, 0.04, 0.04, 0.5 (m=4): p*m/rank, monotone from the top
+    assert adjust_p_values([0.5, 0.03, 0.01, 0.02], method="bh") == pytest.approx(
+        [0.5, 0.04, 0.04, 0.04]
+    )
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.02, 0.03, 0.5 -> 0.04, 0.06, 0.06, 0.5
+    assert adjust_p_values([0.5, 0.03, 0.01, 0.02], method="holm") == pytest.approx(
+        [0.5, 0.06, 0.04, 0.06]
+    )
+    assert adjust_p_values([0.9, 0.8], method="holm") == [1.0, 1.0]
+
+
+def test_unknown_correction_is_refused():
+    with pytest.raises(ValueError) as info:
+        adjust_p_values([0.1], method="bonferroni")
+    assert str(info.value) == BAD_CORRECTION.format(value="bonferroni")

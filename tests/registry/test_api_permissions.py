@@ -1,0 +1,163 @@
+"""The permission matrix: every write endpoint x every role, with the exact status expected.
+
+Roles: none (no token), admin, editor of the algorithm's agency, editor of another agency, auditor.
+See docs/permissions.md for the same table in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from registry.models import Role
+from tests.registry.factories import (
+    auth_headers,
+    card,
+    make_account,
+    make_agency,
+    make_published_algorithm,
+    make_token,
+)
+
+pytestmark = pytest.mark.db
+
+ROLES = ["none", "admin", "editor_same", "editor_other", "auditor"]
+
+
+@dataclass
+class World:
+    agency_slug: str
+    public_id: str
+    tokens: dict[str, str]
+    third_party_token_id: int
+
+
+@pytest.fixture
+def world(session) -> World:
+    agency = make_agency(session, slug="home-agency")
+    other = make_agency(session, slug="other-agency")
+    drafter = make_account(session, role=Role.agency_editor, agency=agency)
+    algorithm = make_published_algorithm(session, agency=agency, versions=1)
+    accounts = {
+        "admin": make_account(session, role=Role.admin),
+        "editor_same": make_account(session, role=Role.agency_editor, agency=agency),
+        "editor_other": make_account(session, role=Role.agency_editor, agency=other),
+        "auditor": make_account(session, role=Role.auditor),
+    }
+    tokens = {role: make_token(session, account) for role, account in accounts.items()}
+    from registry.services.drafts import save_draft
+    from tests.registry.factories import T0
+
+    # A pending draft by a third editor, so "editor_same" may publish it under four-eyes.
+    save_draft(session, actor=drafter, algorithm=algorithm, card=card(name="Next"), now=T0)
+    third = make_account(session, role=Role.auditor)
+    from registry.services.tokens import create_token
+
+    third_token = create_token(session, account=third, name="third", now=T0)
+    return World(agency.slug, algorithm.public_id, tokens, third_token.id)
+
+
+def _headers(world: World, role: str) -> dict[str, str]:
+    return {} if role == "none" else auth_headers(world.tokens[role])
+
+
+# (name, method, path template, json body, {role: status})
+CASES = [
+    (
+        "create agency",
+        "POST",
+        "/api/v1/agencies",
+        {"slug": "new-agency", "name": "New agency"},
+        {"none": 401, "admin": 201, "editor_same": 403, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "create account",
+        "POST",
+        "/api/v1/accounts",
+        {"email": "new@example.gov", "display_name": "New", "role": "auditor"},
+        {"none": 401, "admin": 201, "editor_same": 403, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "create algorithm",
+        "POST",
+        "/api/v1/algorithms",
+        {"agency": "{agency}", "card": card()},
+        {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "put draft",
+        "PUT",
+        "/api/v1/algorithms/{public_id}/draft",
+        {"card": card(name="Edited")},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "publish",
+        "POST",
+        "/api/v1/algorithms/{public_id}/publish",
+        {"change_summary": "Clarified the data sources."},
+        {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "retire",
+        "POST",
+        "/api/v1/algorithms/{public_id}/retire",
+        {"reason": "Replaced by a manual process."},
+        {"none": 401, "admin": 200, "editor_same": 200, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "create own token",
+        "POST",
+        "/api/v1/tokens",
+        {"name": "laptop"},
+        {"none": 401, "admin": 201, "editor_same": 201, "editor_other": 201, "auditor": 201},
+    ),
+    (
+        "revoke someone else's token",
+        "DELETE",
+        "/api/v1/tokens/{third_token}",
+        None,
+        {"none": 401, "admin": 200, "editor_same": 403, "editor_other": 403, "auditor": 403},
+    ),
+]
+
+MATRIX = [
+    pytest.param(method, path, body, role, expected[role], id=f"{name}-{role}")
+    for name, method, path, body, expected in CASES
+    for role in ROLES
+]
+
+
+def _fill(value, world: World):  # type: ignore[no-untyped-def]
+    if isinstance(value, str):
+        return value.format(
+            agency=world.agency_slug, public_id=world.public_id, third_token=world.third_party_token_id
+        )
+    if isinstance(value, dict):
+        return {k: _fill(v, world) if k == "agency" else v for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role", "expected"), MATRIX)
+def test_write_endpoint_permissions(client, world, method, path, body, role, expected):
+    response = client.request(
+        method, _fill(path, world), json=_fill(body, world), headers=_headers(world, role)
+    )
+    assert response.status_code == expected, response.text
+    if expected == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    if expected >= 400:
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_own_token_can_be_revoked_by_every_role(client, world, role):
+    if role == "none":
+        assert client.delete("/api/v1/tokens/1").status_code == 401
+        return
+    headers = _headers(world, role)
+    created = client.post("/api/v1/tokens", json={"name": "temp"}, headers=headers).json()
+    response = client.delete(f"/api/v1/tokens/{created['id']}", headers=headers)
+    assert response.status_code == 200
+    assert response.json()["revoked_at"] is not None
