@@ -191,14 +191,17 @@ def bootstrap_summaries(
     lower, upper = 50 * (1 - confidence), 50 * (1 + confidence)
     rows: list[dict[str, object]] = []
     for level in levels:
-        indicator = np.zeros((len(level.groups), len(cells)))
-        indicator[level.cell_group, np.arange(len(cells))] = 1.0
-        indicator = indicator[level.eligible]
-        point_counts = np.einsum("bck,gc->bgk", observed, indicator)
-        point_named = _named(point_counts, columns)
-        draw_named = (
-            None if drawn is None else _named(np.einsum("bck,gc->bgk", drawn, indicator), columns)
+        # sum cells into groups with a sorted segment sum: O(B x cells), no dense indicator
+        order = np.argsort(level.cell_group, kind="stable")
+        starts = np.searchsorted(level.cell_group[order], np.arange(len(level.groups)))
+        point_counts = np.add.reduceat(observed[:, order, :], starts, axis=1)[:, level.eligible]
+        draw_counts = (
+            None
+            if drawn is None
+            else np.add.reduceat(drawn[:, order, :], starts, axis=1)[:, level.eligible]
         )
+        point_named = _named(point_counts, columns)
+        draw_named = None if draw_counts is None else _named(draw_counts, columns)
         for definition in definitions:
             point_rates = [_rates(point_named, m) for m in definition.metrics]
             value = float(_summary(point_rates, definition.kind)[0])

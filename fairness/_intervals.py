@@ -11,6 +11,7 @@ which method it used.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from scipy import stats
@@ -35,6 +36,7 @@ def _check(successes: float, trials: float, confidence: float) -> None:
         raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
 
 
+@functools.lru_cache(maxsize=32)
 def _z(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -54,6 +57,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error_page(request, exc.status_code, str(exc.detail))
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start ``settings.audit_workers`` in-process audit worker threads; stop them on shutdown."""
+    from registry.services.audit_worker import start_workers, stop_workers
+
+    workers = start_workers(app.state.engine, app.state.settings)
+    try:
+        yield
+    finally:
+        stop_workers(workers)
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the registry application. Tests pass their own settings and engine."""
     settings = settings or get_settings()
@@ -65,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/api/v1/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)

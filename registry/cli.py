@@ -1,4 +1,4 @@
-"""The ``registry`` command: serve, demo, database upgrades, agencies, accounts, tokens, export/import.
+"""The ``registry`` command: serve, demo, db upgrade, agencies, accounts, tokens, export/import.
 
 Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
 """

@@ -1,4 +1,4 @@
-"""Run the Alembic migrations programmatically: ``upgrade(url)``; also used by ``registry db upgrade``."""
+"""Run the Alembic migrations programmatically; ``registry db upgrade`` calls ``upgrade(url)``."""
 
 from __future__ import annotations
 

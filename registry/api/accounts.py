@@ -27,6 +27,6 @@ def list_accounts(session: SessionDep, actor: CurrentAccount) -> list[AccountPub
 def create_account(
     body: AccountCreate, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> AccountPublic:
-    """Create an account (admin only). An agency_editor must name its agency; other roles must not."""
+    """Create an account (admin only). Only an agency_editor names an agency, and must."""
     account = service.create_account(session, actor=actor, data=body, now=clock.now())
     return service.account_public(session, account)

@@ -51,7 +51,7 @@ def list_algorithms(
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AlgorithmList:
-    """Algorithms you may see, most recently changed first. Drafts only for their agency's editors."""
+    """Algorithms you may see, newest change first. Drafts only for their agency's editors."""
     filters = algorithm_search.AlgorithmFilters(
         agency=agency,
         scenario=scenario,
@@ -122,7 +122,7 @@ def publish(
     actor: CurrentAccount,
     clock: ClockDep,
 ) -> CardVersionPublic:
-    """Publish the draft as the next immutable version. With four-eyes on, not by its last editor."""
+    """Publish the draft as the next immutable version (four-eyes: not by its last editor)."""
     version = drafts.publish_draft(
         session,
         actor=actor,
@@ -142,7 +142,7 @@ def retire(
     actor: CurrentAccount,
     clock: ClockDep,
 ) -> AlgorithmPublic:
-    """Take the algorithm out of use. It stays online with all its versions. 409 if already retired."""
+    """Take the algorithm out of use; it stays online with its versions. 409 if retired."""
     retired = algorithms.retire_algorithm(
         session, actor=actor, algorithm=algorithm, reason=body.reason, now=clock.now()
     )

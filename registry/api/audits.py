@@ -121,7 +121,9 @@ def publish_audit(
 ) -> dict[str, Any]:
     """Make a succeeded audit public. Only its submitter may; a published audit is immutable."""
     audit, _ = audits.get_audit(session, audit_id, viewer=actor)
-    return private_audit_view(audits.publish_audit(session, actor=actor, audit=audit, now=clock.now()))
+    return private_audit_view(
+        audits.publish_audit(session, actor=actor, audit=audit, now=clock.now())
+    )
 
 
 @router.post("/audits/{audit_id}/response")
@@ -146,16 +148,24 @@ def withdraw_audit(
 ) -> dict[str, Any]:  # fmt: skip
     """Withdraw an audit with a reason; the record and the reason stay."""
     audit, _ = audits.get_audit(session, audit_id, viewer=actor)
-    updated = audits.withdraw_audit(session, actor=actor, audit=audit, reason=body.reason, now=clock.now())
+    updated = audits.withdraw_audit(
+        session, actor=actor, audit=audit, reason=body.reason, now=clock.now()
+    )
     return private_audit_view(updated)
 
 
 @router.post("/audits/{audit_id}/rerun", status_code=status.HTTP_202_ACCEPTED)
 def rerun_audit(
-    response: Response, session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: CurrentAccount,
+    audit_id: AuditId,
 ) -> dict[str, Any]:
     """Recompute from the stored counts with the current engine and the same spec (a new audit)."""
     audit, algorithm = audits.get_audit(session, audit_id, viewer=actor)
-    new = audits.rerun_audit(session, actor=actor, audit=audit, algorithm=algorithm, now=clock.now())
+    new = audits.rerun_audit(
+        session, actor=actor, audit=audit, algorithm=algorithm, now=clock.now()
+    )
     response.headers["Location"] = f"/api/v1/audits/{new.public_id}"
     return private_audit_view(new)

@@ -27,7 +27,7 @@ _system_clock = SystemClock()
 
 
 def _unauthorized(message: str) -> HTTPException:
-    """A 401 that tells the client how to authenticate (RFC 6750); rendered in the JSON error shape."""
+    """A 401 telling the client how to authenticate (RFC 6750), in the JSON error shape."""
     return HTTPException(status_code=401, detail=message, headers={"WWW-Authenticate": "Bearer"})
 
 

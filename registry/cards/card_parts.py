@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from registry.cards.enums import DataSourceRole, ImpactAssessmentKind, ModelKind, WithheldReason
@@ -37,7 +38,7 @@ ERR_NOT_DONE_XOR_DONE = (
 
 def label(en: str, zh: str, default: Any = None, **kwargs: Any) -> Any:
     """A field with its English title and Chinese label; ``None`` unless a default is given."""
-    extra = {"x-label-zh-CN": zh}
+    extra: JsonDict = {"x-label-zh-CN": zh}
     if "default_factory" in kwargs:
         return Field(title=en, json_schema_extra=extra, **kwargs)
     return Field(default, title=en, json_schema_extra=extra, **kwargs)

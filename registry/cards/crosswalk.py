@@ -28,6 +28,8 @@ def crosswalk_markdown() -> str:
                 name += " (system)"
             subfields = ", ".join(f"`{sub.name}`" for sub in field.subfields)
             meaning = field.help["en"] + (f" Parts: {subfields}." if subfields else "")
+            if field.withholdable:
+                meaning += " May be withheld."
             row = [
                 name,
                 f"{field.labels['en']} / {field.labels['zh-CN']}",

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from registry.cards.card_parts import (
@@ -77,7 +78,7 @@ SCHEMA_DESCRIPTION = (
 def meta(name: str, **kwargs: Any) -> Any:
     """A card field whose title, description and JSON Schema extras come from FIELD_SPECS."""
     spec = FIELD_SPECS_BY_NAME[name]
-    extra = {
+    extra: JsonDict = {
         "x-requirement": spec.requirement.value,
         "x-tier": spec.tier,
         "x-section": spec.section,

@@ -62,7 +62,7 @@ class Section:
 
 def _choices(annotation: Any) -> tuple[Choice, ...]:
     enum = find_type(annotation, StrEnum)
-    if enum is None:
+    if enum is None or not issubclass(enum, StrEnum):
         return ()
     return tuple(Choice(member.value, choice_labels(member)) for member in enum)
 

@@ -40,7 +40,9 @@ class Algorithm(AlgorithmBase, table=True):
     public_id: str = Field(max_length=12, unique=True, index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     source_id: str | None = Field(default=None, max_length=100)
-    state: AlgorithmState = Field(default=AlgorithmState.draft, sa_type=StrEnumColumn(AlgorithmState), index=True)
+    state: AlgorithmState = Field(
+        default=AlgorithmState.draft, sa_type=StrEnumColumn(AlgorithmState), index=True
+    )
     current_version: int | None = Field(default=None)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -59,7 +61,7 @@ class AlgorithmCreate(SQLModel):
         default=None,
         min_length=1,
         max_length=100,
-        description="The agency's own id for this algorithm, unique per agency (idempotent imports).",
+        description="The agency's own id for it, unique per agency (for idempotent imports).",
     )
     card: dict[str, Any] = Field(description="The model card; validated at draft level.")
 

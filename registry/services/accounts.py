@@ -1,4 +1,4 @@
-"""Accounts: admins create them; an agency editor belongs to exactly one agency, other roles to none."""
+"""Accounts: admins create them; an agency editor belongs to one agency, other roles to none."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Algorithms: create (with a first draft), look up with visibility rules, retire.
 
 An algorithm's ``public_id`` is permanent and never reused. Its listing columns (name, summary,
-scenario, ...) are copied from the latest published card, or from the draft before the first publish.
+scenario, ...) come from the latest published card, or from the draft before the first publish.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _allocate_public_id(session: Session) -> str:
 
 
 def validated_draft_card(card: dict[str, Any]) -> dict[str, Any]:
-    """Draft-level validation plus what the listing needs: a name, and text that fits its columns."""
+    """Draft-level validation plus what the listing needs: a name, text that fits its columns."""
     try:
         clean = validate_draft(card)
     except Invalid as exc:
@@ -208,7 +208,7 @@ def create_algorithm(
 def mark_retired(
     session: Session, *, actor: Account | None, algorithm: Algorithm, reason: str, now: datetime
 ) -> Algorithm:
-    """Stage the retirement (no commit). It stays online with its versions; nothing is live after."""
+    """Stage the retirement (no commit). It stays online; no version is live after it."""
     require_can_retire(actor, algorithm)
     algorithm = lock_for_update(session, algorithm)
     if algorithm.state == AlgorithmState.retired:

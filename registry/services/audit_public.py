@@ -77,7 +77,9 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     def hidden(row: dict[str, Any]) -> bool:
         attribute, metric = row.get("attribute"), row.get("metric")
         return (attribute, str(row.get("group")), metric) in withheld or (
-            attribute, str(row.get("reference")), metric
+            attribute,
+            str(row.get("reference")),
+            metric,
         ) in withheld
 
     for row in out.get("comparisons", []):
@@ -99,7 +101,7 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
             for name in SUMMARY_FIELDS:
                 if name in row:
                     row[name] = suppressed(k)
-    provenance = out.get("provenance", {})
+    provenance = (out.get("provenance") or {}).get("input") or {}
     for key in ("unknown", "rows_dropped"):
         if isinstance(provenance.get(key), dict):
             provenance[key] = {a: _count(v, k) for a, v in provenance[key].items()}

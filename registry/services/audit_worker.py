@@ -318,8 +318,13 @@ def run_one(
                 sample_path is None or not sample_path.is_file()
             ):
                 message = ERR_SAMPLE_MISSING.format(path=snapshot.sample_path)
-                error = {"message": message, "column": None, "row": None, "field": None,
-                         "reason": "sample_missing"}
+                error = {
+                    "message": message,
+                    "column": None,
+                    "row": None,
+                    "field": None,
+                    "reason": "sample_missing",
+                }
             else:
                 outcome = executor(
                     snapshot, sample_path, progress=beat.update, rerun_counts=rerun_counts
@@ -412,3 +417,24 @@ class AuditWorker(threading.Thread):
                 ran = None
             if ran is None:
                 self.stopping.wait(self.poll_seconds)
+
+
+def start_workers(
+    engine: Engine, settings: Settings, *, count: int | None = None
+) -> list[AuditWorker]:
+    """Start ``count`` (default ``settings.audit_workers``) worker threads."""
+    workers = [
+        AuditWorker(engine, settings, name=f"audit-worker-{i}")
+        for i in range(settings.audit_workers if count is None else count)
+    ]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def stop_workers(workers: list[AuditWorker], timeout: float = 30.0) -> None:
+    """Ask every worker to stop after its current audit, then wait for them."""
+    for worker in workers:
+        worker.stopping.set()
+    for worker in workers:
+        worker.join(timeout)

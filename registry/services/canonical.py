@@ -1,4 +1,4 @@
-"""Canonical JSON and sha256 for ledger payloads: sorted keys, no whitespace, UTF-8, ISO timestamps."""
+"""Canonical JSON and sha256 for ledger payloads: sorted keys, no spaces, UTF-8, ISO times."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Clocks. Services take ``now`` from a clock so tests (and the demo loader) control time without sleeping."""
+"""Clocks. Services take ``now`` from a clock, so tests and the demo move time without sleeping."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo loader behind ``registry demo``: sample agencies, demo accounts and sample cards with all
+"""The demo loader behind ``registry demo``: sample agencies, demo accounts, sample cards with all
 their versions, published over past months so history and ``?at=`` queries are meaningful.
 
 Idempotent: agencies are keyed on slug, accounts on email, algorithms on agency slug + source_id,
@@ -48,7 +48,7 @@ ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 AUDITOR_EMAIL = f"auditor@{DEMO_DOMAIN}"
 # Spacing of demo history: consecutive versions of a card lie this far apart, ending before now.
 VERSION_SPACING = timedelta(days=61)
-# Modules imported before the steps run, so they can append to DEMO_STEPS (missing ones are skipped).
+# Imported before the steps run so they can append to DEMO_STEPS (missing ones are skipped).
 DEMO_EXTENSION_MODULES = ["registry.services.demo_audits"]
 
 ERR_BAD_SAMPLE = "Sample file {name} is not valid: {problem}"

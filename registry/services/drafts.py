@@ -28,7 +28,10 @@ ERR_NO_DRAFT = "This algorithm has no draft; PUT a card to its draft first."
 ERR_NO_DRAFT_TO_PUBLISH = "There is no draft to publish."
 ERR_RETIRED_NO_EDITS = "This algorithm is retired; its card can no longer be edited."
 ERR_RETIRED_NO_PUBLISH = "This algorithm is retired; no new version can be published."
-ERR_FOUR_EYES = "Four-eyes rule: the last editor of a draft cannot publish it; another editor of the agency must."
+ERR_FOUR_EYES = (
+    "Four-eyes rule: the last editor of a draft cannot publish it; "
+    "another editor of the agency must."
+)
 ERR_CONCURRENT_PUBLISH = "Another version was published at the same moment; reload and try again."
 
 
@@ -52,7 +55,7 @@ def get_draft(session: Session, *, actor: Account | None, algorithm: Algorithm) 
 def stage_draft(
     session: Session, *, actor: Account, algorithm: Algorithm, card: dict[str, Any], now: datetime
 ) -> CardDraft:
-    """Write the draft card (creating the draft from the latest version's number if needed); no commit."""
+    """Write the draft card, starting a draft from the latest version if none; no commit."""
     require_editor_of(actor, algorithm.agency_id)
     algorithm = lock_for_update(session, algorithm)
     if algorithm.state == AlgorithmState.retired:

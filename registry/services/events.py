@@ -1,4 +1,4 @@
-"""The append-only event ledger: ``record_event`` for every state change, ``verify_chain`` to check it.
+"""The append-only event ledger: ``record_event`` for each state change, ``verify_chain`` to check.
 
 Each event stores ``content_hash`` (sha256 of its canonical payload), ``prev_hash`` (the previous
 event's ``hash``) and ``hash`` (sha256 over its own fields and ``prev_hash``), so changing, dropping
@@ -66,7 +66,7 @@ def record_event(
     subject_id: str | int,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event in the caller's transaction. ``actor_id`` None means the local operator (CLI)."""
+    """Append one event in the caller's transaction. ``actor_id`` None: the local operator."""
     body = json_safe(payload or {})
     content_hash = sha256_hex(canonical_dumps(body))
     prev_hash = _last_hash(session)

@@ -62,7 +62,7 @@ def _rows(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
 
 
 def export_registry(session: Session) -> dict[str, Any]:
-    """The whole registry as a JSON-ready dict (no timestamps of its own, so exports are reproducible)."""
+    """The whole registry as a JSON-ready dict (no export timestamp, so it is reproducible)."""
     data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION}
     for key, model in EXPORT_TABLES:
         data[key] = _rows(session, model)

@@ -96,7 +96,10 @@ def revoke_token(
 
 
 def authenticate(session: Session, plain: str, *, now: datetime) -> Account:
-    """The active account behind a bearer token, or Unauthorized. Touches last_used_at at most once a minute."""
+    """The active account behind a bearer token, or Unauthorized.
+
+    Touches last_used_at at most once a minute.
+    """
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
     if token is None:
         raise Unauthorized(ERR_INVALID_TOKEN)

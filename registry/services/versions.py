@@ -38,7 +38,7 @@ def get_version(session: Session, algorithm: Algorithm, number: int) -> CardVers
 
 
 def live_version_at(session: Session, algorithm: Algorithm, at: datetime) -> CardVersion:
-    """The version that was the published card at ``at``; 404 before the first and after retirement."""
+    """The version published and in force at ``at``; 404 before the first, after retirement."""
     if at.tzinfo is None:
         raise Invalid(
             ERR_NAIVE_AT,

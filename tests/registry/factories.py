@@ -50,9 +50,9 @@ PUBLISHABLE_CARD: dict[str, Any] = {
         "offline_route": "Call 0100 200 300, weekdays 9-17.",
     },
     "appeal_route": "Ask for a human review at any benefits office or by letter within 6 weeks.",
-    "purpose_and_impact": "Orders the queue of claims; every claim is still decided by a caseworker.",
+    "purpose_and_impact": "Orders the queue of claims; a caseworker still decides every claim.",
     "autonomy_level": "advisory",
-    "human_oversight": "Caseworkers see the ranking and may reorder any case; supervisors review weekly.",
+    "human_oversight": "Caseworkers see the ranking and may reorder any case.",
     "model_type": {"kind": "rules", "self_learning": False},
     "data_summary": "Claim form answers: household size, income band, housing situation.",
     "data_sources": [
@@ -194,7 +194,7 @@ def make_published_algorithm(
 
 
 def use_clock(app: Any, at: datetime = T0) -> FixedClock:
-    """Make ``app`` read time from a FixedClock starting at ``at``; move it with ``advance``/``set``."""
+    """Make ``app`` read time from a FixedClock at ``at``; move it with ``advance``/``set``."""
     from registry.api.deps import get_clock
 
     clock = FixedClock(at)

@@ -6,7 +6,14 @@ import pytest
 
 from registry.models import Role
 from registry.services.accounts import ERR_AGENCY_ONLY_FOR_EDITORS, ERR_EDITOR_NEEDS_AGENCY
-from tests.registry.factories import T0, auth_headers, make_account, make_agency, make_token, use_clock
+from tests.registry.factories import (
+    T0,
+    auth_headers,
+    make_account,
+    make_agency,
+    make_token,
+    use_clock,
+)
 
 pytestmark = pytest.mark.db
 
@@ -20,14 +27,18 @@ def test_agencies_are_public_and_slugs_unique(client, admin_headers):
     body = {"slug": "tax-office", "name": "Tax office", "name_translations": {"zh-CN": "税务局"}}
     assert client.post("/api/v1/agencies", json=body, headers=admin_headers).status_code == 201
     assert client.post("/api/v1/agencies", json=body, headers=admin_headers).status_code == 409
-    assert client.get("/api/v1/agencies/tax-office").json()["name_translations"] == {"zh-CN": "税务局"}
+    assert client.get("/api/v1/agencies/tax-office").json()["name_translations"] == {
+        "zh-CN": "税务局"
+    }
     assert [a["slug"] for a in client.get("/api/v1/agencies").json()] == ["tax-office"]
     assert client.get("/api/v1/agencies/nope").status_code == 404
 
 
 @pytest.mark.parametrize("slug", ["Tax", "-x", "x" * 65, "a b", ""])
 def test_agency_slug_must_be_url_safe(client, admin_headers, slug):
-    response = client.post("/api/v1/agencies", json={"slug": slug, "name": "X"}, headers=admin_headers)
+    response = client.post(
+        "/api/v1/agencies", json={"slug": slug, "name": "X"}, headers=admin_headers
+    )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["loc"] == ["body", "slug"]
 
@@ -35,15 +46,23 @@ def test_agency_slug_must_be_url_safe(client, admin_headers, slug):
 def test_editor_accounts_need_exactly_one_agency(client, session, admin_headers):
     make_agency(session, slug="schools")
     base = {"email": "E@Schools.gov", "display_name": "Editor"}
-    no_agency = client.post("/api/v1/accounts", json={**base, "role": "agency_editor"}, headers=admin_headers)
+    no_agency = client.post(
+        "/api/v1/accounts", json={**base, "role": "agency_editor"}, headers=admin_headers
+    )
     assert no_agency.status_code == 422
     assert no_agency.json()["error"]["message"] == ERR_EDITOR_NEEDS_AGENCY
     auditor = client.post(
-        "/api/v1/accounts", json={**base, "role": "auditor", "agency": "schools"}, headers=admin_headers
+        "/api/v1/accounts",
+        json={**base, "role": "auditor", "agency": "schools"},
+        headers=admin_headers,
     )
     assert auditor.status_code == 422
     assert auditor.json()["error"]["message"] == ERR_AGENCY_ONLY_FOR_EDITORS
-    ok = client.post("/api/v1/accounts", json={**base, "role": "agency_editor", "agency": "schools"}, headers=admin_headers)
+    ok = client.post(
+        "/api/v1/accounts",
+        json={**base, "role": "agency_editor", "agency": "schools"},
+        headers=admin_headers,
+    )
     assert ok.status_code == 201
     assert ok.json()["email"] == "e@schools.gov"
     assert ok.json()["agency"] == "schools"

@@ -58,7 +58,9 @@ def test_create_implies_the_editors_agency_and_starts_as_a_private_draft(client,
 
 
 def test_draft_lists_missing_required_fields(client, team):
-    response = client.post(API, json={"card": {"name": "Parking permit scoring"}}, headers=team["author"])
+    response = client.post(
+        API, json={"card": {"name": "Parking permit scoring"}}, headers=team["author"]
+    )
     public_id = response.json()["public_id"]
     draft = client.get(f"{API}/{public_id}/draft", headers=team["author"]).json()
     assert "summary" in draft["missing_required_fields"]
@@ -75,7 +77,11 @@ def test_publish_requires_second_person_with_four_eyes(client, team):
         f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["author"]
     )
     assert response.status_code == 403
-    assert response.json()["error"] == {"code": "four_eyes", "message": ERR_FOUR_EYES, "details": []}
+    assert response.json()["error"] == {
+        "code": "four_eyes",
+        "message": ERR_FOUR_EYES,
+        "details": [],
+    }
     ok = client.post(
         f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
     )
@@ -95,11 +101,15 @@ def test_same_person_may_publish_when_four_eyes_is_off(client, app, team):
 def test_editing_a_published_card_never_changes_earlier_versions(client, app, team):
     clock = use_clock(app)
     public_id = _create(client, team["author"], name="Version one")
-    client.post(f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"])
+    client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
+    )
     v1 = client.get(f"{API}/{public_id}/versions/1").json()
 
     clock.advance(days=10)
-    put = client.put(f"{API}/{public_id}/draft", json={"card": card(name="Version two")}, headers=team["author"])
+    put = client.put(
+        f"{API}/{public_id}/draft", json={"card": card(name="Version two")}, headers=team["author"]
+    )
     assert put.status_code == 200
     assert put.json()["based_on_version"] == 1
     # The public record still shows the published card while the draft is pending.
@@ -107,7 +117,9 @@ def test_editing_a_published_card_never_changes_earlier_versions(client, app, te
     assert client.get(f"{API}/{public_id}/versions/1").json() == v1
 
     clock.advance(days=10)
-    client.post(f"{API}/{public_id}/publish", json={"change_summary": "Renamed."}, headers=team["publisher"])
+    client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "Renamed."}, headers=team["publisher"]
+    )
     assert client.get(f"{API}/{public_id}/versions/1").json() == v1
     v2 = client.get(f"{API}/{public_id}/versions/2").json()
     assert v2["card"]["name"] == "Version two"
@@ -124,8 +136,16 @@ def test_live_version_at_time_t_across_three_publishes(client, app, team):
     for n in (1, 2, 3):
         clock.advance(days=30)
         if n > 1:
-            client.put(f"{API}/{public_id}/draft", json={"card": card(name=f"v{n}")}, headers=team["author"])
-        r = client.post(f"{API}/{public_id}/publish", json={"change_summary": f"v{n}"}, headers=team["publisher"])
+            client.put(
+                f"{API}/{public_id}/draft",
+                json={"card": card(name=f"v{n}")},
+                headers=team["author"],
+            )
+        r = client.post(
+            f"{API}/{public_id}/publish",
+            json={"change_summary": f"v{n}"},
+            headers=team["publisher"],
+        )
         published.append(r.json()["published_at"])
 
     def live(at):  # type: ignore[no-untyped-def]
@@ -139,7 +159,9 @@ def test_live_version_at_time_t_across_three_publishes(client, app, team):
     assert live(T0 + timedelta(days=400)).json()["number"] == 3
 
     clock.set(T0 + timedelta(days=500))
-    retired = client.post(f"{API}/{public_id}/retire", json={"reason": "Replaced."}, headers=team["author"])
+    retired = client.post(
+        f"{API}/{public_id}/retire", json={"reason": "Replaced."}, headers=team["author"]
+    )
     assert retired.status_code == 200
     assert live(T0 + timedelta(days=400)).json()["number"] == 3
     after = live(T0 + timedelta(days=501))
@@ -159,16 +181,24 @@ def test_live_requires_a_timezone_and_a_valid_time(client, session):
 
 def test_retire_twice_is_a_conflict_and_retired_cannot_be_published_or_edited(client, team):
     public_id = _create(client, team["author"])
-    client.post(f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"])
-    first = client.post(f"{API}/{public_id}/retire", json={"reason": "Stopped."}, headers=team["author"])
+    client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
+    )
+    first = client.post(
+        f"{API}/{public_id}/retire", json={"reason": "Stopped."}, headers=team["author"]
+    )
     assert first.status_code == 200
     assert first.json()["state"] == "retired"
     assert first.json()["retired_reason"] == "Stopped."
-    again = client.post(f"{API}/{public_id}/retire", json={"reason": "Again."}, headers=team["author"])
+    again = client.post(
+        f"{API}/{public_id}/retire", json={"reason": "Again."}, headers=team["author"]
+    )
     assert again.status_code == 409
     put = client.put(f"{API}/{public_id}/draft", json={"card": card()}, headers=team["author"])
     assert put.status_code == 409
-    publish = client.post(f"{API}/{public_id}/publish", json={"change_summary": "x"}, headers=team["publisher"])
+    publish = client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "x"}, headers=team["publisher"]
+    )
     assert publish.status_code == 409
     # Retired records stay online.
     assert client.get(f"{API}/{public_id}").status_code == 200
@@ -177,8 +207,12 @@ def test_retire_twice_is_a_conflict_and_retired_cannot_be_published_or_edited(cl
 
 def test_publishing_without_a_draft_is_a_conflict(client, team):
     public_id = _create(client, team["author"])
-    client.post(f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"])
-    again = client.post(f"{API}/{public_id}/publish", json={"change_summary": "Again."}, headers=team["publisher"])
+    client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
+    )
+    again = client.post(
+        f"{API}/{public_id}/publish", json={"change_summary": "Again."}, headers=team["publisher"]
+    )
     assert again.status_code == 409
 
 
@@ -193,8 +227,12 @@ def test_duplicate_source_id_in_one_agency_is_a_conflict(client, team):
 def test_listing_filters_search_and_visibility(client, session, team):
     other = make_published_algorithm(session, agency=make_agency(session, slug="tax-office"))
     draft_id = _create(client, team["author"], name="Private draft")
-    published_id = _create(client, team["author"], name="School place ranking", scenario="public_services")
-    client.post(f"{API}/{published_id}/publish", json={"change_summary": "1"}, headers=team["publisher"])
+    published_id = _create(
+        client, team["author"], name="School place ranking", scenario="public_services"
+    )
+    client.post(
+        f"{API}/{published_id}/publish", json={"change_summary": "1"}, headers=team["publisher"]
+    )
 
     def ids(params=None, headers=None):  # type: ignore[no-untyped-def]
         response = client.get(API, params=params or {}, headers=headers or {})

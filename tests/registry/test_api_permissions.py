@@ -132,7 +132,9 @@ MATRIX = [
 def _fill(value, world: World):  # type: ignore[no-untyped-def]
     if isinstance(value, str):
         return value.format(
-            agency=world.agency_slug, public_id=world.public_id, third_token=world.third_party_token_id
+            agency=world.agency_slug,
+            public_id=world.public_id,
+            third_token=world.third_party_token_id,
         )
     if isinstance(value, dict):
         return {k: _fill(v, world) if k == "agency" else v for k, v in value.items()}

@@ -1,4 +1,4 @@
-"""The model card schema: draft and publishing levels, errors, canonical form, JSON Schema, sections."""
+"""The model card schema: draft and publish levels, errors, canonical form, schema, sections."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from registry.cards import (
     Scenario,
     WithheldReason,
     canonical_json,
-    choice_labels,
     card_sections,
     card_sha256,
+    choice_labels,
     missing_required_fields,
     model_card_json_schema,
     validate_draft,
@@ -29,13 +29,13 @@ from registry.cards import (
 from registry.cards.crosswalk import crosswalk_markdown
 from registry.cards.enums import CARD_ENUMS
 from registry.cards.fields_meta import FIELD_SPECS, SOURCES, Requirement
-from registry.cards.value_types import ERR_EMAIL, ERR_URL, ERR_YEAR_MONTH
 from registry.cards.validation import (
     ERR_CONTACT_CHANNEL,
     ERR_RETIRED_UNTIL,
     ERR_UNKNOWN_FIELD,
     ERR_WITHHELD_NOT_EMPTY,
 )
+from registry.cards.value_types import ERR_EMAIL, ERR_URL, ERR_YEAR_MONTH
 from registry.errors import Invalid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,9 @@ def test_empty_draft_is_valid_and_normalises_to_empty():
 
 
 def test_draft_trims_text_and_drops_blank_values():
-    card = validate_draft({"name": "  Fraud flag  ", "summary": "   ", "policy_areas": [], "team": ""})
+    card = validate_draft(
+        {"name": "  Fraud flag  ", "summary": "   ", "policy_areas": [], "team": ""}
+    )
     assert card == {"name": "Fraud flag"}
 
 
@@ -163,7 +165,9 @@ def test_publish_requires_r_fields_for_a_low_risk_card_but_not_hr_fields():
 
 @pytest.mark.parametrize("risk", ["high_risk", "impactful"])
 def test_publish_requires_hr_fields_for_higher_risk_cards(risk):
-    details = errors_of({"risk_category": risk, "model_type": {"kind": "statistical", "self_learning": False}})
+    details = errors_of(
+        {"risk_category": risk, "model_type": {"kind": "statistical", "self_learning": False}}
+    )
     missing = {d["loc"][1] for d in details if d["type"] == "missing"}
     assert hr_fields() <= missing
     assert any(risk in d["msg"] for d in details if d["loc"][1] == "suppliers")
@@ -218,14 +222,18 @@ def test_contact_needs_a_mailbox_or_a_form_and_an_offline_route():
     assert set(locs(details)) == {("card", "contact")}
     card["contact"] = {"offline_route": "Counter 3, City Hall"}
     details = errors_of(card)
-    assert [(d["loc"], d["msg"]) for d in details] == [(["card", "contact", "email"], ERR_CONTACT_CHANNEL)]
+    assert [(d["loc"], d["msg"]) for d in details] == [
+        (["card", "contact", "email"], ERR_CONTACT_CHANNEL)
+    ]
 
 
 def test_retired_card_needs_the_month_it_went_out_of_use():
     card = sample_card()
     card["status"] = LifecycleStatus.RETIRED.value
     details = errors_of(card)
-    assert [(d["loc"], d["msg"]) for d in details] == [(["card", "in_use_until"], ERR_RETIRED_UNTIL)]
+    assert [(d["loc"], d["msg"]) for d in details] == [
+        (["card", "in_use_until"], ERR_RETIRED_UNTIL)
+    ]
 
 
 # Withheld fields
@@ -236,7 +244,10 @@ def test_withheld_field_with_a_reason_satisfies_its_requirement():
     del card["suppliers"]
     assert locs(errors_of(card)) == [("card", "suppliers")]
     card["withheld"].append({"field": "suppliers", "reason": "commercial"})
-    assert validate_for_publish(card)["withheld"][-1] == {"field": "suppliers", "reason": "commercial"}
+    assert validate_for_publish(card)["withheld"][-1] == {
+        "field": "suppliers",
+        "reason": "commercial",
+    }
 
 
 def test_withheld_entry_needs_a_reason():
@@ -250,7 +261,9 @@ def test_withheld_field_must_be_left_empty():
     card = sample_card()
     card["withheld"].append({"field": "suppliers", "reason": "commercial"})
     details = errors_of(card, publish=False)
-    assert [(d["loc"], d["msg"]) for d in details] == [(["card", "suppliers"], ERR_WITHHELD_NOT_EMPTY)]
+    assert [(d["loc"], d["msg"]) for d in details] == [
+        (["card", "suppliers"], ERR_WITHHELD_NOT_EMPTY)
+    ]
 
 
 def test_core_fields_cannot_be_withheld():
@@ -270,7 +283,9 @@ def test_other_reason_needs_an_explanation_before_publishing():
 
 
 def test_missing_required_fields_lists_dotted_paths_in_page_order():
-    missing = missing_required_fields({"risk_category": "impactful", "contact": {"email": "a@b.example"}})
+    missing = missing_required_fields(
+        {"risk_category": "impactful", "contact": {"email": "a@b.example"}}
+    )
     assert missing[:3] == ["name", "summary", "scenario"]
     assert "contact.offline_route" in missing and "contact.email" not in missing
     assert "suppliers" in missing
@@ -326,7 +341,9 @@ def test_json_schema_describes_every_field_with_enums_and_requirements():
             assert f'"{member.value}"' in text
     assert schema["properties"]["suppliers"]["x-requirement"] == "HR"
     assert schema["properties"]["name"]["x-label-zh-CN"] == "名称"
-    assert schema["$defs"]["Withholding"]["properties"]["reason"]["$ref"] == "#/$defs/WithheldReason"
+    assert (
+        schema["$defs"]["Withholding"]["properties"]["reason"]["$ref"] == "#/$defs/WithheldReason"
+    )
 
 
 # Sections and metadata
@@ -335,12 +352,22 @@ def test_json_schema_describes_every_field_with_enums_and_requirements():
 def test_sections_cover_every_card_field_once_in_the_fields_md_order():
     sections = card_sections()
     assert [s.key for s in sections] == [
-        "identity", "responsibility", "purpose", "decision", "technical", "data", "risk",
+        "identity",
+        "responsibility",
+        "purpose",
+        "decision",
+        "technical",
+        "data",
+        "risk",
     ]
     names = [f.name for s in sections for f in s.fields]
     assert len(names) == len(set(names))
     assert [n for n in names if n in ModelCard.model_fields] == list(ModelCard.model_fields)
-    assert {n for n in names if n not in ModelCard.model_fields} == {"public_id", "agency", "change_summary"}
+    assert {n for n in names if n not in ModelCard.model_fields} == {
+        "public_id",
+        "agency",
+        "change_summary",
+    }
 
 
 def test_every_field_subfield_and_choice_has_english_and_chinese_labels():
@@ -367,7 +394,9 @@ def test_each_controlled_value_has_its_own_words_even_when_values_repeat_across_
 def test_sections_carry_requirement_tier_and_choices():
     fields = {f.name: f for s in card_sections() for f in s.fields}
     assert fields["name"].requirement is Requirement.REQUIRED and fields["name"].tier == 1
-    assert fields["public_id"].requirement is Requirement.SYSTEM and not fields["public_id"].in_payload
+    assert (
+        fields["public_id"].requirement is Requirement.SYSTEM and not fields["public_id"].in_payload
+    )
     assert [c.value for c in fields["scenario"].choices] == [s.value for s in Scenario]
     role = {s.name: s for s in fields["data_sources"].subfields}["role"]
     assert "operational_input" in [c.value for c in role.choices]

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.db
 
 
 @pytest.fixture
-def run(settings, tmp_path, monkeypatch):
+def run(settings, engine, tmp_path, monkeypatch):
     monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "data"))
     from registry.config import get_settings
@@ -28,7 +28,16 @@ def test_upgrade_then_create_agency_account_and_token(run, client):
     duplicate = run("agency", "create", "--slug", "parks", "--name", "Again")
     assert duplicate.exit_code == 1
     assert "already exists" in duplicate.output
-    created = run("account", "create", "--email", "ed@parks.gov", "--role", "agency_editor", "--agency", "parks")
+    created = run(
+        "account",
+        "create",
+        "--email",
+        "ed@parks.gov",
+        "--role",
+        "agency_editor",
+        "--agency",
+        "parks",
+    )
     assert created.exit_code == 0, created.output
     token = run("token", "create", "--account", "ed@parks.gov", "--name", "laptop")
     assert token.exit_code == 0

@@ -51,7 +51,10 @@ def test_demo_adds_only_new_versions_of_a_changed_sample(session, tmp_path):
     path = tmp_path / "cards" / source.name
     path.write_text(json.dumps(sample), encoding="utf-8")
     load_demo(session, tmp_path, clock=FixedClock(T0))
-    extra = {"change_summary": "New contact route.", "card": {**sample["versions"][-1]["card"], "team": "New team"}}
+    extra = {
+        "change_summary": "New contact route.",
+        "card": {**sample["versions"][-1]["card"], "team": "New team"},
+    }
     sample["versions"].append(extra)
     path.write_text(json.dumps(sample), encoding="utf-8")
     result = load_demo(session, tmp_path, clock=FixedClock(T0))
@@ -63,7 +66,7 @@ def test_demo_rejects_a_malformed_sample(session, tmp_path):
     (tmp_path / "cards" / "bad.json").write_text('{"source_id": "x", "agency": {}, "versions": []}')
     from registry.errors import Invalid
 
-    with pytest.raises(Invalid, match="bad.json"):
+    with pytest.raises(Invalid, match=r"bad\.json"):
         load_demo(session, tmp_path, clock=FixedClock(T0))
 
 

@@ -29,7 +29,12 @@ def _actions(session):  # type: ignore[no-untyped-def]
 def test_every_state_change_is_an_event_and_the_chain_verifies(client, session):
     admin = make_account(session, role=Role.admin)
     admin_headers = auth_headers(make_token(session, admin))
-    assert client.post("/api/v1/agencies", json={"slug": "roads", "name": "Roads"}, headers=admin_headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/agencies", json={"slug": "roads", "name": "Roads"}, headers=admin_headers
+        ).status_code
+        == 201
+    )
     body = {"email": "e@roads.gov", "display_name": "E", "role": "agency_editor", "agency": "roads"}
     assert client.post("/api/v1/accounts", json=body, headers=admin_headers).status_code == 201
     body2 = {**body, "email": "p@roads.gov"}
@@ -38,9 +43,15 @@ def test_every_state_change_is_an_event_and_the_chain_verifies(client, session):
 
     editor = auth_headers(make_token(session, get_account_by_email(session, "e@roads.gov")))
     publisher = auth_headers(make_token(session, get_account_by_email(session, "p@roads.gov")))
-    public_id = client.post("/api/v1/algorithms", json={"card": card()}, headers=editor).json()["public_id"]
-    client.put(f"/api/v1/algorithms/{public_id}/draft", json={"card": card(name="B")}, headers=editor)
-    client.post(f"/api/v1/algorithms/{public_id}/publish", json={"change_summary": "1"}, headers=publisher)
+    public_id = client.post("/api/v1/algorithms", json={"card": card()}, headers=editor).json()[
+        "public_id"
+    ]
+    client.put(
+        f"/api/v1/algorithms/{public_id}/draft", json={"card": card(name="B")}, headers=editor
+    )
+    client.post(
+        f"/api/v1/algorithms/{public_id}/publish", json={"change_summary": "1"}, headers=publisher
+    )
     client.post(f"/api/v1/algorithms/{public_id}/retire", json={"reason": "done"}, headers=editor)
     token_id = client.post("/api/v1/tokens", json={"name": "x"}, headers=editor).json()["id"]
     client.delete(f"/api/v1/tokens/{token_id}", headers=editor)
@@ -57,7 +68,7 @@ def test_every_state_change_is_an_event_and_the_chain_verifies(client, session):
         "token.revoked",
     ]:
         assert expected in actions
-    published = [e for e in list_events(session) if e.action == "version.published"][0]
+    published = next(e for e in list_events(session) if e.action == "version.published")
     assert published.subject_id == public_id
     assert published.payload["number"] == 1
     assert len(published.content_hash) == 64
@@ -72,7 +83,9 @@ def test_a_failed_change_writes_no_event(session):
     algorithm = make_draft_algorithm(session, agency=agency, editor=editor)
     before = _actions(session)
     with pytest.raises(Forbidden):
-        publish_draft(session, actor=editor, algorithm=algorithm, change_summary="x", four_eyes=True, now=T0)
+        publish_draft(
+            session, actor=editor, algorithm=algorithm, change_summary="x", four_eyes=True, now=T0
+        )
     session.rollback()
     assert _actions(session) == before
 

@@ -14,7 +14,14 @@ from registry.migrate import upgrade
 from registry.models import Role
 from registry.services.drafts import save_draft
 from registry.services.export_import import dump_export, export_registry, import_registry
-from tests.registry.factories import T0, card, make_account, make_agency, make_published_algorithm, make_token
+from tests.registry.factories import (
+    T0,
+    card,
+    make_account,
+    make_agency,
+    make_published_algorithm,
+    make_token,
+)
 
 pytestmark = pytest.mark.db
 
@@ -89,10 +96,15 @@ def test_import_refuses_a_non_empty_registry(populated):
         (lambda d: d.update(version=99), ["version"]),
         (lambda d: d.update(agencies="x"), ["agencies"]),
         (lambda d: d["agencies"][0].update(created_at="not a time"), ["agencies", 0, "created_at"]),
-        (lambda d: d["agencies"][0].update(created_at="2024-01-01T00:00:00"), ["agencies", 0, "created_at"]),
+        (
+            lambda d: d["agencies"][0].update(created_at="2024-01-01T00:00:00"),
+            ["agencies", 0, "created_at"],
+        ),
     ],
 )
-def test_import_rejects_malformed_exports_and_writes_nothing(populated, second_database_url, mutate, loc):
+def test_import_rejects_malformed_exports_and_writes_nothing(
+    populated, second_database_url, mutate, loc
+):
     data = export_registry(populated)
     mutate(data)
     engine = make_engine(second_database_url)
@@ -119,7 +131,9 @@ def test_import_rejects_a_tampered_ledger(populated, second_database_url):
         engine.dispose()
 
 
-def test_cli_export_import_round_trip(populated, settings, second_database_url, tmp_path, monkeypatch):
+def test_cli_export_import_round_trip(
+    populated, settings, second_database_url, tmp_path, monkeypatch
+):
     runner = CliRunner()
     monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "data"))

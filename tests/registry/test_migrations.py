@@ -1,4 +1,4 @@
-"""The Alembic migrations are the schema's source of truth and produce exactly the models' schema."""
+"""The Alembic migrations are the source of truth and produce exactly the models' schema."""
 
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+"""The fairness command: outputs, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fairness.cli import EXIT_CHECKS, EXIT_INPUT, EXIT_OK, main
+
+
+@pytest.fixture
+def sample_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 1500
+    sex = rng.choice(["female", "male"], n)
+    label = rng.integers(0, 2, n)
+    pred = (rng.random(n) < np.where(sex == "female", 0.2, 0.5)).astype(int)
+    lines = ["sex,hired,selected"] + [
+        f"{s},{y},{p}" for s, y, p in zip(sex, label, pred, strict=True)
+    ]
+    path = tmp_path / "sample.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+ARGS = ["--label", "hired", "--prediction", "selected", "--sensitive", "sex"]
+
+
+def test_table_output_shows_verdicts_and_rates(sample_csv, capsys):
+    code = main(["audit", str(sample_csv), *ARGS, "--preset", "four-fifths"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert out.startswith("Overall verdict: FAIL")
+    assert "Impact ratio" in out and "female" in out and "selection_rate" in out
+
+
+def test_fail_on_fail_exits_one(sample_csv, capsys):
+    code = main(["audit", str(sample_csv), *ARGS, "--preset", "four-fifths", "--fail-on", "fail"])
+    assert code == EXIT_CHECKS
+
+
+def test_json_output_is_the_report(sample_csv, tmp_path):
+    out = tmp_path / "report.json"
+    code = main(["audit", str(sample_csv), *ARGS, "--format", "json", "--output", str(out),
+                 "--seed", "3", "--reference", "sex=male"])  # fmt: skip
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert code == EXIT_OK
+    assert report["spec"]["seed"] == 3
+    assert {r["reference"] for r in report["comparisons"]} == {"male"}
+    assert report["provenance"]["input"]["rows_read"] == 1500
+
+
+def test_csv_output_writes_one_file_per_table(sample_csv, tmp_path):
+    folder = tmp_path / "tables"
+    assert main(["audit", str(sample_csv), *ARGS, "--format", "csv", "--output", str(folder)]) == 0
+    assert (folder / "checks.csv").read_text(encoding="utf-8").startswith("name,attribute,")
+
+
+def test_counts_then_audit_counts_give_the_same_checks(sample_csv, tmp_path, capsys):
+    counts = tmp_path / "counts.csv"
+    assert main(["counts", str(sample_csv), *ARGS, "--output", str(counts)]) == EXIT_OK
+    direct = tmp_path / "direct.json"
+    from_counts = tmp_path / "from_counts.json"
+    main(["audit", str(sample_csv), *ARGS, "--format", "json", "--output", str(direct)])
+    main(["audit", str(counts), "--counts", "--sensitive", "sex", "--format", "json",
+          "--output", str(from_counts)])  # fmt: skip
+    a = json.loads(direct.read_text(encoding="utf-8"))
+    b = json.loads(from_counts.read_text(encoding="utf-8"))
+    assert a["checks"] == b["checks"] and a["summaries"] == b["summaries"]
+
+
+def test_input_errors_exit_two_with_message_and_no_traceback(sample_csv, capsys):
+    code = main(["audit", str(sample_csv), "--label", "hired", "--prediction", "nope",
+                 "--sensitive", "sex"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT
+    assert err.startswith("fairness: error: ") and "nope" in err and "Traceback" not in err
+
+
+def test_spec_errors_exit_two(sample_csv, tmp_path, capsys):
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"alpha": 7}', encoding="utf-8")
+    code = main(["audit", str(sample_csv), *ARGS, "--spec", str(spec)])
+    assert code == EXIT_INPUT
+    assert "alpha: expected a number in (0, 0.5], got 7" in capsys.readouterr().err
+
+
+def test_bad_reference_flag_exits_two(sample_csv, capsys):
+    assert main(["audit", str(sample_csv), *ARGS, "--reference", "best"]) == EXIT_INPUT
+    assert "--reference expects" in capsys.readouterr().err
