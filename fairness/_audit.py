@@ -169,7 +169,7 @@ def audit_counts(
     --------
     >>> import pandas as pd
     >>> from fairness import CellTable, audit_counts
-    >>> frame = pd.DataFrame({"sex": ["f", "m"], "pp": [30, 50], "pn": [70, 50]})
+    >>> frame = pd.DataFrame({"sex": ["f", "m"], "pp": [300, 500], "pn": [700, 500]})
     >>> report = audit_counts(CellTable(("sex",), frame, has_labels=False), preset="four-fifths")
     >>> report.verdict
     'fail'

@@ -24,13 +24,23 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 PYTHON_SOURCES = ("pages", "svg_charts.py")
 
 
+def _include_directory(dirpath: str) -> bool:
+    # Babel skips folders starting with "_" by default; templates keep partials and macros there.
+    return not Path(dirpath).name.startswith(".")
+
+
 def extract() -> Catalog:
     """Every message the interface uses, with where it is used."""
     catalog = Catalog(project="algorithm-registry", charset="utf-8")
     template_map = [("**.html", "jinja2"), ("**.xml", "jinja2")]
     options = {"**.html": {"extensions": "jinja2.ext.i18n"}, "**.xml": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(TEMPLATES_DIR), template_map, options, keywords=KEYWORDS, strip_comment_tags=True
+        str(TEMPLATES_DIR),
+        template_map,
+        options,
+        keywords=KEYWORDS,
+        strip_comment_tags=True,
+        directory_filter=_include_directory,
     ):
         catalog.add(message, None, [(f"templates/{filename}", lineno)], auto_comments=comments, context=context)
     for source in PYTHON_SOURCES:

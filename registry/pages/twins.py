@@ -61,7 +61,9 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
     if isinstance(value, list | tuple):
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):

@@ -1,0 +1,161 @@
+"""A small public register for page tests: two agencies, a three-version record with a Chinese
+translation and a withheld field, a retired record, a never-published draft, a published audit
+(with one group below the small-cell threshold), a private audit, built through the services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from sqlmodel import Session
+
+from registry.models import Algorithm, Role
+from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility
+from registry.services import algorithms, drafts
+from tests.registry.factories import T0, card, make_account, make_agency, make_draft_algorithm
+
+COUNTS_CSV = (
+    "sex,tp,fp,tn,fn\n"
+    "female,120,80,700,100\n"
+    "male,200,60,650,90\n"
+    "nonbinary,2,1,3,1\n"
+)
+AUDIT_SPEC: dict[str, Any] = {
+    "columns": {"sensitive_features": ["sex"]},
+    "favourable_outcome": "beneficial",
+    "reference": "most_favoured",
+    "metrics": ["selection_rate", "false_negative_rate"],
+    "checks": [{"name": "selection_ratio", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}],
+    "min_denominator": 30,
+    "bootstrap_replicates": 50,
+    "seed": 7,
+    "sample": {"period": "2023", "population": "Benefit claims decided in 2023", "source": "Case files", "kind": "historical"},
+}
+TRANSLATION = {
+    "zh-CN": {
+        "name": "福利申请分流",
+        "summary": "对住房福利申请进行排序，让紧急个案优先处理。",
+        "appeal_route": "可在任何福利办公室要求人工复核。",
+    }
+}
+
+
+@cache
+def audit_report() -> dict[str, Any]:
+    import tempfile
+    from pathlib import Path
+
+    import fairness
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "counts.csv"
+        path.write_text(COUNTS_CSV)
+        report = fairness.audit_count_file(str(path), spec=fairness.AuditSpec.from_dict(AUDIT_SPEC))
+    return report.to_dict()
+
+
+@dataclass
+class World:
+    main: Algorithm
+    retired: Algorithm
+    draft: Algorithm
+    audit_id: str
+    private_audit_id: str
+    agency_slug: str
+    other_agency_slug: str
+
+
+def _publish(session: Session, algorithm: Algorithm, editor: Any, publisher: Any, data: dict[str, Any], k: int, summary: str) -> None:
+    at = T0 + timedelta(days=30 * k)
+    if k > 1:
+        drafts.save_draft(session, actor=editor, algorithm=algorithm, card=data, now=at)
+    drafts.publish_draft(session, actor=publisher, algorithm=algorithm, change_summary=summary, four_eyes=True, now=at)
+
+
+def _audit(session: Session, algorithm: Algorithm, submitter: Any, *, public_id: str, visibility: AuditVisibility) -> Audit:
+    from sqlmodel import select
+
+    from registry.models import CardVersion
+
+    version = session.exec(
+        select(CardVersion).where(CardVersion.algorithm_id == algorithm.id, CardVersion.number == algorithm.current_version)
+    ).one()
+    report = audit_report()
+    at = T0 + timedelta(days=200)
+    values: dict[str, Any] = {
+        "public_id": public_id,
+        "algorithm_id": algorithm.id,
+        "card_version_id": version.id,
+        "algorithm_public_id": algorithm.public_id,
+        "version_number": version.number,
+        "submitter_id": submitter.id,
+        "submitter_name": submitter.display_name,
+        "kind": AuditKind.independent,
+        "input_kind": AuditInput.counts,
+        "spec": AUDIT_SPEC,
+        "spec_sha256": hashlib.sha256(b"spec").hexdigest(),
+        "sample_sha256": hashlib.sha256(COUNTS_CSV.encode()).hexdigest(),
+        "sample_bytes": len(COUNTS_CSV),
+        "sample_format": "counts",
+        "state": AuditState.succeeded,
+        "report": report,
+        "verdict": report["verdict"],
+        "engine_version": "0.1.0",
+        "visibility": visibility,
+        "published_at": at if visibility == AuditVisibility.published else None,
+        "response_text": "We are reviewing the selection threshold." if visibility == AuditVisibility.published else None,
+        "response_at": at + timedelta(days=12) if visibility == AuditVisibility.published else None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    fields = set(Audit.model_fields)
+    audit = Audit(**{k: v for k, v in values.items() if k in fields})
+    session.add(audit)
+    session.commit()
+    return audit
+
+
+def build_world(session: Session) -> World:
+    agency = make_agency(session, slug="benefits-office", name="Benefits Office")
+    other = make_agency(session, slug="city-transport", name="City Transport Department")
+    editor = make_account(session, role=Role.agency_editor, agency=agency)
+    publisher = make_account(session, role=Role.agency_editor, agency=agency)
+    other_editor = make_account(session, role=Role.agency_editor, agency=other)
+    other_publisher = make_account(session, role=Role.agency_editor, agency=other)
+    auditor = make_account(session, role=Role.auditor)
+
+    v1 = card(translations=TRANSLATION)
+    main = make_draft_algorithm(session, agency=agency, editor=editor, card_data=v1)
+    _publish(session, main, editor, publisher, v1, 1, "First publication.")
+    v2 = card(translations=TRANSLATION, human_oversight="A caseworker checks every ranking before any letter is sent.")
+    _publish(session, main, editor, publisher, v2, 2, "Clarified human oversight.")
+    v3 = card(
+        translations=TRANSLATION,
+        human_oversight="A caseworker checks every ranking before any letter is sent.",
+        risk_category="other",
+        withheld=[{"field": "source_code_url", "reason": "security", "explanation": "Publishing the rules would let people game the queue."}],
+        summary="=HYPERLINK(\"http://evil.example\") Ranks incoming housing benefit claims so that urgent cases are handled first.",
+    )
+    _publish(session, main, editor, publisher, v3, 3, "Withheld the source code location.")
+
+    transport = card(
+        name="Bus lane camera alerts",
+        summary="Flags vehicles driving in bus lanes for a warden to review.",
+        scenario="urban_living",
+        language="en",
+    )
+    retired = make_draft_algorithm(session, agency=other, editor=other_editor, card_data=transport)
+    _publish(session, retired, other_editor, other_publisher, transport, 1, "First publication.")
+    algorithms.retire_algorithm(session, actor=other_publisher, algorithm=retired, reason="Replaced by manual review.", now=T0 + timedelta(days=90))
+
+    draft = make_draft_algorithm(session, agency=agency, editor=editor, card_data=card(name="Secret draft scoring"))
+    session.refresh(main)
+    session.refresh(retired)
+    audit = _audit(session, main, auditor, public_id="aud-00000000ab", visibility=AuditVisibility.published)
+    private = _audit(session, main, auditor, public_id="aud-00000000cd", visibility=AuditVisibility.private)
+    return World(main, retired, draft, audit.public_id, private.public_id, agency.slug, other.slug)
