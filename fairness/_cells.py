@@ -43,7 +43,11 @@ class CellAccumulator:
         outcome: np.ndarray,
         weights: np.ndarray | None = None,
     ) -> None:
-        """Add rows: ``codes[j]`` are attribute ``j``'s codes (each below ``sizes[j]``)."""
+        """Add rows: ``codes[j]`` are attribute ``j``'s codes (each below ``sizes[j]``).
+
+        ``weights`` of an integer type are row counts (e.g. rows already counted per cell and
+        outcome): their sums stay integers.
+        """
         n = outcome.shape[0]
         if n == 0:
             return
@@ -63,6 +67,8 @@ class CellAccumulator:
             flat = inverse.reshape(-1).astype(np.int64) * m + outcome
             counts = np.bincount(flat, weights=weights, minlength=len(cell_codes) * m)
             counts = counts.reshape(-1, m)
+        if weights is not None and weights.dtype.kind in "iu":
+            counts = counts.astype(np.int64)  # exact: float64 holds whole numbers below 2**53
         self._codes.append(cell_codes.astype(np.int32))
         self._counts.append(counts)
         self._pending += len(cell_codes)

@@ -84,12 +84,27 @@ def _is_missing(text: str | None) -> bool:
     return text is None or text.strip().lower() in MISSING_TOKENS
 
 
-def _codes_from_dictionary(array: pa.Array, lookup: list[int]) -> np.ndarray:
-    """Map a dictionary-encoded chunk through ``lookup`` (one code per dictionary entry);
-    nulls get the last entry of ``lookup``."""
-    indices = array.indices.fill_null(len(lookup) - 1)
-    table = np.asarray(lookup, dtype=np.int32)
-    return table[indices.to_numpy(zero_copy_only=False)]
+def dictionary_of(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A chunk as ``(dictionary, indices)``: its distinct values (an Arrow array) and, per row,
+    the position of its value in them as a numpy integer array, ``len(dictionary)`` for a null.
+
+    A dictionary-encoded chunk is used as it is (its dictionary may hold values no row uses);
+    any other chunk is dictionary-encoded here (then every value is used, in order of first
+    appearance).
+    """
+    if not pa.types.is_dictionary(array.type):
+        array = pc.dictionary_encode(array)
+    indices = array.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(array.dictionary))
+    return array.dictionary, indices.to_numpy(zero_copy_only=False)
+
+
+def first_appearance(indices: np.ndarray, candidates: list[int]) -> list[int]:
+    """``candidates`` (dictionary positions that occur in ``indices``) by first occurrence."""
+    if len(candidates) < 2:
+        return candidates
+    return sorted(candidates, key=lambda i: int(np.argmax(indices == i)))
 
 
 class GroupEncoder:
@@ -117,35 +132,41 @@ class GroupEncoder:
     def distinct_known(self) -> int:
         return len(self.values) - (UNKNOWN in self._codes)
 
-    def encode(self, array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """Codes (int32) for a chunk, and a bool mask of the rows whose value was missing."""
-        encoded = pc.dictionary_encode(as_strings(array))
-        dictionary = encoded.dictionary
+    def lookup(
+        self, dictionary: pa.Array, present: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Global codes (int32) and missing flags (bool) for a chunk's dictionary positions, plus
+        one last entry for nulls. Only the positions flagged in ``present`` (all by default)
+        are registered as group values."""
         if len(dictionary) > 2 * self.max_groups + 16:
             # Cheap refusal before touching the values in Python: an identifier column.
-            stripped = pc.utf8_trim_whitespace(dictionary)
+            stripped = pc.utf8_trim_whitespace(as_strings(dictionary))
             if pc.count_distinct(stripped).as_py() > self.max_groups + len(MISSING_TOKENS) + 1:
                 self._refuse()
-        lookup: list[int] = []
-        missing_flags: list[bool] = []
-        for raw in dictionary.to_pylist():
+        raw_values = as_strings(dictionary).to_pylist()
+        codes = np.zeros(len(raw_values) + 1, dtype=np.int32)
+        missing = np.ones(len(raw_values) + 1, dtype=bool)
+        for i, raw in enumerate(raw_values):
+            if present is not None and not present[i]:
+                continue
             if _is_missing(raw):
-                lookup.append(self._code(UNKNOWN))
-                missing_flags.append(True)
+                codes[i] = self._code(UNKNOWN)
                 continue
             value = raw.strip()
             if value == UNKNOWN:
                 self.literal_unknown = True
-            lookup.append(self._code(value))
-            missing_flags.append(False)
+            codes[i] = self._code(value)
+            missing[i] = False
         if self.distinct_known > self.max_groups:
             self._refuse()
-        lookup.append(self._code(UNKNOWN))  # nulls
-        missing_flags.append(True)
-        codes = _codes_from_dictionary(encoded, lookup)
-        indices = encoded.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False)
-        missing = np.asarray(missing_flags, dtype=bool)[indices]
+        codes[-1] = self._code(UNKNOWN)  # nulls
         return codes, missing
+
+    def encode(self, array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Codes (int32) for a chunk, and a bool mask of the rows whose value was missing."""
+        dictionary, indices = dictionary_of(array)
+        codes, missing = self.lookup(dictionary, _present(indices, len(dictionary)))
+        return codes[indices], missing[indices]
 
     def _refuse(self) -> None:
         raise FairnessInputError(
@@ -181,25 +202,39 @@ class BinaryEncoder:
             return False
         return text
 
+    def lookup(
+        self,
+        dictionary: pa.Array,
+        indices: np.ndarray,
+        present: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Codes (int8: 0, 1, or -1 when missing) for a chunk's dictionary positions, plus one
+        last entry (-1) for nulls. ``indices`` (the chunk's rows) order new values by first
+        appearance; ``present`` flags the positions that occur (all by default)."""
+        raw_values = as_strings(dictionary).to_pylist()
+        codes = np.full(len(raw_values) + 1, -1, dtype=np.int8)
+        used = [
+            i
+            for i, raw in enumerate(raw_values)
+            if (present is None or present[i]) and not _is_missing(raw)
+        ]
+        keys = {i: self._key(raw_values[i].strip()) for i in used}
+        if any(k not in self.keys for k in keys.values()):
+            used = first_appearance(indices, used)
+            for i in used:
+                if keys[i] not in self.keys:
+                    self.keys.append(keys[i])
+                    self.spellings.append(raw_values[i].strip())
+                    if len(self.keys) > 2:
+                        self._refuse_non_binary([raw_values[j] for j in used])
+        for i in used:
+            codes[i] = self.keys.index(keys[i])
+        return codes
+
     def encode(self, array: pa.Array) -> np.ndarray:
         """Codes (int8: 0, 1, or -1 when missing) for a chunk."""
-        encoded = pc.dictionary_encode(as_strings(array))
-        lookup: list[int] = []
-        chunk_values = encoded.dictionary.to_pylist()
-        for raw in chunk_values:
-            if _is_missing(raw):
-                lookup.append(-1)
-                continue
-            text = raw.strip()
-            key = self._key(text)
-            if key not in self.keys:
-                self.keys.append(key)
-                self.spellings.append(text)
-                if len(self.keys) > 2:
-                    self._refuse_non_binary(chunk_values)
-            lookup.append(self.keys.index(key))
-        lookup.append(-1)  # nulls
-        return _codes_from_dictionary(encoded, lookup).astype(np.int8)
+        dictionary, indices = dictionary_of(array)
+        return self.lookup(dictionary, indices, _present(indices, len(dictionary)))[indices]
 
     def _refuse_non_binary(self, chunk_values: list[str | None]) -> None:
         seen = list(self.spellings)
@@ -259,6 +294,10 @@ class BinaryEncoder:
             column=self.column,
             field="pos_label",
         )
+
+
+def _present(indices: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(indices, minlength=size + 1)[:size] > 0
 
 
 def parse_numbers(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,12 +20,14 @@ import csv
 import io
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fairness._arguments import check_columns, identifier_warnings
 from fairness._batches import iter_batches
 from fairness._cells import CellAccumulator
 from fairness._columns import BinaryEncoder, GroupEncoder, parse_numbers
@@ -43,7 +45,7 @@ from fairness._errors import (
     WHERE_POSITION,
     FairnessInputError,
 )
-from fairness._read import check_columns, identifier_warnings, start_position, to_confusion
+from fairness._read import start_position, to_confusion
 from fairness._source import Source, open_source
 from fairness._table import (
     CONFUSION_COLUMNS,
@@ -288,8 +290,13 @@ def read_counts(
             sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_LINE
         )
         needed = [*sensitive, *names.values()]
-        for batch, first in iter_batches(opened, needed, source, start):
-            reducer.add(batch, first)
+        kinds = dict.fromkeys(sensitive, "group")
+        kinds.update({names[c]: "binary" for c in ("label", "prediction") if c in names})
+        batches = iter_batches(opened, needed, source, start, kinds=kinds, count_lines=True)
+        with closing(batches):
+            for batch, first in batches:
+                assert first is not None
+                reducer.add(batch, first)
         sha256 = opened.sha256()
         warnings = identifier_warnings(opened.columns)
         return reducer.finish(sha256, "counts", warnings)

@@ -7,30 +7,23 @@ sample is refused).
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import closing
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fairness._arguments import Plan, check_columns, identifier_warnings, make_plan
 from fairness._batches import iter_batches
 from fairness._cells import CellAccumulator
-from fairness._columns import BinaryEncoder, GroupEncoder, looks_like_identifier, parse_numbers
+from fairness._columns import BinaryEncoder, GroupEncoder, dictionary_of, parse_numbers
 from fairness._errors import (
-    AMBIGUOUS_PREDICTION,
-    BAD_MAX_GROUPS,
     HEADER_ONLY,
-    IDENTIFIER_WARNING,
-    MISSING_COLUMNS,
-    NEED_PREDICTION,
-    NO_SENSITIVE,
     NO_USABLE_ROWS,
-    REPEATED_MAPPING,
-    SCORE_WITHOUT_THRESHOLD,
-    THRESHOLD_WITHOUT_SCORE,
     TOO_MANY_DROPPED,
     FairnessInputError,
 )
@@ -46,97 +39,16 @@ from fairness._table import (
 )
 from fairness._threshold import ThresholdRule
 
+__all__ = ["check_columns", "identifier_warnings", "read_sample", "to_confusion"]
+
 #: Share of rows that may be dropped before a sample is refused (strictly more is refused).
 MAX_DROPPED_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class _Plan:
-    label: str | None
-    prediction: str | None
-    score: str | None
-    threshold: ThresholdRule | None
-    weight: str | None
-    sensitive: tuple[str, ...]
-    pos_label: str | None
-
-    @property
-    def needed(self) -> list[str]:
-        cols = [self.label, self.prediction, self.score, self.weight, *self.sensitive]
-        return [c for c in cols if c is not None]
-
-
-def _plan(
-    *,
-    label: str | None,
-    prediction: str | None,
-    sensitive_features: Sequence[str],
-    score: str | None,
-    threshold: ThresholdRule | str | None,
-    weight: str | None,
-    pos_label: str | None,
-    max_groups: int,
-) -> _Plan:
-    if isinstance(sensitive_features, str):
-        sensitive_features = [sensitive_features]
-    sensitive = tuple(sensitive_features or ())
-    if not sensitive:
-        raise FairnessInputError(NO_SENSITIVE, field="sensitive_features")
-    if isinstance(threshold, str):
-        threshold = ThresholdRule.parse(threshold)
-    if prediction is not None and score is not None and threshold is not None:
-        raise FairnessInputError(
-            AMBIGUOUS_PREDICTION.format(prediction=prediction, score=score), field="prediction"
-        )
-    if prediction is None and score is None:
-        raise FairnessInputError(NEED_PREDICTION, field="prediction")
-    if prediction is None and threshold is None:
-        raise FairnessInputError(SCORE_WITHOUT_THRESHOLD.format(score=score), field="threshold")
-    if threshold is not None and score is None:
-        raise FairnessInputError(THRESHOLD_WITHOUT_SCORE, field="threshold")
-    if isinstance(max_groups, bool) or not isinstance(max_groups, int) or max_groups < 1:
-        raise FairnessInputError(BAD_MAX_GROUPS.format(value=max_groups), field="max_groups")
-    roles: dict[str, list[str]] = {}
-    for role, column in (
-        ("label", label),
-        ("prediction", prediction),
-        ("score", score),
-        ("weight", weight),
-        *(("sensitive_features", c) for c in sensitive),
-    ):
-        if column is not None:
-            roles.setdefault(column, []).append(role)
-    for column, used_as in roles.items():
-        if len(used_as) > 1:
-            raise FairnessInputError(
-                REPEATED_MAPPING.format(column=column, roles=", ".join(used_as)),
-                column=column,
-                field=used_as[-1],
-            )
-    return _Plan(label, prediction, score, threshold, weight, sensitive, pos_label)
-
-
-def check_columns(wanted: Sequence[str], present: Sequence[str]) -> None:
-    """Refuse when a wanted column is absent, listing the columns that exist."""
-    missing = [c for c in wanted if c not in present]
-    if missing:
-        raise FairnessInputError(
-            MISSING_COLUMNS.format(
-                missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
-            ),
-            column=missing[0],
-        )
-
-
-def identifier_warnings(columns: Sequence[str]) -> list[str]:
-    """One warning per column whose name suggests direct personal identifiers."""
-    return [IDENTIFIER_WARNING.format(column=c) for c in columns if looks_like_identifier(c)]
 
 
 class _Reducer:
     """Per-chunk parsing and reduction; holds the running totals."""
 
-    def __init__(self, plan: _Plan, max_groups: int) -> None:
+    def __init__(self, plan: Plan, max_groups: int) -> None:
         self.plan = plan
         self.groups = [GroupEncoder(c, max_groups) for c in plan.sensitive]
         self.label = BinaryEncoder(plan.label, "label", plan.pos_label) if plan.label else None
@@ -160,7 +72,77 @@ class _Reducer:
     def add(self, batch: pa.RecordBatch) -> None:
         plan = self.plan
         n = batch.num_rows
+        if n == 0:
+            return
         self.rows_read += n
+        binary = [
+            (encoder, dictionary_of(batch.column(encoder.column)))
+            for encoder in (self.label, self.pred)
+            if encoder is not None
+        ]
+        groups = [dictionary_of(batch.column(c)) for c in plan.sensitive]
+        dims = [len(d) + 1 for _, (d, _) in binary] + [len(d) + 1 for d, _ in groups]
+        if plan.score is None and plan.weight is None and math.prod(dims) <= max(n, 1 << 16):
+            self._add_histogram(binary, groups, dims)
+        else:
+            self._add_rows(batch, binary, groups)
+
+    def _add_histogram(
+        self,
+        binary: list[tuple[BinaryEncoder, tuple[pa.Array, np.ndarray]]],
+        groups: list[tuple[pa.Array, np.ndarray]],
+        dims: list[int],
+    ) -> None:
+        """Count the rows per combination of the chunk's own value positions, then translate
+        the (few) combinations that occur into cells, outcomes and drops."""
+        indices = [i for _, (_, i) in binary] + [i for _, i in groups]
+        flat = indices[0].astype(np.intp)
+        for size, index in zip(dims[1:], indices[1:], strict=True):
+            flat *= size
+            flat += index
+        hist = np.bincount(flat, minlength=math.prod(dims))
+        del flat
+        occurring = np.flatnonzero(hist)
+        counts = hist[occurring]
+        local = np.unravel_index(occurring, dims)
+        present = []
+        for size, positions in zip(dims, local, strict=True):
+            flags = np.zeros(size, dtype=bool)
+            flags[positions] = True
+            present.append(flags[:-1])
+        codes = [
+            encoder.lookup(dictionary, index, present[k])[local[k]]
+            for k, (encoder, (dictionary, index)) in enumerate(binary)
+        ]
+        keep = np.ones(len(counts), dtype=bool)
+        for (encoder, _), code in zip(binary, codes, strict=True):
+            reason = "missing_label" if encoder is self.label else "missing_prediction"
+            hit = keep & (code < 0)
+            if hit.any():
+                self.dropped[reason] += int(counts[hit].sum())
+                keep &= ~hit
+        cell_codes = []
+        for j, (encoder, (dictionary, _)) in enumerate(zip(self.groups, groups, strict=True)):
+            k = len(binary) + j
+            group_codes, missing = encoder.lookup(dictionary, present[k])
+            cell_codes.append(group_codes[local[k]])
+            self.unknown[j] += int(counts[keep & missing[local[k]]].sum())
+        outcome = codes[-1].astype(np.int64)
+        if len(codes) == 2:
+            outcome += codes[0].astype(np.int64) * 2
+        outcome[~keep] = self.n_outcomes - 1
+        sizes = [len(g.values) for g in self.groups]
+        self.cells.add(cell_codes, sizes, outcome, counts)
+
+    def _add_rows(
+        self,
+        batch: pa.RecordBatch,
+        binary: list[tuple[BinaryEncoder, tuple[pa.Array, np.ndarray]]],
+        groups: list[tuple[pa.Array, np.ndarray]],
+    ) -> None:
+        """Row by row (vectorised): with a score or weight column, or very many cells."""
+        plan = self.plan
+        n = batch.num_rows
         keep = np.ones(n, dtype=bool)
 
         def drop(reason: str, mask: np.ndarray) -> None:
@@ -171,12 +153,15 @@ class _Reducer:
                 keep[hit] = False
 
         label_codes = pred_codes = scores = weights = None
-        if self.label is not None:
-            label_codes = self.label.encode(batch.column(plan.label))
-            drop("missing_label", label_codes < 0)
-        if self.pred is not None:
-            pred_codes = self.pred.encode(batch.column(plan.prediction))
-            drop("missing_prediction", pred_codes < 0)
+        for encoder, (dictionary, index) in binary:
+            present = np.bincount(index, minlength=len(dictionary) + 1)[:-1] > 0
+            row_codes = encoder.lookup(dictionary, index, present)[index]
+            if encoder is self.label:
+                label_codes = row_codes
+                drop("missing_label", row_codes < 0)
+            else:
+                pred_codes = row_codes
+                drop("missing_prediction", row_codes < 0)
         if plan.score is not None and plan.threshold is not None:
             scores, missing, bad = parse_numbers(batch.column(plan.score))
             drop("missing_score", missing)
@@ -187,10 +172,11 @@ class _Reducer:
             drop("unparseable_weight", bad)
             drop("negative_weight", np.nan_to_num(weights, nan=0.0) < 0)
         codes: list[np.ndarray] = []
-        for j, encoder in enumerate(self.groups):
-            c, missing = encoder.encode(batch.column(plan.sensitive[j]))
-            codes.append(c)
-            self.unknown[j] += int((missing & keep).sum())
+        for j, (encoder, (dictionary, index)) in enumerate(zip(self.groups, groups, strict=True)):
+            present = np.bincount(index, minlength=len(dictionary) + 1)[:-1] > 0
+            group_codes, group_missing = encoder.lookup(dictionary, present)
+            codes.append(group_codes[index])
+            self.unknown[j] += int((group_missing[index] & keep).sum())
         sizes = [len(g.values) for g in self.groups]
 
         dropped = ~keep
@@ -269,7 +255,7 @@ class _Reducer:
             rows_dropped=dict(sorted(self.dropped.items())),
             unknown={a: int(u) for a, u in zip(plan.sensitive, self.unknown, strict=True)},
             warnings=tuple(warnings),
-            columns=_mapping(plan),
+            columns=plan.mapping(),
         )
         cell_table = CellTable(
             attributes=plan.sensitive,
@@ -358,19 +344,6 @@ def to_confusion(
     return out
 
 
-def _mapping(plan: _Plan) -> dict[str, object]:
-    mapping: dict[str, object] = {
-        "label": plan.label,
-        "prediction": plan.prediction,
-        "score": plan.score,
-        "threshold": plan.threshold.to_str() if plan.threshold else None,
-        "weight": plan.weight,
-        "sensitive_features": list(plan.sensitive),
-        "pos_label": plan.pos_label,
-    }
-    return {k: v for k, v in mapping.items() if v is not None}
-
-
 def read_sample(
     source: Source,
     *,
@@ -454,7 +427,7 @@ def read_sample(
     >>> s.cells.frame[["sex", "tp", "fp", "tn", "fn"]].values.tolist()
     [['f', 1, 0, 1, 0], ['m', 0, 1, 0, 0]]
     """
-    plan = _plan(
+    plan = make_plan(
         label=label,
         prediction=prediction,
         sensitive_features=sensitive_features,
@@ -469,10 +442,12 @@ def read_sample(
         check_columns(plan.needed, opened.columns)
         warnings = identifier_warnings(opened.columns)
         reducer = _Reducer(plan, max_groups)
-        for batch, _line in iter_batches(opened, plan.needed, source, start):
-            reducer.add(batch)
-            if progress is not None:
-                progress(opened.hasher.bytes_read, opened.total_bytes)
+        batches = iter_batches(opened, plan.needed, source, start, kinds=plan.kinds)
+        with closing(batches):
+            for batch, _line in batches:
+                reducer.add(batch)
+                if progress is not None:
+                    progress(opened.hasher.bytes_read, opened.total_bytes)
         sha256 = opened.sha256()
         if progress is not None:
             progress(opened.hasher.bytes_read, opened.total_bytes)

@@ -60,10 +60,9 @@ class HashingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self._hash.update(data)
+        n = _read_into(self._raw, buffer)
+        if n:
+            self._hash.update(memoryview(buffer)[:n])  # releases the GIL on large blocks
         self.bytes_read += n
         return n
 
@@ -93,9 +92,17 @@ class PrefixedReader(io.RawIOBase):
             buffer[:n] = self._prefix[:n]
             self._prefix = self._prefix[n:]
             return n
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        return _read_into(self._stream, buffer)
+
+
+def _read_into(stream: BinaryIO, buffer) -> int:  # type: ignore[no-untyped-def]
+    """``stream.readinto(buffer)`` (no intermediate copy) when the stream has it."""
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return readinto(buffer) or 0
+    data = stream.read(len(buffer))
+    buffer[: len(data)] = data
+    return len(data)
 
 
 @dataclass

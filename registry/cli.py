@@ -244,6 +244,9 @@ def import_cmd(
     typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
 
 
+import registry.cli_audit  # noqa: E402, F401  (adds `registry audit` and `registry worker`)
+
+
 def main() -> None:
     app()
 

@@ -1,9 +1,9 @@
-"""Server-rendered inline SVG charts. No JavaScript, no external resources, CSP-safe (no inline style).
+"""Server-rendered inline SVG charts: no JavaScript, no external resources, no inline style.
 
 :func:`group_rates_chart` draws one horizontal bar per group with its interval as a whisker, and a
 dashed line at the threshold (for example four-fifths of the reference group's rate). Every chart
-carries ``<title>`` and ``<desc>`` and is labelled ``role="img"``; pages always show the same numbers
-in a table next to it, so nothing is conveyed by the picture alone.
+carries ``<title>`` and ``<desc>`` and is labelled ``role="img"``; pages always show the same
+numbers in a table next to it, so nothing is conveyed by the picture alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ BOTTOM = 34
 
 @dataclass(frozen=True)
 class Bar:
-    """One group. ``value``/``low``/``high`` are rates in [0, 1]; ``value=None`` means no estimate."""
+    """One group: ``value``/``low``/``high`` are rates in [0, 1]; ``value=None``: no estimate."""
 
     label: str
     value: float | None
@@ -77,42 +77,63 @@ def group_rates_chart(
     # Axis with ticks every 10 points (or 20 when the scale is wide).
     step = 0.1 if scale_max <= 0.5 else 0.2
     axis_y = TOP + ROW_HEIGHT * max(1, len(bars)) + 4
-    out.append(f'<line class="chart-axis" x1="{plot_left}" y1="{TOP - 6}" x2="{plot_left}" y2="{axis_y}"/>')
+    out.append(
+        f'<line class="chart-axis" x1="{plot_left}" y1="{TOP - 6}" x2="{plot_left}" y2="{axis_y}"/>'
+    )
     tick = 0.0
     while tick <= scale_max + 1e-9:
         x = x_at(tick)
-        out.append(f'<line class="chart-axis" x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 5}"/>')
         out.append(
-            f'<text class="chart-text" x="{x:.1f}" y="{axis_y + 20}" text-anchor="middle">{_fmt(tick)[:-3]}%</text>'
+            f'<line class="chart-axis" x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 5}"/>'
+        )
+        out.append(
+            f'<text class="chart-text" x="{x:.1f}" y="{axis_y + 20}" '
+            f'text-anchor="middle">{_fmt(tick)[:-3]}%</text>'
         )
         tick = round(tick + step, 10)
     for index, bar in enumerate(bars):
         y = TOP + index * ROW_HEIGHT
         mid = y + ROW_HEIGHT / 2
         out.append(
-            f'<text class="chart-text" x="{plot_left - 8}" y="{mid + 4:.1f}" text-anchor="end">{escape(bar.label)}</text>'
+            f'<text class="chart-text" x="{plot_left - 8}" y="{mid + 4:.1f}" '
+            f'text-anchor="end">{escape(bar.label)}</text>'
         )
         if bar.value is None:
             out.append(
-                f'<text class="chart-text" x="{plot_left + 6}" y="{mid + 4:.1f}">{escape(bar.note or "—")}</text>'
+                f'<text class="chart-text" x="{plot_left + 6}" '
+                f'y="{mid + 4:.1f}">{escape(bar.note or "—")}</text>'
             )
             continue
         klass = "chart-bar-insufficient" if bar.note else "chart-bar"
         width = max(1.0, x_at(bar.value) - plot_left)
-        out.append(f'<rect class="{klass}" x="{plot_left}" y="{y + 7}" width="{width:.1f}" height="{ROW_HEIGHT - 14}"/>')
+        out.append(
+            f'<rect class="{klass}" x="{plot_left}" y="{y + 7}" width="{width:.1f}" '
+            f'height="{ROW_HEIGHT - 14}"/>'
+        )
         if bar.low is not None and bar.high is not None:
             x1, x2 = x_at(bar.low), x_at(bar.high)
-            out.append(f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}"/>')
+            out.append(
+                f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" '
+                f'y2="{mid:.1f}"/>'
+            )
             for xe in (x1, x2):
-                out.append(f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" x2="{xe:.1f}" y2="{mid + 6:.1f}"/>')
+                out.append(
+                    f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" '
+                    f'x2="{xe:.1f}" y2="{mid + 6:.1f}"/>'
+                )
         out.append(
-            f'<text class="chart-text" x="{WIDTH - VALUE_WIDTH + 6}" y="{mid + 4:.1f}">{_fmt(bar.value)}</text>'
+            f'<text class="chart-text" x="{WIDTH - VALUE_WIDTH + 6}" '
+            f'y="{mid + 4:.1f}">{_fmt(bar.value)}</text>'
         )
     if threshold is not None:
         tx = x_at(threshold)
-        out.append(f'<line class="chart-threshold" x1="{tx:.1f}" y1="{TOP - 8}" x2="{tx:.1f}" y2="{axis_y}"/>')
         out.append(
-            f'<text class="chart-text" x="{tx:.1f}" y="{TOP - 12}" text-anchor="middle">{escape(threshold_label)}</text>'
+            f'<line class="chart-threshold" x1="{tx:.1f}" y1="{TOP - 8}" x2="{tx:.1f}" '
+            f'y2="{axis_y}"/>'
+        )
+        out.append(
+            f'<text class="chart-text" x="{tx:.1f}" y="{TOP - 12}" '
+            f'text-anchor="middle">{escape(threshold_label)}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))

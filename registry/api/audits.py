@@ -79,7 +79,7 @@ def submit_sample_audit(
     response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
     actor: CurrentAccount, algorithm: AlgorithmDep, upload: StagedDep,
 ) -> dict[str, Any]:  # fmt: skip
-    """Upload a prediction sample (multipart: ``file``, ``spec``, optional ``version``); queued to run."""
+    """Upload a prediction sample (multipart: ``file``, ``spec``, optional ``version``)."""
     return _submit(AuditInput.sample, response, session, settings, clock, actor, algorithm, upload)
 
 

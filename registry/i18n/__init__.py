@@ -27,7 +27,7 @@ _CATALOG_DIRS = {"en": "en", "zh-CN": "zh_CN"}
 LANG_COOKIE = "lang"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet (translated when rendered)."""
     return message
 
@@ -61,7 +61,7 @@ def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
 
 
 def normalise(value: str | None) -> str | None:
-    """Map a language tag (``zh``, ``zh-cn``, ``zh_Hans_CN``, ``en-GB``) to a supported one, or None."""
+    """Map a tag (``zh``, ``zh-cn``, ``zh_Hans_CN``, ``en-GB``) to a supported one, or None."""
     if not value:
         return None
     tag = value.strip().replace("_", "-").lower()

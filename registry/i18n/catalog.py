@@ -33,7 +33,10 @@ def extract() -> Catalog:
     """Every message the interface uses, with where it is used."""
     catalog = Catalog(project="algorithm-registry", charset="utf-8")
     template_map = [("**.html", "jinja2"), ("**.xml", "jinja2")]
-    options = {"**.html": {"extensions": "jinja2.ext.i18n"}, "**.xml": {"extensions": "jinja2.ext.i18n"}}
+    options = {
+        "**.html": {"extensions": "jinja2.ext.i18n"},
+        "**.xml": {"extensions": "jinja2.ext.i18n"},
+    }
     for filename, lineno, message, comments, context in extract_from_dir(
         str(TEMPLATES_DIR),
         template_map,
@@ -42,7 +45,13 @@ def extract() -> Catalog:
         strip_comment_tags=True,
         directory_filter=_include_directory,
     ):
-        catalog.add(message, None, [(f"templates/{filename}", lineno)], auto_comments=comments, context=context)
+        catalog.add(
+            message,
+            None,
+            [(f"templates/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
     for source in PYTHON_SOURCES:
         path = PACKAGE_DIR / source
         method_map = [("**.py", "python")]
@@ -72,7 +81,12 @@ def update(lang: str, template: Catalog) -> Catalog:
         if not message.id:
             continue
         previous = old.get(message.id, message.context)
-        new.add(message.id, previous.string if previous else None, message.locations, context=message.context)
+        new.add(
+            message.id,
+            previous.string if previous else None,
+            message.locations,
+            context=message.context,
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = BytesIO()
     write_po(buf, new, width=100, omit_header=False, sort_output=True, include_previous=False)

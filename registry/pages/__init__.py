@@ -9,7 +9,7 @@ STATIC_DIR_NAME = "static"
 
 
 def install_pages(app: FastAPI) -> None:
-    """Attach page routes, static files, the template environment and security headers to ``app``."""
+    """Attach page routes, static files, templates and security headers to ``app``."""
     from pathlib import Path
 
     from registry.pages import routes_info, routes_records, routes_register

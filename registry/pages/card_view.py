@@ -29,8 +29,18 @@ N_ = i18n.N_
 NOT_PROVIDED = N_("Not provided by the agency")
 YES, NO = N_("Yes"), N_("No")
 SAFE_SCHEMES = ("http://", "https://")
-META_FIELDS = frozenset({"public_id", "language", "translations", "source_id", "withheld", "agency", "change_summary"})
-TRANSLATABLE = ("name", "summary", "purpose_and_impact", "accountable_role", "appeal_route", "human_oversight", "data_summary")
+META_FIELDS = frozenset(
+    {"public_id", "language", "translations", "source_id", "withheld", "agency", "change_summary"}
+)
+TRANSLATABLE = (
+    "name",
+    "summary",
+    "purpose_and_impact",
+    "accountable_role",
+    "appeal_route",
+    "human_oversight",
+    "data_summary",
+)
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "scenario": Scenario,
     "risk_category": RiskCategory,
@@ -57,7 +67,9 @@ def vocabulary_label(vocabulary: str, value: str | None, lang: str) -> str | Non
 
 
 def vocabulary_options(vocabulary: str, lang: str) -> list[dict[str, str]]:
-    return [{"value": m.value, "label": pick(choice_labels(m), lang)} for m in VOCABULARIES[vocabulary]]
+    return [
+        {"value": m.value, "label": pick(choice_labels(m), lang)} for m in VOCABULARIES[vocabulary]
+    ]
 
 
 def safe_url(value: Any) -> str | None:
@@ -73,14 +85,24 @@ def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> dict[st
     return None
 
 
-def render_value(value: Any, lang: str, *, choices: tuple[Choice, ...] = (), name: str = "") -> dict[str, Any]:
+def render_value(
+    value: Any, lang: str, *, choices: tuple[Choice, ...] = (), name: str = ""
+) -> dict[str, Any]:
     """One card value as a typed display structure."""
     if isinstance(value, bool):
         return {"kind": "choice", "value": value, "text": i18n.gettext(lang, YES if value else NO)}
     if isinstance(value, list):
-        return {"kind": "list", "items": [render_value(v, lang, choices=choices, name=name) for v in value]}
+        return {
+            "kind": "list",
+            "items": [render_value(v, lang, choices=choices, name=name) for v in value],
+        }
     if isinstance(value, dict):
-        return {"kind": "record", "entries": [{"name": k, "label": k, "value": render_value(v, lang)} for k, v in value.items()]}
+        return {
+            "kind": "record",
+            "entries": [
+                {"name": k, "label": k, "value": render_value(v, lang)} for k, v in value.items()
+            ],
+        }
     if choices:
         chosen = _choice_value(value, choices, lang)
         if chosen:
@@ -99,7 +121,13 @@ def _record(value: dict[str, Any], spec: CardField, lang: str) -> dict[str, Any]
     for sub in spec.subfields:
         if sub.name in value and is_provided(value[sub.name]):
             entries.append(
-                {"name": sub.name, "label": pick(sub.labels, lang), "value": render_value(value[sub.name], lang, choices=sub.choices, name=sub.name)}
+                {
+                    "name": sub.name,
+                    "label": pick(sub.labels, lang),
+                    "value": render_value(
+                        value[sub.name], lang, choices=sub.choices, name=sub.name
+                    ),
+                }
             )
     known = {s.name for s in spec.subfields}
     for key, raw in value.items():
@@ -110,7 +138,13 @@ def _record(value: dict[str, Any], spec: CardField, lang: str) -> dict[str, Any]
 
 def field_value(spec: CardField, value: Any, lang: str) -> dict[str, Any]:
     if spec.subfields and isinstance(value, list):
-        return {"kind": "list", "items": [_record(v, spec, lang) if isinstance(v, dict) else render_value(v, lang) for v in value]}
+        return {
+            "kind": "list",
+            "items": [
+                _record(v, spec, lang) if isinstance(v, dict) else render_value(v, lang)
+                for v in value
+            ],
+        }
     if spec.subfields and isinstance(value, dict):
         return _record(value, spec, lang)
     return render_value(value, lang, choices=spec.choices, name=spec.name)
@@ -142,7 +176,11 @@ def translated_text(card: dict[str, Any], field: str, lang: str) -> tuple[Any, s
     if i18n.normalise(original) == lang:
         return value, original, False
     for tag, translation in (card.get("translations") or {}).items():
-        if i18n.normalise(tag) == lang and isinstance(translation, dict) and is_provided(translation.get(field)):
+        if (
+            i18n.normalise(tag) == lang
+            and isinstance(translation, dict)
+            and is_provided(translation.get(field))
+        ):
             return translation[field], tag, False
     return value, original, is_provided(value)
 
@@ -152,8 +190,10 @@ def _specs() -> dict[str, CardField]:
     return {f.name: f for s in card_sections() for f in s.fields}
 
 
-def display_field(card: dict[str, Any], name: str, lang: str, withheld: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """One field, ready to show: label, help, state (provided / withheld / not_provided) and value."""
+def display_field(
+    card: dict[str, Any], name: str, lang: str, withheld: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One field ready to show: label, help, state (provided/withheld/not_provided), value."""
     spec = _specs()[name]
     withheld = _withheld(card, lang) if withheld is None else withheld
     if name in TRANSLATABLE:
@@ -197,6 +237,10 @@ def card_sections_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 def withheld_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     specs = _specs()
     return [
-        {"field": field, "label": pick(specs[field].labels, lang) if field in specs else field, **info}
+        {
+            "field": field,
+            "label": pick(specs[field].labels, lang) if field in specs else field,
+            **info,
+        }
         for field, info in _withheld(card, lang).items()
     ]

@@ -80,7 +80,11 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
             }
         )
     alternates = [
-        {"href": with_query(twin_path(path, fmt), query), "type": MEDIA_TYPES[fmt].split(";")[0], "fmt": fmt}
+        {
+            "href": with_query(twin_path(path, fmt), query),
+            "type": MEDIA_TYPES[fmt].split(";")[0],
+            "fmt": fmt,
+        }
         for fmt in formats
     ]
 
@@ -129,20 +133,32 @@ def respond(request: Request, result: PageResult, fmt: str, formats: Sequence[st
     }
     if fmt == "json":
         headers.update(READ_ONLY_CORS)
-        return Response(json_bytes(vm), status_code=result.status, media_type=MEDIA_TYPES["json"], headers=headers)
+        return Response(
+            json_bytes(vm),
+            status_code=result.status,
+            media_type=MEDIA_TYPES["json"],
+            headers=headers,
+        )
     if fmt == "csv":
         assert result.csv is not None
         columns, rows = result.csv(vm)
         headers.update(READ_ONLY_CORS)
         name = path.strip("/").replace("/", "-") or "index"
         headers["Content-Disposition"] = f'inline; filename="{name}.csv"'
-        return Response(csv_text(columns, rows), status_code=result.status, media_type=MEDIA_TYPES["csv"], headers=headers)
+        return Response(
+            csv_text(columns, rows),
+            status_code=result.status,
+            media_type=MEDIA_TYPES["csv"],
+            headers=headers,
+        )
     env = request.app.state.page_templates
     context = page_context(request, formats)
     context["vm"] = vm
     body = env.get_template(result.template).render(context)
     headers["Content-Language"] = context["lang"]
-    response = Response(body, status_code=result.status, media_type="text/html; charset=utf-8", headers=headers)
+    response = Response(
+        body, status_code=result.status, media_type="text/html; charset=utf-8", headers=headers
+    )
     remember_lang(request, response)
     return response
 
@@ -151,17 +167,21 @@ def remember_lang(request: Request, response: Response) -> None:
     """A ``?lang=`` choice is remembered in a cookie, so the switch is a plain link."""
     chosen = i18n.normalise(request.query_params.get("lang"))
     if chosen and chosen != request.cookies.get(i18n.LANG_COOKIE):
-        response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
+        response.set_cookie(
+            i18n.LANG_COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True
+        )
 
 
-def _endpoint(handler: Callable[..., PageResult], fmt: str, formats: Sequence[str]) -> Callable[..., Response]:
+def _endpoint(
+    handler: Callable[..., PageResult], fmt: str, formats: Sequence[str]
+) -> Callable[..., Response]:
     def endpoint(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         return respond(request, handler(*args, **kwargs), fmt, formats)
 
     functools.update_wrapper(endpoint, handler)
     del endpoint.__wrapped__  # type: ignore[attr-defined]
-    # FastAPI reads parameters from the signature; resolve string annotations in the handler's module.
+    # FastAPI reads the signature: resolve string annotations in the handler's module.
     endpoint.__signature__ = inspect.signature(handler, eval_str=True).replace(  # type: ignore[attr-defined]
         return_annotation=Response
     )
@@ -169,7 +189,7 @@ def _endpoint(handler: Callable[..., PageResult], fmt: str, formats: Sequence[st
 
 
 def page_route(router: APIRouter, path: str, *, name: str, csv: bool = False) -> Callable[..., Any]:
-    """Register ``handler`` for ``path`` and its twins. The handler must take ``request: Request``."""
+    """Register a handler for ``path`` and its twins; it must take ``request: Request``."""
     formats: tuple[str, ...] = ("json", "csv") if csv else ("json",)
 
     def decorator(handler: Callable[..., PageResult]) -> Callable[..., PageResult]:
@@ -182,7 +202,13 @@ def page_route(router: APIRouter, path: str, *, name: str, csv: bool = False) ->
                 name=f"{name}.{fmt}",
                 include_in_schema=False,
             )
-        router.add_api_route(path, _endpoint(handler, "html", formats), methods=["GET"], name=name, include_in_schema=False)
+        router.add_api_route(
+            path,
+            _endpoint(handler, "html", formats),
+            methods=["GET"],
+            name=name,
+            include_in_schema=False,
+        )
         return handler
 
     return decorator

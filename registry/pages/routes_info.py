@@ -20,4 +20,7 @@ def methods(request: Request) -> PageResult:
 @page_route(router, "/about", name="about")
 def about(request: Request, settings: SettingsDep) -> PageResult:
     """What the register is, and how to use its open data and API."""
-    return PageResult("info/about.html", vm_info.about_page(lang=request_lang(request), base_url=settings.base_url))
+    return PageResult(
+        "info/about.html",
+        vm_info.about_page(lang=request_lang(request), base_url=settings.base_url),
+    )

@@ -26,7 +26,9 @@ def _version_param(request: Request, name: str) -> int | None:
 @page_route(router, "/algorithms/{public_id}", name="algorithm")
 def algorithm(request: Request, public_id: str, session: SessionDep, clock: ClockDep) -> PageResult:
     """An algorithm's public record: plain-language summary first, then every card section."""
-    vm = vm_algorithms.algorithm_page(session, public_id=public_id, lang=request_lang(request), today=clock.now().date())
+    vm = vm_algorithms.algorithm_page(
+        session, public_id=public_id, lang=request_lang(request), today=clock.now().date()
+    )
     return PageResult("algorithms/detail.html", vm)
 
 
@@ -37,11 +39,17 @@ def versions(request: Request, public_id: str, session: SessionDep) -> PageResul
     return PageResult("algorithms/versions.html", vm, csv=vm_algorithms.versions_csv)
 
 
-@page_route(router, "/algorithms/{public_id}/versions/{number}", name="version")
-def version(request: Request, public_id: str, number: int, session: SessionDep, clock: ClockDep) -> PageResult:
+@page_route(router, "/algorithms/{public_id}/versions/{number:int}", name="version")
+def version(
+    request: Request, public_id: str, number: int, session: SessionDep, clock: ClockDep
+) -> PageResult:
     """One published version exactly as it was published."""
     vm = vm_algorithms.version_page(
-        session, public_id=public_id, number=number, lang=request_lang(request), today=clock.now().date()
+        session,
+        public_id=public_id,
+        number=number,
+        lang=request_lang(request),
+        today=clock.now().date(),
     )
     return PageResult("algorithms/detail.html", vm)
 
@@ -60,7 +68,11 @@ def diff(request: Request, public_id: str, session: SessionDep) -> PageResult:
 
 
 @page_route(router, "/audits/{audit_id}", name="audit", csv=True)
-def audit(request: Request, audit_id: str, session: SessionDep, settings: SettingsDep) -> PageResult:
+def audit(
+    request: Request, audit_id: str, session: SessionDep, settings: SettingsDep
+) -> PageResult:
     """A published audit: what was tested, verdicts in words, per-group tables and charts."""
-    vm = vm_audits.audit_page(session, audit_id=audit_id, lang=request_lang(request), k=settings.small_cell_k)
+    vm = vm_audits.audit_page(
+        session, audit_id=audit_id, lang=request_lang(request), k=settings.small_cell_k
+    )
     return PageResult("audits/detail.html", vm, csv=vm_audits.audit_csv)

@@ -58,10 +58,14 @@ def agency(request: Request, slug: str, session: SessionDep) -> PageResult:
     return PageResult("agencies/detail.html", vm, csv=vm_register.agency_csv)
 
 
-def _atom(request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, slug: str | None) -> Response:
+def _atom(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, slug: str | None
+) -> Response:
     lang = request_lang(request)
     feed = vm_feeds.feed(session, slug=slug, lang=lang, base_url=settings.base_url, now=clock.now())
-    body = request.app.state.page_templates.get_template("feeds/atom.xml").render(feed=feed, lang=lang)
+    body = request.app.state.page_templates.get_template("feeds/atom.xml").render(
+        feed=feed, lang=lang
+    )
     return Response(body, media_type=ATOM, headers=READ_ONLY_CORS)
 
 
@@ -72,7 +76,9 @@ def feed(request: Request, session: SessionDep, settings: SettingsDep, clock: Cl
 
 
 @router.get("/agencies/{slug}/feed.atom", name="agency_feed", include_in_schema=False)
-def agency_feed(request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
+def agency_feed(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
     """Atom feed of one agency's public changes."""
     return _atom(request, session, settings, clock, slug)
 
@@ -87,21 +93,49 @@ def _stream_json(request: Request, records: Any) -> Iterator[bytes]:
 
 def _stream_csv(request: Request) -> Iterator[bytes]:
     columns = [
-        "public_id", "name", "summary", "agency", "agency_name", "scenario", "risk_category", "status",
-        "state", "current_version", "published_at", "accountable_role", "contact_email", "contact_form",
-        "appeal_route", "autonomy_level", "retired_at", "sha256",
-    ]  # fmt: skip
+        "public_id",
+        "name",
+        "summary",
+        "agency",
+        "agency_name",
+        "scenario",
+        "risk_category",
+        "status",
+        "state",
+        "current_version",
+        "published_at",
+        "accountable_role",
+        "contact_email",
+        "contact_form",
+        "appeal_route",
+        "autonomy_level",
+        "retired_at",
+        "sha256",
+    ]
     yield csv_text(columns, []).encode()
     with session_scope(request.app.state.engine) as session:
         for r in public_feeds.register_records(session):
             card, contact = r["card"], r["card"].get("contact") or {}
             row = [
-                r["public_id"], card.get("name"), card.get("summary"), r["agency"], r["agency_name"],
-                card.get("scenario"), card.get("risk_category"), card.get("status"), r["state"],
-                r["current_version"], r["published_at"], card.get("accountable_role"), contact.get("email"),
-                contact.get("form_url"), card.get("appeal_route"), card.get("autonomy_level"), r["retired_at"],
+                r["public_id"],
+                card.get("name"),
+                card.get("summary"),
+                r["agency"],
+                r["agency_name"],
+                card.get("scenario"),
+                card.get("risk_category"),
+                card.get("status"),
+                r["state"],
+                r["current_version"],
+                r["published_at"],
+                card.get("accountable_role"),
+                contact.get("email"),
+                contact.get("form_url"),
+                card.get("appeal_route"),
+                card.get("autonomy_level"),
+                r["retired_at"],
                 r["sha256"],
-            ]  # fmt: skip
+            ]
             yield csv_text([], [row]).split("\r\n", 1)[1].encode()
 
 
@@ -110,9 +144,15 @@ def download_register(request: Request, fmt: str) -> StreamingResponse:
     """The whole public register: every algorithm's current card (JSON) or its summary (CSV)."""
     headers = {**READ_ONLY_CORS, "Content-Disposition": f'attachment; filename="register.{fmt}"'}
     if fmt == "json":
-        return StreamingResponse(_stream_json(request, public_feeds.register_records), media_type="application/json", headers=headers)
+        return StreamingResponse(
+            _stream_json(request, public_feeds.register_records),
+            media_type="application/json",
+            headers=headers,
+        )
     if fmt == "csv":
-        return StreamingResponse(_stream_csv(request), media_type="text/csv; charset=utf-8", headers=headers)
+        return StreamingResponse(
+            _stream_csv(request), media_type="text/csv; charset=utf-8", headers=headers
+        )
     raise NotFound(f"No download in the '{fmt}' format; use register.json or register.csv.")
 
 
@@ -120,6 +160,8 @@ def download_register(request: Request, fmt: str) -> StreamingResponse:
 def download_history(request: Request) -> StreamingResponse:
     """Every published version of every public algorithm, streamed."""
     headers = {**READ_ONLY_CORS, "Content-Disposition": 'attachment; filename="history.json"'}
-    return StreamingResponse(_stream_json(request, public_feeds.history_records), media_type="application/json", headers=headers)
-
-
+    return StreamingResponse(
+        _stream_json(request, public_feeds.history_records),
+        media_type="application/json",
+        headers=headers,
+    )

@@ -66,7 +66,9 @@ def _fmt_datetime(ctx: Context, value: Any) -> str:
         return str(value or "")
     if not isinstance(when, datetime):
         return _fmt_date(ctx, when)
-    return format_datetime(when, "medium", tzinfo=None, locale=i18n.babel_locale(ctx["lang"])) + " UTC"
+    return (
+        format_datetime(when, "medium", tzinfo=None, locale=i18n.babel_locale(ctx["lang"])) + " UTC"
+    )
 
 
 @pass_context

@@ -58,15 +58,23 @@ def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
 def _agency(record: AlgorithmRecord, lang: str) -> dict[str, Any]:
     agency = record.agency
     name = (agency.name_translations or {}).get(lang) if lang != "en" else None
-    return {"slug": agency.slug, "name": name or agency.name, "website": card_view.safe_url(agency.website)}
+    return {
+        "slug": agency.slug,
+        "name": name or agency.name,
+        "website": card_view.safe_url(agency.website),
+    }
 
 
-def _card_page(record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date) -> dict[str, Any]:
+def _card_page(
+    record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date
+) -> dict[str, Any]:
     card = version.card
     algorithm = record.algorithm
     current = record.current
     latest = next((a for a in record.audits if a.withdrawn_at is None), None)
-    version_audits = [audit_summary(a, lang) for a in record.audits if a.card_version_id == version.id]
+    version_audits = [
+        audit_summary(a, lang) for a in record.audits if a.card_version_id == version.id
+    ]
     return {
         "lang": lang,
         "public_id": algorithm.public_id,
@@ -98,7 +106,9 @@ def _card_page(record: AlgorithmRecord, version: CardVersion, lang: str, *, toda
     }
 
 
-def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.date) -> dict[str, Any]:
+def algorithm_page(
+    session: Session, *, public_id: str, lang: str, today: dt.date
+) -> dict[str, Any]:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     return _card_page(record, record.current, lang, today=today)
@@ -111,7 +121,9 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
     raise NotFound(f"Algorithm '{record.algorithm.public_id}' has no published version {number}.")
 
 
-def version_page(session: Session, *, public_id: str, number: int, lang: str, today: dt.date) -> dict[str, Any]:
+def version_page(
+    session: Session, *, public_id: str, number: int, lang: str, today: dt.date
+) -> dict[str, Any]:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     return _card_page(record, _find_version(record, number), lang, today=today)
@@ -143,7 +155,17 @@ def versions_page(session: Session, *, public_id: str, lang: str) -> dict[str, A
 
 def versions_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     columns = ["public_id", "number", "published_at", "is_current", "change_summary", "sha256"]
-    rows = [[vm["public_id"], v["number"], v["published_at"], v["is_current"], v["change_summary"], v["sha256"]] for v in vm["versions"]]
+    rows = [
+        [
+            vm["public_id"],
+            v["number"],
+            v["published_at"],
+            v["is_current"],
+            v["change_summary"],
+            v["sha256"],
+        ]
+        for v in vm["versions"]
+    ]
     return columns, rows
 
 
@@ -165,7 +187,9 @@ def _path_label(path: str, lang: str) -> str:
     return label
 
 
-def diff_page(session: Session, *, public_id: str, old: int | None, new: int | None, lang: str) -> dict[str, Any]:
+def diff_page(
+    session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
+) -> dict[str, Any]:
     """Field-by-field changes between two published versions (default: the last two)."""
     record = algorithm_record(session, public_id)
     numbers = [v.number for v in record.versions]
@@ -178,12 +202,14 @@ def diff_page(session: Session, *, public_id: str, old: int | None, new: int | N
     changes = []
     for change in diff_cards(old_version.card, new_version.card):
         spec = specs.get(change.field)
-        kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[change.kind]
+        kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[
+            change.kind
+        ]
 
-        def show(value: Any, spec: Any = spec) -> dict[str, Any] | None:
+        def show(value: Any, spec: Any = spec, top_level: bool = "." not in change.path) -> Any:
             if value is None:
                 return None
-            if spec is not None and "." not in change.path:
+            if spec is not None and top_level:
                 return card_view.field_value(spec, value, lang)
             return card_view.render_value(value, lang)
 
@@ -203,7 +229,11 @@ def diff_page(session: Session, *, public_id: str, old: int | None, new: int | N
         "public_id": record.algorithm.public_id,
         "name": card_view.display_field(record.current.card, "name", lang),
         "agency": _agency(record, lang),
-        "from_version": {"number": old, "published_at": old_version.published_at, "sha256": old_version.sha256},
+        "from_version": {
+            "number": old,
+            "published_at": old_version.published_at,
+            "sha256": old_version.sha256,
+        },
         "to_version": {
             "number": new,
             "published_at": new_version.published_at,
@@ -228,7 +258,16 @@ def diff_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
     columns = ["public_id", "from_version", "to_version", "path", "field", "change", "old", "new"]
     rows = [
-        [vm["public_id"], vm["from_version"]["number"], vm["to_version"]["number"], c["path"], c["label"], c["kind"], flat(c["old"]), flat(c["new"])]
+        [
+            vm["public_id"],
+            vm["from_version"]["number"],
+            vm["to_version"]["number"],
+            c["path"],
+            c["label"],
+            c["kind"],
+            flat(c["old"]),
+            flat(c["new"]),
+        ]
         for c in vm["changes"]
     ]
     return columns, rows

@@ -29,8 +29,14 @@ CHECK_KINDS = {
     "difference": N_("gap to the reference group must be at most %(threshold)s points"),
 }
 OUTCOME_MEANING = {
-    "beneficial": N_("A positive decision helps the person (for example, a benefit or a place). Groups selected less often are worse off."),
-    "adverse": N_("A positive decision acts against the person (for example, a fraud flag or an inspection). Groups flagged more often are worse off."),
+    "beneficial": N_(
+        "A positive decision helps the person (for example, a benefit or a place). Groups "
+        "selected less often are worse off."
+    ),
+    "adverse": N_(
+        "A positive decision acts against the person (for example, a fraud flag or an "
+        "inspection). Groups flagged more often are worse off."
+    ),
 }
 
 
@@ -46,12 +52,26 @@ def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | No
     return abs(oriented - ratio) <= abs(oriented - 1 / ratio)
 
 
-def _group_rows(report: dict[str, Any], attribute: str, check: dict[str, Any], k: int, lang: str) -> dict[str, Any]:
+def _group_rows(
+    report: dict[str, Any], attribute: str, check: dict[str, Any], k: int, lang: str
+) -> dict[str, Any]:
     metric = check["metric"]
     groups = [g for g in report.get("groups", []) if g.get("attribute") == attribute]
-    metrics = {m["group"]: m for m in report.get("metrics", []) if m.get("attribute") == attribute and m.get("metric") == metric}
-    checks = {c["group"]: c for c in report.get("checks", []) if c.get("attribute") == attribute and c.get("name") == check["name"]}
-    comparisons = {c["group"]: c for c in report.get("comparisons", []) if c.get("attribute") == attribute and c.get("metric") == metric}
+    metrics = {
+        m["group"]: m
+        for m in report.get("metrics", [])
+        if m.get("attribute") == attribute and m.get("metric") == metric
+    }
+    checks = {
+        c["group"]: c
+        for c in report.get("checks", [])
+        if c.get("attribute") == attribute and c.get("name") == check["name"]
+    }
+    comparisons = {
+        c["group"]: c
+        for c in report.get("comparisons", [])
+        if c.get("attribute") == attribute and c.get("metric") == metric
+    }
     reference = next((c.get("reference") for c in checks.values() if c.get("reference")), None)
     rows, suppressed = [], 0
     for group in groups:
@@ -92,7 +112,12 @@ def _group_rows(report: dict[str, Any], attribute: str, check: dict[str, Any], k
     ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
     threshold_rate = None
     first_check = next(iter(checks.values()), None)
-    if ref_rate is not None and first_check is not None and check.get("kind") == "ratio" and check.get("threshold"):
+    if (
+        ref_rate is not None
+        and first_check is not None
+        and check.get("kind") == "ratio"
+        and check.get("threshold")
+    ):
         t = float(check["threshold"])
         better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
         threshold_rate = ref_rate * t if better else (ref_rate / t if t else None)
@@ -100,11 +125,16 @@ def _group_rows(report: dict[str, Any], attribute: str, check: dict[str, Any], k
         t = float(check.get("threshold") or 0)
         better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
         threshold_rate = ref_rate - t if better else ref_rate + t
-    return {"rows": rows, "reference": reference, "threshold_rate": threshold_rate, "suppressed": suppressed}
+    return {
+        "rows": rows,
+        "reference": reference,
+        "threshold_rate": threshold_rate,
+        "suppressed": suppressed,
+    }
 
 
 def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: int) -> Markup:
-    """The inline SVG for one per-group table (drawn at render time; the JSON twin carries the numbers)."""
+    """The inline SVG for one per-group table (drawn at render time; JSON has the numbers)."""
     hidden = i18n.gettext(lang, N_("fewer than %(k)s cases")) % {"k": k}
     bars = [
         Bar(
@@ -112,12 +142,18 @@ def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: 
             value=r["rate"],
             low=r["rate_low"],
             high=r["rate_high"],
-            note=hidden if r["suppressed"] else ("" if r["status"] in (None, "ok") else r["status"].replace("_", " ")),
+            note=hidden
+            if r["suppressed"]
+            else ("" if r["status"] in (None, "ok") else r["status"].replace("_", " ")),
         )
         for r in table["rows"]
     ]
-    rates = ", ".join(f"{r['group']} {r['rate'] * 100:.1f}%" for r in table["rows"] if r["rate"] is not None)
-    desc = i18n.gettext(lang, N_("Rate for each group with its 95%% interval. %(rates)s.")) % {"rates": rates}
+    rates = ", ".join(
+        f"{r['group']} {r['rate'] * 100:.1f}%" for r in table["rows"] if r["rate"] is not None
+    )
+    desc = i18n.gettext(lang, N_("Rate for each group with its 95%% interval. %(rates)s.")) % {
+        "rates": rates
+    }
     return group_rates_chart(
         bars,
         title=title,
@@ -146,9 +182,15 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
             "metric_text": words.metric_name(c["metric"], lang),
             "kind": c.get("kind"),
             "threshold": c.get("threshold"),
-            "rule_text": i18n.gettext(lang, CHECK_KINDS.get(str(c.get("kind")), N_("threshold %(threshold)s"))) % {"threshold": c.get("threshold")},
+            "rule_text": i18n.gettext(
+                lang, CHECK_KINDS.get(str(c.get("kind")), N_("threshold %(threshold)s"))
+            )
+            % {"threshold": c.get("threshold")},
             "verdict": words.verdict_view(summary_by_name.get(c["name"], {}).get("verdict"), lang),
-            "counts": {key: summary_by_name.get(c["name"], {}).get(key, 0) for key in ("comparisons", "passed", "failed", "inconclusive")},
+            "counts": {
+                key: summary_by_name.get(c["name"], {}).get(key, 0)
+                for key in ("comparisons", "passed", "failed", "inconclusive")
+            },
         }
         for c in spec.get("checks") or []
     ]
@@ -159,7 +201,14 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
             table = _group_rows(report, attribute, check, k, lang)
             title = f"{check['metric_text']} · {attribute}"
             tables.append(
-                {"chart_id": f"chart-{a_index}-{c_index}", "check": check["name"], "metric": check["metric"], "metric_text": check["metric_text"], "title": title, **table}
+                {
+                    "chart_id": f"chart-{a_index}-{c_index}",
+                    "check": check["name"],
+                    "metric": check["metric"],
+                    "metric_text": check["metric_text"],
+                    "title": title,
+                    **table,
+                }
             )
         sections.append({"attribute": attribute, "tables": tables})
     provenance = report.get("provenance") or {}
@@ -174,20 +223,31 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
             "name": card_view.display_field(record.version.card, "name", lang),
             "version_number": record.version.number,
         },
-        "agency": {"slug": agency.slug, "name": (agency.name_translations or {}).get(lang) if lang != "en" else agency.name},
+        "agency": {
+            "slug": agency.slug,
+            "name": (agency.name_translations or {}).get(lang) if lang != "en" else agency.name,
+        },
         "kind": words.audit_kind_view(str(audit.kind), lang),
         "independent": str(audit.kind) == "independent",
         "published_at": audit.published_at,
-        "withdrawn": {"at": audit.withdrawn_at, "reason": audit.withdrawn_reason} if audit.withdrawn_at else None,
+        "withdrawn": {"at": audit.withdrawn_at, "reason": audit.withdrawn_reason}
+        if audit.withdrawn_at
+        else None,
         "verdict": words.verdict_view(audit.verdict or report.get("verdict"), lang),
         "favourable_outcome": {
             "value": favourable,
-            "text": card_view.vocabulary_label("favourable_outcome", favourable, lang) if favourable else None,
-            "meaning": i18n.gettext(lang, OUTCOME_MEANING[favourable]) if favourable in OUTCOME_MEANING else None,
+            "text": card_view.vocabulary_label("favourable_outcome", favourable, lang)
+            if favourable
+            else None,
+            "meaning": i18n.gettext(lang, OUTCOME_MEANING[favourable])
+            if favourable in OUTCOME_MEANING
+            else None,
         },
         "reference_policy": {
             "value": spec.get("reference"),
-            "text": i18n.gettext(lang, REFERENCE_POLICIES[spec["reference"]]) if spec.get("reference") in REFERENCE_POLICIES else spec.get("reference"),
+            "text": i18n.gettext(lang, REFERENCE_POLICIES[spec["reference"]])
+            if spec.get("reference") in REFERENCE_POLICIES
+            else spec.get("reference"),
             "named": spec.get("reference_groups") or {},
         },
         "min_denominator": spec.get("min_denominator"),
@@ -195,7 +255,10 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
         "correction": spec.get("correction"),
         "checks": checks,
         "sample": {
-            **{key: (report.get("sample") or {}).get(key) for key in ("period", "population", "source", "kind")},
+            **{
+                key: (report.get("sample") or {}).get(key)
+                for key in ("period", "population", "source", "kind")
+            },
             "rows_used": inputs.get("rows_used"),
             "rows_dropped": inputs.get("rows_dropped") or {},
             "unknown": inputs.get("unknown") or {},
@@ -204,32 +267,63 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
         "notes": list(report.get("notes") or []),
         "provenance": {
             "sample_sha256": audit.sample_sha256 or inputs.get("sha256"),
-            "engine_version": audit.engine_version or (provenance.get("versions") or {}).get("fairness"),
+            "engine_version": audit.engine_version
+            or (provenance.get("versions") or {}).get("fairness"),
             "versions": provenance.get("versions") or {},
             "seed": provenance.get("seed"),
             "bootstrap_replicates": provenance.get("bootstrap_replicates"),
             "confidence": provenance.get("confidence"),
         },
-        "response": {"text": audit.response_text, "at": audit.response_at} if audit.response_text else None,
+        "response": {"text": audit.response_text, "at": audit.response_at}
+        if audit.response_text
+        else None,
     }
 
 
 def audit_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Every per-group table of the page in one tidy CSV (suppressed values left empty)."""
     columns = [
-        "audit_id", "attribute", "check", "metric", "group", "is_reference", "n", "n_suppressed", "rate",
-        "rate_ci_low", "rate_ci_high", "ratio_to_reference", "ratio_ci_low", "ratio_ci_high", "p_value",
-        "p_adjusted", "verdict",
-    ]  # fmt: skip
+        "audit_id",
+        "attribute",
+        "check",
+        "metric",
+        "group",
+        "is_reference",
+        "n",
+        "n_suppressed",
+        "rate",
+        "rate_ci_low",
+        "rate_ci_high",
+        "ratio_to_reference",
+        "ratio_ci_low",
+        "ratio_ci_high",
+        "p_value",
+        "p_adjusted",
+        "verdict",
+    ]
     rows = []
     for section in vm["attributes"]:
         for table in section["tables"]:
             for r in table["rows"]:
                 rows.append(
                     [
-                        vm["id"], section["attribute"], table["check"], table["metric"], r["group"], r["is_reference"],
-                        r["n"], r["suppressed"], r["rate"], r["rate_low"], r["rate_high"], r["ratio"], r["ratio_low"],
-                        r["ratio_high"], r["p_value"], r["p_adjusted"], r["verdict"]["value"] if r["verdict"] else "",
-                    ]  # fmt: skip
+                        vm["id"],
+                        section["attribute"],
+                        table["check"],
+                        table["metric"],
+                        r["group"],
+                        r["is_reference"],
+                        r["n"],
+                        r["suppressed"],
+                        r["rate"],
+                        r["rate_low"],
+                        r["rate_high"],
+                        r["ratio"],
+                        r["ratio_low"],
+                        r["ratio_high"],
+                        r["p_value"],
+                        r["p_adjusted"],
+                        r["verdict"]["value"] if r["verdict"] else "",
+                    ]
                 )
     return columns, rows

@@ -20,7 +20,9 @@ TITLES = {
 }
 
 
-def feed(session: Session, *, slug: str | None, lang: str, base_url: str, now: datetime) -> dict[str, Any]:
+def feed(
+    session: Session, *, slug: str | None, lang: str, base_url: str, now: datetime
+) -> dict[str, Any]:
     base = base_url.rstrip("/")
     agency = get_agency(session, slug) if slug else None
     changes = recent_changes(session, agency=agency)

@@ -11,19 +11,99 @@ N_ = i18n.N_
 
 # (metric, formula, denominator, what it tells a reader)
 METRICS: tuple[tuple[str, str, str, str], ...] = (
-    ("selection_rate", "(TP+FP)/N", N_("everyone"), N_("How often the algorithm says yes (selects, flags, grants) for the group. Compares representation in decisions, whatever the truth.")),
-    ("prevalence", "(TP+FN)/N", N_("everyone"), N_("How often the real outcome happened in the group. Shown for context; it is not a check.")),
-    ("true_positive_rate", "TP/(TP+FN)", N_("people whose real outcome was yes"), N_("Of those who should have been selected, the share who were.")),
-    ("false_negative_rate", "FN/(TP+FN)", N_("people whose real outcome was yes"), N_("Of those who should have been selected, the share who were missed.")),
-    ("false_positive_rate", "FP/(FP+TN)", N_("people whose real outcome was no"), N_("Of those who should not have been selected, the share who were. For a fraud flag, this is the share of innocent people flagged.")),
-    ("true_negative_rate", "TN/(FP+TN)", N_("people whose real outcome was no"), N_("Of those who should not have been selected, the share correctly left alone.")),
-    ("precision", "TP/(TP+FP)", N_("people the algorithm selected"), N_("Of those selected, the share who really had the outcome.")),
-    ("false_discovery_rate", "FP/(TP+FP)", N_("people the algorithm selected"), N_("Of those selected, the share who did not have the outcome.")),
-    ("negative_predictive_value", "TN/(TN+FN)", N_("people the algorithm did not select"), N_("Of those not selected, the share who really did not have the outcome.")),
-    ("false_omission_rate", "FN/(TN+FN)", N_("people the algorithm did not select"), N_("Of those not selected, the share who did have the outcome.")),
-    ("accuracy", "(TP+TN)/N", N_("everyone"), N_("The share of all decisions that matched the real outcome.")),
-    ("scoring_rate", "score > median", N_("everyone"), N_("The share of the group scoring above the whole sample's median score (New York City Local Law 144).")),
-    ("roc_auc", "P(score+ > score−)", N_("people with each real outcome"), N_("How well scores separate the two real outcomes within the group (0.5 is chance, 1 is perfect).")),
+    (
+        "selection_rate",
+        "(TP+FP)/N",
+        N_("everyone"),
+        N_(
+            "How often the algorithm says yes (selects, flags, grants) for the group. "
+            "Compares representation in decisions, whatever the truth."
+        ),
+    ),
+    (
+        "prevalence",
+        "(TP+FN)/N",
+        N_("everyone"),
+        N_(
+            "How often the real outcome happened in the group. Shown for context; it is "
+            "not a check."
+        ),
+    ),
+    (
+        "true_positive_rate",
+        "TP/(TP+FN)",
+        N_("people whose real outcome was yes"),
+        N_("Of those who should have been selected, the share who were."),
+    ),
+    (
+        "false_negative_rate",
+        "FN/(TP+FN)",
+        N_("people whose real outcome was yes"),
+        N_("Of those who should have been selected, the share who were missed."),
+    ),
+    (
+        "false_positive_rate",
+        "FP/(FP+TN)",
+        N_("people whose real outcome was no"),
+        N_(
+            "Of those who should not have been selected, the share who were. For a fraud "
+            "flag, this is the share of innocent people flagged."
+        ),
+    ),
+    (
+        "true_negative_rate",
+        "TN/(FP+TN)",
+        N_("people whose real outcome was no"),
+        N_("Of those who should not have been selected, the share correctly left alone."),
+    ),
+    (
+        "precision",
+        "TP/(TP+FP)",
+        N_("people the algorithm selected"),
+        N_("Of those selected, the share who really had the outcome."),
+    ),
+    (
+        "false_discovery_rate",
+        "FP/(TP+FP)",
+        N_("people the algorithm selected"),
+        N_("Of those selected, the share who did not have the outcome."),
+    ),
+    (
+        "negative_predictive_value",
+        "TN/(TN+FN)",
+        N_("people the algorithm did not select"),
+        N_("Of those not selected, the share who really did not have the outcome."),
+    ),
+    (
+        "false_omission_rate",
+        "FN/(TN+FN)",
+        N_("people the algorithm did not select"),
+        N_("Of those not selected, the share who did have the outcome."),
+    ),
+    (
+        "accuracy",
+        "(TP+TN)/N",
+        N_("everyone"),
+        N_("The share of all decisions that matched the real outcome."),
+    ),
+    (
+        "scoring_rate",
+        "score > median",
+        N_("everyone"),
+        N_(
+            "The share of the group scoring above the whole sample's median score (New "
+            "York City Local Law 144)."
+        ),
+    ),
+    (
+        "roc_auc",
+        "P(score+ > score−)",
+        N_("people with each real outcome"),
+        N_(
+            "How well scores separate the two real outcomes within the group (0.5 is "
+            "chance, 1 is perfect)."
+        ),
+    ),
 )
 
 
@@ -31,21 +111,42 @@ def methods_page(*, lang: str) -> dict[str, Any]:
     return {
         "lang": lang,
         "metrics": [
-            {"name": name, "title": words.metric_name(name, lang), "formula": formula, "denominator": i18n.gettext(lang, den), "meaning": i18n.gettext(lang, meaning)}
+            {
+                "name": name,
+                "title": words.metric_name(name, lang),
+                "formula": formula,
+                "denominator": i18n.gettext(lang, den),
+                "meaning": i18n.gettext(lang, meaning),
+            }
             for name, formula, den, meaning in METRICS
         ],
-        "verdicts": [{"value": key, **words.verdict_view(key, lang)} for key in ("pass", "fail", "inconclusive", "not_assessed")],
+        "verdicts": [
+            {"value": key, **words.verdict_view(key, lang)}
+            for key in ("pass", "fail", "inconclusive", "not_assessed")
+        ],
     }
 
 
 def about_page(*, lang: str, base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     endpoints = [
-        ("/index.json", N_("Search results and facet counts (same query parameters as the home page); next_url links to the next page.")),
+        (
+            "/index.json",
+            N_(
+                "Search results and facet counts (same query parameters as the home page); "
+                "next_url links to the next page."
+            ),
+        ),
         ("/index.csv", N_("The same search results as CSV.")),
-        ("/algorithms/{public_id}.json", N_("One algorithm's public record, as shown on its page.")),
+        (
+            "/algorithms/{public_id}.json",
+            N_("One algorithm's public record, as shown on its page."),
+        ),
         ("/algorithms/{public_id}/versions.json", N_("Every published version of one card.")),
-        ("/algorithms/{public_id}/diff.json?from=1&to=2", N_("Field-by-field changes between two versions.")),
+        (
+            "/algorithms/{public_id}/diff.json?from=1&to=2",
+            N_("Field-by-field changes between two versions."),
+        ),
         ("/audits/{id}.json", N_("One published audit with its per-group tables.")),
         ("/audits/{id}.csv", N_("The per-group tables of one audit as CSV.")),
         ("/agencies/{slug}.json", N_("One agency, its algorithms and audits.")),
@@ -53,10 +154,15 @@ def about_page(*, lang: str, base_url: str) -> dict[str, Any]:
         ("/downloads/register.json", N_("The whole register with every current card, streamed.")),
         ("/downloads/register.csv", N_("The whole register, one row per algorithm.")),
         ("/downloads/history.json", N_("Every published version of every card, streamed.")),
-        ("/api/v1/openapi.json", N_("The JSON API for agencies and auditors (OpenAPI description).")),
+        (
+            "/api/v1/openapi.json",
+            N_("The JSON API for agencies and auditors (OpenAPI description)."),
+        ),
     ]
     return {
         "lang": lang,
         "base_url": base,
-        "endpoints": [{"path": path, "description": i18n.gettext(lang, text)} for path, text in endpoints],
+        "endpoints": [
+            {"path": path, "description": i18n.gettext(lang, text)} for path, text in endpoints
+        ],
     }

@@ -13,7 +13,11 @@ from registry.pages.vm_algorithms import audit_summary
 from registry.services import public_search
 from registry.services.public_records import agency_list, agency_record
 
-FACET_VOCABULARY = {"scenario": "scenario", "risk_category": "risk_category", "lifecycle_status": "lifecycle_status"}
+FACET_VOCABULARY = {
+    "scenario": "scenario",
+    "risk_category": "risk_category",
+    "lifecycle_status": "lifecycle_status",
+}
 
 
 def agency_name(agency: Agency, lang: str) -> str:
@@ -32,18 +36,28 @@ def _facet_label(facet: str, value: str, lang: str, agencies: dict[str, Agency])
     return card_view.vocabulary_label(FACET_VOCABULARY[facet], value, lang) or value
 
 
-def _listing_item(algorithm: Algorithm, agency: Agency | None, lang: str, verdict: str | None) -> dict[str, Any]:
+def _listing_item(
+    algorithm: Algorithm, agency: Agency | None, lang: str, verdict: str | None
+) -> dict[str, Any]:
     return {
         "public_id": algorithm.public_id,
         "name": algorithm.name,
         "summary": algorithm.summary,
         "language": algorithm.language or "en",
         "agency": {"slug": agency.slug, "name": agency_name(agency, lang)} if agency else None,
-        "scenario": {"value": algorithm.scenario, "text": card_view.vocabulary_label("scenario", algorithm.scenario, lang)},
-        "risk_category": {"value": algorithm.risk_category, "text": card_view.vocabulary_label("risk_category", algorithm.risk_category, lang)},
+        "scenario": {
+            "value": algorithm.scenario,
+            "text": card_view.vocabulary_label("scenario", algorithm.scenario, lang),
+        },
+        "risk_category": {
+            "value": algorithm.risk_category,
+            "text": card_view.vocabulary_label("risk_category", algorithm.risk_category, lang),
+        },
         "lifecycle_status": {
             "value": algorithm.lifecycle_status,
-            "text": card_view.vocabulary_label("lifecycle_status", algorithm.lifecycle_status, lang),
+            "text": card_view.vocabulary_label(
+                "lifecycle_status", algorithm.lifecycle_status, lang
+            ),
         },
         "state": words.state_view(str(algorithm.state), lang),
         "latest_verdict": words.verdict_view(verdict or "not_audited", lang),
@@ -52,7 +66,15 @@ def _listing_item(algorithm: Algorithm, agency: Agency | None, lang: str, verdic
     }
 
 
-def home_page(session: Session, *, q: str, filters: dict[str, tuple[str, ...]], page: int, per_page: int, lang: str) -> dict[str, Any]:
+def home_page(
+    session: Session,
+    *,
+    q: str,
+    filters: dict[str, tuple[str, ...]],
+    page: int,
+    per_page: int,
+    lang: str,
+) -> dict[str, Any]:
     """What the register is, headline counts, search with facet counts, one page of results."""
     query = public_search.SearchQuery(q=q.strip(), filters=filters, page=page, per_page=per_page)
     result = public_search.search(session, query=query)
@@ -61,15 +83,38 @@ def home_page(session: Session, *, q: str, filters: dict[str, tuple[str, ...]], 
     for name in public_search.FACETS:
         chosen = set(filters.get(name, ()))
         options = [
-            {"value": value, "label": _facet_label(name, value, lang, by_slug), "count": count, "selected": value in chosen}
+            {
+                "value": value,
+                "label": _facet_label(name, value, lang, by_slug),
+                "count": count,
+                "selected": value in chosen,
+            }
             for value, count in result.facets.get(name, [])
         ]
         for value in sorted(chosen - {o["value"] for o in options}):
-            options.append({"value": value, "label": _facet_label(name, value, lang, by_slug), "count": 0, "selected": True})
-        facets.append({"name": name, "title": i18n.gettext(lang, words.FACET_TITLES[name]), "options": options})
+            options.append(
+                {
+                    "value": value,
+                    "label": _facet_label(name, value, lang, by_slug),
+                    "count": 0,
+                    "selected": True,
+                }
+            )
+        facets.append(
+            {
+                "name": name,
+                "title": i18n.gettext(lang, words.FACET_TITLES[name]),
+                "options": options,
+            }
+        )
     pages = max(1, -(-result.total // per_page))
     items = [
-        _listing_item(a, result.agencies.get(a.agency_id), lang, result.latest.get(a.id, ("not_audited", None))[0])  # type: ignore[arg-type]
+        _listing_item(
+            a,
+            result.agencies.get(a.agency_id),
+            lang,
+            result.latest.get(a.id, ("not_audited", None))[0],
+        )  # type: ignore[arg-type]
         for a in result.algorithms
     ]
     return {
@@ -91,15 +136,32 @@ def home_page(session: Session, *, q: str, filters: dict[str, tuple[str, ...]], 
 
 def results_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     columns = [
-        "public_id", "name", "summary", "agency", "scenario", "risk_category", "lifecycle_status",
-        "state", "latest_audit_verdict", "current_version", "updated_at",
-    ]  # fmt: skip
+        "public_id",
+        "name",
+        "summary",
+        "agency",
+        "scenario",
+        "risk_category",
+        "lifecycle_status",
+        "state",
+        "latest_audit_verdict",
+        "current_version",
+        "updated_at",
+    ]
     rows = [
         [
-            r["public_id"], r["name"], r["summary"], r["agency"]["slug"] if r["agency"] else "",
-            r["scenario"]["value"], r["risk_category"]["value"], r["lifecycle_status"]["value"],
-            r["state"]["value"], r["latest_verdict"]["value"], r["current_version"], r["updated_at"],
-        ]  # fmt: skip
+            r["public_id"],
+            r["name"],
+            r["summary"],
+            r["agency"]["slug"] if r["agency"] else "",
+            r["scenario"]["value"],
+            r["risk_category"]["value"],
+            r["lifecycle_status"]["value"],
+            r["state"]["value"],
+            r["latest_verdict"]["value"],
+            r["current_version"],
+            r["updated_at"],
+        ]
         for r in vm["results"]
     ]
     return columns, rows
@@ -109,14 +171,21 @@ def agencies_page(session: Session, *, lang: str) -> dict[str, Any]:
     return {
         "lang": lang,
         "agencies": [
-            {"slug": a.slug, "name": agency_name(a, lang), "algorithms": n, "website": card_view.safe_url(a.website)}
+            {
+                "slug": a.slug,
+                "name": agency_name(a, lang),
+                "algorithms": n,
+                "website": card_view.safe_url(a.website),
+            }
             for a, n in agency_list(session)
         ],
     }
 
 
 def agencies_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    return ["slug", "name", "algorithms", "website"], [[a["slug"], a["name"], a["algorithms"], a["website"]] for a in vm["agencies"]]
+    return ["slug", "name", "algorithms", "website"], [
+        [a["slug"], a["name"], a["algorithms"], a["website"]] for a in vm["agencies"]
+    ]
 
 
 def agency_page(session: Session, *, slug: str, lang: str) -> dict[str, Any]:
@@ -131,9 +200,15 @@ def agency_page(session: Session, *, slug: str, lang: str) -> dict[str, Any]:
         "slug": record.agency.slug,
         "name": agency_name(record.agency, lang),
         "website": card_view.safe_url(record.agency.website),
-        "algorithms": [_listing_item(a, record.agency, lang, latest.get(a.id)) for a in record.algorithms],  # type: ignore[arg-type]
+        "algorithms": [
+            _listing_item(a, record.agency, lang, latest.get(a.id)) for a in record.algorithms
+        ],  # type: ignore[arg-type]
         "audits": [
-            {**audit_summary(audit, lang), "algorithm": {"public_id": alg.public_id, "name": alg.name}, "response_at": audit.response_at}
+            {
+                **audit_summary(audit, lang),
+                "algorithm": {"public_id": alg.public_id, "name": alg.name},
+                "response_at": audit.response_at,
+            }
             for audit, alg in record.audits
         ],
         "responsiveness": {

@@ -14,17 +14,26 @@ VERDICTS: dict[str, tuple[str, str, str]] = {
     # value: (short words, longer explanation, tone)
     "pass": (
         N_("Within the declared threshold"),
-        N_("Every group comparison tested stayed within the threshold declared before the test, allowing for uncertainty."),
+        N_(
+            "Every group comparison tested stayed within the threshold declared before the "
+            "test, allowing for uncertainty."
+        ),
         "ok",
     ),
     "fail": (
         N_("Disparity beyond the declared threshold"),
-        N_("At least one group comparison was beyond the declared threshold, even allowing for uncertainty."),
+        N_(
+            "At least one group comparison was beyond the declared threshold, even "
+            "allowing for uncertainty."
+        ),
         "bad",
     ),
     "inconclusive": (
         N_("Inconclusive"),
-        N_("The data could not settle at least one comparison: too few cases, or the uncertainty range crosses the threshold."),
+        N_(
+            "The data could not settle at least one comparison: too few cases, or the "
+            "uncertainty range crosses the threshold."
+        ),
         "warn",
     ),
     "not_assessed": (
@@ -46,7 +55,10 @@ STATES: dict[str, tuple[str, str]] = {
 
 AUDIT_KINDS: dict[str, tuple[str, str]] = {
     "independent": (N_("Independent audit"), N_("Run by an auditor independent of the agency.")),
-    "self_assessment": (N_("Agency self-assessment"), N_("Run by the agency that uses the algorithm.")),
+    "self_assessment": (
+        N_("Agency self-assessment"),
+        N_("Run by the agency that uses the algorithm."),
+    ),
 }
 
 METRIC_NAMES: dict[str, str] = {
@@ -78,7 +90,12 @@ NO_VALUE = N_("Not stated")
 def verdict_view(verdict: str | None, lang: str) -> dict[str, str]:
     key = verdict if verdict in VERDICTS else "not_assessed"
     words, explanation, tone = VERDICTS[key]
-    return {"value": key, "text": i18n.gettext(lang, words), "explanation": i18n.gettext(lang, explanation), "tone": tone}
+    return {
+        "value": key,
+        "text": i18n.gettext(lang, words),
+        "explanation": i18n.gettext(lang, explanation),
+        "tone": tone,
+    }
 
 
 def state_view(state: str, lang: str) -> dict[str, str]:
@@ -88,8 +105,16 @@ def state_view(state: str, lang: str) -> dict[str, str]:
 
 def audit_kind_view(kind: str, lang: str) -> dict[str, str]:
     words, explanation = AUDIT_KINDS.get(kind, (kind, ""))
-    return {"value": kind, "text": i18n.gettext(lang, words), "explanation": i18n.gettext(lang, explanation) if explanation else ""}
+    return {
+        "value": kind,
+        "text": i18n.gettext(lang, words),
+        "explanation": i18n.gettext(lang, explanation) if explanation else "",
+    }
 
 
 def metric_name(metric: str, lang: str) -> str:
-    return i18n.gettext(lang, METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " ")
+    return (
+        i18n.gettext(lang, METRIC_NAMES[metric])
+        if metric in METRIC_NAMES
+        else metric.replace("_", " ")
+    )

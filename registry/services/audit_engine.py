@@ -1,4 +1,4 @@
-"""The bridge between the registry and the ``fairness`` engine: spec resolution, header checks, runs.
+"""The bridge between the registry and the ``fairness`` engine: specs, header checks, runs.
 
 Everything here is about turning stored values into engine calls and engine results into stored
 values; nothing here touches the database.

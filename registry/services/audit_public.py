@@ -1,5 +1,5 @@
-"""View-models of an audit: the private view (submitter, admins) and the public view with small cells
-suppressed. The JSON API and the HTML pages both render these, so they cannot disagree.
+"""View-models of an audit: the private view (submitter, admins) and the public view with
+small cells suppressed. The JSON API and the HTML pages both render these, so they cannot disagree.
 
 Small-cell rule (``k`` = ``settings.small_cell_k``, default 10), public view only:
 

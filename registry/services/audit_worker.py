@@ -220,7 +220,7 @@ def _finish(
 def store_success(
     session: Session, claim: Claim, outcome: EngineOutcome, *, now: datetime, keep_sample: bool
 ) -> bool:
-    """Write the results and the event in one transaction; False (nothing written) if the claim was lost."""
+    """Write results and event in one transaction; False (nothing written) if the claim was lost."""
     values: dict[str, Any] = {
         "state": AuditState.succeeded.value,
         "report": outcome.report,
@@ -293,7 +293,7 @@ def run_one(
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     executor: Callable[..., EngineOutcome] = execute_audit,
 ) -> str | None:
-    """Claim and run one queued audit to the end. Returns its public id, or None if none was queued."""
+    """Claim and run one queued audit to the end. Its public id, or None if none was queued."""
     clock = clock or SystemClock()
     worker_id = worker_id or default_worker_id()
     with session_scope(engine) as session:

@@ -233,7 +233,7 @@ def submit_audit(
 def get_audit(
     session: Session, public_id: str, *, viewer: Account | None
 ) -> tuple[Audit, Algorithm]:
-    """The audit and its algorithm if ``viewer`` may read it; 404 otherwise (private stays hidden)."""
+    """The audit and its algorithm if ``viewer`` may read it; else 404 (private stays hidden)."""
     audit = session.exec(select(Audit).where(Audit.public_id == public_id)).first()
     if audit is None:
         raise NotFound(ERR_NOT_FOUND.format(public_id=public_id))
@@ -395,4 +395,3 @@ def rerun_audit(
     )
     session.commit()
     return new
-

@@ -31,7 +31,9 @@ class Change:
     audit: Audit | None = None
 
 
-def recent_changes(session: Session, *, agency: Agency | None = None, limit: int = 50) -> list[Change]:
+def recent_changes(
+    session: Session, *, agency: Agency | None = None, limit: int = 50
+) -> list[Change]:
     """The latest public changes, newest first (at most ``limit``)."""
     public = Algorithm.state.in_(PUBLIC_STATES)  # type: ignore[attr-defined]
     scope = [public] + ([Algorithm.agency_id == agency.id] if agency is not None else [])
@@ -61,9 +63,17 @@ def recent_changes(session: Session, *, agency: Agency | None = None, limit: int
         .limit(limit)
     ).all()
     agencies = {a.id: a for a in session.exec(select(Agency))}
-    changes = [Change("version_published", v.published_at, alg, agencies[alg.agency_id], version=v) for v, alg in versions]
-    changes += [Change("algorithm_retired", alg.retired_at, alg, agencies[alg.agency_id]) for alg in retired]  # type: ignore[arg-type]
-    changes += [Change("audit_published", au.published_at, alg, agencies[alg.agency_id], audit=au) for au, alg in audits]  # type: ignore[arg-type]
+    changes = [
+        Change("version_published", v.published_at, alg, agencies[alg.agency_id], version=v)
+        for v, alg in versions
+    ]
+    changes += [
+        Change("algorithm_retired", alg.retired_at, alg, agencies[alg.agency_id]) for alg in retired
+    ]  # type: ignore[arg-type]
+    changes += [
+        Change("audit_published", au.published_at, alg, agencies[alg.agency_id], audit=au)
+        for au, alg in audits
+    ]  # type: ignore[arg-type]
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes[:limit]
 

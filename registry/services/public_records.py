@@ -139,7 +139,9 @@ def agency_list(session: Session) -> list[tuple[Agency, int]]:
     public = Algorithm.state.in_([AlgorithmState.published, AlgorithmState.retired])  # type: ignore[attr-defined]
     counts = dict(
         session.execute(
-            sa.select(Algorithm.agency_id, sa.func.count()).where(public).group_by(Algorithm.agency_id)
+            sa.select(Algorithm.agency_id, sa.func.count())
+            .where(public)
+            .group_by(Algorithm.agency_id)
         ).all()
     )
     agencies = session.exec(select(Agency).order_by(Agency.name)).all()  # type: ignore[arg-type]

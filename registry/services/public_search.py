@@ -20,7 +20,13 @@ from registry.errors import Invalid
 from registry.models import Agency, Algorithm
 from registry.services import public_search_index as idx
 
-FACETS: tuple[str, ...] = ("scenario", "agency", "risk_category", "lifecycle_status", "latest_verdict")
+FACETS: tuple[str, ...] = (
+    "scenario",
+    "agency",
+    "risk_category",
+    "lifecycle_status",
+    "latest_verdict",
+)
 _FACET_COLUMNS = {
     "scenario": idx.search_doc.c.scenario,
     "agency": idx.search_doc.c.agency_id,
@@ -82,9 +88,15 @@ _facet_cache = _FacetCache()
 
 def validate_query(q: str, page: int) -> None:
     if len(q) > MAX_QUERY_LENGTH:
-        raise Invalid(ERR_QUERY_TOO_LONG, details=[{"loc": ["query", "q"], "msg": ERR_QUERY_TOO_LONG, "type": "too_long"}])
+        raise Invalid(
+            ERR_QUERY_TOO_LONG,
+            details=[{"loc": ["query", "q"], "msg": ERR_QUERY_TOO_LONG, "type": "too_long"}],
+        )
     if page < 1 or page > MAX_PAGE:
-        raise Invalid(ERR_BAD_PAGE, details=[{"loc": ["query", "page"], "msg": ERR_BAD_PAGE, "type": "value_error"}])
+        raise Invalid(
+            ERR_BAD_PAGE,
+            details=[{"loc": ["query", "page"], "msg": ERR_BAD_PAGE, "type": "value_error"}],
+        )
 
 
 def _text_condition(q: str) -> sa.ColumnElement[bool] | None:
@@ -120,9 +132,15 @@ def _facet_counts(session: Session, query: SearchQuery) -> dict[str, list[tuple[
     out: dict[str, list[tuple[str, int]]] = {}
     for name in FACETS:
         column = _FACET_COLUMNS[name]
-        stmt = sa.select(column, sa.func.count()).where(*_conditions(query, skip=name)).group_by(column)
+        stmt = (
+            sa.select(column, sa.func.count())
+            .where(*_conditions(query, skip=name))
+            .group_by(column)
+        )
         rows = session.execute(stmt).all()
-        out[name] = sorted(((str(v), int(n)) for v, n in rows), key=lambda item: (-item[1], item[0]))
+        out[name] = sorted(
+            ((str(v), int(n)) for v, n in rows), key=lambda item: (-item[1], item[0])
+        )
     return out
 
 
@@ -133,17 +151,25 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     slugs = list(query.filters.get("agency", ()))
     if slugs:
         ids = agency_ids_for_slugs(session, slugs)
-        query = replace(query, filters={**query.filters, "agency": tuple(str(i) for i in ids.values())})
+        query = replace(
+            query, filters={**query.filters, "agency": tuple(str(i) for i in ids.values())}
+        )
     stamp = idx.index_stamp(session)
     cached = _facet_cache.get((stamp, *query.key()))
     if cached is None:
-        total = session.execute(sa.select(sa.func.count()).select_from(idx.search_doc).where(*_conditions(query))).scalar_one()
+        total = session.execute(
+            sa.select(sa.func.count()).select_from(idx.search_doc).where(*_conditions(query))
+        ).scalar_one()
         facets = _facet_counts(session, query)
         _facet_cache.put((stamp, *query.key()), (total, facets))
     else:
         total, facets = cached
     stmt = (
-        sa.select(idx.search_doc.c.algorithm_id, idx.search_doc.c.latest_verdict, idx.search_doc.c.latest_audit_id)
+        sa.select(
+            idx.search_doc.c.algorithm_id,
+            idx.search_doc.c.latest_verdict,
+            idx.search_doc.c.latest_audit_id,
+        )
         .where(*_conditions(query))
         .order_by(idx.search_doc.c.sort_at.desc(), idx.search_doc.c.algorithm_id.desc())
         .limit(query.per_page)
@@ -151,11 +177,24 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     )
     rows = session.execute(stmt).all()
     ids = [r.algorithm_id for r in rows]
-    by_id = {a.id: a for a in session.exec(select(Algorithm).where(Algorithm.id.in_(ids)))} if ids else {}  # type: ignore[union-attr]
+    by_id = (
+        {a.id: a for a in session.exec(select(Algorithm).where(Algorithm.id.in_(ids)))}
+        if ids
+        else {}
+    )  # type: ignore[union-attr]
     algorithms = [by_id[i] for i in ids if i in by_id]
     agency_ids = {a.agency_id for a in algorithms} | {int(v) for v, _n in facets.get("agency", [])}
-    agencies = {a.id: a for a in session.exec(select(Agency).where(Agency.id.in_(agency_ids)))} if agency_ids else {}  # type: ignore[union-attr,misc]
-    facets = {**facets, "agency": [(agencies[int(v)].slug, n) for v, n in facets.get("agency", []) if int(v) in agencies]}
+    agencies = (
+        {a.id: a for a in session.exec(select(Agency).where(Agency.id.in_(agency_ids)))}
+        if agency_ids
+        else {}
+    )  # type: ignore[union-attr,misc]
+    facets = {
+        **facets,
+        "agency": [
+            (agencies[int(v)].slug, n) for v, n in facets.get("agency", []) if int(v) in agencies
+        ],
+    }
     return SearchResult(
         total=total,
         algorithms=algorithms,

@@ -247,7 +247,9 @@ def refresh(session: Session) -> None:
         if state is None:
             session.execute(sa.insert(search_index_state).values(id=1, **values))
         else:
-            session.execute(sa.update(search_index_state).where(search_index_state.c.id == 1).values(**values))
+            session.execute(
+                sa.update(search_index_state).where(search_index_state.c.id == 1).values(**values)
+            )
         session.commit()
     except (IntegrityError, OperationalError):
         # Another request refreshed the same rows at the same moment; its result is as good.

@@ -57,7 +57,7 @@ def raw_samples(draw):
     return {"sex": sex, "race": race}, y_true, y_pred, weight
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(raw_samples())
 def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(sample):
     sensitive, y_true, y_pred, weight = sample
@@ -75,6 +75,10 @@ def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(sample):
         ours = _rows(table, level)
         for key, values in frame.by_group.iterrows():
             group = " & ".join(key) if isinstance(key, tuple) else key
+            if (group, "selection_rate") not in ours:
+                # fairlearn lists every combination of values; unobserved ones are all NaN
+                assert values.isna().all()
+                continue
             for metric in RAW_FUNCTIONS:
                 row = ours[(group, metric)]
                 expected = values[metric]

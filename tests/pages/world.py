@@ -6,7 +6,6 @@ translation and a withheld field, a retired record, a never-published draft, a p
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -19,22 +18,24 @@ from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, Audi
 from registry.services import algorithms, drafts
 from tests.registry.factories import T0, card, make_account, make_agency, make_draft_algorithm
 
-COUNTS_CSV = (
-    "sex,tp,fp,tn,fn\n"
-    "female,120,80,700,100\n"
-    "male,200,60,650,90\n"
-    "nonbinary,2,1,3,1\n"
-)
+COUNTS_CSV = "sex,tp,fp,tn,fn\nfemale,120,80,700,100\nmale,200,60,650,90\nnonbinary,2,1,3,1\n"
 AUDIT_SPEC: dict[str, Any] = {
     "columns": {"sensitive_features": ["sex"]},
     "favourable_outcome": "beneficial",
     "reference": "most_favoured",
     "metrics": ["selection_rate", "false_negative_rate"],
-    "checks": [{"name": "selection_ratio", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}],
+    "checks": [
+        {"name": "selection_ratio", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}
+    ],
     "min_denominator": 30,
     "bootstrap_replicates": 50,
     "seed": 7,
-    "sample": {"period": "2023", "population": "Benefit claims decided in 2023", "source": "Case files", "kind": "historical"},
+    "sample": {
+        "period": "2023",
+        "population": "Benefit claims decided in 2023",
+        "source": "Case files",
+        "kind": "historical",
+    },
 }
 TRANSLATION = {
     "zh-CN": {
@@ -70,20 +71,45 @@ class World:
     other_agency_slug: str
 
 
-def _publish(session: Session, algorithm: Algorithm, editor: Any, publisher: Any, data: dict[str, Any], k: int, summary: str) -> None:
+def _publish(
+    session: Session,
+    algorithm: Algorithm,
+    editor: Any,
+    publisher: Any,
+    data: dict[str, Any],
+    k: int,
+    summary: str,
+) -> None:
     at = T0 + timedelta(days=30 * k)
     if k > 1:
         drafts.save_draft(session, actor=editor, algorithm=algorithm, card=data, now=at)
-    drafts.publish_draft(session, actor=publisher, algorithm=algorithm, change_summary=summary, four_eyes=True, now=at)
+    drafts.publish_draft(
+        session,
+        actor=publisher,
+        algorithm=algorithm,
+        change_summary=summary,
+        four_eyes=True,
+        now=at,
+    )
 
 
-def _audit(session: Session, algorithm: Algorithm, submitter: Any, *, public_id: str, visibility: AuditVisibility) -> Audit:
+def _audit(
+    session: Session,
+    algorithm: Algorithm,
+    submitter: Any,
+    *,
+    public_id: str,
+    visibility: AuditVisibility,
+) -> Audit:
     from sqlmodel import select
 
     from registry.models import CardVersion
 
     version = session.exec(
-        select(CardVersion).where(CardVersion.algorithm_id == algorithm.id, CardVersion.number == algorithm.current_version)
+        select(CardVersion).where(
+            CardVersion.algorithm_id == algorithm.id,
+            CardVersion.number == algorithm.current_version,
+        )
     ).one()
     report = audit_report()
     at = T0 + timedelta(days=200)
@@ -108,7 +134,9 @@ def _audit(session: Session, algorithm: Algorithm, submitter: Any, *, public_id:
         "engine_version": "0.1.0",
         "visibility": visibility,
         "published_at": at if visibility == AuditVisibility.published else None,
-        "response_text": "We are reviewing the selection threshold." if visibility == AuditVisibility.published else None,
+        "response_text": "We are reviewing the selection threshold."
+        if visibility == AuditVisibility.published
+        else None,
         "response_at": at + timedelta(days=12) if visibility == AuditVisibility.published else None,
         "created_at": at,
         "updated_at": at,
@@ -132,14 +160,26 @@ def build_world(session: Session) -> World:
     v1 = card(translations=TRANSLATION)
     main = make_draft_algorithm(session, agency=agency, editor=editor, card_data=v1)
     _publish(session, main, editor, publisher, v1, 1, "First publication.")
-    v2 = card(translations=TRANSLATION, human_oversight="A caseworker checks every ranking before any letter is sent.")
+    v2 = card(
+        translations=TRANSLATION,
+        human_oversight="A caseworker checks every ranking before any letter is sent.",
+    )
     _publish(session, main, editor, publisher, v2, 2, "Clarified human oversight.")
     v3 = card(
         translations=TRANSLATION,
         human_oversight="A caseworker checks every ranking before any letter is sent.",
         risk_category="other",
-        withheld=[{"field": "source_code_url", "reason": "security", "explanation": "Publishing the rules would let people game the queue."}],
-        summary="=HYPERLINK(\"http://evil.example\") Ranks incoming housing benefit claims so that urgent cases are handled first.",
+        withheld=[
+            {
+                "field": "source_code_url",
+                "reason": "security",
+                "explanation": "Publishing the rules would let people game the queue.",
+            }
+        ],
+        summary=(
+            '=HYPERLINK("http://evil.example") Ranks incoming housing benefit claims so '
+            "that urgent cases are handled first."
+        ),
     )
     _publish(session, main, editor, publisher, v3, 3, "Withheld the source code location.")
 
@@ -151,11 +191,23 @@ def build_world(session: Session) -> World:
     )
     retired = make_draft_algorithm(session, agency=other, editor=other_editor, card_data=transport)
     _publish(session, retired, other_editor, other_publisher, transport, 1, "First publication.")
-    algorithms.retire_algorithm(session, actor=other_publisher, algorithm=retired, reason="Replaced by manual review.", now=T0 + timedelta(days=90))
+    algorithms.retire_algorithm(
+        session,
+        actor=other_publisher,
+        algorithm=retired,
+        reason="Replaced by manual review.",
+        now=T0 + timedelta(days=90),
+    )
 
-    draft = make_draft_algorithm(session, agency=agency, editor=editor, card_data=card(name="Secret draft scoring"))
+    draft = make_draft_algorithm(
+        session, agency=agency, editor=editor, card_data=card(name="Secret draft scoring")
+    )
     session.refresh(main)
     session.refresh(retired)
-    audit = _audit(session, main, auditor, public_id="aud-00000000ab", visibility=AuditVisibility.published)
-    private = _audit(session, main, auditor, public_id="aud-00000000cd", visibility=AuditVisibility.private)
+    audit = _audit(
+        session, main, auditor, public_id="aud-00000000ab", visibility=AuditVisibility.published
+    )
+    private = _audit(
+        session, main, auditor, public_id="aud-00000000cd", visibility=AuditVisibility.private
+    )
     return World(main, retired, draft, audit.public_id, private.public_id, agency.slug, other.slug)

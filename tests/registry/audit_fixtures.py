@@ -1,4 +1,4 @@
-"""Shared helpers for the audit tests: a small world of accounts, uploads, and a synchronous worker."""
+"""Helpers for the audit tests: a small world of accounts, uploads, and a synchronous worker."""
 
 from __future__ import annotations
 

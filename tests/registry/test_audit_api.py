@@ -92,7 +92,7 @@ def test_version_can_be_chosen_and_must_exist(client, session) -> None:
     assert bad.json()["error"]["details"][0]["loc"] == ["version"]
 
 
-# --- bad uploads: a 4xx naming the problem, and no row, no job, no file ----------------------------
+# --- bad uploads: a 4xx naming the problem, and no row, no job, no file -------------------------
 
 NON_BINARY = b"sex,age_band,pred,label\n" + b"f,young,1,0\n" * 30
 

@@ -1,4 +1,4 @@
-"""Publishing, responding, withdrawing, rerunning; the permissions matrix; small-cell suppression."""
+"""Publishing, responding, withdrawing, rerunning; permissions matrix; small-cell suppression."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ SKEWED_CSV = (
 )
 SKEWED_SPEC = {
     "columns": {"prediction": "pred", "label": "label", "sensitive_features": ["sex", "age_band"]},
-    "checks": [{"name": "selection", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}],
+    "checks": [
+        {"name": "selection", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}
+    ],
     "bootstrap_replicates": 50,
 }
 
@@ -45,7 +47,9 @@ def test_private_until_the_submitter_publishes(client, world, done) -> None:
     listing = f"/api/v1/algorithms/{world.algorithm.public_id}/audits"
     assert client.get(f"/api/v1/audits/{done}").status_code == 404
     assert client.get(listing).json()["items"] == []
-    assert [a["id"] for a in client.get(listing, headers=world.headers("auditor")).json()["items"]] == [done]
+    assert [
+        a["id"] for a in client.get(listing, headers=world.headers("auditor")).json()["items"]
+    ] == [done]
 
     published = _post(client, world, "auditor", f"{done}/publish")
     assert published.status_code == 200
@@ -80,20 +84,26 @@ def test_agency_response_defaults_to_wording_naming_failed_checks(client, world,
 
 def test_withdrawal_keeps_the_record_and_reason(client, session, world, done) -> None:
     _post(client, world, "auditor", f"{done}/publish")
-    response = _post(client, world, "auditor", f"{done}/withdraw", json={"reason": "Wrong extract."})
+    response = _post(
+        client, world, "auditor", f"{done}/withdraw", json={"reason": "Wrong extract."}
+    )
     assert response.status_code == 200
     public = client.get(f"/api/v1/audits/{done}").json()
     assert public["visibility"] == "withdrawn"
     assert public["withdrawn"]["reason"] == "Wrong extract."
     assert public["report"] is not None
-    assert _post(client, world, "auditor", f"{done}/withdraw", json={"reason": "x"}).status_code == 409
+    assert (
+        _post(client, world, "auditor", f"{done}/withdraw", json={"reason": "x"}).status_code == 409
+    )
     missing_reason = _post(client, world, "auditor", f"{done}/withdraw", json={})
     assert missing_reason.status_code == 422
     actions = [e.action for e in list_events(session, subject_type="audit", subject_id=done)]
     assert actions == ["audit.submitted", "audit.succeeded", "audit.published", "audit.withdrawn"]
 
 
-def test_rerun_recomputes_from_stored_counts_as_a_new_linked_audit(client, app, world, done) -> None:
+def test_rerun_recomputes_from_stored_counts_as_a_new_linked_audit(
+    client, app, world, done
+) -> None:
     response = _post(client, world, "auditor", f"{done}/rerun")
     assert response.status_code == 202
     new = response.json()
@@ -157,7 +167,9 @@ def test_matrix_on_a_published_audit(client, world, done, who, read, respond, re
     assert _post(client, world, who, f"{done}/rerun").status_code == rerun
 
 
-def test_self_assessment_is_visible_to_the_agency_but_not_other_agencies(client, app, world) -> None:
+def test_self_assessment_is_visible_to_the_agency_but_not_other_agencies(
+    client, app, world
+) -> None:
     body = upload(client, world, who="editor").json()
     url = f"/api/v1/audits/{body['id']}"
     assert client.get(url, headers=world.headers("editor")).status_code == 200
@@ -168,15 +180,21 @@ def test_self_assessment_is_visible_to_the_agency_but_not_other_agencies(client,
 # --- privacy: small cells ------------------------------------------------------------------------
 
 
-def test_public_view_suppresses_small_cells_but_verdicts_use_true_counts(client, world, done) -> None:
+def test_public_view_suppresses_small_cells_but_verdicts_use_true_counts(
+    client, world, done
+) -> None:
     _post(client, world, "auditor", f"{done}/publish")
     public = client.get(f"/api/v1/audits/{done}").json()
     private = client.get(f"/api/v1/audits/{done}", headers=world.headers("auditor")).json()
     shape = {"suppressed": True, "display": "<10"}
 
-    small = next(g for g in public["report"]["groups"] if g["attribute"] == "sex" and g["group"] == "x")
+    small = next(
+        g for g in public["report"]["groups"] if g["attribute"] == "sex" and g["group"] == "x"
+    )
     assert small["n"] == shape and small["share"] == shape
-    true_small = next(g for g in private["report"]["groups"] if g["attribute"] == "sex" and g["group"] == "x")
+    true_small = next(
+        g for g in private["report"]["groups"] if g["attribute"] == "sex" and g["group"] == "x"
+    )
     assert true_small["n"] == 3
 
     rate = next(
@@ -185,7 +203,9 @@ def test_public_view_suppresses_small_cells_but_verdicts_use_true_counts(client,
     )  # fmt: skip
     assert rate["value"] == shape and rate["ci_low"] == shape and rate["denominator"] == shape
 
-    for public_row, private_row in zip(public["report"]["checks"], private["report"]["checks"], strict=True):
+    for public_row, private_row in zip(
+        public["report"]["checks"], private["report"]["checks"], strict=True
+    ):
         assert public_row["verdict"] == private_row["verdict"]
         if public_row["group"] == "x":
             assert public_row["value"] == shape and "fewer than 10" in public_row["reason"]

@@ -39,9 +39,38 @@ def test_api_result_equals_fairness_cli(client, app, session, tmp_path, name) ->
     resolved = tmp_path / "spec.json"
     resolved.write_text(json.dumps(stored["spec"]))
     out = tmp_path / "report.json"
-    args = ["audit", str(data_path), "--spec", str(resolved), "--format", "json", "--output", str(out)]
+    args = [
+        "audit",
+        str(data_path),
+        "--spec",
+        str(resolved),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    ]
     assert fairness_main([*args, "--counts"] if counts else args) == 0
     assert stored["report"] == json.loads(out.read_text())
     assert stored["verdict"] == stored["report"]["verdict"]
     assert stored["checks"] == stored["report"]["check_summary"]
     assert stored["sample"]["sha256"] == stored["report"]["provenance"]["input"]["sha256"]
+
+
+def test_demo_loads_the_samples_as_published_audits_once(client, session) -> None:
+    from registry.paths import SAMPLES_DIR
+    from registry.services.clock import FixedClock
+    from registry.services.demo import load_demo
+    from tests.registry.audit_fixtures import audit_rows
+    from tests.registry.factories import T0
+
+    first = load_demo(session, SAMPLES_DIR, clock=FixedClock(T0.replace(year=2025)))
+    assert first.counts["audits"] == len(SAMPLES)
+    audits = audit_rows(session)
+    assert {a.visibility for a in audits} == {"published"}
+    assert {a.kind for a in audits} == {"independent"}
+    for audit in audits:
+        public = client.get(f"/api/v1/audits/{audit.public_id}").json()
+        assert public["verdict"] == audit.verdict and public["report"] is not None
+    again = load_demo(session, SAMPLES_DIR, clock=FixedClock(T0.replace(year=2025)))
+    assert again.counts["audits"] == 0
+    assert len(audit_rows(session)) == len(SAMPLES)

@@ -1,4 +1,4 @@
-"""The job queue: crash safety (a worker SIGKILLed mid-run), stale claims, retries, exclusive claims."""
+"""The job queue: crash safety (worker SIGKILLed mid-run), stale claims, retries, one claimer."""
 
 from __future__ import annotations
 
@@ -70,13 +70,16 @@ def test_worker_killed_mid_run_is_retried_and_never_half_stored(
 ) -> None:
     body = upload(client, world).json()
     proc = subprocess.Popen(
-        [sys.executable, "-c", WORKER_SCRIPT, settings.resolved_database_url, str(settings.data_dir)],
+        [sys.executable, "-c", WORKER_SCRIPT, settings.resolved_database_url,
+         str(settings.data_dir)],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )  # fmt: skip
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "computed", proc.stderr.read() if proc.stderr else ""
+        assert proc.stdout.readline().strip() == "computed", (
+            proc.stderr.read() if proc.stderr else ""
+        )
         running = _state(session, body["id"])
         assert running.state == AuditState.running and running.attempts == 1
     finally:
@@ -85,7 +88,9 @@ def test_worker_killed_mid_run_is_retried_and_never_half_stored(
 
     killed = _state(session, body["id"])
     assert killed.state == AuditState.running  # the dead worker left it running...
-    assert killed.report is None and killed.counts is None and killed.verdict is None  # ...with nothing stored
+    assert (
+        killed.report is None and killed.counts is None and killed.verdict is None
+    )  # ...with nothing stored
     assert len(leftovers(settings)) == 1  # the sample is still there for the retry
 
     # a restarted worker reaps the stale claim at start-up and runs the audit again
@@ -122,7 +127,9 @@ def test_a_lost_claim_writes_nothing(client, app, session, world) -> None:
     assert drain(app) == [stale.public_id]  # a new worker took and finished it
     from registry.services.audit_engine import EngineOutcome
 
-    late = EngineOutcome(report={"x": 1}, counts={}, verdict="pass", verdicts=[], engine_version="0")
+    late = EngineOutcome(
+        report={"x": 1}, counts={}, verdict="pass", verdicts=[], engine_version="0"
+    )
     assert store_success(session, stale, late, now=clock.now(), keep_sample=False) is False
     assert _state(session, stale.public_id).report != {"x": 1}
 

@@ -39,7 +39,14 @@ def upgrade() -> None:
         sa.Column("source_stamp", sa.String(64), nullable=False),
     )
     op.create_index("ix_search_doc_sort", "search_doc", ["sort_at", "algorithm_id"])
-    for column in ("agency_id", "scenario", "risk_category", "lifecycle_status", "latest_verdict", "state"):
+    for column in (
+        "agency_id",
+        "scenario",
+        "risk_category",
+        "lifecycle_status",
+        "latest_verdict",
+        "state",
+    ):
         op.create_index(f"ix_search_doc_{column}", "search_doc", [column, "sort_at"])
     op.create_table(
         "search_term",
@@ -63,7 +70,14 @@ def downgrade() -> None:
     op.drop_table("search_index_state")
     op.drop_index("ix_search_term_algorithm", table_name="search_term")
     op.drop_table("search_term")
-    for column in ("agency_id", "scenario", "risk_category", "lifecycle_status", "latest_verdict", "state"):
+    for column in (
+        "agency_id",
+        "scenario",
+        "risk_category",
+        "lifecycle_status",
+        "latest_verdict",
+        "state",
+    ):
         op.drop_index(f"ix_search_doc_{column}", table_name="search_doc")
     op.drop_index("ix_search_doc_sort", table_name="search_doc")
     op.drop_table("search_doc")
