@@ -41,9 +41,7 @@ from _machine import describe, replace_section  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 ATTRIBUTES = ("sex", "age_band", "region")
 SPEC = {
-    "label": "label",
-    "prediction": "prediction",
-    "sensitive_features": list(ATTRIBUTES),
+    "columns": {"label": "label", "prediction": "prediction", "sensitive_features": list(ATTRIBUTES)},
     "favourable_outcome": "adverse",
     "seed": 7,
 }

@@ -34,6 +34,8 @@ from fairness._source import GZIP_MAGIC, UTF8_BOM, Opened, PrefixedReader, Sourc
 
 SEGMENT_SIZE = 8 << 20
 PARQUET_BATCH_ROWS = 1 << 18
+#: Room for the partial record carried over from the previous segment.
+_SLACK = 1 << 20
 _QUOTE = ord('"')
 _NEWLINE = ord("\n")
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -201,15 +203,27 @@ class _SegmentReader:
         self.carry = b""
         self.header_done = False
         self.done = False
+        # Two buffers in turn: one being parsed by the caller while the other is filled. Arrow
+        # copies what it parses, so a buffer is free again once its segment's table is built.
+        self.buffers = [bytearray(SEGMENT_SIZE + _SLACK) for _ in range(2)]
+        self.turn = 0
+
+    def _buffer(self, carry: bytes) -> bytearray:
+        if len(carry) > _SLACK:  # a record longer than the slack: a one-off larger buffer
+            buffer = bytearray(len(carry) + SEGMENT_SIZE)
+        else:
+            buffer = self.buffers[self.turn]
+        buffer[: len(carry)] = carry
+        return buffer
 
     def next(self) -> tuple[memoryview | None, int]:
         """The next segment and its number of line breaks (0 unless counting), or ``None``."""
         while not self.done:
             carry = self.carry
-            buffer = bytearray(len(carry) + SEGMENT_SIZE)
-            buffer[: len(carry)] = carry
-            filled = len(carry) + _read_into(self.stream, memoryview(buffer)[len(carry) :])
-            at_end = filled < len(buffer)
+            buffer = self._buffer(carry)
+            size = len(carry) + SEGMENT_SIZE
+            filled = len(carry) + _read_into(self.stream, memoryview(buffer)[len(carry) : size])
+            at_end = filled < size
             begin = 0
             if not self.header_done:
                 end = buffer.find(b"\n", 0, filled)
@@ -230,6 +244,7 @@ class _SegmentReader:
                 self.carry = bytes(buffer[begin:filled])
                 continue
             self.carry = bytes(buffer[cut:filled])
+            self.turn = 1 - self.turn
             view = memoryview(buffer)[begin:cut]
             return view, self._lines(view)
         return None, 0
