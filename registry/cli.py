@@ -79,11 +79,13 @@ def serve(
 @app.command()
 def demo(
     serve_after: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1:8000 after loading.")
+        bool, typer.Option("--serve/--no-serve", help="Serve after loading.")
     ] = True,
     samples: Annotated[
         Path | None, typer.Option(help="Samples folder (default: the bundled samples).")
     ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Upgrade the database and load the demo agencies, accounts and sample cards (idempotent)."""
     from registry.paths import SAMPLES_DIR
@@ -109,7 +111,8 @@ def demo(
             "  (tokens are shown once; create more with `registry token create --account EMAIL`)"
         )
     if serve_after:
-        serve(host="127.0.0.1", port=8000, workers=1)
+        typer.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        serve(host=host, port=port, workers=1)
 
 
 @agency_app.command("create")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from registry.errors import NotFound
@@ -22,6 +24,7 @@ from registry.services.agencies import get_agency
 
 ERR_AUDIT_NOT_FOUND = "No published audit with id '{audit_id}'."
 ERR_NO_PUBLISHED_VERSION = "Algorithm '{public_id}' has no published version."
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PUBLIC_AUDIT_VISIBILITY = (AuditVisibility.published.value, AuditVisibility.withdrawn.value)
 
 
@@ -55,6 +58,44 @@ def _public_audits_query():  # type: ignore[no-untyped-def]
     )
 
 
+# Listing columns only: the report and counts can be large and are read on the audit page alone.
+_LISTING = load_only(
+    Audit.id,  # type: ignore[arg-type]
+    Audit.public_id,  # type: ignore[arg-type]
+    Audit.algorithm_id,  # type: ignore[arg-type]
+    Audit.card_version_id,  # type: ignore[arg-type]
+    Audit.version_number,  # type: ignore[arg-type]
+    Audit.kind,  # type: ignore[arg-type]
+    Audit.state,  # type: ignore[arg-type]
+    Audit.visibility,  # type: ignore[arg-type]
+    Audit.verdict,  # type: ignore[arg-type]
+    Audit.published_at,  # type: ignore[arg-type]
+    Audit.withdrawn_at,  # type: ignore[arg-type]
+    Audit.withdrawn_reason,  # type: ignore[arg-type]
+    Audit.response_text,  # type: ignore[arg-type]
+    Audit.response_at,  # type: ignore[arg-type]
+)
+
+
+def public_audits_of(session: Session, algorithm_ids: list[int]) -> list[Audit]:
+    """Public audits of these algorithms, newest first, without their large report columns.
+
+    Selected through the ``algorithm_id`` index and filtered here: a per-algorithm list is short,
+    while an index on state would walk every finished audit of the register.
+    """
+    if not algorithm_ids:
+        return []
+    rows = session.exec(
+        select(Audit).options(_LISTING).where(Audit.algorithm_id.in_(algorithm_ids))  # type: ignore[attr-defined]
+    )
+    public = [
+        a
+        for a in rows
+        if a.state == AuditState.succeeded and a.visibility in PUBLIC_AUDIT_VISIBILITY
+    ]
+    return sorted(public, key=lambda a: (a.published_at or EPOCH, a.id), reverse=True)
+
+
 def algorithm_record(session: Session, public_id: str) -> AlgorithmRecord:
     """A public algorithm with all its published versions (oldest first) and public audits."""
     algorithm = algorithm_service.get_algorithm(session, public_id, viewer=None)
@@ -63,13 +104,7 @@ def algorithm_record(session: Session, public_id: str) -> AlgorithmRecord:
         raise NotFound(ERR_NO_PUBLISHED_VERSION.format(public_id=public_id))
     agency = session.get(Agency, algorithm.agency_id)
     assert agency is not None
-    audits = list(
-        session.exec(
-            _public_audits_query()
-            .where(Audit.algorithm_id == algorithm.id)
-            .order_by(Audit.published_at.desc(), Audit.id.desc())  # type: ignore[union-attr]
-        )
-    )
+    audits = public_audits_of(session, [algorithm.id])  # type: ignore[list-item]
     return AlgorithmRecord(algorithm=algorithm, agency=agency, versions=versions, audits=audits)
 
 
@@ -111,14 +146,8 @@ def agency_record(session: Session, slug: str) -> AgencyRecord:
     )
     by_id = {a.id: a for a in algorithms}
     audits = [
-        (audit, by_id[audit.algorithm_id])
-        for audit in session.exec(
-            _public_audits_query()
-            .where(Audit.algorithm_id.in_(list(by_id)))  # type: ignore[attr-defined]
-            .order_by(Audit.published_at.desc(), Audit.id.desc())  # type: ignore[union-attr]
-        )
-        if audit.algorithm_id in by_id
-    ]
+        (audit, by_id[audit.algorithm_id]) for audit in public_audits_of(session, list(by_id))
+    ]  # type: ignore[arg-type]
     days = [
         (audit.response_at - audit.published_at).total_seconds() / 86400
         for audit, _alg in audits

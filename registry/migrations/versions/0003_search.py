@@ -63,9 +63,12 @@ def upgrade() -> None:
     )
     # The freshness check reads max(updated_at) of audits; keep that an index lookup.
     op.create_index("ix_audit_updated_at", "audit", ["updated_at"])
+    # The change feed lists the latest published audits.
+    op.create_index("ix_audit_published_at", "audit", ["published_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_published_at", table_name="audit")
     op.drop_index("ix_audit_updated_at", table_name="audit")
     op.drop_table("search_index_state")
     op.drop_index("ix_search_term_algorithm", table_name="search_term")
