@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -10,38 +11,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairness._bootstrap import Level, bootstrap_summaries
-from fairness._checks import evaluate_check, summarise
-from fairness._comparisons import OVERALL_GROUP, comparison_rows, omnibus_rows
+from fairness._bootstrap import bootstrap_summaries
+from fairness._checks import check_columns, summarise
+from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
 from fairness._metrics import (
     JOIN,
     METRICS,
     ROC_AUC,
+    GroupTable,
     attribute_levels,
-    group_counts,
-    group_keys,
-    level_name,
-    metric_rows,
+    group_table,
+    metric_columns,
     normalise_cells,
+    records,
 )
 from fairness._notes import audit_notes
-from fairness._policies import default_checks, preset_checks
 from fairness._report import AuditReport
-from fairness._significance import adjust_p_values
-from fairness._spec import AuditSpec, Check, SpecError
+from fairness._resolve import (
+    available_metrics,
+    check_reference_groups,
+    resolved_checks,
+    unknown_groups,
+)
+from fairness._significance import adjust_p_array
+from fairness._spec import AuditSpec, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
 
-NEEDS_LABELS = "{path}: {metric!r} needs labels, and the sample has none"
-NEEDS_SCORES = "{path}: {metric!r} needs a score column, and the sample has none"
-NEEDS_SCORE_LABELS = "{path}: 'roc_auc' needs labels alongside the scores"
-UNKNOWN_REFERENCE = (
-    "reference_groups.{attribute}: group {group!r} not found; groups present: {present}"
-)
-UNKNOWN_REFERENCE_ATTRIBUTE = (
-    "reference_groups.{attribute}: not an audited attribute or intersection; "
-    "expected one of {levels}"
-)
 NOT_A_SAMPLE = "audit_counts expects a Sample or a CellTable, got {kind}."
 NO_SENSITIVE_COLUMNS = (
     "columns.sensitive_features: name at least one sensitive column (spec, or sensitive_features=)"
@@ -60,51 +56,13 @@ def _spec(spec: AuditSpec | Mapping[str, Any] | str | Path | None, overrides: di
     return resolved.with_overrides(**overrides)
 
 
-def _available_metrics(spec: AuditSpec, has_labels: bool, has_scores: bool, score_labels: bool):
-    if spec.metrics is None:
-        names = [m for m in METRICS if m != "scoring_rate"] if has_labels else ["selection_rate"]
-        if has_scores:
-            names.append("scoring_rate")
-            if score_labels:
-                names.append(ROC_AUC)
-    else:
-        names = list(spec.metrics)
-    errors = []
-    checks = list(spec.checks or [])
-    wanted = [(f"metrics[{i}]", m) for i, m in enumerate(spec.metrics or [])]
-    wanted += [(f"checks[{i}].metric", c.metric) for i, c in enumerate(checks)]
-    for path, metric in wanted:
-        if metric == ROC_AUC and not (has_scores and score_labels):
-            errors.append(
-                NEEDS_SCORE_LABELS.format(path=path)
-                if has_scores
-                else NEEDS_SCORES.format(path=path, metric=metric)
-            )
-        elif metric in METRICS and METRICS[metric].needs_scores and not has_scores:
-            errors.append(NEEDS_SCORES.format(path=path, metric=metric))
-        elif metric in METRICS and METRICS[metric].needs_labels and not has_labels:
-            errors.append(NEEDS_LABELS.format(path=path, metric=metric))
-    if errors:
-        raise SpecError(errors)
-    for check in checks:  # a checked metric is always reported
-        if check.metric not in names:
-            names.append(check.metric)
-    return names
-
-
-def _resolved_checks(spec: AuditSpec, has_labels: bool, has_scores: bool) -> tuple[Check, ...]:
-    if spec.checks is not None:
-        return spec.checks
-    if spec.preset is not None:
-        templates = preset_checks(spec.preset, has_scores=has_scores)
-    else:
-        templates = default_checks(
-            spec.favourable_outcome, has_labels=has_labels, has_scores=has_scores
-        )
-    return tuple(Check(t.name, t.metric, t.kind, t.threshold) for t in templates)
-
-
 def _versions() -> dict[str, str]:
+    return dict(_installed_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    """Versions of the engine and its dependencies (read once per process: a few ms each)."""
     from importlib.metadata import PackageNotFoundError, version
 
     import fairness
@@ -115,7 +73,7 @@ def _versions() -> dict[str, str]:
             out[package] = version(package)
         except PackageNotFoundError:
             out[package] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 def _as_sample(data: Sample | CellTable) -> Sample:
@@ -283,91 +241,57 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     attributes = list(table.attributes)
     has_scores = sample.scores is not None
     score_labels = has_scores and "label" in sample.scores.frame.columns
-    metrics = _available_metrics(spec, table.has_labels, has_scores, score_labels)
-    checks = _resolved_checks(spec, table.has_labels, has_scores)
+    metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
+    checks = resolved_checks(spec, table.has_labels, has_scores)
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)
-    names = [level_name(level) for level in levels]
     confidence = 1 - spec.alpha
-    _check_reference_groups(spec, levels, cells)
+    groups = group_table(cells, levels)
+    check_reference_groups(spec, groups)
 
     total = float((cells["pp"] + cells["pn"]).sum())
-    groups, metric_table, comparisons, omnibus, boot_levels = [], [], [], [], []
-    for level, name in zip(levels, names, strict=True):
-        counts = group_counts(cells, level)
-        eligible = []
-        for group, row in counts.iterrows():
-            n = float(row["pp"] + row["pn"])
-            unknown = UNKNOWN in str(group).split(JOIN)
-            small = n < spec.small_category_share * total
-            in_ratios = not small and not (unknown and spec.exclude_unknown_from_ratios)
-            if in_ratios:
-                eligible.append(group)
-            count_cols = ("tp", "fp", "tn", "fn") if table.has_labels else ()
-            groups.append(
-                {
-                    "attribute": name,
-                    "group": group,
-                    "n": n,
-                    "share": n / total if total else None,
-                    **{c: float(row[c]) for c in (*count_cols, "pp", "pn")},
-                    "unknown": unknown,
-                    "small_category": small,
-                    "in_ratios": in_ratios,
-                }
-            )
-        rate_metrics = [m for m in metrics if m in METRICS]
-        metric_table += metric_rows(
-            name,
-            counts,
-            rate_metrics,
-            has_labels=table.has_labels,
-            min_denominator=spec.min_denominator,
-            confidence=confidence,
+    group_columns = _group_columns(groups, spec, total, has_labels=table.has_labels)
+    eligible = np.array(group_columns["in_ratios"], dtype=bool)
+    rate_metrics = [m for m in metrics if m in METRICS]
+    metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
+    comparisons = comparison_columns(
+        groups,
+        rate_metrics,
+        eligible=eligible,
+        candidates=eligible & ~np.array(group_columns["unknown"], dtype=bool),
+        policy=spec.reference,
+        named=spec.reference_groups,
+        favourable_outcome=spec.favourable_outcome,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+    )
+    omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
+    for columns in (comparisons, omnibus):
+        tested = ~np.isnan(columns["p_value"])
+        columns["p_adjusted"][tested] = adjust_p_array(
+            columns["p_value"][tested], method=spec.correction
         )
-        if ROC_AUC in metrics:
-            from fairness._score_metrics import roc_auc_rows
-
-            metric_table += roc_auc_rows(
-                sample.scores,
-                level,
-                name,
-                min_denominator=spec.min_denominator,
-                confidence=confidence,
-            )
-        comparable = [g for g in eligible if g != UNKNOWN and UNKNOWN not in g.split(JOIN)]
-        comparisons += comparison_rows(
-            name,
-            counts,
-            rate_metrics,
-            eligible=eligible,
-            policy=spec.reference,
-            named=spec.reference_groups.get(name),
-            favourable_outcome=spec.favourable_outcome,
-            min_denominator=spec.min_denominator,
-            confidence=confidence,
-            reference_candidates=comparable,
-        )
-        omnibus += omnibus_rows(name, counts, rate_metrics, eligible=eligible)
-        cell_group = pd.Index(counts.index).get_indexer(group_keys(cells, level))
-        boot_levels.append(
-            Level(name, cell_group, tuple(counts.index), np.isin(counts.index.to_numpy(), eligible))
-        )
-
-    _adjust(comparisons, spec.correction)
-    _adjust(omnibus, spec.correction)
     summaries = bootstrap_summaries(
         cells,
-        boot_levels,
+        groups,
+        eligible,
         metrics,
         has_labels=table.has_labels,
         replicates=spec.bootstrap_replicates,
         seed=spec.seed,
         confidence=confidence,
     )
-    check_rows = _apply_checks(checks, comparisons, metric_table, spec, confidence)
-    check_summary, verdict = summarise(checks, check_rows)
+    check_table = check_columns(
+        checks,
+        comparisons,
+        favourable_outcome=spec.favourable_outcome,
+        confidence=confidence,
+        alpha=spec.alpha,
+        min_denominator=spec.min_denominator,
+        denominator_labels={m: d.denominator_label for m, d in METRICS.items()},
+    )
+    check_summary, verdict = summarise(checks, check_table)
 
     effective = spec.to_dict()
     effective["checks"] = [c.to_dict() for c in checks]
@@ -382,18 +306,21 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         "seed": spec.seed,
         "bootstrap_replicates": spec.bootstrap_replicates,
         "confidence": confidence,
+        "metric_backend": spec.metric_backend,
         "versions": _versions(),
     }
-    notes = audit_notes(spec, checks, omnibus, groups, table)
+    group_rows = records(group_columns)
+    omnibus_rows = records(omnibus)
+    notes = audit_notes(spec, checks, omnibus_rows, group_rows, table)
     return AuditReport(
         verdict=verdict,
         tables={
-            "groups": tuple(groups),
+            "groups": tuple(group_rows),
             "metrics": tuple(metric_table),
-            "comparisons": tuple(comparisons),
-            "omnibus": tuple(omnibus),
-            "summaries": tuple(summaries),
-            "checks": tuple(check_rows),
+            "comparisons": tuple(records({k: v for k, v in comparisons.items() if k[0] != "_"})),
+            "omnibus": tuple(omnibus_rows),
+            "summaries": tuple(records(summaries)),
+            "checks": tuple(records(check_table)),
             "check_summary": tuple(check_summary),
         },
         spec=effective,
@@ -403,62 +330,59 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     )
 
 
-def _check_reference_groups(spec: AuditSpec, levels: list, cells: pd.DataFrame) -> None:
-    errors = []
-    names = [level_name(level) for level in levels]
-    for attribute, group in sorted(spec.reference_groups.items()):
-        if attribute not in names:
-            errors.append(UNKNOWN_REFERENCE_ATTRIBUTE.format(attribute=attribute, levels=names))
-            continue
-        present = sorted(set(group_keys(cells, levels[names.index(attribute)])))
-        if group not in present:
-            errors.append(
-                UNKNOWN_REFERENCE.format(attribute=attribute, group=group, present=present)
-            )
-    if errors:
-        raise SpecError(errors)
+def _group_columns(
+    groups: GroupTable, spec: AuditSpec, total: float, *, has_labels: bool
+) -> dict[str, np.ndarray]:
+    """The groups table: sizes, shares, counts and which groups take part in ratios."""
+    n = groups.column("pp") + groups.column("pn")
+    unknown = unknown_groups(groups, UNKNOWN, JOIN)
+    small = n < spec.small_category_share * total
+    count_columns = ("tp", "fp", "tn", "fn") if has_labels else ()
+    return {
+        "attribute": groups.attribute,
+        "group": groups.group,
+        "n": n,
+        "share": n / total if total else np.full(len(n), np.nan),
+        **{c: groups.column(c) for c in (*count_columns, "pp", "pn")},
+        "unknown": unknown,
+        "small_category": small,
+        "in_ratios": ~small & ~(unknown & spec.exclude_unknown_from_ratios),
+    }
 
 
-def _adjust(rows: list[dict], method: str) -> None:
-    tested = [r for r in rows if r["p_value"] is not None]
-    for row, adjusted in zip(
-        tested, adjust_p_values([r["p_value"] for r in tested], method=method), strict=True
-    ):
-        row["p_adjusted"] = adjusted
-
-
-def _apply_checks(
-    checks: tuple[Check, ...],
-    comparisons: list[dict],
-    metric_table: list[dict],
+def _metric_rows(
+    groups: GroupTable,
+    levels: list[tuple[str, ...]],
+    rate_metrics: list[str],
+    metrics: list[str],
+    sample: Sample,
     spec: AuditSpec,
     confidence: float,
 ) -> list[dict]:
-    denominators: dict[tuple[str, str, str], float] = {}
-    for r in metric_table:
-        denominators[(r["attribute"], r["group"], r["metric"])] = r["denominator"]
-        overall = (r["attribute"], OVERALL_GROUP, r["metric"])
-        denominators[overall] = denominators.get(overall, 0.0) + r["denominator"]
-    rows = []
-    for check in checks:
-        label = METRICS[check.metric].denominator_label
-        for comparison in comparisons:
-            if comparison["metric"] != check.metric:
-                continue
-            attribute, metric = comparison["attribute"], comparison["metric"]
-            rows.append(
-                evaluate_check(
-                    check,
-                    comparison,
-                    favourable_outcome=spec.favourable_outcome,
-                    confidence=confidence,
-                    alpha=spec.alpha,
-                    min_denominator=spec.min_denominator,
-                    denominator_label=label,
-                    group_denominator=denominators[(attribute, comparison["group"], metric)],
-                    reference_denominator=denominators[
-                        (attribute, comparison["reference"], metric)
-                    ],
-                )
-            )
-    return rows
+    """Metric rows level by level: the rate metrics (metric by metric), then ROC AUC if asked."""
+    columns = metric_columns(
+        groups,
+        rate_metrics,
+        has_labels=sample.cells.has_labels,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        backend=spec.metric_backend,
+    )
+    level_of = columns.pop("_level")
+    rows = records(columns)
+    if ROC_AUC not in metrics:
+        return rows
+    from fairness._score_metrics import roc_auc_rows
+
+    bounds = np.searchsorted(level_of, np.arange(len(levels) + 1))
+    out: list[dict] = []
+    for i, (level, name) in enumerate(zip(levels, groups.names, strict=True)):
+        out += rows[bounds[i] : bounds[i + 1]]
+        out += roc_auc_rows(
+            sample.scores,
+            level,
+            name,
+            min_denominator=spec.min_denominator,
+            confidence=confidence,
+        )
+    return out

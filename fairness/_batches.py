@@ -21,8 +21,9 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Generator, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 import numpy as np
@@ -32,10 +33,13 @@ import pyarrow.csv as pacsv
 from fairness._errors import BAD_GZIP, CSV_PARSE, CSV_ROW_WIDTH, NOT_UTF8, FairnessInputError
 from fairness._source import GZIP_MAGIC, UTF8_BOM, Opened, PrefixedReader, Source
 
-SEGMENT_SIZE = 8 << 20
+SEGMENT_SIZE = 2 << 20
 PARQUET_BATCH_ROWS = 1 << 18
 #: Room for the partial record carried over from the previous segment.
-_SLACK = 1 << 20
+_SLACK = 1 << 16
+#: Segments parsed at once (each by one Arrow block: Arrow never cuts a segment itself).
+_PARSERS = 2
+_BUFFERS = _PARSERS + 1
 _QUOTE = ord('"')
 _NEWLINE = ord("\n")
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -45,7 +49,8 @@ _BINARY_TEXT = pa.array(["0", "1"], pa.string())
 _NULL_SPELLINGS = [
     "", "NA", "na", "Na", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "Null", "#N/A", "#n/a",
 ]  # fmt: skip
-_OUT_OF_SYNC = "out of sync with chunker"
+#: The column of an aggregated batch that holds each distinct row's number of rows.
+ROW_COUNT = "\x00rows"
 _COLUMN_NUMBER = re.compile(r"CSV column #(\d+)")
 _BINARY_TYPE = pa.dictionary(pa.int8(), pa.string())
 
@@ -58,7 +63,8 @@ def iter_batches(
     *,
     kinds: Mapping[str, str] | None = None,
     count_lines: bool = False,
-) -> Iterator[tuple[pa.RecordBatch, int | None]]:
+    aggregate: bool = False,
+) -> Generator[tuple[pa.RecordBatch, int | None], None, None]:
     """Yield ``(batch, line of the batch's first row)`` with only ``columns``.
 
     ``source`` and ``start`` (the stream position where the file began) let a CSV error be traced
@@ -66,6 +72,11 @@ def iter_batches(
     maps a column to ``"group"`` or ``"binary"`` (see the module docstring). CSV line numbers are
     given only with ``count_lines`` (they cost a pass over the text), else ``None``; they are exact
     at each segment's start and assume one line per record within a segment.
+
+    With ``aggregate``, a CSV batch holds each distinct combination of the columns' values once,
+    in order of first appearance, with its number of rows in an extra ``ROW_COUNT`` column (and
+    ``group`` columns come as plain text); the line numbers are then meaningless. Parquet batches
+    are always rows.
     """
     if opened.parquet is not None:
         line = 2
@@ -74,24 +85,19 @@ def iter_batches(
             line += batch.num_rows
         return
     assert opened.csv is not None
-    parser = _SegmentParser(opened, columns, dict(kinds or {}))
-    reader = _SegmentReader(opened.csv.stream, count_lines=count_lines)
+    parser = _SegmentParser(opened, columns, dict(kinds or {}), aggregate=aggregate)
+    known = opened.total_bytes if opened.source_format == "csv" else None
+    reader = _SegmentReader(opened.csv.stream, count_lines=count_lines, size_hint=known)
     line = 2
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="fairness-read") as pool:
-            pending = pool.submit(reader.next)
-            while True:
-                segment, lines = pending.result()
-                if segment is None:
-                    break
-                pending = pool.submit(reader.next)  # read the next segment while parsing this one
-                table = parser.parse(segment)
-                row = line
-                for batch in table.to_batches():
-                    yield batch, row if count_lines else None
-                    row += batch.num_rows
-                line += lines
-                del table, segment
+        for parsed, lines in _tables(reader, parser):
+            # Here, not in the parsing thread, so the next segment is parsed meanwhile.
+            table = _finish(parsed, aggregate)
+            row = line
+            for batch in table.to_batches():
+                yield batch, row if count_lines else None
+                row += batch.num_rows
+            line += lines
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise FairnessInputError(BAD_GZIP.format(detail=exc)) from None
     except pa.ArrowInvalid as exc:
@@ -103,21 +109,76 @@ def iter_batches(
         raise FairnessInputError(BAD_GZIP.format(detail=exc)) from None
 
 
+def _tables(reader: _SegmentReader, parser: _SegmentParser) -> Iterator[tuple[pa.Table, int]]:
+    """Parsed segments in order, with their line counts: a pipeline of threads.
+
+    One thread reads (and hashes, and decompresses) segment ``k + 1`` while ``_PARSERS`` threads
+    parse the segments before it and the caller reduces the oldest; each stage releases the GIL
+    for most of its work. ``_PARSERS + 1`` segments' text is held at a time.
+    """
+    parsing: deque[tuple[Future[pa.Table], int]] = deque()
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="fairness-read") as read_pool,
+        ThreadPoolExecutor(_PARSERS, thread_name_prefix="fairness-parse") as parse_pool,
+    ):
+        try:
+            reading = read_pool.submit(reader.next)
+            while True:
+                try:
+                    segment, lines = reading.result()
+                except Exception:
+                    while parsing:  # report the earlier segments (and their errors) first
+                        parse, lines = parsing.popleft()
+                        yield parse.result(), lines
+                    raise
+                if segment is None:
+                    break
+                parsing.append((parse_pool.submit(parser.parse, segment), lines))
+                ready = []
+                while len(parsing) > _PARSERS:  # its buffer is the one read into next
+                    parse, done_lines = parsing.popleft()
+                    ready.append((parse.result(), done_lines))
+                reading = read_pool.submit(reader.next)
+                yield from ready
+            while parsing:
+                parse, lines = parsing.popleft()
+                yield parse.result(), lines
+        finally:
+            for parse, _ in parsing:
+                parse.cancel()
+
+
+def _distinct_with_counts(table: pa.Table) -> pa.Table:
+    """The distinct rows of ``table`` (in order of first appearance) and their counts."""
+    names = table.column_names
+    keys = [f"k{i}" for i in range(len(names))]  # the group-by's own column is "count_all"
+    grouped = (
+        table.rename_columns(keys).group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    )
+    return grouped.select([*keys, "count_all"]).rename_columns([*names, ROW_COUNT])
+
+
 class _SegmentParser:
     """``read_csv`` of one segment with the right options, and the fallbacks between segments."""
 
-    def __init__(self, opened: Opened, columns: list[str], kinds: dict[str, str]) -> None:
+    def __init__(
+        self, opened: Opened, columns: list[str], kinds: dict[str, str], *, aggregate: bool
+    ) -> None:
         text = opened.csv
+        self.aggregate = aggregate
         assert text is not None
         self.columns = columns
         self.kinds = kinds
         self.fast_binary = {c for c in columns if kinds.get(c) == "binary"}
-        self.newlines_in_values = False
         self.width_problem: list[tuple[int, int]] = []
-        self.read_options = pacsv.ReadOptions(column_names=text.columns, use_threads=True)
         self.delimiter = text.delimiter
         self.names = text.columns
         self._options()
+
+    def _read_options(self, size: int) -> pacsv.ReadOptions:
+        # One block for the whole segment: Arrow's own cutting into blocks does not know about
+        # line breaks in quoted fields (unless told, at a cost), ours does.
+        return pacsv.ReadOptions(column_names=self.names, use_threads=False, block_size=size + 1)
 
     def _on_invalid_row(self, row: pacsv.InvalidRow) -> str:
         self.width_problem.append((row.expected_columns, row.actual_columns))
@@ -129,13 +190,14 @@ class _SegmentParser:
             if column in self.fast_binary:
                 types[column] = pa.bool_()
             elif self.kinds.get(column) in ("group", "binary"):
-                types[column] = _DICTIONARY
+                # Dictionary-encoding is the costly part of parsing; the group-by of an
+                # aggregated segment hashes the text anyway.
+                types[column] = pa.string() if self.aggregate else _DICTIONARY
             else:
                 types[column] = pa.string()
         self.parse_options = pacsv.ParseOptions(
             delimiter=self.delimiter,
             invalid_row_handler=self._on_invalid_row,
-            newlines_in_values=self.newlines_in_values,
         )
         self.convert_options = pacsv.ConvertOptions(
             include_columns=self.columns,
@@ -152,7 +214,7 @@ class _SegmentParser:
             try:
                 table = pacsv.read_csv(
                     pa.BufferReader(pa.py_buffer(segment)),
-                    read_options=self.read_options,
+                    read_options=self._read_options(len(segment)),
                     parse_options=self.parse_options,
                     convert_options=self.convert_options,
                 )
@@ -161,13 +223,12 @@ class _SegmentParser:
                     raise
                 self.width_problem.clear()
                 continue
-            return self._binary_as_dictionary(table)
+            return table
 
     def _fall_back(self, message: str) -> bool:
-        """Switch to slower options that may parse the segment; ``False`` if there are none."""
-        if _OUT_OF_SYNC in message and not self.newlines_in_values:
-            self.newlines_in_values = True  # a quoted field holds a line break
-        elif "conversion error to bool" in message and self.fast_binary:
+        """Switch, for this and later segments, to slower options that may parse the segment;
+        ``False`` if there are none (the error is the file's)."""
+        if "conversion error to bool" in message and self.fast_binary:
             found = _COLUMN_NUMBER.search(message)
             number = int(found.group(1)) if found else -1
             failed = self.names[number] if 0 <= number < len(self.names) else None
@@ -177,15 +238,20 @@ class _SegmentParser:
         self._options()
         return True
 
-    def _binary_as_dictionary(self, table: pa.Table) -> pa.Table:
-        for column in self.fast_binary:
-            i = table.schema.get_field_index(column)
+
+def _finish(table: pa.Table, aggregate: bool) -> pa.Table:
+    """A parsed segment as the caller gets it: aggregated if asked, and each fast-path binary
+    (boolean) column as a dictionary of its texts ``"0"``/``"1"``."""
+    if aggregate:
+        table = _distinct_with_counts(table)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_boolean(field.type):
             chunks = [
                 pa.DictionaryArray.from_arrays(chunk.cast(pa.int8()), _BINARY_TEXT)
                 for chunk in table.column(i).chunks
             ]
-            table = table.set_column(i, column, pa.chunked_array(chunks, _BINARY_TYPE))
-        return table
+            table = table.set_column(i, field.name, pa.chunked_array(chunks, _BINARY_TYPE))
+    return table
 
 
 class _SegmentReader:
@@ -197,22 +263,29 @@ class _SegmentReader:
     thread; reading, hashing, decompressing and the numpy scans release the GIL.
     """
 
-    def __init__(self, stream: io.RawIOBase, *, count_lines: bool) -> None:
+    def __init__(
+        self, stream: io.RawIOBase, *, count_lines: bool, size_hint: int | None = None
+    ) -> None:
         self.stream = stream
         self.count_lines = count_lines
         self.carry = b""
         self.header_done = False
         self.done = False
-        # Two buffers in turn: one being parsed by the caller while the other is filled. Arrow
-        # copies what it parses, so a buffer is free again once its segment's table is built.
-        self.buffers = [bytearray(SEGMENT_SIZE + _SLACK) for _ in range(2)]
+        # Buffers in turn: one being filled while the other is parsed (Arrow copies what it
+        # parses, so a buffer is free once its table is built). A file
+        # smaller than a segment (``size_hint``: its size, when known) gets a buffer its size.
+        self.buffers: list[bytearray | None] = [None] * _BUFFERS
         self.turn = 0
+        self.size = SEGMENT_SIZE if size_hint is None else min(SEGMENT_SIZE, size_hint + 1)
 
     def _buffer(self, carry: bytes) -> bytearray:
         if len(carry) > _SLACK:  # a record longer than the slack: a one-off larger buffer
-            buffer = bytearray(len(carry) + SEGMENT_SIZE)
+            buffer = bytearray(len(carry) + self.size)
         else:
-            buffer = self.buffers[self.turn]
+            kept = self.buffers[self.turn]
+            if kept is None or len(kept) < self.size + _SLACK:
+                kept = self.buffers[self.turn] = bytearray(self.size + _SLACK)
+            buffer = kept
         buffer[: len(carry)] = carry
         return buffer
 
@@ -221,7 +294,7 @@ class _SegmentReader:
         while not self.done:
             carry = self.carry
             buffer = self._buffer(carry)
-            size = len(carry) + SEGMENT_SIZE
+            size = len(carry) + self.size
             filled = len(carry) + _read_into(self.stream, memoryview(buffer)[len(carry) : size])
             at_end = filled < size
             begin = 0
@@ -239,12 +312,12 @@ class _SegmentReader:
                 if len(view) <= 4096 and not bytes(view).strip():
                     return None, 0
                 return view, self._lines(view)
-            cut = _record_end(buffer, begin, filled, len(carry) > SEGMENT_SIZE)
+            cut = _record_end(buffer, begin, filled, len(carry) > self.size)
             if cut == -1:
                 self.carry = bytes(buffer[begin:filled])
                 continue
             self.carry = bytes(buffer[cut:filled])
-            self.turn = 1 - self.turn
+            self.turn = (self.turn + 1) % _BUFFERS
             view = memoryview(buffer)[begin:cut]
             return view, self._lines(view)
         return None, 0

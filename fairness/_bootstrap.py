@@ -7,6 +7,10 @@ it is drawn directly: for every finest cell of the sample (one combination of se
 disappears from a replicate. Every attribute and intersection aggregates the same replicates, and
 each summary is computed per replicate; the interval is the percentile interval. Cost is
 O(cells × B), independent of the number of rows.
+
+All of it is array arithmetic: one ``multinomial`` call draws every cell of every replicate, one
+sparse product sums the cells into every group of every level, and each metric's max, min and count
+of defined groups per level and replicate come from ``reduceat`` over the groups.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fairness._metrics import METRICS
+from fairness._metrics import METRICS, GroupTable
 
 #: Replicates drawn per chunk are capped so the draws hold at most this many integers in memory.
 _MAX_DRAWN_VALUES = 20_000_000
@@ -59,17 +63,6 @@ _UNLABELLED_DRAW = ("pp", "pn")
 _SCORE_DRAW = ("above", "not_above")
 
 
-@dataclass(frozen=True)
-class Level:
-    """One attribute or intersection: its name, each cell's group index, and the groups that
-    take part in between-group summaries (``eligible``, a boolean per group)."""
-
-    attribute: str
-    cell_group: np.ndarray
-    groups: tuple[str, ...]
-    eligible: np.ndarray
-
-
 def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
     """The named summaries whose metrics are all available, then max-min / min-max per metric."""
     available = set(metrics)
@@ -79,44 +72,6 @@ def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
             out.append(SummaryDef(f"{metric}_difference", (metric,), "difference"))
             out.append(SummaryDef(f"{metric}_ratio", (metric,), "ratio"))
     return out
-
-
-def _named(counts: np.ndarray, columns: Sequence[str]) -> dict[str, np.ndarray]:
-    """Count arrays by column name, with ``pp``/``pn`` derived from TP/FP/TN/FN when labelled."""
-    named = {c: counts[..., i] for i, c in enumerate(columns)}
-    if "tp" in named:
-        named["pp"] = named["tp"] + named["fp"]
-        named["pn"] = named["tn"] + named["fn"]
-    return named
-
-
-def _rates(named: dict[str, np.ndarray], metric: str) -> np.ndarray:
-    """Metric per (replicate, group); NaN where the denominator is 0."""
-    definition = METRICS[metric]
-    numerator = sum(named[c] for c in definition.numerator)
-    denominator = sum(named[c] for c in definition.denominator)
-    safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, numerator / safe, np.nan)
-
-
-def _summary(rates_by_metric: list[np.ndarray], kind: str) -> np.ndarray:
-    """Summary per replicate from rates shaped (B, groups); NaN unless two groups are defined."""
-    values = []
-    for rates in rates_by_metric:
-        defined = ~np.isnan(rates)
-        high = np.where(defined, rates, -np.inf).max(axis=1)
-        low = np.where(defined, rates, np.inf).min(axis=1)
-        enough = defined.sum(axis=1) >= 2
-        if kind == "difference":
-            value = np.where(enough, high - low, np.nan)
-        else:
-            ok = enough & (high > 0)
-            value = np.where(ok, low / np.where(ok, high, 1.0), np.nan)
-        values.append(value)
-    stacked = np.stack(values)
-    undefined = np.isnan(stacked).any(axis=0)
-    worst = stacked.max(axis=0) if kind == "difference" else stacked.min(axis=0)
-    return np.where(undefined, np.nan, worst)
 
 
 def _draw(rng: np.random.Generator, counts: np.ndarray, replicates: int) -> np.ndarray:
@@ -131,19 +86,120 @@ def _draw(rng: np.random.Generator, counts: np.ndarray, replicates: int) -> np.n
     for start in range(0, replicates, per_chunk):
         size = min(per_chunk, replicates - start)
         chunks.append(rng.multinomial(n, p, size=(size, len(counts))))
-    return np.concatenate(chunks, axis=0).astype(np.float64)
+    return np.concatenate(chunks, axis=0)
+
+
+def _group_sums(table: GroupTable, cells: np.ndarray) -> np.ndarray:
+    """Sum ``(cells, k)`` counts (or ``(cells, m)`` replicate columns) into every group."""
+    from scipy import sparse
+
+    levels, n_cells = table.cell_group.shape
+    matrix = sparse.csr_matrix(
+        (
+            np.ones(levels * n_cells),
+            (table.cell_group.reshape(-1), np.tile(np.arange(n_cells), levels)),
+        ),
+        shape=(len(table.group), n_cells),
+    )
+    return np.asarray(matrix @ cells)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each level's eligible groups sit in the (eligible-only) group arrays."""
+
+    levels: int
+    filled: np.ndarray  # indices of the levels with at least one eligible group
+    starts: np.ndarray  # their first rows
+
+
+def _layout(table: GroupTable, eligible: np.ndarray) -> _Layout:
+    per_level = np.add.reduceat(eligible.astype(np.int64), table.starts[:-1])
+    filled = np.flatnonzero(per_level > 0)
+    starts = np.concatenate([[0], np.cumsum(per_level)[:-1]])[filled]
+    return _Layout(len(per_level), filled, starts)
+
+
+def _column_sum(counts: dict[str, np.ndarray], columns: tuple[str, ...]) -> np.ndarray:
+    total = counts[columns[0]]
+    for column in columns[1:]:
+        total = total + counts[column]
+    return total
+
+
+def _summaries(
+    counts: dict[str, np.ndarray], definitions: Sequence[SummaryDef], layout: _Layout
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(definitions, levels, B)`` summary values (``NaN`` unless two groups are defined) and
+    ``(definitions, levels)`` the fewest defined groups over each definition's metrics.
+
+    ``counts`` holds the eligible groups' count arrays shaped (groups, B). Per level and
+    replicate each metric's largest and smallest defined value come from ``fmax``/``fmin``
+    ``reduceat`` (a rate is ``NaN`` exactly where its denominator is 0)."""
+    width = next(iter(counts.values())).shape[1]
+    shape = (layout.levels, width)
+    denominators: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+    extremes = {}
+    for metric in dict.fromkeys(m for d in definitions for m in d.metrics):
+        definition = METRICS[metric]
+        if definition.denominator not in denominators:
+            denominator = _column_sum(counts, definition.denominator)
+            defined = np.zeros(shape, dtype=np.int64)
+            if len(layout.filled):
+                defined[layout.filled] = np.add.reduceat(
+                    (denominator > 0).view(np.int8), layout.starts, axis=0, dtype=np.int64
+                )
+            denominators[definition.denominator] = (denominator, defined)
+        denominator, defined = denominators[definition.denominator]
+        high, low = np.full(shape, np.nan), np.full(shape, np.nan)
+        if len(layout.filled):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rates = _column_sum(counts, definition.numerator) / denominator
+            high[layout.filled] = np.fmax.reduceat(rates, layout.starts, axis=0)
+            low[layout.filled] = np.fmin.reduceat(rates, layout.starts, axis=0)
+        enough = defined >= 2
+        ok = enough & (high > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            extremes[metric] = (
+                np.where(enough, high - low, np.nan),
+                np.where(ok, low / np.where(ok, high, 1.0), np.nan),
+                defined,
+            )
+    values, compared = [], []
+    for definition in definitions:
+        index = 0 if definition.kind == "difference" else 1
+        stacked = np.stack([extremes[m][index] for m in definition.metrics])
+        worst = stacked.max(axis=0) if definition.kind == "difference" else stacked.min(axis=0)
+        values.append(np.where(np.isnan(stacked).any(axis=0), np.nan, worst))
+        compared.append(np.min([extremes[m][2][:, 0] for m in definition.metrics], axis=0))
+    return np.array(values), np.array(compared)
+
+
+def _percentiles(reps: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """``(rows, 2)`` percentiles of each row of ``reps`` over its non-NaN values (NaN if none)."""
+    out = np.full((len(reps), 2), np.nan)
+    missing = np.isnan(reps).any(axis=1)
+    complete = np.flatnonzero(~missing)
+    if len(complete):
+        out[complete] = np.percentile(reps[complete], [lower, upper], axis=1).T
+    for i in np.flatnonzero(missing):
+        kept = reps[i][~np.isnan(reps[i])]
+        if len(kept):
+            out[i] = np.percentile(kept, [lower, upper])
+    return out
 
 
 def bootstrap_summaries(
     cells: pd.DataFrame,
-    levels: Sequence[Level],
+    table: GroupTable,
+    eligible: np.ndarray,
     metrics: Sequence[str],
     *,
     has_labels: bool,
     replicates: int,
     seed: int,
     confidence: float,
-) -> list[dict[str, object]]:
+) -> dict[str, list]:
     """Between-group summaries per level, each with a seeded percentile bootstrap interval.
 
     The point value is the summary on the observed counts; with ``B`` replicates the interval is
@@ -155,8 +211,10 @@ def bootstrap_summaries(
     ----------
     cells : DataFrame
         The normalised cell frame (``_metrics.normalise_cells``), one row per finest cell.
-    levels : sequence of Level
-        The attributes and intersections to summarise.
+    table : GroupTable
+        The groups of the attributes and intersections to summarise (``_metrics.group_table``).
+    eligible : ndarray
+        Per group, whether it takes part in between-group summaries.
     metrics : sequence of str
         Rate metrics reported by the audit; summaries needing others are skipped.
     has_labels : bool, keyword-only
@@ -170,62 +228,65 @@ def bootstrap_summaries(
 
     Returns
     -------
-    list of dict
-        Rows: attribute, summary, metrics, kind, value, ci_low, ci_high, groups_compared,
-        replicates, method.
+    dict of list
+        Columns: attribute, summary, metrics, kind, value, ci_low, ci_high, groups_compared,
+        replicates, method; rows level by level, each in definition order.
     """
     definitions = [s for s in summary_definitions(metrics) if s.metrics[0] in METRICS]
-    if not definitions:
-        return []
+    columns: dict[str, list] = {key: [] for key in SUMMARY_COLUMNS}
+    if not definitions or not len(table.group):
+        return columns
     draw_columns = _LABELLED_DRAW if has_labels else _UNLABELLED_DRAW
     wants_scores = any("scoring_rate" in s.metrics for s in definitions)
-    columns = draw_columns + (_SCORE_DRAW if wants_scores else ())
-    observed = cells[list(columns)].to_numpy(dtype=np.float64)[None, :, :]
-    rng = np.random.default_rng(seed)
-    drawn = None
+    names = draw_columns + (_SCORE_DRAW if wants_scores else ())
+    layout = _layout(table, eligible)
+    observed = _group_sums(table, cells[list(names)].to_numpy(dtype=np.float64))[eligible]
+    point, compared = _summaries(
+        _named({c: observed[:, [i]] for i, c in enumerate(names)}), definitions, layout
+    )
+    point = point[:, :, 0]
+    bounds = np.full((*point.shape, 2), np.nan)
     if replicates > 0:
+        rng = np.random.default_rng(seed)
         drawn = _draw(rng, cells[list(draw_columns)].to_numpy(dtype=np.float64), replicates)
         if wants_scores:
             scored = _draw(rng, cells[list(_SCORE_DRAW)].to_numpy(dtype=np.float64), replicates)
             drawn = np.concatenate([drawn, scored], axis=2)
-    lower, upper = 50 * (1 - confidence), 50 * (1 + confidence)
-    rows: list[dict[str, object]] = []
-    for level in levels:
-        # sum cells into groups with a sorted segment sum: O(B x cells), no dense indicator
-        order = np.argsort(level.cell_group, kind="stable")
-        starts = np.searchsorted(level.cell_group[order], np.arange(len(level.groups)))
-        point_counts = np.add.reduceat(observed[:, order, :], starts, axis=1)[:, level.eligible]
-        draw_counts = (
-            None
-            if drawn is None
-            else np.add.reduceat(drawn[:, order, :], starts, axis=1)[:, level.eligible]
+        # (B, cells, k) -> (cells, k * B), summed into (groups, k * B) by one sparse product
+        by_cell = np.ascontiguousarray(drawn.transpose(1, 2, 0)).reshape(len(cells), -1)
+        sums = _group_sums(table, by_cell).reshape(len(table.group), len(names), replicates)
+        sums = sums[eligible]
+        reps, _ = _summaries(
+            _named({c: sums[:, i, :] for i, c in enumerate(names)}), definitions, layout
         )
-        point_named = _named(point_counts, columns)
-        draw_named = None if draw_counts is None else _named(draw_counts, columns)
-        for definition in definitions:
-            point_rates = [_rates(point_named, m) for m in definition.metrics]
-            value = float(_summary(point_rates, definition.kind)[0])
-            row: dict[str, object] = {
-                "attribute": level.attribute,
-                "summary": definition.name,
-                "metrics": list(definition.metrics),
-                "kind": definition.kind,
-                "value": None if np.isnan(value) else value,
-                "ci_low": None,
-                "ci_high": None,
-                "groups_compared": int(
-                    min((~np.isnan(r[0])).sum() for r in point_rates) if point_rates else 0
-                ),
-                "replicates": replicates,
-                "method": BOOTSTRAP,
-            }
-            if draw_named is not None and not np.isnan(value):
-                reps = _summary(
-                    [_rates(draw_named, m) for m in definition.metrics], definition.kind
-                )
-                reps = reps[~np.isnan(reps)]
-                if len(reps):
-                    row["ci_low"] = float(np.percentile(reps, lower))
-                    row["ci_high"] = float(np.percentile(reps, upper))
-            rows.append(row)
-    return rows
+        wanted = ~np.isnan(point)
+        bounds[wanted] = _percentiles(reps[wanted], 50 * (1 - confidence), 50 * (1 + confidence))
+    for level, name in enumerate(table.names):
+        for d, definition in enumerate(definitions):
+            value = point[d, level]
+            columns["attribute"].append(name)
+            columns["summary"].append(definition.name)
+            columns["metrics"].append(list(definition.metrics))
+            columns["kind"].append(definition.kind)
+            columns["value"].append(None if np.isnan(value) else float(value))
+            low, high = bounds[d, level]
+            columns["ci_low"].append(None if np.isnan(low) else float(low))
+            columns["ci_high"].append(None if np.isnan(high) else float(high))
+            columns["groups_compared"].append(int(compared[d, level]))
+            columns["replicates"].append(replicates)
+            columns["method"].append(BOOTSTRAP)
+    return columns
+
+
+def _named(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Add ``pp``/``pn`` derived from TP/FP/TN/FN when labelled."""
+    if "tp" in counts:
+        counts["pp"] = counts["tp"] + counts["fp"]
+        counts["pn"] = counts["tn"] + counts["fn"]
+    return counts
+
+
+SUMMARY_COLUMNS = (
+    "attribute", "summary", "metrics", "kind", "value", "ci_low", "ci_high", "groups_compared",
+    "replicates", "method",
+)  # fmt: skip

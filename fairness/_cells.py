@@ -7,8 +7,16 @@ Memory is bounded by the number of distinct cells, not by rows: each chunk is re
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from fairness._table import UNKNOWN
+
+if TYPE_CHECKING:
+    from fairness._columns import GroupEncoder
 
 #: Pending per-chunk cell rows are merged once they pass this many.
 _MERGE_AT = 200_000
@@ -80,7 +88,14 @@ class CellAccumulator:
             return
         stacked = np.concatenate(self._codes)
         counts = np.concatenate(self._counts)
-        cell_codes, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        sizes = [int(c) + 1 for c in stacked.max(axis=0)] if len(stacked) else []
+        if len(stacked) and math.prod(sizes) < 1 << 62:  # one integer key per cell: a 1-D sort
+            keys, inverse = np.unique(
+                np.ravel_multi_index(tuple(stacked.T), sizes), return_inverse=True
+            )
+            cell_codes = np.stack(np.unravel_index(keys, sizes), axis=1)
+        else:
+            cell_codes, inverse = np.unique(stacked, axis=0, return_inverse=True)
         merged = np.zeros((len(cell_codes), self.n_outcomes), dtype=counts.dtype)
         np.add.at(merged, inverse.reshape(-1), counts)
         self._codes = [cell_codes.astype(np.int32)]
@@ -99,3 +114,41 @@ class CellAccumulator:
         counts = self._counts[0]
         counts = counts.astype(np.float64 if self.weighted else np.int64)
         return self._codes[0], counts
+
+
+def to_confusion(
+    raw: np.ndarray, label_map: np.ndarray, pred_map: np.ndarray, *, has_labels: bool
+) -> np.ndarray:
+    """Turn raw code slots into tp/fp/tn/fn (or pp/pn) columns by the resolved classes."""
+    out = np.zeros((raw.shape[0], 4 if has_labels else 2), dtype=raw.dtype)
+    if has_labels:
+        # column index for (label class, prediction class)
+        target = {(1, 1): 0, (0, 1): 1, (0, 0): 2, (1, 0): 3}
+        for lc in (0, 1):
+            for pc in (0, 1):
+                out[:, target[(int(label_map[lc]), int(pred_map[pc]))]] += raw[:, lc * 2 + pc]
+    else:
+        for pc in (0, 1):
+            out[:, 0 if pred_map[pc] == 1 else 1] += raw[:, pc]
+    return out
+
+
+def sorted_cell_frame(
+    groups: list[GroupEncoder], cell_codes: np.ndarray, counts: np.ndarray, names: Sequence[str]
+) -> pd.DataFrame:
+    """The cells as a frame sorted by attribute values (``UNKNOWN`` last), for a deterministic
+    table: one column per attribute (``str``), then the count columns ``names``."""
+    ranks = []
+    for j, g in enumerate(groups):
+        by_value = sorted(range(len(g.values)), key=lambda i: (g.values[i] == UNKNOWN, g.values[i]))
+        rank = np.empty(len(by_value), dtype=np.int64)
+        rank[by_value] = np.arange(len(by_value))
+        ranks.append(rank[cell_codes[:, j]])
+    order = np.lexsort(ranks[::-1]) if len(cell_codes) else np.arange(0)
+    frame: dict[str, Any] = {}
+    for j, g in enumerate(groups):
+        names_of = np.asarray(g.values, dtype=object)
+        frame[g.column] = pd.array(names_of[cell_codes[order, j]].tolist(), dtype="str")
+    for i, name in enumerate(names):
+        frame[name] = counts[order, i]
+    return pd.DataFrame(frame)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from fairness._metrics import INSUFFICIENT, UNDEFINED
 from fairness._policies import DIFFERENCE, RATIO, higher_is_better
 from fairness._spec import Check
@@ -33,6 +35,10 @@ INCONCLUSIVE = "inconclusive"
 NOT_ASSESSED = "not_assessed"
 _SEVERITY = {PASS: 0, INCONCLUSIVE: 1, FAIL: 2}
 _INF = float("inf")
+CHECK_COLUMNS = (
+    "name", "attribute", "metric", "kind", "group", "reference", "value", "ci_low", "ci_high",
+    "threshold", "verdict", "reason", "p_value", "p_adjusted", "significant",
+)  # fmt: skip
 
 REASON_INSUFFICIENT = (
     "Inconclusive: {who} has {count} {denominator}, fewer than the minimum of {minimum}; "
@@ -61,134 +67,186 @@ def _p_text(p: float | None, alpha: float) -> str:
     return f"{word} (adjusted p {shown})"
 
 
-def _orient(
-    check: Check, row: dict, favourable_outcome: str
-) -> tuple[float | None, float | None, float | None]:
-    """Oriented value and interval: impact ratio (1 = parity) or gap (0 = parity)."""
+def _oriented(
+    check: Check, c: dict[str, np.ndarray], rows: np.ndarray, favourable_outcome: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Oriented value and interval per row (impact ratio, 1 = parity; or gap, 0 = parity);
+    ``NaN`` where undefined, ``inf`` where unbounded."""
     better_high = higher_is_better(check.metric, favourable_outcome) is not False
-    group_value, reference_value = row["value"], row["reference_value"]
-    if check.kind == RATIO:
-        low, high = row["ratio_ci_low"], row["ratio_ci_high"]
-        if low is None or high is None:
-            return None, None, None
-        if better_high:
-            value = group_value / reference_value if reference_value > 0 else _INF
-            return value, low, high
-        value = reference_value / group_value if group_value > 0 else _INF
-        return value, (1 / high if high > 0 else _INF), (1 / low if low > 0 else _INF)
-    diff, low, high = row["difference"], row["difference_ci_low"], row["difference_ci_high"]
-    if diff is None:
-        return None, None, None
+    group_value, reference_value = c["value"][rows], c["reference_value"][rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if check.kind == RATIO:
+            low, high = c["ratio_ci_low"][rows], c["ratio_ci_high"][rows]
+            undefined = np.isnan(low) | np.isnan(high)
+            if better_high:
+                value = np.where(reference_value > 0, group_value / reference_value, _INF)
+            else:
+                value = np.where(group_value > 0, reference_value / group_value, _INF)
+                low, high = (
+                    np.where(high > 0, 1 / high, _INF),
+                    np.where(low > 0, 1 / low, _INF),
+                )
+            value = np.where(undefined, np.nan, value)
+            return value, np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
+    diff, low, high = (
+        c["difference"][rows],
+        c["difference_ci_low"][rows],
+        c["difference_ci_high"][rows],
+    )
     if better_high:
         return -diff, -high, -low
     return diff, low, high
 
 
-def evaluate_check(
-    check: Check,
-    row: dict,
+def check_columns(
+    checks: Sequence[Check],
+    comparisons: dict[str, np.ndarray],
     *,
     favourable_outcome: str,
     confidence: float,
     alpha: float,
     min_denominator: float,
-    denominator_label: str,
-    group_denominator: float,
-    reference_denominator: float,
-) -> dict[str, object]:
-    """Apply ``check`` to one comparison row; return the check row with verdict and reason."""
-    label = check.metric.replace("_", " ")
-    out: dict[str, object] = {
-        "name": check.name,
-        "attribute": row["attribute"],
-        "metric": check.metric,
-        "kind": check.kind,
-        "group": row["group"],
-        "reference": row["reference"],
-        "value": None,
-        "ci_low": None,
-        "ci_high": None,
-        "threshold": check.threshold,
-        "verdict": INCONCLUSIVE,
-        "reason": "",
-        "p_value": row["p_value"],
-        "p_adjusted": row["p_adjusted"],
-        "significant": None if row["p_adjusted"] is None else row["p_adjusted"] < alpha,
-    }
-    if row["status"] in (INSUFFICIENT, UNDEFINED):
-        who, count = (
-            (repr(row["group"]), group_denominator)
-            if group_denominator < min_denominator
-            else (f"reference {row['reference']!r}", reference_denominator)
-        )
-        template = REASON_INSUFFICIENT if count > 0 else REASON_UNDEFINED
-        out["reason"] = template.format(
-            who=who,
-            denominator=denominator_label,
-            count=_count(count),
-            minimum=_count(min_denominator),
-            label=label,
-            detail=f"no {denominator_label}",
-        )
-        return out
-    value, low, high = _orient(check, row, favourable_outcome)
-    if value is None or low is None or high is None:
-        out["reason"] = REASON_UNDEFINED.format(
-            who=f"reference {row['reference']!r}",
-            label=f"{label} ratio",
-            detail="the reference rate is 0",
-        )
-        return out
-    finite = [v if v != float("inf") else None for v in (value, low, high)]
-    out["value"], out["ci_low"], out["ci_high"] = finite
-    t = check.threshold
+    denominator_labels: dict[str, str],
+) -> dict[str, list]:
+    """Apply every check to every comparison of its metric; the check table's columns.
+
+    Rows come check by check, each in comparison order. Values and verdicts are array operations;
+    only the reason sentences are formatted per row.
+    """
+    out: dict[str, list] = {key: [] for key in CHECK_COLUMNS}
     pct = f"{confidence:.0%}"
-    significance = _p_text(row["p_adjusted"], alpha)
+    for check in checks:
+        rows = np.flatnonzero(comparisons["metric"] == check.metric)
+        value, low, high = _oriented(check, comparisons, rows, favourable_outcome)
+        status = comparisons["status"][rows]
+        blocked = (status == INSUFFICIENT) | (status == UNDEFINED)
+        undefined = ~blocked & (np.isnan(value) | np.isnan(low) | np.isnan(high))
+        t = check.threshold
+        if check.kind == RATIO:
+            verdict = np.where(low >= t, PASS, np.where(high < t, FAIL, INCONCLUSIVE))
+        else:
+            verdict = np.where(high <= t, PASS, np.where(low > t, FAIL, INCONCLUSIVE))
+        verdict = np.where(blocked | undefined, INCONCLUSIVE, verdict)
+        shown = ~(blocked | undefined)
+        finite = [np.where(shown & np.isfinite(a), a, np.nan) for a in (value, low, high)]
+        p_adjusted = comparisons["p_adjusted"][rows]
+        label = check.metric.replace("_", " ")
+        den_label = denominator_labels[check.metric]
+        n, nr = comparisons["_denominator"][rows], comparisons["_reference_denominator"][rows]
+        groups, references = comparisons["group"][rows], comparisons["reference"][rows]
+        reasons = []
+        for i in range(len(rows)):
+            group, reference = groups[i], references[i]
+            if blocked[i]:
+                who, count = (
+                    (repr(group), n[i])
+                    if n[i] < min_denominator
+                    else (f"reference {reference!r}", nr[i])
+                )
+                template = REASON_INSUFFICIENT if count > 0 else REASON_UNDEFINED
+                reasons.append(
+                    template.format(
+                        who=who,
+                        denominator=den_label,
+                        count=_count(float(count)),
+                        minimum=_count(min_denominator),
+                        label=label,
+                        detail=f"no {den_label}",
+                    )
+                )
+            elif undefined[i]:
+                reasons.append(
+                    REASON_UNDEFINED.format(
+                        who=f"reference {reference!r}",
+                        label=f"{label} ratio",
+                        detail="the reference rate is 0",
+                    )
+                )
+            else:
+                p = None if np.isnan(p_adjusted[i]) else float(p_adjusted[i])
+                reasons.append(
+                    _reason(check, str(verdict[i]), float(value[i]), float(low[i]),
+                            float(high[i]), group, reference, pct, _p_text(p, alpha))
+                )  # fmt: skip
+        p_values = comparisons["p_value"][rows]
+        significant = np.where(np.isnan(p_adjusted), None, p_adjusted < alpha)
+        out["name"] += [check.name] * len(rows)
+        out["attribute"] += comparisons["attribute"][rows].tolist()
+        out["metric"] += [check.metric] * len(rows)
+        out["kind"] += [check.kind] * len(rows)
+        out["group"] += groups.tolist()
+        out["reference"] += references.tolist()
+        for key, column in zip(("value", "ci_low", "ci_high"), finite, strict=True):
+            out[key] += _nullable(column)
+        out["threshold"] += [check.threshold] * len(rows)
+        out["verdict"] += verdict.tolist()
+        out["reason"] += reasons
+        out["p_value"] += _nullable(p_values)
+        out["p_adjusted"] += _nullable(p_adjusted)
+        out["significant"] += [None if v is None else bool(v) for v in significant.tolist()]
+    return out
+
+
+def _nullable(column: np.ndarray) -> list:
+    return [None if v != v else v for v in column.tolist()]
+
+
+def _reason(
+    check: Check,
+    verdict: str,
+    value: float,
+    low: float,
+    high: float,
+    group: str,
+    reference: str,
+    pct: str,
+    significance: str,
+) -> str:
+    t = check.threshold
     if check.kind == RATIO:
-        verdict = PASS if low >= t else FAIL if high < t else INCONCLUSIVE
         relation = {PASS: "is at or above", FAIL: "is below", INCONCLUSIVE: "straddles"}[verdict]
-        shown = "no upper bound" if value == float("inf") else _fmt(value)
+        shown = "no upper bound" if value == _INF else _fmt(value)
         ci = (
             f"{pct} CI {_fmt(low)}–{_fmt(high)}"
-            if high != float("inf")
+            if high != _INF
             else f"the group's rate is 0; {pct} CI unbounded"
         )
-        out["reason"] = REASON_RATIO.format(
+        return REASON_RATIO.format(
             value=shown,
             ci=ci,
             relation=relation,
             threshold=_fmt(t),
-            group=row["group"],
-            reference=row["reference"],
+            group=group,
+            reference=reference,
             significance=significance,
         )
-    else:
-        verdict = PASS if high <= t else FAIL if low > t else INCONCLUSIVE
-        relation = {PASS: "within", FAIL: "beyond", INCONCLUSIVE: "straddling"}[verdict]
-        out["reason"] = REASON_GAP.format(
-            label_cap=label.capitalize(),
-            group=row["group"],
-            value=_fmt(abs(value)),
-            direction="worse than" if value > 0 else "no worse than",
-            reference=row["reference"],
-            ci=f"{pct} CI of the gap {_fmt(low)} to {_fmt(high)}",
-            relation=relation,
-            threshold=_fmt(t),
-            significance=significance,
-        )
-    out["verdict"] = verdict
-    return out
+    relation = {PASS: "within", FAIL: "beyond", INCONCLUSIVE: "straddling"}[verdict]
+    label = check.metric.replace("_", " ")
+    return REASON_GAP.format(
+        label_cap=label.capitalize(),
+        group=group,
+        value=_fmt(abs(value)),
+        direction="worse than" if value > 0 else "no worse than",
+        reference=reference,
+        ci=f"{pct} CI of the gap {_fmt(low)} to {_fmt(high)}",
+        relation=relation,
+        threshold=_fmt(t),
+        significance=significance,
+    )
 
 
 def _count(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def summarise(checks: Sequence[Check], rows: Sequence[dict]) -> tuple[list[dict], str]:
+def summarise(checks: Sequence[Check], columns: dict[str, list]) -> tuple[list[dict], str]:
     """Per-check summary (worst verdict over its rows) and the overall verdict of the audit."""
     summaries = []
+    by_name: dict[str, list[str]] = {}
+    for name, verdict in zip(columns["name"], columns["verdict"], strict=True):
+        by_name.setdefault(name, []).append(verdict)
     for check in checks:
-        verdicts = [r["verdict"] for r in rows if r["name"] == check.name]
+        verdicts = by_name.get(check.name, [])
         worst = max(verdicts, key=_SEVERITY.__getitem__) if verdicts else NOT_ASSESSED
         summaries.append(
             {
@@ -200,7 +258,7 @@ def summarise(checks: Sequence[Check], rows: Sequence[dict]) -> tuple[list[dict]
                 "inconclusive": verdicts.count(INCONCLUSIVE),
             }
         )
-    all_verdicts = [r["verdict"] for r in rows]
+    all_verdicts = columns["verdict"]
     overall = max(all_verdicts, key=_SEVERITY.__getitem__) if all_verdicts else NOT_ASSESSED
     return summaries, overall
 

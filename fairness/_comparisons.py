@@ -11,210 +11,232 @@ The reference of an attribute is chosen per metric by the spec's policy:
 
 Eligible groups are those that take part in ratios: not a small category, and not the unknown
 group (which is never a reference, and is left out of ratios when the spec says so).
+
+Everything is computed with array operations over all comparisons of the audit at once (ratios,
+Katz and Newcombe intervals, z tests); only Fisher's exact test runs per table, for the few tables
+with a small expected cell.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-import pandas as pd
+import numpy as np
+from scipy import special
 
-from fairness._intervals import katz_ratio_interval, newcombe_difference_interval
-from fairness._metrics import INSUFFICIENT, METRICS, OK, UNDEFINED, rate_parts
+from fairness._intervals import katz_ratio_arrays, newcombe_difference_arrays
+from fairness._metrics import INSUFFICIENT, METRICS, OK, UNDEFINED, GroupTable, status_array
 from fairness._policies import LARGEST, MOST_FAVOURED, OVERALL, higher_is_better
-from fairness._significance import chi_square_omnibus, two_proportion_test
+from fairness._significance import CHI_SQUARE, chi_square_statistic, two_proportion_arrays
 
 OVERALL_GROUP = "overall"
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A chosen reference: its label and its numerator/denominator (and status)."""
-
-    group: str
-    numerator: float
-    denominator: float
-    status: str
-
-
-def _status(denominator: float, min_denominator: float) -> str:
-    if denominator <= 0:
-        return UNDEFINED
-    return OK if denominator >= min_denominator else INSUFFICIENT
-
-
-def choose_reference(
-    counts: pd.DataFrame,
-    metric: str,
+def _reference(
+    x: np.ndarray,
+    n: np.ndarray,
+    sizes: np.ndarray,
+    candidates: np.ndarray,
     *,
-    candidates: Sequence[str],
     policy: str,
-    named: str | None,
-    favourable_outcome: str,
+    sign: float,
     min_denominator: float,
-) -> Reference | None:
-    """The reference for ``metric`` at one attribute level, or ``None`` if no group qualifies."""
-    numerator, denominator = rate_parts(counts, metric)
-    parts = {
-        g: (float(x), float(n))
-        for g, x, n in zip(counts.index, numerator, denominator, strict=True)
-    }
-    if named is not None:
-        x, n = parts[named]
-        return Reference(named, x, n, _status(n, min_denominator))
-    if policy == OVERALL:
-        x, n = float(numerator.sum()), float(denominator.sum())
-        return Reference(OVERALL_GROUP, x, n, _status(n, min_denominator))
-    sizes = (counts["pp"] + counts["pn"]).to_dict()
-    candidates = [g for g in candidates if parts[g][1] > 0]
-    if not candidates:
+) -> int | None:
+    """Position of the reference among one level's groups (sorted by value), or ``None``."""
+    usable = np.flatnonzero(candidates & (n > 0))
+    if not len(usable):
         return None
     if policy == LARGEST:
-        best = sorted(candidates, key=lambda g: (-sizes[g], g))[0]
-    else:
-        assert policy == MOST_FAVOURED
-        enough = [g for g in candidates if parts[g][1] >= min_denominator] or candidates
-        sign = -1.0 if higher_is_better(metric, favourable_outcome) is not False else 1.0
-        best = sorted(enough, key=lambda g: (sign * parts[g][0] / parts[g][1], -sizes[g], g))[0]
-    x, n = parts[best]
-    return Reference(best, x, n, _status(n, min_denominator))
+        return int(usable[np.lexsort((usable, -sizes[usable]))[0]])
+    assert policy == MOST_FAVOURED
+    enough = usable[n[usable] >= min_denominator]
+    if len(enough):
+        usable = enough
+    rate = sign * x[usable] / n[usable]
+    return int(usable[np.lexsort((usable, -sizes[usable], rate))[0]])
 
 
-def comparison_rows(
-    attribute: str,
-    counts: pd.DataFrame,
+def comparison_columns(
+    table: GroupTable,
     metrics: Sequence[str],
     *,
-    eligible: Sequence[str],
-    reference_candidates: Sequence[str],
+    eligible: np.ndarray,
+    candidates: np.ndarray,
     policy: str,
-    named: str | None,
+    named: Mapping[str, str],
     favourable_outcome: str,
     min_denominator: float,
     confidence: float,
-) -> list[dict[str, object]]:
+) -> dict[str, np.ndarray]:
     """One row per eligible non-reference group and rate metric, vs the metric's reference.
 
-    ``ratio`` is ``group value / reference value`` and ``difference`` is ``group - reference`` (raw,
-    not oriented; checks orient them). The p-value tests equal rates on the metric's own
-    denominator; ``p_adjusted`` is filled in later across the whole audit. ``eligible`` groups are
-    compared; ``reference_candidates`` (eligible, never the unknown group) may be the reference.
+    The reference of each level and metric follows ``policy`` (or the level's ``named`` group):
+    ``most_favoured`` is the candidate best off on the metric among those with enough data (ties:
+    the larger group, then alphabetical), ``largest`` the candidate with most rows, ``overall``
+    the whole level. ``ratio`` is ``group value / reference value`` and ``difference`` is
+    ``group - reference`` (raw, not oriented; checks orient them). The p-value tests equal rates
+    on the metric's own denominator (with ``overall``, the group against the rest of the
+    sample); ``p_adjusted`` is filled in later across the whole audit. Rows are ordered by level,
+    metric, group. ``eligible`` groups are compared; ``candidates`` may be the reference.
+    Columns starting with ``_`` (denominators) are for the checks, not the report.
     """
-    rows: list[dict[str, object]] = []
-    for metric in metrics:
-        if metric not in METRICS:
-            continue
-        reference = choose_reference(
-            counts,
-            metric,
-            candidates=reference_candidates,
-            policy=policy,
-            named=named,
-            favourable_outcome=favourable_outcome,
-            min_denominator=min_denominator,
-        )
-        if reference is None:
-            continue
-        numerator, denominator = rate_parts(counts, metric)
-        for group, x, n in zip(counts.index, numerator, denominator, strict=True):
-            if group == reference.group or group not in eligible:
+    sizes = table.column("pp") + table.column("pn")
+    index, metric_of, ref_label, xr, nr, overall = [], [], [], [], [], []
+    for level, name in enumerate(table.names):
+        span = table.span(level)
+        groups = table.group[span]
+        position = {g: i for i, g in enumerate(groups)} if name in named else {}
+        for metric in metrics:
+            if metric not in METRICS:
                 continue
-            rows.append(
-                _compare(
-                    attribute,
-                    metric,
-                    str(group),
-                    float(x),
-                    float(n),
-                    reference,
+            numerator, denominator = table.parts(metric)
+            x, n = numerator[span], denominator[span]
+            is_overall, best = False, None
+            if name in named:
+                best = position[named[name]]
+            elif policy == OVERALL:
+                is_overall = True
+            else:
+                sign = -1.0 if higher_is_better(metric, favourable_outcome) is not False else 1.0
+                best = _reference(
+                    x,
+                    n,
+                    sizes[span],
+                    candidates[span],
+                    policy=policy,
+                    sign=sign,
                     min_denominator=min_denominator,
-                    confidence=confidence,
-                    overall=policy == OVERALL and named is None,
                 )
-            )
-    return rows
+                if best is None:
+                    continue
+            if is_overall:
+                label, ref_x, ref_n = OVERALL_GROUP, float(x.sum()), float(n.sum())
+            else:
+                label, ref_x, ref_n = groups[best], float(x[best]), float(n[best])
+            compared = np.flatnonzero(eligible[span] & (groups != label)) + span.start
+            index.append(compared)
+            count = len(compared)
+            metric_of.append(np.full(count, metric, dtype=object))
+            ref_label.append(np.full(count, label, dtype=object))
+            xr.append(np.full(count, ref_x))
+            nr.append(np.full(count, ref_n))
+            overall.append(np.full(count, is_overall))
+    rows = np.concatenate(index) if index else np.empty(0, np.int64)
+    metric = np.concatenate(metric_of) if metric_of else np.empty(0, object)
+    x, n = np.empty(len(rows)), np.empty(len(rows))
+    for name in dict.fromkeys(metric.tolist()):
+        at = metric == name
+        numerator, denominator = table.parts(name)
+        x[at], n[at] = numerator[rows[at]], denominator[rows[at]]
+    ref_x, ref_n, is_overall = _cat(xr, float), _cat(nr, float), _cat(overall, bool)
+    return _compare(
+        table.attribute[rows],
+        metric,
+        table.group[rows],
+        _cat(ref_label, object),
+        x,
+        n,
+        ref_x,
+        ref_n,
+        is_overall,
+        min_denominator=min_denominator,
+        confidence=confidence,
+    )
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype)
 
 
 def _compare(
-    attribute: str,
-    metric: str,
-    group: str,
-    x: float,
-    n: float,
-    ref: Reference,
-    *,
-    min_denominator: float,
-    confidence: float,
-    overall: bool,
-) -> dict[str, object]:
-    status = _status(n, min_denominator)
-    if UNDEFINED in (status, ref.status):
-        status = UNDEFINED
-    elif INSUFFICIENT in (status, ref.status):
-        status = INSUFFICIENT
-    row: dict[str, object] = {
+    attribute, metric, group, reference, x, n, xr, nr, overall, *, min_denominator, confidence
+) -> dict[str, np.ndarray]:
+    status = status_array(n, min_denominator)
+    ref_status = status_array(nr, min_denominator)
+    undefined = (status == UNDEFINED) | (ref_status == UNDEFINED)
+    status[(status == INSUFFICIENT) | (ref_status == INSUFFICIENT)] = INSUFFICIENT
+    status[undefined] = UNDEFINED
+    nan = np.full(len(x), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 0, x / n, np.nan)
+        reference_value = np.where(nr > 0, xr / nr, np.nan)
+    valid = (n > 0) & (nr > 0)
+    ratio, difference = nan.copy(), nan.copy()
+    ratio_low, ratio_high, diff_low, diff_high = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    p_value, test = nan.copy(), np.full(len(x), None, dtype=object)
+    if valid.any():
+        a, b, c, d = x[valid], n[valid], xr[valid], nr[valid]
+        p_group, p_ref = value[valid], reference_value[valid]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio[valid] = np.where(p_ref > 0, p_group / p_ref, np.nan)
+        # Katz with the zero-cell correction also bounds the ratio when one rate is 0; checks
+        # use the bounds of the inverse ratio when a lower rate is better.
+        ratio_low[valid], ratio_high[valid] = katz_ratio_arrays(a, b, c, d, confidence=confidence)
+        difference[valid] = p_group - p_ref
+        diff_low[valid], diff_high[valid] = newcombe_difference_arrays(
+            a, b, c, d, confidence=confidence
+        )
+        rest = overall[valid]  # with the overall reference, test the group against the rest
+        p_value[valid], test[valid] = two_proportion_arrays(
+            a, b, np.where(rest, c - a, c), np.where(rest, d - b, d)
+        )
+    return {
         "attribute": attribute,
         "metric": metric,
         "group": group,
-        "reference": ref.group,
-        "value": x / n if n > 0 else None,
-        "reference_value": ref.numerator / ref.denominator if ref.denominator > 0 else None,
-        "ratio": None,
-        "ratio_ci_low": None,
-        "ratio_ci_high": None,
-        "difference": None,
-        "difference_ci_low": None,
-        "difference_ci_high": None,
-        "p_value": None,
-        "p_adjusted": None,
-        "test": None,
+        "reference": reference,
+        "value": value,
+        "reference_value": reference_value,
+        "ratio": ratio,
+        "ratio_ci_low": ratio_low,
+        "ratio_ci_high": ratio_high,
+        "difference": difference,
+        "difference_ci_low": diff_low,
+        "difference_ci_high": diff_high,
+        "p_value": p_value,
+        "p_adjusted": nan.copy(),
+        "test": test,
         "status": status,
+        "_denominator": n,
+        "_reference_denominator": nr,
     }
-    if n <= 0 or ref.denominator <= 0:
-        return row
-    p_group, p_ref = x / n, ref.numerator / ref.denominator
-    if p_ref > 0:
-        row["ratio"] = p_group / p_ref
-    # Katz with the zero-cell correction also bounds the ratio when one rate is 0; checks use
-    # the bounds of the inverse ratio when a lower rate is better.
-    interval = katz_ratio_interval(x, n, ref.numerator, ref.denominator, confidence=confidence)
-    if interval is not None:
-        row["ratio_ci_low"], row["ratio_ci_high"] = interval
-    row["difference"] = p_group - p_ref
-    row["difference_ci_low"], row["difference_ci_high"] = newcombe_difference_interval(
-        x, n, ref.numerator, ref.denominator, confidence=confidence
-    )
-    if overall:  # test the group against the rest of the sample, which is independent of it
-        tested = two_proportion_test(x, n, ref.numerator - x, ref.denominator - n)
-    else:
-        tested = two_proportion_test(x, n, ref.numerator, ref.denominator)
-    if tested is not None:
-        row["p_value"], row["test"] = tested
-    return row
 
 
-def omnibus_rows(
-    attribute: str, counts: pd.DataFrame, metrics: Sequence[str], *, eligible: Sequence[str]
-) -> list[dict[str, object]]:
-    """Chi-square test per rate metric that all eligible groups of the attribute share one rate."""
-    rows: list[dict[str, object]] = []
-    subset = counts.loc[[g for g in counts.index if g in set(eligible)]]
-    for metric in metrics:
-        if metric not in METRICS:
-            continue
-        numerator, denominator = rate_parts(subset, metric)
-        result = chi_square_omnibus(list(numerator), list(denominator))
-        rows.append(
-            {
-                "attribute": attribute,
-                "metric": metric,
-                "groups": int((denominator > 0).sum()),
-                "statistic": None if result is None else result[0],
-                "dof": None if result is None else result[1],
-                "p_value": None if result is None else result[2],
-                "p_adjusted": None,
-                "test": "chi_square",
-            }
-        )
-    return rows
+def omnibus_columns(
+    table: GroupTable, metrics: Sequence[str], *, eligible: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Chi-square test per level and rate metric that all eligible groups share one rate."""
+    attribute, metric_of, groups, statistic, dof = [], [], [], [], []
+    for level, name in enumerate(table.names):
+        span = table.span(level)
+        keep = np.flatnonzero(eligible[span]) + span.start
+        for metric in metrics:
+            if metric not in METRICS:
+                continue
+            numerator, denominator = table.parts(metric)
+            stat, degrees = chi_square_statistic(numerator[keep], denominator[keep])
+            attribute.append(name)
+            metric_of.append(metric)
+            groups.append(int((denominator[keep] > 0).sum()))
+            statistic.append(stat)
+            dof.append(degrees)
+    statistic_array = np.array(statistic, dtype=np.float64)
+    dof_array = np.array(dof, dtype=np.int64)
+    tested = ~np.isnan(statistic_array)
+    p_value = np.full(len(statistic_array), np.nan)
+    p_value[tested] = special.chdtrc(dof_array[tested], statistic_array[tested])
+    dof_column = dof_array.astype(object)
+    dof_column[~tested] = None
+    return {
+        "attribute": np.array(attribute, dtype=object),
+        "metric": np.array(metric_of, dtype=object),
+        "groups": np.array(groups, dtype=np.int64),
+        "statistic": statistic_array,
+        "dof": dof_column,
+        "p_value": p_value,
+        "p_adjusted": np.full(len(statistic_array), np.nan),
+        "test": np.full(len(statistic_array), CHI_SQUARE, dtype=object),
+    }
+
+
+__all__ = ["OK", "OVERALL_GROUP", "comparison_columns", "omnibus_columns"]

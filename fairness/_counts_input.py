@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from fairness._arguments import check_columns, identifier_warnings
 from fairness._batches import iter_batches
-from fairness._cells import CellAccumulator
+from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
 from fairness._columns import BinaryEncoder, GroupEncoder, parse_numbers
 from fairness._errors import (
     BAD_COUNT,
@@ -45,8 +45,7 @@ from fairness._errors import (
     WHERE_POSITION,
     FairnessInputError,
 )
-from fairness._read import start_position, to_confusion
-from fairness._source import Source, open_source
+from fairness._source import Source, open_source, start_position
 from fairness._table import (
     CONFUSION_COLUMNS,
     SELECTION_COLUMNS,
@@ -189,7 +188,7 @@ class _CountReducer:
         if not self.weighted:
             counts = np.rint(counts).astype(np.int64)
         names = CONFUSION_COLUMNS if self.has_labels else SELECTION_COLUMNS
-        frame = _sorted_frame(self.groups, cell_codes, counts, names)
+        frame = sorted_cell_frame(self.groups, cell_codes, counts, names)
         total = counts.sum()
         unknown = {
             a: _as_number(counts[(frame[a] == UNKNOWN).to_numpy()].sum(), self.weighted)
@@ -216,26 +215,6 @@ class _CountReducer:
 
 def _as_number(value: Any, weighted: bool) -> Any:
     return float(value) if weighted else int(value)
-
-
-def _sorted_frame(
-    groups: list[GroupEncoder], cell_codes: np.ndarray, counts: np.ndarray, names: Sequence[str]
-) -> pd.DataFrame:
-    ranks = []
-    for j, g in enumerate(groups):
-        values = g.values
-        order = sorted(range(len(values)), key=lambda i, v=values: (v[i] == UNKNOWN, v[i]))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        ranks.append(rank[cell_codes[:, j]])
-    order = np.lexsort(ranks[::-1]) if len(cell_codes) else np.arange(0)
-    frame: dict[str, Any] = {}
-    for j, g in enumerate(groups):
-        values = np.asarray(g.values, dtype=object)
-        frame[g.column] = pd.array(values[cell_codes[order, j]].tolist(), dtype="str")
-    for i, name in enumerate(names):
-        frame[name] = counts[order, i]
-    return pd.DataFrame(frame)
 
 
 def read_counts(

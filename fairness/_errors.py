@@ -6,8 +6,8 @@ layer maps a ``FairnessInputError`` to a 422 response naming its ``column``, ``r
 Line numbers (``row``) are as a person sees them in the file opened in a text editor or a
 spreadsheet: the header is line 1 and the first data row is line 2. For Parquet files, which have no
 lines, ``row`` is the same 1-based position plus one (the first record is "line 2"), so the two
-formats report a row the same way. Line numbers assume one line per record (no line breaks inside
-quoted fields).
+formats report a row the same way. A record whose quoted field holds line breaks spans several
+lines; it is named by its first line.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ The rule for a single rate: the Wilson score interval, except when the smaller o
 failures is below ``EXACT_BELOW`` (5), where the normal approximation behind Wilson is weakest and
 the exact Clopper-Pearson interval is used instead. ``rate_interval`` applies the rule and says
 which method it used.
+
+The ``*_arrays`` functions compute the same intervals for whole arrays of counts at once (the audit
+calls them over every group and comparison in one pass); each performs the same floating-point
+operations as its scalar counterpart, so both give the same numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 from scipy import stats
 
 #: Use the exact Clopper-Pearson interval when min(successes, failures) is below this.
@@ -265,3 +270,95 @@ def newcombe_difference_interval(
     low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return max(-1.0, low), min(1.0, high)
+
+
+# -- array versions ----------------------------------------------------------------------------
+
+
+def wilson_arrays(
+    successes: np.ndarray, trials: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`wilson_interval` for arrays of counts (``trials`` positive, not checked)."""
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    z = _z(confidence)
+    p = x / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    low = np.where(x == 0, 0.0, np.maximum(0.0, centre - half))
+    high = np.where(x == n, 1.0, np.minimum(1.0, centre + half))
+    return low, high
+
+
+def clopper_pearson_arrays(
+    successes: np.ndarray, trials: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clopper_pearson_interval` for arrays of counts (``trials`` positive, not checked)."""
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    alpha = 1 - confidence
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(x == 0, 0.0, stats.beta.ppf(alpha / 2, x, n - x + 1))
+        high = np.where(x == n, 1.0, stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+    return low, high
+
+
+def rate_interval_arrays(
+    successes: np.ndarray, trials: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rate_interval` for arrays: ``(low, high, method)``, ``method`` an object array.
+
+    Entries whose ``trials`` is not positive get ``NaN`` bounds and method ``None``.
+    """
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    defined = n > 0
+    safe_n = np.where(defined, n, 1.0)
+    safe_x = np.where(defined, x, 0.0)
+    exact = defined & (np.minimum(safe_x, safe_n - safe_x) < EXACT_BELOW)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low, high = wilson_arrays(safe_x, safe_n, confidence=confidence)
+    if exact.any():
+        low[exact], high[exact] = clopper_pearson_arrays(
+            safe_x[exact], safe_n[exact], confidence=confidence
+        )
+    low[~defined] = np.nan
+    high[~defined] = np.nan
+    method = np.where(exact, CLOPPER_PEARSON, WILSON).astype(object)
+    method[~defined] = None
+    return low, high, method
+
+
+def katz_ratio_arrays(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`katz_ratio_interval` for arrays; ``NaN`` bounds where that returns ``None``."""
+    x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (x1, n1, x2, n2))
+    defined = (n1 > 0) & (n2 > 0) & ~((x1 == 0) & (x2 == 0))
+    zero = (x1 == 0) | (x2 == 0)
+    a = np.where(zero, x1 + 0.5, x1)
+    b = np.where(zero, n1 + 1, n1)
+    c = np.where(zero, x2 + 0.5, x2)
+    d = np.where(zero, n2 + 1, n2)
+    z = _z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_ratio = np.log((a / b) / (c / d))
+        se = np.sqrt(np.maximum(0.0, 1 / a - 1 / b + 1 / c - 1 / d))
+        low = np.exp(log_ratio - z * se)
+        high = np.exp(log_ratio + z * se)
+    return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
+
+
+def newcombe_difference_arrays(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`newcombe_difference_interval` for arrays (both ``n`` positive, not checked)."""
+    x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (x1, n1, x2, n2))
+    l1, u1 = wilson_arrays(x1, n1, confidence=confidence)
+    l2, u2 = wilson_arrays(x2, n2, confidence=confidence)
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return np.maximum(-1.0, low), np.minimum(1.0, high)

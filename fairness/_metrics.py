@@ -1,11 +1,13 @@
 """Per-group metrics computed from the cell table, for every attribute and every intersection.
 
 Each rate metric is ``numerator / denominator`` where both are sums of count columns (see
-``METRICS``). The values of the metrics that fairlearn or scikit-learn define are computed by
-fairlearn's ``MetricFrame`` on the compressed table (one row per group and confusion cell, the count
-as ``sample_weight``), so fairlearn stays the definition; the others come from the counts directly.
-A zero denominator gives value ``None`` and status ``"undefined"``; a denominator below the minimum
-gives status ``"insufficient_data"`` (the value is still reported).
+``METRICS``). ``group_table`` sums the cells into every group of every level in one pass; the
+default ``"numpy"`` backend then computes every value as one array division. fairlearn stays the
+definition: the ``"fairlearn"`` backend computes the values of the metrics that fairlearn or
+scikit-learn define with ``MetricFrame`` on the compressed table (one row per group and confusion
+cell, the count as ``sample_weight``), and the tests check that both backends agree with
+``MetricFrame`` on raw rows. A zero denominator gives value ``None`` and status ``"undefined"``; a
+denominator below the minimum gives status ``"insufficient_data"`` (the value is still reported).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fairness._intervals import rate_interval
+from fairness._intervals import rate_interval_arrays
 
 OK = "ok"
 UNDEFINED = "undefined"
@@ -29,6 +31,12 @@ JOIN = " & "
 
 #: Count columns of the normalised cell frame the metrics read.
 COUNT_COLUMNS = ("tp", "fp", "tn", "fn", "pp", "pn", "above", "not_above")
+_COLUMN_INDEX = {c: i for i, c in enumerate(COUNT_COLUMNS)}
+
+#: How metric values are computed: array arithmetic on the counts, or fairlearn's MetricFrame.
+NUMPY_BACKEND = "numpy"
+FAIRLEARN_BACKEND = "fairlearn"
+METRIC_BACKENDS = (NUMPY_BACKEND, FAIRLEARN_BACKEND)
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,184 @@ def fairlearn_values(
     return {m: by_group[m].reindex(counts.index).astype(float) for m in wanted}
 
 
+@dataclass(frozen=True)
+class GroupTable:
+    """Every group of every level (attribute or intersection), summed from the cells.
+
+    Groups are stored level after level, each level's groups sorted by value, so level ``i``
+    holds rows ``starts[i]:starts[i + 1]``.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Level names (``"sex & race"``).
+    starts : ndarray
+        Offsets of each level's first group, plus the total number of groups.
+    attribute, group : ndarray
+        Level name and group value of each group (object arrays).
+    counts : ndarray
+        ``(groups, len(COUNT_COLUMNS))`` float64 sums.
+    cell_group : ndarray
+        ``(levels, cells)``: the (global) group of each cell at each level.
+    """
+
+    names: tuple[str, ...]
+    starts: np.ndarray
+    attribute: np.ndarray
+    group: np.ndarray
+    counts: np.ndarray
+    cell_group: np.ndarray
+
+    def span(self, level: int) -> slice:
+        return slice(int(self.starts[level]), int(self.starts[level + 1]))
+
+    def column(self, name: str) -> np.ndarray:
+        return self.counts[:, _COLUMN_INDEX[name]]
+
+    def parts(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """Numerator and denominator of ``metric`` for every group."""
+        return count_parts(self.counts, metric)
+
+    def level_frame(self, level: int) -> pd.DataFrame:
+        """One level's counts as a frame indexed by group value (as :func:`group_counts`)."""
+        span = self.span(level)
+        index = pd.Index(self.group[span], name="group")
+        return pd.DataFrame(self.counts[span], index=index, columns=list(COUNT_COLUMNS))
+
+
+def count_parts(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of ``metric`` from a ``(..., COUNT_COLUMNS)`` count array."""
+    definition = METRICS[metric]
+    numerator = counts[..., _COLUMN_INDEX[definition.numerator[0]]]
+    for column in definition.numerator[1:]:
+        numerator = numerator + counts[..., _COLUMN_INDEX[column]]
+    denominator = counts[..., _COLUMN_INDEX[definition.denominator[0]]]
+    for column in definition.denominator[1:]:
+        denominator = denominator + counts[..., _COLUMN_INDEX[column]]
+    return numerator, denominator
+
+
+def group_table(cells: pd.DataFrame, levels: Sequence[Sequence[str]]) -> GroupTable:
+    """Sum the normalised cells into every group of every level: factorise each attribute once,
+    combine the codes per level, and add all levels' cells with one ``bincount`` per column."""
+    n_cells = len(cells)
+    codes: dict[str, np.ndarray] = {}
+    values: dict[str, np.ndarray] = {}
+    for attribute in dict.fromkeys(a for level in levels for a in level):
+        column = cells[attribute].to_numpy(dtype=object)
+        codes[attribute], values[attribute] = pd.factorize(column)
+    offsets, attribute_names, group_names, cell_groups = [0], [], [], []
+    for level in levels:
+        combined = codes[level[0]].astype(np.int64)
+        for attribute in level[1:]:
+            combined = combined * len(values[attribute]) + codes[attribute]
+            combined = np.unique(combined, return_inverse=True)[1].reshape(-1)  # keep it small
+        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        parts = [cells[a].to_numpy(dtype=object)[first] for a in level]
+        names = np.array([JOIN.join(v) for v in zip(*parts, strict=True)], dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        cell_groups.append(offsets[-1] + rank[inverse.reshape(-1)])
+        group_names.append(names[order])
+        attribute_names.append(np.full(len(order), level_name(level), dtype=object))
+        offsets.append(offsets[-1] + len(order))
+    total = offsets[-1]
+    cell_group = np.array(cell_groups, dtype=np.int64).reshape(len(levels), n_cells)
+    flat = cell_group.reshape(-1)
+    raw = cells[list(COUNT_COLUMNS)].to_numpy(dtype=np.float64)
+    if np.array_equal(raw, np.round(raw)):  # whole counts: any order of addition is exact
+        counts = np.empty((total, len(COUNT_COLUMNS)))
+        for j in range(len(COUNT_COLUMNS)):
+            weights = np.tile(raw[:, j], len(levels))
+            counts[:, j] = np.bincount(flat, weights=weights, minlength=total)
+    else:  # sums of weights: pandas' compensated group sum, as a per-level group-by gives
+        tiled = pd.DataFrame(np.tile(raw, (len(levels), 1)))
+        counts = tiled.groupby(flat, sort=True).sum().to_numpy(dtype=np.float64)
+    return GroupTable(
+        names=tuple(level_name(level) for level in levels),
+        starts=np.array(offsets, dtype=np.int64),
+        attribute=np.concatenate(attribute_names) if attribute_names else np.empty(0, object),
+        group=np.concatenate(group_names) if group_names else np.empty(0, object),
+        counts=counts,
+        cell_group=cell_group,
+    )
+
+
+def metric_values(
+    table: GroupTable, metrics: Sequence[str], *, has_labels: bool, backend: str = NUMPY_BACKEND
+) -> np.ndarray:
+    """``(len(metrics), groups)`` values, ``NaN`` where the denominator is 0.
+
+    ``"numpy"``: numerator / denominator. ``"fairlearn"``: the fairlearn-defined metrics from
+    ``MetricFrame`` per level (:func:`fairlearn_values`), the others from the counts.
+    """
+    out = np.full((len(metrics), len(table.group)), np.nan)
+    for j, metric in enumerate(metrics):
+        numerator, denominator = table.parts(metric)
+        defined = denominator > 0
+        out[j, defined] = numerator[defined] / denominator[defined]
+    if backend == FAIRLEARN_BACKEND:
+        for level in range(len(table.names)):
+            span = table.span(level)
+            computed = fairlearn_values(table.level_frame(level), metrics, has_labels=has_labels)
+            for j, metric in enumerate(metrics):
+                if metric in computed:
+                    _, denominator = table.parts(metric)
+                    defined = denominator[span] > 0
+                    values = computed[metric].to_numpy(dtype=np.float64)
+                    out[j, span] = np.where(defined, values, np.nan)
+    return out
+
+
+def status_array(denominator: np.ndarray, min_denominator: float) -> np.ndarray:
+    """``"undefined"`` / ``"insufficient_data"`` / ``"ok"`` per denominator (object array)."""
+    status = np.where(denominator >= min_denominator, OK, INSUFFICIENT).astype(object)
+    status[denominator <= 0] = UNDEFINED
+    return status
+
+
+def metric_columns(
+    table: GroupTable,
+    metrics: Sequence[str],
+    *,
+    has_labels: bool,
+    min_denominator: float,
+    confidence: float,
+    backend: str = NUMPY_BACKEND,
+) -> dict[str, np.ndarray]:
+    """The metric table's columns for every group and rate metric, plus ``_level``: rows ordered
+    by level, then metric, then group."""
+    n_groups = len(table.group)
+    values = metric_values(table, metrics, has_labels=has_labels, backend=backend)
+    parts = [table.parts(m) for m in metrics]
+    numerators = np.array([p[0] for p in parts]).reshape(len(metrics), n_groups)
+    denominators = np.array([p[1] for p in parts]).reshape(len(metrics), n_groups)
+    pieces, level_of = [], []
+    for level in range(len(table.names)):
+        span = table.span(level)
+        for j in range(len(metrics)):
+            pieces.append(np.arange(span.start, span.stop) + j * n_groups)
+            level_of.append(np.full(span.stop - span.start, level))
+    rows = np.concatenate(pieces) if pieces else np.empty(0, np.int64)
+    x, n = numerators.reshape(-1)[rows], denominators.reshape(-1)[rows]
+    low, high, method = rate_interval_arrays(x, n, confidence=confidence)
+    group_index = rows % max(n_groups, 1)
+    return {
+        "attribute": table.attribute[group_index],
+        "group": table.group[group_index],
+        "metric": np.array(metrics, dtype=object)[rows // max(n_groups, 1)],
+        "numerator": x,
+        "denominator": n,
+        "value": values.reshape(-1)[rows],
+        "ci_low": low,
+        "ci_high": high,
+        "interval": method,
+        "status": status_array(n, min_denominator),
+        "_level": np.concatenate(level_of) if level_of else np.empty(0, np.int64),
+    }
+
+
 def metric_rows(
     attribute: str,
     counts: pd.DataFrame,
@@ -224,57 +410,45 @@ def metric_rows(
     has_labels: bool,
     min_denominator: float,
     confidence: float,
+    backend: str = NUMPY_BACKEND,
 ) -> list[dict[str, object]]:
-    """Tidy metric rows (attribute, group, metric, value, ci, numerator, denominator, status).
+    """Tidy metric rows (attribute, group, metric, value, ci, numerator, denominator, status) for
+    one level's counts (:func:`group_counts`), one row per group and metric, metric-major."""
+    table = GroupTable(
+        names=(attribute,),
+        starts=np.array([0, len(counts)]),
+        attribute=np.full(len(counts), attribute, dtype=object),
+        group=counts.index.to_numpy(dtype=object),
+        counts=counts[list(COUNT_COLUMNS)].to_numpy(dtype=np.float64),
+        cell_group=np.empty((1, 0), np.int64),
+    )
+    columns = metric_columns(
+        table,
+        metrics,
+        has_labels=has_labels,
+        min_denominator=min_denominator,
+        confidence=confidence,
+        backend=backend,
+    )
+    columns.pop("_level")
+    return records(columns)
 
-    Parameters
-    ----------
-    attribute : str
-        The attribute (or intersection) name the groups belong to.
-    counts : DataFrame
-        Output of :func:`group_counts`.
-    metrics : sequence of str
-        Rate metric names from ``METRICS`` to compute.
-    has_labels : bool, keyword-only
-        Whether the counts carry labels (TP/FP/TN/FN) or only predictions (PP/PN).
-    min_denominator : float, keyword-only
-        Below this denominator a metric's status is ``"insufficient_data"``.
-    confidence : float, keyword-only
-        Coverage of the rate intervals.
 
-    Returns
-    -------
-    list of dict
-        One row per group and metric.
-    """
-    from_fairlearn = fairlearn_values(counts, metrics, has_labels=has_labels)
-    rows: list[dict[str, object]] = []
-    for metric in metrics:
-        numerator, denominator = rate_parts(counts, metric)
-        computed = from_fairlearn.get(metric)
-        for i, group in enumerate(counts.index):
-            x, n = float(numerator[i]), float(denominator[i])
-            row: dict[str, object] = {
-                "attribute": attribute,
-                "group": str(group),
-                "metric": metric,
-                "numerator": x,
-                "denominator": n,
-                "value": None,
-                "ci_low": None,
-                "ci_high": None,
-                "interval": None,
-                "status": UNDEFINED,
-            }
-            if n > 0:
-                value = float(computed.iloc[i]) if computed is not None else x / n
-                low, high, method = rate_interval(x, n, confidence=confidence)
-                row.update(
-                    value=value,
-                    ci_low=low,
-                    ci_high=high,
-                    interval=method,
-                    status=OK if n >= min_denominator else INSUFFICIENT,
-                )
-            rows.append(row)
-    return rows
+def records(columns: dict[str, np.ndarray | list]) -> list[dict[str, object]]:
+    """Rows (dicts) from equal-length columns, in bulk; float ``NaN`` becomes ``None`` and numpy
+    scalars become Python values."""
+    keys = list(columns)
+    lists = []
+    for key in keys:
+        column = columns[key]
+        if isinstance(column, np.ndarray):
+            if column.dtype.kind == "f":
+                missing = np.isnan(column)
+                column = column.tolist()
+                if missing.any():
+                    for i in np.flatnonzero(missing).tolist():
+                        column[i] = None
+            else:
+                column = column.tolist()
+        lists.append(column)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*lists, strict=True)]

@@ -6,20 +6,17 @@ sample is refused).
 
 from __future__ import annotations
 
-import io
 import math
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from fairness._arguments import Plan, check_columns, identifier_warnings, make_plan
-from fairness._batches import iter_batches
-from fairness._cells import CellAccumulator
+from fairness._batches import ROW_COUNT, iter_batches
+from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
 from fairness._columns import BinaryEncoder, GroupEncoder, dictionary_of, parse_numbers
 from fairness._errors import (
     HEADER_ONLY,
@@ -27,7 +24,8 @@ from fairness._errors import (
     TOO_MANY_DROPPED,
     FairnessInputError,
 )
-from fairness._source import Source, open_source
+from fairness._scores import ScoreParts, finish_scores
+from fairness._source import Source, open_source, start_position
 from fairness._table import (
     CONFUSION_COLUMNS,
     SELECTION_COLUMNS,
@@ -39,7 +37,7 @@ from fairness._table import (
 )
 from fairness._threshold import ThresholdRule
 
-__all__ = ["check_columns", "identifier_warnings", "read_sample", "to_confusion"]
+__all__ = ["check_columns", "identifier_warnings", "read_sample"]
 
 #: Share of rows that may be dropped before a sample is refused (strictly more is refused).
 MAX_DROPPED_SHARE = 0.5
@@ -67,14 +65,14 @@ class _Reducer:
         self.unknown = np.zeros(len(self.groups), dtype=np.int64)
         # Score path: per-row arrays, kept because top-k needs the whole score distribution and
         # the ScoreTable is per row anyway.
-        self._score_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._score_parts: ScoreParts = []
 
     def add(self, batch: pa.RecordBatch) -> None:
+        """Add a chunk of rows, or (with a ``ROW_COUNT`` column) of distinct rows and counts."""
         plan = self.plan
         n = batch.num_rows
         if n == 0:
             return
-        self.rows_read += n
         binary = [
             (encoder, dictionary_of(batch.column(encoder.column)))
             for encoder in (self.label, self.pred)
@@ -82,29 +80,37 @@ class _Reducer:
         ]
         groups = [dictionary_of(batch.column(c)) for c in plan.sensitive]
         dims = [len(d) + 1 for _, (d, _) in binary] + [len(d) + 1 for d, _ in groups]
+        indices = [i for _, (_, i) in binary] + [i for _, i in groups]
+        if batch.schema.get_field_index(ROW_COUNT) >= 0:
+            counts = batch.column(ROW_COUNT).to_numpy()
+            self.rows_read += int(counts.sum())
+            self._add_entries(binary, groups, dims, indices, counts)
+            return
+        self.rows_read += n
         if plan.score is None and plan.weight is None and math.prod(dims) <= max(n, 1 << 16):
-            self._add_histogram(binary, groups, dims)
+            # Count the rows per combination of the chunk's own value positions first.
+            flat = indices[0].astype(np.intp)
+            for size, index in zip(dims[1:], indices[1:], strict=True):
+                flat *= size
+                flat += index
+            hist = np.bincount(flat, minlength=math.prod(dims))
+            occurring = np.flatnonzero(hist)
+            local = list(np.unravel_index(occurring, dims))
+            self._add_entries(binary, groups, dims, local, hist[occurring])
         else:
             self._add_rows(batch, binary, groups)
 
-    def _add_histogram(
+    def _add_entries(
         self,
         binary: list[tuple[BinaryEncoder, tuple[pa.Array, np.ndarray]]],
         groups: list[tuple[pa.Array, np.ndarray]],
         dims: list[int],
+        local: list[np.ndarray],
+        counts: np.ndarray,
     ) -> None:
-        """Count the rows per combination of the chunk's own value positions, then translate
-        the (few) combinations that occur into cells, outcomes and drops."""
-        indices = [i for _, (_, i) in binary] + [i for _, i in groups]
-        flat = indices[0].astype(np.intp)
-        for size, index in zip(dims[1:], indices[1:], strict=True):
-            flat *= size
-            flat += index
-        hist = np.bincount(flat, minlength=math.prod(dims))
-        del flat
-        occurring = np.flatnonzero(hist)
-        counts = hist[occurring]
-        local = np.unravel_index(occurring, dims)
+        """Add ``counts[e]`` rows whose values sit at positions ``local[k][e]`` of the chunk's
+        dictionaries (label, prediction, then the groups), translated into cells, outcomes and
+        drops."""
         present = []
         for size, positions in zip(dims, local, strict=True):
             flags = np.zeros(size, dtype=bool)
@@ -122,9 +128,9 @@ class _Reducer:
                 self.dropped[reason] += int(counts[hit].sum())
                 keep &= ~hit
         cell_codes = []
-        for j, (encoder, (dictionary, _)) in enumerate(zip(self.groups, groups, strict=True)):
+        for j, (group, (dictionary, _)) in enumerate(zip(self.groups, groups, strict=True)):
             k = len(binary) + j
-            group_codes, missing = encoder.lookup(dictionary, present[k])
+            group_codes, missing = group.lookup(dictionary, present[k])
             cell_codes.append(group_codes[local[k]])
             self.unknown[j] += int(counts[keep & missing[local[k]]].sum())
         outcome = codes[-1].astype(np.int64)
@@ -172,9 +178,9 @@ class _Reducer:
             drop("unparseable_weight", bad)
             drop("negative_weight", np.nan_to_num(weights, nan=0.0) < 0)
         codes: list[np.ndarray] = []
-        for j, (encoder, (dictionary, index)) in enumerate(zip(self.groups, groups, strict=True)):
+        for j, (group, (dictionary, index)) in enumerate(zip(self.groups, groups, strict=True)):
             present = np.bincount(index, minlength=len(dictionary) + 1)[:-1] > 0
-            group_codes, group_missing = encoder.lookup(dictionary, present)
+            group_codes, group_missing = group.lookup(dictionary, present)
             codes.append(group_codes[index])
             self.unknown[j] += int((group_missing[index] & keep).sum())
         sizes = [len(g.values) for g in self.groups]
@@ -237,7 +243,11 @@ class _Reducer:
                 warnings.append(warning)
         scores_frame = None
         if plan.score is not None and plan.threshold is not None:
-            scores_frame = self._finish_scores(label_map, warnings)
+            scores_frame = finish_scores(
+                self._score_parts, self.groups, self.cells, plan, label_map, warnings,
+                has_labels=self.label is not None,
+            )  # fmt: skip
+            self._score_parts = []
         cell_codes, raw_counts = self.cells.finish()
         counts = to_confusion(raw_counts, label_map, pred_map, has_labels=self.label is not None)
         for g in self.groups:
@@ -246,7 +256,8 @@ class _Reducer:
                     f"Column {g.column!r} holds the value {UNKNOWN!r}; those rows are counted "
                     f"together with the rows whose value is missing."
                 )
-        cells = self._cell_frame(cell_codes, counts)
+        names = CONFUSION_COLUMNS if self.label is not None else SELECTION_COLUMNS
+        cells = sorted_cell_frame(self.groups, cell_codes, counts, names)
         stats = ReadStats(
             sha256=sha256,
             source_format=source_format,
@@ -267,81 +278,6 @@ class _Reducer:
         if scores_frame is not None:
             score_table = ScoreTable(attributes=plan.sensitive, frame=scores_frame)
         return Sample(cells=cell_table, scores=score_table, stats=stats)
-
-    def _finish_scores(self, label_map: np.ndarray, warnings: list[str]) -> pd.DataFrame:
-        """Apply the threshold to all scores at once and reduce them to cells."""
-        plan = self.plan
-        assert plan.threshold is not None
-        k = len(self.groups)
-        parts = self._score_parts
-        codes = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int32)
-        scores = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-        weights = (
-            np.concatenate([p[3] for p in parts])  # type: ignore[misc]
-            if plan.weight is not None and parts
-            else None
-        )
-        self._score_parts = []
-        predicted, wanted = plan.threshold.apply(scores)
-        selected = int(predicted.sum())
-        if wanted is not None and selected > wanted:
-            warnings.append(
-                f"Threshold {plan.threshold.to_str()} asked for {wanted} rows; {selected} were "
-                f"selected because rows with a score equal to the cut are all selected."
-            )
-        outcome = predicted.astype(np.int64)
-        labels = None
-        if self.label is not None:
-            raw_labels = np.concatenate([p[2] for p in parts]).astype(np.int64)
-            labels = label_map[raw_labels]
-            outcome = raw_labels * 2 + outcome
-        sizes = [len(g.values) for g in self.groups]
-        self.cells.add([codes[:, j] for j in range(k)], sizes, outcome, weights)
-        frame: dict[str, object] = {}
-        for j, g in enumerate(self.groups):
-            frame[g.column] = pd.Categorical.from_codes(codes[:, j], categories=g.values)
-        frame["score"] = scores.astype(np.float64)
-        if labels is not None:
-            frame["label"] = labels.astype(np.int8)
-        if weights is not None:
-            frame["weight"] = weights.astype(np.float64)
-        return pd.DataFrame(frame)
-
-    def _cell_frame(self, cell_codes: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
-        """Cells sorted by attribute values (``UNKNOWN`` last), for a deterministic table."""
-        ranks = []
-        for j, g in enumerate(self.groups):
-            values = g.values
-            order = sorted(range(len(values)), key=lambda i, v=values: (v[i] == UNKNOWN, v[i]))
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            ranks.append(rank[cell_codes[:, j]])
-        order = np.lexsort(ranks[::-1]) if ranks and len(cell_codes) else np.arange(len(cell_codes))
-        frame: dict[str, object] = {}
-        for j, g in enumerate(self.groups):
-            values = np.asarray(g.values, dtype=object)
-            frame[g.column] = pd.array(values[cell_codes[order, j]].tolist(), dtype="str")
-        names = CONFUSION_COLUMNS if self.label is not None else SELECTION_COLUMNS
-        for i, name in enumerate(names):
-            frame[name] = counts[order, i]
-        return pd.DataFrame(frame)
-
-
-def to_confusion(
-    raw: np.ndarray, label_map: np.ndarray, pred_map: np.ndarray, *, has_labels: bool
-) -> np.ndarray:
-    """Turn raw code slots into tp/fp/tn/fn (or pp/pn) columns by the resolved classes."""
-    out = np.zeros((raw.shape[0], 4 if has_labels else 2), dtype=raw.dtype)
-    if has_labels:
-        # column index for (label class, prediction class)
-        target = {(1, 1): 0, (0, 1): 1, (0, 0): 2, (1, 0): 3}
-        for lc in (0, 1):
-            for pc in (0, 1):
-                out[:, target[(int(label_map[lc]), int(pred_map[pc]))]] += raw[:, lc * 2 + pc]
-    else:
-        for pc in (0, 1):
-            out[:, 0 if pred_map[pc] == 1 else 1] += raw[:, pc]
-    return out
 
 
 def read_sample(
@@ -368,7 +304,8 @@ def read_sample(
     ----------
     source:
         A path or a binary file object. CSV (UTF-8, with or without BOM, LF or CRLF, optionally
-        gzip-compressed) or Parquet; the format is judged from the first bytes, not the name.
+        gzip-compressed; a quoted field may hold delimiters and line breaks) or Parquet; the
+        format is judged from the first bytes, not the name.
     label:
         Column of true outcomes, or ``None`` when the sample has no labels (then only
         selection-based metrics can run and the cells hold ``pp, pn``).
@@ -442,7 +379,10 @@ def read_sample(
         check_columns(plan.needed, opened.columns)
         warnings = identifier_warnings(opened.columns)
         reducer = _Reducer(plan, max_groups)
-        batches = iter_batches(opened, plan.needed, source, start, kinds=plan.kinds)
+        aggregate = plan.score is None and plan.weight is None
+        batches = iter_batches(
+            opened, plan.needed, source, start, kinds=plan.kinds, aggregate=aggregate
+        )
         with closing(batches):
             for batch, _line in batches:
                 reducer.add(batch)
@@ -453,12 +393,3 @@ def read_sample(
             progress(opened.hasher.bytes_read, opened.total_bytes)
         source_format = opened.source_format
     return reducer.finish(sha256, source_format, warnings)
-
-
-def start_position(source: Source) -> int | None:
-    if isinstance(source, str | os.PathLike):
-        return 0
-    try:
-        return source.tell() if source.seekable() else None
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return None

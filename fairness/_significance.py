@@ -145,13 +145,19 @@ def adjust_p_values(p_values: Sequence[float], *, method: str = "bh") -> list[fl
     """
     if method not in CORRECTIONS:
         raise ValueError(BAD_CORRECTION.format(value=method))
-    p = np.asarray(p_values, dtype=float)
-    for i, value in enumerate(p):
-        if not 0 <= value <= 1:
-            raise ValueError(BAD_P_VALUE.format(index=i, value=float(value)))
+    return adjust_p_array(np.asarray(p_values, dtype=float), method=method).tolist()
+
+
+def adjust_p_array(p: np.ndarray, *, method: str = "bh") -> np.ndarray:
+    """:func:`adjust_p_values` on a float array, returning an array."""
+    if method not in CORRECTIONS:
+        raise ValueError(BAD_CORRECTION.format(value=method))
+    bad = np.flatnonzero(~((p >= 0) & (p <= 1)))
+    if len(bad):
+        raise ValueError(BAD_P_VALUE.format(index=int(bad[0]), value=float(p[bad[0]])))
     m = len(p)
     if m == 0 or method == "none":
-        return [float(v) for v in p]
+        return p.astype(np.float64, copy=True)
     order = np.argsort(p, kind="stable")
     ranked = p[order]
     ranks = np.arange(1, m + 1)
@@ -161,4 +167,55 @@ def adjust_p_values(p_values: Sequence[float], *, method: str = "bh") -> list[fl
         adjusted = np.maximum.accumulate(ranked * (m - ranks + 1))
     out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
-    return [float(v) for v in out]
+    return out
+
+
+def two_proportion_arrays(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`two_proportion_test` for arrays: ``(p_value, test)`` with ``NaN`` / ``None`` where
+    a denominator is 0. The z test is vectorised; Fisher's exact test runs per table, only for
+    the tables with an expected cell below ``FISHER_BELOW``."""
+    x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (x1, n1, x2, n2))
+    p_value = np.full(len(x1), np.nan)
+    test = np.full(len(x1), None, dtype=object)
+    tested = (n1 > 0) & (n2 > 0)
+    total = n1 + n2
+    successes = x1 + x2
+    failures = total - successes
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected_min = np.minimum(n1, n2) * np.minimum(successes, failures) / total
+    fisher = tested & (expected_min < FISHER_BELOW)
+    z_rows = tested & ~fisher
+    for i in np.flatnonzero(fisher):
+        table = np.rint([[x1[i], n1[i] - x1[i]], [x2[i], n2[i] - x2[i]]]).astype(np.int64)
+        p_value[i] = stats.fisher_exact(table, alternative="two-sided").pvalue
+    test[fisher] = FISHER
+    if z_rows.any():
+        a, b, c, d = x1[z_rows], n1[z_rows], x2[z_rows], n2[z_rows]
+        pooled = successes[z_rows] / total[z_rows]
+        se = np.sqrt(pooled * (1 - pooled) * (1 / b + 1 / d))
+        z = (a / b - c / d) / se
+        p_value[z_rows] = 2 * stats.norm.sf(np.abs(z))
+        test[z_rows] = Z_TEST
+    return p_value, test
+
+
+def chi_square_statistic(numerators: np.ndarray, denominators: np.ndarray) -> tuple[float, int]:
+    """Pearson's statistic and degrees of freedom of :func:`chi_square_omnibus` without the
+    p-value (``NaN, 0`` when there is nothing to test), with the same operations as
+    ``scipy.stats.chi2_contingency`` (Yates' correction for a 2×2 table)."""
+    keep = denominators > 0
+    if keep.sum() < 2:
+        return math.nan, 0
+    x = numerators[keep].astype(np.float64)
+    observed = np.column_stack([x, denominators[keep].astype(np.float64) - x])
+    columns = observed.sum(axis=0, keepdims=True)
+    if (columns == 0).any():
+        return math.nan, 0
+    expected = observed.sum(axis=1, keepdims=True) * columns / observed.sum()
+    dof = len(observed) - 1
+    if dof == 1:
+        diff = expected - observed
+        observed = observed + np.minimum(0.5, np.abs(diff)) * np.sign(diff)
+    return float(((observed - expected) ** 2 / expected).sum()), dof

@@ -78,7 +78,7 @@ class HashingReader(io.RawIOBase):
 class PrefixedReader(io.RawIOBase):
     """Serves ``prefix`` first, then the rest of ``stream``: lets us peek at the header."""
 
-    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+    def __init__(self, prefix: bytes, stream: BinaryIO | io.RawIOBase) -> None:
         super().__init__()
         self._prefix = memoryview(prefix)
         self._stream = stream
@@ -95,7 +95,7 @@ class PrefixedReader(io.RawIOBase):
         return _read_into(self._stream, buffer)
 
 
-def _read_into(stream: BinaryIO, buffer) -> int:  # type: ignore[no-untyped-def]
+def _read_into(stream: BinaryIO | io.RawIOBase, buffer) -> int:  # type: ignore[no-untyped-def]
     """``stream.readinto(buffer)`` (no intermediate copy) when the stream has it."""
     readinto = getattr(stream, "readinto", None)
     if readinto is not None:
@@ -345,3 +345,13 @@ def read_header(source: Source, *, delimiter: str | None = None) -> list[str]:
     """
     with open_source(source, delimiter=delimiter) as opened:
         return list(opened.columns)
+
+
+def start_position(source: Source) -> int | None:
+    """Where the file begins in ``source`` (0 for a path), to read it again on an error."""
+    if isinstance(source, str | os.PathLike):
+        return 0
+    try:
+        return source.tell() if source.seekable() else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None

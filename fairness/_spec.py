@@ -120,6 +120,7 @@ class AuditSpec:
     intersection_depth: int | str = 2
     small_category_share: float = 0.0
     exclude_unknown_from_ratios: bool = False
+    metric_backend: str = "numpy"
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -198,6 +199,8 @@ class AuditSpec:
                 value = list(value)
             elif f.name == "checks" and value is not None:
                 value = [c.to_dict() for c in value]
+            elif f.name == "metric_backend" and value == "numpy":
+                continue  # the default is left out, so existing documents stay unchanged
             out[f.name] = value
         return out
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from fairness._metrics import ALL_METRIC_NAMES, METRICS
+from fairness._metrics import ALL_METRIC_NAMES, METRIC_BACKENDS, METRICS
 from fairness._policies import (
     BENEFICIAL,
     CHECK_KINDS,
@@ -250,6 +250,10 @@ def validate(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             0,
             0.5,
             "a number between 0 and 0.5",
+        )
+    if "metric_backend" in doc:
+        values["metric_backend"] = c.choice(
+            "metric_backend", doc["metric_backend"], METRIC_BACKENDS
         )
     if "exclude_unknown_from_ratios" in doc:
         value = doc["exclude_unknown_from_ratios"]

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from registry import i18n
+from registry.api.deps import get_clock
+from registry.db import session_scope
+from registry.pages.cache import CachedPage, PageCache, etag
 from registry.pages.twins import (
     MEDIA_TYPES,
     READ_ONLY_CORS,
@@ -27,6 +32,7 @@ from registry.pages.twins import (
     twin_path,
     with_query,
 )
+from registry.services import public_search_index
 
 CsvBuilder = Callable[[dict[str, Any]], tuple[Sequence[str], Iterable[Sequence[Any]]]]
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -64,6 +70,22 @@ def _flat_query(request: Request) -> dict[str, Any]:
     return {k: (v[0] if len(v) == 1 else v) for k, v in _query(request).items()}
 
 
+URL_CACHE_SIZE = 50_000
+
+
+def url_path(app: Any, name: str, **params: Any) -> str:
+    """``app.url_path_for``, memoised: route lookup walks every route and dominated page renders."""
+    cache: dict[tuple[Any, ...], str] = app.state.page_urls
+    key = (name, *sorted(params.items()))
+    found = cache.get(key)
+    if found is None:
+        found = str(app.url_path_for(name, **params))
+        if len(cache) >= URL_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any]:
     """Template context shared by every HTML page (language switch, alternates, URL helper)."""
     lang = request_lang(request)
@@ -90,7 +112,7 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
 
     def url(name: str, **params: Any) -> str:
         query_params = params.pop("_query", None) or {}
-        return with_query(str(request.app.url_path_for(name, **params)), query_params)
+        return with_query(url_path(request.app, name, **params), query_params)
 
     return {
         "lang": lang,
@@ -172,12 +194,68 @@ def remember_lang(request: Request, response: Response) -> None:
         )
 
 
+def _register_stamp(request: Request) -> tuple[str, str] | None:
+    try:
+        with session_scope(request.app.state.engine) as session:
+            return public_search_index.index_stamp(session)
+    except SQLAlchemyError:  # e.g. a database not migrated yet: serve uncached
+        return None
+
+
+def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Response:
+    """Serve from the page cache while the register is unchanged; answer revalidations with 304."""
+    cache: PageCache = request.app.state.page_cache
+    stamp = _register_stamp(request) if cache.enabled else None
+    if stamp is None:
+        return produce()
+    today = get_clock(request).now().date().isoformat()
+    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+    key = (fmt, request.url.path, query, request_lang(request), today)
+    tag = etag(key, stamp)
+    if request.headers.get("if-none-match") == tag:
+        response: Response = Response(
+            status_code=304, headers={"ETag": tag, "Vary": "Accept-Language, Cookie"}
+        )
+        remember_lang(request, response)
+        return response
+    hit = cache.get(key, stamp)
+    if hit is not None:
+        response = Response(
+            hit.body, status_code=hit.status, media_type=hit.media_type, headers=dict(hit.headers)
+        )
+    else:
+        response = produce()
+        if response.status_code == 200:
+            headers = tuple(
+                (k.decode(), v.decode())
+                for k, v in response.raw_headers
+                if k not in (b"set-cookie", b"content-length", b"content-type")
+            )
+            cache.put(
+                key,
+                CachedPage(
+                    stamp,
+                    time.monotonic(),
+                    200,
+                    bytes(response.body),
+                    response.media_type or "",
+                    headers,
+                ),
+            )
+    response.headers["ETag"] = tag
+    if hit is not None:
+        remember_lang(request, response)
+    return response
+
+
 def _endpoint(
     handler: Callable[..., PageResult], fmt: str, formats: Sequence[str]
 ) -> Callable[..., Response]:
     def endpoint(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
-        return respond(request, handler(*args, **kwargs), fmt, formats)
+        return cached(
+            request, fmt, lambda: respond(request, handler(*args, **kwargs), fmt, formats)
+        )
 
     functools.update_wrapper(endpoint, handler)
     del endpoint.__wrapped__  # type: ignore[attr-defined]

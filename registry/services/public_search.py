@@ -9,7 +9,7 @@ cached per process, keyed by the index watermark, so the unfiltered home page co
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,76 +128,94 @@ def _conditions(query: SearchQuery, *, skip: str | None = None) -> list[sa.Colum
     return conds
 
 
-def _facet_counts(session: Session, query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
-    out: dict[str, list[tuple[str, int]]] = {}
+_CUBE_COLUMNS = (
+    idx.search_doc.c.scenario,
+    idx.search_doc.c.agency_id,
+    idx.search_doc.c.risk_category,
+    idx.search_doc.c.lifecycle_status,
+    idx.search_doc.c.latest_verdict,
+    idx.search_doc.c.state,
+)
+Cube = list[tuple[dict[str, str], int]]
+
+
+def _cube(session: Session, q: str, stamp: tuple[str, str], slugs: dict[int, str]) -> Cube:
+    """Counts of matching documents per combination of facet values (cached per register stamp).
+
+    One grouped query answers the total and every facet's counts, for any filters, in Python.
+    """
+    key = ("cube", stamp, q)
+    cached = _facet_cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    text = _text_condition(q)
+    stmt = sa.select(*_CUBE_COLUMNS, sa.func.count()).group_by(*_CUBE_COLUMNS)
+    if text is not None:
+        stmt = stmt.where(text)
+    cube: Cube = []
+    for scenario, agency_id, risk, status, verdict, state, n in session.execute(stmt).all():
+        values = {
+            "scenario": scenario,
+            "agency": slugs.get(agency_id, str(agency_id)),
+            "risk_category": risk,
+            "lifecycle_status": status,
+            "latest_verdict": verdict,
+            "state": state,
+        }
+        cube.append((values, int(n)))
+    _facet_cache.put(key, cube)
+    return cube
+
+
+def _matches(values: dict[str, str], filters: dict[str, tuple[str, ...]], skip: str | None) -> bool:
+    return all(
+        values[name] in chosen for name, chosen in filters.items() if chosen and name != skip
+    )
+
+
+def _counts(
+    cube: Cube, filters: dict[str, tuple[str, ...]]
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    total = sum(n for values, n in cube if _matches(values, filters, None))
+    facets: dict[str, list[tuple[str, int]]] = {}
     for name in FACETS:
-        column = _FACET_COLUMNS[name]
-        stmt = (
-            sa.select(column, sa.func.count())
-            .where(*_conditions(query, skip=name))
-            .group_by(column)
-        )
-        rows = session.execute(stmt).all()
-        out[name] = sorted(
-            ((str(v), int(n)) for v, n in rows), key=lambda item: (-item[1], item[0])
-        )
-    return out
+        counter: Counter[str] = Counter()
+        for values, n in cube:
+            if _matches(values, filters, name):
+                counter[values[name]] += n
+        facets[name] = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return total, facets
 
 
 def search(session: Session, *, query: SearchQuery) -> SearchResult:
     """One page of public algorithms matching ``query``, with facet counts."""
     validate_query(query.q, query.page)
-    idx.refresh(session)
-    slugs = list(query.filters.get("agency", ()))
-    if slugs:
-        ids = agency_ids_for_slugs(session, slugs)
-        query = replace(
-            query, filters={**query.filters, "agency": tuple(str(i) for i in ids.values())}
-        )
-    stamp = idx.index_stamp(session)
-    cached = _facet_cache.get((stamp, *query.key()))
-    if cached is None:
-        total = session.execute(
-            sa.select(sa.func.count()).select_from(idx.search_doc).where(*_conditions(query))
-        ).scalar_one()
-        facets = _facet_counts(session, query)
-        _facet_cache.put((stamp, *query.key()), (total, facets))
-    else:
-        total, facets = cached
+    stamp = idx.refresh(session)
+    agencies = {a.id: a for a in session.exec(select(Agency))}
+    slugs = {agency_id: a.slug for agency_id, a in agencies.items()}
+    total, facets = _counts(_cube(session, query.q, stamp, slugs), query.filters)
+    by_slug = {slug: str(agency_id) for agency_id, slug in slugs.items()}
+    sql_filters = dict(query.filters)
+    if sql_filters.get("agency"):
+        sql_filters["agency"] = tuple(by_slug[s] for s in sql_filters["agency"] if s in by_slug)
     stmt = (
         sa.select(
             idx.search_doc.c.algorithm_id,
             idx.search_doc.c.latest_verdict,
             idx.search_doc.c.latest_audit_id,
         )
-        .where(*_conditions(query))
+        .where(*_conditions(replace(query, filters=sql_filters)))
         .order_by(idx.search_doc.c.sort_at.desc(), idx.search_doc.c.algorithm_id.desc())
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     )
-    rows = session.execute(stmt).all()
+    rows = session.execute(stmt).all() if total else []
     ids = [r.algorithm_id for r in rows]
-    by_id = (
-        {a.id: a for a in session.exec(select(Algorithm).where(Algorithm.id.in_(ids)))}
-        if ids
-        else {}
-    )  # type: ignore[union-attr]
-    algorithms = [by_id[i] for i in ids if i in by_id]
-    agency_ids = {a.agency_id for a in algorithms} | {int(v) for v, _n in facets.get("agency", [])}
-    agencies = (
-        {a.id: a for a in session.exec(select(Agency).where(Agency.id.in_(agency_ids)))}
-        if agency_ids
-        else {}
-    )  # type: ignore[union-attr,misc]
-    facets = {
-        **facets,
-        "agency": [
-            (agencies[int(v)].slug, n) for v, n in facets.get("agency", []) if int(v) in agencies
-        ],
-    }
+    found = session.exec(select(Algorithm).where(Algorithm.id.in_(ids))) if ids else []  # type: ignore[union-attr]
+    by_id = {a.id: a for a in found}
     return SearchResult(
         total=total,
-        algorithms=algorithms,
+        algorithms=[by_id[i] for i in ids if i in by_id],
         agencies=agencies,  # type: ignore[arg-type]
         latest={r.algorithm_id: (r.latest_verdict, r.latest_audit_id) for r in rows},
         facets=facets,
@@ -206,34 +224,13 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     )
 
 
-def agency_ids_for_slugs(session: Session, slugs: list[str]) -> dict[str, int]:
-    if not slugs:
-        return {}
-    rows = session.exec(select(Agency.slug, Agency.id).where(Agency.slug.in_(slugs)))  # type: ignore[attr-defined]
-    return {slug: agency_id for slug, agency_id in rows}  # type: ignore[misc]
-
-
 def register_counts(session: Session) -> dict[str, int]:
-    """Headline numbers for the home page: public algorithms, in use, retired, audited, agencies."""
-    idx.refresh(session)
-    key = ("register_counts", idx.index_stamp(session))
-    cached = _facet_cache.get(key)
-    if cached is not None:
-        return dict(cached)
-    doc = idx.search_doc
-    row = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.sum(sa.case((doc.c.state == "retired", 1), else_=0)),
-            sa.func.sum(sa.case((doc.c.latest_verdict != idx.NO_AUDIT, 1), else_=0)),
-            sa.func.count(sa.distinct(doc.c.agency_id)),
-        )
-    ).one()
-    counts = {
-        "algorithms": int(row[0] or 0),
-        "retired": int(row[1] or 0),
-        "audited": int(row[2] or 0),
-        "agencies": int(row[3] or 0),
+    """Headline numbers for the home page: public algorithms, retired, audited, agencies."""
+    stamp = idx.refresh(session)
+    cube = _cube(session, "", stamp, {a.id: a.slug for a in session.exec(select(Agency))})  # type: ignore[misc]
+    return {
+        "algorithms": sum(n for _v, n in cube),
+        "retired": sum(n for v, n in cube if v["state"] == "retired"),
+        "audited": sum(n for v, n in cube if v["latest_verdict"] != idx.NO_AUDIT),
+        "agencies": len({v["agency"] for v, _n in cube}),
     }
-    _facet_cache.put(key, counts)
-    return dict(counts)

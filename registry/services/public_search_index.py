@@ -55,7 +55,11 @@ search_doc = sa.Table(
 search_term = sa.Table(
     "search_term",
     metadata,
-    sa.Column("term", sa.String(64), primary_key=True),
+    sa.Column(
+        "term",
+        sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql"),
+        primary_key=True,
+    ),
     sa.Column("algorithm_id", sa.Integer, primary_key=True),
 )
 search_index_state = sa.Table(
@@ -149,8 +153,7 @@ def _state(session: Session) -> tuple[datetime | None, datetime | None] | None:
 
 def index_stamp(session: Session) -> tuple[str, str]:
     """A value that changes whenever the public register changes (used as a cache key)."""
-    alg, aud = _watermarks(session)
-    return (alg.isoformat() if alg else "", aud.isoformat() if aud else "")
+    return _stamp_of(*_watermarks(session))
 
 
 def _latest_audits(session: Session, algorithm_ids: list[int]) -> dict[int, Audit]:
@@ -225,12 +228,19 @@ def _reindex(session: Session, algorithms: list[Algorithm]) -> None:
         session.execute(sa.insert(search_term), terms)
 
 
-def refresh(session: Session) -> None:
-    """Bring the index up to date with the algorithm and audit tables; commits if it changed."""
+def _stamp_of(alg: datetime | None, aud: datetime | None) -> tuple[str, str]:
+    return (alg.isoformat() if alg else "", aud.isoformat() if aud else "")
+
+
+def refresh(session: Session) -> tuple[str, str]:
+    """Bring the index up to date with the algorithm and audit tables (commits if it changed).
+
+    Returns the register stamp the index now reflects (see :func:`index_stamp`).
+    """
     alg_mark, aud_mark = _watermarks(session)
     state = _state(session)
     if state is not None and state == (alg_mark, aud_mark):
-        return
+        return _stamp_of(alg_mark, aud_mark)
     alg_since, aud_since = state if state is not None else (None, None)
     query = select(Algorithm)
     if state is not None:
@@ -254,3 +264,4 @@ def refresh(session: Session) -> None:
     except (IntegrityError, OperationalError):
         # Another request refreshed the same rows at the same moment; its result is as good.
         session.rollback()
+    return _stamp_of(alg_mark, aud_mark)

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pandas as pd
 from fairlearn import metrics as flm
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, precision_score
@@ -14,13 +15,17 @@ from sklearn.metrics import accuracy_score, precision_score
 from fairness._metrics import (
     FAIRLEARN_METRIC_NAMES,
     INSUFFICIENT,
+    METRIC_BACKENDS,
     OK,
     UNDEFINED,
     attribute_levels,
     group_counts,
+    group_table,
     level_name,
+    metric_columns,
     metric_rows,
     normalise_cells,
+    records,
 )
 from tests.fairness.celltables import cell_table
 
@@ -35,14 +40,25 @@ RAW_FUNCTIONS = {
 }
 
 
-def _rows(table, level, metrics=FAIRLEARN_METRIC_NAMES, min_denominator=30):
+def _rows(table, level, metrics=FAIRLEARN_METRIC_NAMES, min_denominator=30, backend="numpy"):
     cells = normalise_cells(table.frame, table.attributes, table.has_labels)
     counts = group_counts(cells, level)
     rows = metric_rows(
         level_name(level), counts, list(metrics), has_labels=table.has_labels,
-        min_denominator=min_denominator, confidence=0.95,
+        min_denominator=min_denominator, confidence=0.95, backend=backend,
     )  # fmt: skip
     return {(r["group"], r["metric"]): r for r in rows}
+
+
+def _all_levels(table, levels, backend):
+    """Metric rows of every level at once, the way the audit computes them (one group table)."""
+    cells = normalise_cells(table.frame, table.attributes, table.has_labels)
+    columns = metric_columns(
+        group_table(cells, levels), list(FAIRLEARN_METRIC_NAMES), has_labels=table.has_labels,
+        min_denominator=30, confidence=0.95, backend=backend,
+    )  # fmt: skip
+    columns.pop("_level")
+    return {(r["attribute"], r["group"], r["metric"]): r for r in records(columns)}
 
 
 @st.composite
@@ -57,12 +73,15 @@ def raw_samples(draw):
     return {"sex": sex, "race": race}, y_true, y_pred, weight
 
 
+@pytest.mark.parametrize("backend", METRIC_BACKENDS)
 @settings(max_examples=25, deadline=None)
-@given(raw_samples())
-def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(sample):
+@given(sample=raw_samples())
+def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(backend, sample):
     sensitive, y_true, y_pred, weight = sample
     table = cell_table(sensitive, y_pred, y_true, weight)
-    for level in attribute_levels(["sex", "race"], 2):
+    levels = attribute_levels(["sex", "race"], 2)
+    every = _all_levels(table, levels, backend)
+    for level in levels:
         features = pd.DataFrame({k: sensitive[k] for k in level})
         params = {} if weight is None else {"sample_weight": np.asarray(weight)}
         frame = flm.MetricFrame(
@@ -72,7 +91,9 @@ def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(sample):
             sensitive_features=features,
             sample_params={m: params for m in RAW_FUNCTIONS} if params else None,
         )
-        ours = _rows(table, level)
+        ours = _rows(table, level, backend=backend)
+        name = level_name(level)
+        assert {k for k in every if k[0] == name} == {(name, *k) for k in ours}
         for key, values in frame.by_group.iterrows():
             group = " & ".join(key) if isinstance(key, tuple) else key
             if (group, "selection_rate") not in ours:
@@ -81,6 +102,7 @@ def test_count_metrics_equal_fairlearn_metricframe_on_raw_rows(sample):
                 continue
             for metric in RAW_FUNCTIONS:
                 row = ours[(group, metric)]
+                assert every[(name, group, metric)] == row
                 expected = values[metric]
                 if row["status"] == UNDEFINED:
                     assert row["value"] is None

@@ -294,3 +294,65 @@ def test_frame_written_with_pandas_reads_the_same(tmp_path: Path):
     df.to_csv(path)  # with an unnamed index column
     s = read_sample(path, label="label", prediction="pred", sensitive_features=["sex"])
     assert rows(s) == [["f", 1, 0, 1, 0], ["m", 0, 1, 0, 0]]
+
+
+@pytest.fixture
+def small_segments(monkeypatch):
+    """Cut the CSV text into segments of a few dozen bytes, so every file spans many."""
+    import fairness._batches as batches
+
+    monkeypatch.setattr(batches, "SEGMENT_SIZE", 40)
+
+
+QUOTED = (
+    "sex,note,label,pred\n"
+    'f,"two\nlines",1,1\n'
+    '"m","a ""quote"", a comma\r\nand a break",0,1\n'
+    '"f\n",x,0,0\n'
+    'm,"""\n""\n""",1,0\n'
+)
+
+
+@pytest.mark.parametrize("segmented", [False, True], ids=["whole", "segments"])
+def test_quoted_fields_may_hold_line_breaks(request, segmented):
+    if segmented:
+        request.getfixturevalue("small_segments")
+    s = read(QUOTED)
+    # "f\n" is the group "f" (values are stripped)
+    assert rows(s) == [["f", 1, 0, 1, 0], ["m", 0, 1, 0, 1]]
+    assert s.stats.rows_read == 4
+
+
+def test_segment_boundaries_do_not_change_the_cells(small_segments):
+    body = "".join(
+        f"{'fm'[i % 2]},{'yes' if i % 3 else 'no'},{i % 2},{i}\n" for i in range(200)
+    )  # labels as words: the 0/1 fast path falls back
+    text = "sex,label,pred,case\n" + "f,1,1,0\n" * 30 + body
+    import fairness._batches as batches
+
+    segmented = rows(read(text))
+    batches.SEGMENT_SIZE = 8 << 20
+    assert segmented == rows(read(text))
+    assert rows(read(gzip.compress(text.encode()))) == segmented
+
+
+def test_non_binary_found_in_a_later_segment_lists_values_in_order(small_segments):
+    text = "sex,label,pred\n" + "f,1,1\nm,0,0\n" * 20 + "f,2,1\n"
+    with pytest.raises(ValueError, match=r"found 3 distinct value\(s\): '1', '0', '2'\."):
+        read(text)
+
+
+def test_quoted_line_breaks_across_many_segments(monkeypatch):
+    import fairness._batches as batches
+
+    monkeypatch.setattr(batches, "SEGMENT_SIZE", 4096)  # segments parsed two at a time
+    lines = [f'{"fm"[i % 2]},"note {i}\nsecond, line",{i % 3 // 2},{i % 2}\n' for i in range(500)]
+    s = read("sex,note,label,pred\n" + "".join(lines))
+    assert s.stats.rows_read == 500
+    expected = pd.DataFrame(
+        {"sex": ["fm"[i % 2] for i in range(500)], "label": [i % 3 // 2 for i in range(500)],
+         "pred": [i % 2 for i in range(500)]}
+    )  # fmt: skip
+    tp = ((expected.label == 1) & (expected.pred == 1)).groupby(expected.sex).sum()
+    tn = ((expected.label == 0) & (expected.pred == 0)).groupby(expected.sex).sum()
+    assert [(r[0], r[1], r[3]) for r in rows(s)] == list(zip(tp.index, tp, tn, strict=True))

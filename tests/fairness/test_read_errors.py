@@ -219,3 +219,21 @@ def test_threshold_parse_refuses(text):
     with pytest.raises(FairnessInputError) as exc:
         ThresholdRule.parse(text)
     assert exc.value.field == "threshold"
+
+
+def test_line_of_a_bad_row_counts_quoted_line_breaks(tmp_path: Path):
+    path = tmp_path / "s.csv"
+    path.write_text('sex,label,pred\n"f\nx",1,1\nm,0,0\nm,0\n')
+    with pytest.raises(FairnessInputError) as exc:
+        read_sample(path, label="label", prediction="pred", sensitive_features=["sex"])
+    assert str(exc.value) == E.CSV_ROW_WIDTH.format(row=5, found=2, expected=3, delimiter=",")
+
+
+def test_bad_row_in_a_later_segment(monkeypatch):
+    import fairness._batches as batches
+
+    monkeypatch.setattr(batches, "SEGMENT_SIZE", 32)
+    data = "sex,label,pred\n" + "f,1,1\n" * 40 + "m,0,0,9\n" + "f,1,1\n" * 5
+    with pytest.raises(FairnessInputError) as exc:
+        read(data)
+    assert exc.value.row == 42

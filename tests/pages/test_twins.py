@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from sqlmodel import select
 
 from registry.pages.twins import csv_text, html_path, safe_cell, twin_path
 from tests.pages.conftest import parse
@@ -147,3 +148,37 @@ def test_list_json_has_next_url(client, world, settings):
         world.main.public_id,
         world.retired.public_id,
     }
+
+
+@pytest.mark.db
+def test_pages_are_cached_until_the_register_changes_and_revalidate_with_etag(
+    client, world, session
+):
+    from datetime import timedelta
+
+    from registry.models import Account
+    from registry.services import drafts
+    from tests.registry.factories import T0, card
+
+    path = f"/algorithms/{world.main.public_id}"
+    first = client.get(path)
+    tag = first.headers["etag"]
+    assert client.get(path).headers["etag"] == tag
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(path + "?lang=zh-CN").headers["etag"] != tag
+    staff = session.exec(select(Account).where(Account.agency_id == world.main.agency_id)).all()
+    new = card(name="Benefit claim triage (revised)")
+    drafts.save_draft(
+        session, actor=staff[0], algorithm=world.main, card=new, now=T0 + timedelta(days=500)
+    )
+    drafts.publish_draft(
+        session,
+        actor=staff[1],
+        algorithm=world.main,
+        change_summary="Renamed.",
+        four_eyes=True,
+        now=T0 + timedelta(days=501),
+    )
+    fresh = client.get(path, headers={"If-None-Match": tag})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != tag
+    assert parse(fresh).select_one("h1").get_text() == "Benefit claim triage (revised)"

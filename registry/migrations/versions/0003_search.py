@@ -50,7 +50,8 @@ def upgrade() -> None:
         op.create_index(f"ix_search_doc_{column}", "search_doc", [column, "sort_at"])
     op.create_table(
         "search_term",
-        sa.Column("term", sa.String(64), nullable=False),
+        # Byte order ("C") on PostgreSQL, as SQLite's default: prefix ranges must not depend on locale.
+        sa.Column("term", sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql"), nullable=False),
         sa.Column("algorithm_id", sa.Integer(), sa.ForeignKey("algorithm.id"), nullable=False),
         sa.PrimaryKeyConstraint("term", "algorithm_id", name="pk_search_term"),
     )
