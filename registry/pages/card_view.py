@@ -8,9 +8,13 @@ and which language its text is shown in.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from enum import StrEnum
 from functools import cache
 from typing import Any
+
+from babel.dates import format_date
 
 from registry import i18n
 from registry.cards import card_sections, is_provided
@@ -78,6 +82,21 @@ def safe_url(value: Any) -> str | None:
     return text if text.lower().startswith(SAFE_SCHEMES) else None
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def _date_text(text: str, lang: str) -> str | None:
+    """Dates and months (``2024-05-01``, ``2024-05``) in the reader's words, else None."""
+    if not _DATE.match(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(text if len(text) == 10 else text + "-01")
+    except ValueError:
+        return None
+    pattern = ("MMMM y" if lang == "en" else "y年M月") if len(text) == 7 else "long"
+    return format_date(day, pattern, locale=i18n.babel_locale(lang))
+
+
 def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> dict[str, Any] | None:
     for choice in choices:
         if choice.value == value:
@@ -108,6 +127,9 @@ def render_value(
         if chosen:
             return chosen
     text = "" if value is None else str(value)
+    when = _date_text(text, lang)
+    if when is not None:
+        return {"kind": "date", "value": text, "text": when}
     if name == "email" and "@" in text:
         return {"kind": "link", "url": "mailto:" + text, "text": text}
     url = safe_url(text)
@@ -200,7 +222,8 @@ def display_field(
         raw, value_lang, original = translated_text(card, name, lang)
     else:
         raw, value_lang, original = card.get(name), card_language(card), False
-        if isinstance(raw, str) and not spec.choices and i18n.normalise(value_lang) != lang:
+        is_words = isinstance(raw, str) and not spec.choices and not _DATE.match(raw)
+        if is_words and i18n.normalise(value_lang) != lang:
             original = is_provided(raw)
     item: dict[str, Any] = {
         "name": name,

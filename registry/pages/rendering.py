@@ -243,7 +243,7 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
                 ),
             )
     response.headers["ETag"] = tag
-    if hit is not None:
+    if hit is not None and fmt == "html":
         remember_lang(request, response)
     return response
 

@@ -52,9 +52,15 @@ def agencies(request: Request, session: SessionDep) -> PageResult:
 
 
 @page_route(router, "/agencies/{slug}", name="agency", csv=True)
-def agency(request: Request, slug: str, session: SessionDep) -> PageResult:
+def agency(request: Request, slug: str, session: SessionDep, settings: SettingsDep) -> PageResult:
     """One agency: its algorithms, audits and how fast it responds to them."""
-    vm = vm_register.agency_page(session, slug=slug, lang=request_lang(request))
+    vm = vm_register.agency_page(
+        session,
+        slug=slug,
+        page=_int(request.query_params.get("page"), 1),
+        per_page=settings.page_size,
+        lang=request_lang(request),
+    )
     return PageResult("agencies/detail.html", vm, csv=vm_register.agency_csv)
 
 

@@ -83,6 +83,8 @@ def _fmt_pct(ctx: Context, value: Any, digits: int = 1) -> str:
 def _fmt_num(ctx: Context, value: Any, digits: int | None = None) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):  # already words, e.g. "fewer than 10"
+        return value
     if digits is not None:
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return format_decimal(float(value), pattern, locale=i18n.babel_locale(ctx["lang"]))

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.pages import card_view, words
+from registry.services.audit_public import public_audit_view
 from registry.services.public_records import audit_record
 from registry.svg_charts import Bar, group_rates_chart
 
@@ -42,6 +43,16 @@ OUTCOME_MEANING = {
 
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _counts_shown(counts: dict[str, Any], k: int, lang: str) -> dict[str, Any]:
+    """Counts by name, a suppressed one as the words "fewer than k"."""
+    few = i18n.gettext(lang, N_("fewer than %(k)s")) % {"k": k}
+    return {name: few if _withheld(n) else n for name, n in counts.items()}
+
+
+def _withheld(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("suppressed"))
 
 
 def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | None) -> bool:
@@ -76,42 +87,36 @@ def _group_rows(
     rows, suppressed = [], 0
     for group in groups:
         name = str(group.get("group"))
-        n = _num(group.get("n"))
-        small = n is None or n < k
-        suppressed += small
         m = metrics.get(name, {})
-        c = checks.get(name)
+        c = checks.get(name) or {}
+        # The report arrives with small cells already replaced by {"suppressed": true} markers.
+        small = _withheld(group.get("n"))
+        suppressed += small
         row: dict[str, Any] = {
             "group": name,
             "is_reference": name == reference,
             "unknown": bool(group.get("unknown")),
             "small_category": bool(group.get("small_category")),
             "suppressed": small,
-            "n": None if small else n,
-            "rate": None if small else _num(m.get("value")),
-            "rate_low": None if small else _num(m.get("ci_low")),
-            "rate_high": None if small else _num(m.get("ci_high")),
+            "n": _num(group.get("n")),
+            "rate_withheld": _withheld(m.get("value")),
+            "rate": _num(m.get("value")),
+            "rate_low": _num(m.get("ci_low")),
+            "rate_high": _num(m.get("ci_high")),
             "status": m.get("status"),
-            "ratio": None,
-            "ratio_low": None,
-            "ratio_high": None,
-            "p_value": None,
-            "p_adjusted": None,
-            "verdict": None,
+            "comparison_withheld": _withheld(c.get("value")),
+            "ratio": _num(c.get("value")),
+            "ratio_low": _num(c.get("ci_low")),
+            "ratio_high": _num(c.get("ci_high")),
+            "p_value": _num(c.get("p_value")),
+            "p_adjusted": _num(c.get("p_adjusted")),
+            # Verdicts use the true counts; they stay even where the numbers are withheld.
+            "verdict": words.verdict_view(c.get("verdict"), lang) if c.get("verdict") else None,
         }
-        if c is not None and not small:
-            row.update(
-                ratio=_num(c.get("value")),
-                ratio_low=_num(c.get("ci_low")),
-                ratio_high=_num(c.get("ci_high")),
-                p_value=_num(c.get("p_value")),
-                p_adjusted=_num(c.get("p_adjusted")),
-                verdict=words.verdict_view(c.get("verdict"), lang),
-            )
         rows.append(row)
     ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
     threshold_rate = None
-    first_check = next(iter(checks.values()), None)
+    first_check = next((c for c in checks.values() if _num(c.get("value")) is not None), None)
     if (
         ref_rate is not None
         and first_check is not None
@@ -143,7 +148,7 @@ def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: 
             low=r["rate_low"],
             high=r["rate_high"],
             note=hidden
-            if r["suppressed"]
+            if r["suppressed"] or r["rate_withheld"]
             else ("" if r["status"] in (None, "ok") else r["status"].replace("_", " ")),
         )
         for r in table["rows"]
@@ -167,7 +172,8 @@ def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: 
 def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[str, Any]:
     """Everything the public may see about one published audit."""
     record = audit_record(session, audit_id)
-    audit, report = record.audit, record.audit.report or {}
+    audit = record.audit
+    report = public_audit_view(audit, k=k)["report"] or {}
     spec = report.get("spec") or audit.spec or {}
     favourable = spec.get("favourable_outcome")
     attributes: list[str] = []
@@ -260,8 +266,8 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
                 for key in ("period", "population", "source", "kind")
             },
             "rows_used": inputs.get("rows_used"),
-            "rows_dropped": inputs.get("rows_dropped") or {},
-            "unknown": inputs.get("unknown") or {},
+            "rows_dropped": _counts_shown(inputs.get("rows_dropped") or {}, k, lang),
+            "unknown": _counts_shown(inputs.get("unknown") or {}, k, lang),
         },
         "attributes": sections,
         "notes": list(report.get("notes") or []),
@@ -291,6 +297,7 @@ def audit_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         "is_reference",
         "n",
         "n_suppressed",
+        "rate_withheld",
         "rate",
         "rate_ci_low",
         "rate_ci_high",
@@ -315,6 +322,7 @@ def audit_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
                         r["is_reference"],
                         r["n"],
                         r["suppressed"],
+                        r["rate_withheld"],
                         r["rate"],
                         r["rate_low"],
                         r["rate_high"],

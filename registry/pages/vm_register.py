@@ -107,14 +107,13 @@ def home_page(
                 "options": options,
             }
         )
-    pages = max(1, -(-result.total // per_page))
     items = [
         _listing_item(
             a,
             result.agencies.get(a.agency_id),
             lang,
-            result.latest.get(a.id, ("not_audited", None))[0],
-        )  # type: ignore[arg-type]
+            result.latest.get(a.id or 0, ("not_audited", None))[0],
+        )
         for a in result.algorithms
     ]
     return {
@@ -124,13 +123,7 @@ def home_page(
         "facets": facets,
         "total": result.total,
         "results": items,
-        "pagination": {
-            "page": page,
-            "per_page": per_page,
-            "pages": pages,
-            "next_page": page + 1 if page < pages else None,
-            "prev_page": page - 1 if page > 1 else None,
-        },
+        "pagination": _pagination(page, per_page, result.total),
     }
 
 
@@ -188,28 +181,46 @@ def agencies_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
-def agency_page(session: Session, *, slug: str, lang: str) -> dict[str, Any]:
-    """One agency: its public algorithms, its published audits and how quickly it responds."""
+AGENCY_AUDITS_SHOWN = 20
+
+
+def _pagination(page: int, per_page: int, total: int) -> dict[str, Any]:
+    pages = max(1, -(-total // per_page))
+    return {
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+        "next_page": page + 1 if page < pages else None,
+        "prev_page": page - 1 if page > 1 else None,
+    }
+
+
+def agency_page(
+    session: Session, *, slug: str, page: int, per_page: int, lang: str
+) -> dict[str, Any]:
+    """One agency: its public algorithms (paginated), latest audits and how quickly it responds."""
     record = agency_record(session, slug)
-    latest: dict[int, str] = {}
-    for audit, algorithm in reversed(record.audits):  # oldest first, so the newest wins
-        if audit.withdrawn_at is None:
-            latest[algorithm.id] = audit.verdict or "not_assessed"  # type: ignore[index]
+    query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
+    result = public_search.search(session, query=query)
+    items = [
+        _listing_item(a, record.agency, lang, result.latest.get(a.id, ("not_audited", None))[0])  # type: ignore[arg-type]
+        for a in result.algorithms
+    ]
     return {
         "lang": lang,
         "slug": record.agency.slug,
         "name": agency_name(record.agency, lang),
         "website": card_view.safe_url(record.agency.website),
-        "algorithms": [
-            _listing_item(a, record.agency, lang, latest.get(a.id)) for a in record.algorithms
-        ],  # type: ignore[arg-type]
+        "total": result.total,
+        "algorithms": items,
+        "pagination": _pagination(page, per_page, result.total),
         "audits": [
             {
                 **audit_summary(audit, lang),
                 "algorithm": {"public_id": alg.public_id, "name": alg.name},
                 "response_at": audit.response_at,
             }
-            for audit, alg in record.audits
+            for audit, alg in record.audits[:AGENCY_AUDITS_SHOWN]
         ],
         "responsiveness": {
             "audits": len(record.audits),

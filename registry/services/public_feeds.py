@@ -68,10 +68,17 @@ def recent_changes(
         for v, alg in versions
     ]
     changes += [
-        Change("algorithm_retired", alg.retired_at, alg, agencies[alg.agency_id]) for alg in retired
-    ]  # type: ignore[arg-type]
+        Change("algorithm_retired", alg.retired_at or alg.updated_at, alg, agencies[alg.agency_id])
+        for alg in retired
+    ]
     changes += [
-        Change("audit_published", au.published_at, alg, agencies[alg.agency_id], audit=au)
+        Change(
+            "audit_published",
+            au.published_at or au.updated_at,
+            alg,
+            agencies[alg.agency_id],
+            audit=au,
+        )
         for au, alg in audits
     ]  # type: ignore[arg-type]
     changes.sort(key=lambda c: c.at, reverse=True)

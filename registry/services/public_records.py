@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.errors import NotFound
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
@@ -146,8 +146,9 @@ def agency_record(session: Session, slug: str) -> AgencyRecord:
     )
     by_id = {a.id: a for a in algorithms}
     audits = [
-        (audit, by_id[audit.algorithm_id]) for audit in public_audits_of(session, list(by_id))
-    ]  # type: ignore[arg-type]
+        (audit, by_id[audit.algorithm_id])
+        for audit in public_audits_of(session, [i for i in by_id if i is not None])
+    ]
     days = [
         (audit.response_at - audit.published_at).total_seconds() / 86400
         for audit, _alg in audits
@@ -166,12 +167,12 @@ def agency_record(session: Session, slug: str) -> AgencyRecord:
 def agency_list(session: Session) -> list[tuple[Agency, int]]:
     """Every agency with its number of public algorithms, by name."""
     public = Algorithm.state.in_([AlgorithmState.published, AlgorithmState.retired])  # type: ignore[attr-defined]
-    counts = dict(
-        session.execute(
-            sa.select(Algorithm.agency_id, sa.func.count())
+    counts: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            sa.select(col(Algorithm.agency_id), sa.func.count())
             .where(public)
-            .group_by(Algorithm.agency_id)
+            .group_by(col(Algorithm.agency_id))
         ).all()
     )
     agencies = session.exec(select(Agency).order_by(Agency.name)).all()  # type: ignore[arg-type]
-    return [(agency, int(counts.get(agency.id, 0))) for agency in agencies]
+    return [(agency, int(counts.get(agency.id or 0, 0))) for agency in agencies]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
 from registry.models import Agency, Algorithm
@@ -192,7 +193,7 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     validate_query(query.q, query.page)
     stamp = idx.refresh(session)
     agencies = {a.id: a for a in session.exec(select(Agency))}
-    slugs = {agency_id: a.slug for agency_id, a in agencies.items()}
+    slugs = {agency_id: a.slug for agency_id, a in agencies.items() if agency_id is not None}
     total, facets = _counts(_cube(session, query.q, stamp, slugs), query.filters)
     by_slug = {slug: str(agency_id) for agency_id, slug in slugs.items()}
     sql_filters = dict(query.filters)
@@ -211,7 +212,9 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     )
     rows = session.execute(stmt).all() if total else []
     ids = [r.algorithm_id for r in rows]
-    found = session.exec(select(Algorithm).where(Algorithm.id.in_(ids))) if ids else []  # type: ignore[union-attr]
+    found: Iterable[Algorithm] = (
+        session.exec(select(Algorithm).where(col(Algorithm.id).in_(ids))) if ids else []
+    )
     by_id = {a.id: a for a in found}
     return SearchResult(
         total=total,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.pages.conftest import parse
@@ -151,7 +153,11 @@ def test_audit_page_explains_the_test_and_suppresses_small_cells(client, world):
     assert (
         small_json["n"] is None and small_json["rate"] is None and small_json["suppressed"] is True
     )
-    assert ",nonbinary,false,,true," in client.get(f"/audits/{world.audit_id}.csv").text
+    assert small_json["rate_withheld"] and small_json["comparison_withheld"]
+    assert small_json["verdict"]["value"] == "inconclusive"  # verdicts use the true counts
+    assert all(small_json[key] is None for key in ("n", "rate", "rate_low", "ratio", "p_value"))
+    assert "7" not in json.dumps({k: v for k, v in small_json.items() if k != "verdict"})
+    assert ",nonbinary,false,,true,true," in client.get(f"/audits/{world.audit_id}.csv").text
 
 
 def test_private_audits_are_not_public(client, world):

@@ -78,6 +78,13 @@ def test_not_found_is_an_html_page_in_the_readers_language(client, world):
     assert soup.select_one("a.skip-link") and soup.select_one("main#main")
 
 
+def test_json_twins_answer_errors_in_json(client, world):
+    response = client.get("/algorithms/alg-zzzzzzzz.json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
 def test_api_errors_stay_json(client, world):
     response = client.get("/api/v1/algorithms/alg-zzzzzzzz")
     assert response.status_code == 404
