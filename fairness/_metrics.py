@@ -315,9 +315,11 @@ def group_table(cells: pd.DataFrame, levels: Sequence[Sequence[str]]) -> GroupTa
         for j in range(len(COUNT_COLUMNS)):
             weights = np.tile(raw[:, j], len(levels))
             counts[:, j] = np.bincount(flat, weights=weights, minlength=total)
-    else:  # sums of weights: pandas' compensated group sum, as a per-level group-by gives
-        tiled = pd.DataFrame(np.tile(raw, (len(levels), 1)))
-        counts = tiled.groupby(flat, sort=True).sum().to_numpy(dtype=np.float64)
+    else:  # sums of weights: pandas' compensated group sum, level by level as group_counts
+        frame = pd.DataFrame(raw)
+        counts = np.concatenate(
+            [frame.groupby(cell_group[i], sort=True).sum().to_numpy() for i in range(len(levels))]
+        ).reshape(total, len(COUNT_COLUMNS))
     return GroupTable(
         names=tuple(level_name(level) for level in levels),
         starts=np.array(offsets, dtype=np.int64),

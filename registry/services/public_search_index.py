@@ -30,45 +30,13 @@ from sqlmodel import Session, select
 
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
 from registry.models.audit import Audit, AuditState, AuditVisibility
+from registry.models.search import search_doc, search_index_state, search_term
 from registry.models.types import UTCDateTime
 
 MAX_TERM_LENGTH = 64
 NO_VALUE = "none"  # facet value stored when a card leaves a facet field empty
 NO_AUDIT = "not_audited"
 PUBLIC_STATES = (AlgorithmState.published.value, AlgorithmState.retired.value)
-
-metadata = sa.MetaData()
-search_doc = sa.Table(
-    "search_doc",
-    metadata,
-    sa.Column("algorithm_id", sa.Integer, primary_key=True),
-    sa.Column("agency_id", sa.Integer, nullable=False),
-    sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("scenario", sa.String(40), nullable=False),
-    sa.Column("risk_category", sa.String(40), nullable=False),
-    sa.Column("lifecycle_status", sa.String(40), nullable=False),
-    sa.Column("latest_verdict", sa.String(20), nullable=False),
-    sa.Column("latest_audit_id", sa.Integer, nullable=True),
-    sa.Column("sort_at", UTCDateTime, nullable=False),
-    sa.Column("source_stamp", sa.String(64), nullable=False),
-)
-search_term = sa.Table(
-    "search_term",
-    metadata,
-    sa.Column(
-        "term",
-        sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql"),
-        primary_key=True,
-    ),
-    sa.Column("algorithm_id", sa.Integer, primary_key=True),
-)
-search_index_state = sa.Table(
-    "search_index_state",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("algorithms_through", UTCDateTime, nullable=True),
-    sa.Column("audits_through", UTCDateTime, nullable=True),
-)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 

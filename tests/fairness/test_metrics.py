@@ -6,8 +6,8 @@ import functools
 
 import numpy as np
 import pandas as pd
-from fairlearn import metrics as flm
 import pytest
+from fairlearn import metrics as flm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, precision_score

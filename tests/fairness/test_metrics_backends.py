@@ -1,4 +1,4 @@
-"""The numpy backend (the default) and the fairlearn backend (the definition) give the same report."""
+"""The numpy backend (default) and the fairlearn backend (the definition) give the same report."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def _fixtures():
     scores = rng.random(len(y_true)) + 0.3 * y_true
     selection = pd.DataFrame({"g": ["m", "f", "x", "unknown"], "pp": [400, 300, 5, 40],
                               "pn": [600, 700, 10, 40]})  # fmt: skip
+    zero_cells = cell_table(
+        {"g": ["a"] * 40 + ["b"] * 40 + ["c"] * 3},
+        y_pred=[1, 0] * 40 + [0] * 3,
+        y_true=[1] * 40 + [0] * 40 + [1] * 3,
+    )
     return {
         "labelled": (cell_table(sensitive, y_pred, y_true), {"bootstrap_replicates": 100}),
         "weighted_adverse": (
