@@ -45,9 +45,10 @@ def describe(*packages: str) -> str:
 
 
 def replace_section(doc: Path, marker: str, body: str) -> None:
-    """Replace the text between ``<!-- marker:start -->`` and ``<!-- marker:end -->`` (append if absent)."""
+    """Replace the text between ``<!-- marker:start/end -->`` comments (append if absent)."""
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n\nEach section is written by its script under `benchmarks/`.\n"
+    intro = "# Benchmarks\n\nEach section is written by its script under `benchmarks/`.\n"
+    text = doc.read_text() if doc.exists() else intro
     block = f"{start}\n{body.rstrip()}\n{end}"
     if start in text and end in text:
         before, rest = text.split(start, 1)

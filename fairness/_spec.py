@@ -240,4 +240,3 @@ def preset_fills(data: Mapping[str, Any]) -> dict[str, Any]:
     if preset not in PRESETS:
         return {}
     return {k: v for k, v in PRESET_DEFAULTS[preset].items() if k not in data}
-

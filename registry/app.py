@@ -1,4 +1,4 @@
-"""The application factory. ``create_app(settings)`` wires settings, database, routers and error handlers."""
+"""The application factory: ``create_app(settings)`` wires settings, database, routers, errors."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ def _is_api(request: Request) -> bool:
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
     return [
-        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
 
@@ -42,26 +46,46 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
         if _is_api(request):
-            body = {"error": {"code": "invalid", "message": "The request is not valid.", "details": details}}
+            body = {
+                "error": {
+                    "code": "invalid",
+                    "message": "The request is not valid.",
+                    "details": details,
+                }
+            }
             return JSONResponse(body, status_code=422)
-        return render_error_page(request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details))  # type: ignore[arg-type]
+        return render_error_page(
+            request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
+        )  # type: ignore[arg-type]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status_code, "http_error")
         if _is_api(request):
             body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
-            return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+            return JSONResponse(
+                body, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+            )
         return render_error_page(request, exc.status_code, str(exc.detail))
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start ``settings.audit_workers`` in-process audit worker threads; stop them on shutdown."""
+    """Size the handler thread pool; start ``settings.audit_workers`` audit worker threads."""
+    import anyio.to_thread
+
     from registry.services.audit_worker import start_workers, stop_workers
 
+    # Sync handlers run in this pool. Far more threads than cores only adds GIL contention: on
+    # 2 cores a cap of a few threads per process lowered p95 page times (benchmarks/bench_pages.py).
+    anyio.to_thread.current_default_thread_limiter().total_tokens = (
+        app.state.settings.threadpool_size
+    )
     workers = start_workers(app.state.engine, app.state.settings)
     try:
         yield
@@ -76,7 +100,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(
         title="Algorithm transparency registry",
         version=__version__,
-        description="Model cards, fairness audits and disclosure pages for algorithms used by public bodies.",
+        description=(
+            "Model cards, fairness audits and disclosure pages for algorithms used by public bodies."
+        ),
         openapi_url="/api/v1/openapi.json",
         docs_url="/docs",
         redoc_url=None,

@@ -26,28 +26,58 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = Field(
-        "development", description="development relaxes the secret-key check; production enforces it."
+        "development",
+        description="development relaxes the secret-key check; production enforces it.",
     )
     data_dir: Path = Field(
-        Path("data"), description="Folder for the SQLite file, uploads and exports; created on first run."
+        Path("data"),
+        description="Folder for the SQLite file, uploads and exports; created on first run.",
     )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL. Default: sqlite:///<data_dir>/registry.db. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
     )
-    secret_key: str = Field("change-me", description="Secret for signing; refused if a placeholder outside development.")
-    four_eyes: bool = Field(True, description="The account that publishes a draft must not be its last editor.")
-    max_upload_mb: int = Field(2048, ge=1, description="Largest accepted audit upload, in MiB (413 beyond).")
-    keep_samples: bool = Field(False, description="Keep raw uploaded samples after a successful audit.")
-    small_cell_k: int = Field(10, ge=1, description="Public outputs show counts below k as 'fewer than k'.")
-    base_url: str = Field("http://127.0.0.1:8000", description="Public base URL, used in feeds and next_url links.")
-    audit_workers: int = Field(1, ge=0, description="In-process audit worker threads (0: none, run `registry worker`).")
+    secret_key: str = Field(
+        "change-me", description="Secret for signing; refused if a placeholder outside development."
+    )
+    four_eyes: bool = Field(
+        True, description="The account that publishes a draft must not be its last editor."
+    )
+    max_upload_mb: int = Field(
+        2048, ge=1, description="Largest accepted audit upload, in MiB (413 beyond)."
+    )
+    keep_samples: bool = Field(
+        False, description="Keep raw uploaded samples after a successful audit."
+    )
+    small_cell_k: int = Field(
+        10, ge=1, description="Public outputs show counts below k as 'fewer than k'."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public base URL, used in feeds and next_url links."
+    )
+    audit_workers: int = Field(
+        1, ge=0, description="In-process audit worker threads (0: none, run `registry worker`)."
+    )
     page_size: int = Field(20, ge=1, le=500, description="Default page size for lists.")
+    page_cache_size: int = Field(
+        4096,
+        ge=0,
+        description="Rendered public pages cached per process until the register changes (0: off).",
+    )
+    threadpool_size: int = Field(
+        8,
+        ge=1,
+        le=400,
+        description="Threads per app process for request handlers (database calls).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment != "development" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+        if (
+            self.environment != "development"
+            and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+        ):
             raise ValueError(ERR_PLACEHOLDER_SECRET)
         return self
 

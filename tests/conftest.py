@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test (temp SQLite, or a fresh PostgreSQL schema), settings, app, client.
+"""Shared fixtures: a fresh database per test (temp SQLite or a PostgreSQL schema), settings, app.
 
 Set ``REGISTRY_TEST_DATABASE_URL`` to a PostgreSQL URL to run the database tests on PostgreSQL; each
 test then gets its own schema, dropped afterwards. With ``CI=true`` an unreachable database fails.

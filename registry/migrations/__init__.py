@@ -1,1 +1,1 @@
-"""Alembic migrations: the source of truth for the database schema. Run with ``registry db upgrade``."""
+"""Alembic migrations, the source of truth for the schema. Run with ``registry db upgrade``."""

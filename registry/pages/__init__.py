@@ -20,7 +20,7 @@ def install_pages(app: FastAPI) -> None:
     settings = app.state.settings
     strict = True if settings.environment == "test" else None
     app.state.page_templates = create_environment(strict=strict)
-    app.state.page_cache = PageCache.from_environment()
+    app.state.page_cache = PageCache(app.state.settings.page_cache_size)
     app.state.page_urls = {}  # memoised route paths, see rendering.url_path
     static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

@@ -9,19 +9,18 @@ through their indexes) and served again while the stamp is unchanged and the ent
 The stamp also makes a strong ``ETag``: a reader's browser revalidating a page gets
 ``304 Not Modified`` without anything being rendered.
 
-``REGISTRY_PAGE_CACHE_SIZE`` sets the number of entries per process (default 4096; 0 disables).
+``Settings.page_cache_size`` (``REGISTRY_PAGE_CACHE_SIZE``) sets the number of entries per process
+(0 disables).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-DEFAULT_SIZE = 4096
 TTL_SECONDS = 60.0
 
 
@@ -40,10 +39,6 @@ class PageCache:
         self.size = size
         self._data: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_environment(cls) -> PageCache:
-        return cls(int(os.environ.get("REGISTRY_PAGE_CACHE_SIZE", DEFAULT_SIZE)))
 
     @property
     def enabled(self) -> bool:

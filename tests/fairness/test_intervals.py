@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -13,9 +14,12 @@ from fairness._intervals import (
     CLOPPER_PEARSON,
     WILSON,
     clopper_pearson_interval,
+    katz_ratio_arrays,
     katz_ratio_interval,
+    newcombe_difference_arrays,
     newcombe_difference_interval,
     rate_interval,
+    rate_interval_arrays,
     wilson_interval,
 )
 
@@ -85,3 +89,30 @@ def test_bad_counts_raise_clear_errors():
     with pytest.raises(ValueError) as info:
         wilson_interval(5, 3)
     assert str(info.value) == BAD_SUCCESSES.format(trials=3, successes=5)
+
+
+def test_array_versions_equal_the_scalar_functions():
+    rng = np.random.default_rng(0)
+    n = np.concatenate([rng.integers(1, 60, 300), rng.uniform(0.5, 500, 100), [0, 0]])
+    x = np.floor(rng.random(len(n)) * (n + 1)).clip(0, n)
+    x[:20] = 0
+    x[20:40] = n[20:40]
+    low, high, method = rate_interval_arrays(x, n, confidence=0.9)
+    for i in range(len(n)):
+        if n[i] == 0:
+            assert np.isnan(low[i]) and np.isnan(high[i]) and method[i] is None
+        else:
+            assert (low[i], high[i], method[i]) == rate_interval(x[i], n[i], confidence=0.9)
+    x2, n2 = x[::-1].copy(), n[::-1].copy()
+    k_low, k_high = katz_ratio_arrays(x, n, x2, n2)
+    ok = (n > 0) & (n2 > 0)
+    d_low, d_high = newcombe_difference_arrays(x[ok], n[ok], x2[ok], n2[ok])
+    for i in range(len(n)):
+        katz = katz_ratio_interval(x[i], n[i], x2[i], n2[i])
+        if katz is None:
+            assert np.isnan(k_low[i]) and np.isnan(k_high[i])
+        else:
+            assert (k_low[i], k_high[i]) == pytest.approx(katz, rel=1e-14)
+    parts = zip(x[ok], n[ok], x2[ok], n2[ok], strict=True)
+    expected = [newcombe_difference_interval(*v) for v in parts]
+    assert list(zip(d_low, d_high, strict=True)) == expected

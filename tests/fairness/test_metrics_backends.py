@@ -46,14 +46,7 @@ def _fixtures():
         "unlabelled": (cell_table(sensitive, y_pred), {"preset": "four-fifths"}),
         "ll144": (CellTable(("g",), selection, has_labels=False), {"preset": "ll144"}),
         "scores": (score_sample(sensitive, scores, y_true, 0.8), {"bootstrap_replicates": 50}),
-        "zero_cells": (
-            cell_table(
-                {"g": ["a"] * 40 + ["b"] * 40 + ["c"] * 3},
-                y_pred=[1, 0] * 40 + [0] * 3,
-                y_true=[1] * 40 + [0] * 40 + [1] * 3,
-            ),
-            {"reference": "largest", "bootstrap_replicates": 20},
-        ),  # fmt: skip
+        "zero_cells": (zero_cells, {"reference": "largest", "bootstrap_replicates": 20}),
     }
 
 

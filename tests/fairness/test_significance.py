@@ -10,8 +10,11 @@ from fairness._significance import (
     BAD_CORRECTION,
     FISHER,
     Z_TEST,
+    adjust_p_array,
     adjust_p_values,
     chi_square_omnibus,
+    chi_square_statistic,
+    two_proportion_arrays,
     two_proportion_test,
 )
 
@@ -61,3 +64,31 @@ def test_unknown_correction_is_refused():
     with pytest.raises(ValueError) as info:
         adjust_p_values([0.1], method="bonferroni")
     assert str(info.value) == BAD_CORRECTION.format(value="bonferroni")
+
+
+def test_array_tests_equal_the_scalar_tests():
+    rng = np.random.default_rng(1)
+    n1, n2 = rng.integers(0, 400, 200).astype(float), rng.integers(0, 400, 200).astype(float)
+    n1[:30], n2[30:60] = rng.integers(1, 12, 30), rng.integers(1, 12, 30)  # some Fisher tables
+    x1, x2 = np.floor(rng.random(200) * (n1 + 1)), np.floor(rng.random(200) * (n2 + 1))
+    p_value, test = two_proportion_arrays(x1, n1, x2, n2)
+    for i in range(200):
+        expected = two_proportion_test(x1[i], n1[i], x2[i], n2[i])
+        if expected is None:
+            assert np.isnan(p_value[i]) and test[i] is None
+        else:
+            assert (p_value[i], test[i]) == expected
+    assert {FISHER, Z_TEST} <= set(test)
+    p = rng.random(50)
+    for method in ("bh", "holm", "none"):
+        assert adjust_p_array(p, method=method).tolist() == adjust_p_values(list(p), method=method)
+
+
+@pytest.mark.parametrize("groups", [2, 3, 7])
+def test_chi_square_statistic_equals_chi2_contingency(groups):
+    rng = np.random.default_rng(groups)
+    n = rng.integers(20, 500, groups).astype(float)
+    x = np.floor(rng.random(groups) * n)
+    statistic, dof = chi_square_statistic(x, n)
+    assert (statistic, dof, stats.chi2.sf(statistic, dof)) == chi_square_omnibus(x, n)
+    assert np.isnan(chi_square_statistic(x[:1], n[:1])[0])
