@@ -1,10 +1,10 @@
 """The sufficient statistic: a table of per-cell confusion counts.
 
 Reading a sample (``fairness._read``) reduces it, streaming, to a ``CellTable``: one row per
-observed combination of the sensitive attributes' values (the finest intersection), with the confusion counts
-of the rows in that cell. Every count-based metric of any single attribute or any intersection is a
-group-by-sum of this table, so everything after the read costs O(cells), not O(rows). The table is
-additive: tables from partitions of a sample can be concatenated and summed.
+observed combination of the sensitive attributes' values (the finest intersection), with the
+confusion counts of the rows in that cell. Every count-based metric of any single attribute or
+any intersection is a group-by-sum of this table, so everything after the read costs O(cells), not
+O(rows). The table is additive: tables from partitions of a sample can be concatenated and summed.
 
 Score metrics (AUC, LL144 scoring rate) need the scores themselves; ``ScoreTable`` keeps them per
 row (compactly typed), only when a score column was given.

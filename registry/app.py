@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="Algorithm transparency registry",
         version=__version__,
         description=(
-            "Model cards, fairness audits and disclosure pages for algorithms used by public bodies."
+            "Model cards, fairness audits and disclosure pages for algorithms used by public bodies"
         ),
         openapi_url="/api/v1/openapi.json",
         docs_url="/docs",
