@@ -111,7 +111,8 @@ def audit_counts(
     spec : AuditSpec, mapping, path or None
         The declared spec (a path is read as TOML or JSON); ``None`` for the defaults.
     **overrides
-        Spec fields to replace (``seed=1``, ``preset="four-fifths"``, ``favourable_outcome=...``).
+        Spec fields to replace (``seed=1``, ``preset="four-fifths"``, ``favourable_outcome=...``,
+        ``metric_backend="fairlearn"`` to compute metric values with fairlearn's MetricFrame).
 
     Returns
     -------
