@@ -2,15 +2,16 @@
 
 A row bootstrap of a count-based metric only changes how many rows fall in each confusion cell, so
 it is drawn directly: for every finest cell of the sample (one combination of sensitive values),
-``rng.multinomial(n, p, size=B)`` over its confusion cells, with ``n`` the cell's row count and
-``p`` its observed cell shares. Group sizes stay fixed (a stratified bootstrap), so no group
-disappears from a replicate. Every attribute and intersection aggregates the same replicates, and
-each summary is computed per replicate; the interval is the percentile interval. Cost is
-O(cells × B), independent of the number of rows.
+``B`` multinomial draws over its confusion cells, with ``n`` the cell's row count and ``p`` its
+observed cell shares (drawn as chained binomials, see ``_draw``). Group sizes stay fixed (a
+stratified bootstrap), so no group disappears from a replicate. Every attribute and intersection
+aggregates the same replicates, and each summary is computed per replicate; the interval is the
+percentile interval. Cost is O(cells × B), independent of the number of rows.
 
-All of it is array arithmetic: one ``multinomial`` call draws every cell of every replicate, one
-sparse product sums the cells into every group of every level, and each metric's max, min and count
-of defined groups per level and replicate come from ``reduceat`` over the groups.
+All of it is array arithmetic: one ``binomial`` call per confusion cell draws every cell of every
+replicate, one sparse product sums the cells into every group of every level, and each metric's
+max, min and count of defined groups per level and replicate come from one ``reduce`` per level
+over its groups.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ import numpy as np
 import pandas as pd
 
 from fairness._metrics import METRICS, GroupTable
-
-#: Replicates drawn per chunk are capped so the draws hold at most this many integers in memory.
-_MAX_DRAWN_VALUES = 20_000_000
 
 BOOTSTRAP = "multinomial_bootstrap"
 
@@ -75,18 +73,31 @@ def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
 
 
 def _draw(rng: np.random.Generator, counts: np.ndarray, replicates: int) -> np.ndarray:
-    """Multinomial replicates of each cell's counts: shape (B, cells, k)."""
-    totals = counts.sum(axis=1)
-    n = np.rint(totals).astype(np.int64)
-    p = np.where(totals[:, None] > 0, counts / np.where(totals > 0, totals, 1)[:, None], 0.0)
-    p[totals == 0, 0] = 1.0  # an empty cell draws 0 rows; pvals must still sum to 1
-    p = p / p.sum(axis=1, keepdims=True)
-    per_chunk = max(1, _MAX_DRAWN_VALUES // max(1, counts.size))
-    chunks = []
-    for start in range(0, replicates, per_chunk):
-        size = min(per_chunk, replicates - start)
-        chunks.append(rng.multinomial(n, p, size=(size, len(counts))))
-    return np.concatenate(chunks, axis=0)
+    """Multinomial replicates of each cell's counts: shape ``(cells, k, B)``.
+
+    Drawn as chained binomials, which is how a multinomial is sampled (numpy's ``multinomial``
+    does the same per cell and replicate): column ``j`` gets ``Binomial(left, c_j / (c_j + ... +
+    c_k))`` of the rows ``left`` not yet placed, and the last column the rest. One ``binomial``
+    call per column over every cell and replicate (about 15% faster than ``multinomial``, and
+    the result is already in the ``(cells, k, B)`` layout the sparse sum wants). Weighted totals
+    are rounded to whole rows.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    cells, k = counts.shape
+    n = np.rint(counts.sum(axis=1)).astype(np.int64)
+    # c_j / (c_j + ... + c_k): the share of column j among the rows not yet placed
+    rest = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(rest > 0, counts / np.where(rest > 0, rest, 1.0), 0.0)
+    share = np.clip(share, 0.0, 1.0)
+    out = np.empty((cells, k, replicates), dtype=np.int64)
+    left = np.repeat(n[:, None], replicates, axis=1)
+    for j in range(k - 1):
+        drawn = rng.binomial(left, share[:, j, None])
+        out[:, j] = drawn
+        left -= drawn
+    out[:, k - 1] = left
+    return out
 
 
 def _group_sums(table: GroupTable, cells: np.ndarray) -> np.ndarray:
@@ -111,13 +122,26 @@ class _Layout:
     levels: int
     filled: np.ndarray  # indices of the levels with at least one eligible group
     starts: np.ndarray  # their first rows
+    stops: np.ndarray  # one past their last rows
+
+    def reduce(self, ufunc: np.ufunc, values: np.ndarray, out: np.ndarray, **kwargs) -> None:
+        """``out[level] = ufunc.reduce(values[level's rows], axis=0)`` for the filled levels.
+
+        A loop over the levels: ``ufunc.reduce`` on a contiguous block is about ten times faster
+        than ``ufunc.reduceat`` along axis 0, and gives the same values (max, min, integer sums).
+        """
+        for level, start, stop in zip(
+            self.filled.tolist(), self.starts.tolist(), self.stops.tolist(), strict=True
+        ):
+            out[level] = ufunc.reduce(values[start:stop], axis=0, **kwargs)
 
 
 def _layout(table: GroupTable, eligible: np.ndarray) -> _Layout:
     per_level = np.add.reduceat(eligible.astype(np.int64), table.starts[:-1])
     filled = np.flatnonzero(per_level > 0)
-    starts = np.concatenate([[0], np.cumsum(per_level)[:-1]])[filled]
-    return _Layout(len(per_level), filled, starts)
+    ends = np.cumsum(per_level)
+    starts = np.concatenate([[0], ends[:-1]])[filled]
+    return _Layout(len(per_level), filled, starts, ends[filled])
 
 
 def _column_sum(counts: dict[str, np.ndarray], columns: tuple[str, ...]) -> np.ndarray:
@@ -135,7 +159,7 @@ def _summaries(
 
     ``counts`` holds the eligible groups' count arrays shaped (groups, B). Per level and
     replicate each metric's largest and smallest defined value come from ``fmax``/``fmin``
-    ``reduceat`` (a rate is ``NaN`` exactly where its denominator is 0)."""
+    over the level's rows (a rate is ``NaN`` exactly where its denominator is 0)."""
     width = next(iter(counts.values())).shape[1]
     shape = (layout.levels, width)
     denominators: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
@@ -145,18 +169,15 @@ def _summaries(
         if definition.denominator not in denominators:
             denominator = _column_sum(counts, definition.denominator)
             defined = np.zeros(shape, dtype=np.int64)
-            if len(layout.filled):
-                defined[layout.filled] = np.add.reduceat(
-                    (denominator > 0).view(np.int8), layout.starts, axis=0, dtype=np.int64
-                )
+            layout.reduce(np.add, denominator > 0, defined, dtype=np.int64)
             denominators[definition.denominator] = (denominator, defined)
         denominator, defined = denominators[definition.denominator]
         high, low = np.full(shape, np.nan), np.full(shape, np.nan)
         if len(layout.filled):
             with np.errstate(invalid="ignore", divide="ignore"):
                 rates = _column_sum(counts, definition.numerator) / denominator
-            high[layout.filled] = np.fmax.reduceat(rates, layout.starts, axis=0)
-            low[layout.filled] = np.fmin.reduceat(rates, layout.starts, axis=0)
+            layout.reduce(np.fmax, rates, high)
+            layout.reduce(np.fmin, rates, low)
         enough = defined >= 2
         ok = enough & (high > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -251,9 +272,9 @@ def bootstrap_summaries(
         drawn = _draw(rng, cells[list(draw_columns)].to_numpy(dtype=np.float64), replicates)
         if wants_scores:
             scored = _draw(rng, cells[list(_SCORE_DRAW)].to_numpy(dtype=np.float64), replicates)
-            drawn = np.concatenate([drawn, scored], axis=2)
-        # (B, cells, k) -> (cells, k * B), summed into (groups, k * B) by one sparse product
-        by_cell = np.ascontiguousarray(drawn.transpose(1, 2, 0)).reshape(len(cells), -1)
+            drawn = np.concatenate([drawn, scored], axis=1)
+        # (cells, k, B) -> (cells, k * B), summed into (groups, k * B) by one sparse product
+        by_cell = drawn.reshape(len(cells), -1)
         sums = _group_sums(table, by_cell).reshape(len(table.group), len(names), replicates)
         sums = sums[eligible]
         reps, _ = _summaries(

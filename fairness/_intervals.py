@@ -11,6 +11,10 @@ which method it used.
 The ``*_arrays`` functions compute the same intervals for whole arrays of counts at once (the audit
 calls them over every group and comparison in one pass); each performs the same floating-point
 operations as its scalar counterpart, so both give the same numbers.
+
+Quantiles come from ``scipy.special`` (``ndtri``, ``betaincinv``), the functions behind
+``scipy.stats.norm.ppf`` and ``scipy.stats.beta.ppf``: same numbers, without importing
+``scipy.stats`` (about 0.4 s).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import functools
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 #: Use the exact Clopper-Pearson interval when min(successes, failures) is below this.
 EXACT_BELOW = 5
@@ -43,7 +47,7 @@ def _check(successes: float, trials: float, confidence: float) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(special.ndtri(0.5 + confidence / 2))
 
 
 def wilson_interval(
@@ -131,12 +135,12 @@ def clopper_pearson_interval(
     low = (
         0.0
         if successes == 0
-        else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
+        else float(special.betaincinv(successes, trials - successes + 1, alpha / 2))
     )
     high = (
         1.0
         if successes == trials
-        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+        else float(special.betaincinv(successes + 1, trials - successes, 1 - alpha / 2))
     )
     return low, high
 
@@ -299,8 +303,8 @@ def clopper_pearson_arrays(
     n = np.asarray(trials, dtype=np.float64)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(x == 0, 0.0, stats.beta.ppf(alpha / 2, x, n - x + 1))
-        high = np.where(x == n, 1.0, stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+        low = np.where(x == 0, 0.0, special.betaincinv(x, n - x + 1, alpha / 2))
+        high = np.where(x == n, 1.0, special.betaincinv(x + 1, n - x, 1 - alpha / 2))
     return low, high
 
 

@@ -87,14 +87,14 @@ def hanley_mcneil_interval(
     ``SE² = (A(1-A) + (P-1)(Q1-A²) + (N-1)(Q2-A²)) / (P·N)`` with ``Q1 = A/(2-A)``,
     ``Q2 = 2A²/(1+A)``.
     """
-    from scipy import stats
+    from fairness._intervals import _z
 
     q1 = auc / (2 - auc)
     q2 = 2 * auc * auc / (1 + auc)
     variance = (
         auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)
     ) / (positives * negatives)
-    half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(max(variance, 0.0))
+    half = _z(confidence) * math.sqrt(max(variance, 0.0))
     return max(0.0, auc - half), min(1.0, auc + half)
 
 

@@ -53,7 +53,9 @@ class Site:
     agency_slug: str
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, which would break later tests that start their own (anyio.run).
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from registry.config import Settings
     from registry.db import make_engine, session_scope
@@ -117,7 +119,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         _missing(f"Chromium at {CHROMIUM}")
@@ -145,7 +147,7 @@ def no_js_page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe_source() -> str:
     path = Path(AXE_CORE_JS)
     if not path.exists():
@@ -153,7 +155,7 @@ def axe_source() -> str:
     return path.read_text()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
