@@ -3,18 +3,26 @@
 ``to_json`` is canonical: keys sorted, floats rounded to 12 significant digits, non-finite floats
 written as ``null``, no wall-clock time. The same input, spec and seed give byte-identical JSON.
 Every key is described in ``docs/report-format.md``.
+
+Both steps are bulk operations, as the tables hold thousands of rows: the floats of a table are
+rounded together with numpy (``round_significant``, the same values as formatting each one with
+``.12g`` and reading it back), and the indented JSON is written by ``json``'s C encoder one flat
+row at a time (``_dumps``, the same text as ``json.dumps(..., indent=2, sort_keys=True)``).
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 #: Version of the report layout; bumped when a key changes meaning or disappears.
 SCHEMA_VERSION = 1
@@ -65,10 +73,7 @@ def canonical(value: Any) -> Any:
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-        return 0.0 if rounded == 0 else rounded
+        return _round_one(value)
     if isinstance(value, Mapping):
         return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -76,6 +81,159 @@ def canonical(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return canonical(value.item())
     raise TypeError(f"cannot put a {type(value).__name__} in a report")
+
+
+def _round_one(value: float) -> float | None:
+    if not math.isfinite(value):
+        return None
+    rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return 0.0 if rounded == 0 else rounded
+
+
+#: Exact powers of ten (10**22 is the largest that a float holds exactly).
+_POW10 = np.array([float(10**i) for i in range(23)])
+
+
+def round_significant(values: np.ndarray) -> list[float | None]:
+    """:func:`canonical` of each float of ``values``: rounded to ``SIGNIFICANT_DIGITS`` (the float
+    nearest to the decimal that ``f"{v:.12g}"`` writes), ``None`` for NaN/inf, ``0.0`` for zero.
+
+    Vectorised: with ``e`` the decimal exponent, ``m = rint(v·10^(11-e))`` is the 12-digit decimal
+    significand and ``m / 10^(11-e)`` (or ``m · 10^(e-11)``), a correctly rounded operation on two
+    exact floats, is the float nearest to that decimal. The values where that could differ from
+    formatting (the scaled value within 0.001 of a rounding tie, ``m`` not 12 digits because
+    ``log10`` missed the exponent, or ``10^(11-e)`` not exact) are formatted one by one instead.
+    """
+    a = np.asarray(values, dtype=np.float64)
+    out = np.zeros(len(a))
+    finite = np.isfinite(a)
+    nonzero = finite & (a != 0)
+    with np.errstate(all="ignore"):
+        k = SIGNIFICANT_DIGITS - 1 - np.floor(np.log10(np.abs(np.where(nonzero, a, 1.0))))
+        k = np.where(nonzero, k, 0.0).astype(np.int64)
+        exact = np.abs(k) < len(_POW10)
+        power = _POW10[np.where(exact, np.abs(k), 0)]
+        up = k >= 0
+        scaled = np.where(up, a * power, a / power)
+        m = np.rint(scaled)
+        size = np.abs(m)
+        tie = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-3
+        fast = nonzero & exact & ~tie & (size >= 10.0 ** (SIGNIFICANT_DIGITS - 1))
+        fast &= size < 10.0**SIGNIFICANT_DIGITS
+        out[fast] = np.where(up, m / power, m * power)[fast]
+    result = out.tolist()
+    for i in np.flatnonzero(nonzero & ~fast).tolist():
+        result[i] = _round_one(float(a[i]))
+    for i in np.flatnonzero(~finite).tolist():
+        result[i] = None
+    return result
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _canonical_rows(rows: Any) -> list[dict[str, Any]]:
+    """:func:`canonical` of a table's rows (flat mappings), its floats rounded in one batch."""
+    out = [dict(row) for row in rows]
+    places: list[tuple[dict[str, Any], str]] = []
+    floats: list[float] = []
+    for i, row in enumerate(out):
+        if not all(type(key) is str for key in row):
+            out[i] = canonical(row)
+            continue
+        for key, value in row.items():
+            kind = type(value)
+            if kind is float:
+                places.append((row, key))
+                floats.append(value)
+            elif kind not in _PLAIN:
+                row[key] = canonical(value)
+    if floats:
+        for (row, key), value in zip(places, round_significant(floats), strict=True):
+            row[key] = value
+    return out
+
+
+_CONTAINERS = frozenset({dict, list})
+
+
+@functools.lru_cache(maxsize=16)
+def _flat_encoder(level: int) -> json.JSONEncoder:
+    """C encoder for a flat container at ``level``: items separated by ``,``, newline, indent."""
+    return json.JSONEncoder(
+        ensure_ascii=False,
+        allow_nan=False,
+        sort_keys=True,
+        separators=(",\n" + "  " * (level + 1), ": "),
+    )
+
+
+_SCALAR = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def _flat(value: dict | list, level: int) -> str:
+    """A non-empty container of scalars, indented: the C encoder writes the items."""
+    text = _flat_encoder(level).encode(value)
+    return f"{text[0]}\n{'  ' * (level + 1)}{text[1:-1]}\n{'  ' * level}{text[-1]}"
+
+
+def _dumps(value: Any, level: int, out: list[str]) -> None:
+    """Append to ``out`` the text of ``json.dumps(value, indent=2, sort_keys=True,
+    ensure_ascii=False, allow_nan=False)`` nested ``level`` deep.
+
+    Containers of scalars (every row of a table) are written by the C encoder in one call, the
+    separators putting each item on its own line; a row holding lists of scalars (a summary's
+    ``metrics``) is written with each list replaced by a placeholder string that is then
+    swapped for the list's text (JSON strings cannot hold a raw NUL, so the placeholder, which
+    encodes to ``"\\u0000<n>\\u0000"``, cannot clash unless a value holds a NUL: those rows
+    take the general path).
+    """
+    if type(value) not in _CONTAINERS or not value:
+        out.append(_SCALAR.encode(value))
+        return
+    items = value.values() if type(value) is dict else value
+    kinds = set(map(type, items))
+    if kinds.isdisjoint(_CONTAINERS):
+        out.append(_flat(value, level))
+        return
+    if type(value) is dict and dict not in kinds and _swap_lists(value, level, out):
+        return
+    inner, close = "  " * (level + 1), "  " * level
+    if type(value) is dict:
+        out.append("{")
+        for i, (key, item) in enumerate(sorted(value.items())):
+            out.append(f"{',' if i else ''}\n{inner}{_SCALAR.encode(key)}: ")
+            _dumps(item, level + 1, out)
+        out.append(f"\n{close}}}")
+    else:
+        out.append("[")
+        for i, item in enumerate(value):
+            out.append(f"{',' if i else ''}\n{inner}")
+            _dumps(item, level + 1, out)
+        out.append(f"\n{close}]")
+
+
+def _swap_lists(row: dict, level: int, out: list[str]) -> bool:
+    """Write a dict whose values are scalars or lists of scalars (see ``_dumps``); ``False``
+    (nothing written) when a list holds a container or a string holds a NUL."""
+    copy = dict(row)
+    swaps = []
+    for key, value in row.items():
+        if type(value) is list:
+            if not set(map(type, value)).isdisjoint(_CONTAINERS) or any(
+                type(v) is str and "\x00" in v for v in value
+            ):
+                return False
+            token = f"\x00{len(swaps)}\x00"
+            swaps.append((_SCALAR.encode(token), _flat(value, level + 1) if value else "[]"))
+            copy[key] = token
+        elif type(value) is str and "\x00" in value:
+            return False
+    text = _flat(copy, level)
+    for token, replacement in swaps:
+        text = text.replace(token, replacement, 1)
+    out.append(text)
+    return True
 
 
 @dataclass(frozen=True)
@@ -124,9 +282,10 @@ class AuditReport:
             "spec": copy.deepcopy(dict(self.spec)),
             "provenance": copy.deepcopy(dict(self.provenance)),
         }
+        out = canonical(out)
         for name in TABLE_COLUMNS:
-            out[name] = [dict(row) for row in self.tables.get(name, ())]
-        return canonical(out)
+            out[name] = _canonical_rows(self.tables.get(name, ()))
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Canonical JSON text: sorted keys, rounded floats, UTF-8 characters kept, newline-ended.
@@ -137,10 +296,16 @@ class AuditReport:
         >>> report.to_json(indent=None)[:40]
         '{"check_summary": [], "checks": [], "com'
         """
-        text = json.dumps(
-            self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False
-        )
-        return text + "\n"
+        data = self.to_dict()
+        if indent != 2:
+            text = json.dumps(
+                data, sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False
+            )
+            return text + "\n"
+        out: list[str] = []
+        _dumps(data, 0, out)
+        out.append("\n")
+        return "".join(out)
 
     def to_csv_tables(self) -> dict[str, str]:
         """Each tidy table as CSV text (header + rows; lists joined with ``;``; empty for None)."""

@@ -42,6 +42,7 @@ from registry.config import Settings
 from registry.db import session_scope
 from registry.models import Audit, AuditState
 from registry.services.audit_engine import EngineOutcome, execute_audit, failure_from_exception
+from registry.services.audit_wakeup import notify_work_queued, wait_for_work
 from registry.services.clock import Clock, SystemClock
 from registry.services.events import record_event
 
@@ -394,6 +395,7 @@ class AuditWorker(threading.Thread):
 
     def stop(self, timeout: float | None = None) -> None:
         self.stopping.set()
+        notify_work_queued()
         self.join(timeout)
 
     def run(self) -> None:
@@ -415,8 +417,8 @@ class AuditWorker(threading.Thread):
             except Exception:  # keep the worker alive; the audit itself is recovered by reaping
                 log.exception("audit worker loop error")
                 ran = None
-            if ran is None:
-                self.stopping.wait(self.poll_seconds)
+            if ran is None and not self.stopping.is_set():
+                wait_for_work(self.poll_seconds)
 
 
 def start_workers(
@@ -436,5 +438,6 @@ def stop_workers(workers: list[AuditWorker], timeout: float = 30.0) -> None:
     """Ask every worker to stop after its current audit, then wait for them."""
     for worker in workers:
         worker.stopping.set()
+    notify_work_queued()
     for worker in workers:
         worker.join(timeout)

@@ -35,6 +35,7 @@ from registry.models import (
     Role,
 )
 from registry.services.audit_engine import check_header, resolve_spec
+from registry.services.audit_wakeup import notify_work_queued
 from registry.services.canonical import canonical_dumps, sha256_hex
 from registry.services.events import record_event
 from registry.services.permissions import is_editor_of
@@ -218,6 +219,7 @@ def submit_audit(
         )
         upload.path.replace(final)
         session.commit()
+        notify_work_queued()
         return audit
     except BaseException:
         upload.discard()
@@ -394,4 +396,5 @@ def rerun_audit(
         },
     )
     session.commit()
+    notify_work_queued()
     return new
