@@ -168,7 +168,7 @@ class _Reducer:
             else:
                 pred_codes = row_codes
                 drop("missing_prediction", row_codes < 0)
-        if plan.score is not None and plan.threshold is not None:
+        if plan.score is not None:
             scores, missing, bad = parse_numbers(batch.column(plan.score))
             drop("missing_score", missing)
             drop("unparseable_score", bad)
@@ -205,6 +205,7 @@ class _Reducer:
                     scores[keep],
                     kept_labels.astype(np.int8) if kept_labels is not None else np.empty(0),
                     kept_weights,
+                    pred_codes[keep].astype(np.int8) if pred_codes is not None else np.empty(0),
                 )
             )
             return
@@ -242,7 +243,7 @@ class _Reducer:
             if warning:
                 warnings.append(warning)
         scores_frame = None
-        if plan.score is not None and plan.threshold is not None:
+        if plan.score is not None:
             scores_frame = finish_scores(
                 self._score_parts, self.groups, self.cells, plan, label_map, warnings,
                 has_labels=self.label is not None,

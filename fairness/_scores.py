@@ -1,4 +1,9 @@
-"""The score path of the reader: threshold all kept scores at once, then reduce them to cells."""
+"""The score path of the reader: keep the scores (for score metrics) and reduce the rows to cells.
+
+Predictions come from the threshold rule applied to all kept scores at once, or, when the sample
+has its own prediction column and no rule, from that column (the scores then serve AUC and the
+LL144 scoring rate only).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from fairness._arguments import Plan
 from fairness._cells import CellAccumulator
 from fairness._columns import GroupEncoder
 
-#: Per chunk: group codes (rows x attributes), scores, label codes (or empty), weights (or None).
-ScoreParts = list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]
+#: Per chunk: group codes (rows x attributes), scores, label codes (or empty), weights (or None),
+#: prediction codes from the prediction column (or empty when a threshold rule derives them).
+ScoreParts = list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]]
 
 
 def finish_scores(
@@ -23,10 +29,11 @@ def finish_scores(
     *,
     has_labels: bool,
 ) -> pd.DataFrame:
-    """Apply the threshold to all scores, add the rows to ``cells`` and return the score frame
-    (``ScoreTable.frame``). A top-k cut with ties selects more rows, with a warning."""
+    """Add the rows to ``cells`` and return the score frame (``ScoreTable.frame``).
+
+    With a threshold rule, predictions are the rule applied to all scores (a top-k cut with ties
+    selects more rows, with a warning); without one, they are the prediction column's codes."""
     threshold = plan.threshold
-    assert threshold is not None
     k = len(groups)
     codes = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int32)
     scores = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
@@ -35,14 +42,21 @@ def finish_scores(
         if plan.weight is not None and parts
         else None
     )
-    predicted, wanted = threshold.apply(scores)
-    selected = int(predicted.sum())
-    if wanted is not None and selected > wanted:
-        warnings.append(
-            f"Threshold {threshold.to_str()} asked for {wanted} rows; {selected} were "
-            f"selected because rows with a score equal to the cut are all selected."
+    if threshold is not None:
+        predicted, wanted = threshold.apply(scores)
+        selected = int(predicted.sum())
+        if wanted is not None and selected > wanted:
+            warnings.append(
+                f"Threshold {threshold.to_str()} asked for {wanted} rows; {selected} were "
+                f"selected because rows with a score equal to the cut are all selected."
+            )
+        outcome = predicted.astype(np.int64)
+    else:
+        outcome = (
+            np.concatenate([p[4] for p in parts]).astype(np.int64)
+            if parts
+            else np.zeros(0, np.int64)
         )
-    outcome = predicted.astype(np.int64)
     labels = None
     if has_labels:
         raw_labels = np.concatenate([p[2] for p in parts]).astype(np.int64)
