@@ -14,13 +14,13 @@ from fairness._errors import (
     AMBIGUOUS_PREDICTION,
     BAD_MAX_GROUPS,
     IDENTIFIER_WARNING,
-    MISSING_COLUMNS,
     NEED_PREDICTION,
     NO_SENSITIVE,
     REPEATED_MAPPING,
     SCORE_WITHOUT_THRESHOLD,
     THRESHOLD_WITHOUT_SCORE,
     FairnessInputError,
+    missing_columns_message,
 )
 from fairness._threshold import ThresholdRule
 
@@ -121,10 +121,7 @@ def check_columns(wanted: Sequence[str], present: Sequence[str]) -> None:
     missing = [c for c in wanted if c not in present]
     if missing:
         raise FairnessInputError(
-            MISSING_COLUMNS.format(
-                missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
-            ),
-            column=missing[0],
+            missing_columns_message(list(missing), list(present)), column=missing[0]
         )
 
 

@@ -74,6 +74,22 @@ DUPLICATE_HEADER = "Column name {column!r} appears more than once in the header:
 
 # --- the column mapping ---------------------------------------------------------------------------
 MISSING_COLUMNS = "Column(s) {missing} not found in the file. Columns present: {present}."
+DID_YOU_MEAN = "Did you mean {pairs}?"
+
+
+def missing_columns_message(missing: list[str], present: list[str]) -> str:
+    """``MISSING_COLUMNS``, plus ``DID_YOU_MEAN`` for names that look like a misspelt column."""
+    import difflib
+
+    message = MISSING_COLUMNS.format(
+        missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
+    )
+    pairs = []
+    for name in missing:
+        close = difflib.get_close_matches(name, present, n=1, cutoff=0.75)
+        if close:
+            pairs.append(f"{close[0]!r} for {name!r}")
+    return f"{message} {DID_YOU_MEAN.format(pairs=', '.join(pairs))}" if pairs else message
 NO_SENSITIVE = "sensitive_features must name at least one column."
 REPEATED_MAPPING = (
     "Column {column!r} is given for more than one role ({roles}); each role needs its own column."

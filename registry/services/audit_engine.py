@@ -17,7 +17,7 @@ import pandas as pd
 import fairness
 from fairness import AuditSpec, CellTable, FairnessError, FairnessInputError, ReadStats, Sample
 from fairness._counts_input import _layout as count_layout
-from fairness._errors import MISSING_COLUMNS
+from fairness._errors import missing_columns_message
 from fairness._spec import SpecError
 from registry.errors import Invalid
 
@@ -106,9 +106,7 @@ def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]
         except FairnessInputError as exc:
             raise input_error(exc)
     if missing:
-        message = MISSING_COLUMNS.format(
-            missing=", ".join(map(repr, missing)), present=", ".join(map(repr, present))
-        )
+        message = missing_columns_message(missing, list(present))
         raise Invalid(
             message,
             details=[

@@ -237,3 +237,13 @@ def test_bad_row_in_a_later_segment(monkeypatch):
     with pytest.raises(FairnessInputError) as exc:
         read(data)
     assert exc.value.row == 42
+
+
+def test_missing_column_suggests_a_close_match():
+    with pytest.raises(FairnessInputError) as exc:
+        read("sex,label,pred\nf,1,1\n", prediction="prd", sensitive_features=["sexx"])
+    message = str(exc.value)
+    assert message.startswith(
+        E.MISSING_COLUMNS.format(missing="'prd', 'sexx'", present="'sex', 'label', 'pred'")
+    )
+    assert message.endswith(E.DID_YOU_MEAN.format(pairs="'pred' for 'prd', 'sex' for 'sexx'"))
