@@ -90,3 +90,33 @@ def test_spec_errors_exit_two(sample_csv, tmp_path, capsys):
 def test_bad_reference_flag_exits_two(sample_csv, capsys):
     assert main(["audit", str(sample_csv), *ARGS, "--reference", "best"]) == EXIT_INPUT
     assert "--reference expects" in capsys.readouterr().err
+
+
+def test_an_audit_imports_neither_scipy_stats_nor_sklearn_nor_fairlearn(tmp_path):
+    # scipy.stats alone takes ~0.4 s to import; the default path needs only scipy.special, also
+    # for Fisher's exact test (a rare selection: some expected cells are below 5)
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(1)
+    sex = rng.choice(["female", "male"], 1500, p=[0.9, 0.1])
+    label = rng.integers(0, 2, len(sex))
+    pred = (rng.random(len(sex)) < 0.03).astype(int)
+    path = tmp_path / "rare.csv"
+    rows = [f"{s},{y},{p}" for s, y, p in zip(sex, label, pred, strict=True)]
+    path.write_text("sex,hired,selected\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    output = tmp_path / "r.json"
+    code = (
+        "import sys; from fairness.cli import main; "
+        f"main(['audit', {str(path)!r}, *{ARGS!r}, '--format', 'json', '--output', "
+        f"{str(output)!r}]); print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert "fairness._audit" in out and "scipy.special" in out
+    heavy = [m for m in out if m.split(".")[0] in ("sklearn", "fairlearn")]
+    heavy += [m for m in out if m == "scipy.stats" or m.startswith("scipy.stats.")]
+    assert not heavy
+    report = json.loads(output.read_text())
+    assert "fisher_exact" in {r["test"] for r in report["comparisons"]}

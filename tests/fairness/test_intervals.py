@@ -116,3 +116,25 @@ def test_array_versions_equal_the_scalar_functions():
     parts = zip(x[ok], n[ok], x2[ok], n2[ok], strict=True)
     expected = [newcombe_difference_interval(*v) for v in parts]
     assert list(zip(d_low, d_high, strict=True)) == expected
+
+
+def test_quantiles_from_scipy_special_equal_scipy_stats_exactly():
+    # the engine uses scipy.special (betaincinv, ndtri) so that scipy.stats is never imported;
+    # the numbers must be those of scipy.stats.beta.ppf / norm.ppf to the last bit
+    from fairness._intervals import _z, clopper_pearson_arrays
+
+    rng = np.random.default_rng(5)
+    n = np.concatenate([rng.integers(1, 10**6, 3000), rng.integers(1, 60, 3000)]).astype(float)
+    x = np.minimum(rng.integers(0, 5, len(n)).astype(float), n)
+    x, n = np.concatenate([x, n - x, rng.uniform(0, 4, 300)]), np.concatenate(
+        [n, n, rng.uniform(5, 90, 300)]
+    )
+    for confidence in (0.9, 0.95, 0.99):
+        alpha = 1 - confidence
+        low, high = clopper_pearson_arrays(x, n, confidence=confidence)
+        with np.errstate(invalid="ignore"):
+            expected_low = np.where(x == 0, 0.0, stats.beta.ppf(alpha / 2, x, n - x + 1))
+            expected_high = np.where(x == n, 1.0, stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
+        assert np.array_equal(low, expected_low)
+        assert np.array_equal(high, expected_high)
+        assert _z(confidence) == stats.norm.ppf(0.5 + confidence / 2)

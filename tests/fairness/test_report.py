@@ -151,3 +151,62 @@ def test_one_class_group_and_overall_reference():
     rows = {(r["group"], r["metric"]): r for r in report.table("metrics")}
     assert rows[("a", "false_positive_rate")]["status"] == "undefined"
     assert {r["reference"] for r in report.table("comparisons")} == {"overall"}
+
+
+def test_bulk_rounding_equals_formatting_each_float():
+    import math
+
+    from fairness._report import _round_one, round_significant
+
+    rng = np.random.default_rng(4)
+    powers = np.array([10.0**i for i in range(-320, 308)])
+    values = np.concatenate([
+        rng.random(20000), -rng.random(2000) * 10.0 ** rng.integers(-30, 30, 2000),
+        powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf),
+        (rng.integers(0, 10**13, 5000) + 0.5) / 10**13,  # ties at the 13th digit
+        rng.integers(0, 10**6, 5000) / rng.integers(1, 10**6, 5000),
+        [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 0.1 + 0.2, 1 / 3],
+    ])  # fmt: skip
+    got = round_significant(values)
+    expected = [_round_one(float(v)) for v in values]
+    assert got == expected
+    assert [math.copysign(1, v) for v in got if v == 0] == [1.0] * sum(v == 0 for v in got)
+
+
+def test_to_json_is_json_dumps_of_to_dict_with_indent_2():
+    # to_json writes the indented text with the C encoder row by row; it must be exactly the
+    # standard library's indented output (the registry and the CLI share it)
+    report = audit_counts(_sample(), seed=3, bootstrap_replicates=50)
+    expected = json.dumps(
+        report.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+    )
+    assert report.to_json() == expected + "\n"
+    assert report.to_json(indent=None) == json.dumps(
+        report.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False
+    ) + "\n"
+
+
+def test_indented_writer_equals_json_dumps_on_awkward_values():
+    import random
+
+    from fairness._report import _dumps
+
+    chooser = random.Random(1)
+    scalars = [None, True, False, 0, -3, 0.5, 1e300, -0.0, 1.0, "x", "é\u2028", '"\\', "\x00",
+               "\x000\x00", "\x001\x00", 12345678901234567890]  # fmt: skip
+    keys = ["a", "b", "c\x00", "é", "k\n", 'q"', "0"]
+
+    def value(depth=0):
+        r = chooser.random()
+        if depth < 4 and r < 0.3:
+            return {chooser.choice(keys) + str(chooser.randint(0, 3)): value(depth + 1)
+                    for _ in range(chooser.randint(0, 5))}  # fmt: skip
+        if depth < 4 and r < 0.5:
+            return [value(depth + 1) for _ in range(chooser.randint(0, 5))]
+        return chooser.choice(scalars)
+
+    for _ in range(3000):
+        v = value()
+        out: list[str] = []
+        _dumps(v, 0, out)
+        assert "".join(out) == json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)

@@ -92,3 +92,59 @@ def test_chi_square_statistic_equals_chi2_contingency(groups):
     statistic, dof = chi_square_statistic(x, n)
     assert (statistic, dof, stats.chi2.sf(statistic, dof)) == chi_square_omnibus(x, n)
     assert np.isnan(chi_square_statistic(x[:1], n[:1])[0])
+
+
+def _fisher_tables():
+    rng = np.random.default_rng(11)
+    small = [tuple(int(v) for v in t) for t in np.ndindex(6, 6, 6, 6)]
+    sparse_rates = []
+    for _ in range(3000):
+        n1, n2 = int(rng.integers(1, 3000)), int(rng.integers(1, 300))
+        p = rng.uniform(0, 0.05)
+        a, c = int(rng.binomial(n1, p)), int(rng.binomial(n2, min(1.0, p * rng.uniform(0.5, 2))))
+        sparse_rates.append((a, n1 - a, c, n2 - c))
+    ties = []  # symmetric tables: equally likely tables on both sides of the mode
+    for n1 in range(1, 30):
+        for a in range(n1 + 1):
+            ties += [(a, n1 - a, a, n1 - a), (a, n1 - a, n1 - a, a)]
+    return small + sparse_rates + ties
+
+
+def test_fisher_exact_without_scipy_stats_equals_scipy_fisher_exact():
+    from fairness._significance import fisher_exact_p
+
+    for a, b, c, d in _fisher_tables():
+        expected = stats.fisher_exact([[a, b], [c, d]]).pvalue
+        assert fisher_exact_p(a, b, c, d) == expected, (a, b, c, d)
+
+
+def test_omnibus_equals_chi2_contingency_on_random_and_weighted_tables():
+    rng = np.random.default_rng(12)
+    for _ in range(1500):
+        k = int(rng.integers(2, 8))
+        n = rng.integers(0, 400, k).astype(float)
+        x = np.floor(n * rng.random(k))
+        if rng.random() < 0.3:  # weighted counts
+            n = n + rng.random(k)
+            x = np.minimum(n, x + rng.random(k) / 2)
+        if rng.random() < 0.1:
+            x[:] = 0
+        rows = np.array([[a, b - a] for a, b in zip(x, n, strict=True) if b > 0])
+        if len(rows) < 2 or (rows.sum(axis=0) == 0).any():
+            assert chi_square_omnibus(x, n) is None
+            continue
+        result = stats.chi2_contingency(rows)
+        expected = (float(result.statistic), int(result.dof), float(result.pvalue))
+        assert chi_square_omnibus(x, n) == expected
+
+
+def test_z_test_p_values_equal_scipy_stats_norm_sf_exactly():
+    rng = np.random.default_rng(13)
+    n1, n2 = rng.integers(50, 5000, 500).astype(float), rng.integers(50, 5000, 500).astype(float)
+    x1, x2 = np.floor(n1 * rng.random(500)), np.floor(n2 * rng.random(500))
+    p_value, test = two_proportion_arrays(x1, n1, x2, n2)
+    z_rows = test == Z_TEST
+    pooled = (x1 + x2) / (n1 + n2)
+    z = (x1 / n1 - x2 / n2) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    assert z_rows.sum() > 400
+    assert np.array_equal(p_value[z_rows], 2 * stats.norm.sf(np.abs(z[z_rows])))
