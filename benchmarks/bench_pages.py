@@ -13,8 +13,9 @@ times per page type:
 Writes the table and the machine to ``docs/benchmarks.md`` between ``<!-- pages:start -->`` and
 ``<!-- pages:end -->``.
 
-``BENCH_THREADS=4`` caps each worker's thread pool (the app's default is 40); on 2 cores that cut
-the 20-client p95 by about a quarter in trials, by reducing GIL contention.
+Each worker's handler thread pool is ``REGISTRY_THREADPOOL_SIZE`` (default 8; anyio's own default
+is 40). On 2 cores a small pool cut the 20-client p95 by about a quarter in trials (less GIL
+contention); set the variable to compare.
 
 Usage::
 
@@ -47,7 +48,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe, replace_section  # noqa: E402
 
-THREADS = int(os.environ.get("BENCH_THREADS", "0"))
 TARGETS_MS = {"home": 100, "search": 100, "algorithm": 50, "audit": 50}
 WORDS = [
     "benefit", "housing", "school", "traffic", "permit", "tax", "fraud", "hospital", "triage",
@@ -223,11 +223,6 @@ def timed_app():  # type: ignore[no-untyped-def]
 
     async def timed(scope, receive, send):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
-        if THREADS and scope["type"] == "http":
-            import anyio.to_thread
-
-            anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-
         async def send_timed(message):  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
                 took = f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode()
