@@ -241,7 +241,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     table = sample.cells
     attributes = list(table.attributes)
     has_scores = sample.scores is not None
-    score_labels = has_scores and "label" in sample.scores.frame.columns
+    score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
@@ -375,6 +375,7 @@ def _metric_rows(
         return rows
     from fairness._score_metrics import roc_auc_rows
 
+    assert sample.scores is not None  # available_metrics offers ROC AUC only with scores
     bounds = np.searchsorted(level_of, np.arange(len(levels) + 1))
     out: list[dict] = []
     for i, (level, name) in enumerate(zip(levels, groups.names, strict=True)):

@@ -165,17 +165,17 @@ def _summaries(
     denominators: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
     extremes = {}
     for metric in dict.fromkeys(m for d in definitions for m in d.metrics):
-        definition = METRICS[metric]
-        if definition.denominator not in denominators:
-            denominator = _column_sum(counts, definition.denominator)
+        metric_def = METRICS[metric]
+        if metric_def.denominator not in denominators:
+            denominator = _column_sum(counts, metric_def.denominator)
             defined = np.zeros(shape, dtype=np.int64)
             layout.reduce(np.add, denominator > 0, defined, dtype=np.int64)
-            denominators[definition.denominator] = (denominator, defined)
-        denominator, defined = denominators[definition.denominator]
+            denominators[metric_def.denominator] = (denominator, defined)
+        denominator, defined = denominators[metric_def.denominator]
         high, low = np.full(shape, np.nan), np.full(shape, np.nan)
         if len(layout.filled):
             with np.errstate(invalid="ignore", divide="ignore"):
-                rates = _column_sum(counts, definition.numerator) / denominator
+                rates = _column_sum(counts, metric_def.numerator) / denominator
             layout.reduce(np.fmax, rates, high)
             layout.reduce(np.fmin, rates, low)
         enough = defined >= 2

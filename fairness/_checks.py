@@ -169,7 +169,6 @@ def check_columns(
                             float(high[i]), group, reference, pct, _p_text(p, alpha))
                 )  # fmt: skip
         p_values = comparisons["p_value"][rows]
-        significant = np.where(np.isnan(p_adjusted), None, p_adjusted < alpha)
         out["name"] += [check.name] * len(rows)
         out["attribute"] += comparisons["attribute"][rows].tolist()
         out["metric"] += [check.metric] * len(rows)
@@ -183,7 +182,7 @@ def check_columns(
         out["reason"] += reasons
         out["p_value"] += _nullable(p_values)
         out["p_adjusted"] += _nullable(p_adjusted)
-        out["significant"] += [None if v is None else bool(v) for v in significant.tolist()]
+        out["significant"] += [None if p != p else p < alpha for p in p_adjusted.tolist()]
     return out
 
 

@@ -112,6 +112,7 @@ def comparison_columns(
             if is_overall:
                 label, ref_x, ref_n = OVERALL_GROUP, float(x.sum()), float(n.sum())
             else:
+                assert best is not None  # set by `named` or `_reference` unless `is_overall`
                 label, ref_x, ref_n = groups[best], float(x[best]), float(n[best])
             compared = np.flatnonzero(eligible[span] & (groups != label)) + span.start
             index.append(compared)
@@ -122,23 +123,22 @@ def comparison_columns(
             nr.append(np.full(count, ref_n))
             overall.append(np.full(count, is_overall))
     rows = np.concatenate(index) if index else np.empty(0, np.int64)
-    metric = np.concatenate(metric_of) if metric_of else np.empty(0, object)
+    metric_col = np.concatenate(metric_of) if metric_of else np.empty(0, object)
     x, n = np.empty(len(rows)), np.empty(len(rows))
-    for name in dict.fromkeys(metric.tolist()):
-        at = metric == name
+    for name in dict.fromkeys(metric_col.tolist()):
+        at = metric_col == name
         numerator, denominator = table.parts(name)
         x[at], n[at] = numerator[rows[at]], denominator[rows[at]]
-    ref_x, ref_n, is_overall = _cat(xr, float), _cat(nr, float), _cat(overall, bool)
     return _compare(
         table.attribute[rows],
-        metric,
+        metric_col,
         table.group[rows],
         _cat(ref_label, object),
         x,
         n,
-        ref_x,
-        ref_n,
-        is_overall,
+        _cat(xr, float),
+        _cat(nr, float),
+        _cat(overall, bool),
         min_denominator=min_denominator,
         confidence=confidence,
     )

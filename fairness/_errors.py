@@ -90,6 +90,8 @@ def missing_columns_message(missing: list[str], present: list[str]) -> str:
         if close:
             pairs.append(f"{close[0]!r} for {name!r}")
     return f"{message} {DID_YOU_MEAN.format(pairs=', '.join(pairs))}" if pairs else message
+
+
 NO_SENSITIVE = "sensitive_features must name at least one column."
 REPEATED_MAPPING = (
     "Column {column!r} is given for more than one role ({roles}); each role needs its own column."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -436,7 +436,7 @@ def metric_rows(
     return records(columns)
 
 
-def records(columns: dict[str, np.ndarray | list]) -> list[dict[str, object]]:
+def records(columns: Mapping[str, np.ndarray | list]) -> list[dict[str, object]]:
     """Rows (dicts) from equal-length columns, in bulk; float ``NaN`` becomes ``None`` and numpy
     scalars become Python values."""
     keys = list(columns)

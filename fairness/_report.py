@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 #: Version of the report layout; bumped when a key changes meaning or disappears.
 SCHEMA_VERSION = 1
@@ -94,7 +95,7 @@ def _round_one(value: float) -> float | None:
 _POW10 = np.array([float(10**i) for i in range(23)])
 
 
-def round_significant(values: np.ndarray) -> list[float | None]:
+def round_significant(values: npt.ArrayLike) -> list[float | None]:
     """:func:`canonical` of each float of ``values``: rounded to ``SIGNIFICANT_DIGITS`` (the float
     nearest to the decimal that ``f"{v:.12g}"`` writes), ``None`` for NaN/inf, ``0.0`` for zero.
 
@@ -121,7 +122,7 @@ def round_significant(values: np.ndarray) -> list[float | None]:
         fast = nonzero & exact & ~tie & (size >= 10.0 ** (SIGNIFICANT_DIGITS - 1))
         fast &= size < 10.0**SIGNIFICANT_DIGITS
         out[fast] = np.where(up, m / power, m * power)[fast]
-    result = out.tolist()
+    result: list[float | None] = list(out.tolist())  # widened: NaN/inf become None below
     for i in np.flatnonzero(nonzero & ~fast).tolist():
         result[i] = _round_one(float(a[i]))
     for i in np.flatnonzero(~finite).tolist():
@@ -217,7 +218,7 @@ def _swap_lists(row: dict, level: int, out: list[str]) -> bool:
     """Write a dict whose values are scalars or lists of scalars (see ``_dumps``); ``False``
     (nothing written) when a list holds a container or a string holds a NUL."""
     copy = dict(row)
-    swaps = []
+    swaps: list[tuple[str, str]] = []
     for key, value in row.items():
         if type(value) is list:
             if not set(map(type, value)).isdisjoint(_CONTAINERS) or any(

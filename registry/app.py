@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypedDict
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +22,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
+class _ValidationDetail(TypedDict):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+def _validation_details(exc: RequestValidationError) -> list[_ValidationDetail]:
     return [
         {
             "loc": [str(p) for p in err.get("loc", ())],
@@ -56,7 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=422)
         return render_error_page(
             request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
-        )  # type: ignore[arg-type]
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

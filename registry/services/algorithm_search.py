@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
 from registry.models import Account, Agency, Algorithm, AlgorithmState, Role
@@ -66,11 +66,11 @@ def _like_pattern(text: str) -> str:
 
 
 def _visibility(viewer: Account | None) -> sa.ColumnElement[bool]:
-    public = Algorithm.state.in_([AlgorithmState.published, AlgorithmState.retired])  # type: ignore[attr-defined]
+    public = col(Algorithm.state).in_([AlgorithmState.published, AlgorithmState.retired])
     if viewer is not None and viewer.role == Role.admin:
         return sa.true()
     if viewer is not None and viewer.role == Role.agency_editor and viewer.agency_id is not None:
-        return sa.or_(public, Algorithm.agency_id == viewer.agency_id)
+        return sa.or_(public, col(Algorithm.agency_id) == viewer.agency_id)
     return public
 
 
@@ -104,19 +104,21 @@ def list_algorithms(
         pattern = _like_pattern(filters.q.strip())
         query = query.where(
             sa.or_(
-                Algorithm.name.ilike(pattern, escape="\\"),
-                Algorithm.summary.ilike(pattern, escape="\\"),
-            )  # type: ignore[attr-defined]
+                col(Algorithm.name).ilike(pattern, escape="\\"),
+                col(Algorithm.summary).ilike(pattern, escape="\\"),
+            )
         )
     if cursor:
         after_at, after_id = decode_cursor(cursor)
         query = query.where(
             sa.or_(
-                Algorithm.updated_at < after_at,
-                sa.and_(Algorithm.updated_at == after_at, Algorithm.id < after_id),  # type: ignore[operator]
+                col(Algorithm.updated_at) < after_at,
+                sa.and_(col(Algorithm.updated_at) == after_at, col(Algorithm.id) < after_id),
             )
         )
-    query = query.order_by(Algorithm.updated_at.desc(), Algorithm.id.desc()).limit(limit + 1)  # type: ignore[attr-defined,union-attr]
+    query = query.order_by(col(Algorithm.updated_at).desc(), col(Algorithm.id).desc()).limit(
+        limit + 1
+    )
     rows = list(session.exec(query))
     has_more = len(rows) > limit
     items = rows[:limit]

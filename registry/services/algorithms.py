@@ -151,15 +151,16 @@ def add_algorithm(
 ) -> Algorithm:
     """Stage a new algorithm in state draft with its first draft card (no commit)."""
     agency = _resolve_agency(session, actor, data.agency)
-    require_editor_of(actor, agency.id)  # type: ignore[arg-type]
+    assert agency.id is not None  # a row loaded from the database has its primary key
+    require_editor_of(actor, agency.id)
     card = validated_draft_card(data.card)
     if data.source_id and get_algorithm_by_source(
         session, agency_id=agency.id, source_id=data.source_id
-    ):  # type: ignore[arg-type]
+    ):
         raise Conflict(ERR_DUPLICATE_SOURCE_ID.format(agency=agency.slug, source_id=data.source_id))
     algorithm = Algorithm(
         public_id=_allocate_public_id(session),
-        agency_id=agency.id,  # type: ignore[arg-type]
+        agency_id=agency.id,
         source_id=data.source_id,
         state=AlgorithmState.draft,
         name=card["name"],

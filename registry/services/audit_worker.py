@@ -36,7 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.config import Settings
 from registry.db import session_scope
@@ -79,9 +79,9 @@ def claim_next(session: Session, *, worker_id: str, now: datetime) -> Claim | No
     """Atomically take the oldest queued audit; None when the queue is empty. Commits."""
     token = secrets.token_hex(16)
     oldest = (
-        sa.select(Audit.id)
-        .where(Audit.state == AuditState.queued)
-        .order_by(Audit.id)
+        sa.select(col(Audit.id))
+        .where(col(Audit.state) == AuditState.queued)
+        .order_by(col(Audit.id))
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
@@ -354,9 +354,9 @@ def sweep_orphan_files(
         return 0
     referenced = {
         p
-        for p in session.exec(select(Audit.sample_path).where(Audit.sample_path.is_not(None)))
+        for p in session.exec(select(Audit.sample_path).where(col(Audit.sample_path).is_not(None)))
         if p
-    }  # type: ignore[union-attr]
+    }
     cutoff = time.time() - older_than
     removed = 0
     for path in uploads_dir.rglob("*"):

@@ -177,9 +177,10 @@ def _plan(session: Session, ctx: DemoContext) -> list[_PlannedAction]:
     seq = 0
     for index, sample in enumerate(ctx.samples):
         agency = session.exec(select(Agency).where(Agency.slug == sample["agency"]["slug"])).one()
+        assert agency.id is not None  # a row loaded from the database has its primary key
         algorithm = get_algorithm_by_source(
             session, agency_id=agency.id, source_id=sample["source_id"]
-        )  # type: ignore[arg-type]
+        )
         known: set[str] = set()
         if algorithm is not None:
             known = set(
@@ -222,9 +223,10 @@ def load_demo_cards(session: Session, ctx: DemoContext) -> None:
             select(Account).where(Account.email == publisher_email(slug))
         ).one()
         agency = session.exec(select(Agency).where(Agency.slug == slug)).one()
+        assert agency.id is not None  # a row loaded from the database has its primary key
         algorithm = get_algorithm_by_source(
             session, agency_id=agency.id, source_id=sample["source_id"]
-        )  # type: ignore[arg-type]
+        )
         entry = sample["versions"][action.version]
         if action.kind == "create":
             data = AlgorithmCreate(
