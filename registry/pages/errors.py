@@ -50,6 +50,6 @@ def render_error_page(request: Request, status: int, message: str) -> Response:
         "title": _TITLES.get(status, _GENERIC),
         "message": message,
     }
-    body = env.get_template("errors/error.html").render(context)
+    html = env.get_template("errors/error.html").render(context)
     headers = {"Content-Language": context["lang"], "Vary": "Accept-Language, Cookie"}
-    return HTMLResponse(body, status_code=status, headers=headers)
+    return HTMLResponse(html, status_code=status, headers=headers)
