@@ -48,6 +48,7 @@ def translations(lang: str) -> Translations:
     return Translations(fp=buf, domain="messages")
 
 
+@lru_cache(maxsize=16)
 def babel_locale(lang: str) -> Locale:
     return Locale.parse(_CATALOG_DIRS.get(lang, "en"))
 

@@ -6,6 +6,10 @@ Each function returns one plain dict that feeds both the HTML template and the `
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlmodel import Session
@@ -40,6 +44,38 @@ KEY_FACTS = (
 )
 ERR_BAD_DIFF = N_("Choose two different published versions to compare.")
 
+# A card's display parts are a pure function of its content and the language, so they are memoised
+# under a digest of the content (a published card never changes, so they are computed once; the
+# digest is still taken from the stored JSON, so a changed row can never show stale parts).
+# Callers must treat the returned structures as read-only: they are shared between requests.
+CARD_PARTS_SIZE = 2048
+_card_parts_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_card_parts_lock = threading.Lock()
+
+
+def card_parts(version: CardVersion, lang: str) -> dict[str, Any]:
+    """The language-dependent display of one published card: name, key facts, sections."""
+    card = version.card
+    content = json.dumps(card, sort_keys=True, ensure_ascii=False, default=str)
+    key = (hashlib.sha256(content.encode()).digest(), lang)
+    with _card_parts_lock:
+        found = _card_parts_cache.get(key)
+        if found is not None:
+            _card_parts_cache.move_to_end(key)
+            return found
+    parts = {
+        "name": card_view.display_field(card, "name", lang),
+        "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
+        "sections": card_view.card_sections_view(card, lang),
+        "withheld": card_view.withheld_view(card, lang),
+        "card_language": card_view.card_language(card),
+    }
+    with _card_parts_lock:
+        _card_parts_cache[key] = parts
+        while len(_card_parts_cache) > CARD_PARTS_SIZE:
+            _card_parts_cache.popitem(last=False)
+    return parts
+
 
 def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
     return {
@@ -69,6 +105,7 @@ def _card_page(
     record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date
 ) -> dict[str, Any]:
     card = version.card
+    parts = card_parts(version, lang)
     algorithm = record.algorithm
     current = record.current
     latest = next((a for a in record.audits if a.withdrawn_at is None), None)
@@ -78,7 +115,7 @@ def _card_page(
     return {
         "lang": lang,
         "public_id": algorithm.public_id,
-        "name": card_view.display_field(card, "name", lang),
+        "name": parts["name"],
         "agency": _agency(record, lang),
         "state": words.state_view(str(algorithm.state), lang),
         "retired": (
@@ -96,13 +133,13 @@ def _card_page(
         "current_version": current.number,
         "versions_count": len(record.versions),
         "review_overdue": str(algorithm.state) != "retired" and review_overdue(card, today),
-        "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
+        "key_facts": parts["key_facts"],
         "latest_audit": audit_summary(latest, lang) if latest else None,
         "audits": [audit_summary(a, lang) for a in record.audits],
         "version_audits": version_audits,
-        "sections": card_view.card_sections_view(card, lang),
-        "withheld": card_view.withheld_view(card, lang),
-        "card_language": card_view.card_language(card),
+        "sections": parts["sections"],
+        "withheld": parts["withheld"],
+        "card_language": parts["card_language"],
     }
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.pages import card_view, words
-from registry.services.audit_public import public_audit_view
+from registry.services.audit_public import suppress_report
 from registry.services.public_records import audit_record
 from registry.svg_charts import Bar, group_rates_chart
 
@@ -173,7 +173,8 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
     """Everything the public may see about one published audit."""
     record = audit_record(session, audit_id)
     audit = record.audit
-    report = public_audit_view(audit, k=k)["report"] or {}
+    # Only the report is shown here: suppress it alone (as public_audit_view does for the API).
+    report = suppress_report(audit.report, k=k) if audit.report else {}
     spec = report.get("spec") or audit.spec or {}
     favourable = spec.get("favourable_outcome")
     attributes: list[str] = []

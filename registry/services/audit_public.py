@@ -54,9 +54,24 @@ def _rate_is_small(row: dict[str, Any], k: int) -> bool:
     return isinstance(num, int | float) and isinstance(den, int | float) and is_small(den - num, k)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_copy(value: Any) -> Any:
+    """``copy.deepcopy`` for JSON-shaped data (several times faster; other objects deep-copied)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_json_copy(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
 def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     """A copy of a report dict with small cells suppressed (see the module docstring)."""
-    out = copy.deepcopy(report)
+    out = _json_copy(report)
     for row in out.get("groups", []):
         small_n = is_small(row.get("n"), k)
         for name in COUNT_FIELDS:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import defer, load_only
 from sqlmodel import Session, col, select
 
 from registry.errors import NotFound
@@ -49,13 +49,6 @@ class AuditRecord:
     algorithm: Algorithm
     agency: Agency
     version: CardVersion
-
-
-def _public_audits_query():  # type: ignore[no-untyped-def]
-    return select(Audit).where(
-        Audit.state == AuditState.succeeded,
-        Audit.visibility.in_(PUBLIC_AUDIT_VISIBILITY),  # type: ignore[attr-defined]
-    )
 
 
 # Listing columns only: the report and counts can be large and are read on the audit page alone.
@@ -98,26 +91,40 @@ def public_audits_of(session: Session, algorithm_ids: list[int]) -> list[Audit]:
 
 def algorithm_record(session: Session, public_id: str) -> AlgorithmRecord:
     """A public algorithm with all its published versions (oldest first) and public audits."""
-    algorithm = algorithm_service.get_algorithm(session, public_id, viewer=None)
+    # Algorithm and agency in one query (what get_algorithm(viewer=None) and a get would read).
+    found = session.exec(
+        select(Algorithm, Agency)
+        .join(Agency, Agency.id == Algorithm.agency_id)  # type: ignore[arg-type]
+        .where(Algorithm.public_id == public_id)
+    ).first()
+    if found is None or found[0].state == AlgorithmState.draft:
+        raise NotFound(algorithm_service.ERR_ALGORITHM_NOT_FOUND.format(public_id=public_id))
+    algorithm, agency = found
     versions = version_service.list_versions(session, algorithm)
-    if algorithm.state == AlgorithmState.draft or not versions:
+    if not versions:
         raise NotFound(ERR_NO_PUBLISHED_VERSION.format(public_id=public_id))
-    agency = session.get(Agency, algorithm.agency_id)
-    assert agency is not None
     audits = public_audits_of(session, [algorithm.id])  # type: ignore[list-item]
     return AlgorithmRecord(algorithm=algorithm, agency=agency, versions=versions, audits=audits)
 
 
 def audit_record(session: Session, audit_public_id: str) -> AuditRecord:
-    audit = session.exec(_public_audits_query().where(Audit.public_id == audit_public_id)).first()
-    if audit is None:
+    # One query for the audit (without its per-cell counts, which pages never show), its
+    # algorithm, card version and agency.
+    found = session.execute(
+        select(Audit, Algorithm, CardVersion, Agency)
+        .options(defer(Audit.counts))  # type: ignore[arg-type]
+        .join(Algorithm, Algorithm.id == Audit.algorithm_id)  # type: ignore[arg-type]
+        .join(CardVersion, CardVersion.id == Audit.card_version_id)  # type: ignore[arg-type]
+        .join(Agency, Agency.id == Algorithm.agency_id)  # type: ignore[arg-type]
+        .where(
+            Audit.public_id == audit_public_id,
+            Audit.state == AuditState.succeeded,
+            Audit.visibility.in_(PUBLIC_AUDIT_VISIBILITY),  # type: ignore[attr-defined]
+        )
+    ).first()
+    if found is None or found[1].state == AlgorithmState.draft:
         raise NotFound(ERR_AUDIT_NOT_FOUND.format(audit_id=audit_public_id))
-    algorithm = session.get(Algorithm, audit.algorithm_id)
-    version = session.get(CardVersion, audit.card_version_id)
-    if algorithm is None or version is None or algorithm.state == AlgorithmState.draft:
-        raise NotFound(ERR_AUDIT_NOT_FOUND.format(audit_id=audit_public_id))
-    agency = session.get(Agency, algorithm.agency_id)
-    assert agency is not None
+    audit, algorithm, version, agency = found
     return AuditRecord(audit=audit, algorithm=algorithm, agency=agency, version=version)
 
 

@@ -168,23 +168,29 @@ def _cube(session: Session, q: str, stamp: tuple[str, str], slugs: dict[int, str
     return cube
 
 
-def _matches(values: dict[str, str], filters: dict[str, tuple[str, ...]], skip: str | None) -> bool:
-    return all(
-        values[name] in chosen for name, chosen in filters.items() if chosen and name != skip
-    )
-
-
 def _counts(
     cube: Cube, filters: dict[str, tuple[str, ...]]
 ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    total = sum(n for values, n in cube if _matches(values, filters, None))
-    facets: dict[str, list[tuple[str, int]]] = {}
-    for name in FACETS:
-        counter: Counter[str] = Counter()
-        for values, n in cube:
-            if _matches(values, filters, name):
-                counter[values[name]] += n
-        facets[name] = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    """The total and, per facet, counts under every filter but that facet's own.
+
+    One pass over the cube: a cell failing no filter counts everywhere, a cell failing exactly
+    one filter counts only in that filter's facet.
+    """
+    active = [(name, chosen) for name, chosen in filters.items() if chosen]
+    total = 0
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for values, n in cube:
+        failed = [name for name, chosen in active if values[name] not in chosen]
+        if not failed:
+            total += n
+            for name in FACETS:
+                counters[name][values[name]] += n
+        elif len(failed) == 1 and failed[0] in counters:
+            counters[failed[0]][values[failed[0]]] += n
+    facets = {
+        name: sorted(counters[name].items(), key=lambda item: (-item[1], item[0]))
+        for name in FACETS
+    }
     return total, facets
 
 
@@ -227,13 +233,22 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
     )
 
 
+_register_counts_memo: tuple[Cube, dict[str, int]] | None = None
+
+
 def register_counts(session: Session) -> dict[str, int]:
     """Headline numbers for the home page: public algorithms, retired, audited, agencies."""
+    global _register_counts_memo
     stamp = idx.refresh(session)
     cube = _cube(session, "", stamp, {a.id: a.slug for a in session.exec(select(Agency))})  # type: ignore[misc]
-    return {
+    memo = _register_counts_memo
+    if memo is not None and memo[0] is cube:  # the cached cube of an unchanged register
+        return dict(memo[1])
+    counts = {
         "algorithms": sum(n for _v, n in cube),
         "retired": sum(n for v, n in cube if v["state"] == "retired"),
         "audited": sum(n for v, n in cube if v["latest_verdict"] != idx.NO_AUDIT),
         "agencies": len({v["agency"] for v, _n in cube}),
     }
+    _register_counts_memo = (cube, counts)
+    return dict(counts)
