@@ -37,12 +37,29 @@ def _facet_label(facet: str, value: str, lang: str, agencies: dict[str, Agency])
 
 
 def _listing_item(
-    algorithm: Algorithm, agency: Agency | None, lang: str, verdict: str | None
+    algorithm: Algorithm,
+    agency: Agency | None,
+    lang: str,
+    verdict: str | None,
+    translations: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {
-        "public_id": algorithm.public_id,
+    # Name and summary in the reader's language when the card carries a translation, with the
+    # language actually shown (for the lang attribute) and whether it is the original.
+    tier1 = {
+        "language": algorithm.language or "en",
         "name": algorithm.name,
         "summary": algorithm.summary,
+        "translations": translations or {},
+    }
+    name, name_lang, name_original = card_view.translated_text(tier1, "name", lang)
+    summary, summary_lang, summary_original = card_view.translated_text(tier1, "summary", lang)
+    return {
+        "public_id": algorithm.public_id,
+        "name": name,
+        "name_lang": name_lang,
+        "summary": summary,
+        "summary_lang": summary_lang,
+        "shown_in_original_language": bool(name_original or summary_original),
         "language": algorithm.language or "en",
         "agency": {"slug": agency.slug, "name": agency_name(agency, lang)} if agency else None,
         "scenario": {
@@ -113,6 +130,7 @@ def home_page(
             result.agencies.get(a.agency_id),
             lang,
             result.latest.get(a.id or 0, ("not_audited", None))[0],
+            result.translations.get(a.id or 0),
         )
         for a in result.algorithms
     ]
@@ -203,7 +221,13 @@ def agency_page(
     query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
     result = public_search.search(session, query=query)
     items = [
-        _listing_item(a, record.agency, lang, result.latest.get(a.id, ("not_audited", None))[0])  # type: ignore[arg-type]
+        _listing_item(
+            a,
+            record.agency,
+            lang,
+            result.latest.get(a.id or 0, ("not_audited", None))[0],
+            result.translations.get(a.id or 0),
+        )
         for a in result.algorithms
     ]
     return {

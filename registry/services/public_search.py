@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
-from registry.models import Agency, Algorithm
+from registry.models import Agency, Algorithm, CardVersion
 from registry.services import public_search_index as idx
 
 FACETS: tuple[str, ...] = (
@@ -58,6 +58,7 @@ class SearchResult:
     algorithms: list[Algorithm]
     agencies: dict[int, Agency]
     latest: dict[int, tuple[str, int | None]]  # algorithm id -> (verdict, audit row id)
+    translations: dict[int, dict[str, Any]]  # algorithm id -> its card's tier-1 translations
     facets: dict[str, list[tuple[str, int]]]
     page: int
     per_page: int
@@ -227,10 +228,28 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
         algorithms=[by_id[i] for i in ids if i in by_id],
         agencies=agencies,  # type: ignore[arg-type]
         latest={r.algorithm_id: (r.latest_verdict, r.latest_audit_id) for r in rows},
+        translations=_translations(session, ids),
         facets=facets,
         page=query.page,
         per_page=query.per_page,
     )
+
+
+def _translations(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The ``translations`` member of each listed algorithm's current card, and nothing else of
+    the card (a JSON path select, so whole cards are never loaded for a listing)."""
+    if not ids:
+        return {}
+    current = sa.and_(
+        col(CardVersion.algorithm_id) == col(Algorithm.id),
+        col(CardVersion.number) == col(Algorithm.current_version),
+    )
+    stmt = (
+        sa.select(col(CardVersion.algorithm_id), col(CardVersion.card)["translations"])
+        .join(Algorithm, current)
+        .where(col(CardVersion.algorithm_id).in_(ids))
+    )
+    return {row[0]: row[1] for row in session.execute(stmt) if isinstance(row[1], dict)}
 
 
 _register_counts_memo: tuple[Cube, dict[str, int]] | None = None

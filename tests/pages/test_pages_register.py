@@ -164,3 +164,20 @@ def test_bulk_downloads_stream_the_whole_register_and_history(client, world):
         (world.main.public_id, 3),
     ]
     assert client.get("/downloads/register.xml").status_code == 404
+
+
+def test_listing_uses_tier1_translations_and_marks_originals(client, world):
+    soup = parse(client.get("/?lang=zh-CN"))
+    items = soup.select("ol.results li.result")
+    by_name = {item.select_one("h3 a").get_text(): item for item in items}
+    assert set(by_name) == {"Bus lane camera alerts", "福利申请分流"}
+    translated = by_name["福利申请分流"]
+    assert translated.select_one("h3 a")["lang"] == "zh-CN"
+    summary = translated.select_one("p[lang]")
+    assert summary.get_text() == "对住房福利申请进行排序，让紧急个案优先处理。"
+    assert translated.select_one(".orig-lang") is None
+    original = by_name["Bus lane camera alerts"]
+    assert original.select_one("h3 a")["lang"] == "en"
+    assert original.select_one(".orig-lang").get_text() == "以机构撰写时使用的语言显示。"
+    twin = client.get("/index.json?lang=zh-CN").json()
+    assert {r["name"] for r in twin["results"]} == set(by_name)
