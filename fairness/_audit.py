@@ -172,13 +172,48 @@ def audit(
     SpecError
         When the spec is invalid.
     """
+    resolved = _spec(spec, overrides)
+    return _run(read_for_spec(source, resolved, progress=progress), resolved)
+
+
+def read_for_spec(
+    source: Any,
+    spec: AuditSpec | Mapping[str, Any] | str | Path,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Sample:
+    """Read a prediction sample with the column mapping that ``spec`` declares.
+
+    This is exactly the read that :func:`audit` performs, for callers that keep the ``Sample``
+    (for example to store its count table) and then call :func:`audit_counts`.
+
+    Parameters
+    ----------
+    source:
+        Path or binary file object of a CSV (optionally gzip-compressed) or Parquet sample.
+    spec:
+        An ``AuditSpec``, its dict form, or a path to a TOML/JSON spec file.
+    progress:
+        Optional callback ``(bytes_done, bytes_total_or_None)`` called per chunk.
+
+    Returns
+    -------
+    Sample
+        Per-cell counts, scores when a score column is mapped, and read provenance.
+
+    Raises
+    ------
+    FairnessInputError
+        When the file or the mapping cannot be used (names the column/row).
+    SpecError
+        When the spec is invalid or names no sensitive feature.
+    """
     from fairness._read import read_sample
 
-    resolved = _spec(spec, overrides)
-    c = resolved.columns
+    c = _spec(spec, {}).columns
     if not c.sensitive_features:
         raise SpecError([NO_SENSITIVE_COLUMNS])
-    sample = read_sample(
+    return read_sample(
         source,
         label=c.label,
         prediction=c.prediction,
@@ -190,7 +225,6 @@ def audit(
         delimiter=c.delimiter,
         progress=progress,
     )
-    return _run(sample, resolved)
 
 
 def audit_count_file(

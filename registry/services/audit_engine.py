@@ -179,20 +179,9 @@ def _outcome(report: Any, sample: Sample) -> EngineOutcome:
 
 def read_input(audit: Any, sample_path: Path | None, *, progress: Progress | None) -> Sample:
     """Reduce the audit's input to a ``Sample``, exactly as ``fairness.audit`` would read it."""
-    c = AuditSpec.from_dict(audit.spec).columns
     if audit.input_kind == "sample":
-        return fairness.read_sample(
-            sample_path,
-            label=c.label,
-            prediction=c.prediction,
-            sensitive_features=list(c.sensitive_features),
-            score=c.score,
-            threshold=c.threshold,
-            weight=c.weight,
-            pos_label=c.pos_label,
-            delimiter=c.delimiter,
-            progress=progress,
-        )
+        return fairness.read_for_spec(sample_path, audit.spec, progress=progress)
+    c = AuditSpec.from_dict(audit.spec).columns
     if audit.input_kind == "counts":
         return fairness.read_counts(
             sample_path, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
