@@ -127,3 +127,22 @@ def test_pages_make_no_third_party_requests(page, site):  # type: ignore[no-unty
         page.goto(site.base_url + path)
     outside = [u for u in seen if not u.startswith(site.base_url) and not u.startswith("data:")]
     assert not outside
+
+
+def test_every_page_type_reflows_at_320_css_pixels(browser, site, screenshots):  # type: ignore[no-untyped-def]
+    """WCAG 1.4.10: at 320 CSS px nothing needs sideways scrolling (wide data tables scroll
+    inside their own container, which is allowed); long e-mail addresses and URLs wrap."""
+    context = browser.new_context(viewport={"width": 320, "height": 720})
+    page = context.new_page()
+    too_wide = []
+    for lang in ("en", "zh-CN"):
+        for name, path in _page_types(site).items():
+            sep = "&" if "?" in path else "?"
+            page.goto(f"{site.base_url}{path}{sep}lang={lang}")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 320:
+                too_wide.append(f"{lang} {name}: {width}px")
+            if lang == "en" and name in ("algorithm", "audit"):
+                page.screenshot(path=str(screenshots / f"{name}-phone.png"), full_page=True)
+    context.close()
+    assert not too_wide
