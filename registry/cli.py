@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from registry.config import Settings, get_settings
 from registry.errors import DomainError
@@ -29,7 +30,16 @@ app.add_typer(token_app, name="token")
 
 
 def _settings() -> Settings:
-    settings = get_settings()
+    """The settings, or a short error naming each bad REGISTRY_* variable (exit status 2)."""
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            where = f"REGISTRY_{name}: " if name else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            typer.echo(f"error: {where}{message}", err=True)
+        raise typer.Exit(2)
     settings.ensure_dirs()
     return settings
 
@@ -72,6 +82,8 @@ def serve(
 ) -> None:
     """Run the web application with uvicorn."""
     import uvicorn
+
+    _settings()  # refuse bad configuration here, with a clear message, not inside uvicorn
 
     uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, workers=workers)
 
