@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             "Model cards, fairness audits and disclosure pages for algorithms used by public bodies"
         ),
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from local files by registry.api.docs_page
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -119,9 +119,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.resolved_database_url)
 
     from registry.api import api_router
+    from registry.api.docs_page import install_api_docs
     from registry.pages import install_pages
 
     app.include_router(api_router, prefix="/api/v1")
+    install_api_docs(app)
     install_pages(app)
     install_error_handlers(app)
     return app

@@ -1,8 +1,8 @@
 """Security headers on every response (a pure ASGI middleware, so streaming bodies pass through).
 
 The content security policy allows only same-origin resources: no inline script, no inline style,
-no third-party requests. The interactive API docs at ``/docs`` load Swagger UI from a CDN, so that
-one path gets FastAPI's defaults without the policy.
+no third-party requests. A response that sets its own policy keeps it: the API docs page
+(``registry.api.docs_page``) needs inline script for Swagger UI, still from this origin only.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
-_CSP_EXEMPT_PREFIXES = ("/docs",)
 
 
 class SecurityHeadersMiddleware:
@@ -32,14 +31,12 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exempt = scope["path"].startswith(_CSP_EXEMPT_PREFIXES)
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 extra = [h for h in SECURITY_HEADERS if h[0] not in present]
-                if not exempt and _CSP[0] not in present:
+                if _CSP[0] not in present:
                     extra.append(_CSP)
                 message["headers"] = headers + extra
             await send(message)

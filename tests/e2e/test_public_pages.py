@@ -146,3 +146,13 @@ def test_every_page_type_reflows_at_320_css_pixels(browser, site, screenshots): 
                 page.screenshot(path=str(screenshots / f"{name}-phone.png"), full_page=True)
     context.close()
     assert not too_wide
+
+
+def test_api_docs_render_without_third_party_requests(page, site):  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    page.on("request", lambda req: seen.append(req.url))
+    page.goto(f"{site.base_url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
+    assert "registry" in page.inner_text(".swagger-ui .info .title").lower()
+    outside = [u for u in seen if not u.startswith(site.base_url) and not u.startswith("data:")]
+    assert not outside
