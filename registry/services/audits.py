@@ -18,6 +18,7 @@ import contextlib
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -261,6 +262,31 @@ def _not_withdrawn(audit: Audit) -> None:
         raise Conflict(ERR_WITHDRAWN.format(at=at))
 
 
+def _commit_change(
+    session: Session,
+    audit: Audit,
+    *,
+    actor: Account,
+    action: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Audit:
+    """Store a change to a published or private audit with its event, in one transaction."""
+    audit.updated_at = now
+    session.add(audit)
+    record_event(
+        session,
+        at=now,
+        actor_id=actor.id,
+        action=action,
+        subject_type="audit",
+        subject_id=audit.public_id,
+        payload=payload,
+    )
+    session.commit()
+    return audit
+
+
 def publish_audit(session: Session, *, actor: Account, audit: Audit, now: datetime) -> Audit:
     if actor.id != audit.submitter_id:
         raise Forbidden(ERR_ONLY_SUBMITTER.format(action="publish"))
@@ -271,22 +297,13 @@ def publish_audit(session: Session, *, actor: Account, audit: Audit, now: dateti
         raise Conflict(ERR_PUBLISH_STATE.format(state=audit.state))
     audit.visibility = AuditVisibility.published
     audit.published_at = now
-    audit.updated_at = now
-    session.add(audit)
-    record_event(
-        session,
-        at=now,
-        actor_id=actor.id,
-        action="audit.published",
-        subject_type="audit",
-        subject_id=audit.public_id,
-        payload={
-            "verdict": audit.verdict,
-            "report_sha256": sha256_hex(canonical_dumps(audit.report)),
-        },
+    payload = {
+        "verdict": audit.verdict,
+        "report_sha256": sha256_hex(canonical_dumps(audit.report)),
+    }
+    return _commit_change(
+        session, audit, actor=actor, action="audit.published", payload=payload, now=now
     )
-    session.commit()
-    return audit
 
 
 def default_response(audit: Audit) -> str:
@@ -312,19 +329,10 @@ def respond_to_audit(
     audit.response_text = text.strip() if text and text.strip() else default_response(audit)
     audit.response_at = now
     audit.response_by_id = actor.id
-    audit.updated_at = now
-    session.add(audit)
-    record_event(
-        session,
-        at=now,
-        actor_id=actor.id,
-        action="audit.response",
-        subject_type="audit",
-        subject_id=audit.public_id,
-        payload={"text": audit.response_text},
+    payload = {"text": audit.response_text}
+    return _commit_change(
+        session, audit, actor=actor, action="audit.response", payload=payload, now=now
     )
-    session.commit()
-    return audit
 
 
 def withdraw_audit(
@@ -336,19 +344,10 @@ def withdraw_audit(
     audit.visibility = AuditVisibility.withdrawn
     audit.withdrawn_at = now
     audit.withdrawn_reason = reason.strip()
-    audit.updated_at = now
-    session.add(audit)
-    record_event(
-        session,
-        at=now,
-        actor_id=actor.id,
-        action="audit.withdrawn",
-        subject_type="audit",
-        subject_id=audit.public_id,
-        payload={"reason": audit.withdrawn_reason},
+    payload = {"reason": audit.withdrawn_reason}
+    return _commit_change(
+        session, audit, actor=actor, action="audit.withdrawn", payload=payload, now=now
     )
-    session.commit()
-    return audit
 
 
 def rerun_audit(
