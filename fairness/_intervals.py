@@ -20,7 +20,7 @@ Quantiles come from ``scipy.special`` (``ndtri``, ``betaincinv``), the functions
 from __future__ import annotations
 
 import functools
-import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import special
@@ -89,14 +89,7 @@ def wilson_interval(
     (0.2553, 0.3662)
     """
     _check(successes, trials, confidence)
-    z = _z(confidence)
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == trials else min(1.0, centre + half)
-    return low, high
+    return _one(wilson_arrays, successes, trials, confidence=confidence)
 
 
 def clopper_pearson_interval(
@@ -131,18 +124,7 @@ def clopper_pearson_interval(
     (0.0, 0.3085)
     """
     _check(successes, trials, confidence)
-    alpha = 1 - confidence
-    low = (
-        0.0
-        if successes == 0
-        else float(special.betaincinv(successes, trials - successes + 1, alpha / 2))
-    )
-    high = (
-        1.0
-        if successes == trials
-        else float(special.betaincinv(successes + 1, trials - successes, 1 - alpha / 2))
-    )
-    return low, high
+    return _one(clopper_pearson_arrays, successes, trials, confidence=confidence)
 
 
 def rate_interval(
@@ -221,12 +203,7 @@ def katz_ratio_interval(
         return None
     if not 0 < confidence < 1:
         raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
-    if x1 == 0 or x2 == 0:
-        x1, n1, x2, n2 = x1 + 0.5, n1 + 1, x2 + 0.5, n2 + 1
-    log_ratio = math.log((x1 / n1) / (x2 / n2))
-    se = math.sqrt(max(0.0, 1 / x1 - 1 / n1 + 1 / x2 - 1 / n2))
-    z = _z(confidence)
-    return math.exp(log_ratio - z * se), math.exp(log_ratio + z * se)
+    return _one(katz_ratio_arrays, x1, n1, x2, n2, confidence=confidence)
 
 
 def newcombe_difference_interval(
@@ -267,16 +244,20 @@ def newcombe_difference_interval(
     >>> round(low, 4), round(high, 4)
     (0.0524, 0.3339)
     """
-    l1, u1 = wilson_interval(x1, n1, confidence=confidence)
-    l2, u2 = wilson_interval(x2, n2, confidence=confidence)
-    p1, p2 = x1 / n1, x2 / n2
-    d = p1 - p2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return max(-1.0, low), min(1.0, high)
+    _check(x1, n1, confidence)
+    _check(x2, n2, confidence)
+    return _one(newcombe_difference_arrays, x1, n1, x2, n2, confidence=confidence)
 
 
-# -- array versions ----------------------------------------------------------------------------
+def _one(
+    arrays: Callable[..., tuple[np.ndarray, np.ndarray]], *counts: float, confidence: float
+) -> tuple[float, float]:
+    """One interval, computed by the array version of its formula (the formula is written once)."""
+    low, high = arrays(*(np.array([c], dtype=np.float64) for c in counts), confidence=confidence)
+    return float(low[0]), float(high[0])
+
+
+# -- array versions (the formulas) ---------------------------------------------------------------
 
 
 def wilson_arrays(
