@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from registry.config import Settings, get_settings
 from registry.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
@@ -52,11 +57,19 @@ def _fail(exc: DomainError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _session_for(settings: Settings):  # type: ignore[no-untyped-def]
+@contextmanager
+def _service_session(settings: Settings) -> Iterator[Session]:
+    """A session for one command: domain errors exit with their message; the engine is closed."""
     from registry.db import make_engine, session_scope
 
     engine = make_engine(settings.resolved_database_url)
-    return engine, session_scope(engine)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    except DomainError as exc:
+        raise _fail(exc)
+    finally:
+        engine.dispose()
 
 
 def _upgrade(settings: Settings) -> None:
@@ -106,14 +119,8 @@ def demo(
 
     settings = _settings()
     _upgrade(settings)
-    engine, scope = _session_for(settings)
-    try:
-        with scope as session:
-            result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
+    with _service_session(settings) as session:
+        result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
     summary = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items())) or "nothing new"
     typer.echo(f"demo data loaded: {summary}")
     for email, token in sorted(result.tokens.items()):
@@ -135,8 +142,6 @@ def agency_create(
     contact_email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an agency."""
-    from pydantic import ValidationError
-
     from registry.models import AgencyCreate
     from registry.services.agencies import create_agency
     from registry.services.clock import SystemClock
@@ -145,21 +150,12 @@ def agency_create(
         data = AgencyCreate(slug=slug, name=name, website=website, contact_email=contact_email)
     except ValidationError as exc:
         raise _validation_exit(exc)
-    engine, scope = _session_for(_settings())
-    try:
-        with scope as session:
-            agency = create_agency(session, actor=None, data=data, now=SystemClock().now())
-            typer.echo(f"created agency {agency.slug}")
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
+    with _service_session(_settings()) as session:
+        agency = create_agency(session, actor=None, data=data, now=SystemClock().now())
+        typer.echo(f"created agency {agency.slug}")
 
 
-def _validation_exit(exc: Exception) -> typer.Exit:
-    from pydantic import ValidationError
-
-    assert isinstance(exc, ValidationError)
+def _validation_exit(exc: ValidationError) -> typer.Exit:
     for err in exc.errors():
         typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
     return typer.Exit(code=2)
@@ -173,8 +169,6 @@ def account_create(
     name: Annotated[str | None, typer.Option(help="Display name (default: the email).")] = None,
 ) -> None:
     """Create an account."""
-    from pydantic import ValidationError
-
     from registry.models import AccountCreate
     from registry.services.accounts import create_account
     from registry.services.clock import SystemClock
@@ -183,15 +177,9 @@ def account_create(
         data = AccountCreate(email=email, display_name=name or email, role=role, agency=agency)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise _validation_exit(exc)
-    engine, scope = _session_for(_settings())
-    try:
-        with scope as session:
-            account = create_account(session, actor=None, data=data, now=SystemClock().now())
-            typer.echo(f"created account {account.email} ({account.role}) id={account.id}")
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
+    with _service_session(_settings()) as session:
+        account = create_account(session, actor=None, data=data, now=SystemClock().now())
+        typer.echo(f"created account {account.email} ({account.role}) id={account.id}")
 
 
 @token_app.command("create")
@@ -204,16 +192,10 @@ def token_create(
     from registry.services.clock import SystemClock
     from registry.services.tokens import create_token
 
-    engine, scope = _session_for(_settings())
-    try:
-        with scope as session:
-            owner = get_account_by_email(session, account)
-            created = create_token(session, account=owner, name=name, now=SystemClock().now())
-            typer.echo(created.token)
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
+    with _service_session(_settings()) as session:
+        owner = get_account_by_email(session, account)
+        created = create_token(session, account=owner, name=name, now=SystemClock().now())
+        typer.echo(created.token)
 
 
 @app.command("export")
@@ -223,12 +205,8 @@ def export_cmd(
     """Export the whole registry as JSON (tokens excluded)."""
     from registry.services.export_import import dump_export, export_registry
 
-    engine, scope = _session_for(_settings())
-    try:
-        with scope as session:
-            text = dump_export(export_registry(session))
-    finally:
-        engine.dispose()
+    with _service_session(_settings()) as session:
+        text = dump_export(export_registry(session))
     if target == "-":
         sys.stdout.write(text)
     else:
@@ -248,14 +226,8 @@ def import_cmd(
         data = json.loads(source.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(Invalid(f"{source} is not JSON: {exc}"))
-    engine, scope = _session_for(_settings())
-    try:
-        with scope as session:
-            summary = import_registry(session, data)
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
+    with _service_session(_settings()) as session:
+        summary = import_registry(session, data)
     typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
 
 
