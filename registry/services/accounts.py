@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from registry.errors import Conflict, Invalid, NotFound
@@ -12,6 +11,7 @@ from registry.models import Account, AccountCreate, AccountPublic, Agency, Role
 from registry.services.agencies import get_agency
 from registry.services.events import record_event
 from registry.services.permissions import require_admin
+from registry.services.transactions import commit_or_conflict
 
 ERR_DUPLICATE_EMAIL = "An account with email '{email}' already exists."
 ERR_EDITOR_NEEDS_AGENCY = "An agency_editor account must name its agency (an agency slug)."
@@ -94,11 +94,7 @@ def create_account(
 ) -> Account:
     """Create an account (admin only). 409 if the email is taken, 422 on a role/agency mismatch."""
     account = add_account(session, actor=actor, data=data, now=now)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(ERR_DUPLICATE_EMAIL.format(email=data.email))
+    commit_or_conflict(session, ERR_DUPLICATE_EMAIL.format(email=data.email))
     return account
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from registry.errors import Conflict, NotFound
 from registry.models import Account, Agency, AgencyCreate, AgencyPublic
 from registry.services.events import record_event
 from registry.services.permissions import require_admin
+from registry.services.transactions import commit_or_conflict
 
 ERR_AGENCY_NOT_FOUND = "No agency with slug '{slug}'."
 ERR_DUPLICATE_SLUG = "An agency with slug '{slug}' already exists."
@@ -54,11 +54,7 @@ def create_agency(
 ) -> Agency:
     """Create an agency (admin only). 409 if the slug is taken."""
     agency = add_agency(session, actor=actor, data=data, now=now)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(ERR_DUPLICATE_SLUG.format(slug=data.slug))
+    commit_or_conflict(session, ERR_DUPLICATE_SLUG.format(slug=data.slug))
     return agency
 
 

@@ -10,7 +10,6 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from registry.cards import validate_draft
@@ -32,6 +31,7 @@ from registry.services.permissions import (
     require_can_retire,
     require_editor_of,
 )
+from registry.services.transactions import commit_or_conflict
 
 CROCKFORD_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 PUBLIC_ID_ATTEMPTS = 20
@@ -198,11 +198,9 @@ def create_algorithm(
 ) -> Algorithm:
     """Register a new algorithm with a draft card. 409 on a duplicate source_id in the agency."""
     algorithm = add_algorithm(session, actor=actor, data=data, now=now)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(ERR_DUPLICATE_SOURCE_ID.format(agency=data.agency, source_id=data.source_id))
+    commit_or_conflict(
+        session, ERR_DUPLICATE_SOURCE_ID.format(agency=data.agency, source_id=data.source_id)
+    )
     return algorithm
 
 

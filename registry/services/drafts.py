@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from registry.cards import (
@@ -23,6 +22,7 @@ from registry.models import Account, Algorithm, AlgorithmState, CardDraft, CardV
 from registry.services.algorithms import copy_listing_fields, lock_for_update, validated_draft_card
 from registry.services.events import record_event
 from registry.services.permissions import require_editor_of
+from registry.services.transactions import commit_or_conflict
 
 ERR_NO_DRAFT = "This algorithm has no draft; PUT a card to its draft first."
 ERR_NO_DRAFT_TO_PUBLISH = "There is no draft to publish."
@@ -183,11 +183,7 @@ def publish_draft(
         four_eyes=four_eyes,
         now=now,
     )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(ERR_CONCURRENT_PUBLISH)
+    commit_or_conflict(session, ERR_CONCURRENT_PUBLISH)
     return version
 
 
