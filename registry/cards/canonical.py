@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
+
+
+def canonical_text(
+    data: Any, *, default: Callable[[Any], Any] | None = None, allow_nan: bool = False
+) -> str:
+    """Canonical JSON text: sorted keys, compact separators, no ASCII escaping.
+
+    ``default`` serialises types JSON lacks (the ledger passes one for timestamps).
+    """
+    return json.dumps(
+        data,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=allow_nan,
+        default=default,
+    )
 
 
 def canonical_json(data: Any) -> bytes:
     """The card as canonical JSON bytes."""
-    text = json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    return canonical_text(data).encode("utf-8")
 
 
 def card_sha256(data: Any) -> str:

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from registry.cards.canonical import canonical_text
+
 
 def iso(value: datetime) -> str:
     """A timestamp as ISO 8601 in UTC with microseconds, the one textual form the ledger uses."""
@@ -20,9 +22,8 @@ def _default(value: Any) -> Any:
 
 
 def canonical_dumps(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
+    """The card encoder's canonical form, with timestamps as ``iso`` text."""
+    return canonical_text(value, default=_default, allow_nan=True)
 
 
 def sha256_hex(text: str) -> str:
