@@ -86,7 +86,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the handler thread pool; start ``settings.audit_workers`` audit worker threads."""
     import anyio.to_thread
 
-    from registry.services.audit_worker import start_workers, stop_workers
+    from registry.services.audits.worker import start_workers, stop_workers
 
     # Sync handlers run in this pool. Far more threads than cores only adds GIL contention: on
     # 2 cores a cap of a few threads per process lowered p95 page times (benchmarks/bench_pages.py).

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from registry.api.deps import ClockDep, CurrentAccount, SessionDep
 from registry.models import AccountCreate, AccountPublic
-from registry.services import accounts as service
+from registry.services.cards import accounts as service
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 

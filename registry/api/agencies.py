@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from registry.api.deps import AgencyDep, ClockDep, CurrentAccount, SessionDep
 from registry.models import AgencyCreate, AgencyPublic
-from registry.services import agencies as service
+from registry.services.cards import agencies as service
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 

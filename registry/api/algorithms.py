@@ -27,7 +27,8 @@ from registry.models import (
     PublishRequest,
     RetireRequest,
 )
-from registry.services import algorithm_search, algorithms, drafts, versions
+from registry.services.cards import algorithms, drafts, versions
+from registry.services.cards import listing as algorithm_search
 
 router = APIRouter(prefix="/algorithms", tags=["algorithms"])
 

@@ -1,7 +1,7 @@
 """Audits: submit a sample or a count table, follow the run, publish, respond, withdraw, rerun.
 
 The upload endpoints stream the multipart body to disk in an async dependency (see
-``registry.services.uploads``); the handlers themselves are sync and call one service each.
+``registry.api.uploads``); the handlers themselves are sync and call one service each.
 Permission is checked before a byte of the body is read.
 """
 
@@ -20,11 +20,13 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry.api.uploads import receive_multipart
 from registry.models import Account, Algorithm, AuditInput, AuditKind
 from registry.models.audit import ResponseRequest, WithdrawRequest
-from registry.services import audits
-from registry.services.audit_public import private_audit_view, public_audit_view
-from registry.services.uploads import StagedUpload, receive_multipart
+from registry.services.audits import publication
+from registry.services.audits import submission as audits
+from registry.services.audits.disclosure import private_audit_view, public_audit_view
+from registry.services.audits.staging import StagedUpload
 
 router = APIRouter(tags=["audits"])
 
@@ -122,7 +124,7 @@ def publish_audit(
     """Make a succeeded audit public. Only its submitter may; a published audit is immutable."""
     audit, _ = audits.get_audit(session, audit_id, viewer=actor)
     return private_audit_view(
-        audits.publish_audit(session, actor=actor, audit=audit, now=clock.now())
+        publication.publish_audit(session, actor=actor, audit=audit, now=clock.now())
     )
 
 
@@ -135,7 +137,7 @@ def respond_to_audit(
     """Attach the agency's public response to a published audit (default wording if no text)."""
     audit, algorithm = audits.get_audit(session, audit_id, viewer=actor)
     text = body.text if body else None
-    updated = audits.respond_to_audit(
+    updated = publication.respond_to_audit(
         session, actor=actor, audit=audit, algorithm=algorithm, text=text, now=clock.now()
     )
     return _view(updated, algorithm, actor, settings.small_cell_k)
@@ -148,7 +150,7 @@ def withdraw_audit(
 ) -> dict[str, Any]:  # fmt: skip
     """Withdraw an audit with a reason; the record and the reason stay."""
     audit, _ = audits.get_audit(session, audit_id, viewer=actor)
-    updated = audits.withdraw_audit(
+    updated = publication.withdraw_audit(
         session, actor=actor, audit=audit, reason=body.reason, now=clock.now()
     )
     return private_audit_view(updated)

@@ -15,10 +15,10 @@ from registry.config import Settings
 from registry.db import session_scope
 from registry.errors import Unauthorized
 from registry.models import Account, Agency, Algorithm
-from registry.services.agencies import get_agency
-from registry.services.algorithms import get_algorithm
+from registry.services.cards.agencies import get_agency
+from registry.services.cards.algorithms import get_algorithm
+from registry.services.cards.tokens import authenticate
 from registry.services.clock import Clock, SystemClock
-from registry.services.tokens import authenticate
 
 ERR_TOKEN_REQUIRED = "This endpoint needs an API token: send 'Authorization: Bearer <token>'."
 

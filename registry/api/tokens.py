@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from registry.api.deps import ClockDep, CurrentAccount, SessionDep
 from registry.models import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
-from registry.services import tokens as service
+from registry.services.cards import tokens as service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

@@ -1,4 +1,4 @@
-"""Tables of the public register's search index (see ``registry.services.public_search_index``).
+"""Tables of the public register's search index (see ``registry.services.public.search_index``).
 
 Plain SQLAlchemy tables, registered on ``SQLModel.metadata`` so the migrations-equal-models check
 covers them like every other table. Only the search service reads or writes them.

@@ -32,7 +32,7 @@ from registry.pages.twins import (
     twin_path,
     with_query,
 )
-from registry.services import public_search_index
+from registry.services.public import search_index as public_search_index
 
 CsvBuilder = Callable[[dict[str, Any]], tuple[Sequence[str], Iterable[Sequence[Any]]]]
 COOKIE_MAX_AGE = 365 * 24 * 3600

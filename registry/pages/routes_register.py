@@ -14,8 +14,8 @@ from registry.errors import NotFound
 from registry.pages import vm_feeds, vm_register
 from registry.pages.rendering import PageResult, page_route, request_lang
 from registry.pages.twins import READ_ONLY_CORS, csv_text, json_bytes
-from registry.services import public_feeds
-from registry.services.public_search import FACETS
+from registry.services.public import feeds as public_feeds
+from registry.services.public.search import FACETS
 
 router = APIRouter()
 ATOM = "application/atom+xml; charset=utf-8"

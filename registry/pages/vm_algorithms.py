@@ -21,7 +21,7 @@ from registry.errors import Invalid, NotFound
 from registry.models import CardVersion
 from registry.models.audit import Audit
 from registry.pages import card_view, words
-from registry.services.public_records import AlgorithmRecord, algorithm_record
+from registry.services.public.records import AlgorithmRecord, algorithm_record
 
 N_ = i18n.N_
 # The plain-language summary, in the order a reader needs it.

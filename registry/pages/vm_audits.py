@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.pages import card_view, words
-from registry.services.audit_public import suppress_report
-from registry.services.public_records import audit_record
-from registry.svg_charts import Bar, group_rates_chart
+from registry.pages.svg_charts import Bar, group_rates_chart
+from registry.services.audits.disclosure import suppress_report
+from registry.services.public.records import audit_record
 
 N_ = i18n.N_
 REFERENCE_POLICIES = {

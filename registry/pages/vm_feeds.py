@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.pages import words
-from registry.services.agencies import get_agency
-from registry.services.public_feeds import recent_changes
+from registry.services.cards.agencies import get_agency
+from registry.services.public.feeds import recent_changes
 
 N_ = i18n.N_
 TITLES = {

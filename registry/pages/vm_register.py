@@ -10,8 +10,8 @@ from registry import i18n
 from registry.models import Agency, Algorithm
 from registry.pages import card_view, words
 from registry.pages.vm_algorithms import audit_summary
-from registry.services import public_search
-from registry.services.public_records import agency_list, agency_record
+from registry.services.public import search as public_search
+from registry.services.public.records import agency_list, agency_record
 
 FACET_VOCABULARY = {
     "scenario": "scenario",

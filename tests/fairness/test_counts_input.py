@@ -129,7 +129,7 @@ def test_counts_from_frame_matches_read_counts():
 
 
 def test_round_trip_from_a_sample(tmp_path: Path):
-    text = "sex,race,label,pred\nf,a,1,1\nm,\"b, c\",0,1\n,a,1,0\nf,a,0,0\n"
+    text = 'sex,race,label,pred\nf,a,1,1\nm,"b, c",0,1\n,a,1,0\nf,a,0,0\n'
     sample = read_sample(
         io.BytesIO(text.encode()), label="label", prediction="pred",
         sensitive_features=["sex", "race"],

@@ -126,8 +126,9 @@ def test_quantiles_from_scipy_special_equal_scipy_stats_exactly():
     rng = np.random.default_rng(5)
     n = np.concatenate([rng.integers(1, 10**6, 3000), rng.integers(1, 60, 3000)]).astype(float)
     x = np.minimum(rng.integers(0, 5, len(n)).astype(float), n)
-    x, n = np.concatenate([x, n - x, rng.uniform(0, 4, 300)]), np.concatenate(
-        [n, n, rng.uniform(5, 90, 300)]
+    x, n = (
+        np.concatenate([x, n - x, rng.uniform(0, 4, 300)]),
+        np.concatenate([n, n, rng.uniform(5, 90, 300)]),
     )
     for confidence in (0.9, 0.95, 0.99):
         alpha = 1 - confidence

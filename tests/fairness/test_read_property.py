@@ -50,9 +50,7 @@ def _cells(data: bytes) -> dict[tuple[str, str], tuple[int, int, int, int]]:
     )
     f = s.cells.frame
     assert f["tp"].dtype == np.int64
-    return {
-        (r.g1, r.g2): (r.tp, r.fp, r.tn, r.fn) for r in f.itertuples(index=False)
-    }
+    return {(r.g1, r.g2): (r.tp, r.fp, r.tn, r.fn) for r in f.itertuples(index=False)}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -181,9 +181,10 @@ def test_to_json_is_json_dumps_of_to_dict_with_indent_2():
         report.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
     )
     assert report.to_json() == expected + "\n"
-    assert report.to_json(indent=None) == json.dumps(
-        report.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False
-    ) + "\n"
+    assert (
+        report.to_json(indent=None)
+        == json.dumps(report.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def test_indented_writer_equals_json_dumps_on_awkward_values():

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from registry.services import public_search_index as idx
-from registry.services.public_search import SearchQuery, _conditions, search
+from registry.services.public import search_index as idx
+from registry.services.public.search import SearchQuery, _conditions, search
 
 
 def test_document_terms_index_words_han_characters_and_bigrams():
@@ -21,7 +21,8 @@ def test_document_terms_index_words_han_characters_and_bigrams():
 
 @pytest.mark.db
 def test_index_follows_publishes_and_retirements(client, world, session):
-    from registry.services import algorithms, drafts
+    from registry.services.cards import algorithms as algorithms
+    from registry.services.cards import drafts
     from tests.registry.factories import T0, card
 
     assert client.get("/index.json", params={"q": "parking"}).json()["total"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from registry.svg_charts import Bar, group_rates_chart
+from registry.pages.svg_charts import Bar, group_rates_chart
 
 
 def test_chart_has_title_desc_bars_whiskers_and_threshold():

@@ -157,7 +157,7 @@ def test_pages_are_cached_until_the_register_changes_and_revalidate_with_etag(
     from datetime import timedelta
 
     from registry.models import Account
-    from registry.services import drafts
+    from registry.services.cards import drafts as drafts
     from tests.registry.factories import T0, card
 
     path = f"/algorithms/{world.main.public_id}"

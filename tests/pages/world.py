@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from registry.models import Algorithm, Role
 from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility
-from registry.services import algorithms, drafts
+from registry.services.cards import algorithms as algorithms
+from registry.services.cards import drafts
 from tests.registry.factories import T0, card, make_account, make_agency, make_draft_algorithm
 
 COUNTS_CSV = "sex,tp,fp,tn,fn\nfemale,120,80,700,100\nmale,200,60,650,90\nnonbinary,2,1,3,1\n"

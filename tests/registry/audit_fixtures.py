@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from registry.models import Account, Algorithm, Audit, Role
 from registry.paths import SAMPLES_DIR
-from registry.services.audit_worker import run_one
+from registry.services.audits.worker import run_one
 from tests.registry.factories import (
     auth_headers,
     make_account,

@@ -28,7 +28,8 @@ from registry.models import (
     AlgorithmCreate,
     Role,
 )
-from registry.services import accounts, agencies, algorithms, drafts, tokens
+from registry.services.cards import accounts as accounts
+from registry.services.cards import agencies, algorithms, drafts, tokens
 from registry.services.clock import FixedClock
 
 # A fixed, timezone-aware start so tests never depend on the wall clock.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.models import Role
-from registry.services.accounts import ERR_AGENCY_ONLY_FOR_EDITORS, ERR_EDITOR_NEEDS_AGENCY
+from registry.services.cards.accounts import ERR_AGENCY_ONLY_FOR_EDITORS, ERR_EDITOR_NEEDS_AGENCY
 from tests.registry.factories import (
     T0,
     auth_headers,

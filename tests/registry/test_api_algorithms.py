@@ -9,8 +9,8 @@ import pytest
 
 from registry.models import Role
 from registry.services.canonical import iso
-from registry.services.drafts import ERR_FOUR_EYES
-from registry.services.versions import ERR_RETIRED_AT
+from registry.services.cards.drafts import ERR_FOUR_EYES
+from registry.services.cards.versions import ERR_RETIRED_AT
 from tests.registry.factories import (
     T0,
     auth_headers,

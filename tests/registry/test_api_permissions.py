@@ -46,13 +46,13 @@ def world(session) -> World:
         "auditor": make_account(session, role=Role.auditor),
     }
     tokens = {role: make_token(session, account) for role, account in accounts.items()}
-    from registry.services.drafts import save_draft
+    from registry.services.cards.drafts import save_draft
     from tests.registry.factories import T0
 
     # A pending draft by a third editor, so "editor_same" may publish it under four-eyes.
     save_draft(session, actor=drafter, algorithm=algorithm, card=card(name="Next"), now=T0)
     third = make_account(session, role=Role.auditor)
-    from registry.services.tokens import create_token
+    from registry.services.cards.tokens import create_token
 
     third_token = create_token(session, account=third, name="third", now=T0)
     return World(agency.slug, algorithm.public_id, tokens, third_token.id)

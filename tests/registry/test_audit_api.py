@@ -8,7 +8,7 @@ import json
 import pytest
 
 from registry.models import Audit, AuditState
-from registry.services import algorithms
+from registry.services.cards import algorithms as algorithms
 from registry.services.events import list_events
 from tests.registry.audit_fixtures import (
     SMALL_CSV,

@@ -76,7 +76,7 @@ def test_worker_once_runs_the_queue(client, session, settings, monkeypatch) -> N
     upload(client, world)
     from registry.config import get_settings
 
-    monkeypatch.setattr("registry.config.get_settings", lambda: settings)
+    monkeypatch.setattr("registry.cli.common.get_settings", lambda: settings)
     get_settings.cache_clear()
     result = CliRunner().invoke(cli_app, ["worker", "--once"])
     assert result.exit_code == 0, result.output

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.services.audit_public import public_audit_view, suppress_report
-from registry.services.audits import DEFAULT_RESPONSE_FAILED
+from registry.services.audits.disclosure import public_audit_view, suppress_report
+from registry.services.audits.publication import DEFAULT_RESPONSE_FAILED
 from registry.services.events import list_events
 from tests.registry.audit_fixtures import audit_rows, drain, make_world, upload
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from registry.api import uploads as uploads
+from registry.api.uploads import IncompleteUpload, receive_multipart, sniff_format
 from registry.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
-from registry.services import uploads
-from registry.services.uploads import IncompleteUpload, receive_multipart, sniff_format
 
 BOUNDARY = "testboundary1234"
 FIELDS = {"spec": "attach the audit spec as JSON.", "version": "the card version."}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from registry.services.audit_wakeup import notify_work_queued, wait_for_work
+from registry.services.audits.wakeup import notify_work_queued, wait_for_work
 
 
 def test_wait_returns_early_when_work_is_announced():

@@ -16,7 +16,7 @@ import pytest
 from registry.db import session_scope
 from registry.models import Audit, AuditState
 from registry.paths import SAMPLES_DIR
-from registry.services.audit_worker import (
+from registry.services.audits.worker import (
     MAX_ATTEMPTS,
     AuditWorker,
     claim_next,
@@ -49,8 +49,8 @@ WORKER_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from registry.config import Settings
     from registry.db import make_engine
-    from registry.services import audit_engine
-    from registry.services.audit_worker import run_one
+    from registry.services.audits import engine as audit_engine
+    from registry.services.audits.worker import run_one
 
     def slow(*args, **kwargs):
         outcome = audit_engine.execute_audit(*args, **kwargs)
@@ -125,7 +125,7 @@ def test_a_lost_claim_writes_nothing(client, app, session, world) -> None:
     assert stale is not None
     reap_stale(session, now=clock.now(), stale_after=60)
     assert drain(app) == [stale.public_id]  # a new worker took and finished it
-    from registry.services.audit_engine import EngineOutcome
+    from registry.services.audits.engine import EngineOutcome
 
     late = EngineOutcome(
         report={"x": 1}, counts={}, verdict="pass", verdicts=[], engine_version="0"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from registry.errors import Forbidden
 from registry.models import Event, Role
-from registry.services.drafts import publish_draft
+from registry.services.cards.drafts import publish_draft
 from registry.services.events import GENESIS_HASH, list_events, verify_chain
 from tests.registry.factories import (
     T0,
@@ -39,7 +39,7 @@ def test_every_state_change_is_an_event_and_the_chain_verifies(client, session):
     assert client.post("/api/v1/accounts", json=body, headers=admin_headers).status_code == 201
     body2 = {**body, "email": "p@roads.gov"}
     assert client.post("/api/v1/accounts", json=body2, headers=admin_headers).status_code == 201
-    from registry.services.accounts import get_account_by_email
+    from registry.services.cards.accounts import get_account_by_email
 
     editor = auth_headers(make_token(session, get_account_by_email(session, "e@roads.gov")))
     publisher = auth_headers(make_token(session, get_account_by_email(session, "p@roads.gov")))

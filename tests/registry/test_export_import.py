@@ -12,7 +12,7 @@ from registry.db import make_engine, session_scope
 from registry.errors import Conflict, Invalid
 from registry.migrate import upgrade
 from registry.models import Role
-from registry.services.drafts import save_draft
+from registry.services.cards.drafts import save_draft
 from registry.services.export_import import dump_export, export_registry, import_registry
 from tests.registry.factories import (
     T0,

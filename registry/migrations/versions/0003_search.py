@@ -8,7 +8,7 @@ public filters use, the latest published audit verdict, and the sort key. ``sear
 inverted index (term -> algorithm) with a B-tree primary key, so a text query is a handful of index
 range scans on SQLite and PostgreSQL alike; Chinese text is indexed as single characters and
 character bigrams, other scripts as lower-cased words (matched by prefix).
-The rows are kept up to date by ``registry.services.public_search_index`` (see docs/pages.md).
+The rows are kept up to date by ``registry.services.public.search_index`` (see docs/pages.md).
 """
 
 from __future__ import annotations

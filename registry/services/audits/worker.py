@@ -41,8 +41,8 @@ from sqlmodel import Session, col, select
 from registry.config import Settings
 from registry.db import session_scope
 from registry.models import Audit, AuditState
-from registry.services.audit_engine import EngineOutcome, execute_audit, failure_from_exception
-from registry.services.audit_wakeup import notify_work_queued, wait_for_work
+from registry.services.audits.engine import EngineOutcome, execute_audit, failure_from_exception
+from registry.services.audits.wakeup import notify_work_queued, wait_for_work
 from registry.services.clock import Clock, SystemClock
 from registry.services.events import record_event
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
 from registry.models import Account, Agency, Algorithm, AlgorithmState, Role
-from registry.services.agencies import get_agency
 from registry.services.canonical import iso
+from registry.services.cards.agencies import get_agency
 
 ERR_BAD_CURSOR = "The cursor is not valid; use the next_cursor value of a previous page."
 MAX_QUERY_LENGTH = 200

@@ -1,11 +1,9 @@
-"""Demo step: the sample prediction audits (``samples/predictions/``) as published audits.
-
-Registered on import into ``registry.services.demo.DEMO_STEPS`` (the demo loader imports this
-module). Each sample is matched to its card by ``source_id``, run with the engine right here (the
-samples are small; a real submission goes through the queue) and stored as a succeeded, published,
-independent audit by the demo auditor, with the same events a real run writes. Idempotent: an
-audit with the same algorithm, sample sha256 and spec sha256 is not added again. Stages rows only;
-``load_demo`` commits.
+"""Demo step: the sample prediction audits (``samples/predictions/``) as published audits. Listed in
+``registry.services.demo.DEMO_STEPS`` after the card steps. Each sample is matched to its card by
+``source_id``, run with the engine right here (the samples are small; a real submission goes
+through the queue) and stored as a succeeded, published, independent audit by the demo auditor,
+with the same events a real run writes. Idempotent: an audit with the same algorithm, sample
+sha256 and spec sha256 is not added again. Stages rows only; ``load_demo`` commits.
 """
 
 from __future__ import annotations
@@ -27,10 +25,10 @@ from registry.models import (
     AuditVisibility,
     CardVersion,
 )
-from registry.services.audit_engine import execute_audit, resolve_spec
-from registry.services.audits import new_public_id
+from registry.services.audits.engine import execute_audit, resolve_spec
+from registry.services.audits.submission import new_public_id
 from registry.services.canonical import canonical_dumps, sha256_hex
-from registry.services.demo import AUDITOR_EMAIL, DEMO_STEPS, DemoContext
+from registry.services.demo.context import AUDITOR_EMAIL, DemoContext
 from registry.services.events import record_event
 
 
@@ -129,7 +127,3 @@ def _format(path: Path) -> str:
     if head.startswith(b"\x1f\x8b"):
         return "csv.gz"
     return "parquet" if head == b"PAR1" else "csv"
-
-
-if load_demo_audits not in DEMO_STEPS:
-    DEMO_STEPS.append(load_demo_audits)

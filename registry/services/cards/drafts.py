@@ -19,9 +19,13 @@ from registry.cards import (
 )
 from registry.errors import Conflict, Forbidden, NotFound
 from registry.models import Account, Algorithm, AlgorithmState, CardDraft, CardVersion, DraftPublic
-from registry.services.algorithms import copy_listing_fields, lock_for_update, validated_draft_card
+from registry.services.cards.algorithms import (
+    copy_listing_fields,
+    lock_for_update,
+    validated_draft_card,
+)
+from registry.services.cards.permissions import require_editor_of
 from registry.services.events import record_event
-from registry.services.permissions import require_editor_of
 from registry.services.transactions import commit_or_conflict
 
 ERR_NO_DRAFT = "This algorithm has no draft; PUT a card to its draft first."

@@ -1,22 +1,14 @@
-"""The demo loader behind ``registry demo``: sample agencies, demo accounts, sample cards with all
-their versions, published over past months so history and ``?at=`` queries are meaningful.
+"""Demo steps for cards: the sample agencies, demo accounts, and sample cards with all their
+versions, published over past months so history and ``?at=`` queries are meaningful.
 
 Idempotent: agencies are keyed on slug, accounts on email, algorithms on agency slug + source_id,
-versions on the sha256 of their canonical card; running it twice adds nothing the second time.
-
-Extension hook: ``DEMO_STEPS`` is the ordered list of loader steps. Each step is a function
-``step(session, ctx: DemoContext) -> None`` that stages rows (never commits) and adds its counts to
-``ctx.result.counts``; ``load_demo`` commits once after the last step. A module that brings more
-sample data (audits, for instance) appends its step: ``DEMO_STEPS.append(load_demo_audits)``, and
-``load_demo`` imports ``DEMO_EXTENSION_MODULES`` first so such modules are registered.
+versions on the sha256 of their canonical card. Steps stage rows;
+``registry.services.demo.load_demo`` commits once.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,51 +28,22 @@ from registry.models import (
     CardVersion,
     Role,
 )
-from registry.services.accounts import add_account
-from registry.services.agencies import add_agency
-from registry.services.algorithms import add_algorithm, get_algorithm_by_source, mark_retired
-from registry.services.clock import Clock
-from registry.services.drafts import stage_draft, stage_publish
-from registry.services.tokens import add_token
+from registry.services.cards.accounts import add_account
+from registry.services.cards.agencies import add_agency
+from registry.services.cards.algorithms import add_algorithm, get_algorithm_by_source, mark_retired
+from registry.services.cards.drafts import stage_draft, stage_publish
+from registry.services.cards.tokens import add_token
+from registry.services.demo.context import (
+    ADMIN_EMAIL,
+    AUDITOR_EMAIL,
+    DemoContext,
+    editor_email,
+    publisher_email,
+)
 
-DEMO_DOMAIN = "demo.example"
-ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
-AUDITOR_EMAIL = f"auditor@{DEMO_DOMAIN}"
 # Spacing of demo history: consecutive versions of a card lie this far apart, ending before now.
 VERSION_SPACING = timedelta(days=61)
-# Imported before the steps run so they can append to DEMO_STEPS (missing ones are skipped).
-DEMO_EXTENSION_MODULES = ["registry.services.demo_audits"]
-
 ERR_BAD_SAMPLE = "Sample file {name} is not valid: {problem}"
-
-
-def editor_email(slug: str) -> str:
-    return f"editor.{slug}@{DEMO_DOMAIN}"
-
-
-def publisher_email(slug: str) -> str:
-    return f"publisher.{slug}@{DEMO_DOMAIN}"
-
-
-@dataclass
-class DemoResult:
-    counts: Counter[str] = field(default_factory=Counter)
-    # email -> plain API token, for accounts created by this run (shown once).
-    tokens: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class DemoContext:
-    samples_dir: Path
-    clock: Clock
-    now: datetime
-    result: DemoResult
-    # When demo history begins: agencies and accounts are created then, before any card.
-    history_start: datetime
-    samples: list[dict[str, Any]] = field(default_factory=list)
-
-
-DemoStep = Callable[[Session, DemoContext], None]
 
 
 def read_card_samples(samples_dir: Path) -> list[dict[str, Any]]:
@@ -260,36 +223,3 @@ def load_demo_cards(session: Session, ctx: DemoContext) -> None:
                 now=action.at,
             )
             ctx.result.counts["retired"] += 1
-
-
-DEMO_STEPS: list[DemoStep] = [load_demo_agencies_and_accounts, load_demo_cards]
-
-
-def _import_extensions() -> None:
-    for name in DEMO_EXTENSION_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-
-
-def load_demo(session: Session, samples_dir: Path, *, clock: Clock) -> DemoResult:
-    """Load the demo data from ``samples_dir`` in one transaction; safe to run again."""
-    _import_extensions()
-    now = clock.now()
-    samples = read_card_samples(samples_dir)
-    longest = max((len(s["versions"]) for s in samples), default=0)
-    start = now - VERSION_SPACING * (longest + 1) - timedelta(days=5 * len(samples) + 30)
-    ctx = DemoContext(
-        samples_dir=samples_dir,
-        clock=clock,
-        now=now,
-        result=DemoResult(),
-        history_start=start,
-        samples=samples,
-    )
-    for step in DEMO_STEPS:
-        step(session, ctx)
-    session.commit()
-    return ctx.result

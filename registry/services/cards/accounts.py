@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from registry.errors import Conflict, Invalid, NotFound
 from registry.models import Account, AccountCreate, AccountPublic, Agency, Role
-from registry.services.agencies import get_agency
+from registry.services.cards.agencies import get_agency
+from registry.services.cards.permissions import require_admin
 from registry.services.events import record_event
-from registry.services.permissions import require_admin
 from registry.services.transactions import commit_or_conflict
 
 ERR_DUPLICATE_EMAIL = "An account with email '{email}' already exists."

@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 from registry.errors import NotFound
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
 from registry.models.audit import Audit, AuditState, AuditVisibility
-from registry.services import algorithms as algorithm_service
-from registry.services import versions as version_service
-from registry.services.agencies import get_agency
+from registry.services.cards import algorithms as algorithm_service
+from registry.services.cards import versions as version_service
+from registry.services.cards.agencies import get_agency
 
 ERR_AUDIT_NOT_FOUND = "No published audit with id '{audit_id}'."
 ERR_NO_PUBLISHED_VERSION = "Algorithm '{public_id}' has no published version."

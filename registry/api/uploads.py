@@ -1,4 +1,4 @@
-"""Streaming upload of an audit sample: multipart parsing, size cap, sha256 and content sniffing.
+"""HTTP transport for an audit upload: multipart parsing, size cap, sha256 and content sniffing.
 
 Why a streaming parser rather than Starlette's ``request.form()``: ``form()`` spools every file
 part to a temporary file before the handler sees it, so the size cap could only be checked
@@ -24,7 +24,6 @@ import contextlib
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -33,6 +32,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from registry.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
+from registry.services.audits.staging import StagedUpload, staging_dir
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -44,7 +44,6 @@ MAX_FIELD_BYTES = MIB  # the spec JSON and other text fields
 #: multipart framing and the text fields may add this much to the body beyond the file itself
 FRAMING_ALLOWANCE = MAX_FIELD_BYTES + 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-STAGING_DIRNAME = ".staging"
 
 ERR_NOT_MULTIPART = (
     "Expected a multipart/form-data body with a 'file' part (the sample) and a 'spec' part "
@@ -83,27 +82,6 @@ ERR_NO_DELIMITER = (
 class IncompleteUpload(DomainError):
     status = 400
     code = "incomplete_upload"
-
-
-@dataclass
-class StagedUpload:
-    """A file part streamed to disk, plus the form's text parts."""
-
-    path: Path
-    sha256: str
-    size: int
-    source_format: str  # "csv", "csv.gz" or "parquet", judged by content
-    filename: str | None  # as the client named it; informational only
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-def staging_dir(uploads_dir: Path) -> Path:
-    path = uploads_dir / STAGING_DIRNAME
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def sniff_format(head: bytes, *, complete: bool) -> str:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
 from registry.models import Agency, Algorithm, CardVersion
-from registry.services import public_search_index as idx
+from registry.services.public import search_index as idx
 
 FACETS: tuple[str, ...] = (
     "scenario",

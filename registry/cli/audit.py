@@ -1,6 +1,6 @@
 """CLI for audits: ``registry audit submit`` (to any registry, over HTTP) and ``registry worker``.
 
-Mounted on the main ``registry`` command by the import at the end of ``registry/cli.py``.
+Mounted on the main ``registry`` command in ``registry/cli/__init__.py``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from registry.cli import app
+from registry.cli.common import load_settings
 
 audit_app = typer.Typer(
     help="Audits: submit samples or count tables to a registry.", no_args_is_help=True
 )
-app.add_typer(audit_app, name="audit")
 
 FINAL_STATES = ("succeeded", "failed")
 
@@ -100,19 +99,16 @@ def submit(
         typer.echo(f"  {check['name']}: {check['verdict']}")
 
 
-@app.command()
 def worker(
     threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 1,
     once: Annotated[bool, typer.Option("--once", help="Run queued audits, then exit.")] = False,
 ) -> None:
     """Run audit workers in the foreground (for apps run with REGISTRY_AUDIT_WORKERS=0)."""
-    from registry.config import get_settings
     from registry.db import make_engine, session_scope
-    from registry.services.audit_worker import reap_stale, run_one, start_workers, stop_workers
+    from registry.services.audits.worker import reap_stale, run_one, start_workers, stop_workers
     from registry.services.clock import SystemClock
 
-    settings = get_settings()
-    settings.ensure_dirs()
+    settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
         if once:

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from registry.errors import Conflict, NotFound
 from registry.models import Account, Agency, AgencyCreate, AgencyPublic
+from registry.services.cards.permissions import require_admin
 from registry.services.events import record_event
-from registry.services.permissions import require_admin
 from registry.services.transactions import commit_or_conflict
 
 ERR_AGENCY_NOT_FOUND = "No agency with slug '{slug}'."

@@ -24,13 +24,13 @@ from registry.models import (
     CardDraft,
     Role,
 )
-from registry.services.agencies import get_agency
-from registry.services.events import record_event
-from registry.services.permissions import (
+from registry.services.cards.agencies import get_agency
+from registry.services.cards.permissions import (
     can_see_unpublished,
     require_can_retire,
     require_editor_of,
 )
+from registry.services.events import record_event
 from registry.services.transactions import commit_or_conflict
 
 CROCKFORD_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from registry.config import Settings, get_settings
-from registry.errors import DomainError
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
+from registry.cli.audit import audit_app, worker
+from registry.cli.common import fail, load_settings, service_session, upgrade_database
 
 app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
@@ -32,50 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(agency_app, name="agency")
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
-
-
-def _settings() -> Settings:
-    """The settings, or a short error naming each bad REGISTRY_* variable (exit status 2)."""
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = "_".join(str(part) for part in error["loc"]).upper()
-            where = f"REGISTRY_{name}: " if name else ""
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"error: {where}{message}", err=True)
-        raise typer.Exit(2)
-    settings.ensure_dirs()
-    return settings
-
-
-def _fail(exc: DomainError) -> typer.Exit:
-    typer.echo(f"error: {exc.message}", err=True)
-    for detail in exc.details:
-        loc = ".".join(str(p) for p in detail.get("loc", []))
-        typer.echo(f"  {loc}: {detail.get('msg')}", err=True)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def _service_session(settings: Settings) -> Iterator[Session]:
-    """A session for one command: domain errors exit with their message; the engine is closed."""
-    from registry.db import make_engine, session_scope
-
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    except DomainError as exc:
-        raise _fail(exc)
-    finally:
-        engine.dispose()
-
-
-def _upgrade(settings: Settings) -> None:
-    from registry.migrate import upgrade
-
-    upgrade(settings.resolved_database_url)
+app.add_typer(audit_app, name="audit")
+app.command("worker")(worker)
 
 
 @db_app.command("upgrade")
@@ -83,7 +36,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply the database migrations (creates the schema on a new database)."""
     from registry.migrate import upgrade
 
-    upgrade(_settings().resolved_database_url, revision)
+    upgrade(load_settings().resolved_database_url, revision)
     typer.echo(f"database at revision {revision}")
 
 
@@ -96,7 +49,7 @@ def serve(
     """Run the web application with uvicorn."""
     import uvicorn
 
-    _settings()  # refuse bad configuration here, with a clear message, not inside uvicorn
+    load_settings()  # refuse bad configuration here, with a clear message, not inside uvicorn
 
     uvicorn.run("registry.app:create_app", factory=True, host=host, port=port, workers=workers)
 
@@ -117,9 +70,9 @@ def demo(
     from registry.services.clock import SystemClock
     from registry.services.demo import load_demo
 
-    settings = _settings()
-    _upgrade(settings)
-    with _service_session(settings) as session:
+    settings = load_settings()
+    upgrade_database(settings)
+    with service_session(settings) as session:
         result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
     summary = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items())) or "nothing new"
     typer.echo(f"demo data loaded: {summary}")
@@ -143,14 +96,14 @@ def agency_create(
 ) -> None:
     """Create an agency."""
     from registry.models import AgencyCreate
-    from registry.services.agencies import create_agency
+    from registry.services.cards.agencies import create_agency
     from registry.services.clock import SystemClock
 
     try:
         data = AgencyCreate(slug=slug, name=name, website=website, contact_email=contact_email)
     except ValidationError as exc:
         raise _validation_exit(exc)
-    with _service_session(_settings()) as session:
+    with service_session(load_settings()) as session:
         agency = create_agency(session, actor=None, data=data, now=SystemClock().now())
         typer.echo(f"created agency {agency.slug}")
 
@@ -170,14 +123,14 @@ def account_create(
 ) -> None:
     """Create an account."""
     from registry.models import AccountCreate
-    from registry.services.accounts import create_account
+    from registry.services.cards.accounts import create_account
     from registry.services.clock import SystemClock
 
     try:
         data = AccountCreate(email=email, display_name=name or email, role=role, agency=agency)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise _validation_exit(exc)
-    with _service_session(_settings()) as session:
+    with service_session(load_settings()) as session:
         account = create_account(session, actor=None, data=data, now=SystemClock().now())
         typer.echo(f"created account {account.email} ({account.role}) id={account.id}")
 
@@ -188,11 +141,11 @@ def token_create(
     name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
 ) -> None:
     """Create an API token and print it (shown once)."""
-    from registry.services.accounts import get_account_by_email
+    from registry.services.cards.accounts import get_account_by_email
+    from registry.services.cards.tokens import create_token
     from registry.services.clock import SystemClock
-    from registry.services.tokens import create_token
 
-    with _service_session(_settings()) as session:
+    with service_session(load_settings()) as session:
         owner = get_account_by_email(session, account)
         created = create_token(session, account=owner, name=name, now=SystemClock().now())
         typer.echo(created.token)
@@ -205,7 +158,7 @@ def export_cmd(
     """Export the whole registry as JSON (tokens excluded)."""
     from registry.services.export_import import dump_export, export_registry
 
-    with _service_session(_settings()) as session:
+    with service_session(load_settings()) as session:
         text = dump_export(export_registry(session))
     if target == "-":
         sys.stdout.write(text)
@@ -225,13 +178,10 @@ def import_cmd(
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _fail(Invalid(f"{source} is not JSON: {exc}"))
-    with _service_session(_settings()) as session:
+        raise fail(Invalid(f"{source} is not JSON: {exc}"))
+    with service_session(load_settings()) as session:
         summary = import_registry(session, data)
     typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
-
-
-import registry.cli_audit  # noqa: E402, F401  (adds `registry audit` and `registry worker`)
 
 
 def main() -> None:

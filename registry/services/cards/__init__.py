@@ -1,0 +1,1 @@
+"""Cards: agencies, accounts, API tokens, permissions, algorithms, drafts and published versions."""
