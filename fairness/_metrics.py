@@ -178,14 +178,6 @@ def group_counts(cells: pd.DataFrame, level: Sequence[str]) -> pd.DataFrame:
     return summed
 
 
-def rate_parts(counts: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numerator and denominator arrays of ``metric`` for each row of ``counts``."""
-    definition = METRICS[metric]
-    numerator = counts[list(definition.numerator)].to_numpy().sum(axis=1)
-    denominator = counts[list(definition.denominator)].to_numpy().sum(axis=1)
-    return numerator, denominator
-
-
 def fairlearn_values(
     counts: pd.DataFrame, metrics: Sequence[str], *, has_labels: bool
 ) -> dict[str, pd.Series]:

@@ -15,84 +15,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from fairness._errors import FairnessError
-from fairness._policies import (
-    BENEFICIAL,
-    PRESET_DEFAULTS,
-    PRESETS,
+from fairness._policies import BENEFICIAL, PRESET_DEFAULTS
+from fairness._spec_parts import (
+    SPEC_FILE_UNREADABLE,
+    SPEC_VERSION,
+    Check,
+    Columns,
+    SampleDescription,
+    SpecError,
 )
-
-SPEC_VERSION = 1
-
-SPEC_INVALID = "The audit spec is invalid:\n{errors}"
-UNKNOWN_KEY = "{path}: unknown key; expected one of {expected}"
-EXPECTED = "{path}: expected {what}, got {value!r}"
-NOT_A_MAPPING = "{path}: expected a table/object, got {kind}"
-DUPLICATE_CHECK = "{path}: check name {name!r} is used more than once"
-UNCHECKABLE_METRIC = (
-    "{path}: {metric!r} describes the labels, not the decisions; it cannot be checked"
-)
-LL144_ADVERSE = (
-    "favourable_outcome: preset 'll144' covers selection for a benefit (hiring, promotion); "
-    "favourable_outcome must be 'beneficial'"
-)
-SPEC_FILE_UNREADABLE = "Cannot read the spec file {path}: {detail}"
-SPEC_FILE_SYNTAX = "The spec file {path} is not valid {kind}: {detail}"
-
-
-class SpecError(FairnessError, ValueError):
-    """The spec is invalid. ``errors`` lists every problem as ``"field: message"``."""
-
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = list(errors)
-        super().__init__(SPEC_INVALID.format(errors="\n".join(f"- {e}" for e in self.errors)))
-
-
-@dataclass(frozen=True)
-class Columns:
-    """The column mapping of the sample file (see ``fairness.read_sample``)."""
-
-    label: str | None = None
-    prediction: str | None = None
-    score: str | None = None
-    threshold: str | None = None
-    weight: str | None = None
-    sensitive_features: tuple[str, ...] = ()
-    pos_label: str | None = None
-    delimiter: str | None = None
-
-
-@dataclass(frozen=True)
-class SampleDescription:
-    """Free text describing the sample, carried verbatim into the report."""
-
-    period: str | None = None
-    population: str | None = None
-    source: str | None = None
-    kind: str | None = None  # "historical" or "test"
-
-
-SAMPLE_KINDS = ("historical", "test")
-
-
-@dataclass(frozen=True)
-class Check:
-    """A declared test: ``metric`` compared to the reference group as a ``ratio`` (pass when the
-    oriented ratio is at least ``threshold``) or a ``difference`` (pass when the group is worse off
-    than the reference by at most ``threshold``)."""
-
-    name: str
-    metric: str
-    kind: str
-    threshold: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "metric": self.metric,
-            "kind": self.kind,
-            "threshold": self.threshold,
-        }
+from fairness._spec_validation import validate
 
 
 @dataclass(frozen=True)
@@ -147,9 +79,7 @@ class AuditSpec:
         >>> spec.reference, spec.alpha
         ('most_favoured', 0.01)
         """
-        from fairness._spec_validation import validate
-
-        values, errors = validate({} if data is None else data)
+        values, errors = validate({} if data is None else data, keys=SPEC_KEYS)
         if errors:
             raise SpecError(errors)
         return cls(**values)
@@ -234,9 +164,5 @@ class AuditSpec:
         return AuditSpec.from_dict(data)
 
 
-def preset_fills(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields the named preset supplies when the document does not give them."""
-    preset = data.get("preset")
-    if preset not in PRESETS:
-        return {}
-    return {k: v for k, v in PRESET_DEFAULTS[preset].items() if k not in data}
+#: The keys a spec document may have: ``spec_version`` and the fields of ``AuditSpec``.
+SPEC_KEYS = ("spec_version", *(f.name for f in fields(AuditSpec)))

@@ -19,7 +19,7 @@ from fairness._policies import (
     UNCHECKABLE,
 )
 from fairness._significance import CORRECTIONS
-from fairness._spec import (
+from fairness._spec_parts import (
     DUPLICATE_CHECK,
     EXPECTED,
     LL144_ADVERSE,
@@ -28,14 +28,12 @@ from fairness._spec import (
     SPEC_VERSION,
     UNCHECKABLE_METRIC,
     UNKNOWN_KEY,
-    AuditSpec,
     Check,
     Columns,
     SampleDescription,
     preset_fills,
 )
 
-_TOP_KEYS = ("spec_version", *(f.name for f in fields(AuditSpec)))
 _CHECK_KEYS = ("name", "metric", "kind", "threshold")
 #: Checks compare rates with their reference; ROC AUC is reported per group but not compared.
 CHECKABLE_METRICS = tuple(m for m in METRICS)
@@ -180,10 +178,11 @@ def _checks(c: _Collector, raw: Any) -> tuple[Check, ...] | None:
     return tuple(checks)
 
 
-def validate(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Check a spec document; return the constructor values and the list of errors."""
+def validate(data: Mapping[str, Any], *, keys: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """Check a spec document whose allowed top-level ``keys`` are given (``AuditSpec``'s fields
+    and ``spec_version``); return the constructor values and the list of errors."""
     c = _Collector()
-    doc = c.mapping("(document)", data, _TOP_KEYS)
+    doc = c.mapping("(document)", data, keys)
     if c.errors and not doc:
         return {}, c.errors
     if "spec_version" in doc and doc["spec_version"] != SPEC_VERSION:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fairness import AuditSpec, SpecError
-from fairness._spec import LL144_ADVERSE, UNCHECKABLE_METRIC
+from fairness._spec_parts import LL144_ADVERSE, UNCHECKABLE_METRIC
 
 
 def test_round_trip_through_dict_and_json():
