@@ -36,10 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_fairness import ATTRIBUTES, make_csv  # noqa: E402
 
-try:
-    from fairness import read_sample  # type: ignore[attr-defined]
-except ImportError:  # not exported yet
-    from fairness._read import read_sample
+from fairness import read_sample  # noqa: E402
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:

@@ -20,7 +20,38 @@ Examples
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ loads them lazily
+    from fairness._audit import audit, audit_count_file, audit_counts, read_for_spec
+    from fairness._counts_input import (
+        count_table_layout,
+        counts_from_frame,
+        read_counts,
+        write_counts_csv,
+    )
+    from fairness._errors import (
+        FairnessError,
+        FairnessInputError,
+        FileFormatError,
+        missing_columns_message,
+    )
+    from fairness._intervals import (
+        clopper_pearson_interval,
+        katz_ratio_interval,
+        newcombe_difference_interval,
+        rate_interval,
+        wilson_interval,
+    )
+    from fairness._read import read_sample
+    from fairness._report import SCHEMA_VERSION, AuditReport
+    from fairness._significance import adjust_p_values, chi_square_omnibus, two_proportion_test
+    from fairness._sniff import sniff_format
+    from fairness._source import read_header
+    from fairness._spec import AuditSpec
+    from fairness._spec_parts import Check, Columns, SampleDescription, SpecError
+    from fairness._table import UNKNOWN, CellTable, ReadStats, Sample, ScoreTable
+    from fairness._threshold import ThresholdRule
 
 #: Public name -> private module that defines it. Loaded on first use, so ``import fairness``
 #: (and the CLI's ``--help``) stays fast; numpy, pandas and scipy load only when needed.
@@ -29,11 +60,14 @@ _EXPORTS = {
     "audit_count_file": "_audit",
     "audit_counts": "_audit",
     "read_for_spec": "_audit",
+    "count_table_layout": "_counts_input",
     "counts_from_frame": "_counts_input",
     "read_counts": "_counts_input",
     "write_counts_csv": "_counts_input",
     "FairnessError": "_errors",
     "FairnessInputError": "_errors",
+    "FileFormatError": "_errors",
+    "missing_columns_message": "_errors",
     "clopper_pearson_interval": "_intervals",
     "katz_ratio_interval": "_intervals",
     "newcombe_difference_interval": "_intervals",
@@ -45,12 +79,13 @@ _EXPORTS = {
     "adjust_p_values": "_significance",
     "chi_square_omnibus": "_significance",
     "two_proportion_test": "_significance",
+    "sniff_format": "_sniff",
     "read_header": "_source",
     "AuditSpec": "_spec",
-    "Check": "_spec",
-    "Columns": "_spec",
-    "SampleDescription": "_spec",
-    "SpecError": "_spec",
+    "Check": "_spec_parts",
+    "Columns": "_spec_parts",
+    "SampleDescription": "_spec_parts",
+    "SpecError": "_spec_parts",
     "UNKNOWN": "_table",
     "CellTable": "_table",
     "ReadStats": "_table",
@@ -89,6 +124,7 @@ __all__ = [
     "Columns",
     "FairnessError",
     "FairnessInputError",
+    "FileFormatError",
     "ReadStats",
     "Sample",
     "SampleDescription",
@@ -102,14 +138,17 @@ __all__ = [
     "audit_counts",
     "chi_square_omnibus",
     "clopper_pearson_interval",
+    "count_table_layout",
     "counts_from_frame",
     "katz_ratio_interval",
+    "missing_columns_message",
     "newcombe_difference_interval",
     "rate_interval",
     "read_counts",
     "read_for_spec",
     "read_header",
     "read_sample",
+    "sniff_format",
     "two_proportion_test",
     "wilson_interval",
     "write_counts_csv",

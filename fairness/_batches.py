@@ -31,7 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fairness._errors import BAD_GZIP, CSV_PARSE, CSV_ROW_WIDTH, NOT_UTF8, FairnessInputError
-from fairness._source import GZIP_MAGIC, UTF8_BOM, Opened, PrefixedReader, Source
+from fairness._sniff import GZIP_MAGIC, UTF8_BOM
+from fairness._source import Opened, PrefixedReader, Source
 
 SEGMENT_SIZE = 2 << 20
 PARQUET_BATCH_ROWS = 1 << 18

@@ -64,8 +64,53 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _layout(columns: Sequence[str], sensitive: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """The layout of a count table and a map from layout column to actual column name."""
+def count_table_layout(
+    columns: Sequence[str], sensitive_features: Sequence[str]
+) -> tuple[str, dict[str, str]]:
+    """Which count-table layout a header has, and which of its columns hold the counts.
+
+    The rule ``read_counts`` and ``counts_from_frame`` apply before reading a line: besides the
+    group columns, the header must hold the count columns of exactly one layout (names in any
+    case). Use it to check an upload's header (``read_header``) before accepting the file.
+
+    ==========================  ==================================================
+    layout                      count columns
+    ==========================  ==================================================
+    ``confusion``               ``tp, fp, tn, fn``
+    ``label_prediction_count``  ``label, prediction, count``
+    ``prediction_count``        ``prediction, count`` (selection only, no labels)
+    ``selection``               ``pp, pn`` (selection only, no labels)
+    ==========================  ==================================================
+
+    Parameters
+    ----------
+    columns:
+        The column names of the table, e.g. from ``read_header``.
+    sensitive_features:
+        The group columns; they are never taken as count columns.
+
+    Returns
+    -------
+    tuple of (str, dict of str to str)
+        The layout name, and a map from each of its count columns (lower case) to the column's
+        name as written in the header.
+
+    Raises
+    ------
+    FairnessInputError
+        When no layout's count columns are all present, or the header mixes two layouts (other
+        than ``label, prediction, count``, which contains ``prediction, count``).
+
+    Examples
+    --------
+    >>> count_table_layout(["sex", "PP", "PN"], ["sex"])
+    ('selection', {'pp': 'PP', 'pn': 'PN'})
+    >>> count_table_layout(["sex", "label", "prediction", "count"], ["sex"])[0]
+    'label_prediction_count'
+    """
+    sensitive = (
+        {sensitive_features} if isinstance(sensitive_features, str) else set(sensitive_features)
+    )
     lower = {c.lower(): c for c in columns if c not in sensitive}
     found = [name for name, cols in LAYOUTS.items() if all(c in lower for c in cols)]
     if "label_prediction_count" in found:
@@ -264,7 +309,7 @@ def read_counts(
     start = start_position(source)
     with open_source(source, delimiter=delimiter) as opened:
         check_columns(sensitive, opened.columns)
-        layout, names = _layout(opened.columns, sensitive)
+        layout, names = count_table_layout(opened.columns, sensitive)
         reducer = _CountReducer(
             sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_LINE
         )
@@ -307,7 +352,7 @@ def counts_from_frame(
     sensitive = _check_sensitive(sensitive_features)
     columns = [str(c) for c in df.columns]
     check_columns(sensitive, columns)
-    layout, names = _layout(columns, sensitive)
+    layout, names = count_table_layout(columns, sensitive)
     reducer = _CountReducer(
         sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_POSITION
     )

@@ -12,6 +12,8 @@ lines; it is named by its first line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class FairnessError(Exception):
     """Base class of every error raised by the ``fairness`` library."""
@@ -55,6 +57,26 @@ class FairnessInputError(FairnessError, ValueError):
         }
 
 
+class FileFormatError(FairnessInputError):
+    """A file is not CSV text, gzip-compressed CSV or Parquet (raised by ``sniff_format``).
+
+    Attributes
+    ----------
+    kind:
+        What is wrong, so a caller can react without parsing the message: ``"empty"`` (no bytes,
+        or only blank lines), ``"binary"`` (a NUL byte in what should be text), ``"encoding"``
+        (not UTF-8) or ``"delimiter"`` (the first line holds none of ``,`` ``;`` tab ``|``).
+    offset:
+        The 0-based byte offset of the offending byte (``"binary"``, ``"encoding"``), else
+        ``None``.
+    """
+
+    def __init__(self, message: str, *, kind: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.offset = offset
+
+
 # --- the file itself -----------------------------------------------------------------------------
 EMPTY_FILE = "The file is empty: expected a header line with column names, then data rows."
 HEADER_ONLY = "The file has a header but no data rows."
@@ -72,13 +94,54 @@ CSV_ROW_WIDTH = (
 BAD_DELIMITER = "delimiter must be one character such as ',', ';' or '\\t', got {value!r}."
 DUPLICATE_HEADER = "Column name {column!r} appears more than once in the header: {columns}."
 
+# --- judging the format from the first bytes (sniff_format) --------------------------------------
+BINARY_DATA = (
+    "The file is not CSV text, gzip-compressed CSV or Parquet: it holds binary data (byte 0x00 at "
+    "offset {offset}). Upload a CSV (UTF-8, optionally gzip-compressed) or a Parquet file."
+)
+NOT_UTF8_BYTE = (
+    "The file is not CSV text, gzip-compressed CSV or Parquet: byte 0x{byte:02x} at offset "
+    "{offset} is not valid UTF-8. Save the file as UTF-8 CSV, or upload Parquet."
+)
+NO_DELIMITER = (
+    "The file's first line has no delimiter (comma, semicolon, tab or '|'): expected a header "
+    "line naming the columns, e.g. 'group,prediction,label'."
+)
+
 # --- the column mapping ---------------------------------------------------------------------------
 MISSING_COLUMNS = "Column(s) {missing} not found in the file. Columns present: {present}."
 DID_YOU_MEAN = "Did you mean {pairs}?"
 
 
-def missing_columns_message(missing: list[str], present: list[str]) -> str:
-    """``MISSING_COLUMNS``, plus ``DID_YOU_MEAN`` for names that look like a misspelt column."""
+def missing_columns_message(missing: Sequence[str], present: Sequence[str]) -> str:
+    """The message for columns a mapping names but a file lacks, with a suggestion for each typo.
+
+    The same text the readers raise (``read_sample``, ``read_counts``), so a caller that checks a
+    header itself (e.g. the registry, before queueing an audit) words the problem the same way. A
+    missing name gets a "Did you mean" suggestion when a present column is close to it (difflib
+    similarity of 0.75 or more, the closest one).
+
+    Parameters
+    ----------
+    missing:
+        The column names that were asked for but are not in the file, in the order to report.
+    present:
+        The column names the file has, in file order.
+
+    Returns
+    -------
+    str
+        ``"Column(s) 'a', 'b' not found in the file. Columns present: ..."``, followed by
+        ``"Did you mean 'x' for 'a'?"`` when some missing name has a close match.
+
+    Examples
+    --------
+    >>> message = missing_columns_message(["prd"], ["sex", "pred"])
+    >>> print(message.split(" Did")[0])
+    Column(s) 'prd' not found in the file. Columns present: 'sex', 'pred'.
+    >>> message.endswith("Did you mean 'pred' for 'prd'?")
+    True
+    """
     import difflib
 
     message = MISSING_COLUMNS.format(

@@ -1,4 +1,4 @@
-"""Opening an input: format by magic bytes, SHA-256 of the raw bytes, CSV header and delimiter.
+"""Opening an input: format by magic bytes (``_sniff``), SHA-256 of the raw bytes, CSV header.
 
 A source is a path or a binary file object. The format is judged from the first bytes, never from
 the name: ``PAR1`` is Parquet, ``1f 8b`` is gzip (whose content must be CSV), anything else must be
@@ -15,7 +15,7 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -29,22 +29,17 @@ from fairness._errors import (
     NOT_TABULAR,
     FairnessInputError,
 )
+from fairness._sniff import CANDIDATE_DELIMITERS, UTF8_BOM, format_from_magic
 
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
-GZIP_MAGIC = b"\x1f\x8b"
-PARQUET_MAGIC = b"PAR1"
-UTF8_BOM = b"\xef\xbb\xbf"
-#: Delimiters tried, in order of preference when counts tie.
-CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _READ_SIZE = 1 << 20
 #: Control characters other than tab never occur in a CSV header of column names.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_HEADER_BYTES = 4 << 20
 
 Source = str | os.PathLike | BinaryIO
-Progress = Callable[[int, int | None], None]
 
 
 class HashingReader(io.RawIOBase):
@@ -244,15 +239,14 @@ def open_source(source: Source, *, delimiter: str | None = None) -> Iterator[Ope
         head = hasher.read(4) or b""
         if not head:
             raise FairnessInputError(EMPTY_FILE)
-        if head == PARQUET_MAGIC:
+        source_format = format_from_magic(head)
+        if source_format == "parquet":
             yield _open_parquet(source, raw, hasher, head, total, stack)
             return
         rest = PrefixedReader(head, hasher)
-        if head.startswith(GZIP_MAGIC):
-            source_format = "csv.gz"
+        if source_format == "csv.gz":
             text_stream: BinaryIO = gzip.GzipFile(fileobj=rest, mode="rb")  # type: ignore[assignment]
         else:
-            source_format = "csv"
             text_stream = rest  # type: ignore[assignment]
         try:
             prefix = _read_header_prefix(text_stream)

@@ -8,9 +8,9 @@ fed the request body chunk by chunk; the ``file`` part goes straight to a stagin
 
 * the cap (``max_upload_mb``) is enforced while streaming: the first byte beyond it stops the read
   with 413 and the partial file is removed;
-* the type is judged by content as soon as the first 64 KiB have arrived (gzip magic, Parquet
-  ``PAR1``, else UTF-8 text whose first line holds a delimiter), so binary garbage is refused with
-  415 without reading the rest;
+* the type is judged by content as soon as the first 64 KiB have arrived, by
+  ``fairness.sniff_format`` (gzip magic, Parquet ``PAR1``, else UTF-8 text whose first line holds
+  a delimiter), so binary garbage is refused with 415 without reading the rest;
 * a body that ends before the closing multipart boundary (a cut-off upload) is refused with 400.
 
 Any error removes the staging file. Disk writes and hashing run in a worker thread in 1 MiB
@@ -19,7 +19,6 @@ batches so the event loop is never blocked on I/O. This module does not touch th
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import uuid
@@ -31,6 +30,7 @@ import anyio
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from fairness import FileFormatError, sniff_format
 from registry.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from registry.services.audits.staging import StagedUpload, staging_dir
 
@@ -43,7 +43,6 @@ FLUSH_BYTES = MIB
 MAX_FIELD_BYTES = MIB  # the spec JSON and other text fields
 #: multipart framing and the text fields may add this much to the body beyond the file itself
 FRAMING_ALLOWANCE = MAX_FIELD_BYTES + 64 * 1024
-DELIMITERS = (",", ";", "\t", "|")
 
 ERR_NOT_MULTIPART = (
     "Expected a multipart/form-data body with a 'file' part (the sample) and a 'spec' part "
@@ -64,19 +63,6 @@ ERR_DUPLICATE_PART = "The form has more than one {name!r} part; send each part o
 ERR_UNKNOWN_PART = "Unexpected form part {name!r}; expected one of: {expected}."
 ERR_FIELD_TOO_LARGE = "The form part {name!r} is larger than {limit} bytes."
 ERR_FIELD_NOT_UTF8 = "The form part {name!r} is not UTF-8 text."
-ERR_EMPTY_FILE = "The file is empty: expected a header line with column names, then data rows."
-ERR_BINARY = (
-    "The file is not CSV text, gzip-compressed CSV or Parquet: it holds binary data (byte 0x00 at "
-    "offset {offset}). Upload a CSV (UTF-8, optionally gzip-compressed) or a Parquet file."
-)
-ERR_NOT_UTF8 = (
-    "The file is not CSV text, gzip-compressed CSV or Parquet: byte 0x{byte:02x} at offset "
-    "{offset} is not valid UTF-8. Save the file as UTF-8 CSV, or upload Parquet."
-)
-ERR_NO_DELIMITER = (
-    "The file's first line has no delimiter (comma, semicolon, tab or '|'): expected a header "
-    "line naming the columns, e.g. 'group,prediction,label'."
-)
 
 
 class IncompleteUpload(DomainError):
@@ -84,44 +70,20 @@ class IncompleteUpload(DomainError):
     code = "incomplete_upload"
 
 
-def sniff_format(head: bytes, *, complete: bool) -> str:
-    """Judge the type of a file from its first bytes: ``"csv.gz"``, ``"parquet"`` or ``"csv"``.
+def judge_format(head: bytes, *, complete: bool) -> str:
+    """The file's format by content (``fairness.sniff_format``), its refusals as HTTP errors.
 
-    ``complete`` says whether ``head`` is the whole file (so a multi-byte character cut at the end
-    is an error rather than the edge of the sniffing window). Raises ``Invalid`` (empty file) or
-    ``UnsupportedMediaType`` (binary, not UTF-8, no delimiter on the first line).
+    An empty file is 422 (``Invalid``); binary data, another encoding than UTF-8 or a first line
+    without a delimiter is 415 (``UnsupportedMediaType``). Either names ``["file"]`` in its details.
     """
-    if not head:
-        raise Invalid(
-            ERR_EMPTY_FILE, details=[{"loc": ["file"], "msg": ERR_EMPTY_FILE, "type": "empty"}]
-        )
-    if head.startswith(b"\x1f\x8b"):
-        return "csv.gz"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise _unsupported(ERR_BINARY.format(offset=nul))
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = decoder.decode(head, final=complete)
-    except UnicodeDecodeError as exc:
-        raise _unsupported(ERR_NOT_UTF8.format(byte=head[exc.start], offset=exc.start))
-    text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    if not text.strip():
-        raise Invalid(
-            ERR_EMPTY_FILE, details=[{"loc": ["file"], "msg": ERR_EMPTY_FILE, "type": "empty"}]
-        )
-    if not any(d in first_line for d in DELIMITERS):
-        raise _unsupported(ERR_NO_DELIMITER)
-    return "csv"
-
-
-def _unsupported(message: str) -> UnsupportedMediaType:
-    return UnsupportedMediaType(
-        message, details=[{"loc": ["file"], "msg": message, "type": "format"}]
-    )
+        return sniff_format(head, complete=complete)
+    except FileFormatError as exc:
+        if exc.kind == "empty":
+            details = [{"loc": ["file"], "msg": exc.message, "type": "empty"}]
+            raise Invalid(exc.message, details=details) from exc
+        details = [{"loc": ["file"], "msg": exc.message, "type": "format"}]
+        raise UnsupportedMediaType(exc.message, details=details) from exc
 
 
 def _field_error(name: str, message: str, kind: str = "missing") -> Invalid:
@@ -238,13 +200,13 @@ class _Sink:
         if self.source_format is None:
             self.head.extend(data[: SNIFF_BYTES - len(self.head)])
             if len(self.head) >= SNIFF_BYTES:
-                self.source_format = sniff_format(bytes(self.head), complete=False)
+                self.source_format = judge_format(bytes(self.head), complete=False)
         self.hasher.update(data)
         self.fh.write(data)
 
     def finish(self) -> str:
         if self.source_format is None:
-            self.source_format = sniff_format(bytes(self.head), complete=True)
+            self.source_format = judge_format(bytes(self.head), complete=True)
         self.fh.flush()
         return self.source_format
 

@@ -11,11 +11,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fairness import (
+    UNKNOWN,
+    FairnessInputError,
+    counts_from_frame,
+    read_counts,
+    read_sample,
+    write_counts_csv,
+)
 from fairness import _errors as E
-from fairness._counts_input import counts_from_frame, read_counts, write_counts_csv
-from fairness._errors import FairnessInputError
-from fairness._read import read_sample
-from fairness._table import UNKNOWN
 
 EXPECTED = [["f", 3, 1, 5, 2], ["m", 4, 0, 6, 1], [UNKNOWN, 1, 0, 0, 0]]
 

@@ -8,19 +8,21 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from fairness import (
+    clopper_pearson_interval,
+    katz_ratio_interval,
+    newcombe_difference_interval,
+    rate_interval,
+    wilson_interval,
+)
 from fairness._intervals import (
     BAD_SUCCESSES,
     BAD_TRIALS,
     CLOPPER_PEARSON,
     WILSON,
-    clopper_pearson_interval,
     katz_ratio_arrays,
-    katz_ratio_interval,
     newcombe_difference_arrays,
-    newcombe_difference_interval,
-    rate_interval,
     rate_interval_arrays,
-    wilson_interval,
 )
 
 

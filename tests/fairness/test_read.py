@@ -12,10 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fairness._read import read_sample
-from fairness._source import read_header
-from fairness._table import UNKNOWN
-from fairness._threshold import ThresholdRule
+from fairness import UNKNOWN, ThresholdRule, read_header, read_sample
 
 BASIC = "sex,label,pred\nf,1,1\nf,0,1\nf,1,0\nm,0,0\nm,1,1\n"
 

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fairness import FairnessError, FairnessInputError, ThresholdRule, read_sample
 from fairness import _errors as E
-from fairness._errors import FairnessError, FairnessInputError
-from fairness._read import read_sample
-from fairness._threshold import ThresholdRule
 
 
 def read(data: bytes | str, **kwargs):

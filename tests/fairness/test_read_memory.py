@@ -15,7 +15,7 @@ import pytest
 _MEASURE = """
 import json, sys, tracemalloc
 import pyarrow as pa
-from fairness._read import read_sample
+from fairness import read_sample
 tracemalloc.start()
 s = read_sample(sys.argv[1], label="label", prediction="pred",
                 sensitive_features=["sex", "race", "age"])

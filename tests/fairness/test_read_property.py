@@ -10,8 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fairness._read import read_sample
-from fairness._table import UNKNOWN
+from fairness import UNKNOWN, read_sample
 
 GROUP_VALUES = st.sampled_from(["a", "b", "c d", "é", "", "x;y", "unknown_ish"])
 ROWS = st.lists(

@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from fairness import adjust_p_values, chi_square_omnibus, two_proportion_test
 from fairness._significance import (
     BAD_CORRECTION,
     FISHER,
     Z_TEST,
     adjust_p_array,
-    adjust_p_values,
-    chi_square_omnibus,
     chi_square_statistic,
     two_proportion_arrays,
-    two_proportion_test,
 )
 
 

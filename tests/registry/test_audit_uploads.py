@@ -9,8 +9,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from fairness import sniff_format
 from registry.api import uploads as uploads
-from registry.api.uploads import IncompleteUpload, receive_multipart, sniff_format
+from registry.api.uploads import IncompleteUpload, receive_multipart
 from registry.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 
 BOUNDARY = "testboundary1234"

@@ -15,10 +15,17 @@ from typing import Any
 import pandas as pd
 
 import fairness
-from fairness import AuditSpec, CellTable, FairnessError, FairnessInputError, ReadStats, Sample
-from fairness._counts_input import _layout as count_layout
-from fairness._errors import missing_columns_message
-from fairness._spec import SpecError
+from fairness import (
+    AuditSpec,
+    CellTable,
+    FairnessError,
+    FairnessInputError,
+    ReadStats,
+    Sample,
+    SpecError,
+    count_table_layout,
+    missing_columns_message,
+)
 from registry.errors import Invalid
 
 ERR_SPEC_NOT_JSON = "The 'spec' part is not valid JSON: {detail}"
@@ -102,7 +109,7 @@ def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]
     missing = [c for c in wanted_columns(spec, input_kind) if c not in present]
     if not missing and input_kind == "counts":
         try:  # the engine's own layout rule (tp/fp/tn/fn, label/prediction/count, ...)
-            count_layout(present, spec["columns"]["sensitive_features"])
+            count_table_layout(present, spec["columns"]["sensitive_features"])
         except FairnessInputError as exc:
             raise input_error(exc)
     if missing:
@@ -179,6 +186,8 @@ def _outcome(report: Any, sample: Sample) -> EngineOutcome:
 
 def read_input(audit: Any, sample_path: Path | None, *, progress: Progress | None) -> Sample:
     """Reduce the audit's input to a ``Sample``, exactly as ``fairness.audit`` would read it."""
+    if sample_path is None:
+        raise ValueError(f"no file input for a {audit.input_kind} audit")
     if audit.input_kind == "sample":
         return fairness.read_for_spec(sample_path, audit.spec, progress=progress)
     c = AuditSpec.from_dict(audit.spec).columns

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from fairness import sniff_format
 from registry.models import (
     Account,
     Algorithm,
@@ -65,7 +66,8 @@ def load_demo_audits(session: Session, ctx: DemoContext) -> None:
             spec_path.read_text("utf-8"), card=version.card, input_kind=input_kind.value
         )
         spec_sha = sha256_hex(canonical_dumps(spec))
-        sample_sha = hashlib.sha256(data_path.read_bytes()).hexdigest()
+        data = data_path.read_bytes()
+        sample_sha = hashlib.sha256(data).hexdigest()
         exists = session.exec(
             select(Audit.id).where(
                 Audit.algorithm_id == algorithm.id,
@@ -88,8 +90,8 @@ def load_demo_audits(session: Session, ctx: DemoContext) -> None:
             spec=spec,
             spec_sha256=spec_sha,
             sample_sha256=sample_sha,
-            sample_bytes=data_path.stat().st_size,
-            sample_format=_format(data_path),
+            sample_bytes=len(data),
+            sample_format=sniff_format(data),
             created_at=ctx.now,
             updated_at=ctx.now,
         )
@@ -120,10 +122,3 @@ def load_demo_audits(session: Session, ctx: DemoContext) -> None:
                 subject_id=audit.public_id, payload=json.loads(json.dumps(payload)),
             )  # fmt: skip
         ctx.result.counts["audits"] += 1
-
-
-def _format(path: Path) -> str:
-    head = path.read_bytes()[:4]
-    if head.startswith(b"\x1f\x8b"):
-        return "csv.gz"
-    return "parquet" if head == b"PAR1" else "csv"
