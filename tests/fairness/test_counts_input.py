@@ -14,6 +14,7 @@ import pytest
 from fairness import (
     UNKNOWN,
     FairnessInputError,
+    count_table_layout,
     counts_from_frame,
     read_counts,
     read_sample,
@@ -96,6 +97,39 @@ def test_unknown_and_mixed_layouts():
     with pytest.raises(FairnessInputError) as exc:
         counts("sex,tp,fp,tn,fn,pp,pn\nf,1,1,1,1,1,1\n")
     assert str(exc.value) == E.COUNTS_AMBIGUOUS.format(columns="fn, fp, pn, pp, tn, tp")
+
+
+@pytest.mark.parametrize(
+    ("columns", "layout", "names"),
+    [
+        (["sex", "TP", "Fp", "tn", "fn"], "confusion",
+         {"tp": "TP", "fp": "Fp", "tn": "tn", "fn": "fn"}),
+        (["sex", "label", "prediction", "count"], "label_prediction_count",
+         {"label": "label", "prediction": "prediction", "count": "count"}),
+        (["prediction", "sex", "Count"], "prediction_count",
+         {"prediction": "prediction", "count": "Count"}),
+        (["sex", "age", "pp", "pn"], "selection", {"pp": "pp", "pn": "pn"}),
+    ],
+)  # fmt: skip
+def test_count_table_layout_names_the_layout_and_its_columns(columns, layout, names):
+    assert count_table_layout(columns, ["sex"]) == (layout, names)
+
+
+def test_count_table_layout_is_the_rule_the_reader_applies():
+    for header in ("sex,tp,fp", "sex,tp,fp,tn,fn,pp,pn", "sex,count"):
+        with pytest.raises(FairnessInputError) as by_reader:
+            counts(header + "\n" + ",".join("1" * len(header.split(","))) + "\n")
+        with pytest.raises(FairnessInputError) as by_check:
+            count_table_layout(header.split(","), ["sex"])
+        assert str(by_check.value) == str(by_reader.value)
+
+
+def test_count_table_layout_never_takes_a_group_column_for_a_count():
+    # "prediction" is a group column here, so only the tp/fp/tn/fn columns count
+    layout, names = count_table_layout(
+        ["prediction", "tp", "fp", "tn", "fn", "count"], "prediction"
+    )
+    assert layout == "confusion" and "prediction" not in names.values()
 
 
 def test_empty_count_table_and_missing_group_column():

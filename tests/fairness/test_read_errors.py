@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from fairness import FairnessError, FairnessInputError, ThresholdRule, read_sample
+from fairness import (
+    FairnessError,
+    FairnessInputError,
+    ThresholdRule,
+    missing_columns_message,
+    read_sample,
+)
 from fairness import _errors as E
 
 
@@ -245,3 +251,20 @@ def test_missing_column_suggests_a_close_match():
         E.MISSING_COLUMNS.format(missing="'prd', 'sexx'", present="'sex', 'label', 'pred'")
     )
     assert message.endswith(E.DID_YOU_MEAN.format(pairs="'pred' for 'prd', 'sex' for 'sexx'"))
+
+
+def test_missing_columns_message_is_the_readers_message():
+    """The public helper words a missing column exactly as the reader does, suggestion included."""
+    with pytest.raises(FairnessInputError) as exc:
+        read("sex,label,pred\nf,1,1\n", prediction="prd", sensitive_features=["sexx"])
+    assert missing_columns_message(["prd", "sexx"], ["sex", "label", "pred"]) == str(exc.value)
+
+
+def test_missing_columns_message_suggests_only_close_names():
+    message = missing_columns_message(["outcome", "ethnicty"], ["ethnicity", "decision"])
+    assert message == (
+        E.MISSING_COLUMNS.format(missing="'outcome', 'ethnicty'", present="'ethnicity', 'decision'")
+        + " "
+        + E.DID_YOU_MEAN.format(pairs="'ethnicity' for 'ethnicty'")
+    )
+    assert missing_columns_message(["x"], []) == E.MISSING_COLUMNS.format(missing="'x'", present="")

@@ -9,10 +9,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from fairness import sniff_format
+from fairness import FileFormatError, sniff_format
 from registry.api import uploads as uploads
 from registry.api.uploads import IncompleteUpload, receive_multipart
-from registry.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from registry.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 
 BOUNDARY = "testboundary1234"
 FIELDS = {"spec": "attach the audit spec as JSON.", "version": "the card version."}
@@ -105,6 +105,30 @@ def test_bad_content_is_refused_and_nothing_is_left(tmp_path: Path, data, error,
     with pytest.raises(error) as info:
         _receive(_body([("spec", b"{}", None), ("file", data, "f.csv")]), tmp_path)
     assert needle in info.value.message
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "kind"),
+    [
+        (b"", 422, "empty"),
+        (b"PK\x03\x04\x00\x00zip", 415, "format"),
+        (b"a,b\n\xe9\n", 415, "format"),
+        (b"no delimiter here\n", 415, "format"),
+    ],
+    ids=["empty", "binary", "encoding", "delimiter"],
+)
+def test_sniffing_refusals_keep_their_status_and_point_at_the_file_part(
+    tmp_path: Path, data: bytes, status: int, kind: str
+) -> None:
+    """fairness judges the content; the upload answers 422 for an empty file, 415 otherwise."""
+    with pytest.raises(DomainError) as info:
+        _receive(_body([("spec", b"{}", None), ("file", data, "f.csv")]), tmp_path)
+    with pytest.raises(FileFormatError) as judged:
+        sniff_format(data)
+    assert info.value.status == status
+    assert info.value.message == judged.value.message
+    assert info.value.details == [{"loc": ["file"], "msg": judged.value.message, "type": kind}]
     assert _leftovers(tmp_path) == []
 
 
