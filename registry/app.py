@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from registry import __version__
 from registry.config import Settings, get_settings
 from registry.db import make_engine
-from registry.errors import DomainError
+from registry.errors import DomainError, error_body
+
+ERR_REQUEST_INVALID = "The request is not valid."
 
 
 def _is_api(request: Request) -> bool:
@@ -47,19 +49,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         if _is_api(request):
             return JSONResponse(exc.to_dict(), status_code=exc.status)
-        return render_error_page(request, exc.status, exc.message)
+        return render_error_page(request, exc.status, exc.message, code=exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
         if _is_api(request):
-            body = {
-                "error": {
-                    "code": "invalid",
-                    "message": "The request is not valid.",
-                    "details": details,
-                }
-            }
+            body = error_body(422, ERR_REQUEST_INVALID, details=[dict(d) for d in details])
             return JSONResponse(body, status_code=422)
         return render_error_page(
             request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
@@ -67,14 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {
-            401: "unauthorized",
-            403: "forbidden",
-            404: "not_found",
-            405: "method_not_allowed",
-        }.get(exc.status_code, "http_error")
         if _is_api(request):
-            body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
+            body = error_body(exc.status_code, str(exc.detail))
             return JSONResponse(
                 body, status_code=exc.status_code, headers=getattr(exc, "headers", None)
             )

@@ -244,7 +244,7 @@ async def receive_multipart(
     try:
         parser = MultipartParser(boundary, reader.callbacks())
     except Exception as exc:  # a boundary python-multipart refuses
-        raise UnsupportedMediaType(ERR_MALFORMED.format(detail=exc))
+        raise UnsupportedMediaType(ERR_MALFORMED.format(detail=exc)) from exc
     path = staging_dir(uploads_dir) / f"{uuid.uuid4().hex}.part"
     sink = await anyio.to_thread.run_sync(_Sink, path)
     received = 0
@@ -255,7 +255,7 @@ async def receive_multipart(
                 try:
                     parser.write(chunk)
                 except MultipartParseError as exc:
-                    raise IncompleteUpload(ERR_MALFORMED.format(detail=exc))
+                    raise IncompleteUpload(ERR_MALFORMED.format(detail=exc)) from exc
                 if reader.error is not None:
                     raise reader.error
                 if len(reader.pending) >= FLUSH_BYTES:
@@ -276,8 +276,8 @@ async def receive_multipart(
         for name, raw in reader.fields.items():
             try:
                 fields[name] = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _field_error(name, ERR_FIELD_NOT_UTF8.format(name=name), "encoding")
+            except UnicodeDecodeError as exc:
+                raise _field_error(name, ERR_FIELD_NOT_UTF8.format(name=name), "encoding") from exc
         data = bytes(reader.pending)
         reader.pending = bytearray()
         await anyio.to_thread.run_sync(sink.write, data)

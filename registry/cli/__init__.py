@@ -102,7 +102,7 @@ def agency_create(
     try:
         data = AgencyCreate(slug=slug, name=name, website=website, contact_email=contact_email)
     except ValidationError as exc:
-        raise _validation_exit(exc)
+        raise _validation_exit(exc) from None
     with service_session(load_settings()) as session:
         agency = create_agency(session, actor=None, data=data, now=SystemClock().now())
         typer.echo(f"created agency {agency.slug}")
@@ -129,7 +129,7 @@ def account_create(
     try:
         data = AccountCreate(email=email, display_name=name or email, role=role, agency=agency)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise _validation_exit(exc)
+        raise _validation_exit(exc) from None
     with service_session(load_settings()) as session:
         account = create_account(session, actor=None, data=data, now=SystemClock().now())
         typer.echo(f"created account {account.email} ({account.role}) id={account.id}")
@@ -178,7 +178,7 @@ def import_cmd(
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise fail(Invalid(f"{source} is not JSON: {exc}"))
+        raise fail(Invalid(f"{source} is not JSON: {exc}")) from None
     with service_session(load_settings()) as session:
         summary = import_registry(session, data)
     typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))

@@ -27,7 +27,7 @@ def load_settings() -> Settings:
             where = f"REGISTRY_{name}: " if name else ""
             message = str(error["msg"]).removeprefix("Value error, ")
             typer.echo(f"error: {where}{message}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     settings.ensure_dirs()
     return settings
 
@@ -50,7 +50,7 @@ def service_session(settings: Settings) -> Iterator[Session]:
         with session_scope(engine) as session:
             yield session
     except DomainError as exc:
-        raise fail(exc)
+        raise fail(exc) from None
     finally:
         engine.dispose()
 

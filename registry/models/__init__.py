@@ -11,7 +11,7 @@ from registry.models.account import (
     ApiTokenPublic,
     Role,
 )
-from registry.models.agency import Agency, AgencyCreate, AgencyPublic, AgencyUpdate
+from registry.models.agency import Agency, AgencyCreate, AgencyPublic, AgencyUpdate, agency_name
 from registry.models.algorithm import (
     Algorithm,
     AlgorithmCreate,
@@ -58,4 +58,5 @@ __all__ = [
     "PublishRequest",
     "RetireRequest",
     "Role",
+    "agency_name",
 ]

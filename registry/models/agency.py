@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from registry import i18n
 from registry.models.types import UTCDateTime
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
@@ -53,3 +54,28 @@ class AgencyUpdate(SQLModel):
 
 class AgencyPublic(AgencyBase):
     created_at: datetime
+
+
+def agency_name(agency: AgencyBase, lang: str) -> str:
+    """The agency's name for a reader of ``lang``: never empty, never "None".
+
+    ``name`` is in the agency's own language, which may be either interface language;
+    ``name_translations`` holds the others, keyed by language tag. So the name in the requested
+    language is its translation if there is one, else ``name`` (which is then either in the
+    requested language or in the other one); a blank ``name`` falls back to any translation, and
+    the slug is the last resort. Tags are compared after ``i18n.normalise`` (``zh``, ``zh-cn``).
+    """
+    wanted = i18n.normalise(lang) or i18n.DEFAULT_LANGUAGE
+    translations: dict[str, str] = {}
+    for tag, text in (agency.name_translations or {}).items():
+        key = i18n.normalise(tag)
+        if key and isinstance(text, str) and text.strip():
+            translations.setdefault(key, text.strip())
+    if wanted in translations:
+        return translations[wanted]
+    if agency.name and agency.name.strip():
+        return agency.name.strip()
+    for other in i18n.SUPPORTED_LANGUAGES:
+        if other in translations:
+            return translations[other]
+    return agency.slug

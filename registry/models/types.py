@@ -56,8 +56,3 @@ class StrEnumColumn(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum(value)
-
-
-def utc_now() -> datetime:
-    """The current time, UTC-aware. Services take ``now`` from a clock instead of calling this."""
-    return datetime.now(UTC)

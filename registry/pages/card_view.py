@@ -30,7 +30,6 @@ from registry.cards.enums import (
 from registry.cards.sections import CardField, Choice
 
 N_ = i18n.N_
-NOT_PROVIDED = N_("Not provided by the agency")
 YES, NO = N_("Yes"), N_("No")
 SAFE_SCHEMES = ("http://", "https://")
 META_FIELDS = frozenset(
@@ -68,12 +67,6 @@ def vocabulary_label(vocabulary: str, value: str | None, lang: str) -> str | Non
         return pick(choice_labels(enum(value)), lang)
     except ValueError:
         return value
-
-
-def vocabulary_options(vocabulary: str, lang: str) -> list[dict[str, str]]:
-    return [
-        {"value": m.value, "label": pick(choice_labels(m), lang)} for m in VOCABULARIES[vocabulary]
-    ]
 
 
 def safe_url(value: Any) -> str | None:

@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from registry import i18n
+from registry.errors import error_body
 from registry.pages.rendering import page_context
 from registry.pages.twins import READ_ONLY_CORS
 
@@ -21,23 +22,16 @@ _TITLES = {
 _GENERIC = i18n.N_("Something went wrong")
 
 
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    422: "invalid",
-}
-
-
-def render_error_page(request: Request, status: int, message: str) -> Response:
+def render_error_page(
+    request: Request, status: int, message: str, *, code: str | None = None
+) -> Response:
     """Render the error page. ``message`` is shown escaped, never as markup.
 
-    A page's ``.json`` twin gets the JSON error shape instead, so programs reading the open data
-    never have to parse HTML.
+    A page's ``.json`` twin gets the JSON error shape instead (``code`` defaults to the status's
+    code from ``registry.errors``), so programs reading the open data never have to parse HTML.
     """
     if request.url.path.endswith(".json"):
-        body = {"error": {"code": _CODES.get(status, "error"), "message": message, "details": []}}
+        body = error_body(status, message, code=code)
         return JSONResponse(body, status_code=status, headers=READ_ONLY_CORS)
     env = getattr(request.app.state, "page_templates", None)
     if env is None:  # pages not installed (should not happen outside unit tests of the app factory)

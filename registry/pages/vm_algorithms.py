@@ -18,7 +18,7 @@ from registry import i18n
 from registry.cards import diff_cards, review_overdue
 from registry.cards.sections import card_sections
 from registry.errors import Invalid, NotFound
-from registry.models import CardVersion
+from registry.models import CardVersion, agency_name
 from registry.models.audit import Audit
 from registry.pages import card_view, words
 from registry.services.public.records import AlgorithmRecord, algorithm_record
@@ -93,10 +93,9 @@ def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
 
 def _agency(record: AlgorithmRecord, lang: str) -> dict[str, Any]:
     agency = record.agency
-    name = (agency.name_translations or {}).get(lang) if lang != "en" else None
     return {
         "slug": agency.slug,
-        "name": name or agency.name,
+        "name": agency_name(agency, lang),
         "website": card_view.safe_url(agency.website),
     }
 

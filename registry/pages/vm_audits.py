@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from registry import i18n
+from registry.models import agency_name
 from registry.pages import card_view, words
 from registry.pages.svg_charts import Bar, group_rates_chart
 from registry.services.audits.disclosure import suppress_report
@@ -232,7 +233,7 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
         },
         "agency": {
             "slug": agency.slug,
-            "name": (agency.name_translations or {}).get(lang) if lang != "en" else agency.name,
+            "name": agency_name(agency, lang),
         },
         "kind": words.audit_kind_view(str(audit.kind), lang),
         "independent": str(audit.kind) == "independent",

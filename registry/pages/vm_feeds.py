@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from registry import i18n
+from registry.models import agency_name
 from registry.pages import words
 from registry.services.cards.agencies import get_agency
 from registry.services.public.feeds import recent_changes
@@ -51,14 +52,14 @@ def feed(
                 "link": link,
                 "updated": change.at,
                 "summary": summary,
-                "agency": change.agency.name,
+                "agency": agency_name(change.agency, lang),
             }
         )
     title = i18n.gettext(lang, N_("Changes to the public algorithm register"))
     self_path = f"/agencies/{agency.slug}/feed.atom" if agency else "/feed.atom"
     return {
         "id": base + self_path,
-        "title": f"{title} · {agency.name}" if agency else title,
+        "title": f"{title} · {agency_name(agency, lang)}" if agency else title,
         "self": base + self_path,
         "alternate": base + (f"/agencies/{agency.slug}" if agency else "/"),
         "updated": entries[0]["updated"] if entries else now,

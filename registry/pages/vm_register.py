@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from registry import i18n
-from registry.models import Agency, Algorithm
+from registry.models import Agency, Algorithm, agency_name
 from registry.pages import card_view, words
 from registry.pages.vm_algorithms import audit_summary
 from registry.services.public import search as public_search
@@ -18,12 +18,6 @@ FACET_VOCABULARY = {
     "risk_category": "risk_category",
     "lifecycle_status": "lifecycle_status",
 }
-
-
-def agency_name(agency: Agency, lang: str) -> str:
-    if lang != "en":
-        return (agency.name_translations or {}).get(lang) or agency.name
-    return agency.name
 
 
 def _facet_label(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str:

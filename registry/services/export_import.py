@@ -142,12 +142,12 @@ def import_registry(session: Session, data: Any) -> ImportSummary:
         for key, _model in EXPORT_TABLES:
             session.add_all(parsed.get(key, []))
             session.flush()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as exc:
         session.rollback()
-        raise Conflict(ERR_ROW_CONFLICT)
+        raise Conflict(ERR_ROW_CONFLICT) from exc
     except sa.exc.DataError as exc:
         session.rollback()
-        raise Invalid(ERR_ROW_REJECTED.format(reason=str(exc.orig).splitlines()[0]))
+        raise Invalid(ERR_ROW_REJECTED.format(reason=str(exc.orig).splitlines()[0])) from exc
     report = verify_chain(session)
     if not report.ok:
         session.rollback()

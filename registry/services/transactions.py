@@ -12,6 +12,6 @@ def commit_or_conflict(session: Session, message: str) -> None:
     """Commit; if a uniqueness rule refuses the write, roll back and raise 409 with ``message``."""
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         session.rollback()
-        raise Conflict(message)
+        raise Conflict(message) from exc

@@ -1,26 +1,40 @@
 """End-to-end fixtures: the demo register (plus the page-test world, so an audit is always there)
 served by a real uvicorn on a free localhost port, and headless Chromium through Playwright.
 
-Without Chromium or axe-core these tests skip, except with ``CI=true`` where they fail.
+What they need is found, not configured: Chromium is ``CHROMIUM_PATH`` if set, else the first of
+``chromium``, ``chromium-browser``, ``google-chrome`` on the PATH, else Playwright's own download;
+axe-core is ``AXE_CORE_JS`` if set, else the ``axe.min.js`` bundled in the ``axe-playwright-python``
+test dependency. Without one of them these tests skip naming the missing piece and how to get it,
+except with ``CI=true`` where they fail.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import httpx
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-AXE_CORE_JS = os.environ.get("AXE_CORE_JS", "/work/node/node_modules/axe-core/axe.min.js")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+AXE_PACKAGE = "axe_playwright_python"  # PyPI: axe-playwright-python, ships axe-core's axe.min.js
 IN_CI = os.environ.get("CI", "").lower() == "true"
+HOW_TO_GET_CHROMIUM = (
+    "install it (Debian/Ubuntu: apt-get install chromium; or python -m playwright install "
+    "chromium) or set CHROMIUM_PATH to its executable"
+)
+HOW_TO_GET_AXE = (
+    "install the test extras (pip install -e '.[test]' brings axe-playwright-python, which "
+    "bundles axe.min.js) or set AXE_CORE_JS to an axe.min.js file"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,10 +46,38 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-def _missing(what: str) -> None:
+def _missing(what: str, how: str) -> None:
+    """Skip (fail with ``CI=true``), naming what is missing and how to get it."""
+    message = f"{what}: {how}"
     if IN_CI:
-        pytest.fail(f"{what} is required when CI=true")
-    pytest.skip(f"{what} is not available")
+        pytest.fail(f"{message} (required when CI=true)")
+    pytest.skip(message)
+
+
+def find_chromium() -> tuple[str | None, str]:
+    """(the Chromium executable, or None; where it was looked for)."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return (configured if Path(configured).is_file() else None), f"CHROMIUM_PATH={configured}"
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found, name
+    return None, f"{', '.join(CHROMIUM_NAMES)} on the PATH"
+
+
+def find_axe_core() -> tuple[Path | None, str]:
+    """(axe-core's ``axe.min.js``, or None; where it was looked for)."""
+    configured = os.environ.get("AXE_CORE_JS")
+    if configured:
+        path = Path(configured)
+        return (path if path.is_file() else None), f"AXE_CORE_JS={configured}"
+    try:
+        bundled = resources.files(AXE_PACKAGE) / "axe.min.js"
+    except ModuleNotFoundError:
+        return None, f"the {AXE_PACKAGE} package (not installed)"
+    path = Path(str(bundled))
+    return (path if path.is_file() else None), str(path)
 
 
 def _free_port() -> int:
@@ -121,12 +163,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        _missing(f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
+    executable, looked_at = find_chromium()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        if executable is None and not os.environ.get("CHROMIUM_PATH"):
+            downloaded = pw.chromium.executable_path  # after `playwright install chromium`
+            if Path(downloaded).is_file():
+                executable, looked_at = downloaded, downloaded
+        if executable is None:
+            _missing(f"Chromium not found (looked at {looked_at})", HOW_TO_GET_CHROMIUM)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
@@ -149,10 +196,11 @@ def no_js_page(browser):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="package")
 def axe_source() -> str:
-    path = Path(AXE_CORE_JS)
-    if not path.exists():
-        _missing(f"axe-core at {AXE_CORE_JS}")
-    return path.read_text()
+    path, looked_at = find_axe_core()
+    if path is None:
+        _missing(f"axe-core not found (looked at {looked_at})", HOW_TO_GET_AXE)
+    assert path is not None
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="package")

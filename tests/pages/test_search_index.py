@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from registry.services.public import search_index as idx
 from registry.services.public.search import SearchQuery, _conditions, search
+from tests.postgres import postgres_url
 
 
 def test_document_terms_index_words_han_characters_and_bigrams():
@@ -68,12 +72,49 @@ def _page_query(engine):  # type: ignore[no-untyped-def]
     return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
 
 
+@pytest.fixture
+def postgres_engine() -> Iterator[sa.Engine]:
+    """A migrated throwaway PostgreSQL database, whatever the suite's own database is."""
+    from registry.db import make_engine
+    from registry.migrate import upgrade
+
+    with postgres_url() as url:
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[sa.Engine]:
+    """A migrated SQLite database, also when the suite itself runs on PostgreSQL."""
+    from registry.db import make_engine
+
+    path = tmp_path / "plans.db"
+    shutil.copyfile(migrated_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _indexed_world(engine: sa.Engine) -> None:
+    from registry.db import session_scope
+    from tests.pages.world import build_world
+
+    with session_scope(engine) as session:
+        build_world(session)
+        search(session, query=SearchQuery(q="housing benefit"))
+        session.commit()
+
+
 @pytest.mark.db
-def test_postgresql_search_terms_are_answered_from_the_index(world, session, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL plan")
-    search(session, query=SearchQuery(q="housing benefit"))
-    session.commit()
+def test_postgresql_search_terms_are_answered_from_the_index(postgres_engine):
+    engine = postgres_engine
+    _indexed_world(engine)
     with engine.connect() as conn:
         # Tiny test tables make a sequential scan cheapest; forbid it to show the index applies.
         conn.exec_driver_sql("SET enable_seqscan = off")
@@ -83,10 +124,9 @@ def test_postgresql_search_terms_are_answered_from_the_index(world, session, eng
 
 
 @pytest.mark.db
-def test_search_queries_use_indexes_not_table_scans(world, session, engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; see the PostgreSQL test above")
-    search(session, query=SearchQuery(q="housing benefit"))
+def test_search_queries_use_indexes_not_table_scans(sqlite_engine):
+    engine = sqlite_engine
+    _indexed_world(engine)
     query = SearchQuery(q="福利 hous", filters={"scenario": ("public_services",)})
     stmt = (
         sa.select(idx.search_doc.c.algorithm_id)

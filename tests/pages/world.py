@@ -1,6 +1,9 @@
 """A small public register for page tests: two agencies, a three-version record with a Chinese
 translation and a withheld field, a retired record, a never-published draft, a published audit
 (with one group below the small-cell threshold), a private audit, built through the services.
+
+``build_untranslated_world`` is the other register: agencies and cards with no translation at all,
+so every page takes its language fallback.
 """
 
 from __future__ import annotations
@@ -211,3 +214,76 @@ def build_world(session: Session) -> World:
         session, main, auditor, public_id="aud-00000000cd", visibility=AuditVisibility.private
     )
     return World(main, retired, draft, audit.public_id, private.public_id, agency.slug, other.slug)
+
+
+# Names of the untranslated world's agencies: each is known by one name only, so a reader of the
+# other language sees the fallback (the name in the other language, never "None").
+ENGLISH_ONLY_AGENCY = "Harbour Licensing Office"
+CHINESE_ONLY_AGENCY = "临江市交通运输局"
+ENGLISH_ONLY_CARD = "Street trading licence pre-check"
+CHINESE_ONLY_CARD = "公交专用道违停提示"
+
+
+@dataclass
+class UntranslatedWorld:
+    """Two agencies without ``name_translations`` and two cards without ``translations``."""
+
+    english: Algorithm  # an English card (two versions) of the English-only agency
+    chinese: Algorithm  # a Chinese card (two versions) of the Chinese-only agency
+    english_audit_id: str
+    chinese_audit_id: str
+    english_agency_slug: str
+    chinese_agency_slug: str
+
+
+def build_untranslated_world(session: Session) -> UntranslatedWorld:
+    english_agency = make_agency(
+        session, slug="harbour-licensing", name=ENGLISH_ONLY_AGENCY, name_translations={}
+    )
+    chinese_agency = make_agency(
+        session, slug="linjiang-transport", name=CHINESE_ONLY_AGENCY, name_translations={}
+    )
+    auditor = make_account(session, role=Role.auditor)
+
+    editor = make_account(session, role=Role.agency_editor, agency=english_agency)
+    publisher = make_account(session, role=Role.agency_editor, agency=english_agency)
+    v1 = card(
+        name=ENGLISH_ONLY_CARD,
+        summary="Checks street trading licence applications for missing documents.",
+    )
+    english = make_draft_algorithm(session, agency=english_agency, editor=editor, card_data=v1)
+    _publish(session, english, editor, publisher, v1, 1, "First publication.")
+    v2 = {**v1, "human_oversight": "A licensing officer reviews every flagged application."}
+    _publish(session, english, editor, publisher, v2, 2, "Clarified human oversight.")
+
+    zh_editor = make_account(session, role=Role.agency_editor, agency=chinese_agency)
+    zh_publisher = make_account(session, role=Role.agency_editor, agency=chinese_agency)
+    zh_card = card(
+        name=CHINESE_ONLY_CARD,
+        summary="识别在公交专用道内行驶的车辆，交由执法人员复核。",
+        scenario="urban_living",
+        language="zh-CN",
+    )
+    chinese = make_draft_algorithm(
+        session, agency=chinese_agency, editor=zh_editor, card_data=zh_card
+    )
+    _publish(session, chinese, zh_editor, zh_publisher, zh_card, 1, "首次发布。")
+    zh_v2 = {**zh_card, "human_oversight": "执法人员逐条复核提示后再作处理。"}
+    _publish(session, chinese, zh_editor, zh_publisher, zh_v2, 2, "补充人工复核说明。")
+
+    session.refresh(english)
+    session.refresh(chinese)
+    en_audit = _audit(
+        session, english, auditor, public_id="aud-00000000ef", visibility=AuditVisibility.published
+    )
+    zh_audit = _audit(
+        session, chinese, auditor, public_id="aud-00000000gh", visibility=AuditVisibility.published
+    )
+    return UntranslatedWorld(
+        english,
+        chinese,
+        en_audit.public_id,
+        zh_audit.public_id,
+        english_agency.slug,
+        chinese_agency.slug,
+    )

@@ -77,14 +77,25 @@ def card(**changes: Any) -> dict[str, Any]:
 
 
 def make_agency(
-    session: Session, *, slug: str | None = None, name: str | None = None, now: datetime = T0
+    session: Session,
+    *,
+    slug: str | None = None,
+    name: str | None = None,
+    name_translations: dict[str, str] | None = None,
+    now: datetime = T0,
 ) -> Agency:
-    """A new agency with a unique slug (``agency-<n>``) unless ``slug`` is given."""
+    """A new agency with a unique slug (``agency-<n>``) unless ``slug`` is given.
+
+    Its name gets a zh-CN translation (``机构 <n>``) unless ``name_translations`` is given; pass
+    ``{}`` for an agency known by one name only, so pages take their fallback.
+    """
     n = next(_counter)
+    if name_translations is None:
+        name_translations = {"zh-CN": f"机构 {n}"}
     data = AgencyCreate(
         slug=slug or f"agency-{n}",
         name=name or f"Agency {n}",
-        name_translations={"zh-CN": f"机构 {n}"},
+        name_translations=name_translations,
         website=f"https://agency-{n}.example.gov",
         contact_email=f"info@agency-{n}.example.gov",
     )

@@ -62,7 +62,7 @@ def resolve_spec(text: str, *, card: dict[str, Any], input_kind: str) -> dict[st
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         message = ERR_SPEC_NOT_JSON.format(detail=exc)
-        raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}])
+        raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}]) from exc
     if not isinstance(data, dict):
         message = ERR_SPEC_NOT_OBJECT.format(kind=type(data).__name__)
         raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}])
@@ -71,7 +71,7 @@ def resolve_spec(text: str, *, card: dict[str, Any], input_kind: str) -> dict[st
     try:
         spec = AuditSpec.from_dict(data)
     except SpecError as exc:
-        raise _spec_error(exc.errors)
+        raise _spec_error(exc.errors) from exc
     errors = []
     if not spec.columns.sensitive_features:
         errors.append(ERR_NO_SENSITIVE)
@@ -105,13 +105,13 @@ def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]
     try:
         present = fairness.read_header(path, delimiter=spec["columns"].get("delimiter"))
     except FairnessInputError as exc:
-        raise input_error(exc)
+        raise input_error(exc) from exc
     missing = [c for c in wanted_columns(spec, input_kind) if c not in present]
     if not missing and input_kind == "counts":
         try:  # the engine's own layout rule (tp/fp/tn/fn, label/prediction/count, ...)
             count_table_layout(present, spec["columns"]["sensitive_features"])
         except FairnessInputError as exc:
-            raise input_error(exc)
+            raise input_error(exc) from exc
     if missing:
         message = missing_columns_message(missing, list(present))
         raise Invalid(

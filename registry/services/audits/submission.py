@@ -131,7 +131,9 @@ def _version_for(session: Session, algorithm: Algorithm, raw: str | None) -> Car
             number = int(raw.strip())
         except ValueError:
             message = ERR_BAD_VERSION.format(value=raw)
-            raise Invalid(message, details=[{"loc": ["version"], "msg": message, "type": "int"}])
+            raise Invalid(
+                message, details=[{"loc": ["version"], "msg": message, "type": "int"}]
+            ) from None
     assert number is not None
     return get_version(session, algorithm, number)
 

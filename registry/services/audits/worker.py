@@ -254,7 +254,6 @@ class _Heartbeat:
     def __init__(self, engine: Engine, claim: Claim, clock: Clock, every: float) -> None:
         self.engine, self.claim, self.clock, self.every = engine, claim, clock, every
         self.progress: dict[str, Any] = {}
-        self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"heartbeat-{claim.public_id}", daemon=True
@@ -271,8 +270,7 @@ class _Heartbeat:
                     if not heartbeat(
                         session, self.claim, now=self.clock.now(), progress=dict(self.progress)
                     ):
-                        self.lost = True
-                        return
+                        return  # claim lost: stop beating; the guarded finish discards the result
             except Exception:  # a missed beat is not fatal; the next one may get through
                 log.exception("heartbeat for %s failed", self.claim.public_id)
 

@@ -57,7 +57,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise Invalid(
             ERR_BAD_CURSOR,
             details=[{"loc": ["query", "cursor"], "msg": ERR_BAD_CURSOR, "type": "value_error"}],
-        )
+        ) from None
 
 
 def _like_pattern(text: str) -> str:

@@ -53,7 +53,7 @@ def read_card_samples(samples_dir: Path) -> list[dict[str, Any]]:
         try:
             sample = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise Invalid(ERR_BAD_SAMPLE.format(name=path.name, problem=str(exc)))
+            raise Invalid(ERR_BAD_SAMPLE.format(name=path.name, problem=str(exc))) from exc
         problems = [
             key
             for key, kind in (("source_id", str), ("agency", dict), ("versions", list))
