@@ -60,7 +60,6 @@ def _upload_body(file_text: str) -> dict[str, Any]:
                             },
                             "spec": {
                                 "type": "string",
-                                "contentMediaType": "application/json",
                                 "description": "The audit spec as JSON text: columns, checks, "
                                 "reference, sample description (docs/report-format.md). The "
                                 "favourable outcome defaults to the card's.",
@@ -141,7 +140,6 @@ def _submit(
     "/algorithms/{public_id}/audits",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
-    response_model_exclude_unset=True,
     openapi_extra=SAMPLE_BODY,
 )
 def submit_sample_audit(
@@ -156,7 +154,6 @@ def submit_sample_audit(
     "/algorithms/{public_id}/audits/counts",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
-    response_model_exclude_unset=True,
     openapi_extra=COUNTS_BODY,
 )
 def submit_counts_audit(
@@ -167,9 +164,7 @@ def submit_counts_audit(
     return _submit(AuditInput.counts, response, session, settings, clock, actor, algorithm, upload)
 
 
-@router.get(
-    "/algorithms/{public_id}/audits", response_model=AuditList, response_model_exclude_unset=True
-)
+@router.get("/algorithms/{public_id}/audits", response_model=AuditList)
 def list_algorithm_audits(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, algorithm: AlgorithmDep
 ) -> dict[str, Any]:
@@ -183,7 +178,7 @@ def _summary(view: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in view.items() if key not in ("report", "counts", "spec")}
 
 
-@router.get("/audits/{audit_id}", response_model=AuditView, response_model_exclude_unset=True)
+@router.get("/audits/{audit_id}", response_model=AuditView)
 def get_audit(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -195,7 +190,6 @@ def get_audit(
 @router.post(
     "/audits/{audit_id}/publish",
     response_model=AuditPrivateView,
-    response_model_exclude_unset=True,
 )
 def publish_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
@@ -207,9 +201,7 @@ def publish_audit(
     )
 
 
-@router.post(
-    "/audits/{audit_id}/response", response_model=AuditView, response_model_exclude_unset=True
-)
+@router.post("/audits/{audit_id}/response", response_model=AuditView)
 def respond_to_audit(
     session: SessionDep, settings: SettingsDep, clock: ClockDep, actor: CurrentAccount,
     audit_id: AuditId,
@@ -227,7 +219,6 @@ def respond_to_audit(
 @router.post(
     "/audits/{audit_id}/withdraw",
     response_model=AuditPrivateView,
-    response_model_exclude_unset=True,
 )
 def withdraw_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId,
@@ -245,7 +236,6 @@ def withdraw_audit(
     "/audits/{audit_id}/rerun",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
-    response_model_exclude_unset=True,
 )
 def rerun_audit(
     response: Response,

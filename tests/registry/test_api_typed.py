@@ -123,7 +123,7 @@ def test_an_upload_built_from_the_documented_form_is_accepted(client, app, sessi
         },
     )
     assert response.status_code == 202, response.text
-    AuditPrivateView.model_validate(response.json())
+    TypeAdapter(AuditPrivateView).validate_python(response.json())
 
     data, spec = sample_files("tax-audit-selection")
     counts = client.post(
@@ -212,11 +212,11 @@ def test_views_of_every_sample_audit_validate_against_the_models(client, app, se
         audit = _stored(session, audit_id)
         assert audit.state == "succeeded", audit.error
         for view in (private_audit_view(audit), public_audit_view(audit, k=settings.small_cell_k)):
-            typed = adapter.validate_python(view)
-            expected = AuditPublicView if view["suppression"] else AuditPrivateView
-            assert type(typed) is expected
-            dumped = adapter.dump_python(typed, mode="json", exclude_unset=True)
-            assert dumped == _as_json(view)
+            own: TypeAdapter[Any] = TypeAdapter(
+                AuditPublicView if view["suppression"] else AuditPrivateView
+            )
+            assert own.dump_python(own.validate_python(view), mode="json") == _as_json(view)
+            assert json.loads(adapter.dump_json(adapter.validate_python(view))) == _as_json(view)
 
 
 def test_a_view_key_the_model_does_not_name_is_refused_not_dropped() -> None:
