@@ -85,8 +85,8 @@ SAMPLE_BODY = _upload_body(
     "Parquet, with the columns the spec names. Judged by content, not by name."
 )
 COUNTS_BODY = _upload_body(
-    "A pre-aggregated count table (CSV): the sensitive columns, then tp, fp, tn, fn (or n and "
-    "pp) per group."
+    "A pre-aggregated count table (CSV): the group columns the spec names, beside tp,fp,tn,fn; "
+    "label,prediction,count; prediction,count; or pp,pn (docs/audits.md)."
 )
 
 AuditId = Annotated[str, Path(max_length=16, description="The audit's id, e.g. aud-7k2m9q4x1c.")]
@@ -187,10 +187,7 @@ def get_audit(
     return _view(audit, algorithm, viewer, settings.small_cell_k)
 
 
-@router.post(
-    "/audits/{audit_id}/publish",
-    response_model=AuditPrivateView,
-)
+@router.post("/audits/{audit_id}/publish", response_model=AuditPrivateView)
 def publish_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -216,10 +213,7 @@ def respond_to_audit(
     return _view(updated, algorithm, actor, settings.small_cell_k)
 
 
-@router.post(
-    "/audits/{audit_id}/withdraw",
-    response_model=AuditPrivateView,
-)
+@router.post("/audits/{audit_id}/withdraw", response_model=AuditPrivateView)
 def withdraw_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId,
     body: WithdrawRequest,
