@@ -7,6 +7,7 @@ Permission is checked before a byte of the body is read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -23,12 +24,70 @@ from registry.api.deps import (
 from registry.api.uploads import receive_multipart
 from registry.models import Account, Algorithm, AuditInput, AuditKind
 from registry.models.audit import ResponseRequest, WithdrawRequest
+from registry.models.audit_view import AuditList, AuditPrivateView, AuditView
 from registry.services.audits import publication
 from registry.services.audits import submission as audits
 from registry.services.audits.disclosure import private_audit_view, public_audit_view
 from registry.services.audits.staging import StagedUpload
 
 router = APIRouter(tags=["audits"])
+
+_EXAMPLE_SPEC = {
+    "columns": {"sensitive_features": ["sex"], "prediction": "selected", "label": "outcome"},
+    "checks": [
+        {"name": "four_fifths", "metric": "selection_rate", "kind": "ratio", "threshold": 0.8}
+    ],
+    "sample": {"period": "2024", "population": "Applications decided in 2024"},
+}
+
+
+def _upload_body(file_text: str) -> dict[str, Any]:
+    """The multipart request body, for the OpenAPI document (the handler streams it itself)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file", "spec"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "contentMediaType": "application/octet-stream",
+                                "description": file_text,
+                            },
+                            "spec": {
+                                "type": "string",
+                                "description": "The audit spec as JSON text: columns, checks, "
+                                "reference, sample description (docs/report-format.md). The "
+                                "favourable outcome defaults to the card's.",
+                                "example": json.dumps(_EXAMPLE_SPEC),
+                            },
+                            "version": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "description": "The published card version to audit; default: "
+                                "the current one.",
+                            },
+                        },
+                    },
+                    "encoding": {"spec": {"contentType": "application/json"}},
+                }
+            },
+        }
+    }
+
+
+SAMPLE_BODY = _upload_body(
+    "The prediction sample, one row per decision: CSV (UTF-8, optionally gzip-compressed) or "
+    "Parquet, with the columns the spec names. Judged by content, not by name."
+)
+COUNTS_BODY = _upload_body(
+    "A pre-aggregated count table (CSV): the group columns the spec names, beside tp,fp,tn,fn; "
+    "label,prediction,count; prediction,count; or pp,pn (docs/audits.md)."
+)
 
 AuditId = Annotated[str, Path(max_length=16, description="The audit's id, e.g. aud-7k2m9q4x1c.")]
 
@@ -59,6 +118,7 @@ StagedDep = Annotated[StagedUpload, Depends(_staged)]
 
 
 def _view(audit: Any, algorithm: Algorithm, viewer: Account | None, k: int) -> dict[str, Any]:
+    """The private view for who may see true counts, else the public one (see audit_view)."""
     if audits.is_private_viewer(viewer, audit, algorithm.agency_id):
         return private_audit_view(audit)
     return public_audit_view(audit, k=k)
@@ -76,7 +136,12 @@ def _submit(
     return private_audit_view(audit)
 
 
-@router.post("/algorithms/{public_id}/audits", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/algorithms/{public_id}/audits",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AuditPrivateView,
+    openapi_extra=SAMPLE_BODY,
+)
 def submit_sample_audit(
     response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
     actor: CurrentAccount, algorithm: AlgorithmDep, upload: StagedDep,
@@ -85,7 +150,12 @@ def submit_sample_audit(
     return _submit(AuditInput.sample, response, session, settings, clock, actor, algorithm, upload)
 
 
-@router.post("/algorithms/{public_id}/audits/counts", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/algorithms/{public_id}/audits/counts",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AuditPrivateView,
+    openapi_extra=COUNTS_BODY,
+)
 def submit_counts_audit(
     response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
     actor: CurrentAccount, algorithm: AlgorithmDep, upload: StagedDep,
@@ -94,7 +164,7 @@ def submit_counts_audit(
     return _submit(AuditInput.counts, response, session, settings, clock, actor, algorithm, upload)
 
 
-@router.get("/algorithms/{public_id}/audits")
+@router.get("/algorithms/{public_id}/audits", response_model=AuditList)
 def list_algorithm_audits(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, algorithm: AlgorithmDep
 ) -> dict[str, Any]:
@@ -108,7 +178,7 @@ def _summary(view: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in view.items() if key not in ("report", "counts", "spec")}
 
 
-@router.get("/audits/{audit_id}")
+@router.get("/audits/{audit_id}", response_model=AuditView)
 def get_audit(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -117,7 +187,7 @@ def get_audit(
     return _view(audit, algorithm, viewer, settings.small_cell_k)
 
 
-@router.post("/audits/{audit_id}/publish")
+@router.post("/audits/{audit_id}/publish", response_model=AuditPrivateView)
 def publish_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -128,7 +198,7 @@ def publish_audit(
     )
 
 
-@router.post("/audits/{audit_id}/response")
+@router.post("/audits/{audit_id}/response", response_model=AuditView)
 def respond_to_audit(
     session: SessionDep, settings: SettingsDep, clock: ClockDep, actor: CurrentAccount,
     audit_id: AuditId,
@@ -143,7 +213,7 @@ def respond_to_audit(
     return _view(updated, algorithm, actor, settings.small_cell_k)
 
 
-@router.post("/audits/{audit_id}/withdraw")
+@router.post("/audits/{audit_id}/withdraw", response_model=AuditPrivateView)
 def withdraw_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId,
     body: WithdrawRequest,
@@ -156,7 +226,11 @@ def withdraw_audit(
     return private_audit_view(updated)
 
 
-@router.post("/audits/{audit_id}/rerun", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/audits/{audit_id}/rerun",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AuditPrivateView,
+)
 def rerun_audit(
     response: Response,
     session: SessionDep,

@@ -28,6 +28,16 @@ from registry.cards.enums import (
     choice_labels,
 )
 from registry.cards.sections import CardField, Choice
+from registry.pages.view_types import (
+    CardSection,
+    ChoiceValue,
+    DisplayField,
+    DisplayValue,
+    RecordEntry,
+    RecordValue,
+    WithheldField,
+    WithheldInfo,
+)
 
 N_ = i18n.N_
 YES, NO = N_("Yes"), N_("No")
@@ -90,7 +100,7 @@ def _date_text(text: str, lang: str) -> str | None:
     return format_date(day, pattern, locale=i18n.babel_locale(lang))
 
 
-def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> dict[str, Any] | None:
+def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> ChoiceValue | None:
     for choice in choices:
         if choice.value == value:
             return {"kind": "choice", "value": value, "text": pick(choice.labels, lang)}
@@ -99,7 +109,7 @@ def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> dict[st
 
 def render_value(
     value: Any, lang: str, *, choices: tuple[Choice, ...] = (), name: str = ""
-) -> dict[str, Any]:
+) -> DisplayValue:
     """One card value as a typed display structure."""
     if isinstance(value, bool):
         return {"kind": "choice", "value": value, "text": i18n.gettext(lang, YES if value else NO)}
@@ -131,8 +141,8 @@ def render_value(
     return {"kind": "text", "text": text}
 
 
-def _record(value: dict[str, Any], spec: CardField, lang: str) -> dict[str, Any]:
-    entries = []
+def _record(value: dict[str, Any], spec: CardField, lang: str) -> RecordValue:
+    entries: list[RecordEntry] = []
     for sub in spec.subfields:
         if sub.name in value and is_provided(value[sub.name]):
             entries.append(
@@ -151,7 +161,7 @@ def _record(value: dict[str, Any], spec: CardField, lang: str) -> dict[str, Any]
     return {"kind": "record", "entries": entries}
 
 
-def field_value(spec: CardField, value: Any, lang: str) -> dict[str, Any]:
+def field_value(spec: CardField, value: Any, lang: str) -> DisplayValue:
     if spec.subfields and isinstance(value, list):
         return {
             "kind": "list",
@@ -165,8 +175,8 @@ def field_value(spec: CardField, value: Any, lang: str) -> dict[str, Any]:
     return render_value(value, lang, choices=spec.choices, name=spec.name)
 
 
-def _withheld(card: dict[str, Any], lang: str) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _withheld(card: dict[str, Any], lang: str) -> dict[str, WithheldInfo]:
+    out: dict[str, WithheldInfo] = {}
     for entry in card.get("withheld") or []:
         if not isinstance(entry, dict) or not entry.get("field"):
             continue
@@ -206,8 +216,8 @@ def _specs() -> dict[str, CardField]:
 
 
 def display_field(
-    card: dict[str, Any], name: str, lang: str, withheld: dict[str, dict[str, Any]] | None = None
-) -> dict[str, Any]:
+    card: dict[str, Any], name: str, lang: str, withheld: dict[str, WithheldInfo] | None = None
+) -> DisplayField:
     """One field ready to show: label, help, state (provided/withheld/not_provided), value."""
     spec = _specs()[name]
     withheld = _withheld(card, lang) if withheld is None else withheld
@@ -218,7 +228,7 @@ def display_field(
         is_words = isinstance(raw, str) and not spec.choices and not _DATE.match(raw)
         if is_words and i18n.normalise(value_lang) != lang:
             original = is_provided(raw)
-    item: dict[str, Any] = {
+    item: DisplayField = {
         "name": name,
         "label": pick(spec.labels, lang),
         "help": pick(spec.help, lang),
@@ -226,20 +236,20 @@ def display_field(
         "value_lang": value_lang,
         "shown_in_original_language": bool(original),
         "withheld": withheld.get(name),
+        "state": "not_provided",
+        "value": None,
     }
     if is_provided(raw):
-        item.update(state="provided", value=field_value(spec, raw, lang))
+        item["state"], item["value"] = "provided", field_value(spec, raw, lang)
     elif name in withheld:
-        item.update(state="withheld", value=None)
-    else:
-        item.update(state="not_provided", value=None)
+        item["state"] = "withheld"
     return item
 
 
-def card_sections_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def card_sections_view(card: dict[str, Any], lang: str) -> list[CardSection]:
     """Every section of the card with every field, in page order (meta fields left out)."""
     withheld = _withheld(card, lang)
-    sections = []
+    sections: list[CardSection] = []
     for section in card_sections():
         fields = [
             display_field(card, f.name, lang, withheld)
@@ -250,7 +260,7 @@ def card_sections_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return sections
 
 
-def withheld_view(card: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def withheld_view(card: dict[str, Any], lang: str) -> list[WithheldField]:
     specs = _specs()
     return [
         {

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -34,17 +34,18 @@ from registry.pages.twins import (
 )
 from registry.services.public import search_index as public_search_index
 
-CsvBuilder = Callable[[dict[str, Any]], tuple[Sequence[str], Iterable[Sequence[Any]]]]
 COOKIE_MAX_AGE = 365 * 24 * 3600
+#: A view-model: one of the ``TypedDict``\ s of ``registry.pages.page_types`` (typed per page).
+VM = TypeVar("VM", bound=Mapping[str, Any])
 
 
 @dataclass
-class PageResult:
+class PageResult(Generic[VM]):
     """What a page handler returns: a template and the view-model that feeds every format."""
 
     template: str
-    vm: dict[str, Any]
-    csv: CsvBuilder | None = None
+    vm: VM
+    csv: Callable[[VM], tuple[Sequence[str], Iterable[Sequence[Any]]]] | None = None
     status: int = 200
 
 

@@ -4,6 +4,9 @@
 dashed line at the threshold (for example four-fifths of the reference group's rate). Every chart
 carries ``<title>`` and ``<desc>`` and is labelled ``role="img"``; pages always show the same
 numbers in a table next to it, so nothing is conveyed by the picture alone.
+
+The view-model computes a chart's input (``audit_page_types.RatesChart``: bars, words, threshold);
+templates draw it with the ``rates_svg`` filter (:func:`render_rates_chart`) and compute nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+
+from registry.pages.audit_page_types import RatesChart
 
 WIDTH = 640
 LABEL_WIDTH = 190
@@ -137,3 +142,19 @@ def group_rates_chart(
         )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def render_rates_chart(chart: RatesChart) -> Markup:
+    """Draw a chart from the input a view-model built (the ``rates_svg`` template filter)."""
+    bars = [
+        Bar(label=b["label"], value=b["value"], low=b["low"], high=b["high"], note=b["note"])
+        for b in chart["bars"]
+    ]
+    return group_rates_chart(
+        bars,
+        title=chart["title"],
+        desc=chart["desc"],
+        chart_id=chart["id"],
+        threshold=chart["threshold"],
+        threshold_label=chart["threshold_label"],
+    )

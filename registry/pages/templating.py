@@ -21,6 +21,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from registry import i18n
+from registry.pages.svg_charts import render_rates_chart
 from registry.paths import TEMPLATES_DIR
 
 
@@ -135,13 +136,6 @@ def _fmt_p(value: Any) -> str:
     return f"{p:.3f}"
 
 
-@pass_context
-def _rates_chart(ctx: Context, table: dict[str, Any], k: int) -> Any:
-    from registry.pages.vm_audits import table_chart
-
-    return table_chart(table, table["chart_id"], table["title"], ctx["lang"], k)
-
-
 SECTIONS_TEMPLATE = "algorithms/_sections.html"
 FRAGMENT_CACHE_SIZE = 2048
 
@@ -194,8 +188,8 @@ def create_environment(*, strict: bool | None = None) -> Environment:
         fmt_pct=_fmt_pct,
         fmt_num=_fmt_num,
         fmt_p=_fmt_p,
+        rates_svg=render_rates_chart,  # draws a chart input built by the view-model
     )
-    env.globals["rates_chart"] = _rates_chart
     env.globals["card_sections_html"] = _card_sections_html
     env.fragment_cache = OrderedDict()  # type: ignore[attr-defined]
     env.fragment_lock = threading.Lock()  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Any
 
 from sqlmodel import Session
+from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.cards import diff_cards, review_overdue
@@ -21,6 +22,21 @@ from registry.errors import Invalid, NotFound
 from registry.models import CardVersion, agency_name
 from registry.models.audit import Audit
 from registry.pages import card_view, words
+from registry.pages.page_types import (
+    AlgorithmPage,
+    CardChange,
+    DiffPage,
+    VersionInfo,
+    VersionsPage,
+)
+from registry.pages.view_types import (
+    AgencyLink,
+    AuditSummary,
+    CardSection,
+    DisplayField,
+    DisplayValue,
+    WithheldField,
+)
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
 N_ = i18n.N_
@@ -49,11 +65,21 @@ ERR_BAD_DIFF = N_("Choose two different published versions to compare.")
 # digest is still taken from the stored JSON, so a changed row can never show stale parts).
 # Callers must treat the returned structures as read-only: they are shared between requests.
 CARD_PARTS_SIZE = 2048
-_card_parts_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+class CardParts(TypedDict):
+    name: DisplayField
+    key_facts: list[DisplayField]
+    sections: list[CardSection]
+    withheld: list[WithheldField]
+    card_language: str
+
+
+_card_parts_cache: OrderedDict[tuple[Any, ...], CardParts] = OrderedDict()
 _card_parts_lock = threading.Lock()
 
 
-def card_parts(version: CardVersion, lang: str) -> dict[str, Any]:
+def card_parts(version: CardVersion, lang: str) -> CardParts:
     """The language-dependent display of one published card: name, key facts, sections."""
     card = version.card
     content = json.dumps(card, sort_keys=True, ensure_ascii=False, default=str)
@@ -63,7 +89,7 @@ def card_parts(version: CardVersion, lang: str) -> dict[str, Any]:
         if found is not None:
             _card_parts_cache.move_to_end(key)
             return found
-    parts = {
+    parts: CardParts = {
         "name": card_view.display_field(card, "name", lang),
         "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
         "sections": card_view.card_sections_view(card, lang),
@@ -77,7 +103,7 @@ def card_parts(version: CardVersion, lang: str) -> dict[str, Any]:
     return parts
 
 
-def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
+def audit_summary(audit: Audit, lang: str) -> AuditSummary:
     return {
         "id": audit.public_id,
         "verdict": words.verdict_view(audit.verdict, lang),
@@ -91,7 +117,7 @@ def audit_summary(audit: Audit, lang: str) -> dict[str, Any]:
     }
 
 
-def _agency(record: AlgorithmRecord, lang: str) -> dict[str, Any]:
+def _agency(record: AlgorithmRecord, lang: str) -> AgencyLink:
     agency = record.agency
     return {
         "slug": agency.slug,
@@ -102,7 +128,7 @@ def _agency(record: AlgorithmRecord, lang: str) -> dict[str, Any]:
 
 def _card_page(
     record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date
-) -> dict[str, Any]:
+) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
     algorithm = record.algorithm
@@ -142,9 +168,7 @@ def _card_page(
     }
 
 
-def algorithm_page(
-    session: Session, *, public_id: str, lang: str, today: dt.date
-) -> dict[str, Any]:
+def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.date) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     return _card_page(record, record.current, lang, today=today)
@@ -159,16 +183,16 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
 
 def version_page(
     session: Session, *, public_id: str, number: int, lang: str, today: dt.date
-) -> dict[str, Any]:
+) -> AlgorithmPage:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     return _card_page(record, _find_version(record, number), lang, today=today)
 
 
-def versions_page(session: Session, *, public_id: str, lang: str) -> dict[str, Any]:
+def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:
     """Every published version, newest first."""
     record = algorithm_record(session, public_id)
-    rows = [
+    rows: list[VersionInfo] = [
         {
             "number": v.number,
             "published_at": v.published_at,
@@ -189,7 +213,7 @@ def versions_page(session: Session, *, public_id: str, lang: str) -> dict[str, A
     }
 
 
-def versions_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def versions_csv(vm: VersionsPage) -> tuple[list[str], list[list[Any]]]:
     columns = ["public_id", "number", "published_at", "is_current", "change_summary", "sha256"]
     rows = [
         [
@@ -225,7 +249,7 @@ def _path_label(path: str, lang: str) -> str:
 
 def diff_page(
     session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
-) -> dict[str, Any]:
+) -> DiffPage:
     """Field-by-field changes between two published versions (default: the last two)."""
     record = algorithm_record(session, public_id)
     numbers = [v.number for v in record.versions]
@@ -235,14 +259,16 @@ def diff_page(
     if old == new and len(numbers) > 1:
         raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
     specs = {f.name: f for s in card_sections() for f in s.fields}
-    changes = []
+    changes: list[CardChange] = []
     for change in diff_cards(old_version.card, new_version.card):
         spec = specs.get(change.field)
         kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[
             change.kind
         ]
 
-        def show(value: Any, spec: Any = spec, top_level: bool = "." not in change.path) -> Any:
+        def show(
+            value: Any, spec: Any = spec, top_level: bool = "." not in change.path
+        ) -> DisplayValue | None:
             if value is None:
                 return None
             if spec is not None and top_level:
@@ -281,14 +307,13 @@ def diff_page(
     }
 
 
-def diff_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    def flat(value: dict[str, Any] | None) -> str:
+def diff_csv(vm: DiffPage) -> tuple[list[str], list[list[Any]]]:
+    def flat(value: DisplayValue | None) -> str:
         if value is None:
             return ""
-        kind = value["kind"]
-        if kind == "list":
+        if value["kind"] == "list":
             return "; ".join(flat(v) for v in value["items"])
-        if kind == "record":
+        if value["kind"] == "record":
             return "; ".join(f"{e['label']}: {flat(e['value'])}" for e in value["entries"])
         return str(value.get("text", ""))
 

@@ -1,5 +1,5 @@
 """View-model of the public audit page: what was tested and why, verdicts in words, per-attribute
-tables with intervals, an SVG chart per table, provenance and the agency's response.
+tables with intervals, the input of an SVG chart per table, provenance and the agency's response.
 
 Small cells: a group with fewer than ``k`` cases shows "fewer than k" and none of its rates,
 intervals or p-values (any of them would let a reader recompute the hidden count).
@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
 from sqlmodel import Session
+from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.models import agency_name
 from registry.pages import card_view, words
-from registry.pages.svg_charts import Bar, group_rates_chart
+from registry.pages.audit_page_types import (
+    AttributeSection,
+    AuditPage,
+    ChartBar,
+    CheckCounts,
+    DeclaredCheck,
+    GroupRow,
+    GroupTable,
+    RatesChart,
+)
 from registry.services.audits.disclosure import suppress_report
 from registry.services.public.records import audit_record
 
@@ -46,7 +55,7 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _counts_shown(counts: dict[str, Any], k: int, lang: str) -> dict[str, Any]:
+def _counts_shown(counts: dict[str, Any], k: int, lang: str) -> dict[str, float | str]:
     """Counts by name, a suppressed one as the words "fewer than k"."""
     few = i18n.gettext(lang, N_("fewer than %(k)s")) % {"k": k}
     return {name: few if _withheld(n) else n for name, n in counts.items()}
@@ -64,9 +73,16 @@ def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | No
     return abs(oriented - ratio) <= abs(oriented - 1 / ratio)
 
 
+class _Rows(TypedDict):
+    rows: list[GroupRow]
+    reference: str | None
+    threshold_rate: float | None
+    suppressed: int
+
+
 def _group_rows(
-    report: dict[str, Any], attribute: str, check: dict[str, Any], k: int, lang: str
-) -> dict[str, Any]:
+    report: dict[str, Any], attribute: str, check: DeclaredCheck, k: int, lang: str
+) -> _Rows:
     metric = check["metric"]
     groups = [g for g in report.get("groups", []) if g.get("attribute") == attribute]
     metrics = {
@@ -85,7 +101,8 @@ def _group_rows(
         if c.get("attribute") == attribute and c.get("metric") == metric
     }
     reference = next((c.get("reference") for c in checks.values() if c.get("reference")), None)
-    rows, suppressed = [], 0
+    rows: list[GroupRow] = []
+    suppressed = 0
     for group in groups:
         name = str(group.get("group"))
         m = metrics.get(name, {})
@@ -93,7 +110,7 @@ def _group_rows(
         # The report arrives with small cells already replaced by {"suppressed": true} markers.
         small = _withheld(group.get("n"))
         suppressed += small
-        row: dict[str, Any] = {
+        row: GroupRow = {
             "group": name,
             "is_reference": name == reference,
             "unknown": bool(group.get("unknown")),
@@ -117,18 +134,14 @@ def _group_rows(
         rows.append(row)
     ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
     threshold_rate = None
+    threshold = check["threshold"]
     first_check = next((c for c in checks.values() if _num(c.get("value")) is not None), None)
-    if (
-        ref_rate is not None
-        and first_check is not None
-        and check.get("kind") == "ratio"
-        and check.get("threshold")
-    ):
-        t = float(check["threshold"])
+    if ref_rate is not None and first_check is not None and check["kind"] == "ratio" and threshold:
+        t = float(threshold)
         better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
         threshold_rate = ref_rate * t if better else (ref_rate / t if t else None)
-    elif ref_rate is not None and first_check is not None and check.get("kind") == "difference":
-        t = float(check.get("threshold") or 0)
+    elif ref_rate is not None and first_check is not None and check["kind"] == "difference":
+        t = float(threshold or 0)
         better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
         threshold_rate = ref_rate - t if better else ref_rate + t
     return {
@@ -139,19 +152,25 @@ def _group_rows(
     }
 
 
-def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: int) -> Markup:
-    """The inline SVG for one per-group table (drawn at render time; JSON has the numbers)."""
+def _bar_note(row: GroupRow, hidden: str) -> str:
+    if row["suppressed"] or row["rate_withheld"]:
+        return hidden
+    status = row["status"]
+    return "" if status in (None, "ok") else str(status).replace("_", " ")
+
+
+def rates_chart(table: _Rows, chart_id: str, title: str, lang: str, k: int) -> RatesChart:
+    """The input of the chart of one per-group table: every number and word it shows, so the
+    template only draws it (``svg_charts.render_rates_chart``)."""
     hidden = i18n.gettext(lang, N_("fewer than %(k)s cases")) % {"k": k}
-    bars = [
-        Bar(
-            label=r["group"],
-            value=r["rate"],
-            low=r["rate_low"],
-            high=r["rate_high"],
-            note=hidden
-            if r["suppressed"] or r["rate_withheld"]
-            else ("" if r["status"] in (None, "ok") else r["status"].replace("_", " ")),
-        )
+    bars: list[ChartBar] = [
+        {
+            "label": r["group"],
+            "value": r["rate"],
+            "low": r["rate_low"],
+            "high": r["rate_high"],
+            "note": _bar_note(r, hidden),
+        }
         for r in table["rows"]
     ]
     rates = ", ".join(
@@ -160,17 +179,26 @@ def table_chart(table: dict[str, Any], chart_id: str, title: str, lang: str, k: 
     desc = i18n.gettext(lang, N_("Rate for each group with its 95%% interval. %(rates)s.")) % {
         "rates": rates
     }
-    return group_rates_chart(
-        bars,
-        title=title,
-        desc=desc,
-        chart_id=chart_id,
-        threshold=table["threshold_rate"],
-        threshold_label=i18n.gettext(lang, N_("threshold")),
-    )
+    return {
+        "id": chart_id,
+        "title": title,
+        "desc": desc,
+        "threshold": table["threshold_rate"],
+        "threshold_label": i18n.gettext(lang, N_("threshold")),
+        "bars": bars,
+    }
 
 
-def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[str, Any]:
+def _check_counts(summary: dict[str, Any]) -> CheckCounts:
+    return {
+        "comparisons": summary.get("comparisons", 0),
+        "passed": summary.get("passed", 0),
+        "failed": summary.get("failed", 0),
+        "inconclusive": summary.get("inconclusive", 0),
+    }
+
+
+def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPage:
     """Everything the public may see about one published audit."""
     record = audit_record(session, audit_id)
     audit = record.audit
@@ -183,7 +211,7 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
         if group.get("attribute") not in attributes:
             attributes.append(group["attribute"])
     summary_by_name = {s["name"]: s for s in report.get("check_summary", [])}
-    checks = [
+    checks: list[DeclaredCheck] = [
         {
             "name": c["name"],
             "metric": c["metric"],
@@ -195,32 +223,32 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
             )
             % {"threshold": c.get("threshold")},
             "verdict": words.verdict_view(summary_by_name.get(c["name"], {}).get("verdict"), lang),
-            "counts": {
-                key: summary_by_name.get(c["name"], {}).get(key, 0)
-                for key in ("comparisons", "passed", "failed", "inconclusive")
-            },
+            "counts": _check_counts(summary_by_name.get(c["name"], {})),
         }
         for c in spec.get("checks") or []
     ]
-    sections = []
+    sections: list[AttributeSection] = []
     for a_index, attribute in enumerate(attributes):
-        tables = []
+        tables: list[GroupTable] = []
         for c_index, check in enumerate(checks):
             table = _group_rows(report, attribute, check, k, lang)
+            chart_id = f"chart-{a_index}-{c_index}"
             title = f"{check['metric_text']} · {attribute}"
             tables.append(
                 {
-                    "chart_id": f"chart-{a_index}-{c_index}",
+                    "chart_id": chart_id,
                     "check": check["name"],
                     "metric": check["metric"],
                     "metric_text": check["metric_text"],
                     "title": title,
                     **table,
+                    "chart": rates_chart(table, chart_id, title, lang, k),
                 }
             )
         sections.append({"attribute": attribute, "tables": tables})
     provenance = report.get("provenance") or {}
     inputs = provenance.get("input") or {}
+    described = report.get("sample") or {}
     agency = record.agency
     return {
         "lang": lang,
@@ -263,10 +291,10 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
         "correction": spec.get("correction"),
         "checks": checks,
         "sample": {
-            **{
-                key: (report.get("sample") or {}).get(key)
-                for key in ("period", "population", "source", "kind")
-            },
+            "period": described.get("period"),
+            "population": described.get("population"),
+            "source": described.get("source"),
+            "kind": described.get("kind"),
             "rows_used": inputs.get("rows_used"),
             "rows_dropped": _counts_shown(inputs.get("rows_dropped") or {}, k, lang),
             "unknown": _counts_shown(inputs.get("unknown") or {}, k, lang),
@@ -288,7 +316,7 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> dict[st
     }
 
 
-def audit_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:
     """Every per-group table of the page in one tidy CSV (suppressed values left empty)."""
     columns = [
         "audit_id",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from registry import i18n
 from registry.pages import words
+from registry.pages.page_types import AboutPage, MethodsPage
 
 N_ = i18n.N_
 
@@ -107,7 +106,7 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def methods_page(*, lang: str) -> dict[str, Any]:
+def methods_page(*, lang: str) -> MethodsPage:
     return {
         "lang": lang,
         "metrics": [
@@ -121,13 +120,13 @@ def methods_page(*, lang: str) -> dict[str, Any]:
             for name, formula, den, meaning in METRICS
         ],
         "verdicts": [
-            {"value": key, **words.verdict_view(key, lang)}
+            words.verdict_view(key, lang)
             for key in ("pass", "fail", "inconclusive", "not_assessed")
         ],
     }
 
 
-def about_page(*, lang: str, base_url: str) -> dict[str, Any]:
+def about_page(*, lang: str, base_url: str) -> AboutPage:
     base = base_url.rstrip("/")
     endpoints = [
         (

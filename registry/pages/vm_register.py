@@ -9,6 +9,16 @@ from sqlmodel import Session
 from registry import i18n
 from registry.models import Agency, Algorithm, agency_name
 from registry.pages import card_view, words
+from registry.pages.page_types import (
+    AgenciesPage,
+    AgencyAudit,
+    AgencyPage,
+    Facet,
+    FacetOption,
+    HomePage,
+    ListingItem,
+)
+from registry.pages.view_types import Pagination
 from registry.pages.vm_algorithms import audit_summary
 from registry.services.public import search as public_search
 from registry.services.public.records import agency_list, agency_record
@@ -36,7 +46,7 @@ def _listing_item(
     lang: str,
     verdict: str | None,
     translations: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ListingItem:
     # Name and summary in the reader's language when the card carries a translation, with the
     # language actually shown (for the lang attribute) and whether it is the original.
     tier1 = {
@@ -85,15 +95,15 @@ def home_page(
     page: int,
     per_page: int,
     lang: str,
-) -> dict[str, Any]:
+) -> HomePage:
     """What the register is, headline counts, search with facet counts, one page of results."""
     query = public_search.SearchQuery(q=q.strip(), filters=filters, page=page, per_page=per_page)
     result = public_search.search(session, query=query)
     by_slug = {a.slug: a for a in result.agencies.values()}
-    facets = []
+    facets: list[Facet] = []
     for name in public_search.FACETS:
         chosen = set(filters.get(name, ()))
-        options = [
+        options: list[FacetOption] = [
             {
                 "value": value,
                 "label": _facet_label(name, value, lang, by_slug),
@@ -128,18 +138,30 @@ def home_page(
         )
         for a in result.algorithms
     ]
+    counts = public_search.register_counts(session)
     return {
         "lang": lang,
-        "counts": public_search.register_counts(session),
+        "counts": {
+            "algorithms": counts["algorithms"],
+            "retired": counts["retired"],
+            "audited": counts["audited"],
+            "agencies": counts["agencies"],
+        },
         "query": {"q": query.q, "filters": {k: list(v) for k, v in filters.items() if v}},
         "facets": facets,
         "total": result.total,
         "results": items,
         "pagination": _pagination(page, per_page, result.total),
+        "next_url": None,  # absolute links, set by rendering.respond for each format
+        "prev_url": None,
     }
 
 
-def results_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def results_csv(vm: HomePage) -> tuple[list[str], list[list[Any]]]:
+    return _listing_csv(vm["results"])
+
+
+def _listing_csv(items: list[ListingItem]) -> tuple[list[str], list[list[Any]]]:
     columns = [
         "public_id",
         "name",
@@ -167,12 +189,12 @@ def results_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             r["current_version"],
             r["updated_at"],
         ]
-        for r in vm["results"]
+        for r in items
     ]
     return columns, rows
 
 
-def agencies_page(session: Session, *, lang: str) -> dict[str, Any]:
+def agencies_page(session: Session, *, lang: str) -> AgenciesPage:
     return {
         "lang": lang,
         "agencies": [
@@ -187,7 +209,7 @@ def agencies_page(session: Session, *, lang: str) -> dict[str, Any]:
     }
 
 
-def agencies_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def agencies_csv(vm: AgenciesPage) -> tuple[list[str], list[list[Any]]]:
     return ["slug", "name", "algorithms", "website"], [
         [a["slug"], a["name"], a["algorithms"], a["website"]] for a in vm["agencies"]
     ]
@@ -196,7 +218,7 @@ def agencies_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 AGENCY_AUDITS_SHOWN = 20
 
 
-def _pagination(page: int, per_page: int, total: int) -> dict[str, Any]:
+def _pagination(page: int, per_page: int, total: int) -> Pagination:
     pages = max(1, -(-total // per_page))
     return {
         "page": page,
@@ -207,9 +229,7 @@ def _pagination(page: int, per_page: int, total: int) -> dict[str, Any]:
     }
 
 
-def agency_page(
-    session: Session, *, slug: str, page: int, per_page: int, lang: str
-) -> dict[str, Any]:
+def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: str) -> AgencyPage:
     """One agency: its public algorithms (paginated), latest audits and how quickly it responds."""
     record = agency_record(session, slug)
     query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
@@ -224,6 +244,14 @@ def agency_page(
         )
         for a in result.algorithms
     ]
+    audits: list[AgencyAudit] = [
+        {
+            **audit_summary(audit, lang),
+            "algorithm": {"public_id": alg.public_id, "name": alg.name},
+            "response_at": audit.response_at,
+        }
+        for audit, alg in record.audits[:AGENCY_AUDITS_SHOWN]
+    ]
     return {
         "lang": lang,
         "slug": record.agency.slug,
@@ -232,22 +260,17 @@ def agency_page(
         "total": result.total,
         "algorithms": items,
         "pagination": _pagination(page, per_page, result.total),
-        "audits": [
-            {
-                **audit_summary(audit, lang),
-                "algorithm": {"public_id": alg.public_id, "name": alg.name},
-                "response_at": audit.response_at,
-            }
-            for audit, alg in record.audits[:AGENCY_AUDITS_SHOWN]
-        ],
+        "audits": audits,
         "responsiveness": {
             "audits": len(record.audits),
             "responded": record.responded,
             "awaiting_response": record.awaiting_response,
             "median_response_days": record.median_response_days,
         },
+        "next_url": None,  # absolute links, set by rendering.respond for each format
+        "prev_url": None,
     }
 
 
-def agency_csv(vm: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    return results_csv({"results": vm["algorithms"]})
+def agency_csv(vm: AgencyPage) -> tuple[list[str], list[list[Any]]]:
+    return _listing_csv(vm["algorithms"])

@@ -7,10 +7,11 @@ Verdict wording assesses and discloses disparities; it never says an algorithm i
 from __future__ import annotations
 
 from registry import i18n
+from registry.pages.view_types import AuditKindView, StateView, Tone, VerdictView
 
 N_ = i18n.N_
 
-VERDICTS: dict[str, tuple[str, str, str]] = {
+VERDICTS: dict[str, tuple[str, str, Tone]] = {
     # value: (short words, longer explanation, tone)
     "pass": (
         N_("Within the declared threshold"),
@@ -48,7 +49,7 @@ VERDICTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-STATES: dict[str, tuple[str, str]] = {
+STATES: dict[str, tuple[str, Tone]] = {
     "published": (N_("Published"), "info"),
     "retired": (N_("Retired"), "neutral"),
 }
@@ -87,7 +88,7 @@ FACET_TITLES: dict[str, str] = {
 NO_VALUE = N_("Not stated")
 
 
-def verdict_view(verdict: str | None, lang: str) -> dict[str, str]:
+def verdict_view(verdict: str | None, lang: str) -> VerdictView:
     key = verdict if verdict in VERDICTS else "not_assessed"
     words, explanation, tone = VERDICTS[key]
     return {
@@ -98,12 +99,12 @@ def verdict_view(verdict: str | None, lang: str) -> dict[str, str]:
     }
 
 
-def state_view(state: str, lang: str) -> dict[str, str]:
+def state_view(state: str, lang: str) -> StateView:
     words, tone = STATES.get(state, (state, "neutral"))
     return {"value": state, "text": i18n.gettext(lang, words), "tone": tone}
 
 
-def audit_kind_view(kind: str, lang: str) -> dict[str, str]:
+def audit_kind_view(kind: str, lang: str) -> AuditKindView:
     words, explanation = AUDIT_KINDS.get(kind, (kind, ""))
     return {
         "value": kind,

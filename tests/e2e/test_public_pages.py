@@ -156,3 +156,16 @@ def test_api_docs_render_without_third_party_requests(page, site):  # type: igno
     assert "registry" in page.inner_text(".swagger-ui .info .title").lower()
     outside = [u for u in seen if not u.startswith(site.base_url) and not u.startswith("data:")]
     assert not outside
+
+
+def test_api_docs_offer_a_file_upload_for_audits(page, site):  # type: ignore[no-untyped-def]
+    """Swagger UI's "Try it out" on the audit upload shows a file picker and the spec and version
+    fields, from the multipart body described in the OpenAPI document."""
+    page.goto(f"{site.base_url}/docs")
+    block = page.locator('[id^="operations-audits-submit_sample_audit"]')
+    block.locator(".opblock-summary").first.click()
+    block.locator("button.try-out__btn").click()
+    assert block.locator('input[type="file"]').count() == 1
+    body = block.locator(".opblock-section-request-body").inner_text()
+    assert "spec" in body and "version" in body
+    assert "multipart/form-data" in block.inner_text()

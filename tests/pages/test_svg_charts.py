@@ -1,10 +1,14 @@
-"""Inline SVG charts: accessible names, escaping, whiskers and threshold line."""
+"""Inline SVG charts: accessible names, escaping, whiskers and threshold line; drawn from the chart
+input the view-model builds, with no template calling back into view-model code."""
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
+from jinja2 import nodes
 
-from registry.pages.svg_charts import Bar, group_rates_chart
+from registry.pages.svg_charts import Bar, group_rates_chart, render_rates_chart
+from registry.pages.templating import create_environment
 
 
 def test_chart_has_title_desc_bars_whiskers_and_threshold():
@@ -40,3 +44,69 @@ def test_wider_values_rescale_the_axis():
     )
     labels = [t.get_text() for t in soup.select("text") if t.get_text().endswith("%")]
     assert "100%" in labels
+
+
+@pytest.mark.db
+def test_audit_page_draws_each_chart_from_the_input_in_its_json_twin(client, world):
+    """The view-model computes the chart (bars, words, threshold); the page only draws it."""
+    data = client.get(f"/audits/{world.audit_id}.json").json()
+    soup = BeautifulSoup(client.get(f"/audits/{world.audit_id}").text, "html.parser")
+    tables = [t for section in data["attributes"] for t in section["tables"]]
+    assert tables
+    for table in tables:
+        chart = table["chart"]
+        assert chart["id"] == table["chart_id"] and chart["title"] == table["title"]
+        assert chart["threshold"] == table["threshold_rate"]
+        assert [b["label"] for b in chart["bars"]] == [r["group"] for r in table["rows"]]
+        assert [b["value"] for b in chart["bars"]] == [r["rate"] for r in table["rows"]]
+        svg = soup.select_one(f'svg[aria-labelledby="{chart["id"]}-title {chart["id"]}-desc"]')
+        assert svg is not None
+        assert svg.select_one("title").get_text() == chart["title"]
+        assert svg.select_one("desc").get_text() == chart["desc"]
+        assert len(svg.select("rect")) == sum(b["value"] is not None for b in chart["bars"])
+    small = next(b for t in tables for b in t["chart"]["bars"] if b["label"] == "nonbinary")
+    assert small["value"] is None and small["note"] == "fewer than 10 cases"
+    assert "nonbinary" not in tables[0]["chart"]["desc"]  # no withheld rate in the words either
+
+
+def test_render_rates_chart_draws_exactly_its_input():
+    chart = {
+        "id": "c9",
+        "title": "Selection rate · sex",
+        "desc": "female 20.0%",
+        "threshold": 0.2,
+        "threshold_label": "threshold",
+        "bars": [{"label": "female", "value": 0.2, "low": 0.18, "high": 0.22, "note": ""}],
+    }
+    assert render_rates_chart(chart) == group_rates_chart(  # type: ignore[arg-type]
+        [Bar("female", 0.2, 0.18, 0.22)],
+        title="Selection rate · sex",
+        desc="female 20.0%",
+        chart_id="c9",
+        threshold=0.2,
+        threshold_label="threshold",
+    )
+
+
+# Called by name in templates: translation, URLs, and the pre-rendered card sections fragment.
+TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html"}
+
+
+def test_templates_only_render_and_call_no_view_model_code():
+    """No template computes data by calling back into a view-model or chart code: a call is to a
+    macro, a translation or URL helper, or the card sections fragment; no global or filter comes
+    from a view-model module."""
+    env = create_environment()
+    calls: dict[str, set[str]] = {}
+    macros: set[str] = set()
+    for name in env.list_templates():
+        tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+        macros.update(m.name for m in tree.find_all(nodes.Macro))
+        for call in tree.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name):
+                calls.setdefault(call.node.name, set()).add(name)
+    unexpected = {f: sorted(t) for f, t in calls.items() if f not in macros | TEMPLATE_HELPERS}
+    assert unexpected == {}
+    helpers = [*env.globals.values(), *env.filters.values()]
+    modules = {getattr(h, "__module__", "") or "" for h in helpers if callable(h)}
+    assert not [m for m in modules if m.startswith("registry.pages.vm_")]

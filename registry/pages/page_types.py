@@ -1,0 +1,263 @@
+"""The view-model of each public page: what its template renders and its ``.json`` twin carries.
+
+One ``TypedDict`` per page (the shared parts are in ``registry.pages.view_types``). The JSON twin
+is the view-model verbatim, so these types are a public API: ``registry.pages.twin_schemas``
+publishes a JSON Schema for each, and docs/pages.md says which changes are breaking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from typing_extensions import TypedDict
+
+from registry.pages.view_types import (
+    AgencyLink,
+    AgencyRef,
+    AuditSummary,
+    CardSection,
+    Dated,
+    DisplayField,
+    DisplayValue,
+    Pagination,
+    StateView,
+    VerdictView,
+    VocabularyView,
+    WithheldField,
+)
+
+# --- home and agencies ----------------------------------------------------------------------------
+
+
+class ListingItem(TypedDict):
+    """One algorithm in a list: name and summary in the reader's language where translated."""
+
+    public_id: str
+    name: str
+    name_lang: str
+    """Language tag of `name` as shown."""
+    summary: str
+    summary_lang: str
+    shown_in_original_language: bool
+    language: str
+    """The card's own language."""
+    agency: AgencyRef | None
+    scenario: VocabularyView
+    risk_category: VocabularyView
+    lifecycle_status: VocabularyView
+    state: StateView
+    latest_verdict: VerdictView
+    """Of the latest published audit; `not_audited` when there is none."""
+    current_version: int | None
+    updated_at: datetime
+
+
+class RegisterCounts(TypedDict):
+    algorithms: int
+    retired: int
+    audited: int
+    agencies: int
+
+
+class SearchEcho(TypedDict):
+    """The search as understood: the words, and the chosen values of each facet."""
+
+    q: str
+    filters: dict[str, list[str]]
+
+
+class FacetOption(TypedDict):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class Facet(TypedDict):
+    name: str
+    """`scenario`, `agency`, `risk_category`, `lifecycle_status` or `latest_verdict`."""
+    title: str
+    options: list[FacetOption]
+
+
+class HomePage(TypedDict):
+    """`/` and `/index.json`: headline counts, facets and one page of search results."""
+
+    lang: str
+    counts: RegisterCounts
+    query: SearchEcho
+    facets: list[Facet]
+    total: int
+    results: list[ListingItem]
+    pagination: Pagination
+    next_url: str | None
+    """Absolute URL of the next page of this twin; null on the last page."""
+    prev_url: str | None
+
+
+class AgencyListEntry(TypedDict):
+    slug: str
+    name: str
+    algorithms: int
+    """Public algorithms of the agency."""
+    website: str | None
+
+
+class AgenciesPage(TypedDict):
+    """`/agencies.json`: every public body with algorithms on the register."""
+
+    lang: str
+    agencies: list[AgencyListEntry]
+
+
+class AlgorithmRef(TypedDict):
+    public_id: str
+    name: str
+
+
+class AgencyAudit(AuditSummary):
+    algorithm: AlgorithmRef
+    response_at: datetime | None
+
+
+class Responsiveness(TypedDict):
+    """How the agency answers the audits of its algorithms."""
+
+    audits: int
+    responded: int
+    awaiting_response: int
+    median_response_days: float | None
+
+
+class AgencyPage(TypedDict):
+    """`/agencies/{slug}.json`: one agency, its algorithms (paginated), audits, responsiveness."""
+
+    lang: str
+    slug: str
+    name: str
+    website: str | None
+    total: int
+    algorithms: list[ListingItem]
+    pagination: Pagination
+    audits: list[AgencyAudit]
+    """The latest audits, newest first (at most 20)."""
+    responsiveness: Responsiveness
+    next_url: str | None
+    prev_url: str | None
+
+
+# --- one record -----------------------------------------------------------------------------------
+
+
+class VersionInfo(TypedDict):
+    number: int
+    published_at: datetime
+    change_summary: str
+    sha256: str
+    """Of the version's canonical JSON: the same bytes forever."""
+    is_current: bool
+
+
+class AlgorithmPage(TypedDict):
+    """`/algorithms/{id}.json` and `/algorithms/{id}/versions/{n}.json`: one published card, with
+    its plain-language key facts first and every section after."""
+
+    lang: str
+    public_id: str
+    name: DisplayField
+    agency: AgencyLink
+    state: StateView
+    retired: Dated | None
+    version: VersionInfo
+    """The version shown (the current one on the record page)."""
+    current_version: int
+    versions_count: int
+    review_overdue: bool
+    """The card's next review date has passed (never for a retired record)."""
+    key_facts: list[DisplayField]
+    latest_audit: AuditSummary | None
+    audits: list[AuditSummary]
+    version_audits: list[AuditSummary]
+    """Audits of the version shown."""
+    sections: list[CardSection]
+    withheld: list[WithheldField]
+    card_language: str
+
+
+class VersionsPage(TypedDict):
+    """`/algorithms/{id}/versions.json`: every published version, newest first."""
+
+    lang: str
+    public_id: str
+    name: DisplayField
+    agency: AgencyLink
+    state: StateView
+    current_version: int
+    versions: list[VersionInfo]
+
+
+class DiffVersion(TypedDict):
+    number: int
+    published_at: datetime
+    sha256: str
+
+
+class DiffToVersion(DiffVersion):
+    change_summary: str
+
+
+class CardChange(TypedDict):
+    path: str
+    """Dotted path of the changed value, e.g. `data_sources.0.role`."""
+    field: str
+    label: str
+    kind: Literal["added", "removed", "changed"]
+    kind_text: str
+    old: DisplayValue | None
+    new: DisplayValue | None
+
+
+class DiffPage(TypedDict):
+    """`/algorithms/{id}/diff.json?from=1&to=3`: field-by-field changes between two versions."""
+
+    lang: str
+    public_id: str
+    name: DisplayField
+    agency: AgencyLink
+    from_version: DiffVersion
+    to_version: DiffToVersion
+    version_numbers: list[int]
+    changes: list[CardChange]
+
+
+# --- explanatory pages ----------------------------------------------------------------------------
+
+
+class MetricExplained(TypedDict):
+    name: str
+    title: str
+    formula: str
+    denominator: str
+    meaning: str
+
+
+class MethodsPage(TypedDict):
+    """`/methods.json`: every metric and every verdict, in words."""
+
+    lang: str
+    metrics: list[MetricExplained]
+    verdicts: list[VerdictView]
+
+
+class Endpoint(TypedDict):
+    path: str
+    description: str
+
+
+class AboutPage(TypedDict):
+    """`/about.json`: the register's open data and API."""
+
+    lang: str
+    base_url: str
+    endpoints: list[Endpoint]
