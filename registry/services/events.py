@@ -43,7 +43,9 @@ PUBLIC_ACTIONS = frozenset(
         "algorithm.retired",
         "audit.published",
         "audit.response",
-        "audit.withdrawn",  # the record stays readable, marked withdrawn
+        # A published audit stays readable, marked withdrawn. (Withdrawing one never published
+        # changes no page but records the same action, so it moves the stamp too.)
+        "audit.withdrawn",
     }
 )
 #: Actions no anonymous reader can observe: drafts, the audit queue, accounts and tokens.
@@ -90,11 +92,6 @@ def event_hash(
             }
         )
     )
-
-
-def is_public(action: str) -> bool:
-    """Whether an event with this action changes what anonymous readers see."""
-    return action in PUBLIC_ACTIONS
 
 
 def lock_ledger(session: Session) -> None:
