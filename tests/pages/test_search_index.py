@@ -178,3 +178,16 @@ def test_a_database_upgraded_from_the_clock_watermarks_is_indexed_at_start(
 def test_a_new_database_starts_with_an_empty_index_at_stamp_zero(session):
     assert idx.public_stamp(session) == 0
     assert search(session, query=SearchQuery()).total == 0
+
+
+def test_start_up_on_a_database_without_the_schema_warns_and_builds_nothing(tmp_path, caplog):
+    from registry.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with caplog.at_level("WARNING", logger="registry.search_index"):
+            assert idx.sync_at_start(engine) is None
+        assert "run `registry db upgrade`" in caplog.text
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
