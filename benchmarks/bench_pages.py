@@ -228,6 +228,7 @@ def timed_app():  # type: ignore[no-untyped-def]
 
     async def timed(scope, receive, send):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
+
         async def send_timed(message):  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
                 took = f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode()
