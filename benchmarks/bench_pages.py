@@ -1,9 +1,9 @@
 """Benchmark the public pages on a large register: 2,000 algorithms, 5 versions and 3 audits each.
 
 Builds the register once (bulk inserts on a migrated SQLite file, or ``--database-url`` for
-PostgreSQL), starts uvicorn on a free port, and drives it with 20 concurrent clients that each
-request home, search (text + filters), algorithm and audit pages in turn. Reports p50/p95 of two
-times per page type:
+PostgreSQL, then a search index rebuild), starts uvicorn on a free port, and drives it with 20
+concurrent clients that each request home, search (text + filters), algorithm and audit pages in
+turn. Reports p50/p95 of two times per page type:
 
 * server time: from the request reaching the app to the response headers (``Server-Timing``,
   added by this benchmark's wrapper app only), which includes waiting for the GIL and the
@@ -69,6 +69,7 @@ def build_register(url: str, n_algorithms: int, seed: int = 11) -> None:
     from registry.migrate import upgrade
     from registry.models import Account, Agency, Algorithm, CardVersion, Role
     from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility
+    from registry.services.public.search_index import rebuild
     from tests.pages.world import AUDIT_SPEC, audit_report
     from tests.registry.factories import PUBLISHABLE_CARD
 
@@ -179,6 +180,10 @@ def build_register(url: str, n_algorithms: int, seed: int = 11) -> None:
             if i % 200 == 199:
                 session.commit()
         session.commit()
+        # Rows bulk-inserted without ledger events: index them the way `registry search reindex`
+        # does (the app only re-indexes after writes that record a public event).
+        rebuild(session)
+        session.commit()
     engine.dispose()
 
 
@@ -223,6 +228,7 @@ def timed_app():  # type: ignore[no-untyped-def]
 
     async def timed(scope, receive, send):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
+
         async def send_timed(message):  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
                 took = f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode()
@@ -317,9 +323,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> tuple[str, bool]:
         build_s = time.perf_counter() - started
         proc, base = start_server(data_dir, url, args.workers)
         try:
-            with httpx.Client(
-                base_url=base, timeout=120
-            ) as warm:  # the first request builds the index
+            with httpx.Client(base_url=base, timeout=120) as warm:
                 started = time.perf_counter()
                 warm.get("/")
                 index_s = time.perf_counter() - started
@@ -339,7 +343,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> tuple[str, bool]:
     lines = [
         f"### {database}",
         "",
-        f"Bulk load {build_s:.1f} s; first search (builds the search index) {index_s:.1f} s.",
+        f"Bulk load and search index rebuild {build_s:.1f} s; first home page {index_s:.1f} s.",
         "",
         f"One client at a time ({single:,} requests): the cost of one page.",
         "",

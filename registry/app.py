@@ -73,16 +73,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Size the handler thread pool; start ``settings.audit_workers`` audit worker threads."""
+    """Size the handler thread pool; bring the search index up to the ledger; start
+    ``settings.audit_workers`` audit worker threads."""
     import anyio.to_thread
 
     from registry.services.audits.worker import start_workers, stop_workers
+    from registry.services.public.search_index import sync_at_start
 
     # Sync handlers run in this pool. Far more threads than cores only adds GIL contention: on
     # 2 cores a cap of a few threads per process lowered p95 page times (benchmarks/bench_pages.py).
     anyio.to_thread.current_default_thread_limiter().total_tokens = (
         app.state.settings.threadpool_size
     )
+    sync_at_start(app.state.engine)  # reads never write the index: catch up before serving
     workers = start_workers(app.state.engine, app.state.settings)
     try:
         yield

@@ -1,4 +1,5 @@
-"""The ``registry`` command: serve, demo, db upgrade, agencies, accounts, tokens, export/import.
+"""The ``registry`` command: serve, demo, db upgrade, search reindex, agencies, accounts, tokens,
+export/import.
 
 Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
 """
@@ -20,10 +21,12 @@ app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+search_app = typer.Typer(help="The public search index.", no_args_is_help=True)
 agency_app = typer.Typer(help="Agencies.", no_args_is_help=True)
 account_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(search_app, name="search")
 app.add_typer(agency_app, name="agency")
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
@@ -38,6 +41,17 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     upgrade(load_settings().resolved_database_url, revision)
     typer.echo(f"database at revision {revision}")
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the public search index from the database (the repair path; safe while serving)."""
+    from registry.services.public.search_index import rebuild
+
+    with service_session(load_settings()) as session:
+        stamp = rebuild(session)
+        session.commit()
+    typer.echo(f"search index rebuilt through ledger event {stamp}")
 
 
 @app.command()

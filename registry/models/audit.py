@@ -48,8 +48,7 @@ class AuditInput(StrEnum):
 class Audit(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_audit_state_id", "state", "id"),
-        # Added by migration 0003_search: the search index's freshness check and the change feed.
-        sa.Index("ix_audit_updated_at", "updated_at"),
+        # Added by migration 0003_search: the change feed.
         sa.Index("ix_audit_published_at", "published_at"),
     )
 

@@ -48,10 +48,11 @@ search_term = sa.Table(
     sa.Column("algorithm_id", sa.Integer, sa.ForeignKey("algorithm.id"), primary_key=True),
     sa.Index("ix_search_term_algorithm", "algorithm_id"),
 )
+# One row (id 1): the ledger id of the last public event the index reflects, which is also the
+# public stamp of the pages. No row: the index was never built (see search_index.sync).
 search_index_state = sa.Table(
     "search_index_state",
     SQLModel.metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("algorithms_through", UTCDateTime, nullable=True),
-    sa.Column("audits_through", UTCDateTime, nullable=True),
+    sa.Column("event_id", sa.Integer, nullable=False),
 )

@@ -12,16 +12,17 @@ def install_pages(app: FastAPI) -> None:
     """Attach page routes, static files, templates and security headers to ``app``."""
     from pathlib import Path
 
+    from registry.lru import LRUCache
     from registry.pages import routes_info, routes_records, routes_register
-    from registry.pages.cache import PageCache
+    from registry.pages.rendering import URL_CACHE_SIZE
     from registry.pages.security import SecurityHeadersMiddleware
     from registry.pages.templating import create_environment
 
     settings = app.state.settings
     strict = True if settings.environment == "test" else None
     app.state.page_templates = create_environment(strict=strict)
-    app.state.page_cache = PageCache(app.state.settings.page_cache_size)
-    app.state.page_urls = {}  # memoised route paths, see rendering.url_path
+    app.state.page_cache = LRUCache(app.state.settings.page_cache_size)  # see pages/cache.py
+    app.state.page_urls = LRUCache(URL_CACHE_SIZE)  # memoised route paths, see rendering.url_path
     static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(routes_records.router)

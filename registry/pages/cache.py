@@ -1,73 +1,46 @@
-"""A small in-process cache of rendered public pages, invalidated by the register's own changes.
+"""Rendered public pages, cached per process under the register's public stamp.
 
-Every public page is a function of the published records, which change only when an algorithm or
-an audit row changes (both bump an indexed ``updated_at``). So a rendered page is cached under
-(format, path, query, language, day) together with the register *stamp* (the two maxima, read
-through their indexes) and served again while the stamp is unchanged and the entry is younger than
-``TTL_SECONDS`` (which bounds how long an agency rename, the one change without a stamp, can lag).
+Every public page is a function of the public register, which changes only by a write that
+records a public event in the ledger (``registry.services.events.PUBLIC_ACTIONS``). Such a write
+moves the public stamp (the ledger id of the last public event, kept with the search index in the
+same transaction; see ``registry.services.public.search_index``). So a rendered page is cached
+under (format, path, query, language, day, stamp) and served again while the stamp is unchanged;
+entries of older stamps are never asked for again and fall out of the LRU. Private work (a draft
+saved, an audit queued, claimed or heartbeating, an account or token created) leaves the stamp,
+the cache and every ETag as they were.
 
 The stamp also makes a strong ``ETag``: a reader's browser revalidating a page gets
 ``304 Not Modified`` without anything being rendered.
 
 ``Settings.page_cache_size`` (``REGISTRY_PAGE_CACHE_SIZE``) sets the number of entries per process
-(0 disables).
+(0 disables the cache and the ETags).
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
-TTL_SECONDS = 60.0
+from registry.lru import LRUCache
 
 
 @dataclass(frozen=True)
 class CachedPage:
-    stamp: tuple[str, str]
-    at: float
     status: int
     body: bytes
     media_type: str
     headers: tuple[tuple[str, str], ...]
 
 
-class PageCache:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @property
-    def enabled(self) -> bool:
-        return self.size > 0
-
-    def get(self, key: tuple[str, ...], stamp: tuple[str, str]) -> CachedPage | None:
-        if not self.enabled:
-            return None
-        with self._lock:
-            page = self._data.get(key)
-            if page is None or page.stamp != stamp or time.monotonic() - page.at > TTL_SECONDS:
-                return None
-            self._data.move_to_end(key)
-            return page
-
-    def put(self, key: tuple[str, ...], page: CachedPage) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            self._data[key] = page
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+PageKey = tuple[str, ...]
+PageCache = LRUCache[PageKey, CachedPage]
 
 
-def etag(key: tuple[str, ...], stamp: tuple[str, str]) -> str:
-    digest = hashlib.sha256("\x1f".join((*key, *stamp)).encode()).hexdigest()[:32]
+def page_key(*, fmt: str, path: str, query: str, lang: str, day: str, stamp: int) -> PageKey:
+    """The cache key (and ETag input) of one representation of one page."""
+    return (fmt, path, query, lang, day, str(stamp))
+
+
+def etag(key: PageKey) -> str:
+    digest = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:32]
     return f'"{digest}"'

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import SQLAlchemyError
 
 from registry import i18n
 from registry.api.deps import get_clock
 from registry.db import session_scope
-from registry.pages.cache import CachedPage, PageCache, etag
+from registry.lru import LRUCache
+from registry.pages.cache import CachedPage, PageCache, etag, page_key
 from registry.pages.twins import (
     MEDIA_TYPES,
     READ_ONLY_CORS,
@@ -76,15 +75,9 @@ URL_CACHE_SIZE = 50_000
 
 def url_path(app: Any, name: str, **params: Any) -> str:
     """``app.url_path_for``, memoised: route lookup walks every route and dominated page renders."""
-    cache: dict[tuple[Any, ...], str] = app.state.page_urls
+    cache: LRUCache[tuple[Any, ...], str] = app.state.page_urls
     key = (name, *sorted(params.items()))
-    found = cache.get(key)
-    if found is None:
-        found = str(app.url_path_for(name, **params))
-        if len(cache) >= URL_CACHE_SIZE:
-            cache.clear()
-        cache[key] = found
-    return found
+    return cache.get_or_compute(key, lambda: str(app.url_path_for(name, **params)))
 
 
 def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any]:
@@ -195,31 +188,34 @@ def remember_lang(request: Request, response: Response) -> None:
         )
 
 
-def _register_stamp(request: Request) -> tuple[str, str] | None:
-    try:
-        with session_scope(request.app.state.engine) as session:
-            return public_search_index.index_stamp(session)
-    except SQLAlchemyError:  # e.g. a database not migrated yet: serve uncached
-        return None
+def _public_stamp(request: Request) -> int | None:
+    with session_scope(request.app.state.engine) as session:
+        return public_search_index.public_stamp(session)
 
 
 def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Response:
-    """Serve from the page cache while the register is unchanged; answer revalidations with 304."""
+    """Serve from the page cache while the public register is unchanged; answer revalidations
+    with 304. Uncached (and without an ETag) while the search index was never built."""
     cache: PageCache = request.app.state.page_cache
-    stamp = _register_stamp(request) if cache.enabled else None
+    stamp = _public_stamp(request) if cache.enabled else None
     if stamp is None:
         return produce()
-    today = get_clock(request).now().date().isoformat()
-    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
-    key = (fmt, request.url.path, query, request_lang(request), today)
-    tag = etag(key, stamp)
+    key = page_key(
+        fmt=fmt,
+        path=request.url.path,
+        query="&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items())),
+        lang=request_lang(request),
+        day=get_clock(request).now().date().isoformat(),
+        stamp=stamp,
+    )
+    tag = etag(key)
     if request.headers.get("if-none-match") == tag:
         response: Response = Response(
             status_code=304, headers={"ETag": tag, "Vary": "Accept-Language, Cookie"}
         )
         remember_lang(request, response)
         return response
-    hit = cache.get(key, stamp)
+    hit = cache.get(key)
     if hit is not None:
         response = Response(
             hit.body, status_code=hit.status, media_type=hit.media_type, headers=dict(hit.headers)
@@ -233,15 +229,7 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
                 if k not in (b"set-cookie", b"content-length", b"content-type")
             )
             cache.put(
-                key,
-                CachedPage(
-                    stamp,
-                    time.monotonic(),
-                    200,
-                    bytes(response.body),
-                    response.media_type or "",
-                    headers,
-                ),
+                key, CachedPage(200, bytes(response.body), response.media_type or "", headers)
             )
     response.headers["ETag"] = tag
     if hit is not None and fmt == "html":

@@ -8,8 +8,6 @@ with ``environment="test"``, or with ``REGISTRY_STRICT_TEMPLATES=1``) renders wi
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -21,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from registry import i18n
+from registry.lru import LRUCache
 from registry.pages.svg_charts import render_rates_chart
 from registry.paths import TEMPLATES_DIR
 
@@ -32,8 +31,7 @@ def _gettext(ctx: Context, message: str) -> str:
 
 # ``_("...")`` without variables, translated and escaped once per (language, message): templates
 # call it about 80 times per page, and Jinja's generic wrapper dominated short pages' render time.
-_MESSAGES: dict[tuple[str, str], Markup] = {}
-_MESSAGES_MAX = 10_000
+_MESSAGES: LRUCache[tuple[str, str], Markup] = LRUCache(10_000)
 
 
 @pass_context
@@ -43,15 +41,11 @@ def _fast_gettext(ctx: Context, message: str, /, **variables: Any) -> str:
     if variables or not autoescape:
         rv = i18n.gettext(ctx["lang"], message)
         return (Markup(rv) if autoescape else rv) % variables  # type: ignore[no-any-return]
-    key = (ctx["lang"], message)
-    found = _MESSAGES.get(key)
-    if found is None:
-        # Always a format string, as in Jinja's own new-style gettext ("%%" becomes "%").
-        found = Markup(i18n.gettext(key[0], message)) % {}
-        if len(_MESSAGES) >= _MESSAGES_MAX:
-            _MESSAGES.clear()
-        _MESSAGES[key] = found
-    return found
+    lang = ctx["lang"]
+    # Always a format string, as in Jinja's own new-style gettext ("%%" becomes "%").
+    return _MESSAGES.get_or_compute(
+        (lang, message), lambda: Markup(i18n.gettext(lang, message)) % {}
+    )
 
 
 @pass_context
@@ -142,28 +136,21 @@ FRAGMENT_CACHE_SIZE = 2048
 
 @pass_context
 def _card_sections_html(ctx: Context, vm: dict[str, Any]) -> Markup:
-    """The card's "Full details" sections (``algorithms/_sections.html``), rendered once.
+    """The card's "Full details" sections (``algorithms/_sections.html``), rendered once per card.
 
-    ``vm.sections`` comes memoised per card content and language from
-    ``vm_algorithms.card_parts``, so the very same list object means the same HTML: entries are
-    keyed by its ``id`` and hold the list itself (so the id cannot be reused while cached).
+    ``vm.sections`` is a function of the published card and the language, and a published card is
+    named by its sha256 (``vm.version.sha256``, computed at publication; the row is never
+    changed), so the HTML is memoised under (sha256, language).
     """
     env = ctx.environment
-    sections = vm["sections"]
-    key = (id(sections), ctx["lang"])
-    cache: OrderedDict[tuple[Any, ...], tuple[Any, Markup]] = env.fragment_cache  # type: ignore[attr-defined]
-    lock: threading.Lock = env.fragment_lock  # type: ignore[attr-defined]
-    with lock:
-        found = cache.get(key)
-        if found is not None and found[0] is sections:
-            cache.move_to_end(key)
-            return found[1]
-    html = Markup(env.get_template(SECTIONS_TEMPLATE).render(lang=ctx["lang"], sections=sections))
-    with lock:
-        cache[key] = (sections, html)
-        while len(cache) > FRAGMENT_CACHE_SIZE:
-            cache.popitem(last=False)
-    return html
+    lang = ctx["lang"]
+    cache: LRUCache[tuple[str, str], Markup] = env.fragment_cache  # type: ignore[attr-defined]
+    return cache.get_or_compute(
+        (vm["version"]["sha256"], lang),
+        lambda: Markup(
+            env.get_template(SECTIONS_TEMPLATE).render(lang=lang, sections=vm["sections"])
+        ),
+    )
 
 
 def create_environment(*, strict: bool | None = None) -> Environment:
@@ -191,8 +178,7 @@ def create_environment(*, strict: bool | None = None) -> Environment:
         rates_svg=render_rates_chart,  # draws a chart input built by the view-model
     )
     env.globals["card_sections_html"] = _card_sections_html
-    env.fragment_cache = OrderedDict()  # type: ignore[attr-defined]
-    env.fragment_lock = threading.Lock()  # type: ignore[attr-defined]
+    env.fragment_cache = LRUCache(FRAGMENT_CACHE_SIZE)  # type: ignore[attr-defined]
     env.globals["supported_languages"] = i18n.SUPPORTED_LANGUAGES
     env.globals["language_names"] = i18n.LANGUAGE_NAMES
     return env

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from sqlmodel import Session
@@ -19,6 +17,7 @@ from registry import i18n
 from registry.cards import diff_cards, review_overdue
 from registry.cards.sections import card_sections
 from registry.errors import Invalid, NotFound
+from registry.lru import LRUCache
 from registry.models import CardVersion, agency_name
 from registry.models.audit import Audit
 from registry.pages import card_view, words
@@ -75,8 +74,7 @@ class CardParts(TypedDict):
     card_language: str
 
 
-_card_parts_cache: OrderedDict[tuple[Any, ...], CardParts] = OrderedDict()
-_card_parts_lock = threading.Lock()
+_card_parts_cache: LRUCache[tuple[bytes, str], CardParts] = LRUCache(CARD_PARTS_SIZE)
 
 
 def card_parts(version: CardVersion, lang: str) -> CardParts:
@@ -84,23 +82,16 @@ def card_parts(version: CardVersion, lang: str) -> CardParts:
     card = version.card
     content = json.dumps(card, sort_keys=True, ensure_ascii=False, default=str)
     key = (hashlib.sha256(content.encode()).digest(), lang)
-    with _card_parts_lock:
-        found = _card_parts_cache.get(key)
-        if found is not None:
-            _card_parts_cache.move_to_end(key)
-            return found
-    parts: CardParts = {
-        "name": card_view.display_field(card, "name", lang),
-        "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
-        "sections": card_view.card_sections_view(card, lang),
-        "withheld": card_view.withheld_view(card, lang),
-        "card_language": card_view.card_language(card),
-    }
-    with _card_parts_lock:
-        _card_parts_cache[key] = parts
-        while len(_card_parts_cache) > CARD_PARTS_SIZE:
-            _card_parts_cache.popitem(last=False)
-    return parts
+    return _card_parts_cache.get_or_compute(
+        key,
+        lambda: {
+            "name": card_view.display_field(card, "name", lang),
+            "key_facts": [card_view.display_field(card, name, lang) for name in KEY_FACTS],
+            "sections": card_view.card_sections_view(card, lang),
+            "withheld": card_view.withheld_view(card, lang),
+            "card_language": card_view.card_language(card),
+        },
+    )
 
 
 def audit_summary(audit: Audit, lang: str) -> AuditSummary:

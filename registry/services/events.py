@@ -4,6 +4,18 @@ Each event stores ``content_hash`` (sha256 of its canonical payload), ``prev_has
 event's ``hash``) and ``hash`` (sha256 over its own fields and ``prev_hash``), so changing, dropping
 or reordering any past event breaks every hash after it. ``record_event`` flushes but never commits:
 the caller's transaction writes the change and its event together or not at all.
+
+Ledger order is commit order. ``record_event`` takes the ledger lock (:func:`lock_ledger`) before it
+reads the last hash and inserts, and holds it until the transaction ends: on PostgreSQL a
+transaction-scoped advisory lock (the id sequence is read under it; the default READ COMMITTED
+isolation lets the next holder see what the previous one committed); on SQLite the database's one
+write lock, taken at once rather than at the transaction's first real write. So an event with a
+larger id was committed later, and a reader who sees event ``n`` sees every event before it. The
+public stamp and the search index count on this (``registry.services.public.search_index``).
+
+Every action is classified here, once: :data:`PUBLIC_ACTIONS` change what an anonymous reader can
+see (pages, feeds, search, bulk downloads), :data:`PRIVATE_ACTIONS` do not. ``record_event`` refuses
+an action in neither set, so a new kind of change cannot forget to say which it is.
 """
 
 from __future__ import annotations
@@ -21,6 +33,39 @@ from registry.services.canonical import canonical_dumps, iso, json_safe, sha256_
 GENESIS_HASH = "0" * 64
 # Serialises ledger appends across PostgreSQL transactions (released at commit or rollback).
 _LEDGER_LOCK_KEY = 7_274_001
+
+#: Actions that change the public register. Each one moves the public stamp (page cache, ETags) and
+#: makes the search index re-read the algorithms it concerns.
+PUBLIC_ACTIONS = frozenset(
+    {
+        "agency.created",  # the agency list shows every agency
+        "version.published",  # the first version makes an algorithm public
+        "algorithm.retired",
+        "audit.published",
+        "audit.response",
+        # A published audit stays readable, marked withdrawn. (Withdrawing one never published
+        # changes no page but records the same action, so it moves the stamp too.)
+        "audit.withdrawn",
+    }
+)
+#: Actions no anonymous reader can observe: drafts, the audit queue, accounts and tokens.
+PRIVATE_ACTIONS = frozenset(
+    {
+        "account.created",
+        "token.created",
+        "token.revoked",
+        "algorithm.created",  # a new algorithm is a draft
+        "draft.updated",
+        "audit.submitted",
+        "audit.requeued",
+        "audit.succeeded",
+        "audit.failed",
+    }
+)
+ERR_UNCLASSIFIED_ACTION = (
+    "Event action {action!r} is not classified: add it to PUBLIC_ACTIONS or PRIVATE_ACTIONS "
+    "in registry/services/events.py."
+)
 
 
 def event_hash(
@@ -49,9 +94,23 @@ def event_hash(
     )
 
 
-def _last_hash(session: Session) -> str:
-    if session.get_bind().dialect.name == "postgresql":
+def lock_ledger(session: Session) -> None:
+    """Hold the ledger lock until the caller's transaction commits or rolls back.
+
+    Waits while another transaction holds it. Taking it again in the same transaction is free.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK_KEY})
+    elif dialect == "sqlite":
+        # pysqlite opens the transaction lazily, at the first data change; before that each read
+        # is its own snapshot. A change of no row opens it now and takes SQLite's write lock
+        # (waiting up to the busy timeout), so what is read next is the last committed state.
+        session.execute(sa.text("UPDATE event SET id = id WHERE 0"))
+
+
+def _last_hash(session: Session) -> str:
+    lock_ledger(session)
     last = session.exec(select(Event.hash).order_by(Event.id.desc()).limit(1)).first()  # type: ignore[union-attr]
     return last or GENESIS_HASH
 
@@ -66,7 +125,14 @@ def record_event(
     subject_id: str | int,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event in the caller's transaction. ``actor_id`` None: the local operator."""
+    """Append one event in the caller's transaction. ``actor_id`` None: the local operator.
+
+    A write recording a public action also brings the search index up to date before its commit
+    (``search_index.sync``). Raises ValueError for an action in neither PUBLIC_ACTIONS nor
+    PRIVATE_ACTIONS.
+    """
+    if action not in PUBLIC_ACTIONS and action not in PRIVATE_ACTIONS:
+        raise ValueError(ERR_UNCLASSIFIED_ACTION.format(action=action))
     body = json_safe(payload or {})
     content_hash = sha256_hex(canonical_dumps(body))
     prev_hash = _last_hash(session)

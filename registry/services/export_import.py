@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, func, select
 from registry.errors import Conflict, Invalid
 from registry.models import Account, Agency, Algorithm, ApiToken, CardDraft, CardVersion, Event
 from registry.services.events import verify_chain
+from registry.services.public import search_index
 
 EXPORT_FORMAT = "algorithm-registry-export"
 EXPORT_VERSION = 1
@@ -155,5 +156,6 @@ def import_registry(session: Session, data: Any) -> ImportSummary:
             ERR_BROKEN_CHAIN.format(event_id=report.first_bad_event_id, problem=report.problem)
         )
     _reset_postgres_sequences(session)
+    search_index.rebuild(session)  # the restored register is public at once
     session.commit()
     return ImportSummary(counts={key: len(rows) for key, rows in parsed.items()})

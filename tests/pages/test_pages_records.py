@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlmodel import select
 
 from tests.pages.conftest import parse
 
@@ -165,6 +166,21 @@ def test_private_audits_are_not_public(client, world):
     assert client.get(f"/audits/{world.private_audit_id}.json").status_code == 404
     soup = parse(client.get(f"/algorithms/{world.main.public_id}"))
     assert world.private_audit_id not in soup.get_text()
+
+
+def test_an_audit_withdrawn_before_publication_stays_private(client, world, session):
+    from registry.models import Account, Audit
+    from registry.services.audits.publication import withdraw_audit
+    from tests.registry.factories import T0
+
+    audit = session.exec(select(Audit).where(Audit.public_id == world.private_audit_id)).one()
+    submitter = session.get(Account, audit.submitter_id)
+    withdraw_audit(session, actor=submitter, audit=audit, reason="Wrong extract.", now=T0)
+    assert client.get(f"/audits/{world.private_audit_id}").status_code == 404
+    assert client.get(f"/audits/{world.private_audit_id}.json").status_code == 404
+    page = client.get(f"/algorithms/{world.main.public_id}.json").text
+    assert world.private_audit_id not in page
+    assert client.get(f"/api/v1/audits/{world.private_audit_id}").status_code == 404
 
 
 def test_algorithm_page_is_small(client, world):

@@ -1,4 +1,5 @@
-"""The public search index: tokens, freshness after writes, and index use (no table scans)."""
+"""The public search index: tokens, kept by writes, rebuilt by `registry search reindex` and at
+start-up after an upgrade, and index use (no table scans)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,89 @@ def test_search_queries_use_indexes_not_table_scans(sqlite_engine):
         and ("USING PRIMARY KEY" in p or "USING INDEX" in p or "USING COVERING" in p)
         for p in plan
     ), plan
+
+
+def _found(session, q: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [a.public_id for a in search(session, query=SearchQuery(q=q)).algorithms]
+
+
+@pytest.mark.db
+def test_reindex_command_rebuilds_a_damaged_index_through_the_last_public_event(
+    world, session, settings, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from registry.cli import app as cli_app
+    from registry.config import get_settings
+    from registry.models import Event
+    from registry.services.events import PUBLIC_ACTIONS
+
+    assert _found(session, "housing") == [world.main.public_id]
+    session.execute(sa.delete(idx.search_term))
+    session.execute(sa.delete(idx.search_doc))
+    session.commit()
+    assert _found(session, "housing") == []
+
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["search", "reindex"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    last_public = session.execute(
+        sa.select(sa.func.max(Event.id)).where(Event.action.in_(PUBLIC_ACTIONS))  # type: ignore[attr-defined]
+    ).scalar_one()
+    assert result.output.strip() == f"search index rebuilt through ledger event {last_public}"
+    session.expire_all()
+    assert _found(session, "housing") == [world.main.public_id]
+    assert _found(session, "bus lane") == [world.retired.public_id]
+    assert _found(session, "secret") == []  # the draft stays out
+    assert idx.public_stamp(session) == last_public
+
+
+@pytest.mark.db
+def test_a_database_upgraded_from_the_clock_watermarks_is_indexed_at_start(
+    world, session, engine, settings, app
+):
+    """Migration 0004 leaves no state row on a database with events; start-up rebuilds."""
+    from fastapi.testclient import TestClient
+
+    from registry.migrate import downgrade, upgrade
+
+    session.close()
+    engine.dispose()
+    url = settings.resolved_database_url
+    downgrade(url, "0003_search")
+    with engine.begin() as conn:  # what the old index might hold: nothing useful
+        conn.execute(sa.delete(idx.search_term))
+        conn.execute(sa.delete(idx.search_doc))
+    upgrade(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(idx.search_index_state)).all() == []
+    with TestClient(app) as client:
+        first = client.get("/index.json", params={"q": "housing"})
+        assert [r["public_id"] for r in first.json()["results"]] == [world.main.public_id]
+        assert "etag" in first.headers
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(idx.search_index_state.c.event_id)).scalar_one() > 0
+
+
+@pytest.mark.db
+def test_a_new_database_starts_with_an_empty_index_at_stamp_zero(session):
+    assert idx.public_stamp(session) == 0
+    assert search(session, query=SearchQuery()).total == 0
+
+
+def test_start_up_on_a_database_without_the_schema_warns_and_builds_nothing(tmp_path, caplog):
+    from registry.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with caplog.at_level("WARNING", logger="registry.search_index"):
+            assert idx.sync_at_start(engine) is None
+        assert "run `registry db upgrade`" in caplog.text
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

@@ -22,6 +22,8 @@ from registry.models import Algorithm, Role
 from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility
 from registry.services.cards import algorithms as algorithms
 from registry.services.cards import drafts
+from registry.services.events import record_event
+from registry.services.public import search_index
 from tests.registry.factories import T0, card, make_account, make_agency, make_draft_algorithm
 
 COUNTS_CSV = "sex,tp,fp,tn,fn\nfemale,120,80,700,100\nmale,200,60,650,90\nnonbinary,2,1,3,1\n"
@@ -147,6 +149,21 @@ def _audit(
     fields = set(Audit.model_fields)
     audit = Audit(**{k: v for k, v in values.items() if k in fields})
     session.add(audit)
+    session.flush()
+    # The ledger entries the services would have written; the published ones move the stamp.
+    actions = ["audit.submitted", "audit.succeeded"]
+    if visibility == AuditVisibility.published:
+        actions += ["audit.published", "audit.response"]
+    for action in actions:
+        record_event(
+            session,
+            at=at,
+            actor_id=submitter.id,
+            action=action,
+            subject_type="audit",
+            subject_id=public_id,
+        )
+    search_index.sync(session)
     session.commit()
     return audit
 

@@ -105,3 +105,54 @@ def test_tampering_with_any_event_breaks_the_chain(session, column, value):
     report = verify_chain(session)
     assert not report.ok
     assert report.first_bad_event_id == target.id
+
+
+def test_the_ledger_lock_makes_writers_take_turns_so_ids_follow_commit_order(engine, session):
+    """A transaction holding the ledger lock keeps every other append waiting until it commits,
+    so the waiting event gets the larger id and chains onto the holder's (SQLite and PostgreSQL)."""
+    import threading
+
+    from registry.db import session_scope
+    from registry.services.events import lock_ledger, record_event
+
+    make_agency(session)
+    lock_ledger(session)  # before any write of its own: on SQLite this alone must take the lock
+    waiter: dict[str, object] = {}
+    finished = threading.Event()
+
+    def append_elsewhere() -> None:
+        with session_scope(engine) as other:
+            event = record_event(
+                other, at=T0, actor_id=None, action="token.created", subject_type="token",
+                subject_id="2",
+            )  # fmt: skip
+            other.commit()
+            waiter.update(id=event.id, prev_hash=event.prev_hash)
+        finished.set()
+
+    thread = threading.Thread(target=append_elsewhere)
+    thread.start()
+    try:
+        assert not finished.wait(0.5), "an append went ahead while the ledger lock was held"
+        mine = record_event(
+            session, at=T0, actor_id=None, action="token.created", subject_type="token",
+            subject_id="1",
+        )  # fmt: skip
+        session.commit()
+    finally:
+        thread.join(30)
+    assert finished.is_set()
+    assert waiter == {"id": waiter["id"], "prev_hash": mine.hash}
+    assert waiter["id"] > mine.id  # type: ignore[operator]
+    assert verify_chain(session).ok
+
+
+def test_an_action_in_neither_the_public_nor_the_private_list_is_refused():
+    from registry.services.events import PRIVATE_ACTIONS, PUBLIC_ACTIONS, record_event
+
+    assert PUBLIC_ACTIONS.isdisjoint(PRIVATE_ACTIONS)
+    with pytest.raises(ValueError, match="not classified"):
+        record_event(
+            None,  # type: ignore[arg-type]  # refused before the session is used
+            at=T0, actor_id=None, action="agency.renamed", subject_type="agency", subject_id="x",
+        )  # fmt: skip

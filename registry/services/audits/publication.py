@@ -18,6 +18,7 @@ from registry.services.audits.submission import ERR_ONLY_SUBMITTER
 from registry.services.canonical import canonical_dumps, sha256_hex
 from registry.services.cards.permissions import is_editor_of
 from registry.services.events import record_event
+from registry.services.public import search_index
 
 ERR_PUBLISH_STATE = "Only a succeeded audit can be published; this one is {state}."
 ERR_ALREADY_PUBLISHED = "This audit is already published; a published audit cannot be changed."
@@ -66,6 +67,7 @@ def _commit_change(
         subject_id=audit.public_id,
         payload=payload,
     )
+    search_index.sync(session)
     session.commit()
     return audit
 

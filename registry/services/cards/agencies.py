@@ -10,6 +10,7 @@ from registry.errors import Conflict, NotFound
 from registry.models import Account, Agency, AgencyCreate, AgencyPublic
 from registry.services.cards.permissions import require_admin
 from registry.services.events import record_event
+from registry.services.public import search_index
 from registry.services.transactions import commit_or_conflict
 
 ERR_AGENCY_NOT_FOUND = "No agency with slug '{slug}'."
@@ -46,6 +47,7 @@ def add_agency(
         subject_id=agency.slug,
         payload=data.model_dump(mode="json"),
     )
+    search_index.sync(session)
     return agency
 
 

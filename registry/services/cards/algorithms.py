@@ -31,6 +31,7 @@ from registry.services.cards.permissions import (
     require_editor_of,
 )
 from registry.services.events import record_event
+from registry.services.public import search_index
 from registry.services.transactions import commit_or_conflict
 
 CROCKFORD_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -228,6 +229,7 @@ def mark_retired(
         subject_id=algorithm.public_id,
         payload={"reason": reason, "last_version": algorithm.current_version},
     )
+    search_index.sync(session)
     return algorithm
 
 

@@ -26,6 +26,7 @@ from registry.services.cards.algorithms import (
 )
 from registry.services.cards.permissions import require_editor_of
 from registry.services.events import record_event
+from registry.services.public import search_index
 from registry.services.transactions import commit_or_conflict
 
 ERR_NO_DRAFT = "This algorithm has no draft; PUT a card to its draft first."
@@ -166,6 +167,7 @@ def stage_publish(
             "author_id": version.author_id,
         },
     )
+    search_index.sync(session)
     return version
 
 

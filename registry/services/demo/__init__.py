@@ -22,6 +22,7 @@ from registry.services.demo.cards import (
     read_card_samples,
 )
 from registry.services.demo.context import DemoContext, DemoResult, DemoStep
+from registry.services.public import search_index
 
 DEMO_STEPS: tuple[DemoStep, ...] = (
     load_demo_agencies_and_accounts,
@@ -46,5 +47,6 @@ def load_demo(session: Session, samples_dir: Path, *, clock: Clock) -> DemoResul
     )
     for step in DEMO_STEPS:
         step(session, ctx)
+    search_index.sync(session)  # the demo audits are published by the audits step itself
     session.commit()
     return ctx.result

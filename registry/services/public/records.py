@@ -2,7 +2,8 @@
 
 Everything here is what an anonymous reader may see: published or retired algorithms (never a
 draft), their published card versions, and audits that finished and were published (or later
-withdrawn, which stays visible with the reason).
+withdrawn, which stays visible with the reason; an audit withdrawn before it was ever published
+stays private).
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ def public_audits_of(session: Session, algorithm_ids: list[int]) -> list[Audit]:
     public = [
         a
         for a in rows
-        if a.state == AuditState.succeeded and a.visibility in PUBLIC_AUDIT_VISIBILITY
+        if a.state == AuditState.succeeded
+        and a.visibility in PUBLIC_AUDIT_VISIBILITY
+        and a.published_at is not None  # withdrawn without ever being published: still private
     ]
     return sorted(public, key=lambda a: (a.published_at or EPOCH, a.id), reverse=True)
 
@@ -120,6 +123,7 @@ def audit_record(session: Session, audit_public_id: str) -> AuditRecord:
             Audit.public_id == audit_public_id,
             Audit.state == AuditState.succeeded,
             Audit.visibility.in_(PUBLIC_AUDIT_VISIBILITY),  # type: ignore[attr-defined]
+            Audit.published_at.is_not(None),  # type: ignore[union-attr]
         )
     ).first()
     if found is None or found[1].state == AlgorithmState.draft:

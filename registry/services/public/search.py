@@ -3,13 +3,13 @@
 Reads only the search index (``search_doc``/``search_term``, see ``public_search_index``) plus the
 algorithm and agency rows of the one page being shown. Each text term is an index range scan on
 ``search_term``'s primary key; filters and the sort use ``search_doc``'s indexes. Facet counts are
-cached per process, keyed by the index watermark, so the unfiltered home page counts nothing twice.
+cached per process under the public stamp (the ledger id the index reflects), so the unfiltered
+home page counts nothing twice. Nothing here writes: the index is kept by the writes themselves.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
+from registry.lru import LRUCache
 from registry.models import Agency, Algorithm, CardVersion
 from registry.services.public import search_index as idx
 
@@ -64,28 +65,14 @@ class SearchResult:
     per_page: int
 
 
-class _FacetCache:
-    def __init__(self, size: int = 512) -> None:
-        self._data: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
+Cube = list[tuple[dict[str, str], int]]
+# Keyed by (database, public stamp, ...): the stamp names the index's content in one database.
+_cubes: LRUCache[tuple[str, int, str], Cube] = LRUCache(512)
+_headline_counts: LRUCache[tuple[str, int], dict[str, int]] = LRUCache(8)
 
 
-_facet_cache = _FacetCache()
+def _database(session: Session) -> str:
+    return str(session.get_bind().engine.url)
 
 
 def validate_query(q: str, page: int) -> None:
@@ -138,18 +125,20 @@ _CUBE_COLUMNS = (
     idx.search_doc.c.latest_verdict,
     idx.search_doc.c.state,
 )
-Cube = list[tuple[dict[str, str], int]]
 
 
-def _cube(session: Session, q: str, stamp: tuple[str, str], slugs: dict[int, str]) -> Cube:
-    """Counts of matching documents per combination of facet values (cached per register stamp).
+def _cube(session: Session, q: str, stamp: int | None, slugs: dict[int, str]) -> Cube:
+    """Counts of matching documents per combination of facet values (cached per public stamp).
 
     One grouped query answers the total and every facet's counts, for any filters, in Python.
     """
-    key = ("cube", stamp, q)
-    cached = _facet_cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if stamp is None:  # the index was never built: nothing to key a cache entry by
+        return _count_cube(session, q, slugs)
+    key = (_database(session), stamp, q)
+    return _cubes.get_or_compute(key, lambda: _count_cube(session, q, slugs))
+
+
+def _count_cube(session: Session, q: str, slugs: dict[int, str]) -> Cube:
     text = _text_condition(q)
     stmt = sa.select(*_CUBE_COLUMNS, sa.func.count()).group_by(*_CUBE_COLUMNS)
     if text is not None:
@@ -165,7 +154,6 @@ def _cube(session: Session, q: str, stamp: tuple[str, str], slugs: dict[int, str
             "state": state,
         }
         cube.append((values, int(n)))
-    _facet_cache.put(key, cube)
     return cube
 
 
@@ -198,7 +186,7 @@ def _counts(
 def search(session: Session, *, query: SearchQuery) -> SearchResult:
     """One page of public algorithms matching ``query``, with facet counts."""
     validate_query(query.q, query.page)
-    stamp = idx.refresh(session)
+    stamp = idx.public_stamp(session)
     agencies = {a.id: a for a in session.exec(select(Agency))}
     slugs = {agency_id: a.slug for agency_id, a in agencies.items() if agency_id is not None}
     total, facets = _counts(_cube(session, query.q, stamp, slugs), query.filters)
@@ -252,22 +240,20 @@ def _translations(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]
     return {row[0]: row[1] for row in session.execute(stmt) if isinstance(row[1], dict)}
 
 
-_register_counts_memo: tuple[Cube, dict[str, int]] | None = None
-
-
 def register_counts(session: Session) -> dict[str, int]:
     """Headline numbers for the home page: public algorithms, retired, audited, agencies."""
-    global _register_counts_memo
-    stamp = idx.refresh(session)
-    cube = _cube(session, "", stamp, {a.id: a.slug for a in session.exec(select(Agency))})  # type: ignore[misc]
-    memo = _register_counts_memo
-    if memo is not None and memo[0] is cube:  # the cached cube of an unchanged register
-        return dict(memo[1])
-    counts = {
-        "algorithms": sum(n for _v, n in cube),
-        "retired": sum(n for v, n in cube if v["state"] == "retired"),
-        "audited": sum(n for v, n in cube if v["latest_verdict"] != idx.NO_AUDIT),
-        "agencies": len({v["agency"] for v, _n in cube}),
-    }
-    _register_counts_memo = (cube, counts)
-    return dict(counts)
+    stamp = idx.public_stamp(session)
+
+    def count() -> dict[str, int]:
+        slugs = {a.id: a.slug for a in session.exec(select(Agency)) if a.id is not None}
+        cube = _cube(session, "", stamp, slugs)
+        return {
+            "algorithms": sum(n for _v, n in cube),
+            "retired": sum(n for v, n in cube if v["state"] == "retired"),
+            "audited": sum(n for v, n in cube if v["latest_verdict"] != idx.NO_AUDIT),
+            "agencies": len({v["agency"] for v, _n in cube}),
+        }
+
+    if stamp is None:
+        return count()
+    return dict(_headline_counts.get_or_compute((_database(session), stamp), count))
