@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,6 +16,15 @@ from registry import __version__
 from registry.config import Settings, get_settings
 from registry.db import make_engine
 from registry.errors import DomainError
+
+ERR_INTERNAL = (
+    "The server could not complete this request because of an error on its side. The error has "
+    "been logged; please try again later."
+)
+_BARE_500_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Server error</title>"
+    "<h1>Something went wrong</h1><p>" + ERR_INTERNAL + "</p></html>"
+)
 
 
 def _is_api(request: Request) -> bool:
@@ -42,6 +51,7 @@ def _validation_details(exc: RequestValidationError) -> list[_ValidationDetail]:
 def install_error_handlers(app: FastAPI) -> None:
     """One JSON error shape under /api; HTML error pages elsewhere (see registry.pages.errors)."""
     from registry.pages.errors import render_error_page
+    from registry.pages.security import with_security_headers
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
@@ -64,6 +74,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error_page(
             request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
         )
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette calls this from its outermost layer, outside the middleware that adds the
+        # security headers, so the answer adds them itself. The exception is raised again after
+        # this answer is sent, so the server still logs it with its traceback.
+        if _is_api(request):
+            body = {"error": {"code": "internal_error", "message": ERR_INTERNAL, "details": []}}
+            response: Response = JSONResponse(body, status_code=500)
+        else:
+            try:
+                response = render_error_page(request, 500, ERR_INTERNAL)
+            except Exception:  # the page itself cannot be rendered: answer without templates
+                response = HTMLResponse(_BARE_500_PAGE, status_code=500)
+        return with_security_headers(response)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -102,6 +127,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the registry application. Tests pass their own settings and engine."""
+    from registry.api.deps import refuse_forbidden_url_characters
+
     settings = settings or get_settings()
     settings.ensure_dirs()
     app = FastAPI(
@@ -114,6 +141,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         docs_url=None,  # served from local files by registry.api.docs_page
         redoc_url=None,
         lifespan=_lifespan,
+        # The character rule for path and query parameters, ahead of every route's own lookups.
+        dependencies=[Depends(refuse_forbidden_url_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)

@@ -27,6 +27,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     422: "invalid",
+    500: "internal_error",
 }
 
 
