@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,9 @@ from registry.config import Settings, get_settings
 from registry.db import make_engine
 from registry.errors import DomainError
 
+#: An error lists at most this many problems in ``details``; its message says how many there were.
+MAX_ERROR_DETAILS = 50
+NOTE_MORE_DETAILS = " Only the first {shown} of {total} problems are listed."
 ERR_INTERNAL = (
     "The server could not complete this request because of an error on its side. The error has "
     "been logged; please try again later."
@@ -48,6 +51,14 @@ def _validation_details(exc: RequestValidationError) -> list[_ValidationDetail]:
     ]
 
 
+def _first_details(message: str, details: list[Any]) -> tuple[str, list[Any]]:
+    """At most ``MAX_ERROR_DETAILS`` details, and a message that says when some were left out."""
+    if len(details) <= MAX_ERROR_DETAILS:
+        return message, details
+    note = NOTE_MORE_DETAILS.format(shown=MAX_ERROR_DETAILS, total=len(details))
+    return message + note, details[:MAX_ERROR_DETAILS]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """One JSON error shape under /api; HTML error pages elsewhere (see registry.pages.errors)."""
     from registry.pages.errors import render_error_page
@@ -55,24 +66,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
+        body = exc.to_dict()
+        message, details = _first_details(exc.message, exc.details)
+        body["error"].update(message=message, details=details)
         if _is_api(request):
-            return JSONResponse(exc.to_dict(), status_code=exc.status)
-        return render_error_page(request, exc.status, exc.message)
+            return JSONResponse(body, status_code=exc.status)
+        return render_error_page(request, exc.status, message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details = _validation_details(exc)
+        message, details = _first_details("The request is not valid.", _validation_details(exc))
         if _is_api(request):
-            body = {
-                "error": {
-                    "code": "invalid",
-                    "message": "The request is not valid.",
-                    "details": details,
-                }
-            }
+            body = {"error": {"code": "invalid", "message": message, "details": details}}
             return JSONResponse(body, status_code=422)
+        listed = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
         return render_error_page(
-            request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
+            request, 422, listed if len(details) == 1 else message + " " + listed
         )
 
     @app.exception_handler(Exception)
@@ -128,6 +137,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the registry application. Tests pass their own settings and engine."""
     from registry.api.deps import refuse_forbidden_url_characters
+    from registry.api.request_guard import WriteRequestGuard
 
     settings = settings or get_settings()
     settings.ensure_dirs()
@@ -153,6 +163,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(api_router, prefix="/api/v1")
     install_api_docs(app)
+    # Added before install_pages so that the security headers middleware wraps its answers.
+    app.add_middleware(WriteRequestGuard, max_json_bytes=settings.max_json_kb * 1024)
     install_pages(app)
     install_error_handlers(app)
     return app

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from registry.cards import ModelCard, validate_draft
+from registry.cards import ModelCard, model_card_json_schema, validate_draft
 from registry.cards.value_types import (
     ERR_FORBIDDEN_CHARACTER,
     find_forbidden_character,
@@ -156,6 +156,10 @@ def test_whitespace_like_control_characters_are_not_trimmed_away():
 def test_tabs_and_newlines_stay_allowed_in_card_text():
     stored = validate_draft({"purpose_and_impact": "Line one\r\n\tLine two\nLine three"})
     assert stored["purpose_and_impact"] == "Line one\r\n\tLine two\nLine three"
+
+
+def test_the_json_schema_states_the_rule_on_text_fields():
+    assert "control characters" in model_card_json_schema()["description"]
 
 
 # --- API input models --------------------------------------------------------------------------
