@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,6 +18,18 @@ from registry.db import make_engine
 from registry.errors import DomainError, error_body
 
 ERR_REQUEST_INVALID = "The request is not valid."
+
+#: An error lists at most this many problems in ``details``; its message says how many there were.
+MAX_ERROR_DETAILS = 50
+NOTE_MORE_DETAILS = " Only the first {shown} of {total} problems are listed."
+ERR_INTERNAL = (
+    "The server could not complete this request because of an error on its side. The error has "
+    "been logged; please try again later."
+)
+_BARE_500_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Server error</title>"
+    "<h1>Something went wrong</h1><p>" + ERR_INTERNAL + "</p></html>"
+)
 
 
 def _is_api(request: Request) -> bool:
@@ -41,25 +53,53 @@ def _validation_details(exc: RequestValidationError) -> list[_ValidationDetail]:
     ]
 
 
+def _first_details(message: str, details: list[Any]) -> tuple[str, list[Any]]:
+    """At most ``MAX_ERROR_DETAILS`` details, and a message that says when some were left out."""
+    if len(details) <= MAX_ERROR_DETAILS:
+        return message, details
+    note = NOTE_MORE_DETAILS.format(shown=MAX_ERROR_DETAILS, total=len(details))
+    return message + note, details[:MAX_ERROR_DETAILS]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """One JSON error shape under /api; HTML error pages elsewhere (see registry.pages.errors)."""
     from registry.pages.errors import render_error_page
+    from registry.pages.security import with_security_headers
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
+        body = exc.to_dict()
+        message, details = _first_details(exc.message, exc.details)
+        body["error"].update(message=message, details=details)
         if _is_api(request):
-            return JSONResponse(exc.to_dict(), status_code=exc.status)
-        return render_error_page(request, exc.status, exc.message, code=exc.code)
+            return JSONResponse(body, status_code=exc.status)
+        return render_error_page(request, exc.status, message, code=exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details = _validation_details(exc)
+        message, details = _first_details("The request is not valid.", _validation_details(exc))
         if _is_api(request):
-            body = error_body(422, ERR_REQUEST_INVALID, details=[dict(d) for d in details])
+            body = error_body(422, message, details=[dict(d) for d in details])
             return JSONResponse(body, status_code=422)
+        listed = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
         return render_error_page(
-            request, 422, "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details)
+            request, 422, listed if len(details) == 1 else message + " " + listed
         )
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette calls this from its outermost layer, outside the middleware that adds the
+        # security headers, so the answer adds them itself. The exception is raised again after
+        # this answer is sent, so the server still logs it with its traceback.
+        if _is_api(request):
+            body = error_body(500, ERR_INTERNAL)
+            response: Response = JSONResponse(body, status_code=500)
+        else:
+            try:
+                response = render_error_page(request, 500, ERR_INTERNAL)
+            except Exception:  # the page itself cannot be rendered: answer without templates
+                response = HTMLResponse(_BARE_500_PAGE, status_code=500)
+        return with_security_headers(response)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -95,6 +135,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the registry application. Tests pass their own settings and engine."""
+    from registry.api.deps import refuse_forbidden_url_characters
+    from registry.api.request_guard import WriteRequestGuard
+
     settings = settings or get_settings()
     settings.ensure_dirs()
     app = FastAPI(
@@ -107,6 +150,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         docs_url=None,  # served from local files by registry.api.docs_page
         redoc_url=None,
         lifespan=_lifespan,
+        # The character rule for path and query parameters, ahead of every route's own lookups.
+        dependencies=[Depends(refuse_forbidden_url_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
@@ -117,6 +162,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(api_router, prefix="/api/v1")
     install_api_docs(app)
+    # Added before install_pages so that the security headers middleware wraps its answers.
+    app.add_middleware(WriteRequestGuard, max_json_bytes=settings.max_json_kb * 1024)
     install_pages(app)
     install_error_handlers(app)
     return app

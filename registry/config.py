@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         2048, ge=1, description="Largest accepted audit upload, in MiB (413 beyond)."
     )
+    max_json_kb: int = Field(
+        1024,
+        ge=1,
+        description="Largest accepted JSON request body, in KiB (413 beyond); checked while "
+        "the body arrives, before it is parsed.",
+    )
     keep_samples: bool = Field(
         False, description="Keep raw uploaded samples after a successful audit."
     )

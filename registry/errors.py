@@ -23,6 +23,7 @@ ERROR_CODES: dict[int, str] = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    500: "internal_error",
 }
 UNKNOWN_STATUS_CODE = "http_error"
 

@@ -8,12 +8,18 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from registry.cards.value_types import (
+    ERR_FORBIDDEN_CHARACTER,
+    FORBIDDEN_CHARACTERS,
+    find_forbidden_character,
+)
 from registry.config import Settings
 from registry.db import session_scope
-from registry.errors import Unauthorized
+from registry.errors import NotFound, Unauthorized
 from registry.models import Account, Agency, Algorithm
 from registry.services.cards.agencies import get_agency
 from registry.services.cards.algorithms import get_algorithm
@@ -21,6 +27,10 @@ from registry.services.cards.tokens import authenticate
 from registry.services.clock import Clock, SystemClock
 
 ERR_TOKEN_REQUIRED = "This endpoint needs an API token: send 'Authorization: Bearer <token>'."
+ERR_PATH_CHARACTER = (
+    "Nothing is registered at this address: it holds a control character or non-character "
+    "({found}), which no id or name can contain."
+)
 
 _bearer = HTTPBearer(auto_error=False, description="An API token created with POST /api/v1/tokens.")
 _system_clock = SystemClock()
@@ -43,6 +53,37 @@ def get_clock(request: Request) -> Clock:
 def get_session(request: Request) -> Iterator[Session]:
     with session_scope(request.app.state.engine) as session:
         yield session
+
+
+def _visible(text: str) -> str:
+    """``text`` with each forbidden character written as an escape, safe to echo back."""
+    return FORBIDDEN_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def refuse_forbidden_url_characters(request: Request) -> None:
+    """App-wide dependency: the character rule for path and query parameters, before any lookup.
+
+    A path parameter holding a forbidden character names nothing that can exist (404). A query
+    parameter holding one is invalid (422 naming the parameter). Both are answered in the JSON
+    error shape under /api and as the HTML error page elsewhere. Without this, a NUL byte reached
+    PostgreSQL, which cannot hold one in text, and every such request was a 500.
+    """
+    for value in request.path_params.values():
+        if isinstance(value, str) and (found := find_forbidden_character(value)):
+            raise NotFound(ERR_PATH_CHARACTER.format(found=found.describe()))
+    errors = []
+    for name, value in request.query_params.multi_items():
+        found = find_forbidden_character(name) or find_forbidden_character(value)
+        if found is not None:
+            errors.append(
+                {
+                    "loc": ("query", _visible(name)),
+                    "msg": ERR_FORBIDDEN_CHARACTER.format(found=found.describe()),
+                    "type": "forbidden_character",
+                }
+            )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -31,6 +31,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from fairness import FileFormatError, sniff_format
+from registry.cards.value_types import ERR_FORBIDDEN_CHARACTER, find_forbidden_character
 from registry.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from registry.services.audits.staging import StagedUpload, staging_dir
 
@@ -278,6 +279,9 @@ async def receive_multipart(
                 fields[name] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise _field_error(name, ERR_FIELD_NOT_UTF8.format(name=name), "encoding") from exc
+            if (found := find_forbidden_character(fields[name])) is not None:
+                message = ERR_FORBIDDEN_CHARACTER.format(found=found.describe())
+                raise _field_error(name, message, "forbidden_character")
         data = bytes(reader.pending)
         reader.pending = bytearray()
         await anyio.to_thread.run_sync(sink.write, data)

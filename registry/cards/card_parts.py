@@ -173,7 +173,7 @@ class Evaluation(CardPart):
     data_reference: MediumText = label("Evaluation data", "评估数据")
     method: MediumText = label("Method", "评估方法")
     date: YearMonth = label("Evaluated (month)", "评估时间（年月）")
-    metrics: list[EvaluationMetric] = label("Metrics", "指标", default_factory=list)
+    metrics: list[EvaluationMetric] = label("Metrics", "指标", default_factory=list, max_length=500)
     per_group_summary: LongText = label("Results by group", "分群体结果")
 
 
@@ -189,7 +189,7 @@ class DataSource(CardPart):
     )
     personal_data: bool | None = label("Personal data", "含个人信息")
     sensitive_attributes: list[ItemText] = label(
-        "Sensitive attributes", "敏感属性", default_factory=list
+        "Sensitive attributes", "敏感属性", default_factory=list, max_length=50
     )
     sharing_agreement: MediumText = label("Sharing agreement", "数据共享协议")
     retention: MediumText = label("Retention", "保存期限")

@@ -5,8 +5,10 @@ Run ``python -m registry.cards.crosswalk`` to print it; a test checks that the d
 
 from __future__ import annotations
 
+from typing import Any
+
 from registry.cards.enums import CARD_ENUMS, choice_labels
-from registry.cards.schema import PART_MODELS
+from registry.cards.schema import PART_MODELS, model_card_json_schema
 from registry.cards.sections import card_sections
 
 
@@ -72,7 +74,46 @@ def item_requirements_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
+def card_limits() -> dict[str, str]:
+    """Every limit stated by the card's JSON Schema, by path (``suppliers[].name``).
+
+    Lists: ``maxItems``; maps: ``maxProperties``; texts: ``maxLength`` (controlled values and dates
+    have none: their form bounds them).
+    """
+    schema = model_card_json_schema()
+    defs = schema.get("$defs", {})
+    limits: dict[str, str] = {}
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        while "$ref" in node:
+            node = defs[node["$ref"].rsplit("/", 1)[1]]
+        for option in node.get("anyOf", []):
+            walk(option, path)
+        if "maxItems" in node:
+            limits[path] = f"{node['maxItems']} items"
+            walk(node["items"], path + "[]")
+        if "maxProperties" in node:
+            limits[path] = f"{node['maxProperties']} entries"
+        if "maxLength" in node:
+            limits[path] = f"{node['maxLength']} characters"
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, f"{path}.{name}" if path else name)
+        if isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], path + ".*")
+
+    walk(schema, "")
+    return limits
+
+
+def limits_markdown() -> str:
+    """The table of list and text limits in ``docs/model-card.md``."""
+    rows = ["| field | at most |", "|---|---|"]
+    rows += [f"| `{path}` | {limit} |" for path, limit in card_limits().items()]
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
     print(crosswalk_markdown())
     print(item_requirements_markdown())
+    print(limits_markdown())
     print(vocabulary_markdown(), end="")

@@ -69,7 +69,9 @@ SCHEMA_DESCRIPTION = (
     "high_risk or impactful. A field named in withheld[] (with a reason) counts as provided and "
     "must be left empty. Not part of the card payload: public_id and agency (set by the registry "
     "from the algorithm record) and change_summary (given when a version is published and stored "
-    "with that version). Source codes in x-sources: "
+    "with that version). No text may hold control characters other than tab, line feed and "
+    "carriage return, lone surrogates, U+FFFE or U+FFFF. Lists and texts have the maxItems and "
+    "maxLength given here. Source codes in x-sources: "
     + "; ".join(f"{code} = {text}" for code, text in SOURCES.items())
     + "."
 )
@@ -102,13 +104,17 @@ class ModelCard(BaseModel):
     name: NameText = meta("name")
     summary: SummaryText = meta("summary")
     scenario: Scenario | None = meta("scenario")
-    policy_areas: list[PolicyArea] = meta("policy_areas", default_factory=list)
+    policy_areas: list[PolicyArea] = meta(
+        "policy_areas", default_factory=list, max_length=len(PolicyArea)
+    )
     risk_category: RiskCategory | None = meta("risk_category")
     status: LifecycleStatus | None = meta("status")
     in_use_from: YearMonth = meta("in_use_from")
     in_use_until: YearMonth = meta("in_use_until")
     language: OptionalLanguageTag = meta("language")
-    translations: dict[LanguageTag, CardTranslation] = meta("translations", default_factory=dict)
+    translations: dict[LanguageTag, CardTranslation] = meta(
+        "translations", default_factory=dict, max_length=20
+    )
     source_id: Slug = meta("source_id")
     next_review_date: dt.date | None = meta("next_review_date")
     # Responsibility
@@ -116,15 +122,19 @@ class ModelCard(BaseModel):
     accountable_role: ShortText = meta("accountable_role")
     contact: Contact | None = meta("contact")
     appeal_route: LongText = meta("appeal_route")
-    suppliers: list[Supplier] = meta("suppliers", default_factory=list)
+    suppliers: list[Supplier] = meta("suppliers", default_factory=list, max_length=50)
     # Purpose and use
     purpose_and_impact: LongText = meta("purpose_and_impact")
-    affected_groups: list[AffectedGroup] = meta("affected_groups", default_factory=list)
-    out_of_scope_uses: list[OutOfScopeUse] = meta("out_of_scope_uses", default_factory=list)
+    affected_groups: list[AffectedGroup] = meta(
+        "affected_groups", default_factory=list, max_length=50
+    )
+    out_of_scope_uses: list[OutOfScopeUse] = meta(
+        "out_of_scope_uses", default_factory=list, max_length=50
+    )
     alternatives_and_proportionality: LongText = meta("alternatives_and_proportionality")
-    legal_basis: list[LegalBasis] = meta("legal_basis", default_factory=list)
+    legal_basis: list[LegalBasis] = meta("legal_basis", default_factory=list, max_length=50)
     application_products: list[ApplicationProduct] = meta(
-        "application_products", default_factory=list
+        "application_products", default_factory=list, max_length=50
     )
     frequency_and_scale: MediumText = meta("frequency_and_scale")
     # Decision process and human oversight
@@ -135,9 +145,11 @@ class ModelCard(BaseModel):
     # Technical
     model_type: ModelType | None = meta("model_type")
     how_it_works: LongText = meta("how_it_works")
-    inputs: list[ItemText] = meta("inputs", default_factory=list)
-    outputs: list[ItemText] = meta("outputs", default_factory=list)
-    decision_thresholds: list[Threshold] = meta("decision_thresholds", default_factory=list)
+    inputs: list[ItemText] = meta("inputs", default_factory=list, max_length=200)
+    outputs: list[ItemText] = meta("outputs", default_factory=list, max_length=100)
+    decision_thresholds: list[Threshold] = meta(
+        "decision_thresholds", default_factory=list, max_length=100
+    )
     training: Training | None = meta("training")
     evaluation: Evaluation | None = meta("evaluation")
     maintenance_and_monitoring: LongText = meta("maintenance_and_monitoring")
@@ -145,17 +157,19 @@ class ModelCard(BaseModel):
     license: ShortText = meta("license")
     # Data
     data_summary: LongText = meta("data_summary")
-    data_sources: list[DataSource] = meta("data_sources", default_factory=list)
+    data_sources: list[DataSource] = meta("data_sources", default_factory=list, max_length=100)
     sensitive_attributes: list[SensitiveAttribute] = meta(
-        "sensitive_attributes", default_factory=list
+        "sensitive_attributes", default_factory=list, max_length=50
     )
     representativeness: LongText = meta("representativeness")
     # Risk and fairness
     favourable_outcome: FavourableOutcome | None = meta("favourable_outcome")
-    risks: list[Risk] = meta("risks", default_factory=list)
-    limitations: list[Limitation] = meta("limitations", default_factory=list)
-    impact_assessments: list[ImpactAssessment] = meta("impact_assessments", default_factory=list)
-    withheld: list[Withholding] = meta("withheld", default_factory=list)
+    risks: list[Risk] = meta("risks", default_factory=list, max_length=100)
+    limitations: list[Limitation] = meta("limitations", default_factory=list, max_length=100)
+    impact_assessments: list[ImpactAssessment] = meta(
+        "impact_assessments", default_factory=list, max_length=50
+    )
+    withheld: list[Withholding] = meta("withheld", default_factory=list, max_length=100)
 
     @field_validator("policy_areas")
     @classmethod

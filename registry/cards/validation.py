@@ -25,6 +25,7 @@ from registry.cards.fields_meta import (
     Requirement,
 )
 from registry.cards.schema import PART_MODELS, ModelCard
+from registry.cards.value_types import find_forbidden_character
 from registry.errors import Invalid
 
 ROOT = "card"
@@ -109,8 +110,8 @@ def _consistency_details(data: Mapping[str, Any]) -> list[Detail]:
     names = ", ".join(sorted(WITHHOLDABLE_FIELDS))
     for index, entry in _withheld_entries(data):
         field = entry.get("field")
-        if not isinstance(field, str) or not field.strip():
-            continue  # reported by the model as a missing or blank item field
+        if not isinstance(field, str) or not field.strip() or find_forbidden_character(field):
+            continue  # reported by the model (missing, blank, or a forbidden character)
         field = field.strip()
         loc = ["withheld", index, "field"]
         if field not in WITHHOLDABLE_FIELDS:

@@ -1,12 +1,15 @@
 """Annotated value types used by the card models: trimmed text, month, URL, mailbox, language tag.
 
-Every text value is trimmed. An optional text that is empty or whitespace only becomes ``None``
-(so it counts as not provided); a required one is rejected with ``ERR_BLANK``.
+Every text value is first checked against the character rule (``find_forbidden_character``), then
+trimmed. An optional text that is empty or whitespace only becomes ``None`` (so it counts as not
+provided); a required one is rejected with ``ERR_BLANK``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
@@ -18,6 +21,64 @@ ERR_URL = "expected an absolute http(s) URL, for example https://agency.example/
 ERR_EMAIL = "expected an email address such as algorithms@agency.example"
 ERR_LANGUAGE = "expected a BCP-47 language tag such as en, zh-CN or zh-Hans-CN"
 ERR_SLUG = "expected lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+ERR_FORBIDDEN_CHARACTER = (
+    "must not contain control characters or non-characters (found {found}); "
+    "tab, line feed and carriage return are allowed"
+)
+
+# The character rule for every text the register accepts. Refused: the C0 controls except tab, line
+# feed and carriage return; DEL and the C1 controls (U+007F-U+009F); lone surrogates; U+FFFE and
+# U+FFFF. XML 1.0 cannot carry the C0 controls, the surrogates and U+FFFE/U+FFFF at all (so one such
+# character would make the Atom feeds ill-formed), PostgreSQL text cannot hold NUL, and none of them
+# belongs in a name, a URL or a sentence. Extend this pattern (and its tests) to refuse more.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class ForbiddenCharacter:
+    """The first character of a text that the character rule refuses, and where it is."""
+
+    char: str
+    index: int
+
+    def describe(self) -> str:
+        return f"U+{ord(self.char):04X} at position {self.index + 1}"  # counted from 1 for people
+
+
+def find_forbidden_character(text: str) -> ForbiddenCharacter | None:
+    """The first character of ``text`` that no text on the register may hold, or ``None``."""
+    match = FORBIDDEN_CHARACTERS.search(text)
+    return ForbiddenCharacter(match.group(), match.start()) if match else None
+
+
+def refuse_forbidden_characters(value: Any) -> Any:
+    """Validator: a text holding a forbidden character is an error naming the code point."""
+    if isinstance(value, str) and (found := find_forbidden_character(value)) is not None:
+        raise PydanticCustomError(
+            "forbidden_character", ERR_FORBIDDEN_CHARACTER, {"found": found.describe()}
+        )
+    return value
+
+
+def forbidden_characters_in(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], ForbiddenCharacter]]:
+    """Every forbidden character in a JSON-like value (keys included), with the path to its text."""
+    if isinstance(value, str):
+        if (found := find_forbidden_character(value)) is not None:
+            yield path, found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from forbidden_characters_in(key, path)
+            yield from forbidden_characters_in(item, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from forbidden_characters_in(item, (*path, index))
+
+
+#: Text checked against the character rule (and nothing else): for models outside the card.
+CheckedText = Annotated[str, BeforeValidator(refuse_forbidden_characters)]
 
 _YEAR_MONTH = re.compile(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$")
 _URL = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@]+(:\d{1,5})?([/?#]\S*)?$", re.IGNORECASE)
@@ -31,14 +92,14 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 def _trim_or_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = refuse_forbidden_characters(value).strip()
         return value or None
     return value
 
 
 def _trim_required(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = refuse_forbidden_characters(value).strip()
         if not value:
             raise PydanticCustomError("blank", ERR_BLANK)
     return value
@@ -89,7 +150,8 @@ ItemLongText = Annotated[
 ]
 
 YearMonth = Annotated[
-    Annotated[str, AfterValidator(_check(_YEAR_MONTH, "year_month", ERR_YEAR_MONTH))] | None,
+    Annotated[str, _max(7), AfterValidator(_check(_YEAR_MONTH, "year_month", ERR_YEAR_MONTH))]
+    | None,
     _TRIM,
 ]
 Url = Annotated[
@@ -100,7 +162,9 @@ Email = Annotated[
     Annotated[str, _max(254), AfterValidator(_check(_EMAIL, "email", ERR_EMAIL))] | None,
     _TRIM,
 ]
-LanguageTag = Annotated[str, BeforeValidator(_trim_required), AfterValidator(_normalise_language)]
+LanguageTag = Annotated[
+    str, BeforeValidator(_trim_required), _max(35), AfterValidator(_normalise_language)
+]
 OptionalLanguageTag = Annotated[LanguageTag | None, _TRIM]
 Slug = Annotated[
     Annotated[str, _max(100), AfterValidator(_check(_SLUG, "slug", ERR_SLUG))] | None,

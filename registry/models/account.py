@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from registry.models.agency import EMAIL_PATTERN
-from registry.models.types import StrEnumColumn, UTCDateTime
+from registry.models.types import CheckedInput, StrEnumColumn, UTCDateTime
 
 
 class Role(StrEnum):
@@ -33,7 +33,7 @@ class Account(AccountBase, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AccountCreate(AccountBase):
+class AccountCreate(AccountBase, CheckedInput):
     agency: str | None = Field(
         default=None,
         max_length=64,
@@ -41,7 +41,7 @@ class AccountCreate(AccountBase):
     )
 
 
-class AccountUpdate(SQLModel):
+class AccountUpdate(CheckedInput):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
 
@@ -70,7 +70,7 @@ class ApiToken(ApiTokenBase, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ApiTokenCreate(ApiTokenBase):
+class ApiTokenCreate(ApiTokenBase, CheckedInput):
     pass
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from registry import i18n
-from registry.models.types import UTCDateTime
+from registry.models.types import CheckedInput, UTCDateTime
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -39,11 +39,11 @@ class Agency(AgencyBase, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AgencyCreate(AgencyBase):
+class AgencyCreate(AgencyBase, CheckedInput):
     pass
 
 
-class AgencyUpdate(SQLModel):
+class AgencyUpdate(CheckedInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_translations: dict[str, str] | None = None
     website: str | None = Field(default=None, max_length=500)

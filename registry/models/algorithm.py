@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from registry.models.types import StrEnumColumn, UTCDateTime
+from registry.models.types import CheckedInput, StrEnumColumn, UTCDateTime
 
 PUBLIC_ID_PATTERN = r"^alg-[0-9a-hjkmnp-tv-z]{8}$"
 
@@ -51,7 +51,9 @@ class Algorithm(AlgorithmBase, table=True):
     retired_reason: str | None = Field(default=None, max_length=2000)
 
 
-class AlgorithmCreate(SQLModel):
+class AlgorithmCreate(CheckedInput):
+    CHECKED_ELSEWHERE = ("card",)
+
     agency: str | None = Field(
         default=None,
         max_length=64,
@@ -85,11 +87,11 @@ class AlgorithmList(SQLModel):
     next_url: str | None = Field(description="The next page, or null on the last page.")
 
 
-class RetireRequest(SQLModel):
+class RetireRequest(CheckedInput):
     reason: str = Field(min_length=1, max_length=2000, description="Why it was taken out of use.")
 
 
-class PublishRequest(SQLModel):
+class PublishRequest(CheckedInput):
     change_summary: str = Field(
         min_length=1, max_length=2000, description="What changed and why, in plain language."
     )

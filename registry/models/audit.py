@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from registry.models.types import UTCDateTime
+from registry.models.types import CheckedInput, UTCDateTime
 
 AUDIT_PUBLIC_ID_PATTERN = r"^aud-[0-9a-hjkmnp-tv-z]{10}$"
 
@@ -108,13 +108,13 @@ class Audit(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class WithdrawRequest(SQLModel):
+class WithdrawRequest(CheckedInput):
     reason: str = Field(
         min_length=1, max_length=2000, description="Why the audit is withdrawn; shown publicly."
     )
 
 
-class ResponseRequest(SQLModel):
+class ResponseRequest(CheckedInput):
     text: str | None = Field(
         default=None,
         min_length=1,

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -83,7 +84,8 @@ def url_path(app: Any, name: str, **params: Any) -> str:
 def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any]:
     """Template context shared by every HTML page (language switch, alternates, URL helper)."""
     lang = request_lang(request)
-    path = html_path(request.url.path)
+    # Percent-encoded: an error page echoes whatever path was asked for, control characters too.
+    path = quote(html_path(request.url.path), safe="/")
     query = _flat_query(request)
     switch = []
     for code in i18n.SUPPORTED_LANGUAGES:

@@ -12,6 +12,7 @@ from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.db import session_scope
 from registry.errors import NotFound
 from registry.pages import vm_feeds, vm_register
+from registry.pages.atom import atom_document
 from registry.pages.rendering import PageResult, page_route, request_lang
 from registry.pages.twins import READ_ONLY_CORS, csv_text, json_bytes
 from registry.services.public import feeds as public_feeds
@@ -69,10 +70,7 @@ def _atom(
 ) -> Response:
     lang = request_lang(request)
     feed = vm_feeds.feed(session, slug=slug, lang=lang, base_url=settings.base_url, now=clock.now())
-    body = request.app.state.page_templates.get_template("feeds/atom.xml").render(
-        feed=feed, lang=lang
-    )
-    return Response(body, media_type=ATOM, headers=READ_ONLY_CORS)
+    return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
 
 
 @router.get("/feed.atom", name="feed", include_in_schema=False)

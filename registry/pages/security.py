@@ -7,6 +7,7 @@ no third-party requests. A response that sets its own policy keeps it: the API d
 
 from __future__ import annotations
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -21,6 +22,18 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+
+
+def with_security_headers(response: Response) -> Response:
+    """Add the security headers a response does not set itself.
+
+    For answers made outside the middleware below: Starlette's outermost layer, which turns an
+    unhandled exception into a 500, runs outside every middleware the application adds.
+    """
+    for name, value in (*SECURITY_HEADERS, _CSP):
+        if name.decode() not in response.headers:
+            response.headers[name.decode()] = value.decode()
+    return response
 
 
 class SecurityHeadersMiddleware:

@@ -1,4 +1,5 @@
-"""The Atom feeds' view-model: one entry per public change, newest first."""
+"""The Atom feeds' view-model: one entry per public change, newest first (written out as XML by
+``registry.pages.atom``)."""
 
 from __future__ import annotations
 
@@ -63,5 +64,6 @@ def feed(
         "self": base + self_path,
         "alternate": base + (f"/agencies/{agency.slug}" if agency else "/"),
         "updated": entries[0]["updated"] if entries else now,
+        "author": i18n.gettext(lang, N_("Public algorithm register")),
         "entries": entries,
     }

@@ -26,10 +26,14 @@ from fairness import (
     count_table_layout,
     missing_columns_message,
 )
+from registry.cards.value_types import ERR_FORBIDDEN_CHARACTER, forbidden_characters_in
 from registry.errors import Invalid
 
 ERR_SPEC_NOT_JSON = "The 'spec' part is not valid JSON: {detail}"
 ERR_SPEC_NOT_OBJECT = "The 'spec' part must be a JSON object, got {kind}."
+ERR_SPEC_CHARACTERS = (
+    "The audit spec holds {count} text(s) with a control character or non-character; see details."
+)
 ERR_SPEC_INVALID = "The audit spec is invalid: {count} problem(s); see details."
 ERR_NO_SENSITIVE = "columns.sensitive_features: name at least one column of group attributes"
 ERR_COUNTS_COLUMNS = (
@@ -66,6 +70,17 @@ def resolve_spec(text: str, *, card: dict[str, Any], input_kind: str) -> dict[st
     if not isinstance(data, dict):
         message = ERR_SPEC_NOT_OBJECT.format(kind=type(data).__name__)
         raise Invalid(message, details=[{"loc": ["spec"], "msg": message, "type": "json"}])
+    # The character rule, for text written as JSON escapes (the raw part was checked on upload).
+    problems = [
+        {
+            "loc": ["spec", *path],
+            "msg": ERR_FORBIDDEN_CHARACTER.format(found=found.describe()),
+            "type": "forbidden_character",
+        }
+        for path, found in forbidden_characters_in(data)
+    ]
+    if problems:
+        raise Invalid(ERR_SPEC_CHARACTERS.format(count=len(problems)), details=problems)
     if "favourable_outcome" not in data and card.get("favourable_outcome"):
         data = {**data, "favourable_outcome": card["favourable_outcome"]}
     try:

@@ -1,0 +1,126 @@
+"""Checks on write requests to the JSON API, made before the application reads their body.
+
+FastAPI reads and parses a JSON body before it runs a route's dependencies, so the bearer token
+(checked by ``registry.api.deps``) used to be looked at only after the parse: an anonymous 200 MB
+POST was parsed in full before its 401. This pure ASGI middleware runs first, for every POST, PUT,
+PATCH and DELETE under ``/api/``:
+
+* a request without an ``Authorization: Bearer <token>`` header whose token has the shape of the
+  registry's tokens is answered 401 without reading its body (every write needs an account; whether
+  the token is valid is still decided by the route's dependency);
+* the body is then read here, up to ``max_json_bytes`` (``REGISTRY_MAX_JSON_KB``): a declared
+  ``Content-Length`` above the limit is refused with 413 before reading; a body that grows past it
+  (no ``Content-Length``, or one that lies) is refused with 413 as soon as it does; a body within
+  the limit is handed on to the application unchanged. The limit holds whatever the
+  ``Content-Type`` says.
+
+The audit upload routes (``UPLOAD_ROUTE``) stream their multipart body to disk under their own
+limit (``REGISTRY_MAX_UPLOAD_MB``, see ``registry.api.uploads``); only the token check applies to
+them here. Both answers use the JSON error shape; the security headers are added by the middleware
+around this one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.api.deps import ERR_TOKEN_REQUIRED
+from registry.services.cards.tokens import ERR_INVALID_TOKEN, TOKEN_PREFIX
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: ``reg_`` and 43 URL-safe characters, as made by ``registry.services.cards.tokens.add_token``.
+TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
+#: The routes whose body is a multipart upload streamed to disk (``registry.api.audits``).
+UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?")
+
+ERR_JSON_TOO_LARGE = (
+    "The request body is larger than the limit of {limit_kb} KiB (REGISTRY_MAX_JSON_KB)."
+)
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": []}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def token_problem(authorization: str | None) -> str | None:
+    """Why an ``Authorization`` header cannot carry one of our tokens, or ``None`` if it may."""
+    if not authorization:
+        return ERR_TOKEN_REQUIRED
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ERR_TOKEN_REQUIRED
+    if not TOKEN_SHAPE.fullmatch(token.strip()):
+        return ERR_INVALID_TOKEN
+    return None
+
+
+class WriteRequestGuard:
+    """See the module docstring."""
+
+    def __init__(self, app: ASGIApp, *, max_json_bytes: int) -> None:
+        self.app = app
+        self.max_json_bytes = max_json_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in WRITE_METHODS
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        problem = token_problem(headers.get("authorization"))
+        if problem is not None:
+            unauthorized = _error(401, "unauthorized", problem, {"WWW-Authenticate": "Bearer"})
+            await unauthorized(scope, receive, send)
+            return
+        if scope["method"] == "POST" and UPLOAD_ROUTE.fullmatch(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_json_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away: there is no one to answer
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_json_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit_kb = self.max_json_bytes // 1024
+        response = _error(413, "payload_too_large", ERR_JSON_TOO_LARGE.format(limit_kb=limit_kb))
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands over the buffered body once, then waits on the real one (so the
+    application still learns when the client disconnects)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
