@@ -57,3 +57,13 @@ class UnsupportedMediaType(DomainError):
 class Invalid(DomainError):
     status = 422
     code = "invalid"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    code = "precondition_required"
