@@ -83,9 +83,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Size the handler thread pool; start ``settings.audit_workers`` audit worker threads."""
+    """Size the handler thread pool; clear what a killed server left half-uploaded; claim this
+    process's staging folder; start ``settings.audit_workers`` audit worker threads."""
     import anyio.to_thread
 
+    from registry.services.audits.staging import hold_staging, release_staging, sweep_staging
     from registry.services.audits.worker import start_workers, stop_workers
 
     # Sync handlers run in this pool. Far more threads than cores only adds GIL contention: on
@@ -93,11 +95,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = (
         app.state.settings.threadpool_size
     )
+    uploads_dir = app.state.settings.uploads_dir
+    sweep_staging(uploads_dir)
+    hold_staging(uploads_dir)
     workers = start_workers(app.state.engine, app.state.settings)
     try:
         yield
     finally:
         stop_workers(workers)
+        release_staging(uploads_dir)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
