@@ -210,6 +210,6 @@ def sweep_staging(uploads_dir: Path) -> int:
             elif entry.stat().st_mtime < PROCESS_STARTED:
                 entry.unlink()
                 removed += 1
-        except FileNotFoundError:  # another process's sweep got there first
+        except OSError:  # gone already (another sweep got there first) or not ours to remove
             continue
     return removed
