@@ -113,10 +113,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Size the handler thread pool; bring the search index up to the ledger; start
+    """Size the handler thread pool; clear what a killed server left half-uploaded; claim this
+    process's staging folder; bring the search index up to the ledger; start
     ``settings.audit_workers`` audit worker threads."""
     import anyio.to_thread
 
+    from registry.services.audits.staging import hold_staging, release_staging, sweep_staging
     from registry.services.audits.worker import start_workers, stop_workers
     from registry.services.public.search_index import sync_at_start
 
@@ -126,11 +128,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings.threadpool_size
     )
     sync_at_start(app.state.engine)  # reads never write the index: catch up before serving
+    uploads_dir = app.state.settings.uploads_dir
+    sweep_staging(uploads_dir)
+    hold_staging(uploads_dir)
     workers = start_workers(app.state.engine, app.state.settings)
     try:
         yield
     finally:
         stop_workers(workers)
+        release_staging(uploads_dir)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:

@@ -107,3 +107,11 @@ class UnsupportedMediaType(DomainError):
 
 class Invalid(DomainError):
     status = 422
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+
+
+class PreconditionRequired(DomainError):
+    status = 428

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from registry.api.deps import (
     AlgorithmDep,
@@ -15,6 +15,7 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry.api.preconditions import parse_if_match, reviewed_revision, set_etag
 from registry.cards.enums import LifecycleStatus, RiskCategory, Scenario
 from registry.models import (
     AlgorithmCreate,
@@ -31,6 +32,14 @@ from registry.services.cards import algorithms, drafts, versions
 from registry.services.cards import listing as algorithm_search
 
 router = APIRouter(prefix="/algorithms", tags=["algorithms"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The draft revision you read, as its ETag ("<revision>").',
+    ),
+]
 
 
 @router.get("", response_model=AlgorithmList)
@@ -90,26 +99,42 @@ def get_algorithm(algorithm: AlgorithmDep, session: SessionDep) -> AlgorithmPubl
 
 
 @router.get("/{public_id}/draft", response_model=DraftPublic)
-def get_draft(algorithm: AlgorithmDep, session: SessionDep, actor: CurrentAccount) -> DraftPublic:
-    """The working draft, with the fields still missing before it can be published."""
-    return drafts.draft_public(
+def get_draft(
+    response: Response, algorithm: AlgorithmDep, session: SessionDep, actor: CurrentAccount
+) -> DraftPublic:
+    """The working draft, with its revision (also the ETag) and the fields still missing."""
+    draft = drafts.draft_public(
         algorithm, drafts.get_draft(session, actor=actor, algorithm=algorithm)
     )
+    set_etag(response, draft.revision)
+    return draft
 
 
 @router.put("/{public_id}/draft", response_model=DraftPublic)
 def put_draft(
     body: DraftUpdate,
+    response: Response,
     algorithm: AlgorithmDep,
     session: SessionDep,
     actor: CurrentAccount,
     clock: ClockDep,
+    if_match: IfMatch = None,
 ) -> DraftPublic:
-    """Replace the draft card (starting a new draft if none). Published versions never change."""
+    """Replace the draft card (starting a new draft if none). Published versions never change.
+
+    With ``If-Match``, 412 unless the draft is still the revision you read (no lost updates).
+    """
     draft = drafts.save_draft(
-        session, actor=actor, algorithm=algorithm, card=body.card, now=clock.now()
+        session,
+        actor=actor,
+        algorithm=algorithm,
+        card=body.card,
+        now=clock.now(),
+        if_match=parse_if_match(if_match),
     )
-    return drafts.draft_public(algorithm, draft)
+    public = drafts.draft_public(algorithm, draft)
+    set_etag(response, public.revision)
+    return public
 
 
 @router.post(
@@ -122,14 +147,17 @@ def publish(
     settings: SettingsDep,
     actor: CurrentAccount,
     clock: ClockDep,
+    if_match: IfMatch = None,
 ) -> CardVersionPublic:
-    """Publish the draft as the next immutable version (four-eyes: not by its last editor)."""
+    """Publish the reviewed draft revision as the next immutable version (four-eyes: not by its
+    last editor). Name the revision in If-Match or ``revision``: 428 without, 412 if it changed."""
     version = drafts.publish_draft(
         session,
         actor=actor,
         algorithm=algorithm,
         change_summary=body.change_summary,
         four_eyes=settings.four_eyes,
+        revision=reviewed_revision(if_match, body.revision),
         now=clock.now(),
     )
     return versions.version_public(algorithm, version)

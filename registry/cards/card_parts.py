@@ -19,6 +19,7 @@ from registry.cards.enums import DataSourceRole, ImpactAssessmentKind, ModelKind
 from registry.cards.value_types import (
     Email,
     ItemLongText,
+    ItemName,
     ItemText,
     LongText,
     MediumText,
@@ -73,7 +74,7 @@ class Contact(CardPart):
 class Supplier(CardPart):
     PUBLISH_REQUIRED = ("role", "procurement", "data_access")
 
-    name: ItemText = required("Name", "名称")
+    name: ItemName = required("Name", "名称")
     in_house: bool = label(
         "In-house", "内部开发", default=False, description="True when the agency itself built it."
     )
@@ -110,7 +111,7 @@ class LegalBasis(CardPart):
 
 
 class ApplicationProduct(CardPart):
-    name: ItemText = required("Service or app", "服务或应用")
+    name: ItemName = required("Service or app", "服务或应用")
     url: Url = label("Link", "链接")
     description: MediumText = label("Description", "说明")
 
@@ -134,7 +135,7 @@ class ModelType(CardPart):
 class Threshold(CardPart):
     PUBLISH_REQUIRED = ("rationale",)
 
-    name: ItemText = required("Threshold", "阈值")
+    name: ItemName = required("Threshold", "阈值")
     value: ItemText = required("Value", "取值")
     rationale: MediumText = label("Why this value", "设定理由")
 
@@ -150,7 +151,7 @@ class Training(CardPart):
 
 
 class EvaluationMetric(CardPart):
-    name: ItemText = required("Metric", "指标")
+    name: ItemName = required("Metric", "指标")
     value: float = required("Value", "数值")
     interval_low: float | None = label("Interval low", "区间下限")
     interval_high: float | None = label("Interval high", "区间上限")
@@ -180,7 +181,7 @@ class Evaluation(CardPart):
 class DataSource(CardPart):
     PUBLISH_REQUIRED = ("provenance", "personal_data", "retention")
 
-    name: ItemText = required("Name", "名称")
+    name: ItemName = required("Name", "名称")
     role: DataSourceRole = required("Role", "用途")
     provenance: MediumText = label("Where it comes from", "来源")
     collected_from: YearMonth = label("Collected from", "采集起始")
@@ -215,13 +216,13 @@ class SensitiveAttribute(CardPart):
 class Risk(CardPart):
     PUBLISH_REQUIRED = ("description", "mitigation")
 
-    name: ItemText = required("Risk", "风险")
+    name: ItemName = required("Risk", "风险")
     description: MediumText = label("Description", "描述")
     mitigation: MediumText = label("Mitigation", "缓解措施")
 
 
 class Limitation(CardPart):
-    name: ItemText = required("Limitation", "局限")
+    name: ItemName = required("Limitation", "局限")
     description: MediumText = label("Description", "描述")
 
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from registry.spoofing import refuse_bidi_controls
+
 ERR_BLANK = "must not be empty or whitespace only"
 ERR_YEAR_MONTH = "expected a month as YYYY-MM, for example 2024-03"
 ERR_URL = "expected an absolute http(s) URL, for example https://agency.example/page"
@@ -128,6 +130,8 @@ def _normalise_language(value: str) -> str:
 
 
 _TRIM = BeforeValidator(_trim_or_none)
+# Names and URLs may hold no bidirectional override or isolate (see registry.spoofing).
+_NO_BIDI = AfterValidator(refuse_bidi_controls)
 
 
 def _max(length: int) -> StringConstraints:
@@ -135,7 +139,7 @@ def _max(length: int) -> StringConstraints:
 
 
 # Optional text of a few sizes. Blank input becomes None (not provided).
-NameText = Annotated[Annotated[str, _max(100)] | None, _TRIM]
+NameText = Annotated[Annotated[str, _max(100), _NO_BIDI] | None, _TRIM]
 SummaryText = Annotated[Annotated[str, _max(400)] | None, _TRIM]
 ShortText = Annotated[Annotated[str, _max(200)] | None, _TRIM]
 MediumText = Annotated[Annotated[str, _max(1000)] | None, _TRIM]
@@ -145,6 +149,8 @@ LongText = Annotated[Annotated[str, _max(4000)] | None, _TRIM]
 ItemText = Annotated[
     str, BeforeValidator(_trim_required), StringConstraints(min_length=1, max_length=200)
 ]
+# The name of a list item (a supplier, a data source, a risk): ItemText without bidi controls.
+ItemName = Annotated[ItemText, _NO_BIDI]
 ItemLongText = Annotated[
     str, BeforeValidator(_trim_required), StringConstraints(min_length=1, max_length=2000)
 ]
@@ -155,11 +161,11 @@ YearMonth = Annotated[
     _TRIM,
 ]
 Url = Annotated[
-    Annotated[str, _max(2000), AfterValidator(_check(_URL, "url", ERR_URL))] | None,
+    Annotated[str, _max(2000), _NO_BIDI, AfterValidator(_check(_URL, "url", ERR_URL))] | None,
     _TRIM,
 ]
 Email = Annotated[
-    Annotated[str, _max(254), AfterValidator(_check(_EMAIL, "email", ERR_EMAIL))] | None,
+    Annotated[str, _max(254), _NO_BIDI, AfterValidator(_check(_EMAIL, "email", ERR_EMAIL))] | None,
     _TRIM,
 ]
 LanguageTag = Annotated[

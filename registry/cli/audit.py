@@ -105,15 +105,22 @@ def worker(
 ) -> None:
     """Run audit workers in the foreground (for apps run with REGISTRY_AUDIT_WORKERS=0)."""
     from registry.db import make_engine, session_scope
+    from registry.services.audits.staging import sweep_staging
     from registry.services.audits.worker import reap_stale, run_one, start_workers, stop_workers
     from registry.services.clock import SystemClock
 
     settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
+        sweep_staging(settings.uploads_dir)  # what a killed server left half-written
         if once:
             with session_scope(engine) as session:
-                reap_stale(session, now=SystemClock().now())
+                reap_stale(
+                    session,
+                    now=SystemClock().now(),
+                    uploads_dir=settings.uploads_dir,
+                    keep_samples=settings.keep_samples,
+                )
             ran = 0
             while run_one(engine, settings) is not None:
                 ran += 1

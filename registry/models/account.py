@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from registry.models.agency import EMAIL_PATTERN
+from registry.models.agency import EMAIL_PATTERN, EmailAddress, PersonName
 from registry.models.types import CheckedInput, StrEnumColumn, UTCDateTime
 
 
@@ -34,6 +34,8 @@ class Account(AccountBase, table=True):
 
 
 class AccountCreate(AccountBase, CheckedInput):
+    email: EmailAddress = Field(max_length=254, description="Checked with email-validator.")
+    display_name: PersonName = Field(min_length=1, max_length=200)
     agency: str | None = Field(
         default=None,
         max_length=64,
@@ -42,7 +44,7 @@ class AccountCreate(AccountBase, CheckedInput):
 
 
 class AccountUpdate(CheckedInput):
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: PersonName | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
 
 

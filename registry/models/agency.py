@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import AfterValidator
 from sqlmodel import Field, SQLModel
 
 from registry import i18n
 from registry.models.types import CheckedInput, UTCDateTime
+from registry.spoofing import (
+    normalise_name,
+    normalise_text,
+    refuse_bidi_controls,
+    validate_email_address,
+)
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -39,17 +47,34 @@ class Agency(AgencyBase, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# Input checks (registry.spoofing): an agency's name is NFKC-normalised and may not hold
+# bidirectional controls or lookalike letters from a second script; the service then refuses a
+# name that repeats or looks like an existing agency's. Output models keep plain types, so rows
+# stored before these checks still read back.
+AgencyName = Annotated[str, AfterValidator(normalise_name)]
+TranslatedName = Annotated[str, AfterValidator(normalise_text)]
+WebAddress = Annotated[str, AfterValidator(refuse_bidi_controls)]
+EmailAddress = Annotated[str, AfterValidator(validate_email_address)]
+PersonName = Annotated[str, AfterValidator(refuse_bidi_controls)]  # an account's display name
+
+
 class AgencyCreate(AgencyBase, CheckedInput):
-    pass
+    name: AgencyName = Field(
+        min_length=1, max_length=200, description="Official name of the public body."
+    )
+    name_translations: dict[str, TranslatedName] = Field(
+        default_factory=dict,
+        description="Name in other languages, keyed by language tag (e.g. zh-CN).",
+    )
+    website: WebAddress | None = Field(default=None, max_length=500)
+    contact_email: EmailAddress | None = Field(default=None, max_length=254)
 
 
 class AgencyUpdate(CheckedInput):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    name_translations: dict[str, str] | None = None
-    website: str | None = Field(default=None, max_length=500)
-    contact_email: str | None = Field(
-        default=None, max_length=254, schema_extra={"pattern": EMAIL_PATTERN}
-    )
+    name: AgencyName | None = Field(default=None, min_length=1, max_length=200)
+    name_translations: dict[str, TranslatedName] | None = None
+    website: WebAddress | None = Field(default=None, max_length=500)
+    contact_email: EmailAddress | None = Field(default=None, max_length=254)
 
 
 class AgencyPublic(AgencyBase):

@@ -91,9 +91,20 @@ class RetireRequest(CheckedInput):
     reason: str = Field(min_length=1, max_length=2000, description="Why it was taken out of use.")
 
 
+DRAFT_REVISION_PATTERN = r"^[0-9a-f]{64}$"
+
+
 class PublishRequest(CheckedInput):
     change_summary: str = Field(
         min_length=1, max_length=2000, description="What changed and why, in plain language."
+    )
+    revision: str | None = Field(
+        default=None,
+        schema_extra={"pattern": DRAFT_REVISION_PATTERN},
+        description=(
+            "The draft revision you reviewed (its 'revision', or its ETag without quotes). "
+            "Required here or as an If-Match header: 412 if the draft changed since."
+        ),
     )
 
 
@@ -115,6 +126,12 @@ class DraftUpdate(SQLModel):
 
 class DraftPublic(SQLModel):
     public_id: str
+    revision: str = Field(
+        description=(
+            "sha256 of the draft; changes with every save. Also the response's ETag. Publishing "
+            "names the revision that was reviewed."
+        )
+    )
     card: dict[str, Any]
     based_on_version: int | None = Field(description="Published version this draft started from.")
     last_editor_id: int

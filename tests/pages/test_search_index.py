@@ -49,6 +49,7 @@ def test_index_follows_publishes_and_retirements(client, world, session):
         algorithm=world.main,
         change_summary="Renamed.",
         four_eyes=True,
+        revision=drafts.current_revision(session, world.main),
         now=T0 + timedelta(days=401),
     )
     assert [

@@ -177,6 +177,7 @@ def test_pages_are_cached_until_the_register_changes_and_revalidate_with_etag(
         algorithm=world.main,
         change_summary="Renamed.",
         four_eyes=True,
+        revision=drafts.current_revision(session, world.main),
         now=T0 + timedelta(days=501),
     )
     fresh = client.get(path, headers={"If-None-Match": tag})

@@ -94,6 +94,7 @@ def _publish(
         algorithm=algorithm,
         change_summary=summary,
         four_eyes=True,
+        revision=drafts.current_revision(session, algorithm),
         now=at,
     )
 

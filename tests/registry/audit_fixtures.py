@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from registry.models import Account, Algorithm, Audit, Role
 from registry.paths import SAMPLES_DIR
+from registry.services.audits.staging import OWNER_LOCK_NAME
 from registry.services.audits.worker import run_one
 from tests.registry.factories import (
     auth_headers,
@@ -98,7 +99,10 @@ def drain(app: Any) -> list[str]:
 
 
 def leftovers(settings: Any) -> list[Path]:
-    return sorted(p for p in settings.uploads_dir.rglob("*") if p.is_file())
+    """Files under the uploads folder (a staging folder's owner lock is not an upload)."""
+    return sorted(
+        p for p in settings.uploads_dir.rglob("*") if p.is_file() and p.name != OWNER_LOCK_NAME
+    )
 
 
 def audit_rows(session: Session) -> list[Audit]:

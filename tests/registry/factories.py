@@ -199,10 +199,25 @@ def make_published_algorithm(
             algorithm=algorithm,
             change_summary=f"Version {k}.",
             four_eyes=True,
+            revision=drafts.current_revision(session, algorithm),
             now=at,
         )
     session.refresh(algorithm)
     return algorithm
+
+
+def publish_over_api(client: Any, public_id: str, headers: dict[str, str], summary: str) -> Any:
+    """Read the draft as the publisher, then publish that revision (If-Match: its ETag).
+
+    Without a draft the publish is sent unconditionally, so the API's own answer (409) comes back.
+    """
+    draft = client.get(f"/api/v1/algorithms/{public_id}/draft", headers=headers)
+    condition = {"If-Match": draft.headers["ETag"]} if draft.status_code == 200 else {}
+    return client.post(
+        f"/api/v1/algorithms/{public_id}/publish",
+        json={"change_summary": summary},
+        headers={**headers, **condition},
+    )
 
 
 def use_clock(app: Any, at: datetime = T0) -> FixedClock:

@@ -19,6 +19,7 @@ from tests.registry.factories import (
     make_agency,
     make_published_algorithm,
     make_token,
+    publish_over_api,
     use_clock,
 )
 
@@ -64,27 +65,21 @@ def test_draft_lists_missing_required_fields(client, team):
     public_id = response.json()["public_id"]
     draft = client.get(f"{API}/{public_id}/draft", headers=team["author"]).json()
     assert "summary" in draft["missing_required_fields"]
-    publish = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
-    )
+    publish = publish_over_api(client, public_id, team["publisher"], "First.")
     assert publish.status_code == 422
     assert any(d["loc"] == ["card", "summary"] for d in publish.json()["error"]["details"])
 
 
 def test_publish_requires_second_person_with_four_eyes(client, team):
     public_id = _create(client, team["author"])
-    response = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["author"]
-    )
+    response = publish_over_api(client, public_id, team["author"], "First.")
     assert response.status_code == 403
     assert response.json()["error"] == {
         "code": "four_eyes",
         "message": ERR_FOUR_EYES,
         "details": [],
     }
-    ok = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
-    )
+    ok = publish_over_api(client, public_id, team["publisher"], "First.")
     assert ok.status_code == 201
     assert ok.json()["number"] == 1
 
@@ -92,18 +87,14 @@ def test_publish_requires_second_person_with_four_eyes(client, team):
 def test_same_person_may_publish_when_four_eyes_is_off(client, app, team):
     app.state.settings.four_eyes = False
     public_id = _create(client, team["author"])
-    response = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["author"]
-    )
+    response = publish_over_api(client, public_id, team["author"], "First.")
     assert response.status_code == 201
 
 
 def test_editing_a_published_card_never_changes_earlier_versions(client, app, team):
     clock = use_clock(app)
     public_id = _create(client, team["author"], name="Version one")
-    client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
-    )
+    publish_over_api(client, public_id, team["publisher"], "First.")
     v1 = client.get(f"{API}/{public_id}/versions/1").json()
 
     clock.advance(days=10)
@@ -117,9 +108,7 @@ def test_editing_a_published_card_never_changes_earlier_versions(client, app, te
     assert client.get(f"{API}/{public_id}/versions/1").json() == v1
 
     clock.advance(days=10)
-    client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "Renamed."}, headers=team["publisher"]
-    )
+    publish_over_api(client, public_id, team["publisher"], "Renamed.")
     assert client.get(f"{API}/{public_id}/versions/1").json() == v1
     v2 = client.get(f"{API}/{public_id}/versions/2").json()
     assert v2["card"]["name"] == "Version two"
@@ -141,11 +130,7 @@ def test_live_version_at_time_t_across_three_publishes(client, app, team):
                 json={"card": card(name=f"v{n}")},
                 headers=team["author"],
             )
-        r = client.post(
-            f"{API}/{public_id}/publish",
-            json={"change_summary": f"v{n}"},
-            headers=team["publisher"],
-        )
+        r = publish_over_api(client, public_id, team["publisher"], f"v{n}")
         published.append(r.json()["published_at"])
 
     def live(at):  # type: ignore[no-untyped-def]
@@ -181,9 +166,7 @@ def test_live_requires_a_timezone_and_a_valid_time(client, session):
 
 def test_retire_twice_is_a_conflict_and_retired_cannot_be_published_or_edited(client, team):
     public_id = _create(client, team["author"])
-    client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
-    )
+    publish_over_api(client, public_id, team["publisher"], "First.")
     first = client.post(
         f"{API}/{public_id}/retire", json={"reason": "Stopped."}, headers=team["author"]
     )
@@ -196,9 +179,7 @@ def test_retire_twice_is_a_conflict_and_retired_cannot_be_published_or_edited(cl
     assert again.status_code == 409
     put = client.put(f"{API}/{public_id}/draft", json={"card": card()}, headers=team["author"])
     assert put.status_code == 409
-    publish = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "x"}, headers=team["publisher"]
-    )
+    publish = publish_over_api(client, public_id, team["publisher"], "x")
     assert publish.status_code == 409
     # Retired records stay online.
     assert client.get(f"{API}/{public_id}").status_code == 200
@@ -207,12 +188,8 @@ def test_retire_twice_is_a_conflict_and_retired_cannot_be_published_or_edited(cl
 
 def test_publishing_without_a_draft_is_a_conflict(client, team):
     public_id = _create(client, team["author"])
-    client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "First."}, headers=team["publisher"]
-    )
-    again = client.post(
-        f"{API}/{public_id}/publish", json={"change_summary": "Again."}, headers=team["publisher"]
-    )
+    publish_over_api(client, public_id, team["publisher"], "First.")
+    again = publish_over_api(client, public_id, team["publisher"], "Again.")
     assert again.status_code == 409
 
 
@@ -230,9 +207,7 @@ def test_listing_filters_search_and_visibility(client, session, team):
     published_id = _create(
         client, team["author"], name="School place ranking", scenario="public_services"
     )
-    client.post(
-        f"{API}/{published_id}/publish", json={"change_summary": "1"}, headers=team["publisher"]
-    )
+    publish_over_api(client, published_id, team["publisher"], "1")
 
     def ids(params=None, headers=None):  # type: ignore[no-untyped-def]
         response = client.get(API, params=params or {}, headers=headers or {})

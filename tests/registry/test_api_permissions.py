@@ -31,6 +31,7 @@ class World:
     public_id: str
     tokens: dict[str, str]
     third_party_token_id: int
+    revision: str
 
 
 @pytest.fixture
@@ -46,16 +47,17 @@ def world(session) -> World:
         "auditor": make_account(session, role=Role.auditor),
     }
     tokens = {role: make_token(session, account) for role, account in accounts.items()}
-    from registry.services.cards.drafts import save_draft
+    from registry.services.cards.drafts import draft_revision, save_draft
     from tests.registry.factories import T0
 
     # A pending draft by a third editor, so "editor_same" may publish it under four-eyes.
-    save_draft(session, actor=drafter, algorithm=algorithm, card=card(name="Next"), now=T0)
+    draft = save_draft(session, actor=drafter, algorithm=algorithm, card=card(name="Next"), now=T0)
+    revision = draft_revision(draft)
     third = make_account(session, role=Role.auditor)
     from registry.services.cards.tokens import create_token
 
     third_token = create_token(session, account=third, name="third", now=T0)
-    return World(agency.slug, algorithm.public_id, tokens, third_token.id)
+    return World(agency.slug, algorithm.public_id, tokens, third_token.id, revision)
 
 
 def _headers(world: World, role: str) -> dict[str, str]:
@@ -96,7 +98,7 @@ CASES = [
         "publish",
         "POST",
         "/api/v1/algorithms/{public_id}/publish",
-        {"change_summary": "Clarified the data sources."},
+        {"change_summary": "Clarified the data sources.", "revision": "{revision}"},
         {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
     ),
     (
@@ -135,9 +137,10 @@ def _fill(value, world: World):  # type: ignore[no-untyped-def]
             agency=world.agency_slug,
             public_id=world.public_id,
             third_token=world.third_party_token_id,
+            revision=world.revision,
         )
     if isinstance(value, dict):
-        return {k: _fill(v, world) if k == "agency" else v for k, v in value.items()}
+        return {k: _fill(v, world) if k in ("agency", "revision") else v for k, v in value.items()}
     return value
 
 

@@ -13,6 +13,7 @@ from fairness import FileFormatError, sniff_format
 from registry.api import uploads as uploads
 from registry.api.uploads import IncompleteUpload, receive_multipart
 from registry.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
+from registry.services.audits.staging import OWNER_LOCK_NAME
 
 BOUNDARY = "testboundary1234"
 FIELDS = {"spec": "attach the audit spec as JSON.", "version": "the card version."}
@@ -56,7 +57,7 @@ def _receive(
 
 
 def _leftovers(uploads_dir: Path) -> list[Path]:
-    return [p for p in uploads_dir.rglob("*") if p.is_file()]
+    return [p for p in uploads_dir.rglob("*") if p.is_file() and p.name != OWNER_LOCK_NAME]
 
 
 CSV = b"group,prediction,label\n" + b"a,1,0\nb,0,1\n" * 50_000

@@ -99,7 +99,7 @@ def test_domain_error_to_dict_carries_message_and_details():
     }
 
 
-#: Writes without a token-shaped bearer are refused (401) before routing (registry.api.request_guard),
+#: Writes without a token-shaped bearer are refused (401) before routing (api/request_guard.py),
 #: so a method check needs a header of the right shape; the token itself is never looked up.
 _TOKEN_SHAPED = {"Authorization": "Bearer reg_" + "A" * 43}
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from registry.errors import Forbidden
 from registry.models import Event, Role
-from registry.services.cards.drafts import publish_draft
+from registry.services.cards.drafts import current_revision, publish_draft
 from registry.services.events import GENESIS_HASH, list_events, verify_chain
 from tests.registry.factories import (
     T0,
@@ -17,6 +17,7 @@ from tests.registry.factories import (
     make_agency,
     make_draft_algorithm,
     make_token,
+    publish_over_api,
 )
 
 pytestmark = pytest.mark.db
@@ -49,9 +50,7 @@ def test_every_state_change_is_an_event_and_the_chain_verifies(client, session):
     client.put(
         f"/api/v1/algorithms/{public_id}/draft", json={"card": card(name="B")}, headers=editor
     )
-    client.post(
-        f"/api/v1/algorithms/{public_id}/publish", json={"change_summary": "1"}, headers=publisher
-    )
+    assert publish_over_api(client, public_id, publisher, "1").status_code == 201
     client.post(f"/api/v1/algorithms/{public_id}/retire", json={"reason": "done"}, headers=editor)
     token_id = client.post("/api/v1/tokens", json={"name": "x"}, headers=editor).json()["id"]
     client.delete(f"/api/v1/tokens/{token_id}", headers=editor)
@@ -84,7 +83,13 @@ def test_a_failed_change_writes_no_event(session):
     before = _actions(session)
     with pytest.raises(Forbidden):
         publish_draft(
-            session, actor=editor, algorithm=algorithm, change_summary="x", four_eyes=True, now=T0
+            session,
+            actor=editor,
+            algorithm=algorithm,
+            change_summary="x",
+            four_eyes=True,
+            revision=current_revision(session, algorithm),
+            now=T0,
         )
     session.rollback()
     assert _actions(session) == before

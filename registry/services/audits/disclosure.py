@@ -190,7 +190,8 @@ def private_audit_view(audit: Audit) -> dict[str, Any]:
                 "progress": audit.progress or {},
             },
             "error": audit.error,
-            "sample_kept": audit.sample_path is not None and audit.state == AuditState.succeeded,
+            "sample_kept": audit.sample_path is not None
+            and audit.state in (AuditState.succeeded, AuditState.failed),
             "report": audit.report,
             "counts": audit.counts,
         }

@@ -10,7 +10,9 @@ Who may do what (see docs/audits.md):
   algorithm's agency. Everyone may read published (and withdrawn-after-publication) audits.
 - publish, withdraw: the submitter (an admin may also withdraw).
 - respond: an editor of the algorithm's agency, on a published audit.
-- rerun: anyone who may submit audits of the algorithm and may read the original.
+- rerun: the original's submitter, or an admin. The rerun keeps the original's submitter of
+  record, kind and privacy (its private view has exactly the original's private readers); the
+  event names who triggered it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ ERR_RETIRED_HINT = " (it was retired; its past audits stay on record)"
 ERR_DRAFT_HINT = " (publish a version of the card first)"
 ERR_BAD_VERSION = "'version' must be a whole number of a published version, got {value!r}."
 ERR_ONLY_SUBMITTER = "Only the account that submitted this audit may {action} it."
+ERR_RERUN_NOT_SUBMITTER = (
+    "Only the account that submitted this audit, or an admin, may rerun it: a rerun is the "
+    "submitter's audit of record and its private view shows the true small counts."
+)
 ERR_RERUN_STATE = "Only a succeeded audit has stored counts to rerun; this one is {state}."
 
 SAMPLE_FIELDS = {
@@ -237,11 +243,22 @@ def list_audits(session: Session, *, algorithm: Algorithm, viewer: Account | Non
     return [a for a in session.exec(query) if can_read(viewer, a, algorithm.agency_id)]
 
 
+def require_can_rerun(actor: Account, audit: Audit) -> None:
+    """Only the audit's submitter, or an admin, may rerun it (the rerun stays the submitter's)."""
+    if actor.role != Role.admin and actor.id != audit.submitter_id:
+        raise Forbidden(ERR_RERUN_NOT_SUBMITTER)
+
+
 def rerun_audit(
     session: Session, *, actor: Account, audit: Audit, algorithm: Algorithm, now: datetime
 ) -> Audit:
-    """Queue a new audit recomputed from ``audit``'s stored counts with the same spec."""
-    kind = submission_kind(actor, algorithm)
+    """Queue a new audit recomputed from ``audit``'s stored counts with the same spec.
+
+    The rerun is the original submitter's audit of record: it keeps the original's submitter,
+    kind and so its privacy (``is_private_viewer`` gives the same answer for both). The event
+    records who triggered it (``actor_id``) and on whose behalf (``submitter_id``).
+    """
+    require_can_rerun(actor, audit)
     if audit.state != AuditState.succeeded or audit.counts is None:
         raise Conflict(ERR_RERUN_STATE.format(state=audit.state))
     new = Audit(
@@ -250,9 +267,9 @@ def rerun_audit(
         card_version_id=audit.card_version_id,
         algorithm_public_id=audit.algorithm_public_id,
         version_number=audit.version_number,
-        submitter_id=actor.id,  # type: ignore[arg-type]
-        submitter_name=actor.display_name,
-        kind=kind,
+        submitter_id=audit.submitter_id,
+        submitter_name=audit.submitter_name,
+        kind=AuditKind(audit.kind),
         input_kind=AuditInput.rerun,
         rerun_of_id=audit.id,
         rerun_of=audit.public_id,
@@ -276,7 +293,8 @@ def rerun_audit(
         subject_id=new.public_id,
         payload={
             "rerun_of": audit.public_id,
-            "kind": kind.value,
+            "kind": str(audit.kind),
+            "submitter_id": audit.submitter_id,
             "input": "rerun",
             "spec_sha256": new.spec_sha256,
         },

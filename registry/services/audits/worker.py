@@ -42,6 +42,7 @@ from registry.config import Settings
 from registry.db import session_scope
 from registry.models import Audit, AuditState
 from registry.services.audits.engine import EngineOutcome, execute_audit, failure_from_exception
+from registry.services.audits.staging import STAGING_DIRNAME, sweep_staging
 from registry.services.audits.wakeup import notify_work_queued, wait_for_work
 from registry.services.clock import Clock, SystemClock
 from registry.services.events import record_event
@@ -126,15 +127,25 @@ def heartbeat(session: Session, claim: Claim, *, now: datetime, progress: dict[s
 
 
 def reap_stale(
-    session: Session, *, now: datetime, stale_after: float = STALE_AFTER_SECONDS
+    session: Session,
+    *,
+    now: datetime,
+    stale_after: float = STALE_AFTER_SECONDS,
+    uploads_dir: Path | None = None,
+    keep_samples: bool = False,
 ) -> list[str]:
-    """Requeue (or fail, after ``MAX_ATTEMPTS``) running audits with a stale heartbeat. Commits."""
+    """Requeue (or fail, after ``MAX_ATTEMPTS``) running audits with a stale heartbeat. Commits.
+
+    An audit failed here loses its raw sample like any failed audit, unless ``keep_samples``: the
+    file is deleted after the commit when ``uploads_dir`` is given (else the orphan sweep does).
+    """
     cutoff = now - timedelta(seconds=stale_after)
     stale = session.exec(
         select(Audit).where(Audit.state == AuditState.running, Audit.heartbeat_at < cutoff)  # type: ignore[operator]
     ).all()
     table = Audit.__table__  # type: ignore[attr-defined]
     touched = []
+    unneeded: list[str] = []
     for audit in stale:
         guard = sa.and_(table.c.id == audit.id, table.c.claim_token == audit.claim_token)
         if audit.attempts >= MAX_ATTEMPTS:
@@ -155,6 +166,8 @@ def reap_stale(
                 },
                 "updated_at": now,
             }
+            if not keep_samples and audit.sample_path:
+                values["sample_path"] = None
             action = "audit.failed"
         else:
             values = {
@@ -179,7 +192,12 @@ def reap_stale(
                 },
             )
             touched.append(audit.public_id)
+            if "sample_path" in values and audit.sample_path:  # failed, sample not kept
+                unneeded.append(audit.sample_path)
     session.commit()
+    if uploads_dir is not None:
+        for relative in unneeded:
+            (uploads_dir / relative).unlink(missing_ok=True)
     return touched
 
 
@@ -240,9 +258,22 @@ def store_success(
     )
 
 
-def store_failure(session: Session, claim: Claim, error: dict[str, Any], *, now: datetime) -> bool:
-    """Mark the audit failed with the engine's message; False if the claim was lost."""
-    values = {"state": AuditState.failed.value, "error": error}
+def store_failure(
+    session: Session,
+    claim: Claim,
+    error: dict[str, Any],
+    *,
+    now: datetime,
+    keep_sample: bool = False,
+) -> bool:
+    """Mark the audit failed with the engine's message; False if the claim was lost.
+
+    Like a success, a failure forgets the raw sample (the caller deletes the file) unless
+    ``keep_sample``; its sha256 stays on record.
+    """
+    values: dict[str, Any] = {"state": AuditState.failed.value, "error": error}
+    if not keep_sample:
+        values["sample_path"] = None
     return _finish(
         session, claim, now=now, values=values, action="audit.failed", payload={"error": error}
     )
@@ -335,10 +366,12 @@ def run_one(
             stored = store_success(
                 session, claim, outcome, now=clock.now(), keep_sample=settings.keep_samples
             )
-            if stored and not settings.keep_samples and sample_path is not None:
-                sample_path.unlink(missing_ok=True)
         else:
-            stored = store_failure(session, claim, error or {}, now=clock.now())
+            stored = store_failure(
+                session, claim, error or {}, now=clock.now(), keep_sample=settings.keep_samples
+            )
+    if stored and not settings.keep_samples and sample_path is not None:
+        sample_path.unlink(missing_ok=True)
     if not stored:
         log.warning("claim on %s was lost (stale heartbeat); result discarded", claim.public_id)
     return claim.public_id
@@ -347,9 +380,13 @@ def run_one(
 def sweep_orphan_files(
     session: Session, uploads_dir: Path, *, older_than: float = ORPHAN_AFTER_SECONDS
 ) -> int:
-    """Remove upload files no audit refers to (left by a crash between commit and delete)."""
+    """Remove upload files no audit refers to (left by a crash between commit and delete).
+
+    The staging folder is left to ``sweep_staging``, which knows which process owns what.
+    """
     if not uploads_dir.is_dir():
         return 0
+    staging_root = uploads_dir / STAGING_DIRNAME
     referenced = {
         p
         for p in session.exec(select(Audit.sample_path).where(col(Audit.sample_path).is_not(None)))
@@ -358,7 +395,7 @@ def sweep_orphan_files(
     cutoff = time.time() - older_than
     removed = 0
     for path in uploads_dir.rglob("*"):
-        if not path.is_file() or path.stat().st_mtime > cutoff:
+        if not path.is_file() or staging_root in path.parents or path.stat().st_mtime > cutoff:
             continue
         if path.relative_to(uploads_dir).as_posix() in referenced:
             continue
@@ -402,8 +439,15 @@ class AuditWorker(threading.Thread):
             try:
                 if time.monotonic() - last_reap >= self.reap_every:
                     with session_scope(self.engine) as session:
-                        reap_stale(session, now=self.clock.now(), stale_after=self.stale_after)
+                        reap_stale(
+                            session,
+                            now=self.clock.now(),
+                            stale_after=self.stale_after,
+                            uploads_dir=self.settings.uploads_dir,
+                            keep_samples=self.settings.keep_samples,
+                        )
                         sweep_orphan_files(session, self.settings.uploads_dir)
+                    sweep_staging(self.settings.uploads_dir)
                     last_reap = time.monotonic()
                 ran = run_one(
                     self.engine,

@@ -12,9 +12,15 @@ from registry.services.cards.permissions import require_admin
 from registry.services.events import record_event
 from registry.services.public import search_index
 from registry.services.transactions import commit_or_conflict
+from registry.spoofing import looks_alike, name_key
 
 ERR_AGENCY_NOT_FOUND = "No agency with slug '{slug}'."
 ERR_DUPLICATE_SLUG = "An agency with slug '{slug}' already exists."
+ERR_AGENCY_NAME_TAKEN = "An agency named '{name}' already exists (slug '{slug}')."
+ERR_AGENCY_NAME_LOOKALIKE = (
+    "'{name}' looks like the name of the existing agency '{existing}' (slug '{slug}'): "
+    "choose a name that cannot be mistaken for it."
+)
 
 
 def get_agency(session: Session, slug: str) -> Agency:
@@ -28,6 +34,22 @@ def list_agencies(session: Session) -> list[Agency]:
     return list(session.exec(select(Agency).order_by(Agency.slug)))  # type: ignore[arg-type]
 
 
+def require_distinct_name(session: Session, name: str) -> None:
+    """409 naming the existing agency when ``name`` repeats its name (case and spacing aside,
+    after NFKC) or could be mistaken for it (same skeleton: see ``registry.spoofing``)."""
+    key = name_key(name)
+    for slug, existing in session.exec(select(Agency.slug, Agency.name).order_by(Agency.slug)):  # type: ignore[arg-type]
+        if name_key(existing) == key:
+            message = ERR_AGENCY_NAME_TAKEN.format(name=existing, slug=slug)
+            kind = "duplicate"
+        elif looks_alike(existing, name):
+            message = ERR_AGENCY_NAME_LOOKALIKE.format(name=name, existing=existing, slug=slug)
+            kind = "lookalike"
+        else:
+            continue
+        raise Conflict(message, details=[{"loc": ["body", "name"], "msg": message, "type": kind}])
+
+
 def add_agency(
     session: Session, *, actor: Account | None, data: AgencyCreate, now: datetime
 ) -> Agency:
@@ -35,6 +57,7 @@ def add_agency(
     require_admin(actor)
     if session.exec(select(Agency.id).where(Agency.slug == data.slug)).first() is not None:
         raise Conflict(ERR_DUPLICATE_SLUG.format(slug=data.slug))
+    require_distinct_name(session, data.name)
     agency = Agency.model_validate(data, update={"created_at": now})
     session.add(agency)
     session.flush()
@@ -54,7 +77,8 @@ def add_agency(
 def create_agency(
     session: Session, *, actor: Account | None, data: AgencyCreate, now: datetime
 ) -> Agency:
-    """Create an agency (admin only). 409 if the slug is taken."""
+    """Create an agency (admin only). 409 if the slug is taken or the name repeats, or looks
+    like, an existing agency's."""
     agency = add_agency(session, actor=actor, data=data, now=now)
     commit_or_conflict(session, ERR_DUPLICATE_SLUG.format(slug=data.slug))
     return agency

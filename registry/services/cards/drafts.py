@@ -2,10 +2,17 @@
 
 Editing a published algorithm starts a new draft (based on the latest version); the published
 versions are never touched. Publishing turns the draft into version n+1 and removes the draft row.
+
+Every draft has a **revision**: the sha256 of its canonical JSON (card, base version, last editor,
+creation and last-save times), so any save changes it and a new draft after a publish never
+repeats an earlier one. The API serves it as the draft's strong ``ETag``. Publishing must name the
+revision the reviewer read (four-eyes approves that text, not whatever the draft holds by then);
+a save may name the revision it started from, so one editor cannot silently overwrite another.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +24,9 @@ from registry.cards import (
     missing_required_fields,
     validate_for_publish,
 )
-from registry.errors import Conflict, Forbidden, NotFound
+from registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
 from registry.models import Account, Algorithm, AlgorithmState, CardDraft, CardVersion, DraftPublic
+from registry.services.canonical import canonical_dumps, sha256_hex
 from registry.services.cards.algorithms import (
     copy_listing_fields,
     lock_for_update,
@@ -37,6 +45,26 @@ ERR_FOUR_EYES = (
     "Four-eyes rule: the last editor of a draft cannot publish it; "
     "another editor of the agency must."
 )
+ERR_REVISION_REQUIRED = (
+    "Name the draft revision you reviewed: send it as 'If-Match: \"<revision>\"' (the ETag of "
+    "GET .../draft) or as 'revision' in the body."
+)
+ERR_REVISION_STAR = (
+    "'If-Match: *' names no revision; send the ETag of the draft you reviewed, so that only that "
+    "text is published."
+)
+ERR_REVISION_CHANGED = (
+    "The draft changed after the revision you reviewed; read it again (GET .../draft), review "
+    "the changes and publish with its current revision."
+)
+ERR_SAVE_REVISION_CHANGED = (
+    "The draft changed after the revision you read (someone else saved it, or it was published); "
+    "read it again and reapply your changes."
+)
+ERR_REVISIONS_DISAGREE = "The If-Match header and 'revision' name different revisions; send one."
+
+#: ``If-Match: *``: any current draft (RFC 9110); accepted when saving, refused when publishing.
+ANY_REVISION = "*"
 ERR_CONCURRENT_PUBLISH = "Another version was published at the same moment; reload and try again."
 
 
@@ -44,8 +72,49 @@ class FourEyesViolation(Forbidden):
     code = "four_eyes"
 
 
+def draft_revision(draft: CardDraft) -> str:
+    """The draft's revision: sha256 of its canonical JSON. Changes with every save."""
+    return sha256_hex(
+        canonical_dumps(
+            {
+                "algorithm_id": draft.algorithm_id,
+                "based_on_version": draft.based_on_version,
+                "card": draft.card,
+                "last_editor_id": draft.last_editor_id,
+                "created_at": draft.created_at,
+                "updated_at": draft.updated_at,
+            }
+        )
+    )
+
+
+def require_save_precondition(draft: CardDraft | None, if_match: Collection[str] | None) -> None:
+    """``If-Match`` on a save: 412 unless the current draft is one of the listed revisions."""
+    if if_match is None:
+        return
+    if draft is None or (ANY_REVISION not in if_match and draft_revision(draft) not in if_match):
+        raise PreconditionFailed(ERR_SAVE_REVISION_CHANGED)
+
+
+def require_reviewed_revision(draft: CardDraft, revision: str | None) -> None:
+    """Publishing names the reviewed revision: 428 when it does not, 412 when the draft changed."""
+    if revision is None:
+        raise PreconditionRequired(ERR_REVISION_REQUIRED)
+    if revision == ANY_REVISION:
+        raise PreconditionRequired(ERR_REVISION_STAR)
+    if revision != draft_revision(draft):
+        raise PreconditionFailed(ERR_REVISION_CHANGED)
+
+
 def find_draft(session: Session, algorithm: Algorithm) -> CardDraft | None:
     return session.exec(select(CardDraft).where(CardDraft.algorithm_id == algorithm.id)).first()
+
+
+def current_revision(session: Session, algorithm: Algorithm) -> str | None:
+    """The revision of ``algorithm``'s draft, or None without one (for in-process publishers:
+    the demo loader and tests, which publish what they have just staged)."""
+    draft = find_draft(session, algorithm)
+    return draft_revision(draft) if draft is not None else None
 
 
 def get_draft(session: Session, *, actor: Account | None, algorithm: Algorithm) -> CardDraft:
@@ -58,15 +127,26 @@ def get_draft(session: Session, *, actor: Account | None, algorithm: Algorithm) 
 
 
 def stage_draft(
-    session: Session, *, actor: Account, algorithm: Algorithm, card: dict[str, Any], now: datetime
+    session: Session,
+    *,
+    actor: Account,
+    algorithm: Algorithm,
+    card: dict[str, Any],
+    now: datetime,
+    if_match: Collection[str] | None = None,
 ) -> CardDraft:
-    """Write the draft card, starting a draft from the latest version if none; no commit."""
+    """Write the draft card, starting a draft from the latest version if none; no commit.
+
+    ``if_match``: the revisions the caller started from (``ANY_REVISION`` for any draft); 412 when
+    the draft is none of them. None saves unconditionally.
+    """
     require_editor_of(actor, algorithm.agency_id)
     algorithm = lock_for_update(session, algorithm)
     if algorithm.state == AlgorithmState.retired:
         raise Conflict(ERR_RETIRED_NO_EDITS)
     clean = validated_draft_card(card)
     draft = find_draft(session, algorithm)
+    require_save_precondition(draft, if_match)
     if draft is None:
         draft = CardDraft(
             algorithm_id=algorithm.id,  # type: ignore[arg-type]
@@ -100,10 +180,18 @@ def stage_draft(
 
 
 def save_draft(
-    session: Session, *, actor: Account, algorithm: Algorithm, card: dict[str, Any], now: datetime
+    session: Session,
+    *,
+    actor: Account,
+    algorithm: Algorithm,
+    card: dict[str, Any],
+    now: datetime,
+    if_match: Collection[str] | None = None,
 ) -> CardDraft:
     """Replace the draft card (editors of the agency). Published versions stay as they are."""
-    draft = stage_draft(session, actor=actor, algorithm=algorithm, card=card, now=now)
+    draft = stage_draft(
+        session, actor=actor, algorithm=algorithm, card=card, now=now, if_match=if_match
+    )
     session.commit()
     return draft
 
@@ -115,9 +203,13 @@ def stage_publish(
     algorithm: Algorithm,
     change_summary: str,
     four_eyes: bool,
+    revision: str | None,
     now: datetime,
 ) -> CardVersion:
-    """Turn the draft into the next immutable version (no commit)."""
+    """Turn the draft into the next immutable version (no commit).
+
+    ``revision`` is the draft revision the publisher reviewed; see ``require_reviewed_revision``.
+    """
     require_editor_of(actor, algorithm.agency_id)
     algorithm = lock_for_update(session, algorithm)
     if algorithm.state == AlgorithmState.retired:
@@ -127,6 +219,7 @@ def stage_publish(
         raise Conflict(ERR_NO_DRAFT_TO_PUBLISH)
     if four_eyes and draft.last_editor_id == actor.id:
         raise FourEyesViolation(ERR_FOUR_EYES)
+    require_reviewed_revision(draft, revision)
     # Problems are reported against the draft's card (loc starts with "card").
     card = validate_for_publish(draft.card)
     latest = session.exec(
@@ -178,15 +271,18 @@ def publish_draft(
     algorithm: Algorithm,
     change_summary: str,
     four_eyes: bool,
+    revision: str | None,
     now: datetime,
 ) -> CardVersion:
-    """Publish the draft as version n+1. 409 without a draft or when retired; 403 ``four_eyes``."""
+    """Publish the draft as version n+1. 409 without a draft or when retired; 403 ``four_eyes``;
+    428 without the reviewed ``revision``, 412 when the draft changed since."""
     version = stage_publish(
         session,
         actor=actor,
         algorithm=algorithm,
         change_summary=change_summary,
         four_eyes=four_eyes,
+        revision=revision,
         now=now,
     )
     commit_or_conflict(session, ERR_CONCURRENT_PUBLISH)
@@ -198,6 +294,7 @@ def draft_public(algorithm: Algorithm, draft: CardDraft) -> DraftPublic:
         draft,
         update={
             "public_id": algorithm.public_id,
+            "revision": draft_revision(draft),
             "missing_required_fields": list(missing_required_fields(draft.card)),
         },
     )

@@ -31,7 +31,7 @@ from registry.models import (
 from registry.services.cards.accounts import add_account
 from registry.services.cards.agencies import add_agency
 from registry.services.cards.algorithms import add_algorithm, get_algorithm_by_source, mark_retired
-from registry.services.cards.drafts import stage_draft, stage_publish
+from registry.services.cards.drafts import current_revision, stage_draft, stage_publish
 from registry.services.cards.tokens import add_token
 from registry.services.demo.context import (
     ADMIN_EMAIL,
@@ -210,6 +210,8 @@ def load_demo_cards(session: Session, ctx: DemoContext) -> None:
                 algorithm=algorithm,
                 change_summary=entry["change_summary"],
                 four_eyes=True,
+                # the demo's publisher approves exactly what the loader has just staged
+                revision=current_revision(session, algorithm),
                 now=action.at,
             )
             ctx.result.counts["versions"] += 1
