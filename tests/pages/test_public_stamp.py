@@ -102,6 +102,7 @@ def test_writes_committed_out_of_clock_order_are_both_searchable_and_each_moves_
             actor=publisher,
             algorithm=algorithm,
             change_summary="First.",
+            revision=drafts.current_revision(session, algorithm),
             four_eyes=True,
             now=now,
         )
@@ -183,6 +184,22 @@ def test_private_work_changes_no_public_etag_and_publishing_changes_them_all(cli
     assert [p for p in pages if after[p] == before[p]] == []
 
 
+def _publish_fresh(session, world):
+    """A new algorithm's first version, published by its own editor (no four-eyes rule)."""
+    algorithm = make_draft_algorithm(
+        session, agency=None, editor=world.other_editor, card_data=card(name="Fresh")
+    )
+    return drafts.publish_draft(
+        session,
+        actor=world.other_editor,
+        algorithm=algorithm,
+        change_summary="First.",
+        revision=drafts.current_revision(session, algorithm),
+        four_eyes=False,
+        now=T0 + timedelta(days=10),
+    )
+
+
 def test_every_public_action_moves_the_stamp_to_its_event_and_private_ones_do_not(
     client, app, session
 ):
@@ -220,16 +237,7 @@ def test_every_public_action_moves_the_stamp_to_its_event_and_private_ones_do_no
         ("agency.created", lambda: make_agency(session, slug="new-agency", name="New agency")),
         (
             "version.published",
-            lambda: drafts.publish_draft(
-                session,
-                actor=world.other_editor,
-                algorithm=make_draft_algorithm(
-                    session, agency=None, editor=world.other_editor, card_data=card(name="Fresh")
-                ),
-                change_summary="First.",
-                four_eyes=False,
-                now=T0 + timedelta(days=10),
-            ),
+            lambda: _publish_fresh(session, world),
         ),
         (
             "algorithm.retired",
@@ -270,6 +278,7 @@ def test_get_requests_never_write(client, app, session):
         actor=publisher,
         algorithm=world.main,
         change_summary="Renamed.",
+        revision=drafts.current_revision(session, world.main),
         four_eyes=True,
         now=T0 + timedelta(days=601),
     )
