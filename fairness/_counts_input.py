@@ -44,6 +44,7 @@ from fairness._errors import (
     WHERE_LINE,
     WHERE_POSITION,
     FairnessInputError,
+    shorten,
 )
 from fairness._source import Source, open_source, start_position
 from fairness._table import (
@@ -135,7 +136,9 @@ class _CountReducer:
                 message = MISSING_COUNT.format(where=where, column=column, expected=expected)
             else:
                 template = BAD_WEIGHTED_COUNT if self.weighted else BAD_COUNT
-                message = template.format(where=where, column=column, value=array[i].as_py())
+                value = array[i].as_py()
+                value = shorten(value) if isinstance(value, str) else value
+                message = template.format(where=where, column=column, value=value)
             raise FairnessInputError(message, column=column, row=first + i)
         return values
 
