@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fairness._arguments import check_columns, identifier_warnings
-from fairness._batches import iter_batches
+from fairness._batches import MAX_FIELD_BYTES, MAX_LINE_BYTES, check_limits, iter_batches
 from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
 from fairness._columns import BinaryEncoder, GroupEncoder, parse_numbers
 from fairness._errors import (
@@ -227,6 +227,8 @@ def read_counts(
     delimiter: str | None = None,
     weighted: bool = False,
     max_groups: int = 1000,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> Sample:
     """Read a pre-aggregated count table (CSV, gzip CSV or Parquet) into a ``Sample``.
 
@@ -243,6 +245,8 @@ def read_counts(
         for a weighted table). By default counts must be whole numbers (``12`` or ``12.0``).
     max_groups:
         A group column with more distinct values than this is refused as an identifier.
+    max_line_bytes, max_field_bytes:
+        The longest line and the longest value read, in bytes, as for ``read_sample``.
 
     Returns
     -------
@@ -264,6 +268,7 @@ def read_counts(
     [['f', 3, 7], ['m', 5, 5]]
     """
     sensitive = _check_sensitive(sensitive_features)
+    check_limits(max_line_bytes, max_field_bytes)
     start = start_position(source)
     with open_source(source, delimiter=delimiter) as opened:
         check_columns(sensitive, opened.columns)
@@ -274,7 +279,10 @@ def read_counts(
         needed = [*sensitive, *names.values()]
         kinds = dict.fromkeys(sensitive, "group")
         kinds.update({names[c]: "binary" for c in ("label", "prediction") if c in names})
-        batches = iter_batches(opened, needed, source, start, kinds=kinds, count_lines=True)
+        batches = iter_batches(
+            opened, needed, source, start, kinds=kinds, count_lines=True,
+            max_line_bytes=max_line_bytes, max_field_bytes=max_field_bytes,
+        )  # fmt: skip
         with closing(batches):
             for batch, first in batches:
                 assert first is not None

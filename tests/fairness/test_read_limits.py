@@ -264,6 +264,10 @@ def test_count_tables_get_the_same_value_checks():
     with pytest.raises(FairnessInputError) as exc:
         read_counts(io.BytesIO(head + b"m\x1b,5,5\n"), sensitive_features=["sex"])
     assert exc.value.row == 12002 and exc.value.column == "sex"
+    with pytest.raises(FairnessInputError) as exc:
+        read_counts(io.BytesIO(head + b"m" * 600 + b",5,5\n"), sensitive_features=["sex"],
+                    max_line_bytes=512)  # fmt: skip
+    assert exc.value.row == 12002 and "max_line_bytes" in str(exc.value)
 
 
 @pytest.mark.parametrize(
