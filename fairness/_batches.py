@@ -33,6 +33,7 @@ import gzip
 import io
 import os
 import re
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -400,8 +401,21 @@ class _MisCut(Exception):
         self.error = error
 
 
+class _Options(NamedTuple):
+    """The parser's options at one time: replaced whole (by one thread), read whole (by each)."""
+
+    convert: pacsv.ConvertOptions
+    sentinel: bytes
+    marker: str | None
+
+
 class _SegmentParser:
-    """``read_csv`` of one segment with the right options, and the fallbacks between segments."""
+    """``read_csv`` of one segment with the right options, and the fallbacks between segments.
+
+    ``parse`` runs in several threads at once; a fallback replaces ``options`` as a whole, under
+    a lock, and each parse uses one ``options`` throughout (the sentinel it appended and the
+    column it checks must match the types it parsed with).
+    """
 
     def __init__(
         self, opened: Opened, columns: list[str], kinds: dict[str, str], *, aggregate: bool
@@ -414,14 +428,18 @@ class _SegmentParser:
         self.fast_binary = {c for c in columns if kinds.get(c) == "binary"}
         self.delimiter = text.delimiter
         self.names = text.columns
-        self._options()
+        # No invalid_row_handler: Arrow decodes the row's text for it and, when that text is not
+        # UTF-8, reports the failure as an "ignored" exception; its error message says as much.
+        self.parse_options = pacsv.ParseOptions(delimiter=self.delimiter)
+        self._lock = threading.Lock()
+        self.options = self._options()
 
     def _read_options(self, size: int) -> pacsv.ReadOptions:
         # One block for the whole segment: Arrow's own cutting into blocks does not know about
         # line breaks in quoted fields (unless told, at a cost), ours does.
         return pacsv.ReadOptions(column_names=self.names, use_threads=False, block_size=size + 1)
 
-    def _options(self) -> None:
+    def _options(self) -> _Options:
         types: dict[str, pa.DataType] = {}
         for column in self.columns:
             if column in self.fast_binary:
@@ -432,18 +450,17 @@ class _SegmentParser:
                 types[column] = pa.string() if self.aggregate else _DICTIONARY
             else:
                 types[column] = pa.string()
-        # No invalid_row_handler: Arrow decodes the row's text for it and, when that text is not
-        # UTF-8, reports the failure as an "ignored" exception; its error message says as much.
-        self.parse_options = pacsv.ParseOptions(delimiter=self.delimiter)
         # A last record appended to every segment: if the parser does not return it as a row,
         # the segment ended inside a quoted field. NUL never occurs in the text (refused before
-        # parsing); fast-path binary columns need a value they can convert.
-        self.marker = next((c for c in self.columns if c not in self.fast_binary), None)
-        self.sentinel = (
+        # parsing); fast-path binary columns need a value they can convert. It is looked for in
+        # a text column, a group column when there is one (their type never changes).
+        text_columns = [c for c in self.columns if c not in self.fast_binary]
+        groups = [c for c in text_columns if self.kinds.get(c) == "group"]
+        sentinel = (
             self.delimiter.join("0" if c in self.fast_binary else _SENTINEL for c in self.names)
             + "\n"
         ).encode("utf-8")
-        self.convert_options = pacsv.ConvertOptions(
+        convert = pacsv.ConvertOptions(
             include_columns=self.columns,
             column_types=types,
             strings_can_be_null=False,
@@ -452,31 +469,34 @@ class _SegmentParser:
             false_values=["0"],
             null_values=_NULL_SPELLINGS,
         )
+        marker = (groups or text_columns)[0] if text_columns else None
+        return _Options(convert, sentinel, marker)
 
     def parse(self, segment: _Segment) -> pa.Table:
         """The segment's rows. Raises ``_MisCut`` when the text ends inside a quoted field."""
         while True:
+            options = self.options
             data = bytearray(segment.text)
             if not data.endswith(b"\n"):  # the end of the file
                 data += b"\n"
-            data += self.sentinel
+            data += options.sentinel
             try:
                 table = pacsv.read_csv(
                     pa.BufferReader(pa.py_buffer(data)),
                     read_options=self._read_options(len(data)),
                     parse_options=self.parse_options,
-                    convert_options=self.convert_options,
+                    convert_options=options.convert,
                 )
             except pa.ArrowInvalid as exc:
-                if self._fall_back(str(exc)):
+                if self._fall_back(str(exc), options):
                     continue
                 # a record that swallowed the rest of the segment has too few fields
                 if self._open_at_end(segment) != -1:
                     raise self._unbalanced(segment) from None
                 raise
             break
-        if self.marker is not None:
-            last = table.column(self.marker)[-1].as_py() if table.num_rows else None
+        if options.marker is not None:
+            last = table.column(options.marker)[-1].as_py() if table.num_rows else None
             if last != _SENTINEL:
                 raise self._unbalanced(segment)
         return table.slice(0, table.num_rows - 1)
@@ -503,17 +523,22 @@ class _SegmentParser:
         error = FairnessInputError(template.format(row=row if row else "?"), row=row)
         return error if segment.final else _MisCut(error)
 
-    def _fall_back(self, message: str) -> bool:
+    def _fall_back(self, message: str, tried: _Options) -> bool:
         """Switch, for this and later segments, to slower options that may parse the segment;
-        ``False`` if there are none (the error is the file's)."""
-        if "conversion error to bool" in message and self.fast_binary:
+        ``False`` if there are none (the error is the file's). ``tried``: the options that failed
+        (another thread may have switched since: then try again with the new ones)."""
+        if "conversion error to bool" not in message:
+            return False
+        with self._lock:
+            if self.options is not tried:
+                return True
+            if not self.fast_binary:
+                return False
             found = _COLUMN_NUMBER.search(message)
             number = int(found.group(1)) if found else -1
             failed = self.names[number] if 0 <= number < len(self.names) else None
             self.fast_binary -= {failed} if failed in self.fast_binary else set(self.fast_binary)
-        else:
-            return False
-        self._options()
+            self.options = self._options()
         return True
 
 

@@ -188,10 +188,11 @@ def test_start_workers_adds_a_small_audit_lane(app, settings) -> None:
 def test_a_small_audit_completes_while_a_large_one_holds_the_general_worker(
     client, app, session, settings, world
 ) -> None:
-    """One general worker and the small-audit lane: the large audit (first in the queue) hangs
-    until its time budget stops it; the small one submitted after it is done long before."""
-    settings.audit_timeout_s, settings.audit_small_mb = 8, 1
+    """One general worker and the small-audit lane; two large audits (first in the queue) hang
+    until their time budget stops them; the small one submitted after them is done long before."""
+    settings.audit_timeout_s, settings.audit_small_mb = 6, 1
     large = upload(client, world, data=SMALL_CSV * 5000).json()
+    other_large = upload(client, world, data=SMALL_CSV * 5000).json()
     small = upload(client, world).json()
     engine = app.state.engine
     workers = [
@@ -203,19 +204,22 @@ def test_a_small_audit_completes_while_a_large_one_holds_the_general_worker(
     for worker in workers:
         worker.start()
     try:
-        deadline = time.monotonic() + 60
-        while _state(session, small["id"]).state != AuditState.succeeded:
-            assert time.monotonic() < deadline, "the small audit waited behind the large one"
-            time.sleep(0.05)
-        assert _state(session, large["id"]).state == AuditState.running
-        while _state(session, large["id"]).state == AuditState.running:
-            assert time.monotonic() < deadline, "the time budget did not stop the large audit"
+        deadline = time.monotonic() + 90
+        while {_state(session, a["id"]).state for a in (large, other_large, small)} & {
+            AuditState.queued,
+            AuditState.running,
+        }:
+            assert time.monotonic() < deadline, "the audits did not finish"
             time.sleep(0.1)
     finally:
         stop_workers(workers, timeout=30)
-    stopped = _state(session, large["id"])
+    done, stopped = _state(session, small["id"]), _state(session, large["id"])
+    assert done.state == AuditState.succeeded and done.worker_id.endswith(":small")
     assert stopped.state == AuditState.failed and stopped.error["reason"] == "timeout"
-    assert stopped.attempts == 1
+    assert stopped.attempts == 1 and stopped.worker_id.endswith(":general")
+    assert _state(session, other_large["id"]).worker_id.endswith(":general")
+    # without the lane the small audit would have waited for a large one's budget to run out
+    assert done.finished_at < stopped.finished_at
 
 
 def test_a_parquet_struct_column_fails_as_input_naming_the_column(
