@@ -6,6 +6,10 @@ is done by Arrow compute and numpy; Python only loops over a chunk's *distinct* 
 Missing values: null, an empty or all-blank string, or one of ``NA``, ``N/A``, ``NaN``, ``null``,
 ``#N/A`` (any case). Binary columns accept ``1/0``, ``true/false``, ``yes/no``, ``t/f``, ``y/n``
 (any case, also ``1.0/0.0``), or any two values of which one is the declared ``pos_label``.
+
+Group values are stripped of surrounding whitespace (``str.strip``); what remains may not hold a
+control character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F), which no group name needs
+and which would corrupt every page, feed and CSV that shows the value.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fairness._errors import (
+    CONTROL_CHARACTER_IN_COLUMN,
     NON_BINARY,
     POS_LABEL_ABSENT,
     TOO_MANY_GROUPS,
     FairnessInputError,
+    excerpt,
 )
 from fairness._table import UNKNOWN
 
@@ -29,6 +35,14 @@ TRUE_TOKENS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 FALSE_TOKENS = frozenset({"0", "0.0", "false", "f", "no", "n"})
 #: How many distinct values an error message lists.
 LIST_VALUES = 10
+#: The characters ``str.strip()`` removes (``str.isspace``), for trimming with Arrow the same way.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: Control characters (category Cc); ``CONTROL_RE2`` is the same class for Arrow's RE2.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_RE2 = r"[\x{0}-\x{1f}\x{7f}-\x{9f}]"
 
 # Names that point at direct personal identifiers. Exact names (after lower-casing and turning
 # separators into "_") for the ambiguous ones; words anywhere in the name for unambiguous ones.
@@ -78,6 +92,12 @@ def as_strings(array: pa.Array) -> pa.Array:
         ]
         return pa.array(out, type=pa.string())
     return array.cast(pa.string())
+
+
+def control_character(value: str) -> str | None:
+    """The first control character of ``value`` once stripped, as ``U+XXXX``; ``None`` if none."""
+    found = CONTROL.search(value.strip())
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def _is_missing(text: str | None) -> bool:
@@ -153,6 +173,13 @@ class GroupEncoder:
                 codes[i] = self._code(UNKNOWN)
                 continue
             value = raw.strip()
+            if CONTROL.search(value):
+                raise FairnessInputError(
+                    CONTROL_CHARACTER_IN_COLUMN.format(
+                        column=self.column, value=excerpt(value), char=control_character(value)
+                    ),
+                    column=self.column,
+                )
             if value == UNKNOWN:
                 self.literal_unknown = True
             codes[i] = self._code(value)
@@ -241,7 +268,7 @@ class BinaryEncoder:
         for raw in chunk_values:
             if not _is_missing(raw) and raw.strip() not in seen:  # type: ignore[union-attr]
                 seen.append(raw.strip())  # type: ignore[union-attr]
-        shown = ", ".join(repr(v) for v in seen[:LIST_VALUES])
+        shown = ", ".join(excerpt(v) for v in seen[:LIST_VALUES])
         if len(seen) > LIST_VALUES:
             shown += ", ..."
         extra = "" if self.pos_label is not None else ", or declare pos_label"
@@ -270,7 +297,7 @@ class BinaryEncoder:
         if all(isinstance(k, bool) for k in keys):
             # Standard tokens (pos_label, if any, names a value this column does not use).
             return np.array([k is True for k in keys] + [0] * (2 - len(keys)), dtype=np.int8), None
-        shown = ", ".join(repr(v) for v in self.spellings)
+        shown = ", ".join(excerpt(v) for v in self.spellings)
         if p is None:
             raise FairnessInputError(
                 NON_BINARY.format(
@@ -285,7 +312,8 @@ class BinaryEncoder:
             )
         if len(keys) == 1:
             warning = (
-                f"Column {self.column!r} ({self.role}) holds only the value {self.spellings[0]!r}, "
+                f"Column {self.column!r} ({self.role}) holds only the value "
+                f"{excerpt(self.spellings[0])}, "
                 f"not pos_label={p!r}: every row counts as negative."
             )
             return np.zeros(2, dtype=np.int8), warning

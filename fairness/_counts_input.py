@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fairness._arguments import check_columns, identifier_warnings
-from fairness._batches import iter_batches
+from fairness._batches import MAX_FIELD_BYTES, MAX_LINE_BYTES, check_limits, iter_batches
 from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
 from fairness._columns import BinaryEncoder, GroupEncoder, parse_numbers
 from fairness._errors import (
@@ -44,6 +44,7 @@ from fairness._errors import (
     WHERE_LINE,
     WHERE_POSITION,
     FairnessInputError,
+    shorten,
 )
 from fairness._source import Source, open_source, start_position
 from fairness._table import (
@@ -180,7 +181,9 @@ class _CountReducer:
                 message = MISSING_COUNT.format(where=where, column=column, expected=expected)
             else:
                 template = BAD_WEIGHTED_COUNT if self.weighted else BAD_COUNT
-                message = template.format(where=where, column=column, value=array[i].as_py())
+                value = array[i].as_py()
+                value = shorten(value) if isinstance(value, str) else value
+                message = template.format(where=where, column=column, value=value)
             raise FairnessInputError(message, column=column, row=first + i)
         return values
 
@@ -269,6 +272,8 @@ def read_counts(
     delimiter: str | None = None,
     weighted: bool = False,
     max_groups: int = 1000,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> Sample:
     """Read a pre-aggregated count table (CSV, gzip CSV or Parquet) into a ``Sample``.
 
@@ -285,6 +290,8 @@ def read_counts(
         for a weighted table). By default counts must be whole numbers (``12`` or ``12.0``).
     max_groups:
         A group column with more distinct values than this is refused as an identifier.
+    max_line_bytes, max_field_bytes:
+        The longest line and the longest value read, in bytes, as for ``read_sample``.
 
     Returns
     -------
@@ -306,6 +313,7 @@ def read_counts(
     [['f', 3, 7], ['m', 5, 5]]
     """
     sensitive = _check_sensitive(sensitive_features)
+    check_limits(max_line_bytes, max_field_bytes)
     start = start_position(source)
     with open_source(source, delimiter=delimiter) as opened:
         check_columns(sensitive, opened.columns)
@@ -316,7 +324,10 @@ def read_counts(
         needed = [*sensitive, *names.values()]
         kinds = dict.fromkeys(sensitive, "group")
         kinds.update({names[c]: "binary" for c in ("label", "prediction") if c in names})
-        batches = iter_batches(opened, needed, source, start, kinds=kinds, count_lines=True)
+        batches = iter_batches(
+            opened, needed, source, start, kinds=kinds, count_lines=True,
+            max_line_bytes=max_line_bytes, max_field_bytes=max_field_bytes,
+        )  # fmt: skip
         with closing(batches):
             for batch, first in batches:
                 assert first is not None

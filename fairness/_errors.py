@@ -8,11 +8,32 @@ spreadsheet: the header is line 1 and the first data row is line 2. For Parquet 
 lines, ``row`` is the same 1-based position plus one (the first record is "line 2"), so the two
 formats report a row the same way. A record whose quoted field holds line breaks spans several
 lines; it is named by its first line.
+
+Messages are bounded whatever the input: a value quoted in a message is cut to ``EXCERPT_CHARS``
+characters and a whole message to ``MESSAGE_CHARS``, each with an ellipsis (``shorten``), so a
+hostile file cannot make an error that is larger than the file's header.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+#: Longest excerpt of a value (a cell, a parser's detail) quoted in a message, in characters.
+EXCERPT_CHARS = 200
+#: Longest message of a ``FairnessInputError``, in characters.
+MESSAGE_CHARS = 1000
+ELLIPSIS = "\u2026"
+
+
+def shorten(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """``str(text)``, cut to at most ``limit`` characters with an ellipsis when it was longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def excerpt(value: object) -> str:
+    """A value as quoted in a message: its ``repr`` after cutting it to ``EXCERPT_CHARS``."""
+    return repr(shorten(value) if isinstance(value, str) else value)
 
 
 class FairnessError(Exception):
@@ -41,6 +62,7 @@ class FairnessInputError(FairnessError, ValueError):
         row: int | None = None,
         field: str | None = None,
     ) -> None:
+        message = shorten(message, MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.column = column
@@ -88,6 +110,45 @@ NOT_UTF8 = "Line {row} is not valid UTF-8 text; save the file as UTF-8 CSV."
 BAD_GZIP = "The file looks gzip-compressed but cannot be decompressed: {detail}"
 BAD_PARQUET = "The file starts like Parquet but cannot be read as Parquet: {detail}"
 CSV_PARSE = "Line {row} cannot be parsed as CSV: {detail}"
+LINE_TOO_LONG = (
+    "Line {row} is longer than {limit} bytes without a line break (the max_line_bytes limit); "
+    "a sample holds one short record per line."
+)
+QUOTE_NOT_CLOSED = (
+    'Line {row} opens a quoted field (") that is not closed within {limit} bytes (the '
+    "max_line_bytes limit); is a double quote missing or unbalanced?"
+)
+STRAY_QUOTE = (
+    'Line {row} has a double quote (") inside an unquoted value; with a quoted field that holds '
+    "a line break after it, where records end is ambiguous. Quote that value (doubling its "
+    'quote, as in "5"" screen") or remove the quote.'
+)
+RECORD_TOO_LONG = (
+    "Line {row} starts a record longer than {limit} bytes (the max_line_bytes limit), its quoted "
+    "fields holding line breaks; a sample holds one short record per line."
+)
+UNCLOSED_QUOTE = (
+    'Line {row} opens a quoted field (") that is never closed before the end of the file; '
+    "is a double quote missing or unbalanced?"
+)
+FIELD_TOO_LONG = (
+    "Line {row}, column {column!r}: a value longer than {limit} bytes (the max_field_bytes "
+    "limit); expected a short value such as a group name, a class or a number."
+)
+NUL_BYTE = "Line {row} holds a NUL byte (\\x00): the file is damaged or binary, not CSV text."
+CONTROL_CHARACTER = (
+    "Line {row}, column {column!r}: the group value {value} holds a control character "
+    "({char}); group values must be printable text."
+)
+CONTROL_CHARACTER_IN_COLUMN = (
+    "Column {column!r}: the group value {value} holds a control character ({char}); group values "
+    "must be printable text."
+)
+UNSUPPORTED_COLUMN_TYPE = (
+    "Column {column!r} holds {kind} values (Parquet type {type}); expected text, numbers or "
+    "true/false in each cell."
+)
+BAD_LIMIT = "{name} must be a positive whole number of bytes, got {value!r}."
 CSV_ROW_WIDTH = (
     "Line {row} has {found} fields; the header has {expected} (delimiter {delimiter!r})."
 )

@@ -15,7 +15,13 @@ import numpy as np
 import pyarrow as pa
 
 from fairness._arguments import Plan, check_columns, identifier_warnings, make_plan
-from fairness._batches import ROW_COUNT, iter_batches
+from fairness._batches import (
+    MAX_FIELD_BYTES,
+    MAX_LINE_BYTES,
+    ROW_COUNT,
+    check_limits,
+    iter_batches,
+)
 from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
 from fairness._columns import BinaryEncoder, GroupEncoder, dictionary_of, parse_numbers
 from fairness._errors import (
@@ -294,6 +300,8 @@ def read_sample(
     delimiter: str | None = None,
     max_groups: int = 1000,
     progress: Callable[[int, int | None], None] | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> Sample:
     """Read a prediction sample (CSV or Parquet) and reduce it to per-cell counts in one pass.
 
@@ -331,6 +339,13 @@ def read_sample(
         A sensitive column with more distinct values than this is refused as an identifier.
     progress:
         Called per block as ``progress(bytes_read, total_bytes_or_None)``.
+    max_line_bytes:
+        The longest line of a CSV file, in bytes (default 1 MiB); also the longest record whose
+        quoted fields hold line breaks. The reader stops at the first longer line with an error
+        naming it, so a file with a line that never ends costs about this much memory, not more.
+    max_field_bytes:
+        The longest value, in bytes (default 64 KiB), of a column the read uses (label,
+        prediction, score, weight, sensitive features), in CSV and Parquet alike.
 
     Returns
     -------
@@ -344,7 +359,11 @@ def read_sample(
     FairnessInputError
         With ``column``/``row``/``field`` set: missing or duplicate columns, non-binary labels or
         predictions, unparseable CSV lines, empty or header-only files, identifier-like sensitive
-        columns, or a sample in which more than half of the rows would be dropped.
+        columns, or a sample in which more than half of the rows would be dropped. Also hostile
+        input: a line or value over the limits above, a NUL byte, a quoted field never closed, a
+        group value holding a control character (after stripping surrounding whitespace), or a
+        Parquet column of a nested or binary type. Messages quote at most 200 characters of a
+        value and are at most 1000 characters long.
 
     Notes
     -----
@@ -375,6 +394,7 @@ def read_sample(
         pos_label=pos_label,
         max_groups=max_groups,
     )
+    check_limits(max_line_bytes, max_field_bytes)
     start = start_position(source)
     with open_source(source, delimiter=delimiter) as opened:
         check_columns(plan.needed, opened.columns)
@@ -382,8 +402,9 @@ def read_sample(
         reducer = _Reducer(plan, max_groups)
         aggregate = plan.score is None and plan.weight is None
         batches = iter_batches(
-            opened, plan.needed, source, start, kinds=plan.kinds, aggregate=aggregate
-        )
+            opened, plan.needed, source, start, kinds=plan.kinds, aggregate=aggregate,
+            max_line_bytes=max_line_bytes, max_field_bytes=max_field_bytes,
+        )  # fmt: skip
         with closing(batches):
             for batch, _line in batches:
                 reducer.add(batch)

@@ -65,6 +65,24 @@ class Settings(BaseSettings):
     audit_workers: int = Field(
         1, ge=0, description="In-process audit worker threads (0: none, run `registry worker`)."
     )
+    audit_timeout_s: float = Field(
+        900,
+        ge=0,
+        description="Wall-time budget of one audit, in seconds; an audit still running then is "
+        "stopped and fails (0: no limit).",
+    )
+    audit_memory_mb: int = Field(
+        4096,
+        ge=0,
+        description="Memory budget of one audit's process (its address space), in MiB; an audit "
+        "that needs more fails (0: no limit).",
+    )
+    audit_small_mb: int = Field(
+        16,
+        ge=0,
+        description="Samples up to this size (and reruns) also have a worker of their own, so a "
+        "large audit never holds the only worker (0: no such worker).",
+    )
     page_size: int = Field(20, ge=1, le=500, description="Default page size for lists.")
     page_cache_size: int = Field(
         4096,

@@ -10,6 +10,7 @@ import textwrap
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -45,24 +46,26 @@ def _state(session, public_id: str) -> Audit:
 
 WORKER_SCRIPT = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from pathlib import Path
     from registry.config import Settings
     from registry.db import make_engine
-    from registry.services.audits import engine as audit_engine
     from registry.services.audits.worker import run_one
-
-    def slow(*args, **kwargs):
-        outcome = audit_engine.execute_audit(*args, **kwargs)
-        print("computed", flush=True)
-        time.sleep(60)  # killed here: results computed but never stored
-        return outcome
+    from tests.registry.audit_executors import compute_then_hang
 
     settings = Settings(environment="test", secret_key="x" * 32, data_dir=Path(sys.argv[2]),
                         database_url=sys.argv[1])
-    run_one(make_engine(sys.argv[1]), settings, heartbeat_seconds=0.2, executor=slow)
+    run_one(make_engine(sys.argv[1]), settings, heartbeat_seconds=0.2, executor=compute_then_hang)
     """
 )
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") != -1
 
 
 def test_worker_killed_mid_run_is_retried_and_never_half_stored(
@@ -77,14 +80,20 @@ def test_worker_killed_mid_run_is_retried_and_never_half_stored(
     )  # fmt: skip
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "computed", (
-            proc.stderr.read() if proc.stderr else ""
-        )
+        said = proc.stdout.readline().split()
+        assert said[:1] == ["computed"], proc.stderr.read() if proc.stderr else ""
+        audit_process = int(said[1])  # the engine runs in a child of the worker's fork server
+        assert audit_process != proc.pid
         running = _state(session, body["id"])
         assert running.state == AuditState.running and running.attempts == 1
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+    # the audit process notices that its worker is gone and ends too
+    deadline = time.monotonic() + 20
+    while not _gone(audit_process):
+        assert time.monotonic() < deadline, "the audit process outlived its worker"
+        time.sleep(0.1)
 
     killed = _state(session, body["id"])
     assert killed.state == AuditState.running  # the dead worker left it running...

@@ -42,12 +42,22 @@ ERR_COUNTS_COLUMNS = (
 )
 ERR_RERUN_NO_COUNTS = "The original audit has no stored counts to recompute from."
 ERR_UNEXPECTED = "The audit engine stopped with an unexpected error ({kind}): {detail}"
+#: A stored error's message, and a column or field name in it, are cut to these many characters:
+#: a hostile file must not make an error too large to store (or to show).
+STORED_MESSAGE_CHARS = 1000
+STORED_VALUE_CHARS = 200
 
 Progress = Callable[[int, int | None], None]
 
 #: Column roles that name a column in a row-level sample.
 SAMPLE_COLUMN_ROLES = ("label", "prediction", "score", "weight")
 
+
+
+def shorten(text: object, limit: int = STORED_VALUE_CHARS) -> str:
+    """``str(text)`` cut to ``limit`` characters, with an ellipsis when it was longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 def _spec_error(errors: list[str]) -> Invalid:
     details = [
@@ -236,13 +246,33 @@ def execute_audit(
     return _outcome(fairness.audit_counts(sample, spec), sample)
 
 
+class AuditStopped(Exception):
+    """The audit failed in its own process, or was stopped there; ``error`` is what to store."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message", ""))
+        self.error = error
+
+
 def failure_from_exception(exc: BaseException) -> dict[str, Any]:
-    """The stored ``error`` of a failed audit: the engine's message, with column/row/field."""
-    if isinstance(exc, FairnessInputError):
-        return {**exc.to_dict(), "reason": "input"}
-    if isinstance(exc, SpecError):
-        return {"message": str(exc), "column": None, "row": None, "field": "spec", "reason": "spec"}
-    if isinstance(exc, FairnessError):
-        return {"message": str(exc), "column": None, "row": None, "field": None, "reason": "engine"}
-    message = ERR_UNEXPECTED.format(kind=type(exc).__name__, detail=exc)
-    return {"message": message, "column": None, "row": None, "field": None, "reason": "internal"}
+    """The stored ``error`` of a failed audit: the engine's message, with column/row/field, each
+    cut to ``STORED_MESSAGE_CHARS`` / ``STORED_VALUE_CHARS`` characters."""
+    if isinstance(exc, AuditStopped):
+        error = dict(exc.error)
+    elif isinstance(exc, FairnessInputError):
+        error = {**exc.to_dict(), "reason": "input"}
+    else:
+        field: str | None = "spec"
+        reason = "spec"
+        message = str(exc)
+        if not isinstance(exc, SpecError):
+            field, reason = None, "engine"
+        if not isinstance(exc, FairnessError):
+            reason = "internal"
+            message = ERR_UNEXPECTED.format(kind=type(exc).__name__, detail=shorten(exc))
+        error = {"message": message, "column": None, "row": None, "field": field, "reason": reason}
+    error["message"] = shorten(error.get("message") or "", STORED_MESSAGE_CHARS)
+    for key in ("column", "field"):
+        if error.get(key) is not None:
+            error[key] = shorten(error[key], STORED_VALUE_CHARS)
+    return error

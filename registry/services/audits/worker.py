@@ -40,7 +40,8 @@ from sqlmodel import Session, col, select
 
 from registry.config import Settings
 from registry.db import session_scope
-from registry.models import Audit, AuditState
+from registry.models import Audit, AuditInput, AuditState
+from registry.services.audits.budget import AuditJob, run_within_budget, warm_up
 from registry.services.audits.engine import EngineOutcome, execute_audit, failure_from_exception
 from registry.services.audits.staging import STAGING_DIRNAME, sweep_staging
 from registry.services.audits.wakeup import notify_work_queued, wait_for_work
@@ -76,12 +77,24 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def claim_next(session: Session, *, worker_id: str, now: datetime) -> Claim | None:
-    """Atomically take the oldest queued audit; None when the queue is empty. Commits."""
+def claim_next(
+    session: Session, *, worker_id: str, now: datetime, max_bytes: int | None = None
+) -> Claim | None:
+    """Atomically take the oldest queued audit; None when the queue is empty. Commits.
+
+    With ``max_bytes`` (the small-audit lane), only an audit whose sample is at most that large,
+    or a rerun (which recomputes from stored counts), is taken.
+    """
     token = secrets.token_hex(16)
+    queued = col(Audit.state) == AuditState.queued
+    if max_bytes is not None:
+        small = sa.or_(
+            col(Audit.sample_bytes) <= max_bytes, col(Audit.input_kind) == AuditInput.rerun
+        )
+        queued = sa.and_(queued, small)
     oldest = (
         sa.select(col(Audit.id))
-        .where(col(Audit.state) == AuditState.queued)
+        .where(queued)
         .order_by(col(Audit.id))
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -322,12 +335,18 @@ def run_one(
     clock: Clock | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     executor: Callable[..., EngineOutcome] = execute_audit,
+    max_bytes: int | None = None,
 ) -> str | None:
-    """Claim and run one queued audit to the end. Its public id, or None if none was queued."""
+    """Claim and run one queued audit to the end. Its public id, or None if none was queued.
+
+    The engine (``executor``) runs in a child process within the audit's budget
+    (``settings.audit_timeout_s``, ``settings.audit_memory_mb``; see ``budget``), or in this
+    thread when both are 0. ``max_bytes``: see ``claim_next``.
+    """
     clock = clock or SystemClock()
     worker_id = worker_id or default_worker_id()
     with session_scope(engine) as session:
-        claim = claim_next(session, worker_id=worker_id, now=clock.now())
+        claim = claim_next(session, worker_id=worker_id, now=clock.now(), max_bytes=max_bytes)
     if claim is None:
         return None
     with session_scope(engine) as session:
@@ -355,6 +374,16 @@ def run_one(
                     "field": None,
                     "reason": "sample_missing",
                 }
+            elif settings.audit_timeout_s or settings.audit_memory_mb:
+                outcome = run_within_budget(
+                    executor,
+                    AuditJob(snapshot.public_id, snapshot.spec, snapshot.input_kind),
+                    sample_path,
+                    rerun_counts=rerun_counts,
+                    progress=beat.update,
+                    timeout_s=settings.audit_timeout_s,
+                    memory_mb=settings.audit_memory_mb,
+                )
             else:
                 outcome = executor(
                     snapshot, sample_path, progress=beat.update, rerun_counts=rerun_counts
@@ -419,12 +448,15 @@ class AuditWorker(threading.Thread):
         stale_after: float = STALE_AFTER_SECONDS,
         reap_every: float = REAP_EVERY_SECONDS,
         clock: Clock | None = None,
+        max_bytes: int | None = None,
+        executor: Callable[..., EngineOutcome] = execute_audit,
     ) -> None:
         super().__init__(name=name, daemon=True)
         self.engine, self.settings = engine, settings
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
         self.stale_after, self.reap_every = stale_after, reap_every
         self.clock = clock or SystemClock()
+        self.max_bytes, self.executor = max_bytes, executor
         self.stopping = threading.Event()
         self.worker_id = f"{default_worker_id()}:{name}"
 
@@ -435,6 +467,11 @@ class AuditWorker(threading.Thread):
 
     def run(self) -> None:
         last_reap = 0.0
+        if self.settings.audit_timeout_s or self.settings.audit_memory_mb:
+            try:
+                warm_up()  # the fork server imports the engine once, now rather than mid-audit
+            except Exception:  # the first audit starts it then
+                log.exception("could not start the audit process server")
         while not self.stopping.is_set():
             try:
                 if time.monotonic() - last_reap >= self.reap_every:
@@ -455,6 +492,8 @@ class AuditWorker(threading.Thread):
                     worker_id=self.worker_id,
                     clock=self.clock,
                     heartbeat_seconds=self.heartbeat_seconds,
+                    executor=self.executor,
+                    max_bytes=self.max_bytes,
                 )
             except Exception:  # keep the worker alive; the audit itself is recovered by reaping
                 log.exception("audit worker loop error")
@@ -466,11 +505,14 @@ class AuditWorker(threading.Thread):
 def start_workers(
     engine: Engine, settings: Settings, *, count: int | None = None
 ) -> list[AuditWorker]:
-    """Start ``count`` (default ``settings.audit_workers``) worker threads."""
-    workers = [
-        AuditWorker(engine, settings, name=f"audit-worker-{i}")
-        for i in range(settings.audit_workers if count is None else count)
-    ]
+    """Start ``count`` (default ``settings.audit_workers``) worker threads, plus, if there is at
+    least one and ``settings.audit_small_mb`` is set, one for small audits only: a large audit
+    then never holds the only worker (see docs/audits.md)."""
+    count = settings.audit_workers if count is None else count
+    workers = [AuditWorker(engine, settings, name=f"audit-worker-{i}") for i in range(count)]
+    if count and settings.audit_small_mb:
+        small = settings.audit_small_mb << 20
+        workers.append(AuditWorker(engine, settings, name="audit-worker-small", max_bytes=small))
     for worker in workers:
         worker.start()
     return workers
