@@ -27,8 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import fairness._batches as batches
-from fairness._errors import FairnessInputError
-from fairness._read import read_sample
+from fairness import FairnessInputError, read_sample
 
 #: Unicode category Cc, written out here rather than taken from the code under test.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -19,11 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fairness import FairnessInputError, read_counts, read_sample
 from fairness import _errors as E
 from fairness._batches import MAX_FIELD_BYTES, MAX_LINE_BYTES
-from fairness._counts_input import read_counts
-from fairness._errors import FairnessInputError
-from fairness._read import read_sample
 
 HEADER = b"sex,label,pred\n"
 #: More rows than the 64 KiB the upload sniffer looks at.
@@ -101,8 +99,7 @@ def test_a_header_longer_than_the_limit_is_line_1():
 _MEASURE = """
 import gzip, json, sys, tracemalloc
 import pyarrow as pa
-from fairness._errors import FairnessInputError
-from fairness._read import read_sample
+from fairness import FairnessInputError, read_sample
 tracemalloc.start()
 try:
     read_sample(sys.argv[1], label="label", prediction="pred", sensitive_features=["sex"])
