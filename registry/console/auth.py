@@ -53,6 +53,17 @@ def session_policy(settings: Settings) -> SessionPolicy:
     )
 
 
+@dataclass(frozen=True)
+class StaffSnapshot:
+    """The signed-in account's details, read while the request's database session is open (error
+    pages are rendered after it has closed)."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+
+
 @dataclass
 class Visitor:
     """The console's view of one request."""
@@ -62,6 +73,8 @@ class Visitor:
     csrf_key: str  # what this visitor's CSRF tokens are tied to
     new_pre: str | None  # a pre-sign-in value to send as a cookie (the browser had none)
     stale_session: bool  # the browser sent a session cookie that no longer works: clear it
+
+    staff: StaffSnapshot | None = None
 
     @property
     def account(self) -> Account | None:
@@ -85,7 +98,9 @@ def get_visitor(
     if plain and len(plain) <= MAX_COOKIE_LENGTH:
         active = resolve_session(session, plain, policy=session_policy(settings), now=clock.now())
     if active is not None:
-        visitor = Visitor(active, plain, "s:" + active.key, None, False)
+        account = active.account
+        snapshot = StaffSnapshot(account.id, account.email, account.display_name, account.role)  # type: ignore[arg-type]
+        visitor = Visitor(active, plain, "s:" + active.key, None, False, snapshot)
     else:
         pre = request.cookies.get(names.pre)
         new_pre = None

@@ -24,15 +24,15 @@ NO_STORE = "private, no-store"
 
 
 def _staff_view(visitor: Visitor | None, lang: str) -> dict[str, Any] | None:
-    account = visitor.account if visitor else None
-    if account is None:
+    staff = visitor.staff if visitor else None
+    if staff is None:
         return None
     return {
-        "name": account.display_name,
-        "email": account.email,
-        "role": account.role.value,
-        "role_text": words.role_name(account.role.value, lang),
-        "is_admin": account.role == Role.admin,
+        "name": staff.display_name,
+        "email": staff.email,
+        "role": staff.role.value,
+        "role_text": words.role_name(staff.role.value, lang),
+        "is_admin": staff.role == Role.admin,
     }
 
 

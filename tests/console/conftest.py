@@ -9,14 +9,29 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from registry.models import Account, Agency, Role
+from registry.services.staff import passwords
 from registry.services.staff.passwords import stage_password
 from tests.registry.factories import T0, make_account, use_clock
 
 PASSWORD = "correct horse battery staple"
 SESSION_COOKIE = "__Host-registry_session"
 PRE_COOKIE = "__Host-registry_pre"
+
+
+_FAST_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1),))
+_FAST_DUMMY = _FAST_HASHER.hash("a throw-away password")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
+    """Argon2id with small parameters, for speed only: the code paths are the same (a separate
+    test checks the real parameters). The machine running the suite is small and shared."""
+    monkeypatch.setattr(passwords, "_hasher", lambda: _FAST_HASHER)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: _FAST_DUMMY)
 
 
 @pytest.fixture
