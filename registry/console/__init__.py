@@ -9,21 +9,27 @@ See docs/console.md.
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+
+
+def routers() -> tuple[APIRouter, ...]:
+    """The console's routers (tests walk their routes, e.g. for the permission matrix)."""
+    from registry.console import routes_accounts, routes_auth, routes_home
+
+    return (routes_auth.router, routes_home.router, routes_accounts.router)
 
 
 def install_console(app: FastAPI) -> None:
     """Attach the console's routes, its error pages and its no-store header to ``app``."""
-    from registry.console import routes_accounts, routes_auth, routes_home, words
+    from registry.console import words
     from registry.console.auth import AdminOnly, SignInRequired, safe_next
     from registry.console.csrf import CsrfFailed
     from registry.console.rendering import NoStoreMiddleware, lang_of, redirect, render
     from registry.pages.twins import with_query
 
-    app.include_router(routes_auth.router)
-    app.include_router(routes_home.router)
-    app.include_router(routes_accounts.router)
+    for router in routers():
+        app.include_router(router)
     app.add_middleware(NoStoreMiddleware)
 
     @app.exception_handler(SignInRequired)

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from registry.models import Role, StaffSession
-from tests.console.conftest import SESSION_COOKIE, csrf_of, make_staff, sign_in, signed_in, soup
+from tests.console.conftest import SESSION_COOKIE, csrf_of, make_staff, signed_in, soup
 from tests.registry.factories import auth_headers, make_token
 
 pytestmark = pytest.mark.db
