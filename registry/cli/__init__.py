@@ -86,6 +86,7 @@ def demo(
         typer.echo(
             "  (tokens are shown once; create more with `registry token create --account EMAIL`)"
         )
+    typer.echo("  staff console: /console (set a password: registry account invite EMAIL)")
     if serve_after:
         typer.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
         serve(host=host, port=port, workers=1)
