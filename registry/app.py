@@ -164,12 +164,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     from registry.api import api_router
     from registry.api.docs_page import install_api_docs
+    from registry.api.rate_limits import install_write_limits
+    from registry.console import install_console
     from registry.pages import install_pages
 
     app.include_router(api_router, prefix="/api/v1")
+    install_write_limits(app)  # before install_pages: the security headers wrap its 429s too
     install_api_docs(app)
     # Added before install_pages so that the security headers middleware wraps its answers.
     app.add_middleware(WriteRequestGuard, max_json_bytes=settings.max_json_kb * 1024)
+    install_console(app)
     install_pages(app)
     install_error_handlers(app)
     return app

@@ -10,10 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+ERR_RATE_LIMIT = "'{value}' is not a rate limit; write it as COUNT/PERIOD, e.g. 5/15 minutes"
 ERR_PLACEHOLDER_SECRET = (
     "REGISTRY_SECRET_KEY is unset or a placeholder; set a long random value when "
     "REGISTRY_ENVIRONMENT is not 'development'"
@@ -95,6 +96,48 @@ class Settings(BaseSettings):
         le=400,
         description="Threads per app process for request handlers (database calls).",
     )
+    # Staff console: sessions, invitations and rate limits (docs/console.md, docs/security.md).
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A console session ends after this long unused."
+    )
+    session_absolute_hours: int = Field(
+        12, ge=1, le=24 * 30, description="A console session ends this long after sign-in."
+    )
+    invitation_hours: int = Field(
+        72, ge=1, le=24 * 30, description="How long a set-password (invitation) link is valid."
+    )
+    rate_limit_storage_url: str = Field(
+        "memory://",
+        description="Where rate-limit counters live: memory:// (per process) or redis://host:6379.",
+    )
+    sign_in_limit_per_account: str = Field(
+        "5/15 minutes", description="Failed sign-ins allowed per email address."
+    )
+    sign_in_limit_per_address: str = Field(
+        "20/15 minutes", description="Failed sign-ins allowed per client address."
+    )
+    write_limit_per_address: str = Field(
+        "120/minute", description="API writes (POST, PUT, PATCH, DELETE) per client address."
+    )
+    write_limit_per_account: str = Field(
+        "60/minute", description="API writes per account (the token's owner)."
+    )
+
+    @field_validator(
+        "sign_in_limit_per_account",
+        "sign_in_limit_per_address",
+        "write_limit_per_address",
+        "write_limit_per_account",
+    )
+    @classmethod
+    def _rate_limit_string(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(ERR_RATE_LIMIT.format(value=value)) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -229,6 +229,7 @@ def test_fairness_imports_no_registry_web_or_database_package():
     [
         pytest.param([p for p in _py("registry/api") if p.name != "deps.py"], id="api"),
         pytest.param(_py("registry/pages", "**/routes_*.py"), id="page-routes"),
+        pytest.param(_py("registry/console", "**/routes_*.py"), id="console-routes"),
     ],
 )
 def test_route_modules_build_no_queries(paths):

@@ -1,4 +1,4 @@
-"""Accounts: admins create and list them; everyone can see their own."""
+"""Accounts: admins create, list, deactivate and reactivate them; everyone can see their own."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from registry.api.deps import ClockDep, CurrentAccount, SessionDep
 from registry.models import AccountCreate, AccountPublic
 from registry.services.cards import accounts as service
+from registry.services.staff import accounts as staff
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -29,4 +30,26 @@ def create_account(
 ) -> AccountPublic:
     """Create an account (admin only). Only an agency_editor names an agency, and must."""
     account = service.create_account(session, actor=actor, data=body, now=clock.now())
+    return service.account_public(session, account)
+
+
+@router.post("/{account_id}/deactivate", response_model=AccountPublic)
+def deactivate_account(
+    account_id: int, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+) -> AccountPublic:
+    """Deactivate an account (admin only): its sessions and API tokens stop working at once."""
+    account = staff.set_account_active(
+        session, actor=actor, account_id=account_id, active=False, now=clock.now()
+    )
+    return service.account_public(session, account)
+
+
+@router.post("/{account_id}/reactivate", response_model=AccountPublic)
+def reactivate_account(
+    account_id: int, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+) -> AccountPublic:
+    """Reactivate a deactivated account (admin only); its unrevoked tokens work again."""
+    account = staff.set_account_active(
+        session, actor=actor, account_id=account_id, active=True, now=clock.now()
+    )
     return service.account_public(session, account)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from registry.cli.audit import audit_app, worker
 from registry.cli.common import fail, load_settings, service_session, upgrade_database
+from registry.cli.staff import account_deactivate, account_invite, account_reactivate
 
 app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
@@ -32,6 +33,9 @@ app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.command("worker")(worker)
+account_app.command("invite")(account_invite)
+account_app.command("deactivate")(account_deactivate)
+account_app.command("reactivate")(account_reactivate)
 
 
 @db_app.command("upgrade")
@@ -96,6 +100,7 @@ def demo(
         typer.echo(
             "  (tokens are shown once; create more with `registry token create --account EMAIL`)"
         )
+    typer.echo("  staff console: /console (set a password: registry account invite EMAIL)")
     if serve_after:
         typer.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
         serve(host=host, port=port, workers=1)

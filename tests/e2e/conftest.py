@@ -93,6 +93,7 @@ class Site:
     retired_id: str
     audit_id: str
     agency_slug: str
+    database_url: str = ""  # the served database, for tests that prepare accounts directly
 
 
 # Package scope, not session: Playwright's sync API keeps an event loop running in the main
@@ -155,7 +156,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             time.sleep(0.1)
         else:
             pytest.fail("the uvicorn server did not start")
-        yield Site(base, *ids)
+        yield Site(base, *ids, database_url=url)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -1,0 +1,35 @@
+"""View-model of the console's home page: who you are, your role and agency, where to go next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from registry.console import words
+from registry.i18n import gettext
+from registry.services.staff.accounts import agency_of
+from registry.services.staff.sessions import ActiveSession, SessionPolicy, ends_at
+
+
+def home_page(
+    session: Session, *, active: ActiveSession, policy: SessionPolicy, lang: str
+) -> dict[str, Any]:
+    account = active.account
+    agency = agency_of(session, account)
+    agency_view = None
+    if agency is not None:
+        name = (agency.name_translations or {}).get(lang) if lang != "en" else None
+        agency_view = {"slug": agency.slug, "name": name or agency.name}
+    return {
+        "name": account.display_name,
+        "email": account.email,
+        "role": account.role.value,
+        "role_text": words.role_name(account.role.value, lang),
+        "role_hint": gettext(lang, words.ROLE_HINTS[account.role.value]),
+        "agency": agency_view,
+        "signed_in_at": active.row.created_at.isoformat(),
+        "session_ends_at": ends_at(active.row, policy).isoformat(),
+        "absolute_end": active.row.expires_at.isoformat(),
+        "idle_minutes": int(policy.idle.total_seconds() // 60),
+    }
