@@ -169,10 +169,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from registry.pages import install_pages
 
     app.include_router(api_router, prefix="/api/v1")
-    install_write_limits(app)  # before install_pages: the security headers wrap its 429s too
     install_api_docs(app)
-    # Added before install_pages so that the security headers middleware wraps its answers.
+    # Middleware added later wraps what was added before. Order, outermost first: security headers
+    # (install_pages), write rate limits (a flood of tokenless writes is still counted per
+    # address), the guard that refuses tokenless writes and caps JSON bodies before they are read.
     app.add_middleware(WriteRequestGuard, max_json_bytes=settings.max_json_kb * 1024)
+    install_write_limits(app)
     install_console(app)
     install_pages(app)
     install_error_handlers(app)

@@ -52,6 +52,10 @@ PUBLIC_ACTIONS = frozenset(
 PRIVATE_ACTIONS = frozenset(
     {
         "account.created",
+        "account.invitation_issued",
+        "account.password_set",
+        "account.deactivated",
+        "account.reactivated",
         "token.created",
         "token.revoked",
         "algorithm.created",  # a new algorithm is a draft
