@@ -35,6 +35,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: ``reg_`` and 43 URL-safe characters, as made by ``registry.services.cards.tokens.add_token``.
 TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
 #: The routes whose body is a multipart upload streamed to disk (``registry.api.audits``).
+#: Writes under these paths have their body capped at ``max_json_bytes`` (API JSON, console forms).
+CAPPED_PREFIXES = ("/api/", "/console/")
 UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?")
 
 ERR_JSON_TOO_LARGE = (
@@ -72,12 +74,18 @@ class WriteRequestGuard:
         if (
             scope["type"] != "http"
             or scope["method"] not in WRITE_METHODS
-            or not scope["path"].startswith("/api/")
+            or not scope["path"].startswith(CAPPED_PREFIXES)
         ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        problem = token_problem(headers.get("authorization"))
+        # Console forms are signed in by cookie (and checked for CSRF by their routes), so only
+        # their size is capped here; API writes also need a bearer token of the right shape.
+        problem = (
+            None
+            if scope["path"].startswith("/console/")
+            else token_problem(headers.get("authorization"))
+        )
         if problem is not None:
             unauthorized = _error(401, "unauthorized", problem, {"WWW-Authenticate": "Bearer"})
             await unauthorized(scope, receive, send)

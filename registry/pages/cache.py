@@ -19,6 +19,7 @@ The stamp also makes a strong ``ETag``: a reader's browser revalidating a page g
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from registry.lru import LRUCache
@@ -41,6 +42,10 @@ def page_key(*, fmt: str, path: str, query: str, lang: str, day: str, stamp: int
     return (fmt, path, query, lang, day, str(stamp))
 
 
-def etag(key: PageKey) -> str:
-    digest = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:32]
+def etag(key: PageKey, *, secret: str) -> str:
+    """A strong ETag for ``key``: an HMAC keyed with the secret key, so a reader cannot recover
+    the public stamp (a ledger id) from it by trying numbers, and so cannot count the private
+    events between two public changes."""
+    message = "\x1f".join(key).encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
     return f'"{digest}"'

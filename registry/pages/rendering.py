@@ -210,7 +210,7 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
         day=get_clock(request).now().date().isoformat(),
         stamp=stamp,
     )
-    tag = etag(key)
+    tag = etag(key, secret=request.app.state.settings.secret_key)
     if request.headers.get("if-none-match") == tag:
         response: Response = Response(
             status_code=304, headers={"ETag": tag, "Vary": "Accept-Language, Cookie"}

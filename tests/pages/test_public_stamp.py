@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -343,3 +344,16 @@ def test_get_requests_never_write(client, app, session):
     assert statements, "the reads ran no statement at all: the listener is not attached"
     assert writes == []
     assert commits == []
+
+
+def test_an_etag_does_not_reveal_the_public_stamp():
+    """The ETag is keyed with the secret key: the same page under the same stamp gets another tag
+    with another key, so trying stamps one by one without the key finds nothing."""
+    from registry.pages.cache import etag, page_key
+
+    key = page_key(fmt="html", path="/about", query="", lang="en", day="2026-01-01", stamp=41)
+    unkeyed = '"' + hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:32] + '"'
+    mine, theirs = etag(key, secret="one-secret-key"), etag(key, secret="another-secret-key")
+    assert mine != theirs
+    assert unkeyed not in (mine, theirs)
+    assert etag(key, secret="one-secret-key") == mine  # still strong: stable for the same page

@@ -427,3 +427,30 @@ def test_request_validation_errors_are_capped_too(app, editor_token):
     error = response.json()["error"]
     assert len(error["details"]) == 50
     assert "400" in error["message"]
+
+
+@pytest.mark.db
+def test_a_console_form_body_over_the_limit_is_refused_while_streaming(small_app):
+    """Console forms are signed in by cookie, so the guard asks no token of them, but their size is
+    capped like JSON: an anonymous 200 MiB sign-in POST is cut off at the limit."""
+    sent = call(
+        small_app,
+        "POST",
+        "/console/sign-in",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        chunks=megabytes(200),
+    )
+    assert sent.status == 413
+    assert sent.consumed <= 64 * 1024 + MIB
+
+
+@pytest.mark.db
+def test_a_console_form_is_not_asked_for_a_bearer_token(small_app):
+    sent = call(
+        small_app,
+        "POST",
+        "/console/sign-in",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        chunks=iter([b"email=a%40b.example&password=x"]),
+    )
+    assert sent.status not in (401, 413)
