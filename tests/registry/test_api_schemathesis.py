@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples_settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.core.failures import FailureGroup
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -28,6 +29,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.failures import FailureGroup
 
 from registry.models import Agency
 from tests.registry.audit_fixtures import World, drain, make_world, upload
@@ -50,7 +52,10 @@ LOCKOUT_OPERATIONS = ("/deactivate", "/reactivate", "DELETE /api/v1/tokens/")
 def settings_for_fuzzing(settings):
     """Generous write limits: the examples are many writes from one address and one account."""
     return settings.model_copy(
-        update={"write_limit_per_address": "100000/minute", "write_limit_per_account": "100000/minute"}
+        update={
+            "write_limit_per_address": "100000/minute",
+            "write_limit_per_account": "100000/minute",
+        }
     )
 
 
@@ -123,7 +128,7 @@ def _examples(strategy: st.SearchStrategy[Any], label: str, headers: dict[str, s
     """Send ``EXAMPLES`` cases of one operation; its failures, one line each."""
     failures: list[str] = []
 
-    @settings(
+    @examples_settings(
         max_examples=EXAMPLES,
         derandomize=True,
         deadline=None,
@@ -165,7 +170,7 @@ def test_every_answer_is_documented(fuzz_app, small_world, who: str | None) -> N
 
 def test_the_fuzzing_reaches_real_objects(fuzz_app, small_world) -> None:
     """Guard against a run that only ever meets 404s: aimed examples find the world's objects."""
-    world, known = small_world
+    _world, known = small_world
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", fuzz_app)
     operation = next(
         op
@@ -174,11 +179,10 @@ def test_the_fuzzing_reaches_real_objects(fuzz_app, small_world) -> None:
     )
     statuses: list[int] = []
 
-    @settings(max_examples=5, derandomize=True, deadline=None, database=None)
+    @examples_settings(max_examples=5, derandomize=True, deadline=None, database=None)
     @given(case=operation.as_strategy(path_parameters={"audit_id": known["audit_id"]}))
     def run(case: Any) -> None:
         statuses.append(case.call().status_code)
 
     run()
     assert 200 in statuses
-
