@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from registry.api.deps import ClockDep, CurrentAccount, SessionDep
+from registry.api.deps import ClockDep, CurrentAccount, RowId, SessionDep
 from registry.api.responses import ERR_NO_SUCH_AGENCY, errors
 from registry.models import AccountCreate, AccountPublic
 from registry.services.cards import accounts as service
@@ -45,7 +45,7 @@ def create_account(
     responses=errors(403, 404, 409, write=True),
 )
 def deactivate_account(
-    account_id: int, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+    account_id: RowId, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> AccountPublic:
     """Deactivate an account (admin only): its sessions and API tokens stop working at once."""
     account = staff.set_account_active(
@@ -60,7 +60,7 @@ def deactivate_account(
     responses=errors(403, 404, 409, write=True),
 )
 def reactivate_account(
-    account_id: int, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+    account_id: RowId, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> AccountPublic:
     """Reactivate a deactivated account (admin only); its unrevoked tokens work again."""
     account = staff.set_account_active(

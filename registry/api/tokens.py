@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from registry.api.deps import ClockDep, CurrentAccount, SessionDep
+from registry.api.deps import ClockDep, CurrentAccount, RowId, SessionDep
 from registry.api.responses import errors
 from registry.models import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
 from registry.services.cards import tokens as service
@@ -35,7 +35,7 @@ def create_token(
     "/{token_id}", response_model=ApiTokenPublic, responses=errors(403, 404, 409, write=True)
 )
 def revoke_token(
-    token_id: int, session: SessionDep, actor: CurrentAccount, clock: ClockDep
+    token_id: RowId, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> ApiTokenPublic:
     """Revoke a token: your own, or any token if you are an admin. 409 if already revoked."""
     return service.token_public(
