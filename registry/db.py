@@ -10,6 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+#: The largest value an ``INTEGER`` column holds on PostgreSQL: ids and numbers beyond it name
+#: nothing, and comparing a column with one there is an error (SQLite would simply find nothing).
+MAX_INTEGER = 2**31 - 1
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from registry.api import accounts, agencies, algorithms, audits, schema, tokens
-from registry.api.responses import ERROR_RESPONSES
 
-api_router = APIRouter(responses=ERROR_RESPONSES)
+api_router = APIRouter()
 api_router.include_router(agencies.router)
 api_router.include_router(accounts.router)
 api_router.include_router(algorithms.router)

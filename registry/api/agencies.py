@@ -5,25 +5,33 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from registry.api.deps import AgencyDep, ClockDep, CurrentAccount, SessionDep
+from registry.api.responses import OPTIONAL_AUTH, errors
 from registry.models import AgencyCreate, AgencyPublic
 from registry.services.cards import agencies as service
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 
 
-@router.get("", response_model=list[AgencyPublic])
+@router.get("", response_model=list[AgencyPublic], responses=errors(), openapi_extra=OPTIONAL_AUTH)
 def list_agencies(session: SessionDep) -> list[AgencyPublic]:
     """All agencies, by slug."""
     return [service.agency_public(a) for a in service.list_agencies(session)]
 
 
-@router.get("/{slug}", response_model=AgencyPublic)
+@router.get(
+    "/{slug}", response_model=AgencyPublic, responses=errors(404), openapi_extra=OPTIONAL_AUTH
+)
 def get_agency(agency: AgencyDep) -> AgencyPublic:
     """One agency by its slug."""
     return service.agency_public(agency)
 
 
-@router.post("", response_model=AgencyPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=AgencyPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 409, write=True),
+)
 def create_agency(
     body: AgencyCreate, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> AgencyPublic:

@@ -16,6 +16,7 @@ from registry.api.deps import (
     SettingsDep,
 )
 from registry.api.preconditions import parse_if_match, reviewed_revision, set_etag
+from registry.api.responses import ANONYMOUS_TOO, ERR_NO_SUCH_AGENCY, errors
 from registry.cards.enums import LifecycleStatus, RiskCategory, Scenario
 from registry.models import (
     AlgorithmCreate,
@@ -42,7 +43,12 @@ IfMatch = Annotated[
 ]
 
 
-@router.get("", response_model=AlgorithmList)
+@router.get(
+    "",
+    response_model=AlgorithmList,
+    responses=errors(401, (404, ERR_NO_SUCH_AGENCY.format(where="the `agency` filter"))),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def list_algorithms(
     request: Request,
     session: SessionDep,
@@ -83,7 +89,12 @@ def list_algorithms(
     )
 
 
-@router.post("", response_model=AlgorithmPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=AlgorithmPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, (404, ERR_NO_SUCH_AGENCY.format(where="`agency`")), 409, write=True),
+)
 def create_algorithm(
     body: AlgorithmCreate, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> AlgorithmPublic:
@@ -92,13 +103,18 @@ def create_algorithm(
     return algorithms.algorithm_public(session, algorithm)
 
 
-@router.get("/{public_id}", response_model=AlgorithmPublic)
+@router.get(
+    "/{public_id}",
+    response_model=AlgorithmPublic,
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def get_algorithm(algorithm: AlgorithmDep, session: SessionDep) -> AlgorithmPublic:
     """One algorithm's record (listing fields from its latest published card)."""
     return algorithms.algorithm_public(session, algorithm)
 
 
-@router.get("/{public_id}/draft", response_model=DraftPublic)
+@router.get("/{public_id}/draft", response_model=DraftPublic, responses=errors(401, 403, 404))
 def get_draft(
     response: Response, algorithm: AlgorithmDep, session: SessionDep, actor: CurrentAccount
 ) -> DraftPublic:
@@ -110,7 +126,11 @@ def get_draft(
     return draft
 
 
-@router.put("/{public_id}/draft", response_model=DraftPublic)
+@router.put(
+    "/{public_id}/draft",
+    response_model=DraftPublic,
+    responses=errors(403, 404, 409, 412, write=True),
+)
 def put_draft(
     body: DraftUpdate,
     response: Response,
@@ -138,7 +158,10 @@ def put_draft(
 
 
 @router.post(
-    "/{public_id}/publish", response_model=CardVersionPublic, status_code=status.HTTP_201_CREATED
+    "/{public_id}/publish",
+    response_model=CardVersionPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 404, 409, 412, 428, write=True),
 )
 def publish(
     body: PublishRequest,
@@ -163,7 +186,11 @@ def publish(
     return versions.version_public(algorithm, version)
 
 
-@router.post("/{public_id}/retire", response_model=AlgorithmPublic)
+@router.post(
+    "/{public_id}/retire",
+    response_model=AlgorithmPublic,
+    responses=errors(403, 404, 409, write=True),
+)
 def retire(
     body: RetireRequest,
     algorithm: AlgorithmDep,
@@ -178,7 +205,12 @@ def retire(
     return algorithms.algorithm_public(session, retired)
 
 
-@router.get("/{public_id}/versions", response_model=list[CardVersionPublic])
+@router.get(
+    "/{public_id}/versions",
+    response_model=list[CardVersionPublic],
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def list_versions(algorithm: AlgorithmDep, session: SessionDep) -> list[CardVersionPublic]:
     """Every published version, oldest first."""
     return [
@@ -186,7 +218,12 @@ def list_versions(algorithm: AlgorithmDep, session: SessionDep) -> list[CardVers
     ]
 
 
-@router.get("/{public_id}/versions/live", response_model=CardVersionPublic)
+@router.get(
+    "/{public_id}/versions/live",
+    response_model=CardVersionPublic,
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def live_version(
     algorithm: AlgorithmDep,
     session: SessionDep,
@@ -198,7 +235,12 @@ def live_version(
     return versions.version_public(algorithm, versions.live_version_at(session, algorithm, at))
 
 
-@router.get("/{public_id}/versions/{number}", response_model=CardVersionPublic)
+@router.get(
+    "/{public_id}/versions/{number}",
+    response_model=CardVersionPublic,
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def get_version(
     algorithm: AlgorithmDep, session: SessionDep, number: Annotated[int, Path(ge=1, le=1_000_000)]
 ) -> CardVersionPublic:

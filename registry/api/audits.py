@@ -21,6 +21,7 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry.api.responses import ANONYMOUS_TOO, errors
 from registry.api.uploads import receive_multipart
 from registry.models import Account, Algorithm, AuditInput, AuditKind
 from registry.models.audit import ResponseRequest, WithdrawRequest
@@ -89,6 +90,12 @@ COUNTS_BODY = _upload_body(
     "label,prediction,count; prediction,count; or pp,pn (docs/audits.md)."
 )
 
+#: An upload: a cut-off body (400), no permission (403), no such algorithm (404), not published
+#: (409), too large (413), not multipart (415), a bad spec or file (422).
+UPLOAD_ERRORS = errors(400, 403, 404, 409, 415, write=True)
+#: A change to an existing audit: not allowed (403), not visible (404), wrong state (409).
+AUDIT_CHANGE_ERRORS = errors(403, 404, 409, write=True)
+
 AuditId = Annotated[str, Path(max_length=16, description="The audit's id, e.g. aud-7k2m9q4x1c.")]
 
 
@@ -140,6 +147,7 @@ def _submit(
     "/algorithms/{public_id}/audits",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
+    responses=UPLOAD_ERRORS,
     openapi_extra=SAMPLE_BODY,
 )
 def submit_sample_audit(
@@ -154,6 +162,7 @@ def submit_sample_audit(
     "/algorithms/{public_id}/audits/counts",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
+    responses=UPLOAD_ERRORS,
     openapi_extra=COUNTS_BODY,
 )
 def submit_counts_audit(
@@ -164,7 +173,12 @@ def submit_counts_audit(
     return _submit(AuditInput.counts, response, session, settings, clock, actor, algorithm, upload)
 
 
-@router.get("/algorithms/{public_id}/audits", response_model=AuditList)
+@router.get(
+    "/algorithms/{public_id}/audits",
+    response_model=AuditList,
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def list_algorithm_audits(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, algorithm: AlgorithmDep
 ) -> dict[str, Any]:
@@ -178,7 +192,12 @@ def _summary(view: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in view.items() if key not in ("report", "counts", "spec")}
 
 
-@router.get("/audits/{audit_id}", response_model=AuditView)
+@router.get(
+    "/audits/{audit_id}",
+    response_model=AuditView,
+    responses=errors(401, 404),
+    openapi_extra=ANONYMOUS_TOO,
+)
 def get_audit(
     session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -187,7 +206,11 @@ def get_audit(
     return _view(audit, algorithm, viewer, settings.small_cell_k)
 
 
-@router.post("/audits/{audit_id}/publish", response_model=AuditPrivateView)
+@router.post(
+    "/audits/{audit_id}/publish",
+    response_model=AuditPrivateView,
+    responses=AUDIT_CHANGE_ERRORS,
+)
 def publish_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId
 ) -> dict[str, Any]:
@@ -198,7 +221,7 @@ def publish_audit(
     )
 
 
-@router.post("/audits/{audit_id}/response", response_model=AuditView)
+@router.post("/audits/{audit_id}/response", response_model=AuditView, responses=AUDIT_CHANGE_ERRORS)
 def respond_to_audit(
     session: SessionDep, settings: SettingsDep, clock: ClockDep, actor: CurrentAccount,
     audit_id: AuditId,
@@ -213,7 +236,11 @@ def respond_to_audit(
     return _view(updated, algorithm, actor, settings.small_cell_k)
 
 
-@router.post("/audits/{audit_id}/withdraw", response_model=AuditPrivateView)
+@router.post(
+    "/audits/{audit_id}/withdraw",
+    response_model=AuditPrivateView,
+    responses=AUDIT_CHANGE_ERRORS,
+)
 def withdraw_audit(
     session: SessionDep, clock: ClockDep, actor: CurrentAccount, audit_id: AuditId,
     body: WithdrawRequest,
@@ -230,6 +257,7 @@ def withdraw_audit(
     "/audits/{audit_id}/rerun",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AuditPrivateView,
+    responses=AUDIT_CHANGE_ERRORS,
 )
 def rerun_audit(
     response: Response,

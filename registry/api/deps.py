@@ -18,7 +18,7 @@ from registry.cards.value_types import (
     find_forbidden_character,
 )
 from registry.config import Settings
-from registry.db import session_scope
+from registry.db import MAX_INTEGER, session_scope
 from registry.errors import NotFound, Unauthorized
 from registry.models import Account, Agency, Algorithm
 from registry.services.cards.agencies import get_agency
@@ -128,6 +128,10 @@ def load_algorithm(
     return get_algorithm(session, public_id, viewer=viewer)
 
 
+#: A numeric id in a path (an account's, a token's): out of the database's range it is a 422 naming
+#: the parameter, where PostgreSQL would fail the lookup with a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="A numeric id.")]
+
 AgencyDep = Annotated[Agency, Depends(load_agency)]
 AlgorithmDep = Annotated[Algorithm, Depends(load_algorithm)]
 
@@ -137,6 +141,7 @@ __all__ = [
     "ClockDep",
     "CurrentAccount",
     "OptionalAccount",
+    "RowId",
     "SessionDep",
     "SettingsDep",
     "get_clock",

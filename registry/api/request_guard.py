@@ -13,6 +13,11 @@ PATCH and DELETE under ``/api/``:
   (no ``Content-Length``, or one that lies) is refused with 413 as soon as it does; a body within
   the limit is handed on to the application unchanged. The limit holds whatever the
   ``Content-Type`` says.
+* a JSON body (``application/json``, ``*/*+json``, or no ``Content-Type``, which FastAPI reads as
+  JSON) that is not UTF-8 (RFC 8259 section 8.1) or nests arrays and objects deeper than the
+  parser can follow is refused with 422 naming the body. FastAPI's parser answered both with a
+  bare 400 "There was an error parsing the body" (a ``UnicodeDecodeError`` or a
+  ``RecursionError`` inside ``json.loads``), which named nothing and was not documented.
 
 The audit upload routes (``UPLOAD_ROUTE``) stream their multipart body to disk under their own
 limit (``REGISTRY_MAX_UPLOAD_MB``, see ``registry.api.uploads``); only the token check applies to
@@ -22,7 +27,9 @@ around this one.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -39,16 +46,64 @@ TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
 CAPPED_PREFIXES = ("/api/", "/console/")
 UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?")
 
+#: Below this many ``[`` and ``{`` a body cannot be nested deep enough to exhaust the parser.
+JSON_NESTING_CHECK_FROM = 500
+ERR_JSON_NOT_UTF8 = (
+    "The JSON body is not valid UTF-8 (byte {position} cannot be decoded); JSON must be UTF-8."
+)
+ERR_JSON_TOO_DEEP = "The JSON body nests arrays and objects too deeply to be read."
+
 ERR_JSON_TOO_LARGE = (
     "The request body is larger than the limit of {limit_kb} KiB (REGISTRY_MAX_JSON_KB)."
 )
 
 
 def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "details": []}}
+    body = {"error": {"code": code, "message": message, "details": details or []}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _reads_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI parses a body with this ``Content-Type`` as JSON."""
+    if not content_type:
+        return True
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    subtype = media_type.partition("/")[2]
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether ``json.loads`` runs out of nesting depth on ``body`` (parsed only when it holds
+    enough brackets to get there; any other parse error is FastAPI's to report)."""
+    if body.count(b"[") + body.count(b"{") < JSON_NESTING_CHECK_FROM:
+        return False
+    try:
+        json.loads(body)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+    return False
+
+
+def json_body_problem(body: bytes, content_type: str | None) -> str | None:
+    """Why FastAPI could not parse ``body`` as JSON although it is within the size limit, or
+    ``None`` (syntax errors are left to FastAPI, which names their position in a 422)."""
+    if not body or not _reads_as_json(content_type):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ERR_JSON_NOT_UTF8.format(position=exc.start)
+    if _too_deep(body):
+        return ERR_JSON_TOO_DEEP
+    return None
 
 
 def token_problem(authorization: str | None) -> str | None:
@@ -111,7 +166,13 @@ class WriteRequestGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        problem = json_body_problem(body, headers.get("content-type"))
+        if problem is not None:
+            detail = {"loc": ["body"], "msg": problem, "type": "json_invalid"}
+            await _error(422, "invalid", problem, details=[detail])(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit_kb = self.max_json_bytes // 1024

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, RootModel
 
 from registry.api.deps import SettingsDep
+from registry.api.responses import OPTIONAL_AUTH, errors
 from registry.cards import model_card_json_schema
 from registry.errors import NotFound
 from registry.pages.twin_schemas import TWINS, schema_url, twin_schema
@@ -36,13 +37,20 @@ class TwinSchemaIndex(BaseModel):
     pages: list[TwinSchemaEntry]
 
 
-@router.get("/model-card", response_model=JsonSchemaDocument)
+@router.get(
+    "/model-card",
+    response_model=JsonSchemaDocument,
+    responses=errors(),
+    openapi_extra=OPTIONAL_AUTH,
+)
 def get_model_card_schema() -> dict[str, Any]:
     """JSON Schema of a model card, as validated at publish time."""
     return model_card_json_schema()
 
 
-@router.get("/pages", response_model=TwinSchemaIndex)
+@router.get(
+    "/pages", response_model=TwinSchemaIndex, responses=errors(), openapi_extra=OPTIONAL_AUTH
+)
 def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIndex:
     """The JSON Schema of every public page's ``.json`` twin, with its version."""
     response.headers.update(PUBLIC_READ)
@@ -62,7 +70,12 @@ def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIn
     return TwinSchemaIndex(pages=entries)
 
 
-@router.get("/pages/{page}.json", response_model=JsonSchemaDocument)
+@router.get(
+    "/pages/{page}.json",
+    response_model=JsonSchemaDocument,
+    responses=errors(404),
+    openapi_extra=OPTIONAL_AUTH,
+)
 def get_page_schema(
     page: Annotated[str, Path(max_length=40, description="A page name from /schema/pages.")],
     settings: SettingsDep,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from registry.db import MAX_INTEGER
 from registry.errors import Invalid, NotFound
 from registry.models import Algorithm, CardVersion, CardVersionPublic
 from registry.services.canonical import iso
@@ -27,6 +28,8 @@ def list_versions(session: Session, algorithm: Algorithm) -> list[CardVersion]:
 
 
 def get_version(session: Session, algorithm: Algorithm, number: int) -> CardVersion:
+    if not 1 <= number <= MAX_INTEGER:  # no such version; PostgreSQL cannot even compare it
+        raise NotFound(ERR_VERSION_NOT_FOUND.format(public_id=algorithm.public_id, number=number))
     version = session.exec(
         select(CardVersion).where(
             CardVersion.algorithm_id == algorithm.id, CardVersion.number == number
