@@ -138,6 +138,13 @@ def setup_register(url: str, n_algorithms: int, writers: int, submitters: int) -
                 data=AlgorithmCreate(agency=agency.slug, card=card),
                 now=at,
             )
+            # Publishing names the reviewed draft revision where the code under test asks for one
+            # (a --baseline checkout may predate revisions).
+            reviewed = (
+                {"revision": drafts.current_revision(session, algorithm)}
+                if hasattr(drafts, "current_revision")
+                else {}
+            )
             drafts.publish_draft(
                 session,
                 actor=publisher,
@@ -145,6 +152,7 @@ def setup_register(url: str, n_algorithms: int, writers: int, submitters: int) -
                 change_summary="First publication.",
                 four_eyes=True,
                 now=at,
+                **reviewed,
             )
             out["algorithms"].append(algorithm.public_id)
         for w in range(writers):
