@@ -127,7 +127,8 @@ def worker(
             typer.echo(f"ran {ran} audit(s)")
             return
         workers = start_workers(engine, settings, count=threads)
-        typer.echo(f"{threads} audit worker thread(s) running; Ctrl-C to stop")
+        small = " (one of them for small audits only)" if len(workers) > threads else ""
+        typer.echo(f"{len(workers)} audit worker thread(s) running{small}; Ctrl-C to stop")
         stopping = False
 
         def _stop(*_args: object) -> None:
