@@ -65,6 +65,10 @@ def list_algorithms(
     q: Annotated[
         str | None, Query(max_length=200, description="Text in the name or summary.")
     ] = None,
+    source_id: Annotated[
+        str | None,
+        Query(max_length=100, description="The agency's own id (unique within an agency)."),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AlgorithmList:
@@ -76,6 +80,7 @@ def list_algorithms(
         state=state,
         lifecycle_status=status_,
         q=q,
+        source_id=source_id,
     )
     page = algorithm_search.list_algorithms(
         session, viewer=viewer, filters=filters, limit=limit or settings.page_size, cursor=cursor
