@@ -139,9 +139,7 @@ def test_audit_help_explains_every_option():
     from fairness.cli import build_parser
 
     text = _help("audit")
-    commands = next(
-        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
-    )
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for action in commands.choices["audit"]._actions:
         assert action.help, f"{action.option_strings or action.dest} has no help"
     assert "four-fifths: the selection rate of each group is at least 0.8 times" in text
@@ -156,9 +154,7 @@ def test_counts_help_explains_every_option():
 
     from fairness.cli import build_parser
 
-    commands = next(
-        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
-    )
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for action in commands.choices["counts"]._actions:
         assert action.help, f"{action.option_strings or action.dest} has no help"
     assert "audits it" in _help("counts")
