@@ -35,7 +35,7 @@ _CARD_PATCH_SCHEMA = {
     "additionalProperties": True,
     "description": "The card fields to change: a member replaces that field (arrays replace "
     "whole), an object merges into it, null removes it. Fields left out stay as they are.",
-    "example": {"summary": "New summary.", "team": None},
+    "example": {"summary": "New summary.", "policy_areas": ["housing"]},
 }
 PATCH_BODY_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -107,7 +107,15 @@ def _print_missing(missing: list[str], *, intro: str) -> None:
         typer.echo(f"  - {field}")
 
 
-@card_app.command("push")
+PUSH_HELP = (
+    "Create or update the draft of an algorithm from a card kept with your code.\n\n"
+    "A new source_id registers the algorithm with this card as its draft; a known one replaces "
+    "its draft with this card. Prints the draft's address, the fields still missing before it "
+    "can be published, and the next step."
+)
+
+
+@card_app.command("push", help=PUSH_HELP)
 def push(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="The card: .yaml/.yml or .json.")
@@ -122,12 +130,7 @@ def push(
         str | None, typer.Option(help="Agency slug (default: your own agency).")
     ] = None,
 ) -> None:
-    """Create or update the draft of an algorithm from a card kept with your code.
-
-    A new source_id registers the algorithm with this card as its draft; a known one replaces
-    the draft with this card. Prints the draft's address, the fields still missing before it
-    can be published, and the next step.
-    """
+    """See ``PUSH_HELP``."""
     import httpx
 
     try:

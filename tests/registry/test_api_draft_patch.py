@@ -263,3 +263,14 @@ def test_four_eyes_refusal_of_a_complete_draft_has_no_details(client, team):
         "message": ERR_FOUR_EYES,
         "details": [],
     }
+
+
+def test_openapi_documents_the_patch_body_and_its_errors(client):
+    operation = client.get("/api/v1/openapi.json").json()["paths"][
+        "/api/v1/algorithms/{public_id}/draft"
+    ]["patch"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"application/merge-patch+json", "application/json"}
+    schema = content["application/merge-patch+json"]["schema"]
+    assert schema["additionalProperties"] is False and set(schema["properties"]) == {"card"}
+    assert {"403", "404", "409", "412", "415", "422"} <= set(operation["responses"])
