@@ -320,3 +320,16 @@ def test_a_third_class_in_parquet_names_the_row_as_a_line(tmp_path):
     with pytest.raises(FairnessInputError) as exc:
         read_sample(path, label="label", prediction="pred", sensitive_features=["sex"])
     assert exc.value.row == 4  # header = line 1, so the third row is "line" 4
+
+
+def test_a_third_class_in_a_count_table_names_its_line(tmp_path):
+    from fairness import read_counts
+
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "sex,label,prediction,count\nf,1,1,5\nf,0,1,3\nm,maybe,0,2\nm,1,0,4\n", encoding="utf-8"
+    )
+    with pytest.raises(FairnessInputError) as exc:
+        read_counts(path, sensitive_features=["sex"])
+    assert exc.value.column == "label" and exc.value.row == 4
+    assert "Line 4 is the first row holding a third value" in exc.value.message

@@ -229,7 +229,8 @@ def patch_draft(
 
     Without a draft, the patch applies to the latest published card and starts a new draft (as a
     PUT would); with neither, 404. ``card_patch`` is the patch of the card (the ``card`` member of
-    the request's patch document); ``None`` would remove the card and is refused (422).
+    the request's patch document); anything but an object would replace the whole card with a
+    non-card, and is refused (422). Events, validation and ``if_match`` as ``save_draft``.
     """
     require_editor_of(actor, algorithm.agency_id)
     if not isinstance(card_patch, dict):
