@@ -938,6 +938,27 @@ def _find_bad_line(
     return None, None, 0
 
 
+def find_line(
+    source: Source,
+    start: int | None,
+    delimiter: str,
+    index: int,
+    predicate: Callable[[str], bool],
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> int | None:
+    """The first line of the first data record whose field ``index`` satisfies ``predicate``,
+    found by reading the CSV again (the error path only); None when there is none or the source
+    cannot be read again."""
+
+    def offending(first: int, fields: list[str]) -> int | None:
+        if first > 1 and index < len(fields) and predicate(fields[index]):
+            return first
+        return None
+
+    found = _scan_records(source, start, delimiter, max_line_bytes, offending, strict_utf8=False)
+    return found if isinstance(found, int) else None
+
+
 def _find_value(
     source: Source,
     start: int | None,

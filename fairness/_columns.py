@@ -218,6 +218,7 @@ class BinaryEncoder:
         self.pos_label = None if pos_label is None else str(pos_label).strip()
         self.keys: list[bool | str] = []
         self.spellings: list[str] = []  # how each key was first written, for messages
+        self.refused = False  # a third class was met (see ``offends``)
 
     def _key(self, text: str) -> bool | str:
         low = text.lower()
@@ -263,7 +264,19 @@ class BinaryEncoder:
         dictionary, indices = dictionary_of(array)
         return self.lookup(dictionary, indices, _present(indices, len(dictionary)))[indices]
 
+    def offends(self, raw: str | None) -> bool:
+        """After a refused third class: whether ``raw`` is the odd one out, so the first row
+        holding one can be named. The odd ones are the values that are not standard tokens
+        (0/1, true/false, yes/no) nor ``pos_label`` when such tokens occur, else every value after
+        the first two classes."""
+        if not self.refused or raw is None or _is_missing(raw):
+            return False
+        standard = [k for k in self.keys if isinstance(k, bool) or k == self.pos_label]
+        allowed = standard if standard else self.keys[:2]
+        return self._key(raw.strip()) not in allowed
+
     def _refuse_non_binary(self, chunk_values: list[str | None]) -> None:
+        self.refused = True
         seen = list(self.spellings)
         for raw in chunk_values:
             if not _is_missing(raw) and raw.strip() not in seen:  # type: ignore[union-attr]

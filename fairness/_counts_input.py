@@ -30,7 +30,7 @@ import pyarrow as pa
 from fairness._arguments import check_columns, identifier_warnings
 from fairness._batches import MAX_FIELD_BYTES, MAX_LINE_BYTES, check_limits, iter_batches
 from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
-from fairness._columns import BinaryEncoder, GroupEncoder, parse_numbers
+from fairness._columns import BinaryEncoder, GroupEncoder, as_strings, parse_numbers
 from fairness._errors import (
     BAD_COUNT,
     BAD_WEIGHTED_COUNT,
@@ -40,6 +40,7 @@ from fairness._errors import (
     COUNTS_NOT_FRAME,
     MISSING_COUNT,
     NO_SENSITIVE,
+    NON_BINARY_AT,
     REPEATED_MAPPING,
     WHERE_LINE,
     WHERE_POSITION,
@@ -188,7 +189,21 @@ class _CountReducer:
         return values
 
     def _classes(self, encoder: BinaryEncoder, array: pa.Array, first: int) -> np.ndarray:
-        codes = encoder.encode(array).astype(np.int64)
+        try:
+            codes = encoder.encode(array).astype(np.int64)
+        except FairnessInputError as exc:
+            if not encoder.refused or exc.row is not None:
+                raise
+            values = as_strings(array).to_pylist()
+            at = next((i for i, v in enumerate(values) if encoder.offends(v)), None)
+            if at is None:
+                raise
+            raise FairnessInputError(
+                NON_BINARY_AT.format(message=exc.message, where=self.where.format(row=first + at)),
+                column=exc.column,
+                row=first + at,
+                field=exc.field,
+            ) from None
         if (codes < 0).any():
             i = int(np.flatnonzero(codes < 0)[0])
             message = MISSING_COUNT.format(

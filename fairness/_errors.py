@@ -233,6 +233,10 @@ THRESHOLD_WITHOUT_SCORE = "A threshold was given without a score column to apply
 BAD_MAX_GROUPS = "max_groups must be a positive integer, got {value!r}."
 
 # --- values ---------------------------------------------------------------------------------------
+#: NON_BINARY, once the first row of a third class is found.
+NON_BINARY_AT_LINE = "{message} The first row holding a third value is line {row}."
+#: NON_BINARY in a count table: ``where`` is WHERE_LINE or WHERE_POSITION.
+NON_BINARY_AT = "{message} {where} is the first row holding a third value."
 NON_BINARY = (
     "Column {column!r} ({role}) must hold two classes (0/1, true/false or yes/no{extra}); "
     "found {count} distinct value(s): {values}."

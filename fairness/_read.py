@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -20,18 +21,26 @@ from fairness._batches import (
     MAX_LINE_BYTES,
     ROW_COUNT,
     check_limits,
+    find_line,
     iter_batches,
 )
 from fairness._cells import CellAccumulator, sorted_cell_frame, to_confusion
-from fairness._columns import BinaryEncoder, GroupEncoder, dictionary_of, parse_numbers
+from fairness._columns import (
+    BinaryEncoder,
+    GroupEncoder,
+    as_strings,
+    dictionary_of,
+    parse_numbers,
+)
 from fairness._errors import (
     HEADER_ONLY,
     NO_USABLE_ROWS,
+    NON_BINARY_AT_LINE,
     TOO_MANY_DROPPED,
     FairnessInputError,
 )
 from fairness._scores import ScoreParts, finish_scores
-from fairness._source import Source, open_source, start_position
+from fairness._source import Opened, Source, open_source, start_position
 from fairness._table import (
     CONFUSION_COLUMNS,
     SELECTION_COLUMNS,
@@ -287,6 +296,51 @@ class _Reducer:
         return Sample(cells=cell_table, scores=score_table, stats=stats)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What it takes to read a source again to find a line."""
+
+    opened: Opened
+    source: Source
+    start: int | None
+    max_line_bytes: int
+
+
+def _with_third_class_line(
+    exc: FairnessInputError,
+    reducer: _Reducer,
+    batch: pa.RecordBatch,
+    line: int | None,
+    where: _Where,
+) -> FairnessInputError:
+    """``exc`` with the line of the first row of a third class, when a label or prediction
+    column refused one (the refusal is decided per chunk of distinct values, which knows no
+    line): from the batch when its first line is known (Parquet), else by reading the CSV
+    again. ``exc`` unchanged for any other error, or when the line cannot be found."""
+    encoders = (e for e in (reducer.label, reducer.pred) if e is not None)
+    encoder = next((e for e in encoders if e.refused and e.column == exc.column), None)
+    if encoder is None or exc.row is not None:
+        return exc
+    row: int | None = None
+    if line is not None and batch.schema.get_field_index(ROW_COUNT) < 0:
+        values = as_strings(batch.column(encoder.column)).to_pylist()
+        row = next((line + i for i, v in enumerate(values) if encoder.offends(v)), None)
+    elif where.opened.csv is not None:
+        text = where.opened.csv
+        row = find_line(
+            where.source, where.start, text.delimiter, text.columns.index(encoder.column),
+            encoder.offends, where.max_line_bytes,
+        )  # fmt: skip
+    if row is None:
+        return exc
+    return FairnessInputError(
+        NON_BINARY_AT_LINE.format(message=exc.message, row=row),
+        column=exc.column,
+        row=row,
+        field=exc.field,
+    )
+
+
 def read_sample(
     source: Source,
     *,
@@ -406,8 +460,12 @@ def read_sample(
             max_line_bytes=max_line_bytes, max_field_bytes=max_field_bytes,
         )  # fmt: skip
         with closing(batches):
-            for batch, _line in batches:
-                reducer.add(batch)
+            for batch, line in batches:
+                try:
+                    reducer.add(batch)
+                except FairnessInputError as exc:
+                    where = _Where(opened, source, start, max_line_bytes)
+                    raise _with_third_class_line(exc, reducer, batch, line, where) from None
                 if progress is not None:
                     progress(opened.hasher.bytes_read, opened.total_bytes)
         sha256 = opened.sha256()

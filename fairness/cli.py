@@ -30,17 +30,46 @@ PROGRESS_MIN_BYTES = 50_000_000  # show a progress bar only for files at least t
 
 
 def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="the sample: CSV (optionally .gz) or Parquet")
-    parser.add_argument("--label", help="column of true outcomes (omit when there are none)")
-    parser.add_argument("--prediction", help="column of predicted outcomes")
-    parser.add_argument("--sensitive", help="comma-separated sensitive attribute columns")
-    parser.add_argument("--score", help="column of scores")
     parser.add_argument(
-        "--threshold", help="rule turning scores into predictions: '>=0.7', 'top-100' or 'top-10%%'"
+        "file",
+        help="the sample, one row per person: CSV (optionally .gz) or Parquet; the format is "
+        "detected from the first bytes, not the file name",
     )
-    parser.add_argument("--weight", help="column of non-negative sample weights")
-    parser.add_argument("--pos-label", help="the value meaning 'positive' in label/prediction")
-    parser.add_argument("--delimiter", help="CSV delimiter (detected when omitted)")
+    parser.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="column of true outcomes (two classes such as 0/1, yes/no); omit when there are "
+        "none: error rates are then not assessed",
+    )
+    parser.add_argument(
+        "--prediction",
+        metavar="COLUMN",
+        help="column of the algorithm's decisions (two classes); or give --score and --threshold",
+    )
+    parser.add_argument(
+        "--sensitive",
+        metavar="COLUMNS",
+        help="comma-separated columns of group attributes to compare, e.g. sex,age_band",
+    )
+    parser.add_argument("--score", metavar="COLUMN", help="column of numeric scores")
+    parser.add_argument(
+        "--threshold",
+        metavar="RULE",
+        help="how scores become decisions: '>=0.7' (a cut-off), 'top-100' (the 100 highest) or "
+        "'top-10%%' (the highest tenth)",
+    )
+    parser.add_argument(
+        "--weight",
+        metavar="COLUMN",
+        help="column of non-negative sample weights (each row counts this many times)",
+    )
+    parser.add_argument(
+        "--pos-label",
+        metavar="VALUE",
+        help="the value meaning 'positive' in the label and prediction columns, when they do "
+        "not use 1/true/yes",
+    )
+    parser.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (detected when omitted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,39 +80,96 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    audit = commands.add_parser("audit", help="audit a sample and print verdicts and group rates")
+    audit = commands.add_parser(
+        "audit",
+        help="audit a sample and print verdicts and group rates",
+        description="Audit a sample: compare the algorithm's decisions (and, with labels, its "
+        "errors) across groups, and print a verdict per check with the rates of every group. "
+        "Checks come from --spec, else from --preset, else the defaults for --favourable "
+        "(beneficial: selection-rate impact ratio >= 0.8 and, with labels, true positive rate "
+        "difference <= 0.1; adverse: false positive rate ratio >= 0.8 and difference <= 0.1).",
+        epilog="Exit status: 0 done; 1 the verdict reached --fail-on; 2 the file, the mapping or "
+        "the spec cannot be used (the message names the column, line or field).",
+    )
     _mapping_arguments(audit)
     audit.add_argument(
         "--counts",
         action="store_true",
-        help="FILE is a pre-aggregated count table, not one row per person",
+        help="FILE is a pre-aggregated count table, not one row per person: the group columns "
+        "and tp,fp,tn,fn, or label,prediction,count, or prediction,count, or pp,pn",
     )
-    audit.add_argument("--spec", help="audit spec file (TOML or JSON); flags override it")
-    audit.add_argument("--preset", choices=("four-fifths", "ll144"))
+    audit.add_argument(
+        "--spec",
+        metavar="FILE",
+        help="audit spec file (TOML or JSON): columns, checks, reference, favourable outcome; "
+        "the flags given here override it",
+    )
+    audit.add_argument(
+        "--preset",
+        choices=("four-fifths", "ll144"),
+        help="a ready-made set of checks, used when the spec declares none. four-fifths: the "
+        "selection rate of each group is at least 0.8 times that of the most favoured group "
+        "(the US four-fifths rule). ll144: the impact ratios NYC Local Law 144 asks a bias audit "
+        "to disclose (selection rate, or scoring rate with --score), screened at 0.8",
+    )
     audit.add_argument(
         "--favourable",
         choices=("beneficial", "adverse"),
-        help="is a positive prediction good (beneficial) or bad (adverse) for the person?",
+        help="is a positive prediction good for the person (beneficial: a benefit, a job offer) "
+        "or bad (adverse: a fraud flag, an inspection)? Decides which rates are compared "
+        "(default: beneficial)",
     )
     audit.add_argument(
         "--reference",
         action="append",
         default=[],
-        help="most_favoured, largest, overall, or attribute=value (repeatable)",
+        metavar="POLICY",
+        help="which group the others are compared with: most_favoured (default), largest, "
+        "overall (the whole sample), or attribute=value for a named group, e.g. sex=male "
+        "(repeatable, one per attribute)",
     )
-    audit.add_argument("--seed", type=int, help="bootstrap seed")
-    audit.add_argument("--replicates", type=int, help="bootstrap replicates (default 2000)")
-    audit.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    audit.add_argument("--output", help="write here instead of stdout (a folder for --format csv)")
+    audit.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the bootstrap, so that a rerun gives the same intervals",
+    )
+    audit.add_argument(
+        "--replicates",
+        type=int,
+        metavar="N",
+        help="bootstrap replicates for the confidence intervals (default 2000; more is slower "
+        "and steadier)",
+    )
+    audit.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="table (default): verdicts and group rates for reading in a terminal; json: the "
+        "full report, byte-stable, the form a registry stores; csv: one tidy table per file "
+        "(groups, metrics, comparisons, checks, ...)",
+    )
+    audit.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write here instead of standard output (a folder for --format csv)",
+    )
     audit.add_argument(
         "--fail-on",
         choices=("fail", "inconclusive"),
-        help="exit with status 1 when the overall verdict is this bad or worse",
+        help="exit with status 1 when the overall verdict is this bad or worse (for CI)",
     )
 
-    counts = commands.add_parser("counts", help="reduce a sample to its per-cell count table")
+    counts = commands.add_parser(
+        "counts",
+        help="reduce a sample to its per-cell count table",
+        description="Reduce a sample to its count table: one row per combination of groups with "
+        "tp/fp/tn/fn (or predicted positives and negatives without labels). Share the table "
+        "instead of the rows; `fairness audit --counts` audits it.",
+    )
     _mapping_arguments(counts)
-    counts.add_argument("--output", required=True, help="the count table CSV to write")
+    counts.add_argument(
+        "--output", required=True, metavar="PATH", help="the count table CSV to write"
+    )
     return parser  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from registry.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from registry.api.patching import PATCH_REQUEST_BODY, CardPatchDep
 from registry.api.preconditions import parse_if_match, reviewed_revision, set_etag
 from registry.api.responses import ANONYMOUS_TOO, ERR_NO_SUCH_AGENCY, errors
 from registry.cards.enums import LifecycleStatus, RiskCategory, Scenario
@@ -64,6 +65,10 @@ def list_algorithms(
     q: Annotated[
         str | None, Query(max_length=200, description="Text in the name or summary.")
     ] = None,
+    source_id: Annotated[
+        str | None,
+        Query(max_length=100, description="The agency's own id (unique within an agency)."),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AlgorithmList:
@@ -75,6 +80,7 @@ def list_algorithms(
         state=state,
         lifecycle_status=status_,
         q=q,
+        source_id=source_id,
     )
     page = algorithm_search.list_algorithms(
         session, viewer=viewer, filters=filters, limit=limit or settings.page_size, cursor=cursor
@@ -149,6 +155,42 @@ def put_draft(
         actor=actor,
         algorithm=algorithm,
         card=body.card,
+        now=clock.now(),
+        if_match=parse_if_match(if_match),
+    )
+    public = drafts.draft_public(algorithm, draft)
+    set_etag(response, public.revision)
+    return public
+
+
+@router.patch(
+    "/{public_id}/draft",
+    response_model=DraftPublic,
+    responses=errors(403, 404, 409, 412, 415, write=True),
+    openapi_extra=PATCH_REQUEST_BODY,
+)
+def patch_draft(
+    patch: CardPatchDep,
+    response: Response,
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    actor: CurrentAccount,
+    clock: ClockDep,
+    if_match: IfMatch = None,
+) -> DraftPublic:
+    """Change some fields of the draft card with a JSON Merge Patch (RFC 7396), sent as
+    ``application/merge-patch+json``: ``{"card": {"summary": "...", "team": null}}``.
+
+    A member replaces that field (arrays whole), an object merges into it, ``null`` removes it.
+    Without a draft the patch applies to the latest published card and starts a new draft, as a
+    PUT would; 404 when there is neither. Validated like a PUT; with ``If-Match``, 412 unless the
+    draft is still the revision you read.
+    """
+    draft = drafts.patch_draft(
+        session,
+        actor=actor,
+        algorithm=algorithm,
+        card_patch=patch.get("card", {}),
         now=clock.now(),
         if_match=parse_if_match(if_match),
     )

@@ -1,5 +1,5 @@
 """The ``registry`` command: serve, demo, db upgrade, search reindex, agencies, accounts, tokens,
-export/import.
+cards (push/publish over HTTP), audits, export/import.
 
 Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
 """
@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from registry.cli.audit import audit_app, worker
+from registry.cli.card import card_app
 from registry.cli.common import fail, load_settings, service_session, upgrade_database
 from registry.cli.staff import account_deactivate, account_invite, account_reactivate
 
@@ -32,6 +33,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(card_app, name="card")
 app.command("worker")(worker)
 account_app.command("invite")(account_invite)
 account_app.command("deactivate")(account_deactivate)

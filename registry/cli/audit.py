@@ -1,4 +1,5 @@
-"""CLI for audits: ``registry audit submit`` (to any registry, over HTTP) and ``registry worker``.
+"""CLI for audits: ``registry audit submit`` and ``registry audit publish`` (to any registry, over
+HTTP) and ``registry worker``.
 
 Mounted on the main ``registry`` command in ``registry/cli/__init__.py``.
 """
@@ -13,36 +14,44 @@ from typing import Annotated, Any
 
 import typer
 
-from registry.cli.common import load_settings
+from registry.cli.common import http_error_text, load_settings
 
 audit_app = typer.Typer(
-    help="Audits: submit samples or count tables to a registry.", no_args_is_help=True
+    help="Audits: submit samples or count tables to a registry, and publish them.",
+    no_args_is_help=True,
 )
 
 FINAL_STATES = ("succeeded", "failed")
+#: The submitter's private preview of an audit in the staff console.
+PREVIEW_PATH = "/console/audits/{audit_id}"
+
+UrlOption = Annotated[
+    str, typer.Option(help="Base URL of the registry, e.g. https://registry.example.gov")
+]
+TokenOption = Annotated[
+    str, typer.Option(envvar="REGISTRY_TOKEN", help="API token (or REGISTRY_TOKEN).")
+]
 
 
-def _error_text(response: Any) -> str:
-    try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {response.status_code}: {response.text[:500]}"
-    lines = [f"HTTP {response.status_code}: {error.get('message')}"]
-    lines += [
-        f"  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}"
-        for d in error.get("details", [])
-    ]
-    return "\n".join(lines)
+def failure_text(error: dict[str, Any] | None) -> str:
+    """A failed audit's stored error in a sentence: the message, then the column and line."""
+    if not error:
+        return "audit failed"
+    where = []
+    if error.get("column"):
+        where.append(f"column {error['column']!r}")
+    if error.get("row"):
+        where.append(f"line {error['row']}")
+    if error.get("field"):
+        where.append(f"field {error['field']!r}")
+    suffix = f" ({', '.join(where)})" if where else ""
+    return f"audit failed: {error.get('message')}{suffix}"
 
 
 @audit_app.command("submit")
 def submit(
-    url: Annotated[
-        str, typer.Option(help="Base URL of the registry, e.g. https://registry.example.gov")
-    ],
-    token: Annotated[
-        str, typer.Option(envvar="REGISTRY_TOKEN", help="API token (or REGISTRY_TOKEN).")
-    ],
+    url: UrlOption,
+    token: TokenOption,
     algorithm: Annotated[str, typer.Option(help="The algorithm's public id, e.g. alg-7k2m9q4x.")],
     file: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Sample or count table.")],
     spec: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Audit spec (JSON).")],
@@ -58,7 +67,10 @@ def submit(
         float, typer.Option(help="Give up waiting after this many seconds.")
     ] = 3600.0,
 ) -> None:
-    """Upload a sample (streamed, never read whole into memory) and queue its audit."""
+    """Upload a sample (streamed, never read whole into memory) and queue its audit.
+
+    With --wait, print the verdict, the private preview's address and the next step.
+    """
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -72,7 +84,7 @@ def submit(
         with file.open("rb") as fh:  # httpx streams file parts in chunks
             response = client.post(endpoint, data=data, files={"file": (file.name, fh)})
         if response.status_code != 202:
-            typer.echo(_error_text(response), err=True)
+            typer.echo(http_error_text(response), err=True)
             raise typer.Exit(2)
         audit = response.json()
         typer.echo(f"audit {audit['id']} {audit['state']}: {url.rstrip('/')}{audit['api_url']}")
@@ -88,15 +100,41 @@ def submit(
             time.sleep(poll)
             response = client.get(f"{url.rstrip('/')}{audit['api_url']}")
             if response.status_code != 200:
-                typer.echo(_error_text(response), err=True)
+                typer.echo(http_error_text(response), err=True)
                 raise typer.Exit(2)
             audit = response.json()
     if audit["state"] == "failed":
-        typer.echo(f"audit failed: {json.dumps(audit.get('error'), ensure_ascii=False)}", err=True)
+        typer.echo(failure_text(audit.get("error")), err=True)
+        typer.echo(f"  as stored: {json.dumps(audit.get('error'), ensure_ascii=False)}", err=True)
         raise typer.Exit(1)
     typer.echo(f"verdict: {audit['verdict']}")
     for check in audit.get("checks", []):
         typer.echo(f"  {check['name']}: {check['verdict']}")
+    preview = url.rstrip("/") + PREVIEW_PATH.format(audit_id=audit["id"])
+    typer.echo(f"private preview (not published yet): {preview}")
+    typer.echo(
+        "next: read the preview as the public will see it, then publish it with "
+        f"`registry audit publish {audit['id']} --url {url.rstrip('/')}`"
+    )
+
+
+@audit_app.command("publish")
+def publish(
+    audit_id: Annotated[str, typer.Argument(help="The audit's id, e.g. aud-3k9d2m7q.")],
+    url: UrlOption,
+    token: TokenOption,
+) -> None:
+    """Publish a succeeded audit (its submitter only): its public page goes online, for good."""
+    import httpx
+
+    base = url.rstrip("/")
+    with httpx.Client(timeout=60.0, headers={"Authorization": f"Bearer {token}"}) as client:
+        response = client.post(f"{base}/api/v1/audits/{audit_id}/publish")
+    if response.status_code != 200:
+        typer.echo(http_error_text(response), err=True)
+        raise typer.Exit(2)
+    audit = response.json()
+    typer.echo(f"audit {audit['id']} published: {base}{audit['url']}")
 
 
 def worker(

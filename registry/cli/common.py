@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -38,6 +38,30 @@ def fail(exc: DomainError) -> typer.Exit:
         loc = ".".join(str(p) for p in detail.get("loc", []))
         typer.echo(f"  {loc}: {detail.get('msg')}", err=True)
     return typer.Exit(code=1)
+
+
+def http_error_text(response: Any) -> str:
+    """An API error answer as lines for a terminal: status and message, then each detail once.
+
+    A detail that only repeats the message (or an earlier detail) is not printed again."""
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}: {response.text[:500]}"
+    message = error.get("message")
+    lines = [f"HTTP {response.status_code}: {message}"]
+    seen = {message}
+    for detail in error.get("details") or []:
+        loc = ".".join(map(str, detail.get("loc", [])))
+        msg = detail.get("msg")
+        row = detail.get("row")
+        where = f"{loc} (line {row})" if row else loc
+        if msg in seen:
+            lines.append(f"  {where}")
+            continue
+        seen.add(msg)
+        lines.append(f"  {where}: {msg}")
+    return "\n".join(lines)
 
 
 @contextmanager

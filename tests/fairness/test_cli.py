@@ -120,3 +120,50 @@ def test_an_audit_imports_neither_scipy_stats_nor_sklearn_nor_fairlearn(tmp_path
     assert not heavy
     report = json.loads(output.read_text())
     assert "fisher_exact" in {r["test"] for r in report["comparisons"]}
+
+
+def _help(*command: str) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    return " ".join(out.getvalue().split())  # argparse wraps lines; compare words
+
+
+def test_audit_help_explains_every_option():
+    import argparse
+
+    from fairness.cli import build_parser
+
+    text = _help("audit")
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices["audit"]._actions:
+        assert action.help, f"{action.option_strings or action.dest} has no help"
+    assert "four-fifths: the selection rate of each group is at least 0.8 times" in text
+    assert "ll144: the impact ratios NYC Local Law 144" in text
+    assert "table (default): verdicts and group rates" in text
+    assert "json: the full report" in text and "csv: one tidy table per file" in text
+    assert "Exit status: 0 done; 1 the verdict reached --fail-on" in text
+
+
+def test_counts_help_explains_every_option():
+    import argparse
+
+    from fairness.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices["counts"]._actions:
+        assert action.help, f"{action.option_strings or action.dest} has no help"
+    assert "audits it" in _help("counts")
+
+
+def test_a_bad_value_names_its_line(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("sex,hired,selected\nf,1,1\nm,maybe,0\nf,0,0\nm,1,1\n", encoding="utf-8")
+    code = main(["audit", str(path), *ARGS])
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT
+    assert "'maybe'" in err and "line 3" in err

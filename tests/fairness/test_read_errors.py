@@ -65,14 +65,16 @@ def test_duplicate_header():
     assert exc.value.column == "label"
 
 
-def test_non_binary_labels_list_the_values():
+def test_non_binary_labels_list_the_values_and_the_line_of_the_first_odd_one():
     with pytest.raises(FairnessInputError) as exc:
         read("sex,label,pred\nf,1,1\nf,0,1\nm,2,0\nm,3,1\n")
-    assert str(exc.value) == E.NON_BINARY.format(
+    listed = E.NON_BINARY.format(
         column="label", role="label", extra=", or declare pos_label", count=4,
         values="'1', '0', '2', '3'",
     )  # fmt: skip
+    assert str(exc.value) == E.NON_BINARY_AT_LINE.format(message=listed, row=4)
     assert exc.value.column == "label"
+    assert exc.value.row == 4
 
 
 def test_non_binary_list_is_capped():
@@ -268,3 +270,66 @@ def test_missing_columns_message_suggests_only_close_names():
         + E.DID_YOU_MEAN.format(pairs="'ethnicity' for 'ethnicty'")
     )
     assert missing_columns_message(["x"], []) == E.MISSING_COLUMNS.format(missing="'x'", present="")
+
+
+THIRD_CLASS_ROWS = "sex,label,pred,score\nf,1,1,0.9\nm,maybe,0,0.2\nf,0,0,0.4\nm,1,1,0.8\n"
+
+
+@pytest.mark.parametrize("with_score", [False, True], ids=["aggregated", "row by row"])
+def test_a_third_class_in_a_csv_names_the_line_of_its_first_row(tmp_path, with_score):
+    path = tmp_path / "sample.csv"
+    path.write_text(THIRD_CLASS_ROWS, encoding="utf-8")
+    kwargs = {"score": "score", "threshold": ">=0.5", "prediction": None} if with_score else {}
+    with pytest.raises(FairnessInputError) as exc:
+        read_sample(path, label="label", prediction=kwargs.pop("prediction", "pred"),
+                    sensitive_features=["sex"], **kwargs)  # fmt: skip
+    assert exc.value.column == "label"
+    assert exc.value.row == 3
+    assert "'maybe'" in exc.value.message and "line 3" in exc.value.message
+
+
+def test_a_third_class_in_a_later_chunk_of_a_stream_is_found_by_reading_again():
+    rows = "".join("f,1,1\nm,0,0\n" for _ in range(5000)) + "m,0,0\nf,unclear,1\n"
+    data = ("sex,label,pred\n" + rows).encode("utf-8")
+    with pytest.raises(FairnessInputError) as exc:
+        read_sample(io.BytesIO(data), label="label", prediction="pred", sensitive_features=["sex"])
+    assert exc.value.row == 10_003
+
+
+def test_a_third_class_among_non_standard_values_names_the_third(tmp_path):
+    path = tmp_path / "sample.csv"
+    path.write_text("sex,label,pred\nf,a,1\nm,b,0\nf,a,0\nm,c,1\n", encoding="utf-8")
+    with pytest.raises(FairnessInputError) as exc:
+        read_sample(path, label="label", prediction="pred", sensitive_features=["sex"])
+    assert exc.value.row == 5
+
+
+def test_a_third_class_in_parquet_names_the_row_as_a_line(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "sex": ["f", "m", "f", "m"],
+            "label": ["yes", "no", "perhaps", "yes"],
+            "pred": [1, 0, 0, 1],
+        }
+    )
+    path = tmp_path / "sample.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(FairnessInputError) as exc:
+        read_sample(path, label="label", prediction="pred", sensitive_features=["sex"])
+    assert exc.value.row == 4  # header = line 1, so the third row is "line" 4
+
+
+def test_a_third_class_in_a_count_table_names_its_line(tmp_path):
+    from fairness import read_counts
+
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "sex,label,prediction,count\nf,1,1,5\nf,0,1,3\nm,maybe,0,2\nm,1,0,4\n", encoding="utf-8"
+    )
+    with pytest.raises(FairnessInputError) as exc:
+        read_counts(path, sensitive_features=["sex"])
+    assert exc.value.column == "label" and exc.value.row == 4
+    assert "Line 4 is the first row holding a third value" in exc.value.message

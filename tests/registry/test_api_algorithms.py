@@ -282,3 +282,14 @@ def test_schema_endpoint_serves_the_model_card_schema(client):
     schema = client.get("/api/v1/schema/model-card").json()
     assert "name" in schema["properties"]
     assert "scenario" in schema["properties"]
+
+
+def test_list_filters_by_source_id(client, session, team):
+    other = make_agency(session, slug="other-agency")
+    for agency, source_id in ((team["agency"], "HB-7"), (team["agency"], "HB-8"), (other, "HB-7")):
+        make_published_algorithm(session, agency=agency, source_id=source_id)
+    found = client.get(f"{API}?source_id=HB-7").json()["items"]
+    assert sorted(a["agency"] for a in found) == ["city-housing", "other-agency"]
+    mine = client.get(f"{API}?source_id=HB-7&agency=city-housing").json()["items"]
+    assert [(a["agency"], a["source_id"]) for a in mine] == [("city-housing", "HB-7")]
+    assert client.get(f"{API}?source_id=HB-9").json()["items"] == []

@@ -95,6 +95,13 @@ CASES = [
         {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 403, "auditor": 403},
     ),
     (
+        "patch draft",
+        "PATCH",
+        "/api/v1/algorithms/{public_id}/draft",
+        {"card": {"team": "Benefits unit"}},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 403, "auditor": 403},
+    ),
+    (
         "publish",
         "POST",
         "/api/v1/algorithms/{public_id}/publish",

@@ -76,7 +76,32 @@ def test_progress_is_visible_while_queued_and_failed_audit_carries_engine_messag
     assert failed["state"] == "failed"
     assert failed["error"]["column"] == "label"
     assert "must hold two classes" in failed["error"]["message"]
+    assert failed["error"]["row"] == 2  # '2' is the odd one out among 0/1 labels
     assert failed["report"] is None and failed["counts"] is None
+
+
+def test_a_bad_value_in_row_3_is_named_by_its_line(client, app, world) -> None:
+    rows = b"f,young,1,0\nm,old,1,maybe\n" + b"f,old,0,1\nm,young,1,0\n" * 20
+    body = upload(client, world, data=b"sex,age_band,pred,label\n" + rows).json()
+    drain(app)
+    failed = client.get(body["api_url"], headers=world.headers("auditor")).json()
+    assert failed["state"] == "failed"
+    assert failed["error"]["column"] == "label"
+    assert failed["error"]["row"] == 3
+    assert "'maybe'" in failed["error"]["message"] and "line 3" in failed["error"]["message"]
+
+
+def test_missing_columns_are_named_once_each_and_the_message_once(client, session, world) -> None:
+    response = upload(client, world, data=b"sex,pred,outcome\nf,1,0\n")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].startswith("Column(s) 'label', 'age_band' not found in the file.")
+    assert [d["loc"] for d in error["details"]] == [["file", "label"], ["file", "age_band"]]
+    assert [d["msg"] for d in error["details"]] == [
+        "Column 'label' is not in the file.",
+        "Column 'age_band' is not in the file.",
+    ]
+    assert json.dumps(error).count("not found in the file") == 1
 
 
 def test_version_can_be_chosen_and_must_exist(client, session) -> None:

@@ -3,6 +3,7 @@ and `registry worker --once`."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app as cli_app
-from tests.registry.audit_fixtures import audit_rows, make_world, sample_files
+from tests.registry.audit_fixtures import SMALL_SPEC, audit_rows, make_world, sample_files
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
@@ -52,6 +53,77 @@ def test_submit_streams_the_file_and_waits_for_the_verdict(server, session) -> N
     assert result.exit_code == 0, result.output
     assert "verdict: inconclusive" in result.output
     assert "missed_urgent_cases: inconclusive" in result.output
+    [audit] = audit_rows(session)
+    lines = result.output.strip().splitlines()
+    # It ends with the private preview's address and what to do next.
+    assert (
+        lines[-2]
+        == f"private preview (not published yet): {server}/console/audits/{audit.public_id}"
+    )
+    assert lines[-1] == (
+        "next: read the preview as the public will see it, then publish it with "
+        f"`registry audit publish {audit.public_id} --url {server}`"
+    )
+    published = CliRunner().invoke(
+        cli_app,
+        ["audit", "publish", audit.public_id, "--url", server, "--token", world.tokens["auditor"]],
+    )
+    assert published.exit_code == 0, published.output
+    assert (
+        f"audit {audit.public_id} published: {server}/audits/{audit.public_id}" in published.output
+    )
+    again = CliRunner().invoke(
+        cli_app,
+        ["audit", "publish", audit.public_id, "--url", server, "--token", world.tokens["auditor"]],
+    )
+    assert again.exit_code == 2 and "HTTP 409" in again.output
+
+
+def test_audit_publish_by_someone_else_is_refused(server, session) -> None:
+    world = make_world(session)
+    result = CliRunner().invoke(
+        cli_app,
+        ["audit", "publish", "aud-zzzzzzzz", "--url", server, "--token", world.tokens["editor"]],
+    )
+    assert result.exit_code == 2
+    assert "HTTP 404" in result.output
+
+
+def test_submit_wait_names_the_line_of_a_bad_value(server, session, tmp_path) -> None:
+    world = make_world(session)
+    data = tmp_path / "sample.csv"
+    rows = "f,young,1,0\nm,old,1,maybe\n" + "f,old,0,1\nm,young,1,0\n" * 20
+    data.write_text("sex,age_band,pred,label\n" + rows, encoding="utf-8")
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SMALL_SPEC), encoding="utf-8")
+    args = [
+        "audit", "submit", "--url", server, "--token", world.tokens["auditor"],
+        "--algorithm", world.algorithm.public_id, "--file", str(data), "--spec", str(spec),
+        "--wait", "--poll", "0.2",
+    ]  # fmt: skip
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 1, result.output
+    assert "audit failed: Column 'label' (label) must hold two classes" in result.output
+    assert "(column 'label', line 3)" in result.output
+    assert '"row": 3' in result.output
+
+
+def test_submit_prints_the_missing_column_message_once(server, session, tmp_path) -> None:
+    world = make_world(session)
+    data = tmp_path / "sample.csv"
+    data.write_text("sex,pred,outcome\nf,1,0\n", encoding="utf-8")
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SMALL_SPEC), encoding="utf-8")
+    args = [
+        "audit", "submit", "--url", server, "--token", world.tokens["auditor"],
+        "--algorithm", world.algorithm.public_id, "--file", str(data), "--spec", str(spec),
+    ]  # fmt: skip
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 2
+    assert result.output.count("not found in the file") == 1, result.output
+    assert result.output.count("Columns present") == 1
+    assert "  file.label: Column 'label' is not in the file." in result.output
+    assert "  file.age_band: Column 'age_band' is not in the file." in result.output
 
 
 def test_submit_reports_the_servers_error(server, session, tmp_path) -> None:

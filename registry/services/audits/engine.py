@@ -42,6 +42,7 @@ ERR_COUNTS_COLUMNS = (
 )
 ERR_RERUN_NO_COUNTS = "The original audit has no stored counts to recompute from."
 ERR_UNEXPECTED = "The audit engine stopped with an unexpected error ({kind}): {detail}"
+ERR_COLUMN_ABSENT = "Column {column!r} is not in the file."
 #: A stored error's message, and a column or field name in it, are cut to these many characters:
 #: a hostile file must not make an error too large to store (or to show).
 STORED_MESSAGE_CHARS = 1000
@@ -53,11 +54,11 @@ Progress = Callable[[int, int | None], None]
 SAMPLE_COLUMN_ROLES = ("label", "prediction", "score", "weight")
 
 
-
 def shorten(text: object, limit: int = STORED_VALUE_CHARS) -> str:
     """``str(text)`` cut to ``limit`` characters, with an ellipsis when it was longer."""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 def _spec_error(errors: list[str]) -> Invalid:
     details = [
@@ -138,11 +139,18 @@ def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]
         except FairnessInputError as exc:
             raise input_error(exc) from exc
     if missing:
+        # The message lists them all (with any "did you mean"); each detail names its own column,
+        # so a client printing the message and its details shows the list once.
         message = missing_columns_message(missing, list(present))
         raise Invalid(
             message,
             details=[
-                {"loc": ["file", c], "msg": message, "type": "missing_column"} for c in missing
+                {
+                    "loc": ["file", c],
+                    "msg": ERR_COLUMN_ABSENT.format(column=c),
+                    "type": "missing_column",
+                }
+                for c in missing
             ],
         )
     return present

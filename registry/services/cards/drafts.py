@@ -24,7 +24,14 @@ from registry.cards import (
     missing_required_fields,
     validate_for_publish,
 )
-from registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from registry.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from registry.models import Account, Algorithm, AlgorithmState, CardDraft, CardVersion, DraftPublic
 from registry.services.canonical import canonical_dumps, sha256_hex
 from registry.services.cards.algorithms import (
@@ -34,6 +41,7 @@ from registry.services.cards.algorithms import (
 )
 from registry.services.cards.permissions import require_editor_of
 from registry.services.events import record_event
+from registry.services.merge_patch import merge_patch
 from registry.services.public import search_index
 from registry.services.transactions import commit_or_conflict
 
@@ -44,6 +52,18 @@ ERR_RETIRED_NO_PUBLISH = "This algorithm is retired; no new version can be publi
 ERR_FOUR_EYES = (
     "Four-eyes rule: the last editor of a draft cannot publish it; "
     "another editor of the agency must."
+)
+ERR_FOUR_EYES_INCOMPLETE = (
+    " The draft is also incomplete: {n} required field(s) must be filled before anyone can "
+    "publish it (listed in details)."
+)
+ERR_NOTHING_TO_PATCH = (
+    "This algorithm has neither a draft nor a published version to patch; PUT a whole card to "
+    "its draft instead."
+)
+ERR_CARD_NOT_REMOVABLE = "The card cannot be removed; patch its fields instead."
+ERR_CARD_PATCH_NOT_OBJECT = (
+    "'card' must be a JSON object naming the fields to change (null removes a field)."
 )
 ERR_REVISION_REQUIRED = (
     "Name the draft revision you reviewed: send it as 'If-Match: \"<revision>\"' (the ETag of "
@@ -196,6 +216,65 @@ def save_draft(
     return draft
 
 
+def patch_draft(
+    session: Session,
+    *,
+    actor: Account,
+    algorithm: Algorithm,
+    card_patch: Any,
+    now: datetime,
+    if_match: Collection[str] | None = None,
+) -> CardDraft:
+    """Apply a JSON Merge Patch (RFC 7396) to the draft card and save the result like a PUT.
+
+    Without a draft, the patch applies to the latest published card and starts a new draft (as a
+    PUT would); with neither, 404. ``card_patch`` is the patch of the card (the ``card`` member of
+    the request's patch document); anything but an object would replace the whole card with a
+    non-card, and is refused (422). Events, validation and ``if_match`` as ``save_draft``.
+    """
+    require_editor_of(actor, algorithm.agency_id)
+    if not isinstance(card_patch, dict):
+        # RFC 7396 would replace the whole card with this value, which is never a card.
+        message = ERR_CARD_NOT_REMOVABLE if card_patch is None else ERR_CARD_PATCH_NOT_OBJECT
+        raise Invalid(message, details=[{"loc": ["body", "card"], "msg": message, "type": "card"}])
+    algorithm = lock_for_update(session, algorithm)
+    if algorithm.state == AlgorithmState.retired:
+        raise Conflict(ERR_RETIRED_NO_EDITS)
+    draft = find_draft(session, algorithm)
+    require_save_precondition(draft, if_match)
+    if draft is not None:
+        base: dict[str, Any] = draft.card
+    else:
+        latest = session.exec(
+            select(CardVersion).where(
+                CardVersion.algorithm_id == algorithm.id,
+                CardVersion.number == algorithm.current_version,
+            )
+        ).first()
+        if latest is None:
+            raise NotFound(ERR_NOTHING_TO_PATCH)
+        base = latest.card
+    card = merge_patch(base, card_patch)
+    draft = stage_draft(
+        session, actor=actor, algorithm=algorithm, card=card, now=now, if_match=if_match
+    )
+    session.commit()
+    return draft
+
+
+def _four_eyes_refusal(draft: CardDraft) -> FourEyesViolation:
+    """The four-eyes refusal; when the draft is also incomplete, ``details`` lists each missing
+    field (as a publish by another editor would), so the author learns both at once."""
+    try:
+        validate_for_publish(draft.card)
+    except Invalid as exc:
+        missing = [d for d in exc.details if d.get("type") == "missing"]
+        if missing:
+            message = ERR_FOUR_EYES + ERR_FOUR_EYES_INCOMPLETE.format(n=len(missing))
+            return FourEyesViolation(message, details=missing)
+    return FourEyesViolation(ERR_FOUR_EYES)
+
+
 def stage_publish(
     session: Session,
     *,
@@ -218,7 +297,7 @@ def stage_publish(
     if draft is None:
         raise Conflict(ERR_NO_DRAFT_TO_PUBLISH)
     if four_eyes and draft.last_editor_id == actor.id:
-        raise FourEyesViolation(ERR_FOUR_EYES)
+        raise _four_eyes_refusal(draft)
     require_reviewed_revision(draft, revision)
     # Problems are reported against the draft's card (loc starts with "card").
     card = validate_for_publish(draft.card)

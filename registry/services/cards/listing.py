@@ -32,6 +32,7 @@ class AlgorithmFilters:
     state: AlgorithmState | None = None
     lifecycle_status: str | None = None
     q: str | None = None
+    source_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def list_algorithms(
         query = query.where(Algorithm.lifecycle_status == filters.lifecycle_status)
     if filters.state:
         query = query.where(Algorithm.state == filters.state)
+    if filters.source_id:
+        query = query.where(Algorithm.source_id == filters.source_id)
     if filters.q and filters.q.strip():
         if len(filters.q) > MAX_QUERY_LENGTH:
             raise Invalid(
