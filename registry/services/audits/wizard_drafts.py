@@ -1,4 +1,4 @@
-"""The console's upload wizard keeps a sample between its steps: a draft on disk, not in the database.
+"""The console's upload wizard keeps a sample between its steps: a draft on disk, not in the DB.
 
 An upload made in the wizard's second step must survive the next requests (choosing columns and
 checks, the summary), possibly served by another process. So the streamed file is moved from the
