@@ -607,7 +607,8 @@ def _checks_in_words(spec: dict[str, Any], lang: str) -> list[str]:
         line = W.CHECK_RATIO_LINE if check["kind"] == "ratio" else W.CHECK_DIFFERENCE_LINE
         lines.append(t(lang, line, metric=metric, threshold=check["threshold"]))
     if not lines:  # a preset's or the standard checks, bound when the audit runs
-        mode = spec.get("preset") if spec.get("preset") in W.CHECK_MODES else "default"
+        preset = spec.get("preset")
+        mode = preset if isinstance(preset, str) and preset in W.CHECK_MODES else "default"
         lines.append(t(lang, W.CHECK_MODES[mode][1]))
     return lines
 

@@ -149,6 +149,37 @@ def test_upload_without_the_csrf_token_is_refused_and_removed(console, settings,
     assert staged_files(settings) == []
 
 
+#: The wizard's forms (their CSRF refusal is checked here, as an auditor: admins may not upload).
+WIZARD_FORMS = {
+    "/console/uploads/file",
+    "/console/uploads/drafts/{draft_id}/columns",
+    "/console/uploads/drafts/{draft_id}/checks",
+    "/console/uploads/drafts/{draft_id}/submit",
+    "/console/uploads/drafts/{draft_id}/discard",
+}
+
+
+@pytest.mark.parametrize("token", ["", "forged.token.value"])
+def test_every_wizard_form_refuses_a_missing_or_forged_token(
+    console, session, settings, world, token
+):
+    signed_in(console, world["auditor"])
+    base = draft_path(upload(console, world["algorithm"].public_id, _csv()))
+    before = sorted(staged_files(settings))
+    for template in sorted(WIZARD_FORMS):
+        path = template.replace("{draft_id}", base.rsplit("/", 1)[1])
+        data = {"csrf_token": token} if token else {}
+        if template == "/console/uploads/file":
+            path += f"?algorithm={world['algorithm'].public_id}"
+            response = console.post(path, data=data, files={"file": ("s.csv", _csv(), "text/csv")})
+        else:
+            response = console.post(path, data=data)
+        assert response.status_code == 403, (path, response.status_code)
+        assert soup(response).select_one("h1").get_text() == "The form could not be sent"
+    assert sorted(staged_files(settings)) == before and audits(session) == []
+    assert console.get(base + "/columns").status_code == 200  # the draft is untouched
+
+
 def test_missing_column_is_422_naming_the_field(console, session, settings, world):
     signed_in(console, world["auditor"])
     base = draft_path(upload(console, world["algorithm"].public_id, _csv()))
