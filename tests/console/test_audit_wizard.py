@@ -390,3 +390,23 @@ def test_job_page_shows_progress_and_stops_refreshing_when_done(console, session
     done = soup(console.get(location))
     assert done.select_one('meta[http-equiv="refresh"]') is None
     assert done.select_one("progress")["value"] == "100"
+
+
+def test_an_upload_larger_than_the_form_cap_streams_through(console, settings, world):
+    """Console forms are capped at REGISTRY_MAX_JSON_KB; the upload step has the upload cap."""
+    content = _csv(100_000)
+    assert len(content) > settings.max_json_kb * 1024
+    signed_in(console, world["auditor"])
+    draft_path(upload(console, world["algorithm"].public_id, content))
+
+
+def test_drafts_survive_the_staging_and_orphan_sweeps(console, session, settings, world):
+    from registry.services.audits.staging import sweep_staging
+    from registry.services.audits.worker import sweep_orphan_files
+
+    signed_in(console, world["auditor"])
+    base = draft_path(upload(console, world["algorithm"].public_id, _csv()))
+    sweep_staging(settings.uploads_dir)
+    sweep_orphan_files(session, settings.uploads_dir, older_than=0)
+    assert len(staged_files(settings)) == 2
+    assert console.get(base + "/columns").status_code == 200
