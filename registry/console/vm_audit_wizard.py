@@ -597,6 +597,17 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
         value = spec.get(key)
         if value in table:
             out.append({"term": t(lang, terms[key]), "value": t(lang, table[value][0])})
+    sample = spec.get("sample") or {}
+    for key in ("period", "population"):
+        if sample.get(key):
+            out.append({"term": t(lang, terms[f"sample_{key}"]), "value": str(sample[key])})
+    if sample.get("kind") in W.SAMPLE_KINDS:
+        out.append(
+            {
+                "term": t(lang, terms["sample_kind"]),
+                "value": t(lang, W.SAMPLE_KINDS[sample["kind"]]),
+            }
+        )
     return out
 
 

@@ -229,6 +229,9 @@ SUMMARY_TERMS = {
     "favourable_outcome": N_("Favourable outcome"),
     "reference": N_("Reference group"),
     "preset": N_("Preset"),
+    "sample_period": N_("Period"),
+    "sample_population": N_("Who is in the sample"),
+    "sample_kind": N_("Kind of sample"),
 }
 CHECK_RATIO_LINE = N_("%(metric)s: each group at least %(threshold)s times the reference")
 CHECK_DIFFERENCE_LINE = N_(

@@ -106,6 +106,12 @@ def test_auditor_goes_from_upload_to_a_queued_audit(console, session, settings, 
     spec = json.loads(summary.select_one("pre code").get_text())
     assert spec["preset"] == "four-fifths" and spec["columns"]["prediction"] == "selected"
     assert spec["sample"]["period"] == "2024"
+    words = {
+        row.select_one("dt").get_text(): row.select_one("dd").get_text()
+        for row in summary.select("dl.facts div")
+    }
+    assert words["Prediction column"] == "selected" and words["Period"] == "2024"
+    assert words["Preset"] == "Preset: the four-fifths rule"
     done = post_form(console, base + "/submit", {})
     assert done.status_code == 303, done.text[:3000]
     assert done.headers["location"].endswith("/progress")
