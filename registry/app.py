@@ -119,6 +119,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     import anyio.to_thread
 
     from registry.services.audits.staging import hold_staging, release_staging, sweep_staging
+    from registry.services.audits.wizard_drafts import sweep_drafts
     from registry.services.audits.worker import start_workers, stop_workers
     from registry.services.public.search_index import sync_at_start
 
@@ -130,6 +131,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     sync_at_start(app.state.engine)  # reads never write the index: catch up before serving
     uploads_dir = app.state.settings.uploads_dir
     sweep_staging(uploads_dir)
+    sweep_drafts(uploads_dir)
     hold_staging(uploads_dir)
     workers = start_workers(app.state.engine, app.state.settings)
     try:

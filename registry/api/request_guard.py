@@ -41,10 +41,11 @@ from registry.services.cards.tokens import ERR_INVALID_TOKEN, TOKEN_PREFIX
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: ``reg_`` and 43 URL-safe characters, as made by ``registry.services.cards.tokens.add_token``.
 TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
-#: The routes whose body is a multipart upload streamed to disk (``registry.api.audits``).
+#: The routes whose body is a multipart upload streamed to disk (``registry.api.audits``, and the
+#: console's upload wizard, ``registry.console.routes_audit_wizard``).
 #: Writes under these paths have their body capped at ``max_json_bytes`` (API JSON, console forms).
 CAPPED_PREFIXES = ("/api/", "/console/")
-UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?")
+UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?|/console/uploads/file")
 
 #: Below this many ``[`` and ``{`` a body cannot be nested deep enough to exhaust the parser.
 JSON_NESTING_CHECK_FROM = 500

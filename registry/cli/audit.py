@@ -144,6 +144,7 @@ def worker(
     """Run audit workers in the foreground (for apps run with REGISTRY_AUDIT_WORKERS=0)."""
     from registry.db import make_engine, session_scope
     from registry.services.audits.staging import sweep_staging
+    from registry.services.audits.wizard_drafts import sweep_drafts
     from registry.services.audits.worker import reap_stale, run_one, start_workers, stop_workers
     from registry.services.clock import SystemClock
 
@@ -151,6 +152,7 @@ def worker(
     engine = make_engine(settings.resolved_database_url)
     try:
         sweep_staging(settings.uploads_dir)  # what a killed server left half-written
+        sweep_drafts(settings.uploads_dir)  # console uploads never submitted, once expired
         if once:
             with session_scope(engine) as session:
                 reap_stale(

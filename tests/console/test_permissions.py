@@ -5,6 +5,9 @@ sign in; pages for admins answer 403 to other staff. A test checks the matrix co
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,11 +16,20 @@ from fastapi.routing import APIRoute
 from sqlmodel import select
 
 from registry.console import routers
-from registry.models import ApiToken, Role
+from registry.models import ApiToken, AuditInput, Role
+from registry.services.audits import wizard_drafts
+from registry.services.audits.staging import StagedUpload, staging_dir
+from registry.services.audits.submission import submit_audit
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import csrf_of, make_staff, signed_in
-from tests.registry.factories import T0, make_account, make_agency, make_token
+from tests.registry.factories import (
+    T0,
+    make_account,
+    make_agency,
+    make_published_algorithm,
+    make_token,
+)
 
 pytestmark = pytest.mark.db
 
@@ -34,8 +46,26 @@ def _admin_only(status: int) -> dict[str, int]:
     return {"admin": status, "editor_same": 403, "editor_other": 403, "auditor": 403}
 
 
+def _submitters(status: int) -> dict[str, int]:
+    """Who may submit an audit of the world's algorithm: its agency's editor and auditors."""
+    return {"admin": 403, "editor_same": status, "editor_other": 403, "auditor": status}
+
+
+WIZARD_COLUMNS: dict[str, object] = {
+    "mode": "prediction",
+    "prediction": "selected",
+    "sensitive_features": ["sex"],
+}
+WIZARD_CHECKS = {
+    "favourable_outcome": "beneficial",
+    "check_mode": "default",
+    "reference": "overall",
+}
+WIZARD_CSV = b"sex,selected\n" + b"F,1\nM,0\n" * 20
+
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
-CASES: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
+CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
     ("GET", "/console/tokens", {}, _all(200)),
     ("POST", "/console/tokens", {"name": "matrix"}, _all(201)),
@@ -54,6 +84,27 @@ CASES: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
     ("GET", "/console/set-password/{link}", {}, {"anonymous": 200, **_all(200)}),
+    # The upload wizard: the API's rule for submitting audits (auditors; editors of the
+    # algorithm's agency, as a self-assessment; not admins). Drafts are the account's own.
+    ("GET", "/console/uploads", {}, {**_all(200), "admin": 403}),
+    ("GET", "/console/uploads/file?algorithm={algorithm_id}", {}, _submitters(200)),
+    # A form that is not multipart: permission first, then 422 on the file field.
+    ("POST", "/console/uploads/file?algorithm={algorithm_id}", {}, _submitters(422)),
+    ("GET", "/console/uploads/drafts/{own_draft_id}/columns", {}, _submitters(200)),
+    ("POST", "/console/uploads/drafts/{own_draft_id}/columns", WIZARD_COLUMNS, _submitters(303)),
+    ("GET", "/console/uploads/drafts/{own_draft_id}/checks", {}, _submitters(200)),
+    ("POST", "/console/uploads/drafts/{own_draft_id}/checks", WIZARD_CHECKS, _submitters(303)),
+    ("GET", "/console/uploads/drafts/{own_draft_id}/summary", {}, _submitters(200)),
+    ("POST", "/console/uploads/drafts/{own_draft_id}/submit", {}, _submitters(303)),
+    # Anyone who may submit may throw away their own draft, even one they could no longer submit.
+    ("POST", "/console/uploads/drafts/{spare_draft_id}/discard", {}, {**_all(303), "admin": 403}),
+    # The job page follows the audit's read rule: its submitter (the auditor) and admins.
+    (
+        "GET",
+        "/console/uploads/{audit_id}/progress",
+        {},
+        {"admin": 200, "editor_same": 404, "editor_other": 404, "auditor": 200},
+    ),
 ]
 # Routes the matrix covers with a form that the rows above do not reach (checked for coverage).
 ALSO_COVERED = {
@@ -68,7 +119,27 @@ class World:
     values: dict[str, object]
 
 
-def _world(session) -> World:  # type: ignore[no-untyped-def]
+def _staged(settings) -> StagedUpload:  # type: ignore[no-untyped-def]
+    path = staging_dir(settings.uploads_dir) / f"{uuid.uuid4().hex}.part"
+    path.write_bytes(WIZARD_CSV)
+    digest = hashlib.sha256(WIZARD_CSV).hexdigest()
+    return StagedUpload(path, digest, len(WIZARD_CSV), "csv", "matrix.csv")
+
+
+def _draft_for(settings, account, algorithm) -> str:  # type: ignore[no-untyped-def]
+    draft = wizard_drafts.create_draft(
+        settings.uploads_dir,
+        account_id=account.id,
+        upload=_staged(settings),
+        algorithm=algorithm.public_id,
+        version=1,
+        input_kind="sample",
+        now=T0,
+    )
+    return draft.draft_id
+
+
+def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
     agency = make_agency(session)
     other_agency = make_agency(session)
     accounts = {
@@ -84,9 +155,29 @@ def _world(session) -> World:  # type: ignore[no-untyped-def]
     link = issue_invitation(
         session, actor=None, account_id=invited.id, valid_for=timedelta(days=3), now=T0
     )
+    algorithm = make_published_algorithm(session, agency=agency)
+    upload = _staged(settings)
+    columns = {"prediction": "selected", "sensitive_features": ["sex"]}
+    upload.fields = {"spec": json.dumps({"columns": columns}), "version": "1"}
+    audit = submit_audit(
+        session,
+        actor=accounts["auditor"],
+        algorithm=algorithm,
+        upload=upload,
+        input_kind=AuditInput.sample,
+        uploads_dir=settings.uploads_dir,
+        now=T0,
+    )
     return World(
         accounts,
-        {"target_id": target.id, "inactive_id": inactive.id, "link": link.token},
+        {
+            "target_id": target.id,
+            "inactive_id": inactive.id,
+            "link": link.token,
+            "algorithm_id": algorithm.public_id,
+            "audit_id": audit.public_id,
+            "algorithm": algorithm,
+        },
     )
 
 
@@ -101,7 +192,10 @@ def test_the_matrix_covers_every_console_route():
     listed = {
         (
             m,
-            p.replace("{own_token_id}", "{token_id}")
+            p.split("?")[0]
+            .replace("{own_token_id}", "{token_id}")
+            .replace("{own_draft_id}", "{draft_id}")
+            .replace("{spare_draft_id}", "{draft_id}")
             .replace("{inactive_id}", "{account_id}")
             .replace("{target_id}", "{account_id}")
             .replace("{link}", "{token}"),
@@ -112,8 +206,9 @@ def test_the_matrix_covers_every_console_route():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_console_permissions(console, session, role):
-    world = _world(session)
+def test_console_permissions(console, session, settings, role):
+    world = _world(session, settings)
+    algorithm = world.values.pop("algorithm")
     account = world.accounts.get(role)
     if account is not None:
         signed_in(console, account)  # type: ignore[arg-type]
@@ -121,9 +216,16 @@ def test_console_permissions(console, session, role):
         own = session.exec(
             select(ApiToken.id).where(ApiToken.account_id == account.id, ApiToken.name == "own")  # type: ignore[attr-defined]
         ).one()
+        drafts = [_draft_for(settings, account, algorithm) for _ in range(2)]
     else:
         own = 1
-    values = {**world.values, "own_token_id": own}
+        drafts = ["x" * 24, "y" * 24]
+    values = {
+        **world.values,
+        "own_token_id": own,
+        "own_draft_id": drafts[0],
+        "spare_draft_id": drafts[1],
+    }
     failures = []
     for method, template, data, expected_by_role in CASES:
         if template == "/console/sign-out":

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STAGING_DIRNAME = ".staging"
+#: The console wizard's drafts (``wizard_drafts``): kept across requests, swept by their expiry.
+WIZARD_DIRNAME = ".wizard"
 OWNER_LOCK_NAME = ".owner.lock"
 
 #: When this process started (near enough: when this module was imported). Loose files in the
@@ -203,6 +205,8 @@ def sweep_staging(uploads_dir: Path) -> int:
         mine = {o.folder.resolve() for o in _owned.values() if o.pid == os.getpid()}
     removed = 0
     for entry in root.iterdir():
+        if entry.name == WIZARD_DIRNAME:
+            continue  # not a process's folder: ``wizard_drafts.sweep_drafts`` keeps it
         try:
             if entry.is_dir():
                 if entry.resolve() not in mine:

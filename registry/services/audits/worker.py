@@ -45,6 +45,7 @@ from registry.services.audits.budget import AuditJob, run_within_budget, warm_up
 from registry.services.audits.engine import EngineOutcome, execute_audit, failure_from_exception
 from registry.services.audits.staging import STAGING_DIRNAME, sweep_staging
 from registry.services.audits.wakeup import notify_work_queued, wait_for_work
+from registry.services.audits.wizard_drafts import sweep_drafts
 from registry.services.clock import Clock, SystemClock
 from registry.services.events import record_event
 
@@ -485,6 +486,7 @@ class AuditWorker(threading.Thread):
                         )
                         sweep_orphan_files(session, self.settings.uploads_dir)
                     sweep_staging(self.settings.uploads_dir)
+                    sweep_drafts(self.settings.uploads_dir, now=self.clock.now())
                     last_reap = time.monotonic()
                 ran = run_one(
                     self.engine,
