@@ -30,6 +30,7 @@ from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, Audi
 from registry.models.event import Event, EventPublic
 from registry.models.review import (  # noqa: F401
     ReviewAsk,
+    ReviewPublish,
     ReviewRequest,
     ReviewRequestPublic,
     ReviewReturn,

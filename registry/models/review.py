@@ -86,3 +86,11 @@ class ReviewRequestPublic(SQLModel):
     decided_at: datetime | None
     comment: str = Field(description="The reviewer's comment when returned.")
     published_version: int | None = Field(description="The version number, once published.")
+
+
+class ReviewPublish(CheckedInput):
+    change_summary: str = Field(
+        min_length=1,
+        max_length=REVIEW_NOTE_MAX,
+        description="What changed and why, in plain language (shown in the version history).",
+    )
