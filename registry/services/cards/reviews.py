@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from registry.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from registry.models import (
     Account,
+    Agency,
     Algorithm,
     AlgorithmState,
     CardDraft,
@@ -28,12 +29,13 @@ from registry.models import (
     Role,
 )
 from registry.models.review import REVIEW_NOTE_MAX
-from registry.services.cards import drafts
+from registry.services.cards import drafts, versions
 from registry.services.cards.algorithms import lock_for_update
 from registry.services.cards.permissions import require_editor_of
 from registry.services.events import record_event
 
 ERR_REVIEW_NOT_FOUND = "No review request {request_id} for this algorithm."
+ERR_UNKNOWN_REQUEST = "No review request {request_id}."
 ERR_NO_DRAFT_TO_REVIEW = "There is no draft to review; save a draft first."
 ERR_RETIRED = "This algorithm is retired; its card can no longer be reviewed or published."
 ERR_ALREADY_ASKED = (
@@ -351,3 +353,48 @@ def request_public(summary: ReviewSummary) -> ReviewRequestPublic:
         summary.request,
         update={"public_id": summary.algorithm.public_id, "draft_changed": summary.draft_changed},
     )
+
+
+def find_request(session: Session, *, actor: Account | None, request_id: int) -> ReviewSummary:
+    """A request by id, for editors of its algorithm's agency: 404 if none, 403 for others."""
+    request = session.get(ReviewRequest, request_id)
+    if request is None:
+        raise NotFound(ERR_UNKNOWN_REQUEST.format(request_id=request_id))
+    summary = summary_of(session, request)
+    require_editor_of(actor, summary.algorithm.agency_id)
+    return summary
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the console's review pages show about one algorithm's draft."""
+
+    algorithm: Algorithm
+    agency: Agency
+    draft: CardDraft | None
+    published: CardVersion | None
+    history: list[ReviewSummary]  # every request, newest first
+    reviewers: list[Account]  # who may publish the draft under the four-eyes rule
+
+    @property
+    def open(self) -> ReviewSummary | None:
+        return next((s for s in self.history if s.request.state == ReviewState.open), None)
+
+
+def review_context(
+    session: Session, *, actor: Account | None, algorithm: Algorithm, four_eyes: bool
+) -> ReviewContext:
+    """The draft, the last published version, the requests and the possible reviewers (editors
+    of the agency only)."""
+    require_editor_of(actor, algorithm.agency_id)
+    agency = session.get(Agency, algorithm.agency_id)
+    assert agency is not None  # foreign key
+    draft = drafts.find_draft(session, algorithm)
+    published = (
+        versions.get_version(session, algorithm, algorithm.current_version)
+        if algorithm.current_version is not None
+        else None
+    )
+    history = _summaries(session, list_requests(session, actor=actor, algorithm=algorithm))
+    reviewers = reviewers_for(session, algorithm=algorithm, draft=draft, four_eyes=four_eyes)
+    return ReviewContext(algorithm, agency, draft, published, history, reviewers)
