@@ -375,6 +375,7 @@ class ReviewContext:
     published: CardVersion | None
     history: list[ReviewSummary]  # every request, newest first
     reviewers: list[Account]  # who may publish the draft under the four-eyes rule
+    last_editor: Account | None  # the draft's
 
     @property
     def open(self) -> ReviewSummary | None:
@@ -397,4 +398,5 @@ def review_context(
     )
     history = _summaries(session, list_requests(session, actor=actor, algorithm=algorithm))
     reviewers = reviewers_for(session, algorithm=algorithm, draft=draft, four_eyes=four_eyes)
-    return ReviewContext(algorithm, agency, draft, published, history, reviewers)
+    last_editor = session.get(Account, draft.last_editor_id) if draft is not None else None
+    return ReviewContext(algorithm, agency, draft, published, history, reviewers, last_editor)
