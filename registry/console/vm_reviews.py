@@ -38,7 +38,7 @@ class RequestRow(TypedDict):
     state_text: str
     requested_by: str
     requested_at: datetime
-    age_text: str
+    age_days: int
     note: str
     draft_changed: bool
     is_own: bool
@@ -103,12 +103,9 @@ class AskPage(TypedDict):
     notice: str | None
 
 
-def age_text(then: datetime, now: datetime, lang: str) -> str:
-    """How long a request has waited, in whole days."""
-    days = max((now - then).days, 0)
-    if days == 0:
-        return i18n.gettext(lang, N_("today"))
-    return i18n.ngettext(lang, "%(num)s day ago", "%(num)s days ago", days) % {"num": days}
+def age_days(then: datetime, now: datetime) -> int:
+    """How long a request has waited, in whole days (the template words it)."""
+    return max((now - then).days, 0)
 
 
 def _name(algorithm: Algorithm, draft_card: dict[str, Any] | None) -> str:
@@ -127,7 +124,7 @@ def request_row(summary: ReviewSummary, *, viewer: Account, lang: str, now: date
         "state_text": i18n.gettext(lang, words_review.STATE_NAMES[request.state.value]),
         "requested_by": summary.requested_by.display_name,
         "requested_at": request.requested_at,
-        "age_text": age_text(request.requested_at, now, lang),
+        "age_days": age_days(request.requested_at, now),
         "note": request.note,
         "draft_changed": request.state == ReviewState.open and summary.draft_changed,
         "is_own": request.requested_by_id == viewer.id,

@@ -98,7 +98,7 @@ def test_ask_return_see_comment_ask_again_publish(console, second, team, session
     link = queue.select_one(f"a[href='/console/reviews/{request.id}']")
     assert link is not None and link.get_text(strip=True) == "Tree permit triage"
     assert team.author.display_name in queue.select_one(".review-list").get_text()
-    assert "waiting since today" in queue.get_text(" ", strip=True)
+    assert "asked today" in queue.get_text(" ", strip=True)
 
     review_page = f"/console/reviews/{request.id}"
     empty = _post(second, review_page, f"{review_page}/return", {"comment": "  "})
