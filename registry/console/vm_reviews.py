@@ -157,7 +157,11 @@ def draft_view(context: ReviewContext, lang: str) -> DraftView:
         "updated_at": draft.updated_at,
         "first_version": published is None,
         "published_number": published.number if published else None,
-        "changes": card_changes(published.card if published else {}, draft.card, lang),
+        # Before the first version every field is "added", one row each (a diff from {} would be
+        # one change of the whole card).
+        "changes": card_changes(
+            published.card if published else dict.fromkeys(draft.card), draft.card, lang
+        ),
         "missing": [
             {"path": p, "label": path_label(p, lang)} for p in missing_required_fields(draft.card)
         ],
@@ -250,7 +254,7 @@ def review_page(
         "can_withdraw": is_open and row["is_own"],
         "reviewers": _reviewer_names(context, actor),
         "note_max": REVIEW_NOTE_MAX,
-        "form": {"change_summary": summary.request.note, "comment": "", **(form or {})},
+        "form": {"change_summary": "", "comment": "", **(form or {})},
         **(errors or FormErrors()).view(),  # type: ignore[typeddict-item]
         "notice": _notice(notice, lang),
     }
