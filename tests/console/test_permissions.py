@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from registry.console import routers
 from registry.models import ApiToken, Role
+from registry.services.cards.drafts import current_revision, save_draft
+from registry.services.cards.reviews import ask_for_review
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import csrf_of, make_staff, signed_in
-from registry.services.cards.drafts import current_revision, save_draft
-from registry.services.cards.reviews import ask_for_review
 from tests.registry.factories import (
     T0,
     card,
