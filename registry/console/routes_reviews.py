@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from registry.api.deps import ClockDep, SessionDep, SettingsDep
+from registry.api.deps import ClockDep, RowId, SessionDep, SettingsDep
 from registry.config import Settings
 from registry.console import vm_reviews, words_review
 from registry.console.auth import StaffDep
@@ -86,7 +86,7 @@ def _review_vm(
 @router.get("/reviews/{request_id}", name="console_review")
 def review_request(
     request: Request,
-    request_id: int,
+    request_id: RowId,
     staff: StaffDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -105,7 +105,7 @@ def review_request(
 @router.post("/reviews/{request_id}/publish", name="console_review_publish")
 def review_publish(
     request: Request,
-    request_id: int,
+    request_id: RowId,
     staff: StaffDep,
     _csrf: CsrfDep,
     session: SessionDep,
@@ -157,7 +157,7 @@ def review_publish(
 @router.post("/reviews/{request_id}/return", name="console_review_return")
 def review_return(
     request: Request,
-    request_id: int,
+    request_id: RowId,
     staff: StaffDep,
     _csrf: CsrfDep,
     session: SessionDep,
@@ -207,7 +207,7 @@ def review_return(
 @router.post("/reviews/{request_id}/withdraw", name="console_review_withdraw")
 def review_withdraw(
     request: Request,
-    request_id: int,
+    request_id: RowId,
     staff: StaffDep,
     _csrf: CsrfDep,
     session: SessionDep,

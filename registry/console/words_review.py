@@ -80,6 +80,7 @@ CONCURRENT = N_("Another version was published at the same moment. Reload the pa
 _REFUSALS: dict[str, str] = {
     reviews.ERR_CHANGED_SINCE_ASKED: CHANGED_SINCE_ASKED_LONG,
     reviews.ERR_NO_DRAFT_TO_REVIEW: NO_DRAFT,
+    reviews.ERR_ASK_REVISION_CHANGED: CHANGED_SINCE_OPENED,
     reviews.ERR_RETIRED: RETIRED,
     reviews.ERR_OWN_REQUEST: OWN_REQUEST,
     reviews.ERR_NOT_AUTHOR: NOT_AUTHOR,

@@ -283,3 +283,20 @@ def test_pages_in_chinese(console, second, team, session):
         assert response.status_code == 200
         assert response.headers["content-language"] == "zh-CN"
         assert "审" in soup(response).select_one("h1").get_text()
+
+
+def test_asking_about_a_draft_saved_since_the_page_was_opened_is_refused(console, team, session):
+    signed_in(console, team.author)
+    page = console.get(_ask_page(team))
+    revision = soup(page).select_one("form[action$='/review'] input[name=revision]")["value"]
+    drafts.save_draft(
+        session, actor=team.author, algorithm=team.algorithm, card=card(name="Moved on"), now=T0
+    )
+    response = console.post(
+        _ask_page(team), data={"csrf_token": csrf_of(page), "note": "", "revision": revision}
+    )
+    assert response.status_code == 409
+    summary = soup(response).select_one(".error-summary a")
+    assert summary["href"] == "#note"
+    assert summary.get_text(strip=True).startswith("The draft changed after you opened this page")
+    assert _only_request(session) is None

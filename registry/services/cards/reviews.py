@@ -49,6 +49,10 @@ ERR_OWN_REQUEST = (
 )
 ERR_NOT_AUTHOR = "Only the editor who asked for this review may withdraw it."
 ERR_COMMENT_REQUIRED = "Write a comment that tells the author what to change."
+ERR_ASK_REVISION_CHANGED = (
+    "The draft changed after the revision you named; read it again and ask about its current "
+    "revision."
+)
 ERR_CHANGE_SUMMARY_REQUIRED = "Write a summary of the change for the public version history."
 ERR_TEXT_TOO_LONG = "Write at most {limit} characters."
 ERR_CHANGED_SINCE_ASKED = (
@@ -133,7 +137,7 @@ def ask_for_review(
         raise Conflict(ERR_NO_DRAFT_TO_REVIEW)
     current = drafts.draft_revision(draft)
     if revision is not None and revision != current:
-        raise PreconditionFailed(drafts.ERR_SAVE_REVISION_CHANGED)
+        raise PreconditionFailed(ERR_ASK_REVISION_CHANGED)
     text = _clean_text(note, "note")
     earlier = _open_request(session, algorithm)
     if earlier is not None:
