@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from registry.api import accounts, agencies, algorithms, audits, schema, tokens
+from registry.api import accounts, agencies, algorithms, audits, reviews, schema, tokens
 
 api_router = APIRouter()
 api_router.include_router(agencies.router)
 api_router.include_router(accounts.router)
 api_router.include_router(algorithms.router)
+api_router.include_router(reviews.router)
 api_router.include_router(tokens.router)
 api_router.include_router(schema.router)
 api_router.include_router(audits.router)

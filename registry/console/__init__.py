@@ -15,13 +15,20 @@ from fastapi.responses import Response
 
 def routers() -> tuple[APIRouter, ...]:
     """The console's routers (tests walk their routes, e.g. for the permission matrix)."""
-    from registry.console import routes_accounts, routes_audit_wizard, routes_auth, routes_home
+    from registry.console import (
+        routes_accounts,
+        routes_audit_wizard,
+        routes_auth,
+        routes_home,
+        routes_reviews,
+    )
 
     return (
         routes_auth.router,
         routes_home.router,
         routes_accounts.router,
         routes_audit_wizard.router,
+        routes_reviews.router,
     )
 
 

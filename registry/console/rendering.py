@@ -7,6 +7,7 @@ browser's back-forward history after sign-out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -52,7 +53,7 @@ def console_context(request: Request) -> dict[str, Any]:
 def render(
     request: Request,
     template: str,
-    vm: dict[str, Any],
+    vm: Mapping[str, Any],
     *,
     status: int = 200,
     headers: dict[str, str] | None = None,

@@ -28,6 +28,14 @@ from registry.models.algorithm import (
 )
 from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility  # noqa: F401
 from registry.models.event import Event, EventPublic
+from registry.models.review import (  # noqa: F401
+    ReviewAsk,
+    ReviewPublish,
+    ReviewRequest,
+    ReviewRequestPublic,
+    ReviewReturn,
+    ReviewState,
+)
 from registry.models.search import search_doc, search_index_state, search_term  # noqa: F401
 from registry.models.staff import (  # noqa: F401
     AccountCredential,

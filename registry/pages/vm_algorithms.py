@@ -220,7 +220,7 @@ def versions_csv(vm: VersionsPage) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-def _path_label(path: str, lang: str) -> str:
+def path_label(path: str, lang: str) -> str:
     specs = {f.name: f for s in card_sections() for f in s.fields}
     parts = path.split(".")
     spec = specs.get(parts[0])
@@ -238,20 +238,12 @@ def _path_label(path: str, lang: str) -> str:
     return label
 
 
-def diff_page(
-    session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
-) -> DiffPage:
-    """Field-by-field changes between two published versions (default: the last two)."""
-    record = algorithm_record(session, public_id)
-    numbers = [v.number for v in record.versions]
-    new = new if new is not None else numbers[-1]
-    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
-    old_version, new_version = _find_version(record, old), _find_version(record, new)
-    if old == new and len(numbers) > 1:
-        raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
+def card_changes(old: dict[str, Any], new: dict[str, Any], lang: str) -> list[CardChange]:
+    """Field-by-field changes from card ``old`` to card ``new``, labelled in ``lang`` (the public
+    diff page, and the console's review of a draft against the last published version)."""
     specs = {f.name: f for s in card_sections() for f in s.fields}
     changes: list[CardChange] = []
-    for change in diff_cards(old_version.card, new_version.card):
+    for change in diff_cards(old, new):
         spec = specs.get(change.field)
         kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[
             change.kind
@@ -270,13 +262,28 @@ def diff_page(
             {
                 "path": change.path,
                 "field": change.field,
-                "label": _path_label(change.path, lang),
+                "label": path_label(change.path, lang),
                 "kind": change.kind,
                 "kind_text": i18n.gettext(lang, kind_words),
                 "old": show(change.old),
                 "new": show(change.new),
             }
         )
+    return changes
+
+
+def diff_page(
+    session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
+) -> DiffPage:
+    """Field-by-field changes between two published versions (default: the last two)."""
+    record = algorithm_record(session, public_id)
+    numbers = [v.number for v in record.versions]
+    new = new if new is not None else numbers[-1]
+    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    old_version, new_version = _find_version(record, old), _find_version(record, new)
+    if old == new and len(numbers) > 1:
+        raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
+    changes = card_changes(old_version.card, new_version.card, lang)
     return {
         "lang": lang,
         "public_id": record.algorithm.public_id,

@@ -60,6 +60,13 @@ PRIVATE_ACTIONS = frozenset(
         "token.revoked",
         "algorithm.created",  # a new algorithm is a draft
         "draft.updated",
+        # Four-eyes review requests are about drafts, which only the agency's staff see; the
+        # publication that ends a request is the public "version.published".
+        "review.requested",
+        "review.returned",
+        "review.withdrawn",
+        "review.published",
+        "review.superseded",
         "audit.submitted",
         "audit.requeued",
         "audit.succeeded",

@@ -19,7 +19,16 @@ from pydantic import ValidationError
 from sqlmodel import Session, SQLModel, func, select
 
 from registry.errors import Conflict, Invalid
-from registry.models import Account, Agency, Algorithm, ApiToken, CardDraft, CardVersion, Event
+from registry.models import (
+    Account,
+    Agency,
+    Algorithm,
+    ApiToken,
+    CardDraft,
+    CardVersion,
+    Event,
+    ReviewRequest,
+)
 from registry.services.events import verify_chain
 from registry.services.public import search_index
 
@@ -33,6 +42,7 @@ EXPORT_TABLES: list[tuple[str, type[SQLModel]]] = [
     ("accounts", Account),
     ("algorithms", Algorithm),
     ("drafts", CardDraft),
+    ("review_requests", ReviewRequest),
     ("versions", CardVersion),
     ("events", Event),
 ]

@@ -47,8 +47,20 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/accounts/{account_id}/invitation": {},
         "/console/accounts/{account_id}/deactivate": {},
         "/console/accounts/{account_id}/reactivate": {},
+        # The four-eyes review forms (the token is checked before the request is looked up).
+        "/console/reviews/{request_id}/publish": {"change_summary": "First."},
+        "/console/reviews/{request_id}/return": {"comment": "No."},
+        "/console/reviews/{request_id}/withdraw": {},
+        "/console/algorithms/{public_id}/review": {"note": "Please."},
+        "/console/algorithms/{public_id}/review/publish": {"change_summary": "First."},
     }
-    values = {"token": link.token, "token_id": token_id, "account_id": other.id}
+    values = {
+        "token": link.token,
+        "token_id": token_id,
+        "account_id": other.id,
+        "request_id": 1,
+        "public_id": "alg-00000000",
+    }
     return admin, paths, values
 
 

@@ -20,11 +20,14 @@ from registry.models import ApiToken, AuditInput, Role
 from registry.services.audits import wizard_drafts
 from registry.services.audits.staging import StagedUpload, staging_dir
 from registry.services.audits.submission import submit_audit
+from registry.services.cards.drafts import current_revision, save_draft
+from registry.services.cards.reviews import ask_for_review
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import csrf_of, make_staff, signed_in
 from tests.registry.factories import (
     T0,
+    card,
     make_account,
     make_agency,
     make_published_algorithm,
@@ -64,6 +67,12 @@ WIZARD_CHECKS = {
 WIZARD_CSV = b"sex,selected\n" + b"F,1\nM,0\n" * 20
 
 
+def _editors_only(status: int, *, other: int = 403) -> dict[str, int]:
+    """Editors of the agency get ``status``; an editor of another agency ``other``; admins and
+    auditors the 403 page."""
+    return {"admin": 403, "editor_same": status, "editor_other": other, "auditor": 403}
+
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
 CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
@@ -81,15 +90,46 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("POST", "/console/accounts/{target_id}/deactivate", {}, _admin_only(303)),
     ("POST", "/console/accounts/{inactive_id}/reactivate", {}, _admin_only(303)),
     # Open to everyone: signing in, out, and setting a password from a link.
+    # Four-eyes review: editors of the agency only (others get a page that says so). The request
+    # {review_id} was asked by a third editor; {algorithm_id}'s draft too.
+    ("GET", "/console/reviews", {}, _editors_only(200, other=200)),
+    ("GET", "/console/reviews/{review_id}", {}, _editors_only(200)),
+    (
+        "POST",
+        "/console/reviews/{review_id}/return",
+        {"comment": "Name the appeal route."},
+        _editors_only(303),
+    ),
+    (
+        "POST",
+        "/console/reviews/{publish_review_id}/publish",
+        {"change_summary": "First version."},
+        _editors_only(303),
+    ),
+    # Only its author may withdraw a request: nobody in the matrix asked it.
+    ("POST", "/console/reviews/{review_id}/withdraw", {}, _editors_only(403)),
+    ("GET", "/console/algorithms/{algorithm_id}/review", {}, _editors_only(200)),
+    (
+        "POST",
+        "/console/algorithms/{algorithm_id}/review",
+        {"note": "Please check."},
+        _editors_only(303),
+    ),
+    (
+        "POST",
+        "/console/algorithms/{algorithm_id}/review/publish",
+        {"change_summary": "First version.", "revision": "{algorithm_revision}"},
+        _editors_only(303),
+    ),
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
     ("GET", "/console/set-password/{link}", {}, {"anonymous": 200, **_all(200)}),
     # The upload wizard: the API's rule for submitting audits (auditors; editors of the
     # algorithm's agency, as a self-assessment; not admins). Drafts are the account's own.
     ("GET", "/console/uploads", {}, {**_all(200), "admin": 403}),
-    ("GET", "/console/uploads/file?algorithm={algorithm_id}", {}, _submitters(200)),
+    ("GET", "/console/uploads/file?algorithm={upload_algorithm_id}", {}, _submitters(200)),
     # A form that is not multipart: permission first, then 422 on the file field.
-    ("POST", "/console/uploads/file?algorithm={algorithm_id}", {}, _submitters(422)),
+    ("POST", "/console/uploads/file?algorithm={upload_algorithm_id}", {}, _submitters(422)),
     ("GET", "/console/uploads/drafts/{own_draft_id}/columns", {}, _submitters(200)),
     ("POST", "/console/uploads/drafts/{own_draft_id}/columns", WIZARD_COLUMNS, _submitters(303)),
     ("GET", "/console/uploads/drafts/{own_draft_id}/checks", {}, _submitters(200)),
@@ -151,18 +191,27 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
     target = make_account(session, role=Role.agency_editor, agency=agency)
     inactive = make_account(session, role=Role.auditor)
     set_account_active(session, actor=None, account_id=inactive.id, active=False, now=T0)
+    drafter = make_account(session, role=Role.agency_editor, agency=agency)
+    reviewed = make_published_algorithm(session, agency=agency, editor=drafter)
+    save_draft(session, actor=drafter, algorithm=reviewed, card=card(name="Next"), now=T0)
+    review = ask_for_review(session, actor=drafter, algorithm=reviewed, now=T0)
+    to_publish = make_published_algorithm(session, agency=agency, editor=drafter)
+    save_draft(session, actor=drafter, algorithm=to_publish, card=card(name="Pub"), now=T0)
+    publish_review = ask_for_review(session, actor=drafter, algorithm=to_publish, now=T0)
+    algorithm = make_published_algorithm(session, agency=agency, editor=drafter)
+    save_draft(session, actor=drafter, algorithm=algorithm, card=card(name="Other"), now=T0)
     invited = make_account(session, role=Role.auditor)
     link = issue_invitation(
         session, actor=None, account_id=invited.id, valid_for=timedelta(days=3), now=T0
     )
-    algorithm = make_published_algorithm(session, agency=agency)
+    upload_algorithm = make_published_algorithm(session, agency=agency)
     upload = _staged(settings)
     columns = {"prediction": "selected", "sensitive_features": ["sex"]}
     upload.fields = {"spec": json.dumps({"columns": columns}), "version": "1"}
     audit = submit_audit(
         session,
         actor=accounts["auditor"],
-        algorithm=algorithm,
+        algorithm=upload_algorithm,
         upload=upload,
         input_kind=AuditInput.sample,
         uploads_dir=settings.uploads_dir,
@@ -174,9 +223,13 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
             "target_id": target.id,
             "inactive_id": inactive.id,
             "link": link.token,
+            "review_id": review.id,
+            "publish_review_id": publish_review.id,
             "algorithm_id": algorithm.public_id,
+            "algorithm_revision": current_revision(session, algorithm),
+            "upload_algorithm_id": upload_algorithm.public_id,
             "audit_id": audit.public_id,
-            "algorithm": algorithm,
+            "algorithm": upload_algorithm,
         },
     )
 
@@ -198,7 +251,11 @@ def test_the_matrix_covers_every_console_route():
             .replace("{spare_draft_id}", "{draft_id}")
             .replace("{inactive_id}", "{account_id}")
             .replace("{target_id}", "{account_id}")
-            .replace("{link}", "{token}"),
+            .replace("{link}", "{token}")
+            .replace("{review_id}", "{request_id}")
+            .replace("{publish_review_id}", "{request_id}")
+            .replace("{algorithm_id}", "{public_id}")
+            .replace("{upload_algorithm_id}", "{public_id}"),
         )
         for m, p, _d, _e in CASES
     }
@@ -237,7 +294,8 @@ def test_console_permissions(console, session, settings, role):
         else:
             page = "/console" if account is not None else "/console/sign-in"
             token = csrf_of(console.get(page))
-            response = console.post(path, data={"csrf_token": token, **data})
+            filled = {k: v.format(**values) if isinstance(v, str) else v for k, v in data.items()}
+            response = console.post(path, data={"csrf_token": token, **filled})
         if response.status_code != expected:
             failures.append((method, path, response.status_code, expected))
         elif expected == SIGN_IN and role == "anonymous" and template != "/console/sign-in":

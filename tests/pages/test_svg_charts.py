@@ -88,8 +88,9 @@ def test_render_rates_chart_draws_exactly_its_input():
     )
 
 
-# Called by name in templates: translation, URLs, and the pre-rendered card sections fragment.
-TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html"}
+# Called by name in templates: translation, URLs, the pre-rendered card sections fragment, and
+# Jinja's own super() (a page adding to its layout's block, e.g. a stylesheet in "head").
+TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html", "super"}
 
 
 def test_templates_only_render_and_call_no_view_model_code():

@@ -32,6 +32,8 @@ class World:
     tokens: dict[str, str]
     third_party_token_id: int
     revision: str
+    review_public_id: str
+    review_id: int
 
 
 @pytest.fixture
@@ -57,7 +59,21 @@ def world(session) -> World:
     from registry.services.cards.tokens import create_token
 
     third_token = create_token(session, account=third, name="third", now=T0)
-    return World(agency.slug, algorithm.public_id, tokens, third_token.id, revision)
+    # A second published algorithm whose next draft (by the third editor) awaits review.
+    from registry.services.cards.reviews import ask_for_review
+
+    reviewed = make_published_algorithm(session, agency=agency, versions=1, editor=drafter)
+    save_draft(session, actor=drafter, algorithm=reviewed, card=card(name="Reviewed"), now=T0)
+    request = ask_for_review(session, actor=drafter, algorithm=reviewed, now=T0)
+    return World(
+        agency.slug,
+        algorithm.public_id,
+        tokens,
+        third_token.id,
+        revision,
+        reviewed.public_id,
+        request.id,  # type: ignore[arg-type]
+    )
 
 
 def _headers(world: World, role: str) -> dict[str, str]:
@@ -109,6 +125,34 @@ CASES = [
         {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
     ),
     (
+        "ask for review",
+        "POST",
+        "/api/v1/algorithms/{public_id}/draft/review-requests",
+        {"note": "Please review."},
+        {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "return a review request",
+        "POST",
+        "/api/v1/algorithms/{review_public_id}/draft/review-requests/{review_id}/return",
+        {"comment": "Name the data sources."},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "publish a reviewed request",
+        "POST",
+        "/api/v1/algorithms/{review_public_id}/draft/review-requests/{review_id}/publish",
+        {"change_summary": "First version."},
+        {"none": 401, "admin": 403, "editor_same": 201, "editor_other": 403, "auditor": 403},
+    ),
+    (
+        "withdraw someone else's review request",
+        "POST",
+        "/api/v1/algorithms/{review_public_id}/draft/review-requests/{review_id}/withdraw",
+        None,
+        {"none": 401, "admin": 403, "editor_same": 403, "editor_other": 403, "auditor": 403},
+    ),
+    (
         "retire",
         "POST",
         "/api/v1/algorithms/{public_id}/retire",
@@ -145,6 +189,8 @@ def _fill(value, world: World):  # type: ignore[no-untyped-def]
             public_id=world.public_id,
             third_token=world.third_party_token_id,
             revision=world.revision,
+            review_public_id=world.review_public_id,
+            review_id=world.review_id,
         )
     if isinstance(value, dict):
         return {k: _fill(v, world) if k in ("agency", "revision") else v for k, v in value.items()}

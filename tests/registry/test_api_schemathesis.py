@@ -88,6 +88,12 @@ def small_world(fuzz_app, session) -> Iterator[tuple[World, dict[str, Any]]]:
             json={"card": {"name": "Benefit claim triage v3"}},
         )
         assert draft.status_code == 200, draft.text
+        asked = client.post(
+            f"/api/v1/algorithms/{world.algorithm.public_id}/draft/review-requests",
+            headers=world.headers("editor"),
+            json={"note": "Please review."},
+        )
+        assert asked.status_code == 201, asked.text
     known = {
         "public_id": world.algorithm.public_id,
         "slug": session.get(Agency, world.algorithm.agency_id).slug,
@@ -96,6 +102,7 @@ def small_world(fuzz_app, session) -> Iterator[tuple[World, dict[str, Any]]]:
         "page": "audit",
         "account_id": world.other_editor.id,
         "token_id": 1,
+        "request_id": asked.json()["id"],
     }
     yield world, known
 

@@ -32,7 +32,16 @@ from registry.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from registry.models import Account, Algorithm, AlgorithmState, CardDraft, CardVersion, DraftPublic
+from registry.models import (
+    Account,
+    Algorithm,
+    AlgorithmState,
+    CardDraft,
+    CardVersion,
+    DraftPublic,
+    ReviewRequest,
+    ReviewState,
+)
 from registry.services.canonical import canonical_dumps, sha256_hex
 from registry.services.cards.algorithms import (
     copy_listing_fields,
@@ -90,6 +99,19 @@ ERR_CONCURRENT_PUBLISH = "Another version was published at the same moment; relo
 
 class FourEyesViolation(Forbidden):
     code = "four_eyes"
+
+
+def may_publish(draft: CardDraft, actor: Account, *, four_eyes: bool) -> bool:
+    """The four-eyes rule, the one place it is written: with ``four_eyes`` on, the draft's last
+    editor may not publish it (another editor of the agency must); off, any editor may."""
+    return not (four_eyes and draft.last_editor_id == actor.id)
+
+
+def require_second_person(draft: CardDraft, actor: Account, *, four_eyes: bool) -> None:
+    """403 ``four_eyes`` unless :func:`may_publish` (listing the missing fields of an
+    incomplete draft too, see :func:`_four_eyes_refusal`)."""
+    if not may_publish(draft, actor, four_eyes=four_eyes):
+        raise _four_eyes_refusal(draft)
 
 
 def draft_revision(draft: CardDraft) -> str:
@@ -296,8 +318,7 @@ def stage_publish(
     draft = find_draft(session, algorithm)
     if draft is None:
         raise Conflict(ERR_NO_DRAFT_TO_PUBLISH)
-    if four_eyes and draft.last_editor_id == actor.id:
-        raise _four_eyes_refusal(draft)
+    require_second_person(draft, actor, four_eyes=four_eyes)
     require_reviewed_revision(draft, revision)
     # Problems are reported against the draft's card (loc starts with "card").
     card = validate_for_publish(draft.card)
@@ -339,8 +360,47 @@ def stage_publish(
             "author_id": version.author_id,
         },
     )
+    settle_review_requests(
+        session, algorithm=algorithm, actor=actor, revision=revision, version=version, now=now
+    )
     search_index.sync(session)
     return version
+
+
+def settle_review_requests(
+    session: Session,
+    *,
+    algorithm: Algorithm,
+    actor: Account,
+    revision: str | None,
+    version: CardVersion,
+    now: datetime,
+) -> None:
+    """Close the algorithm's open review request when its draft is published, by whatever path
+    (console, API, command line): ``published`` if it asked about the published revision,
+    ``superseded`` otherwise. Private events: the publication itself is ``version.published``."""
+    open_requests = session.exec(
+        select(ReviewRequest).where(
+            ReviewRequest.algorithm_id == algorithm.id,
+            ReviewRequest.state == ReviewState.open,
+        )
+    ).all()
+    for request in open_requests:
+        done = request.revision == revision
+        request.state = ReviewState.published if done else ReviewState.superseded
+        request.decided_by_id = actor.id
+        request.decided_at = now
+        request.published_version = version.number if done else None
+        session.add(request)
+        record_event(
+            session,
+            at=now,
+            actor_id=actor.id,
+            action="review.published" if done else "review.superseded",
+            subject_type="algorithm",
+            subject_id=algorithm.public_id,
+            payload={"review_request_id": request.id, "version": version.number},
+        )
 
 
 def publish_draft(
