@@ -16,6 +16,7 @@ from registry.console import routers
 from registry.models import ApiToken, Role
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
+from tests.console.audit_world import PRIVATE, PUBLISHED, TO_RERUN, TO_WITHDRAW, build_audit_world
 from tests.console.conftest import csrf_of, make_staff, signed_in
 from tests.registry.factories import T0, make_account, make_agency, make_token
 
@@ -34,6 +35,28 @@ def _admin_only(status: int) -> dict[str, int]:
     return {"admin": status, "editor_same": 403, "editor_other": 403, "auditor": 403}
 
 
+def _private(status: int, *, admin: int | None = None) -> dict[str, int]:
+    """A private audit submitted by the auditor: theirs and admins'; hidden from the editors."""
+    return {
+        "admin": status if admin is None else admin,
+        "auditor": status,
+        "editor_same": 404,
+        "editor_other": 404,
+    }
+
+
+def _agency_editor(status: int) -> dict[str, int]:
+    """The agency's answer to a published audit: its editors only."""
+    return {"admin": 403, "auditor": 403, "editor_same": status, "editor_other": 403}
+
+
+AUDIT_IDS = {
+    "private": PRIVATE,
+    "published": PUBLISHED,
+    "to_withdraw": TO_WITHDRAW,
+    "to_rerun": TO_RERUN,
+}
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
 CASES: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
@@ -50,6 +73,25 @@ CASES: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("POST", "/console/accounts/{target_id}/invitation", {}, _admin_only(201)),
     ("POST", "/console/accounts/{target_id}/deactivate", {}, _admin_only(303)),
     ("POST", "/console/accounts/{inactive_id}/reactivate", {}, _admin_only(303)),
+    # Audits (tests/console/audit_world.py): a private audit by the auditor is 404 to whoever may
+    # not read it; an action someone may read but not take is 403 (as in the JSON API).
+    ("GET", "/console/audits", {}, _all(200)),
+    ("GET", "/console/audits/{private}", {}, _private(200)),
+    ("GET", "/console/audits/{private}.json", {}, _private(200)),
+    ("GET", "/console/audits/{published}", {}, _all(200)),
+    ("GET", "/console/audits/{private}/publish", {}, _private(200, admin=403)),
+    ("GET", "/console/audits/{to_withdraw}/withdraw", {}, _private(200)),
+    ("GET", "/console/audits/{to_rerun}/rerun", {}, _private(200)),
+    ("GET", "/console/audits/{published}/response", {}, _agency_editor(200)),
+    ("POST", "/console/audits/{private}/publish", {}, _private(303, admin=403)),
+    ("POST", "/console/audits/{to_withdraw}/withdraw", {"reason": "Matrix."}, _private(303)),
+    ("POST", "/console/audits/{to_rerun}/rerun", {}, _private(303)),
+    (
+        "POST",
+        "/console/audits/{published}/response",
+        {"response_en": "Matrix.", "response_zh": "矩阵。"},
+        _agency_editor(303),
+    ),
     # Open to everyone: signing in, out, and setting a password from a link.
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
@@ -84,9 +126,10 @@ def _world(session) -> World:  # type: ignore[no-untyped-def]
     link = issue_invitation(
         session, actor=None, account_id=invited.id, valid_for=timedelta(days=3), now=T0
     )
+    build_audit_world(session, staff=dict(accounts))  # type: ignore[arg-type]
     return World(
         accounts,
-        {"target_id": target.id, "inactive_id": inactive.id, "link": link.token},
+        {"target_id": target.id, "inactive_id": inactive.id, "link": link.token, **AUDIT_IDS},
     )
 
 
@@ -98,10 +141,17 @@ def test_the_matrix_covers_every_console_route():
         if isinstance(route, APIRoute)
         for method in route.methods
     }
+
+    def generic(path: str) -> str:
+        for name in AUDIT_IDS:
+            path = path.replace("{" + name + "}", "{audit_id}")
+        return path
+
     listed = {
         (
             m,
-            p.replace("{own_token_id}", "{token_id}")
+            generic(p)
+            .replace("{own_token_id}", "{token_id}")
             .replace("{inactive_id}", "{account_id}")
             .replace("{target_id}", "{account_id}")
             .replace("{link}", "{token}"),
