@@ -65,11 +65,18 @@ def audit_detail(
     session: SessionDep,
     settings: SettingsDep,
     done: str = "",
+    refresh: str = "",
 ) -> Response:
-    """The audit's page exactly as the public sees (or will see) it, or its run's progress."""
+    """The audit's page exactly as the public sees (or will see) it, or its run's progress
+    (refreshing itself every few seconds without script; ``?refresh=off`` stops that)."""
     record = preview.staff_record(session, audit_id, viewer=staff)
     vm = vm_audits.audit_page(
-        record, viewer=staff, lang=lang_of(request), k=settings.small_cell_k, notice=done
+        record,
+        viewer=staff,
+        lang=lang_of(request),
+        k=settings.small_cell_k,
+        notice=done,
+        auto_refresh=refresh != "off",
     )
     template = "console/audits/page.html" if "attributes" in vm else "console/audits/job.html"
     return render(request, template, dict(vm))

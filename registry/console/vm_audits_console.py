@@ -26,6 +26,7 @@ from registry.services.public.records import AuditRecord
 
 REASON_MAX = 2000
 RESPONSE_MAX = 4000
+REFRESH_SECONDS = 5
 LANG_FIELDS = {"en": "response_en", "zh-CN": "response_zh"}
 
 
@@ -66,6 +67,7 @@ class ConsoleAuditJob(TypedDict):
     algorithm_public_id: str
     agency_name: str
     staff: StaffPanel
+    running: bool
     refresh_seconds: int | None
     percent: int | None
     error: JobError | None
@@ -114,9 +116,16 @@ def _panel(record: AuditRecord, viewer: Account, lang: str, notice: str | None) 
 
 
 def audit_page(
-    record: AuditRecord, *, viewer: Account, lang: str, k: int, notice: str | None = None
+    record: AuditRecord,
+    *,
+    viewer: Account,
+    lang: str,
+    k: int,
+    notice: str | None = None,
+    auto_refresh: bool = True,
 ) -> ConsoleAuditPage | ConsoleAuditJob:
-    """A finished audit's page as the public sees (or will see) it, or its run's progress."""
+    """A finished audit's page as the public sees (or will see) it, or its run's progress (which
+    refreshes itself unless ``auto_refresh`` is off: WCAG 2.2.1 asks for a way to stop it)."""
     audit = record.audit
     panel = _panel(record, viewer, lang, notice)
     if audit.state == AuditState.succeeded:
@@ -144,7 +153,8 @@ def audit_page(
         "algorithm_public_id": record.algorithm.public_id,
         "agency_name": agency_name(record.agency, lang),
         "staff": panel,
-        "refresh_seconds": 5 if running else None,
+        "running": running,
+        "refresh_seconds": REFRESH_SECONDS if running and auto_refresh else None,
         "percent": round(fraction * 100)
         if isinstance(fraction, int | float) and not isinstance(fraction, bool)
         else None,

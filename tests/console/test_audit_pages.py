@@ -141,7 +141,8 @@ def test_preview_content_equals_the_public_page_after_publishing(console, world)
     after = _article(public.text)
     # The only difference is the publication date, which did not exist before.
     published_at = soup_of(after).select("dl.facts")[0].select("dd")[-1].text
-    assert before.replace("<dd></dd>", f"<dd>{published_at}</dd>", 1) == after
+    assert "<dd>Not yet published</dd>" in before
+    assert before.replace("<dd>Not yet published</dd>", f"<dd>{published_at}</dd>") == after
     public_json = console.get(f"/audits/{PRIVATE}.json").json()
     before_json.pop("staff")
     assert {**before_json, "published_at": public_json["published_at"]} == public_json
@@ -154,9 +155,18 @@ def test_progress_page_refreshes_without_javascript(console, world) -> None:
     assert refresh is not None and refresh["content"] == "5"
     bar = running.select_one("progress")
     assert bar is not None and bar["value"] == "40"
+    stop = running.select_one(f"a[href='/console/audits/{RUNNING}?refresh=off']")
+    assert stop is not None
     queued = soup(console.get(f"/console/audits/{QUEUED}"))
     assert queued.select_one("meta[http-equiv=refresh]") is not None
     assert "waiting for a worker" in queued.text
+
+
+def test_automatic_refreshing_can_be_stopped(console, world) -> None:
+    _as(console, world, "auditor")
+    stopped = soup(console.get(f"/console/audits/{RUNNING}", params={"refresh": "off"}))
+    assert stopped.select_one("meta[http-equiv=refresh]") is None
+    assert stopped.select_one(f"a[href='/console/audits/{RUNNING}']") is not None
 
 
 def test_failed_page_names_the_problem_column_and_row(console, world) -> None:
