@@ -46,8 +46,18 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/accounts/{account_id}/invitation": {},
         "/console/accounts/{account_id}/deactivate": {},
         "/console/accounts/{account_id}/reactivate": {},
+        # The token is checked before the audit is even looked up.
+        "/console/audits/{audit_id}/publish": {},
+        "/console/audits/{audit_id}/withdraw": {"reason": "x"},
+        "/console/audits/{audit_id}/rerun": {},
+        "/console/audits/{audit_id}/response": {"response_en": "x", "response_zh": "x"},
     }
-    values = {"token": link.token, "token_id": token_id, "account_id": other.id}
+    values = {
+        "token": link.token,
+        "token_id": token_id,
+        "account_id": other.id,
+        "audit_id": "aud-0000000000",
+    }
     return admin, paths, values
 
 

@@ -89,7 +89,9 @@ def test_render_rates_chart_draws_exactly_its_input():
 
 
 # Called by name in templates: translation, URLs, and the pre-rendered card sections fragment.
-TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html"}
+# ``super`` is Jinja's own call of the parent template's block (the console's audit page extends the
+# public one).
+TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html", "super"}
 
 
 def test_templates_only_render_and_call_no_view_model_code():
