@@ -11,7 +11,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import RootModel
 
 from registry.api.deps import (
     AlgorithmDep,
@@ -26,7 +27,9 @@ from registry.api.uploads import receive_multipart
 from registry.models import Account, Algorithm, AuditInput, AuditKind
 from registry.models.audit import ResponseRequest, WithdrawRequest
 from registry.models.audit_view import AuditList, AuditPrivateView, AuditView
-from registry.services.audits import publication
+from registry.pages import vm_audits
+from registry.pages.twins import MEDIA_TYPES, json_bytes
+from registry.services.audits import preview, publication
 from registry.services.audits import submission as audits
 from registry.services.audits.disclosure import private_audit_view, public_audit_view
 from registry.services.audits.staging import StagedUpload
@@ -206,6 +209,31 @@ def get_audit(
     return _view(audit, algorithm, viewer, settings.small_cell_k)
 
 
+class AuditPageDocument(RootModel[dict[str, Any]]):
+    """The audit page's view-model: the document ``/audits/{id}.json`` serves once the audit is
+    published. Its JSON Schema is ``/api/v1/schema/pages/audit.json``."""
+
+
+@router.get(
+    "/audits/{audit_id}/page",
+    response_model=AuditPageDocument,
+    responses=errors(401, 404, 409),
+    openapi_extra=ANONYMOUS_TOO,
+)
+def get_audit_page(
+    session: SessionDep, settings: SettingsDep, viewer: OptionalAccount, audit_id: AuditId,
+    lang: Annotated[
+        str, Query(pattern="^(en|zh-CN)$", description="The page's language: en or zh-CN.")
+    ] = "en",
+) -> Response:  # fmt: skip
+    """The audit's page as the public sees (or will see) it, small cells withheld: the same
+    document as ``/audits/{id}.json``. Before publication only the submitter, admins and (for a
+    self-assessment) the agency's editors may read it; 409 until the run has succeeded."""
+    record = preview.require_page(preview.staff_record(session, audit_id, viewer=viewer))
+    vm = vm_audits.audit_page_of(record, lang=lang, k=settings.small_cell_k)
+    return Response(json_bytes(vm), media_type=MEDIA_TYPES["json"])
+
+
 @router.post(
     "/audits/{audit_id}/publish",
     response_model=AuditPrivateView,
@@ -227,12 +255,14 @@ def respond_to_audit(
     audit_id: AuditId,
     body: ResponseRequest | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Attach the agency's public response to a published audit (default wording if no text)."""
+    """Attach or replace the agency's public response to a published audit, in English and
+    Chinese (``texts``; ``text`` is the English one). Default wording in both if no text."""
     audit, algorithm = audits.get_audit(session, audit_id, viewer=actor)
-    text = body.text if body else None
     updated = publication.respond_to_audit(
-        session, actor=actor, audit=audit, algorithm=algorithm, text=text, now=clock.now()
-    )
+        session, actor=actor, audit=audit, algorithm=algorithm, now=clock.now(),
+        text=body.text if body else None,
+        texts=body.texts.by_language() if body and body.texts else None,
+    )  # fmt: skip
     return _view(updated, algorithm, actor, settings.small_cell_k)
 
 

@@ -18,6 +18,7 @@ def routers() -> tuple[APIRouter, ...]:
     from registry.console import (
         routes_accounts,
         routes_audit_wizard,
+        routes_audits,
         routes_auth,
         routes_home,
         routes_reviews,
@@ -28,6 +29,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_home.router,
         routes_accounts.router,
         routes_audit_wizard.router,
+        routes_audits.router,
         routes_reviews.router,
     )
 

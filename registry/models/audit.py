@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from registry.models.types import CheckedInput, UTCDateTime
@@ -100,7 +101,9 @@ class Audit(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_reason: str | None = Field(default=None, max_length=2000)
-    response_text: str | None = Field(default=None, max_length=4000)
+    response_text: str | None = Field(default=None, max_length=4000)  # English, else zh-CN
+    # The response in each language it was written in: {"en": ..., "zh-CN": ...} (0007).
+    response_texts: dict[str, str] | None = Field(default=None, sa_type=sa.JSON)
     response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     response_by_id: int | None = Field(default=None, foreign_key="account.id")
 
@@ -114,10 +117,33 @@ class WithdrawRequest(CheckedInput):
     )
 
 
+class ResponseTexts(CheckedInput):
+    """The response in each interface language; a language left out is not shown in it (readers
+    of that language see the other text, marked with its language)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)  # type: ignore[assignment]
+
+    en: str | None = Field(default=None, min_length=1, max_length=4000, description="English.")
+    zh_CN: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        alias="zh-CN",
+        description="Simplified Chinese.",
+    )
+
+    def by_language(self) -> dict[str, str]:
+        return {lang: text for lang, text in (("en", self.en), ("zh-CN", self.zh_CN)) if text}
+
+
 class ResponseRequest(CheckedInput):
     text: str | None = Field(
         default=None,
         min_length=1,
         max_length=4000,
-        description="The agency's public response. Omit it to use the default wording.",
+        description="The response in English (kept for older scripts; `texts.en` is the same). "
+        "Omit both `text` and `texts` to use the default wording in both languages.",
+    )
+    texts: ResponseTexts | None = Field(
+        default=None, description="The response in English (`en`) and Chinese (`zh-CN`)."
     )

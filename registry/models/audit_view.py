@@ -46,6 +46,9 @@ class AgencyResponse(TypedDict):
     """The agency's public response to a published audit."""
 
     text: str
+    """The English text, else the Chinese one (the older single-language field)."""
+    texts: dict[str, str]
+    """The response by language: `en`, `zh-CN` (each only if written)."""
     at: Timestamp | None
 
 

@@ -163,6 +163,9 @@ class AuditProvenance(TypedDict):
 
 class AgencyResponse(TypedDict):
     text: str
+    """In the reader's language if the agency wrote one, else in the other language."""
+    lang: str
+    """The language of `text` (`en` or `zh-CN`)."""
     at: datetime | None
 
 

@@ -16,6 +16,7 @@ from registry import i18n
 from registry.models import agency_name
 from registry.pages import card_view, words
 from registry.pages.audit_page_types import (
+    AgencyResponse,
     AttributeSection,
     AuditPage,
     ChartBar,
@@ -26,7 +27,8 @@ from registry.pages.audit_page_types import (
     RatesChart,
 )
 from registry.services.audits.disclosure import suppress_report
-from registry.services.public.records import audit_record
+from registry.services.audits.publication import response_in
+from registry.services.public.records import AuditRecord, audit_record
 
 N_ = i18n.N_
 REFERENCE_POLICIES = {
@@ -200,7 +202,12 @@ def _check_counts(summary: dict[str, Any]) -> CheckCounts:
 
 def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPage:
     """Everything the public may see about one published audit."""
-    record = audit_record(session, audit_id)
+    return audit_page_of(audit_record(session, audit_id), lang=lang, k=k)
+
+
+def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
+    """The public page of ``record``'s audit. The console's private preview calls this too, so an
+    unpublished audit looks exactly as it will once published (small cells withheld)."""
     audit = record.audit
     # Only the report is shown here: suppress it alone (as public_audit_view does for the API).
     report = suppress_report(audit.report, k=k) if audit.report else {}
@@ -310,10 +317,16 @@ def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPa
             "bootstrap_replicates": provenance.get("bootstrap_replicates"),
             "confidence": provenance.get("confidence"),
         },
-        "response": {"text": audit.response_text, "at": audit.response_at}
-        if audit.response_text
-        else None,
+        "response": _response(record, lang),
     }
+
+
+def _response(record: AuditRecord, lang: str) -> AgencyResponse | None:
+    found = response_in(record.audit, lang)
+    if found is None:
+        return None
+    text, text_lang = found
+    return {"text": text, "lang": text_lang, "at": record.audit.response_at}
 
 
 def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:

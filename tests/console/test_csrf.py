@@ -53,6 +53,12 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/reviews/{request_id}/withdraw": {},
         "/console/algorithms/{public_id}/review": {"note": "Please."},
         "/console/algorithms/{public_id}/review/publish": {"change_summary": "First."},
+
+        # The token is checked before the audit is even looked up.
+        "/console/audits/{audit_id}/publish": {},
+        "/console/audits/{audit_id}/withdraw": {"reason": "x"},
+        "/console/audits/{audit_id}/rerun": {},
+        "/console/audits/{audit_id}/response": {"response_en": "x", "response_zh": "x"},
     }
     values = {
         "token": link.token,
@@ -60,6 +66,7 @@ def targets(session):  # type: ignore[no-untyped-def]
         "account_id": other.id,
         "request_id": 1,
         "public_id": "alg-00000000",
+        "audit_id": "aud-0000000000",
     }
     return admin, paths, values
 

@@ -24,6 +24,7 @@ from registry.services.cards.drafts import current_revision, save_draft
 from registry.services.cards.reviews import ask_for_review
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
+from tests.console.audit_world import PRIVATE, PUBLISHED, TO_RERUN, TO_WITHDRAW, build_audit_world
 from tests.console.conftest import csrf_of, make_staff, signed_in
 from tests.registry.factories import (
     T0,
@@ -73,6 +74,28 @@ def _editors_only(status: int, *, other: int = 403) -> dict[str, int]:
     return {"admin": 403, "editor_same": status, "editor_other": other, "auditor": 403}
 
 
+def _private(status: int, *, admin: int | None = None) -> dict[str, int]:
+    """A private audit submitted by the auditor: theirs and admins'; hidden from the editors."""
+    return {
+        "admin": status if admin is None else admin,
+        "auditor": status,
+        "editor_same": 404,
+        "editor_other": 404,
+    }
+
+
+def _agency_editor(status: int) -> dict[str, int]:
+    """The agency's answer to a published audit: its editors only."""
+    return {"admin": 403, "auditor": 403, "editor_same": status, "editor_other": 403}
+
+
+AUDIT_IDS = {
+    "private": PRIVATE,
+    "published": PUBLISHED,
+    "to_withdraw": TO_WITHDRAW,
+    "to_rerun": TO_RERUN,
+}
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
 CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
@@ -89,6 +112,25 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("POST", "/console/accounts/{target_id}/invitation", {}, _admin_only(201)),
     ("POST", "/console/accounts/{target_id}/deactivate", {}, _admin_only(303)),
     ("POST", "/console/accounts/{inactive_id}/reactivate", {}, _admin_only(303)),
+    # Audits (tests/console/audit_world.py): a private audit by the auditor is 404 to whoever may
+    # not read it; an action someone may read but not take is 403 (as in the JSON API).
+    ("GET", "/console/audits", {}, _all(200)),
+    ("GET", "/console/audits/{private}", {}, _private(200)),
+    ("GET", "/console/audits/{private}.json", {}, _private(200)),
+    ("GET", "/console/audits/{published}", {}, _all(200)),
+    ("GET", "/console/audits/{private}/publish", {}, _private(200, admin=403)),
+    ("GET", "/console/audits/{to_withdraw}/withdraw", {}, _private(200)),
+    ("GET", "/console/audits/{to_rerun}/rerun", {}, _private(200)),
+    ("GET", "/console/audits/{published}/response", {}, _agency_editor(200)),
+    ("POST", "/console/audits/{private}/publish", {}, _private(303, admin=403)),
+    ("POST", "/console/audits/{to_withdraw}/withdraw", {"reason": "Matrix."}, _private(303)),
+    ("POST", "/console/audits/{to_rerun}/rerun", {}, _private(303)),
+    (
+        "POST",
+        "/console/audits/{published}/response",
+        {"response_en": "Matrix.", "response_zh": "矩阵。"},
+        _agency_editor(303),
+    ),
     # Open to everyone: signing in, out, and setting a password from a link.
     # Four-eyes review: editors of the agency only (others get a page that says so). The request
     # {review_id} was asked by a third editor; {algorithm_id}'s draft too.
@@ -217,6 +259,7 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
         uploads_dir=settings.uploads_dir,
         now=T0,
     )
+    build_audit_world(session, staff=dict(accounts))  # type: ignore[arg-type]
     return World(
         accounts,
         {
@@ -230,6 +273,7 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
             "upload_algorithm_id": upload_algorithm.public_id,
             "audit_id": audit.public_id,
             "algorithm": upload_algorithm,
+            **AUDIT_IDS,
         },
     )
 
@@ -242,10 +286,16 @@ def test_the_matrix_covers_every_console_route():
         if isinstance(route, APIRoute)
         for method in route.methods
     }
+
+    def generic(path: str) -> str:
+        for name in AUDIT_IDS:
+            path = path.replace("{" + name + "}", "{audit_id}")
+        return path
+
     listed = {
         (
             m,
-            p.split("?")[0]
+            generic(p.split("?")[0])
             .replace("{own_token_id}", "{token_id}")
             .replace("{own_draft_id}", "{draft_id}")
             .replace("{spare_draft_id}", "{draft_id}")

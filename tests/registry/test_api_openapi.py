@@ -24,6 +24,7 @@ PUBLIC_READS = {
     "/api/v1/algorithms/{public_id}/versions/{number}",
     "/api/v1/algorithms/{public_id}/audits",
     "/api/v1/audits/{audit_id}",
+    "/api/v1/audits/{audit_id}/page",
     "/api/v1/schema/model-card",
     "/api/v1/schema/pages",
     "/api/v1/schema/pages/{page}.json",

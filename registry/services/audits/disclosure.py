@@ -145,7 +145,8 @@ def _base_view(audit: Audit) -> dict[str, Any]:
         withdrawn = {"at": _when(audit.withdrawn_at), "reason": audit.withdrawn_reason}
     response = None
     if audit.response_text:
-        response = {"text": audit.response_text, "at": _when(audit.response_at)}
+        texts = audit.response_texts or {"en": audit.response_text}
+        response = {"text": audit.response_text, "texts": texts, "at": _when(audit.response_at)}
     return {
         "id": audit.public_id,
         "url": f"/audits/{audit.public_id}",
@@ -204,8 +205,8 @@ def public_audit_view(audit: Audit, *, k: int) -> dict[str, Any]:
 
     Keys: ``id, url, api_url, algorithm, version, kind, submitted_by, input, rerun_of, state,
     visibility, submitted_at, finished_at, published_at, withdrawn {at, reason} | null,
-    response {text, at} | null, sample {sha256, bytes, format, description}, spec, spec_sha256,
-    verdict, checks [check_summary rows], engine_version, suppression {k, rule, shape},
+    response {text, texts, at} | null, sample {sha256, bytes, format, description}, spec,
+    spec_sha256, verdict, checks [check_summary rows], engine_version, suppression {k, rule, shape},
     report (suppressed), counts (suppressed)``. A suppressed number is
     ``{"suppressed": true, "display": "<k"}``; verdicts always use the true counts.
     """

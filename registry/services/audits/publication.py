@@ -7,6 +7,7 @@ event in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,9 @@ ERR_WITHDRAWN = "This audit was withdrawn on {at}; it cannot be changed."
 ERR_RESPOND_PRIVATE = "Only a published audit can receive a response."
 ERR_RESPOND_WHO = "Only an agency editor of this algorithm's agency may respond to its audits."
 
+#: The languages a response can be written in (the interface languages).
+RESPONSE_LANGUAGES = ("en", "zh-CN")
+
 #: The response offered to the agency when it attaches one without text. ``{failed}`` lists the
 #: checks that failed; the second form is used when none failed.
 DEFAULT_RESPONSE_FAILED = (
@@ -38,6 +42,17 @@ DEFAULT_RESPONSE_PASSED = (
     "We have received this audit and reviewed its findings. We will keep monitoring these "
     "measures and take them into account in our next review of this algorithm."
 )
+DEFAULT_RESPONSE_FAILED_ZH = (
+    "我们已收到这份审计，并注意到以下检查未通过：{failed}。我们正在审查这一差异及其对受影响者的"
+    "意义，并将在下次审查这个算法之前，公布我们决定作出的改变，或我们认为无需改变的理由。"
+)
+DEFAULT_RESPONSE_PASSED_ZH = (
+    "我们已收到这份审计并审阅了其结果。我们将继续监测这些指标，并在下次审查这个算法时加以考虑。"
+)
+_DEFAULTS = {
+    "en": (DEFAULT_RESPONSE_FAILED, DEFAULT_RESPONSE_PASSED),
+    "zh-CN": (DEFAULT_RESPONSE_FAILED_ZH, DEFAULT_RESPONSE_PASSED_ZH),
+}
 
 
 def _not_withdrawn(audit: Audit) -> None:
@@ -72,7 +87,11 @@ def _commit_change(
     return audit
 
 
-def publish_audit(session: Session, *, actor: Account, audit: Audit, now: datetime) -> Audit:
+# --- who may, and when (the API and the console ask the same functions) -------------------------
+
+
+def check_publish(actor: Account, audit: Audit) -> None:
+    """403 unless ``actor`` submitted ``audit``; 409 unless it is a succeeded private audit."""
     if actor.id != audit.submitter_id:
         raise Forbidden(ERR_ONLY_SUBMITTER.format(action="publish"))
     _not_withdrawn(audit)
@@ -80,6 +99,25 @@ def publish_audit(session: Session, *, actor: Account, audit: Audit, now: dateti
         raise Conflict(ERR_ALREADY_PUBLISHED)
     if audit.state != AuditState.succeeded:
         raise Conflict(ERR_PUBLISH_STATE.format(state=audit.state))
+
+
+def check_withdraw(actor: Account, audit: Audit) -> None:
+    """403 unless ``actor`` submitted ``audit`` or is an admin; 409 if already withdrawn."""
+    if actor.id != audit.submitter_id and actor.role != Role.admin:
+        raise Forbidden(ERR_ONLY_SUBMITTER.format(action="withdraw"))
+    _not_withdrawn(audit)
+
+
+def check_respond(actor: Account, audit: Audit, algorithm: Algorithm) -> None:
+    """403 unless ``actor`` edits for the algorithm's agency; 409 unless the audit was published."""
+    if not is_editor_of(actor, algorithm.agency_id):
+        raise Forbidden(ERR_RESPOND_WHO)
+    if audit.published_at is None:
+        raise Conflict(ERR_RESPOND_PRIVATE)
+
+
+def publish_audit(session: Session, *, actor: Account, audit: Audit, now: datetime) -> Audit:
+    check_publish(actor, audit)
     audit.visibility = AuditVisibility.published
     audit.published_at = now
     payload = {
@@ -91,11 +129,36 @@ def publish_audit(session: Session, *, actor: Account, audit: Audit, now: dateti
     )
 
 
-def default_response(audit: Audit) -> str:
+def default_response(audit: Audit, lang: str = "en") -> str:
+    """The default wording in ``lang`` (``en`` or ``zh-CN``), naming the checks that failed."""
+    failed_form, passed_form = _DEFAULTS.get(lang, _DEFAULTS["en"])
     failed = [v["name"] for v in audit.verdicts or [] if v.get("verdict") == "fail"]
     if failed:
-        return DEFAULT_RESPONSE_FAILED.format(failed=", ".join(failed))
-    return DEFAULT_RESPONSE_PASSED
+        return failed_form.format(failed=("、" if lang == "zh-CN" else ", ").join(failed))
+    return passed_form
+
+
+def default_responses(audit: Audit) -> dict[str, str]:
+    """The default wording in every response language."""
+    return {lang: default_response(audit, lang) for lang in RESPONSE_LANGUAGES}
+
+
+def response_texts(audit: Audit) -> dict[str, str]:
+    """The audit's response by language (a response stored before 0007 counts as English)."""
+    if audit.response_texts:
+        return {k: v for k, v in audit.response_texts.items() if k in RESPONSE_LANGUAGES and v}
+    return {"en": audit.response_text} if audit.response_text else {}
+
+
+def response_in(audit: Audit, lang: str) -> tuple[str, str] | None:
+    """(text, its language) for a reader of ``lang``: theirs, else the other language's."""
+    texts = response_texts(audit)
+    if lang in texts:
+        return texts[lang], lang
+    for other in RESPONSE_LANGUAGES:
+        if other in texts:
+            return texts[other], other
+    return None
 
 
 def respond_to_audit(
@@ -104,17 +167,27 @@ def respond_to_audit(
     actor: Account,
     audit: Audit,
     algorithm: Algorithm,
-    text: str | None,
+    text: str | None = None,
+    texts: Mapping[str, str | None] | None = None,
     now: datetime,
 ) -> Audit:
-    if not is_editor_of(actor, algorithm.agency_id):
-        raise Forbidden(ERR_RESPOND_WHO)
-    if audit.published_at is None:
-        raise Conflict(ERR_RESPOND_PRIVATE)
-    audit.response_text = text.strip() if text and text.strip() else default_response(audit)
+    """Attach or replace the agency's response. ``texts`` by language (``en``, ``zh-CN``);
+    ``text`` is the English one (the API's older field). Without any text: the default wording
+    in both languages. A language left out is not stored; its readers see the other text."""
+    check_respond(actor, audit, algorithm)
+    written = {
+        lang: value.strip()
+        for lang, value in (texts or {}).items()
+        if lang in RESPONSE_LANGUAGES and value and value.strip()
+    }
+    if text and text.strip():
+        written.setdefault("en", text.strip())
+    chosen = written or default_responses(audit)
+    audit.response_texts = {lang: chosen[lang] for lang in RESPONSE_LANGUAGES if lang in chosen}
+    audit.response_text = chosen.get("en") or chosen["zh-CN"]
     audit.response_at = now
     audit.response_by_id = actor.id
-    payload = {"text": audit.response_text}
+    payload = {"text": audit.response_text, "texts": audit.response_texts}
     return _commit_change(
         session, audit, actor=actor, action="audit.response", payload=payload, now=now
     )
@@ -123,9 +196,7 @@ def respond_to_audit(
 def withdraw_audit(
     session: Session, *, actor: Account, audit: Audit, reason: str, now: datetime
 ) -> Audit:
-    if actor.id != audit.submitter_id and actor.role != Role.admin:
-        raise Forbidden(ERR_ONLY_SUBMITTER.format(action="withdraw"))
-    _not_withdrawn(audit)
+    check_withdraw(actor, audit)
     audit.visibility = AuditVisibility.withdrawn
     audit.withdrawn_at = now
     audit.withdrawn_reason = reason.strip()

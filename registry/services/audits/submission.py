@@ -249,6 +249,13 @@ def require_can_rerun(actor: Account, audit: Audit) -> None:
         raise Forbidden(ERR_RERUN_NOT_SUBMITTER)
 
 
+def check_rerun(actor: Account, audit: Audit) -> None:
+    """403 unless submitter or admin; 409 unless the audit succeeded and kept its counts."""
+    require_can_rerun(actor, audit)
+    if audit.state != AuditState.succeeded or audit.counts is None:
+        raise Conflict(ERR_RERUN_STATE.format(state=audit.state))
+
+
 def rerun_audit(
     session: Session, *, actor: Account, audit: Audit, algorithm: Algorithm, now: datetime
 ) -> Audit:
@@ -258,9 +265,7 @@ def rerun_audit(
     kind and so its privacy (``is_private_viewer`` gives the same answer for both). The event
     records who triggered it (``actor_id``) and on whose behalf (``submitter_id``).
     """
-    require_can_rerun(actor, audit)
-    if audit.state != AuditState.succeeded or audit.counts is None:
-        raise Conflict(ERR_RERUN_STATE.format(state=audit.state))
+    check_rerun(actor, audit)
     new = Audit(
         public_id=new_public_id(),
         algorithm_id=audit.algorithm_id,
