@@ -60,6 +60,7 @@ PRIVATE_ACTIONS = frozenset(
         "token.revoked",
         "algorithm.created",  # a new algorithm is a draft
         "draft.updated",
+        "draft.discarded",  # drafts are never public
         "audit.submitted",
         "audit.requeued",
         "audit.succeeded",
