@@ -15,9 +15,9 @@ from fastapi.responses import Response
 
 def routers() -> tuple[APIRouter, ...]:
     """The console's routers (tests walk their routes, e.g. for the permission matrix)."""
-    from registry.console import routes_accounts, routes_auth, routes_home
+    from registry.console import routes_accounts, routes_auth, routes_cards, routes_home
 
-    return (routes_auth.router, routes_home.router, routes_accounts.router)
+    return (routes_auth.router, routes_home.router, routes_accounts.router, routes_cards.router)
 
 
 def install_console(app: FastAPI) -> None:

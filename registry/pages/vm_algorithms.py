@@ -14,11 +14,11 @@ from sqlmodel import Session
 from typing_extensions import TypedDict
 
 from registry import i18n
-from registry.cards import diff_cards, review_overdue
+from registry.cards import CARD_SCHEMA_VERSION, card_sha256, diff_cards, review_overdue
 from registry.cards.sections import card_sections
 from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
-from registry.models import CardVersion, agency_name
+from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name
 from registry.models.audit import Audit
 from registry.pages import card_view, words
 from registry.pages.page_types import (
@@ -165,6 +165,49 @@ def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.dat
     return _card_page(record, record.current, lang, today=today)
 
 
+class _PreviewRecord(AlgorithmRecord):
+    """A record whose current version is the draft being previewed."""
+
+    preview: CardVersion | None = None
+
+    @property
+    def current(self) -> CardVersion:
+        assert self.preview is not None
+        return self.preview
+
+
+def draft_preview_page(
+    record: AlgorithmRecord, card: dict[str, Any], *, lang: str, today: dt.date, now: dt.datetime
+) -> AlgorithmPage:
+    """The public page the draft ``card`` would get if it were published now: built by the same
+    code as the public record, from a version that is never stored (number n+1, published now)."""
+    algorithm = record.algorithm
+    number = (record.versions[-1].number if record.versions else 0) + 1
+    version = CardVersion(
+        algorithm_id=algorithm.id or 0,
+        number=number,
+        card=card,
+        card_schema_version=CARD_SCHEMA_VERSION,
+        change_summary="",
+        author_id=0,  # nobody yet: the version is never stored
+        publisher_id=0,
+        created_at=now,
+        published_at=now,
+        sha256=card_sha256(card),
+    )
+    shown = Algorithm.model_validate(algorithm.model_dump())  # never added to the session
+    if shown.state == AlgorithmState.draft:
+        shown.state = AlgorithmState.published  # what publishing will make it
+    preview = _PreviewRecord(
+        algorithm=shown,
+        agency=record.agency,
+        versions=[*record.versions, version],
+        audits=record.audits,
+    )
+    preview.preview = version
+    return _card_page(preview, version, lang, today=today)
+
+
 def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
     for version in record.versions:
         if version.number == number:
@@ -238,20 +281,11 @@ def _path_label(path: str, lang: str) -> str:
     return label
 
 
-def diff_page(
-    session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
-) -> DiffPage:
-    """Field-by-field changes between two published versions (default: the last two)."""
-    record = algorithm_record(session, public_id)
-    numbers = [v.number for v in record.versions]
-    new = new if new is not None else numbers[-1]
-    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
-    old_version, new_version = _find_version(record, old), _find_version(record, new)
-    if old == new and len(numbers) > 1:
-        raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
+def card_changes(old: dict[str, Any], new: dict[str, Any], lang: str) -> list[CardChange]:
+    """Every field-level change from card ``old`` to card ``new``, labelled in ``lang``."""
     specs = {f.name: f for s in card_sections() for f in s.fields}
     changes: list[CardChange] = []
-    for change in diff_cards(old_version.card, new_version.card):
+    for change in diff_cards(old, new):
         spec = specs.get(change.field)
         kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[
             change.kind
@@ -277,6 +311,21 @@ def diff_page(
                 "new": show(change.new),
             }
         )
+    return changes
+
+
+def diff_page(
+    session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
+) -> DiffPage:
+    """Field-by-field changes between two published versions (default: the last two)."""
+    record = algorithm_record(session, public_id)
+    numbers = [v.number for v in record.versions]
+    new = new if new is not None else numbers[-1]
+    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    old_version, new_version = _find_version(record, old), _find_version(record, new)
+    if old == new and len(numbers) > 1:
+        raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
+    changes = card_changes(old_version.card, new_version.card, lang)
     return {
         "lang": lang,
         "public_id": record.algorithm.public_id,

@@ -53,11 +53,11 @@ Progress = Callable[[int, int | None], None]
 SAMPLE_COLUMN_ROLES = ("label", "prediction", "score", "weight")
 
 
-
 def shorten(text: object, limit: int = STORED_VALUE_CHARS) -> str:
     """``str(text)`` cut to ``limit`` characters, with an ellipsis when it was longer."""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 def _spec_error(errors: list[str]) -> Invalid:
     details = [
