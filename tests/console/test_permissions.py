@@ -14,10 +14,18 @@ from sqlmodel import select
 
 from registry.console import routers
 from registry.models import ApiToken, Role
+from registry.services.cards.drafts import draft_revision, save_draft
+from registry.services.cards.versions import list_versions
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import csrf_of, make_staff, signed_in
-from tests.registry.factories import T0, make_account, make_agency, make_token
+from tests.registry.factories import (
+    T0,
+    make_account,
+    make_agency,
+    make_published_algorithm,
+    make_token,
+)
 
 pytestmark = pytest.mark.db
 
@@ -32,6 +40,18 @@ def _all(status: int) -> dict[str, int]:
 
 def _admin_only(status: int) -> dict[str, int]:
     return {"admin": status, "editor_same": 403, "editor_other": 403, "auditor": 403}
+
+
+def _editors(status: int) -> dict[str, int]:
+    return {"admin": 403, "editor_same": status, "editor_other": status, "auditor": 403}
+
+
+def _agency_only(status: int) -> dict[str, int]:
+    return {"admin": 403, "editor_same": status, "editor_other": 403, "auditor": 403}
+
+
+def _agency_and_admin(status: int) -> dict[str, int]:
+    return {"admin": status, "editor_same": status, "editor_other": 403, "auditor": 403}
 
 
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
@@ -50,6 +70,30 @@ CASES: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("POST", "/console/accounts/{target_id}/invitation", {}, _admin_only(201)),
     ("POST", "/console/accounts/{target_id}/deactivate", {}, _admin_only(303)),
     ("POST", "/console/accounts/{inactive_id}/reactivate", {}, _admin_only(303)),
+    # The agency editor's pages. The algorithm is published, with a draft, in "editor_same"'s
+    # agency; admins may read and retire it but not write its card; auditors have no part in it.
+    ("GET", "/console/algorithms", {}, {**_all(200), "auditor": 403}),
+    ("GET", "/console/algorithms/new", {}, _editors(200)),
+    ("POST", "/console/algorithms/new", {"name": "Matrix", "action": "save"}, _editors(303)),
+    ("GET", "/console/algorithms/{public_id}", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/edit", {}, _agency_only(200)),
+    (
+        "POST",
+        "/console/algorithms/{public_id}/edit",
+        {"name": "Matrix edit", "revision": "{revision}", "action": "save"},
+        _agency_only(303),
+    ),
+    ("GET", "/console/algorithms/{public_id}/preview", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/diff", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/discard", {}, _agency_only(200)),
+    ("POST", "/console/algorithms/{public_id}/discard", {}, _agency_only(303)),
+    ("GET", "/console/algorithms/{public_id}/retire", {}, _agency_and_admin(200)),
+    (
+        "POST",
+        "/console/algorithms/{public_id}/retire",
+        {"reason": "Matrix"},
+        _agency_and_admin(303),
+    ),
     # Open to everyone: signing in, out, and setting a password from a link.
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
@@ -84,9 +128,20 @@ def _world(session) -> World:  # type: ignore[no-untyped-def]
     link = issue_invitation(
         session, actor=None, account_id=invited.id, valid_for=timedelta(days=3), now=T0
     )
+    algorithm = make_published_algorithm(session, agency=agency, versions=1)
+    published = list_versions(session, algorithm)[-1].card
+    draft = save_draft(
+        session, actor=target, algorithm=algorithm, card={**published, "summary": "New."}, now=T0
+    )
     return World(
         accounts,
-        {"target_id": target.id, "inactive_id": inactive.id, "link": link.token},
+        {
+            "target_id": target.id,
+            "inactive_id": inactive.id,
+            "link": link.token,
+            "public_id": algorithm.public_id,
+            "revision": draft_revision(draft),
+        },
     )
 
 
@@ -135,7 +190,8 @@ def test_console_permissions(console, session, role):
         else:
             page = "/console" if account is not None else "/console/sign-in"
             token = csrf_of(console.get(page))
-            response = console.post(path, data={"csrf_token": token, **data})
+            filled = {k: v.format(**values) for k, v in data.items()}
+            response = console.post(path, data={"csrf_token": token, **filled})
         if response.status_code != expected:
             failures.append((method, path, response.status_code, expected))
         elif expected == SIGN_IN and role == "anonymous" and template != "/console/sign-in":
