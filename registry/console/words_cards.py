@@ -80,7 +80,6 @@ PROBLEMS = {
 PROBLEM_OTHER = N_("is not valid (%(detail)s)")
 PROBLEM_FORMAT = N_("%(label)s: %(problem)s")
 NAME_NEEDED = N_("enter a name: a draft needs one before it can be saved")
-MISSING_FOR_PUBLISHING = N_("%(label)s")
 
 NOTICES = {
     "saved": N_("The draft has been saved."),
@@ -99,7 +98,6 @@ STALE_DISCARD = N_(
 )
 RETIRED_NO_EDITS = N_("This algorithm is retired; its card can no longer be edited.")
 NOT_YET_SAVED = N_('Not saved yet: select "Save draft" to keep your changes.')
-DUPLICATE_SOURCE_ID = N_("Your agency already has an algorithm with this ID")
 RETIRE_REASON_MISSING = N_("Enter why the algorithm is being retired")
 RETIRE_REASON_TOO_LONG = N_("Enter a reason of at most %(max)s characters")
 RETIRE_NOT_PUBLISHED = N_("Only a published algorithm can be retired.")
