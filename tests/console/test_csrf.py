@@ -10,10 +10,16 @@ from fastapi.routing import APIRoute
 from sqlmodel import select
 
 from registry.console import routers
-from registry.models import ApiToken, Role
+from registry.models import Algorithm, AlgorithmState, ApiToken, Role
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import PASSWORD, csrf_of, make_staff, signed_in, soup
-from tests.registry.factories import T0, auth_headers, make_account, make_token
+from tests.registry.factories import (
+    T0,
+    auth_headers,
+    make_account,
+    make_published_algorithm,
+    make_token,
+)
 
 pytestmark = pytest.mark.db
 
@@ -46,8 +52,18 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/accounts/{account_id}/invitation": {},
         "/console/accounts/{account_id}/deactivate": {},
         "/console/accounts/{account_id}/reactivate": {},
+        "/console/algorithms/new": {"name": "Refused", "action": "save"},
+        "/console/algorithms/{public_id}/edit": {"name": "Refused", "action": "save"},
+        "/console/algorithms/{public_id}/discard": {},
+        "/console/algorithms/{public_id}/retire": {"reason": "Refused"},
     }
-    values = {"token": link.token, "token_id": token_id, "account_id": other.id}
+    algorithm = make_published_algorithm(session, versions=1)
+    values = {
+        "token": link.token,
+        "token_id": token_id,
+        "account_id": other.id,
+        "public_id": algorithm.public_id,
+    }
     return admin, paths, values
 
 
@@ -82,6 +98,10 @@ def test_every_console_form_refuses_a_missing_or_foreign_token(
     assert session.exec(select(ApiToken).where(ApiToken.name == "new")).first() is None
     session.expire_all()
     assert all(a.active for a in session.exec(select(type(admin))).all())
+    algorithm = session.exec(
+        select(Algorithm).where(Algorithm.public_id == values["public_id"])
+    ).one()
+    assert algorithm.state == AlgorithmState.published  # not retired
 
 
 def test_a_form_from_a_signed_out_session_is_refused(console, session):
