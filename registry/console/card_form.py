@@ -39,6 +39,7 @@ LISTS = frozenset({"str_list", "object_list", "map"})
 TEXTAREA_FROM = 400  # texts allowed longer than this get a textarea
 MAX_LIST_ITEMS = 500  # the longest list of the card schema (evaluation metrics)
 COUNT = "count"
+ORDER = "order"
 YES, NO = "yes", "no"
 LANG_KEY = "lang"
 _INDEX = re.compile(r"^\d{1,4}$")
@@ -216,8 +217,10 @@ def widget_at(path: Sequence[str]) -> Widget | None:
 
 
 def _first(form: Mapping[str, Sequence[str]], name: str) -> str:
+    """The field's first value; line breaks as the card stores them (browsers send a textarea's
+    as CR LF)."""
     values = form.get(name) or []
-    return str(values[0]) if values else ""
+    return str(values[0]).replace("\r\n", "\n") if values else ""
 
 
 def _count(form: Mapping[str, Sequence[str]], name: str, widget: Widget) -> int:
@@ -230,7 +233,12 @@ def _read(widget: Widget, form: Mapping[str, Sequence[str]], name: str) -> Raw:
     if widget.kind in SCALARS:
         return _first(form, name)
     if widget.kind == "enum_multi":
-        return [str(v) for v in (form.get(name) or [])][: len(widget.choices) + 1]
+        # Checkboxes arrive in page order; the card's own order is kept (``-order``), so that
+        # saving an unchanged card changes nothing.
+        chosen = [str(v) for v in (form.get(name) or [])][: len(widget.choices) + 1]
+        order = _first(form, f"{name}-{ORDER}").split(",")
+        rank = {v: i for i, v in enumerate(order) if v}
+        return sorted(chosen, key=lambda v: rank.get(v, len(rank)))
     if widget.kind == "object":
         return {c.key: _read(c, form, f"{name}-{c.key}") for c in widget.children}
     count = _count(form, name, widget)
@@ -251,7 +259,10 @@ def _flatten(widget: Widget, value: Raw, name: str, out: dict[str, list[str]]) -
     if widget.kind in SCALARS:
         out[name] = [value]
     elif widget.kind == "enum_multi":
-        out[name] = list(value)
+        known = {c.value for c in widget.choices}
+        out[name] = [c.value for c in widget.choices if c.value in value]  # page order
+        out[name] += [v for v in value if v not in known]
+        out[f"{name}-{ORDER}"] = [",".join(value)]
     elif widget.kind == "object":
         for c in widget.children:
             _flatten(c, value.get(c.key, empty_raw(c)), f"{name}-{c.key}", out)

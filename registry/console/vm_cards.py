@@ -23,6 +23,9 @@ from registry.services.cards.worklist import AlgorithmWork
 
 SKIP_LOC = ("body", "card")
 YEAR_MONTH_LENGTH = 7  # YYYY-MM: the only texts of the card this short
+# Words, spaces, and each CJK character on its own (Chinese has no spaces between words).
+_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+|\\s+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -186,7 +189,10 @@ class _Builder:
                 w.text(lang, w.REQUIREMENTS[widget.requirement]) if widget.requirement else ""
             ),
             "error": None,
-            "max_length": widget.max_length,
+            # No maxlength on month fields: a browser would cut "March 2024" to "March 2" silently.
+            "max_length": (
+                widget.max_length if (widget.max_length or 0) > YEAR_MONTH_LENGTH else None
+            ),
             "autofocus": False,
         }
         self.by_id[name] = node
@@ -197,6 +203,7 @@ class _Builder:
                 node["as_select"] = widget.kind == "enum" and len(widget.choices) > 5
         elif widget.kind == "enum_multi":
             node["choices"] = _choices(widget, value if isinstance(value, list) else [], lang)
+            node["order"] = ",".join(value) if isinstance(value, list) else ""
         elif widget.kind == "object":
             data = value if isinstance(value, Mapping) else {}
             node["children"] = [
@@ -357,7 +364,7 @@ def editor_page(
 
 def _segments(old: str, new: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Word-level differences: the old text with deleted words marked, the new with inserted."""
-    a, b = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     before: list[dict[str, str]] = []
     after: list[dict[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
