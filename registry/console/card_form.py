@@ -36,7 +36,9 @@ from registry.cards.sections import Choice, card_sections
 
 SCALARS = frozenset({"text", "textarea", "date", "number", "bool", "enum"})
 LISTS = frozenset({"str_list", "object_list", "map"})
-TEXTAREA_FROM = 400  # texts allowed longer than this get a textarea
+TEXTAREA_FROM = (
+    200  # texts allowed longer than a short line (summaries, descriptions) get a textarea
+)
 MAX_LIST_ITEMS = 500  # the longest list of the card schema (evaluation metrics)
 COUNT = "count"
 ORDER = "order"

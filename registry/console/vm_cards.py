@@ -210,6 +210,9 @@ class _Builder:
                 self.node(c, data.get(c.key, card_form.empty_raw(c)), f"{name}-{c.key}")
                 for c in widget.children
             ]
+            for child, spec in zip(node["children"], widget.children, strict=True):
+                if spec.requirement == "item":  # a part, not a list item
+                    child["requirement"] = w.text(lang, w.REQUIREMENTS["part"])
         else:
             items = value if isinstance(value, list) else []
             node["count"] = len(items)

@@ -28,6 +28,7 @@ REQUIREMENTS = {
     "HR": N_("Highly recommended: required for high-risk and impactful algorithms"),
     "O": N_("Optional"),
     "item": N_("Required in each item"),
+    "part": N_("Required once anything in this part is filled in"),
     "publish": N_("Needed before publishing"),
 }
 
