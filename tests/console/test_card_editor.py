@@ -377,3 +377,83 @@ def test_the_home_page_shows_what_awaits_an_editor(console, session, world):
     assert "To finish" in awaits and "required fields still missing" in awaits
     listing = soup(console.get("/console/algorithms")).get_text(" ")
     assert "To finish" in listing and "Draft, never published" in listing
+
+
+def test_a_draft_started_elsewhere_while_the_form_was_open_is_not_overwritten(
+    console, session, world
+):
+    algorithm = make_published_algorithm(session, agency=world["agency"], versions=1)
+    signed_in(console, world["editor"])
+    path = f"/console/algorithms/{algorithm.public_id}/edit"
+    fields = _fields_of(console.get(path))  # no draft yet: the form starts from version 1
+    assert fields["revision"] == [""]
+    from registry.services.cards.versions import list_versions
+
+    base = list_versions(session, algorithm)[-1].card
+    drafts.save_draft(
+        session, actor=world["other"], algorithm=algorithm, card={**base, "name": "Theirs"}, now=T0
+    )
+    response = _post_form(console, path, fields)
+    assert response.status_code == 409
+    session.expire_all()
+    assert drafts.find_draft(session, algorithm).card["name"] == "Theirs"
+
+
+def test_admins_see_every_agency_and_cannot_register(console, session, world):
+    other_agency = make_agency(session)
+    make_draft_algorithm(session, agency=other_agency, card_data={"name": "Elsewhere"})
+    make_draft_algorithm(session, agency=world["agency"], card_data={"name": "Here"})
+    admin = make_staff(session, role=Role.admin)
+    signed_in(console, admin)
+    page = soup(console.get("/console/algorithms"))
+    names = [a.get_text() for a in page.select("tbody th a")]
+    assert "Elsewhere" in names and "Here" in names
+    assert page.find("a", href="/console/algorithms/new") is None
+    assert console.get("/console/algorithms/new").status_code == 403
+
+
+def _publish(session, world, card_data):
+    algorithm = make_draft_algorithm(
+        session, agency=world["agency"], editor=world["editor"], card_data=card_data
+    )
+    drafts.publish_draft(
+        session,
+        actor=world["other"],
+        algorithm=algorithm,
+        change_summary="First.",
+        four_eyes=True,
+        revision=drafts.current_revision(session, algorithm),
+        now=T0,
+    )
+    return algorithm
+
+
+def test_an_overdue_review_date_is_listed_on_the_home_page(console, session, world):
+    _publish(session, world, card(name="Late review", next_review_date="2023-06-01"))
+    _publish(session, world, card(name="On time", next_review_date="2026-06-01"))
+    signed_in(console, world["editor"])  # the clock stands at T0, 2024-01-15
+    awaits = soup(console.get("/console")).select_one(".awaits").get_text(" ")
+    assert "Late review" in awaits and "On time" not in awaits
+    listing = soup(console.get("/console/algorithms"))
+    overdue = [
+        r.select_one("th a").get_text()
+        for r in listing.select("tbody tr")
+        if r.select_one(".tag-warn")
+    ]
+    assert overdue == ["Late review"]
+
+
+def test_never_published_algorithms_cannot_be_retired_or_their_draft_discarded(
+    console, session, world
+):
+    algorithm = make_draft_algorithm(
+        session, agency=world["agency"], editor=world["editor"], card_data={"name": "New"}
+    )
+    signed_in(console, world["editor"])
+    assert console.get(f"/console/algorithms/{algorithm.public_id}/discard").status_code == 409
+    path = f"/console/algorithms/{algorithm.public_id}/retire"
+    response = console.post(path, data={"csrf_token": csrf_of(console.get(path)), "reason": "x"})
+    assert response.status_code == 409
+    page = soup(console.get(f"/console/algorithms/{algorithm.public_id}"))
+    assert page.find("a", href=f"/console/algorithms/{algorithm.public_id}/discard") is None
+    assert page.find("a", href=path) is None
