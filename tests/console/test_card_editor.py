@@ -113,6 +113,16 @@ def test_every_field_of_the_schema_appears_with_its_label(console, world, lang):
                 continue
             assert field.labels[lang] in text, field.name
             assert page.find(id=field.name) is not None, field.name
+            if field.help[lang]:
+                assert field.help[lang] in text, field.name
+    # Sub-objects show their own fields, labelled in the reader's language too.
+    for widget in card_form.card_widgets():
+        if widget.kind == "object":
+            for child in widget.children:
+                label = child.labels.get(lang) or child.labels["en"]
+                element = page.find(id=f"{widget.key}-{child.key}")
+                assert element is not None, (widget.key, child.key)
+                assert label in text, (widget.key, child.key)
 
 
 def test_a_new_algorithm_is_registered_from_the_form(console, session, world):
