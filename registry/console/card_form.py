@@ -73,6 +73,9 @@ class IndexMap:
 
     lists: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
     keys: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    #: Field ids of map keys given twice (a second translation in the same language), which a
+    #: card cannot hold: the form is refused rather than one of them dropped.
+    duplicates: list[str] = field(default_factory=list)
 
 
 # --- the widget tree ---------------------------------------------------------------------------
@@ -368,6 +371,9 @@ def _clean(widget: Widget, value: Raw, loc: tuple[Any, ...], index: IndexMap) ->
             lang = str(item.get(LANG_KEY, ""))
             body = _clean(_without_lang(widget), item, (*loc, lang.strip()), index)
             if body is None and not lang.strip():
+                continue
+            if lang.strip() in keys:
+                index.duplicates.append("-".join(str(p) for p in (*loc, i, LANG_KEY)))
                 continue
             keys[lang.strip()] = i
             result[lang.strip()] = body or {}

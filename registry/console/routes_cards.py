@@ -105,7 +105,10 @@ def algorithm_create(
             raw, lang=lang, public_id=None, name="", revision="", unsaved=True, focus=focus
         )
         return render(request, "console/card_editor.html", vm)
-    card, _index = card_form.raw_to_card(raw)
+    card, index = card_form.raw_to_card(raw)
+    if index.duplicates:
+        vm = vm_cards.editor_page(raw, lang=lang, public_id=None, name="", revision="")
+        return render(request, "console/card_editor.html", vm, status=422)
     try:
         created = algorithms.create_algorithm(
             session, actor=staff, data=AlgorithmCreate(card=card), now=clock.now()
@@ -181,7 +184,7 @@ def card_save(
     focus = None
     if action.startswith(("add:", "remove:")):
         _applied, focus = card_form.apply_action(raw, action)
-    card, _index = card_form.raw_to_card(raw)
+    card, index = card_form.raw_to_card(raw)
     revision = _first(form, "revision").strip()
     name = vm_cards.display_name(work)
 
@@ -196,6 +199,8 @@ def card_save(
             **extra,  # type: ignore[arg-type]
         )
 
+    if index.duplicates:  # nothing is saved while the form holds what a card cannot
+        return render(request, "console/card_editor.html", page(revision), status=422)
     # A form opened without a draft expects none; otherwise the draft must be the one it showed.
     stale = (not revision and work.draft is not None) or (revision and work.draft is None)
     try:

@@ -345,6 +345,12 @@ def editor_page(
     errors = problems(details, index, lang, builder.by_id)
     for field_id, message in extra_errors:
         errors.add(field_id, message)
+    for field_id in index.duplicates:
+        problem = w.text(lang, w.DUPLICATE_LANGUAGE)
+        errors.add(
+            field_id,
+            w.text(lang, w.PROBLEM_FORMAT, label=id_label(field_id, lang), problem=problem),
+        )
     for field_id, message in errors.items:
         if field_id in builder.by_id:
             builder.by_id[field_id]["error"] = message

@@ -78,6 +78,7 @@ PROBLEMS = {
     "translation": N_("a translation must be in another language than the card"),
     "extra_forbidden": N_("is not a field of the card"),
 }
+DUPLICATE_LANGUAGE = N_("there is already a translation in this language")
 PROBLEM_OTHER = N_("is not valid (%(detail)s)")
 PROBLEM_FORMAT = N_("%(label)s: %(problem)s")
 NAME_NEEDED = N_("enter a name: a draft needs one before it can be saved")

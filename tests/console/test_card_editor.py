@@ -467,3 +467,26 @@ def test_never_published_algorithms_cannot_be_retired_or_their_draft_discarded(
     page = soup(console.get(f"/console/algorithms/{algorithm.public_id}"))
     assert page.find("a", href=f"/console/algorithms/{algorithm.public_id}/discard") is None
     assert page.find("a", href=path) is None
+
+
+def test_two_translations_in_the_same_language_are_refused_not_merged(console, session, world):
+    algorithm = make_draft_algorithm(
+        session, agency=world["agency"], editor=world["editor"], card_data={"name": "Bilingual"}
+    )
+    signed_in(console, world["editor"])
+    path = f"/console/algorithms/{algorithm.public_id}/edit"
+    fields = _fields_of(console.get(path))
+    fields |= {
+        "translations-count": ["2"],
+        "translations-0-lang": ["zh-CN"],
+        "translations-0-name": ["第一"],
+        "translations-1-lang": ["zh-CN"],
+        "translations-1-name": ["第二"],
+    }
+    response = _post_form(console, path, fields)
+    assert response.status_code == 422
+    assert [a["href"] for a in soup(response).select(".error-summary a")] == [
+        "#translations-1-lang"
+    ]
+    session.expire_all()
+    assert "translations" not in drafts.find_draft(session, algorithm).card
