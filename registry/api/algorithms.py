@@ -199,6 +199,33 @@ def patch_draft(
     return public
 
 
+@router.delete(
+    "/{public_id}/draft",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(403, 404, 409, 412, write=True),
+)
+def delete_draft(
+    algorithm: AlgorithmDep,
+    session: SessionDep,
+    actor: CurrentAccount,
+    clock: ClockDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Discard the draft of a published algorithm; its published versions stay as they are.
+
+    404 without a draft; 409 for a never-published algorithm (its draft is all it has). With
+    ``If-Match``, 412 unless the draft is still the revision you read.
+    """
+    drafts.discard_draft(
+        session,
+        actor=actor,
+        algorithm=algorithm,
+        now=clock.now(),
+        if_match=parse_if_match(if_match),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.post(
     "/{public_id}/publish",
     response_model=CardVersionPublic,

@@ -20,6 +20,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_audit_wizard,
         routes_audits,
         routes_auth,
+        routes_cards,
         routes_home,
         routes_reviews,
     )
@@ -30,6 +31,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_accounts.router,
         routes_audit_wizard.router,
         routes_audits.router,
+        routes_cards.router,
         routes_reviews.router,
     )
 

@@ -24,11 +24,16 @@ def home(
     visitor: VisitorDep,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> Response:
-    """Who you are, your role and agency, and where to go next."""
+    """Who you are, your role and agency, what awaits you, and where to go next."""
     assert visitor.active is not None  # StaffDep guarantees it
     vm = vm_home.home_page(
-        session, active=visitor.active, policy=session_policy(settings), lang=lang_of(request)
+        session,
+        active=visitor.active,
+        policy=session_policy(settings),
+        lang=lang_of(request),
+        today=clock.now().date(),
     )
     return render(request, "console/home.html", vm)
 

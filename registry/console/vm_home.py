@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session
 
 from registry.console import words
 from registry.i18n import gettext
+from registry.models import Role
+from registry.services.cards import worklist
 from registry.services.staff.accounts import agency_of
 from registry.services.staff.sessions import ActiveSession, SessionPolicy, ends_at
 
 
 def home_page(
-    session: Session, *, active: ActiveSession, policy: SessionPolicy, lang: str
+    session: Session,
+    *,
+    active: ActiveSession,
+    policy: SessionPolicy,
+    lang: str,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
+    from registry.console import vm_cards
+
     account = active.account
+    work = None
+    if account.role == Role.agency_editor and today is not None:
+        work = vm_cards.worklist(worklist.algorithms_of(session, viewer=account), lang, today)
     agency = agency_of(session, account)
     agency_view = None
     if agency is not None:
@@ -32,4 +45,5 @@ def home_page(
         "session_ends_at": ends_at(active.row, policy).isoformat(),
         "absolute_end": active.row.expires_at.isoformat(),
         "idle_minutes": int(policy.idle.total_seconds() // 60),
+        "work": work,  # what awaits an agency editor (None for other roles)
     }

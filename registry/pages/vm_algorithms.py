@@ -14,11 +14,11 @@ from sqlmodel import Session
 from typing_extensions import TypedDict
 
 from registry import i18n
-from registry.cards import diff_cards, review_overdue
+from registry.cards import CARD_SCHEMA_VERSION, card_sha256, diff_cards, review_overdue
 from registry.cards.sections import card_sections
 from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
-from registry.models import CardVersion, agency_name
+from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name
 from registry.models.audit import Audit
 from registry.pages import card_view, words
 from registry.pages.page_types import (
@@ -163,6 +163,49 @@ def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.dat
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     return _card_page(record, record.current, lang, today=today)
+
+
+class _PreviewRecord(AlgorithmRecord):
+    """A record whose current version is the draft being previewed."""
+
+    preview: CardVersion | None = None
+
+    @property
+    def current(self) -> CardVersion:
+        assert self.preview is not None
+        return self.preview
+
+
+def draft_preview_page(
+    record: AlgorithmRecord, card: dict[str, Any], *, lang: str, today: dt.date, now: dt.datetime
+) -> AlgorithmPage:
+    """The public page the draft ``card`` would get if it were published now: built by the same
+    code as the public record, from a version that is never stored (number n+1, published now)."""
+    algorithm = record.algorithm
+    number = (record.versions[-1].number if record.versions else 0) + 1
+    version = CardVersion(
+        algorithm_id=algorithm.id or 0,
+        number=number,
+        card=card,
+        card_schema_version=CARD_SCHEMA_VERSION,
+        change_summary="",
+        author_id=0,  # nobody yet: the version is never stored
+        publisher_id=0,
+        created_at=now,
+        published_at=now,
+        sha256=card_sha256(card),
+    )
+    shown = Algorithm.model_validate(algorithm.model_dump())  # never added to the session
+    if shown.state == AlgorithmState.draft:
+        shown.state = AlgorithmState.published  # what publishing will make it
+    preview = _PreviewRecord(
+        algorithm=shown,
+        agency=record.agency,
+        versions=[*record.versions, version],
+        audits=record.audits,
+    )
+    preview.preview = version
+    return _card_page(preview, version, lang, today=today)
 
 
 def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:

@@ -67,6 +67,7 @@ PRIVATE_ACTIONS = frozenset(
         "review.withdrawn",
         "review.published",
         "review.superseded",
+        "draft.discarded",  # drafts are never public
         "audit.submitted",
         "audit.requeued",
         "audit.succeeded",

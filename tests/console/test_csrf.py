@@ -10,11 +10,17 @@ from fastapi.routing import APIRoute
 from sqlmodel import select
 
 from registry.console import routers
-from registry.models import ApiToken, Role
+from registry.models import Algorithm, AlgorithmState, ApiToken, Role
 from registry.services.staff.invitations import issue_invitation
 from tests.console.conftest import PASSWORD, csrf_of, make_staff, signed_in, soup
 from tests.console.test_audit_wizard import WIZARD_FORMS  # checked there, as an auditor
-from tests.registry.factories import T0, auth_headers, make_account, make_token
+from tests.registry.factories import (
+    T0,
+    auth_headers,
+    make_account,
+    make_published_algorithm,
+    make_token,
+)
 
 pytestmark = pytest.mark.db
 
@@ -53,20 +59,24 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/reviews/{request_id}/withdraw": {},
         "/console/algorithms/{public_id}/review": {"note": "Please."},
         "/console/algorithms/{public_id}/review/publish": {"change_summary": "First."},
-
         # The token is checked before the audit is even looked up.
         "/console/audits/{audit_id}/publish": {},
         "/console/audits/{audit_id}/withdraw": {"reason": "x"},
         "/console/audits/{audit_id}/rerun": {},
         "/console/audits/{audit_id}/response": {"response_en": "x", "response_zh": "x"},
+        "/console/algorithms/new": {"name": "Refused", "action": "save"},
+        "/console/algorithms/{public_id}/edit": {"name": "Refused", "action": "save"},
+        "/console/algorithms/{public_id}/discard": {},
+        "/console/algorithms/{public_id}/retire": {"reason": "Refused"},
     }
+    algorithm = make_published_algorithm(session, versions=1)
     values = {
         "token": link.token,
         "token_id": token_id,
         "account_id": other.id,
         "request_id": 1,
-        "public_id": "alg-00000000",
         "audit_id": "aud-0000000000",
+        "public_id": algorithm.public_id,
     }
     return admin, paths, values
 
@@ -102,6 +112,10 @@ def test_every_console_form_refuses_a_missing_or_foreign_token(
     assert session.exec(select(ApiToken).where(ApiToken.name == "new")).first() is None
     session.expire_all()
     assert all(a.active for a in session.exec(select(type(admin))).all())
+    algorithm = session.exec(
+        select(Algorithm).where(Algorithm.public_id == values["public_id"])
+    ).one()
+    assert algorithm.state == AlgorithmState.published  # not retired
 
 
 def test_a_form_from_a_signed_out_session_is_refused(console, session):

@@ -20,8 +20,9 @@ from registry.models import ApiToken, AuditInput, Role
 from registry.services.audits import wizard_drafts
 from registry.services.audits.staging import StagedUpload, staging_dir
 from registry.services.audits.submission import submit_audit
-from registry.services.cards.drafts import current_revision, save_draft
+from registry.services.cards.drafts import current_revision, draft_revision, save_draft
 from registry.services.cards.reviews import ask_for_review
+from registry.services.cards.versions import list_versions
 from registry.services.staff.accounts import set_account_active
 from registry.services.staff.invitations import issue_invitation
 from tests.console.audit_world import PRIVATE, PUBLISHED, TO_RERUN, TO_WITHDRAW, build_audit_world
@@ -96,6 +97,19 @@ AUDIT_IDS = {
     "to_rerun": TO_RERUN,
 }
 
+
+def _editors(status: int) -> dict[str, int]:
+    return {"admin": 403, "editor_same": status, "editor_other": status, "auditor": 403}
+
+
+def _agency_only(status: int) -> dict[str, int]:
+    return {"admin": 403, "editor_same": status, "editor_other": 403, "auditor": 403}
+
+
+def _agency_and_admin(status: int) -> dict[str, int]:
+    return {"admin": status, "editor_same": status, "editor_other": 403, "auditor": 403}
+
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
 CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
@@ -130,6 +144,30 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
         "/console/audits/{published}/response",
         {"response_en": "Matrix.", "response_zh": "矩阵。"},
         _agency_editor(303),
+    ),
+    # The agency editor's pages. The algorithm is published, with a draft, in "editor_same"'s
+    # agency; admins may read and retire it but not write its card; auditors have no part in it.
+    ("GET", "/console/algorithms", {}, {**_all(200), "auditor": 403}),
+    ("GET", "/console/algorithms/new", {}, _editors(200)),
+    ("POST", "/console/algorithms/new", {"name": "Matrix", "action": "save"}, _editors(303)),
+    ("GET", "/console/algorithms/{public_id}", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/edit", {}, _agency_only(200)),
+    (
+        "POST",
+        "/console/algorithms/{public_id}/edit",
+        {"name": "Matrix edit", "revision": "{revision}", "action": "save"},
+        _agency_only(303),
+    ),
+    ("GET", "/console/algorithms/{public_id}/preview", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/diff", {}, _agency_and_admin(200)),
+    ("GET", "/console/algorithms/{public_id}/discard", {}, _agency_only(200)),
+    ("POST", "/console/algorithms/{public_id}/discard", {}, _agency_only(303)),
+    ("GET", "/console/algorithms/{public_id}/retire", {}, _agency_and_admin(200)),
+    (
+        "POST",
+        "/console/algorithms/{public_id}/retire",
+        {"reason": "Matrix"},
+        _agency_and_admin(303),
     ),
     # Open to everyone: signing in, out, and setting a password from a link.
     # Four-eyes review: editors of the agency only (others get a page that says so). The request
@@ -260,6 +298,11 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
         now=T0,
     )
     build_audit_world(session, staff=dict(accounts))  # type: ignore[arg-type]
+    edited = make_published_algorithm(session, agency=agency, versions=1)
+    published = list_versions(session, edited)[-1].card
+    draft = save_draft(
+        session, actor=target, algorithm=edited, card={**published, "summary": "New."}, now=T0
+    )
     return World(
         accounts,
         {
@@ -274,6 +317,8 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
             "audit_id": audit.public_id,
             "algorithm": upload_algorithm,
             **AUDIT_IDS,
+            "public_id": edited.public_id,
+            "revision": draft_revision(draft),
         },
     )
 

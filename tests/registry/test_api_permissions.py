@@ -118,6 +118,13 @@ CASES = [
         {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 403, "auditor": 403},
     ),
     (
+        "discard draft",
+        "DELETE",
+        "/api/v1/algorithms/{public_id}/draft",
+        None,
+        {"none": 401, "admin": 403, "editor_same": 204, "editor_other": 403, "auditor": 403},
+    ),
+    (
         "publish",
         "POST",
         "/api/v1/algorithms/{public_id}/publish",

@@ -56,6 +56,10 @@ from registry.services.transactions import commit_or_conflict
 
 ERR_NO_DRAFT = "This algorithm has no draft; PUT a card to its draft first."
 ERR_NO_DRAFT_TO_PUBLISH = "There is no draft to publish."
+ERR_DISCARD_UNPUBLISHED = (
+    "This algorithm was never published: its draft is its only card and cannot be discarded. "
+    "Edit the draft instead."
+)
 ERR_RETIRED_NO_EDITS = "This algorithm is retired; its card can no longer be edited."
 ERR_RETIRED_NO_PUBLISH = "This algorithm is retired; no new version can be published."
 ERR_FOUR_EYES = (
@@ -295,6 +299,42 @@ def _four_eyes_refusal(draft: CardDraft) -> FourEyesViolation:
             message = ERR_FOUR_EYES + ERR_FOUR_EYES_INCOMPLETE.format(n=len(missing))
             return FourEyesViolation(message, details=missing)
     return FourEyesViolation(ERR_FOUR_EYES)
+
+
+def discard_draft(
+    session: Session,
+    *,
+    actor: Account,
+    algorithm: Algorithm,
+    now: datetime,
+    if_match: Collection[str] | None = None,
+) -> None:
+    """Delete the draft of a published (or retired) algorithm; its published versions stay.
+
+    Editors of the agency only. 404 without a draft; 409 for a never-published algorithm (the draft
+    is all it has); with ``if_match``, 412 unless the draft is still one of those revisions.
+    """
+    require_editor_of(actor, algorithm.agency_id)
+    algorithm = lock_for_update(session, algorithm)
+    draft = find_draft(session, algorithm)
+    if draft is None:
+        raise NotFound(ERR_NO_DRAFT)
+    if algorithm.state == AlgorithmState.draft:
+        raise Conflict(ERR_DISCARD_UNPUBLISHED)
+    require_save_precondition(draft, if_match)
+    revision = draft_revision(draft)
+    session.delete(draft)
+    session.flush()
+    record_event(
+        session,
+        at=now,
+        actor_id=actor.id,
+        action="draft.discarded",
+        subject_type="algorithm",
+        subject_id=algorithm.public_id,
+        payload={"based_on_version": draft.based_on_version, "revision": revision},
+    )
+    session.commit()
 
 
 def stage_publish(
