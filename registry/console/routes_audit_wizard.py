@@ -1,4 +1,5 @@
-"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, summary, job page.
+"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, summary; submitting
+opens the audit's page (``console_audit``), which shows the run's progress.
 
 Who may use it is the API's rule for submitting audits (``submission.submission_kind``): auditors
 for any published algorithm, agency editors for their own agency's (a self-assessment); admins and
@@ -18,7 +19,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.routing import NoMatchFound
 
 from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.api.uploads import receive_multipart
@@ -390,9 +390,7 @@ def submit(
         wizard_drafts.save_draft(settings.uploads_dir, draft)
         return render(request, "console/wizard/summary.html", dict(page), status=422)
     wizard_drafts.discard_draft(settings.uploads_dir, draft)
-    return redirect(
-        request, request.app.url_path_for("console_upload_progress", audit_id=audit.public_id)
-    )
+    return redirect(request, request.app.url_path_for("console_audit", audit_id=audit.public_id))
 
 
 @router.post("/drafts/{draft_id}/discard", name="console_upload_discard")
@@ -408,20 +406,12 @@ def discard(
     return redirect(request, request.app.url_path_for("console_upload_start"))
 
 
-# --- the job page ---------------------------------------------------------------------------------
+# --- the job page's old address ------------------------------------------------------------------
 
 
 @router.get("/{audit_id}/progress", name="console_upload_progress")
-def progress(
-    request: Request, audit_id: str, staff: StaffDep, session: SessionDep, clock: ClockDep
-) -> Response:
-    """The submitted audit's job: state and progress, refreshed without JavaScript until done."""
+def progress(request: Request, audit_id: str, staff: StaffDep, session: SessionDep) -> Response:
+    """The job page's old address: ``303`` to the audit's page (``console_audit``), which shows
+    the run's progress; 404 for anyone who may not read the audit, as there."""
     audit, _algorithm = submission.get_audit(session, audit_id[:20], viewer=staff)
-    try:
-        audit_url: str | None = request.app.url_path_for(
-            "console_audit", audit_public_id=audit.public_id
-        )
-    except NoMatchFound:
-        audit_url = None
-    page = vm.progress_page(audit, lang=lang_of(request), audit_url=audit_url, now=clock.now())
-    return render(request, "console/wizard/progress.html", dict(page))
+    return redirect(request, request.app.url_path_for("console_audit", audit_id=audit.public_id))

@@ -1,6 +1,7 @@
 """Routes of the console's audit pages: the list; one audit (its page as the public will see it,
-or the run's progress or error) and its JSON; publish, withdraw, rerun and the agency's response,
-each a confirmation page or form (GET) and the change (POST, CSRF, then 303 to the audit).
+or the run's progress or error) and its JSON; the run's status as JSON (polled by the progress
+page's script); publish, withdraw, rerun and the agency's response, each a confirmation page or
+form (GET) and the change (POST, CSRF, then 303 to the audit).
 
 Who may do what is decided by the services the JSON API calls (``check_*``, ``can_read``): a
 private audit is 404 for anyone who may not read it; an action someone may not take is 403.
@@ -57,6 +58,17 @@ def audit_json(
     return Response(json_bytes(vm), media_type=MEDIA_TYPES["json"])
 
 
+@router.get("/{audit_id}/status.json", name="console_audit_status")
+def audit_status(
+    request: Request, audit_id: AuditId, staff: StaffDep, session: SessionDep
+) -> Response:
+    """The run's state and progress, polled by ``static/job-progress.js`` on the progress page
+    (the same readers as the page; ``no-store`` like every console response)."""
+    record = preview.staff_record(session, audit_id, viewer=staff)
+    status = vm_audits.job_status(record.audit, lang=lang_of(request))
+    return Response(json_bytes(status), media_type=MEDIA_TYPES["json"])
+
+
 @router.get("/{audit_id}", name="console_audit")
 def audit_detail(
     request: Request,
@@ -67,8 +79,10 @@ def audit_detail(
     done: str = "",
     refresh: str = "",
 ) -> Response:
-    """The audit's page exactly as the public sees (or will see) it, or its run's progress
-    (refreshing itself every few seconds without script; ``?refresh=off`` stops that)."""
+    """The audit's page exactly as the public sees (or will see) it, or its run's progress: with
+    JavaScript, ``static/job-progress.js`` polls ``status.json`` and reloads the page when the run
+    has finished; without it, a ``<noscript>`` meta refresh every few seconds. ``?refresh=off``
+    stops both (WCAG 2.2.1)."""
     record = preview.staff_record(session, audit_id, viewer=staff)
     vm = vm_audits.audit_page(
         record,

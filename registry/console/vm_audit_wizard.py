@@ -3,7 +3,8 @@
 The steps: 1 algorithm, 2 file (+ version and what the file holds), 3 columns (a proposal from
 ``registry.services.audits.column_proposal``; for a count table the layout check), 4 checks
 (preset or declared checks, reference, favourable outcome, sample description), 5 summary (the
-exact spec, in words and as JSON, from the API's ``resolve_spec``), then the job page.
+exact spec, in words and as JSON, from the API's ``resolve_spec``); once submitted, the audit's
+page shows the run's progress.
 Every message is translated here (``words_wizard``); the engine's own messages, which are
 English, are shown inside a translated sentence.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -21,7 +21,7 @@ from registry.console import words_wizard as W
 from registry.console.forms import FormErrors
 from registry.errors import DomainError, Invalid
 from registry.i18n import gettext
-from registry.models import Agency, Algorithm, Audit, CardVersion
+from registry.models import Agency, Algorithm, CardVersion
 from registry.services.audits.column_proposal import Proposal, propose_mapping, read_preview
 from registry.services.audits.engine import resolve_spec
 from registry.services.audits.wizard_choices import Choice
@@ -682,43 +682,3 @@ def _stored_problems(draft: WizardDraft, step: str) -> FormErrors:
         if problem_step == step:
             errors.add(field_id, message)
     return errors
-
-
-# --- the job page ---------------------------------------------------------------------------------
-
-
-class ProgressPage(TypedDict):
-    audit: dict[str, Any]
-    refresh: bool
-    percent: int | None
-    state_text: str
-    audit_url: str | None
-
-
-def progress_page(audit: Audit, *, lang: str, audit_url: str | None, now: datetime) -> ProgressPage:
-    progress = audit.progress or {}
-    fraction = progress.get("fraction")
-    state = str(audit.state)
-    if state == "succeeded":
-        percent: int | None = 100
-    elif isinstance(fraction, int | float):
-        percent = max(0, min(100, int(fraction * 100)))
-    else:
-        percent = None
-    error = audit.error or {}
-    return {
-        "audit": {
-            "public_id": audit.public_id,
-            "algorithm": audit.algorithm_public_id,
-            "version": audit.version_number,
-            "state": state,
-            "verdict": getattr(audit, "verdict", None),
-            "error": str(error.get("message", "")) if error else "",
-            "submitted_at": audit.created_at.isoformat(),
-            "bytes": audit.sample_bytes,
-        },
-        "refresh": state in ("queued", "running"),
-        "percent": percent,
-        "state_text": t(lang, W.PROGRESS_STATES.get(state, state)),
-        "audit_url": audit_url if state in ("succeeded", "failed") else None,
-    }

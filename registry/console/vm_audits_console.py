@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from registry.console import words_audits as words
 from registry.console.forms import FormErrors
-from registry.models import Account, AuditKind, AuditState, AuditVisibility, agency_name
+from registry.models import Account, Audit, AuditKind, AuditState, AuditVisibility, agency_name
 from registry.models.audit import ResponseTexts, WithdrawRequest
 from registry.pages import card_view
 from registry.pages import words as page_words
@@ -59,6 +59,19 @@ class JobError(TypedDict):
     field: str | None
 
 
+class JobStatus(TypedDict):
+    """`/console/audits/{id}/status.json`: what the progress page's script polls for."""
+
+    id: str
+    state: str
+    state_text: str
+    message: str
+    fraction: float | None
+    percent: int | None
+    percent_text: str | None
+    done: bool
+
+
 class ConsoleAuditJob(TypedDict):
     """`/console/audits/{id}` while the audit waits or runs, or after it failed."""
 
@@ -70,6 +83,7 @@ class ConsoleAuditJob(TypedDict):
     running: bool
     refresh_seconds: int | None
     percent: int | None
+    status: JobStatus
     error: JobError | None
 
 
@@ -115,6 +129,30 @@ def _panel(record: AuditRecord, viewer: Account, lang: str, notice: str | None) 
     }
 
 
+def job_status(audit: Audit, *, lang: str) -> JobStatus:
+    """The run's state and the share of the file read so far; ``done`` once it has finished
+    (succeeded or failed), when the page should be reloaded to show the result."""
+    fraction = (audit.progress or {}).get("fraction")
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        fraction = None
+    else:
+        fraction = max(0.0, min(1.0, float(fraction)))
+    percent = round(fraction * 100) if fraction is not None else None
+    state = str(audit.state)
+    return {
+        "id": audit.public_id,
+        "state": state,
+        "state_text": words.tagged(words.STATES, state, lang)["text"],
+        "message": words.text(lang, words.JOB_MESSAGES.get(state, words.JOB_MESSAGES["running"])),
+        "fraction": fraction,
+        "percent": percent,
+        "percent_text": words.text(lang, words.JOB_PERCENT, percent=percent)
+        if percent is not None
+        else None,
+        "done": audit.state not in (AuditState.queued, AuditState.running),
+    }
+
+
 def audit_page(
     record: AuditRecord,
     *,
@@ -131,8 +169,7 @@ def audit_page(
     if audit.state == AuditState.succeeded:
         page = audit_page_of(record, lang=lang, k=k)
         return {**page, "staff": panel}  # type: ignore[typeddict-item]
-    progress = audit.progress or {}
-    fraction = progress.get("fraction")
+    status = job_status(audit, lang=lang)
     error = None
     if audit.state == AuditState.failed and audit.error:
         found = audit.error
@@ -155,9 +192,8 @@ def audit_page(
         "staff": panel,
         "running": running,
         "refresh_seconds": REFRESH_SECONDS if running and auto_refresh else None,
-        "percent": round(fraction * 100)
-        if isinstance(fraction, int | float) and not isinstance(fraction, bool)
-        else None,
+        "percent": status["percent"],
+        "status": status,
         "error": error,  # type: ignore[typeddict-item]
     }
 

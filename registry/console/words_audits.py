@@ -36,6 +36,15 @@ BANNER_WITHDRAWN_PRIVATE = N_(
     "Withdrawn before publication — it stays private. Only the submitter and admins can see this."
 )
 
+#: The run's progress, while it waits or runs (the page and its ``status.json`` say the same).
+JOB_MESSAGES = {
+    "queued": N_("The audit is waiting for a worker. It usually starts within a few seconds."),
+    "running": N_("The test is running."),
+    "succeeded": N_("The run has finished. The page reloads to show the result."),
+    "failed": N_("The run has failed. The page reloads to show why."),
+}
+JOB_PERCENT = N_("%(percent)s%% of the file has been read.")
+
 #: Why a run failed, by the error's ``reason``.
 FAILURE_KINDS = {
     "input": N_("A problem with the uploaded file"),

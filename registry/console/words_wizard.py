@@ -213,13 +213,6 @@ ROLE_WORDS = {
     "score": N_("score"),
 }
 
-PROGRESS_STATES = {
-    "queued": N_("Waiting for a worker"),
-    "running": N_("Running"),
-    "succeeded": N_("Done"),
-    "failed": N_("Failed"),
-}
-
 SUMMARY_TERMS = {
     "label": N_("Label column"),
     "prediction": N_("Prediction column"),

@@ -148,25 +148,73 @@ def test_preview_content_equals_the_public_page_after_publishing(console, world)
     assert {**before_json, "published_at": public_json["published_at"]} == public_json
 
 
-def test_progress_page_refreshes_without_javascript(console, world) -> None:
+def test_progress_page_refreshes_without_javascript_and_polls_with_it(console, world) -> None:
     _as(console, world, "auditor")
     running = soup(console.get(f"/console/audits/{RUNNING}"))
-    refresh = running.select_one("meta[http-equiv=refresh]")
+    # Without script: a meta refresh, inside <noscript> so that with script it is not in the DOM.
+    refresh = running.select_one("head noscript > meta[http-equiv=refresh]")
     assert refresh is not None and refresh["content"] == "5"
-    bar = running.select_one("progress")
+    assert len(running.select("meta[http-equiv=refresh]")) == 1
+    # With script: the external poller and where it asks.
+    script = running.select_one("head script[src='/static/job-progress.js']")
+    assert script is not None and not script.get_text().strip()
+    section = running.select_one("section[data-status-url]")
+    assert section is not None
+    assert section["data-status-url"] == f"/console/audits/{RUNNING}/status.json?lang=en"
+    bar = running.select_one("progress#job-progress-bar")
     assert bar is not None and bar["value"] == "40"
+    assert running.select_one("#job-message[aria-live=polite]").text == "The test is running."  # type: ignore[union-attr]
+    assert running.select_one("#job-percent").text == "40% of the file has been read."  # type: ignore[union-attr]
     stop = running.select_one(f"a[href='/console/audits/{RUNNING}?refresh=off']")
     assert stop is not None
     queued = soup(console.get(f"/console/audits/{QUEUED}"))
-    assert queued.select_one("meta[http-equiv=refresh]") is not None
-    assert "waiting for a worker" in queued.text
+    assert queued.select_one("noscript > meta[http-equiv=refresh]") is not None
+    assert "waiting for a worker" in queued.select_one("#job-message").text  # type: ignore[union-attr]
+    assert queued.select_one("progress#job-progress-bar").get("value") is None  # type: ignore[union-attr]
 
 
 def test_automatic_refreshing_can_be_stopped(console, world) -> None:
     _as(console, world, "auditor")
     stopped = soup(console.get(f"/console/audits/{RUNNING}", params={"refresh": "off"}))
     assert stopped.select_one("meta[http-equiv=refresh]") is None
+    assert stopped.select_one("script[src='/static/job-progress.js']") is None
+    assert stopped.select_one("[data-status-url]") is None
     assert stopped.select_one(f"a[href='/console/audits/{RUNNING}']") is not None
+
+
+def test_status_json_says_the_state_and_progress_in_the_page_language(console, world) -> None:
+    _as(console, world, "auditor")
+    response = console.get(f"/console/audits/{RUNNING}/status.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert "no-store" in response.headers["cache-control"]
+    assert response.json() == {
+        "id": RUNNING,
+        "state": "running",
+        "state_text": "Running",
+        "message": "The test is running.",
+        "fraction": 0.4,
+        "percent": 40,
+        "percent_text": "40% of the file has been read.",
+        "done": False,
+    }
+    queued = console.get(f"/console/audits/{QUEUED}/status.json", params={"lang": "zh-CN"}).json()
+    assert queued["state"] == "queued" and queued["done"] is False
+    assert queued["percent"] is None and queued["percent_text"] is None
+    assert queued["state_text"] == "等待运行"
+    failed = console.get(f"/console/audits/{FAILED}/status.json").json()
+    assert failed["state"] == "failed" and failed["done"] is True
+    done = console.get(f"/console/audits/{PRIVATE}/status.json").json()
+    assert done["state"] == "succeeded" and done["done"] is True
+
+
+def test_status_json_is_hidden_from_who_may_not_read_the_audit(console, world) -> None:
+    assert console.get(f"/console/audits/{RUNNING}/status.json").headers["location"].startswith(
+        "/console/sign-in"
+    )
+    _as(console, world, "editor_other")
+    assert console.get(f"/console/audits/{RUNNING}/status.json").status_code == 404
+    assert console.get("/console/audits/aud-nosuchaudit/status.json").status_code == 404
 
 
 def test_failed_page_names_the_problem_column_and_row(console, world) -> None:

@@ -114,13 +114,14 @@ def test_auditor_goes_from_upload_to_a_queued_audit(console, session, settings, 
     assert words["Preset"] == "Preset: the four-fifths rule"
     done = post_form(console, base + "/submit", {})
     assert done.status_code == 303, done.text[:3000]
-    assert done.headers["location"].endswith("/progress")
     [audit] = audits(session)
+    # The job page is the audit's own page, which shows the run's progress.
+    assert done.headers["location"] == f"/console/audits/{audit.public_id}"
     assert audit.state == "queued" and audit.spec["preset"] == "four-fifths"
     assert staged_files(settings) == []  # the draft went into the audit's place
     job = console.get(done.headers["location"])
     assert job.status_code == 200
-    assert soup(job).select_one('meta[http-equiv="refresh"]') is not None
+    assert soup(job).select_one('noscript > meta[http-equiv="refresh"]') is not None
     assert audit.public_id in job.text
 
 
@@ -368,7 +369,9 @@ def test_editor_of_another_agency_cannot_upload_for_this_algorithm(console, sess
     assert response.status_code == 403
 
 
-def test_job_page_shows_progress_and_stops_refreshing_when_done(console, session, world):
+def test_submitting_opens_the_audit_page_and_the_old_job_address_leads_there(
+    console, session, world
+):
     signed_in(console, world["auditor"])
     base = draft_path(upload(console, world["algorithm"].public_id, _csv()))
     post_form(
@@ -383,19 +386,25 @@ def test_job_page_shows_progress_and_stops_refreshing_when_done(console, session
     )
     location = post_form(console, base + "/submit", {}).headers["location"]
     [audit] = audits(session)
+    assert location == f"/console/audits/{audit.public_id}"
+    old = console.get(f"/console/uploads/{audit.public_id}/progress")
+    assert old.status_code == 303 and old.headers["location"] == location
+    # Who may not read the audit (here: nobody may, as it does not exist) gets a 404 there too.
+    assert console.get("/console/uploads/aud-nosuchaudit/progress").status_code == 404
     audit.state = "running"
     audit.progress = {"fraction": 0.42}
     session.add(audit)
     session.commit()
     running = soup(console.get(location))
-    assert running.select_one("progress")["value"] == "42"
-    assert running.select_one('meta[http-equiv="refresh"]') is not None
-    audit.state = "succeeded"
+    assert running.select_one("progress#job-progress-bar")["value"] == "42"
+    assert running.select_one('noscript > meta[http-equiv="refresh"]') is not None
+    audit.state = "failed"
+    audit.error = {"reason": "input", "message": "Column 'sex' is empty."}
     session.add(audit)
     session.commit()
-    done = soup(console.get(location))
-    assert done.select_one('meta[http-equiv="refresh"]') is None
-    assert done.select_one("progress")["value"] == "100"
+    failed = soup(console.get(location))
+    assert failed.select_one('meta[http-equiv="refresh"]') is None
+    assert failed.select_one("progress") is None
 
 
 def test_an_upload_larger_than_the_form_cap_streams_through(console, settings, world):

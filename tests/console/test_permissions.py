@@ -131,6 +131,8 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console/audits", {}, _all(200)),
     ("GET", "/console/audits/{private}", {}, _private(200)),
     ("GET", "/console/audits/{private}.json", {}, _private(200)),
+    # The run's status, polled by the progress page's script: the page's readers.
+    ("GET", "/console/audits/{private}/status.json", {}, _private(200)),
     ("GET", "/console/audits/{published}", {}, _all(200)),
     ("GET", "/console/audits/{private}/publish", {}, _private(200, admin=403)),
     ("GET", "/console/audits/{to_withdraw}/withdraw", {}, _private(200)),
@@ -218,12 +220,13 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("POST", "/console/uploads/drafts/{own_draft_id}/submit", {}, _submitters(303)),
     # Anyone who may submit may throw away their own draft, even one they could no longer submit.
     ("POST", "/console/uploads/drafts/{spare_draft_id}/discard", {}, {**_all(303), "admin": 403}),
-    # The job page follows the audit's read rule: its submitter (the auditor) and admins.
+    # The job page's old address leads to the audit's page, for who may read the audit: its
+    # submitter (the auditor) and admins.
     (
         "GET",
         "/console/uploads/{audit_id}/progress",
         {},
-        {"admin": 200, "editor_same": 404, "editor_other": 404, "auditor": 200},
+        {"admin": 303, "editor_same": 404, "editor_other": 404, "auditor": 303},
     ),
 ]
 # Routes the matrix covers with a form that the rows above do not reach (checked for coverage).
