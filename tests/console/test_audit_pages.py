@@ -209,9 +209,9 @@ def test_status_json_says_the_state_and_progress_in_the_page_language(console, w
 
 
 def test_status_json_is_hidden_from_who_may_not_read_the_audit(console, world) -> None:
-    assert console.get(f"/console/audits/{RUNNING}/status.json").headers["location"].startswith(
-        "/console/sign-in"
-    )
+    anonymous = console.get(f"/console/audits/{RUNNING}/status.json")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/console/sign-in")
     _as(console, world, "editor_other")
     assert console.get(f"/console/audits/{RUNNING}/status.json").status_code == 404
     assert console.get("/console/audits/aud-nosuchaudit/status.json").status_code == 404
