@@ -179,6 +179,7 @@ def push(
             draft = draft_response.json()
             typer.echo(f"registered {public_id} (source_id {key}) with {file} as its draft")
     typer.echo(f"draft: {api}/algorithms/{public_id}/draft (revision {draft['revision'][:12]})")
+    typer.echo(f"in the console: {base}/console/algorithms/{public_id} (preview, changes, review)")
     missing = draft.get("missing_required_fields") or []
     if missing:
         _print_missing(
@@ -187,7 +188,8 @@ def push(
         typer.echo(f"next: fill these in {file} and push again")
     else:
         typer.echo(
-            "next: another editor of your agency reviews the draft and publishes it with "
+            f"next: ask for review at {base}/console/algorithms/{public_id}/review; another "
+            "editor of your agency publishes it there or with "
             f'`registry card publish {public_id} --summary "what changed" --url {base}` '
             "(four-eyes: not the editor who pushed it)"
         )

@@ -15,7 +15,14 @@ from registry.console import card_form
 from registry.console import words_cards as w
 from registry.console.card_form import IndexMap, Raw, Widget
 from registry.console.forms import FormErrors
-from registry.models import Algorithm, AlgorithmState, CardDraft, agency_name
+from registry.models import (
+    Algorithm,
+    AlgorithmState,
+    CardDraft,
+    ReviewRequest,
+    ReviewState,
+    agency_name,
+)
 from registry.pages import card_view
 from registry.pages.vm_algorithms import card_changes
 from registry.services.cards.drafts import draft_revision
@@ -32,10 +39,24 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # --- states and the worklist -------------------------------------------------------------------
 
 
-def state_key(algorithm: Algorithm, draft: CardDraft | None) -> str:
-    """The state an editor sees (a key of ``words_cards.STATE_NAMES``). The review queue adds
-    "awaiting_review" here."""
+def awaiting_review(draft: CardDraft | None, review: ReviewRequest | None) -> bool:
+    """An open review request about the draft as it stands (a request about an older revision
+    no longer counts: the author must ask again)."""
+    return (
+        draft is not None
+        and review is not None
+        and review.state == ReviewState.open
+        and review.revision == draft_revision(draft)
+    )
+
+
+def state_key(
+    algorithm: Algorithm, draft: CardDraft | None, review: ReviewRequest | None = None
+) -> str:
+    """The state an editor sees (a key of ``words_cards.STATE_NAMES``)."""
     state = str(algorithm.state)
+    if awaiting_review(draft, review):
+        return "awaiting_review"
     if state == AlgorithmState.published.value and draft is not None:
         return "published_with_draft"
     return state
@@ -69,7 +90,7 @@ def _row(work: AlgorithmWork, lang: str, today: dt.date) -> dict[str, Any]:
         "public_id": work.algorithm.public_id,
         "name": display_name(work),
         "agency": agency_name(work.agency, lang),
-        "state": state_view(state_key(work.algorithm, work.draft), lang),
+        "state": state_view(state_key(work.algorithm, work.draft, work.review), lang),
         "missing": len(missing) if missing is not None else None,
         "review_date": _review_date(work),
         "review_overdue": (
@@ -79,14 +100,31 @@ def _row(work: AlgorithmWork, lang: str, today: dt.date) -> dict[str, Any]:
         ),
         "awaiting_response": [a.public_id for a in work.awaiting_response],
         "updated_at": work.algorithm.updated_at.isoformat(),
+        "review": _review_view(work),
     }
+
+
+def _review_view(work: AlgorithmWork) -> dict[str, Any] | None:
+    """The latest review request where it still matters: open (waiting for a reviewer) or
+    returned with a comment the author has not acted on (the draft is the one returned)."""
+    review = work.review
+    if review is None or work.draft is None:
+        return None
+    current = review.revision == draft_revision(work.draft)
+    if review.state == ReviewState.open:
+        return {"id": review.id, "state": "open", "changed": not current}
+    if review.state == ReviewState.returned and current:
+        return {"id": review.id, "state": "returned", "comment": review.comment, "changed": False}
+    return None
 
 
 def worklist(works: Iterable[AlgorithmWork], lang: str, today: dt.date) -> dict[str, Any]:
     """What awaits the editors: drafts to finish, overdue reviews, audits without a response."""
     rows = [_row(work, lang, today) for work in works]
     return {
-        "drafts": [r for r in rows if r["missing"] is not None],
+        "drafts": [r for r in rows if r["missing"] is not None and r["review"] is None],
+        "reviews": [r for r in rows if r["review"] and r["review"]["state"] == "open"],
+        "returned": [r for r in rows if r["review"] and r["review"]["state"] == "returned"],
         "overdue": [r for r in rows if r["review_overdue"]],
         "responses": [
             {"public_id": r["public_id"], "name": r["name"], "audit_id": audit_id}

@@ -490,3 +490,56 @@ def test_two_translations_in_the_same_language_are_refused_not_merged(console, s
     ]
     session.expire_all()
     assert "translations" not in drafts.find_draft(session, algorithm).card
+
+
+def test_the_home_page_shows_reviews_asked_and_returned_and_the_awaiting_state(
+    console, session, world
+):
+    from registry.services.cards import reviews
+
+    algorithm, _ = _published_with_draft(session, world, summary="Asked about.")
+    request = reviews.ask_for_review(session, actor=world["editor"], algorithm=algorithm, now=T0)
+    signed_in(console, world["other"])
+    awaits = soup(console.get("/console")).select_one(".awaits")
+    assert "Reviews asked" in awaits.get_text(" ")
+    assert awaits.select_one(f'a[href="/console/reviews/{request.id}"]') is not None
+    listing = soup(console.get("/console/algorithms")).get_text(" ")
+    assert "Awaiting review" in listing
+    page = soup(console.get(f"/console/algorithms/{algorithm.public_id}"))
+    assert page.select_one(f'#review a[href="/console/algorithms/{algorithm.public_id}/review"]')
+
+    reviews.return_with_comment(
+        session,
+        actor=world["other"],
+        algorithm=algorithm,
+        request=request,
+        comment="Name the data.",
+        four_eyes=True,
+        now=T0,
+    )
+    console.cookies.clear()
+    signed_in(console, world["editor"])
+    awaits = soup(console.get("/console")).select_one(".awaits").get_text(" ")
+    assert "Returned to the author" in awaits and "Reviews asked" not in awaits
+    page = soup(console.get(f"/console/algorithms/{algorithm.public_id}")).get_text(" ")
+    assert "Name the data." in page
+    assert "Awaiting review" not in soup(console.get("/console/algorithms")).get_text(" ")
+
+
+def test_saving_after_asking_for_review_ends_the_awaiting_state(console, session, world):
+    from registry.services.cards import reviews
+
+    algorithm, base = _published_with_draft(session, world, summary="Asked about.")
+    reviews.ask_for_review(session, actor=world["editor"], algorithm=algorithm, now=T0)
+    drafts.save_draft(
+        session,
+        actor=world["editor"],
+        algorithm=algorithm,
+        card={**base, "summary": "Later."},
+        now=T0,
+    )
+    signed_in(console, world["other"])
+    listing = soup(console.get("/console/algorithms")).get_text(" ")
+    assert "Awaiting review" not in listing and "Published, with a draft of changes" in listing
+    awaits = soup(console.get("/console")).select_one(".awaits").get_text(" ")
+    assert "the draft changed after review was asked" in awaits

@@ -80,6 +80,7 @@ def test_push_registers_a_new_source_id_then_replaces_its_draft(http, session, t
     assert f"registered {algorithm.public_id} (source_id benefit-triage)" in first.output
     assert f"draft: {URL}/api/v1/algorithms/{algorithm.public_id}/draft" in first.output
     assert f"registry card publish {algorithm.public_id}" in first.output
+    assert f"{URL}/console/algorithms/{algorithm.public_id}/review" in first.output
     assert "four-eyes" in first.output
 
     path = _yaml_card(tmp_path, team="Benefits unit")

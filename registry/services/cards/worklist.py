@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from registry.errors import Forbidden
-from registry.models import Account, Agency, Algorithm, CardDraft, CardVersion, Role
+from registry.models import (
+    Account,
+    Agency,
+    Algorithm,
+    CardDraft,
+    CardVersion,
+    ReviewRequest,
+    Role,
+)
 from registry.models.audit import Audit
 from registry.services.cards.permissions import is_editor_of
 from registry.services.public.records import AlgorithmRecord, public_audits_of
@@ -28,6 +36,7 @@ class AlgorithmWork:
     draft: CardDraft | None
     current: CardVersion | None  # the latest published version
     awaiting_response: list[Audit]  # published, not withdrawn, no agency response yet
+    review: ReviewRequest | None = None  # the latest review request, if any was asked
 
 
 def require_editor_or_admin(viewer: Account) -> None:
@@ -59,6 +68,13 @@ def _work(session: Session, algorithms: list[Algorithm]) -> list[AlgorithmWork]:
     for audit in public_audits_of(session, ids):
         if audit.response_at is None and audit.withdrawn_at is None:
             awaiting.setdefault(audit.algorithm_id, []).append(audit)
+    reviews: dict[int, ReviewRequest] = {}
+    for request in session.exec(
+        select(ReviewRequest)
+        .where(col(ReviewRequest.algorithm_id).in_(ids))
+        .order_by(col(ReviewRequest.id))
+    ):
+        reviews[request.algorithm_id] = request  # the newest wins
     return [
         AlgorithmWork(
             algorithm=a,
@@ -66,6 +82,7 @@ def _work(session: Session, algorithms: list[Algorithm]) -> list[AlgorithmWork]:
             draft=drafts.get(a.id),  # type: ignore[arg-type]
             current=versions.get(a.id),  # type: ignore[arg-type]
             awaiting_response=awaiting.get(a.id, []),  # type: ignore[arg-type]
+            review=reviews.get(a.id),  # type: ignore[arg-type]
         )
         for a in algorithms
     ]
