@@ -53,7 +53,10 @@ def test_every_api_operation_documents_a_typed_success_answer(app) -> None:
     assert len(operations) > 20
     untyped = []
     for method, path, operation in operations:
-        success = next(v for k, v in operation["responses"].items() if k.startswith("2"))
+        code, success = next((k, v) for k, v in operation["responses"].items() if k.startswith("2"))
+        if code == "204":  # No Content: nothing to type, and nothing may be documented
+            assert "content" not in success, f"{method.upper()} {path}"
+            continue
         schema = success["content"]["application/json"]["schema"]
         if not _named_models(schema):
             untyped.append(f"{method.upper()} {path}: {schema}")
