@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.routing import NoMatchFound
 
 from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.api.uploads import receive_multipart
@@ -417,11 +416,6 @@ def progress(
 ) -> Response:
     """The submitted audit's job: state and progress, refreshed without JavaScript until done."""
     audit, _algorithm = submission.get_audit(session, audit_id[:20], viewer=staff)
-    try:
-        audit_url: str | None = request.app.url_path_for(
-            "console_audit", audit_public_id=audit.public_id
-        )
-    except NoMatchFound:
-        audit_url = None
+    audit_url = request.app.url_path_for("console_audit", audit_id=audit.public_id)
     page = vm.progress_page(audit, lang=lang_of(request), audit_url=audit_url, now=clock.now())
     return render(request, "console/wizard/progress.html", dict(page))

@@ -396,6 +396,8 @@ def test_job_page_shows_progress_and_stops_refreshing_when_done(console, session
     done = soup(console.get(location))
     assert done.select_one('meta[http-equiv="refresh"]') is None
     assert done.select_one("progress")["value"] == "100"
+    # The way on to the private preview, where the auditor publishes it (it was missing).
+    assert done.select_one(f"main a[href='/console/audits/{audit.public_id}']") is not None
 
 
 def test_an_upload_larger_than_the_form_cap_streams_through(console, settings, world):

@@ -222,7 +222,8 @@ def test_editor_flow_register_review_publish_edit_and_public_diff(  # type: igno
         summary = a.locator(".error-summary")
         assert summary.count() == 1
         link = summary.locator("a")
-        assert link.count() == 1 and link.get_attribute("href") == "#contact-email", summary.inner_text()
+        assert link.count() == 1, summary.inner_text()
+        assert link.get_attribute("href") == "#contact-email"
         assert a.locator("#contact-email-error").is_visible()
         assert a.locator("#summary").input_value() == MINIMAL_CARD[0][1]  # what was typed stays
         _shot(a, keep, "editor-error", lang)
@@ -260,8 +261,11 @@ def test_editor_flow_register_review_publish_edit_and_public_diff(  # type: igno
         a.locator("#summary").fill(MINIMAL_CARD[0][1] + added)
         a.locator("main form.card-form .save-bar button").first.click()
         assert "/edit?done=saved" in a.url
-        a.locator(f"main a[href='/console/algorithms/{public_id}']").first.click()
-        _ask_for_review(a, "Visitor permits added to the summary.")
+        # The saved notice leads straight on to asking for review.
+        a.locator("#next-step a").click()
+        a.locator("#note").fill("Visitor permits added to the summary.")
+        a.locator("main form[action$='/review'] button[type=submit]").click()
+        assert a.get_by_role("status").count() == 1
         _publish_from_home(b, base, name, "Visitor permits are now checked too.")
 
         # The public diff between versions 1 and 2 shows exactly that change.
