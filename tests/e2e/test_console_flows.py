@@ -333,6 +333,7 @@ def test_auditor_flow_upload_map_check_submit_preview_publish(  # type: ignore[n
         _shot(page, keep, "auditor-summary", lang)
         page.locator("form[action$='/submit'] button[type=submit]").click()
         wait_until_done(page)
+        _shot(page, keep, "auditor-job", lang)
         # The job page may itself be the private preview, or lead to it.
         if page.locator(".preview-banner").count() == 0:
             page.locator("main a[href^='/console/audits/aud-']").first.click()
