@@ -415,7 +415,9 @@ def progress(
     request: Request, audit_id: str, staff: StaffDep, session: SessionDep, clock: ClockDep
 ) -> Response:
     """The submitted audit's job: state and progress, refreshed without JavaScript until done."""
-    audit, _algorithm = submission.get_audit(session, audit_id[:20], viewer=staff)
+    audit, algorithm = submission.get_audit(session, audit_id[:20], viewer=staff)
     audit_url = request.app.url_path_for("console_audit", audit_id=audit.public_id)
-    page = vm.progress_page(audit, lang=lang_of(request), audit_url=audit_url, now=clock.now())
+    page = vm.progress_page(
+        audit, algorithm, lang=lang_of(request), audit_url=audit_url, now=clock.now()
+    )
     return render(request, "console/wizard/progress.html", dict(page))

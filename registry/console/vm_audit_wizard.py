@@ -695,7 +695,9 @@ class ProgressPage(TypedDict):
     audit_url: str | None
 
 
-def progress_page(audit: Audit, *, lang: str, audit_url: str | None, now: datetime) -> ProgressPage:
+def progress_page(
+    audit: Audit, algorithm: Algorithm, *, lang: str, audit_url: str | None, now: datetime
+) -> ProgressPage:
     progress = audit.progress or {}
     fraction = progress.get("fraction")
     state = str(audit.state)
@@ -710,6 +712,7 @@ def progress_page(audit: Audit, *, lang: str, audit_url: str | None, now: dateti
         "audit": {
             "public_id": audit.public_id,
             "algorithm": audit.algorithm_public_id,
+            "algorithm_name": algorithm.name,
             "version": audit.version_number,
             "state": state,
             "verdict": getattr(audit, "verdict", None),

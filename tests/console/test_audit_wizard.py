@@ -398,6 +398,9 @@ def test_job_page_shows_progress_and_stops_refreshing_when_done(console, session
     assert done.select_one("progress")["value"] == "100"
     # The way on to the private preview, where the auditor publishes it (it was missing).
     assert done.select_one(f"main a[href='/console/audits/{audit.public_id}']") is not None
+    # The algorithm by its name, not its public id.
+    facts = done.select_one("dl.facts").get_text()
+    assert world["algorithm"].name in facts and world["algorithm"].public_id not in facts
 
 
 def test_an_upload_larger_than_the_form_cap_streams_through(console, settings, world):
