@@ -176,6 +176,27 @@ def test_a_problem_inside_a_list_item_links_to_that_item_field(console, session,
     assert page.select_one(f"#{target}-error") is not None
 
 
+def test_saving_a_complete_draft_leads_on_to_asking_for_review(console, session, world):
+    complete = make_draft_algorithm(session, agency=world["agency"], editor=world["editor"])
+    partial = make_draft_algorithm(
+        session, agency=world["agency"], editor=world["editor"], card_data={"name": "Partial"}
+    )
+    signed_in(console, world["editor"])
+    for algorithm, leads_on in ((complete, True), (partial, False)):
+        path = f"/console/algorithms/{algorithm.public_id}/edit"
+        saved = _post_form(console, path, _fields_of(console.get(path)))
+        assert saved.status_code == 303
+        page = soup(console.get(saved.headers["location"]))
+        link = page.select_one("#next-step a")
+        if leads_on:
+            assert link is not None
+            assert link["href"] == f"/console/algorithms/{algorithm.public_id}/review"
+        else:
+            assert link is None
+        # Only right after saving: opening the editor again shows no such line.
+        assert soup(console.get(path)).select_one("#next-step") is None
+
+
 def test_name_missing_on_a_new_algorithm_is_explained(console, world):
     signed_in(console, world["editor"])
     fields = _fields_of(console.get("/console/algorithms/new"))

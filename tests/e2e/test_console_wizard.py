@@ -10,21 +10,23 @@ The e2e server runs no audit worker (``REGISTRY_AUDIT_WORKERS=0``), so this modu
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.console_helpers import (
+    audit_worker,
+    wait_until_done,
+    write_big_csv,
+    write_small_csv,
+)
 from tests.e2e.test_console import AXE_RUN
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "e2e wizard passphrase"
-DONE_TIMEOUT_MS = 240_000  # a 1M-row audit on a small shared machine
 
 
 @pytest.fixture(scope="module")
@@ -50,58 +52,19 @@ def auditor_email(site) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def worker(site) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    data_dir = Path(site.database_url.removeprefix("sqlite:///")).parent
-    env = {
-        **os.environ,
-        "REGISTRY_ENVIRONMENT": "development",
-        "REGISTRY_DATA_DIR": str(data_dir),
-        "REGISTRY_DATABASE_URL": site.database_url,
-    }
-    command = [str(Path(sys.executable).parent / "registry"), "worker"]
-    proc = subprocess.Popen(command, env=env)
-    try:
+    with audit_worker(site.database_url):
         yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def big_csv(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """1,000,000 rows (about 25 MB): a case number, two attributes, a decision and an outcome."""
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(7)
-    n = 1_000_000
-    sex = rng.choice(np.array(["female", "male"]), n)
-    age = rng.choice(np.array(["18-34", "35-54", "55+"]), n, p=[0.4, 0.4, 0.2])
-    outcome = (rng.random(n) < 0.3).astype(np.int8)
-    selected = ((rng.random(n) < 0.25 + 0.4 * outcome) ^ (rng.random(n) < 0.05)).astype(np.int8)
-    frame = pd.DataFrame(
-        {
-            "case_number": np.arange(5_000_000, 5_000_000 + n),
-            "sex": sex,
-            "age_band": age,
-            "selected": selected,
-            "outcome": outcome,
-        }
-    )
-    path = tmp_path_factory.mktemp("wizard") / "decisions-2024.csv"
-    frame.to_csv(path, index=False)
-    return path
+    return write_big_csv(tmp_path_factory.mktemp("wizard") / "decisions-2024.csv")
 
 
 @pytest.fixture(scope="module")
 def small_csv(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    lines = ["applicant_id,sex,region,selected,outcome"]
-    for i in range(400):
-        sex = "female" if i % 2 else "male"
-        region = ("north", "south", "east")[i % 3]
-        lines.append(f"A{i:05d},{sex},{region},{int(i % 5 < 2)},{int(i % 7 < 3)}")
-    path = tmp_path_factory.mktemp("wizard-small") / "small.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_small_csv(tmp_path_factory.mktemp("wizard-small") / "small.csv")
 
 
 def _sign_in(page, base: str, email: str, lang: str = "en") -> None:  # type: ignore[no-untyped-def]
@@ -122,11 +85,7 @@ def _wait_until_done(page) -> str:  # type: ignore[no-untyped-def]
     """Wait until the audit's page no longer shows the run's progress (with script the page polls
     and reloads itself when done; without, its <noscript> meta refresh reloads it); the run's
     state as the page then says it."""
-    page.wait_for_function(
-        "() => document.querySelector('.staff-state')"
-        " && !document.getElementById('job-progress-bar')",
-        timeout=DONE_TIMEOUT_MS,
-    )
+    wait_until_done(page)
     return page.locator(".staff-state .tag").first.inner_text()
 
 
