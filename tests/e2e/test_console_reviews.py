@@ -188,7 +188,7 @@ def test_ask_return_ask_again_publish(browser, site, editors, javascript, lang):
 
         # B finds it in the queue and returns it with a comment (an empty one first).
         _sign_in(b, base, editors.reviewer_email, lang)
-        b.get_by_role("link", name=words["reviews"], exact=True).click()
+        b.locator("nav.main-nav").get_by_role("link", name=words["reviews"], exact=True).click()
         item = b.locator(".review-list li", has_text=name)
         assert "Ana Author" in item.inner_text()
         item.get_by_role("link", name=name).click()
