@@ -38,7 +38,11 @@ def test_browse_home_to_algorithm_to_audit_and_switch_language(request, site, ja
     assert page.locator("h1").inner_text() == "Benefit claim triage"
     assert page.locator("#field-appeal_route dd").inner_text().startswith("Ask for a human review")
     page.locator("#latest-audit a").click()
-    assert f"/audits/{site.audit_id}" in page.url
+    # The console's e2e modules publish newer audits of this algorithm, so the latest one is
+    # whichever ran last; the world's own audit (with its small groups) is then read directly.
+    assert "/audits/aud-" in page.url
+    assert page.locator("figure.chart svg title").count() >= 1
+    page.goto(site.base_url + f"/audits/{site.audit_id}")
     assert page.locator("figure.chart svg title").count() >= 1
     assert page.get_by_text("fewer than 10").first.is_visible()
 
