@@ -8,6 +8,7 @@ problem at once, each naming its field (``checks[2].threshold: ...``); unknown k
 
 from __future__ import annotations
 
+import copy
 import json
 import tomllib
 from collections.abc import Mapping
@@ -33,7 +34,8 @@ class AuditSpec:
 
     ``checks=None`` means "the preset's checks, or the defaults for the favourable outcome";
     ``metrics=None`` means every metric the data allows; ``intersection_depth="all"`` means the
-    intersection of all attributes.
+    intersection of all attributes. ``labels`` holds the names readers see for attributes, groups
+    and checks, in ``en`` and ``zh-CN`` (see ``fairness._spec_labels``); empty when not given.
     """
 
     columns: Columns = field(default_factory=Columns)
@@ -53,6 +55,7 @@ class AuditSpec:
     small_category_share: float = 0.0
     exclude_unknown_from_ratios: bool = False
     metric_backend: str = "numpy"
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -131,6 +134,10 @@ class AuditSpec:
                 value = [c.to_dict() for c in value]
             elif f.name == "metric_backend" and value == "numpy":
                 continue  # the default is left out, so existing documents stay unchanged
+            elif f.name == "labels":
+                if not value:
+                    continue  # as metric_backend: a spec without labels keeps its old form
+                value = copy.deepcopy(dict(value))
             out[f.name] = value
         return out
 

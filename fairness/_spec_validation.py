@@ -33,6 +33,7 @@ from fairness._spec_parts import (
     SampleDescription,
     preset_fills,
 )
+from fairness._spec_labels import possible_check_names, validate_labels
 
 _CHECK_KEYS = ("name", "metric", "kind", "threshold")
 #: Checks compare rates with their reference; ROC AUC is reported per group but not compared.
@@ -260,4 +261,12 @@ def validate(data: Mapping[str, Any], *, keys: tuple[str, ...]) -> tuple[dict[st
             values["exclude_unknown_from_ratios"] = value
         else:
             c.expected("exclude_unknown_from_ratios", "true or false", value)
+    if doc.get("labels") is not None:
+        labels, label_errors = validate_labels(
+            doc["labels"],
+            sensitive_features=values["columns"].sensitive_features,
+            check_names=possible_check_names(doc),
+        )
+        c.errors += label_errors
+        values["labels"] = labels
     return values, c.errors
