@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         FileFormatError,
         missing_columns_message,
     )
+    from fairness._notes import parse_note
     from fairness._intervals import (
         clopper_pearson_interval,
         katz_ratio_interval,
@@ -73,6 +74,7 @@ _EXPORTS = {
     "newcombe_difference_interval": "_intervals",
     "rate_interval": "_intervals",
     "wilson_interval": "_intervals",
+    "parse_note": "_notes",
     "read_sample": "_read",
     "SCHEMA_VERSION": "_report",
     "AuditReport": "_report",

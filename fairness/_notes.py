@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from fairness._policies import ADVERSE, BENEFICIAL, higher_is_better
 from fairness._spec import AuditSpec, Check
@@ -93,3 +96,117 @@ def audit_notes(
     if table.weighted:
         notes.append(WEIGHTED_NOTE)
     return notes
+
+
+# --- reading a note back --------------------------------------------------------------------------
+# A report stores its notes as English sentences. ``parse_note`` reads one back into its kind and
+# values, so a reader in another language can be told the same thing in its own words (stored
+# reports included). Each pattern is built from its template above, so the two cannot drift apart.
+_QUOTED = r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_NUMBER = r"([0-9.e+-]+)"
+
+
+def _pattern(template: str, **groups: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[a-z_]+(?:![a-z])?(?::[^}]*)?\})", template)
+    out = []
+    for part in parts:
+        match = re.fullmatch(r"\{([a-z_]+)(?:![a-z])?(?::[^}]*)?\}", part)
+        out.append(groups[match.group(1)] if match else re.escape(part))
+    return re.compile("".join(out))
+
+
+_HIGHER = "a higher rate is better for the person"
+_LOWER = "a lower rate is better for the person"
+_CHECK = _pattern(
+    CHECK_NOTE,
+    name=_QUOTED,
+    metric=r"([a-z ]+)",
+    kind=r"([a-z]+)",
+    threshold=_NUMBER,
+    direction=f"({_HIGHER}|{_LOWER})",
+)
+_INCOMPATIBLE = _pattern(
+    INCOMPATIBILITY_NOTE, attributes=r"(.+)", alpha=_NUMBER, chosen=r"([a-z ,]+)"
+)
+_UNKNOWN = re.compile(
+    _pattern(UNKNOWN_NOTE, count=_NUMBER, attribute=_QUOTED).pattern
+    + f"({re.escape(UNKNOWN_EXCLUDED_NOTE)})?"
+)
+_SMALL = _pattern(SMALL_NOTE, count=r"([0-9]+)", share=r"([0-9]+)%")
+
+
+def _metric_code(words: str) -> str:
+    return words.strip().replace(" ", "_")
+
+
+def parse_note(note: str) -> dict[str, Any] | None:
+    """Read a note of a report back into its kind and values; ``None`` if it is none of them.
+
+    Parameters
+    ----------
+    note : str
+        One entry of a report's ``notes``.
+
+    Returns
+    -------
+    dict or None
+        ``{"code": kind, "params": {...}}``. Kinds and their values: ``outcome``
+        (``favourable_outcome``); ``check`` (``name``, ``metric``, ``kind``, ``threshold``,
+        ``higher_is_better``); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
+        ``unknown`` (``attribute``, ``count``, ``excluded``); ``small_categories`` (``count``,
+        ``share``); ``weighted`` (none).
+
+    Examples
+    --------
+    >>> parse_note("Check 'fpr': false positive rate ratio, threshold 0.8; "
+    ...            "a lower rate is better for the person.")["params"]["metric"]
+    'false_positive_rate'
+    """
+    for outcome, text in OUTCOME_NOTE.items():
+        if note == text:
+            return {"code": "outcome", "params": {"favourable_outcome": outcome}}
+    if note == WEIGHTED_NOTE:
+        return {"code": "weighted", "params": {}}
+    if m := _CHECK.fullmatch(note):
+        name, metric, kind, threshold, direction = m.groups()
+        return {
+            "code": "check",
+            "params": {
+                "name": ast.literal_eval(name),
+                "metric": _metric_code(metric),
+                "kind": kind,
+                "threshold": float(threshold),
+                "higher_is_better": direction == _HIGHER,
+            },
+        }
+    if m := _INCOMPATIBLE.fullmatch(note):
+        attributes, alpha, chosen = m.groups()
+        try:
+            names = ast.literal_eval(f"[{attributes}]")
+        except (ValueError, SyntaxError):
+            return None
+        return {
+            "code": "incompatibility",
+            "params": {
+                "attributes": [str(a) for a in names],
+                "alpha": float(alpha),
+                "metrics": [_metric_code(m) for m in chosen.split(",")],
+            },
+        }
+    if m := _UNKNOWN.fullmatch(note):
+        count, attribute, excluded = m.groups()
+        return {
+            "code": "unknown",
+            "params": {
+                "attribute": ast.literal_eval(attribute),
+                "count": float(count),
+                "excluded": bool(excluded),
+            },
+        }
+    if m := _SMALL.fullmatch(note):
+        count, share = m.groups()
+        return {
+            "code": "small_categories",
+            "params": {"count": int(count), "share": int(share) / 100},
+        }
+    return None
