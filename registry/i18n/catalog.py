@@ -21,7 +21,7 @@ from registry.paths import TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-PYTHON_SOURCES = ("pages", "console")
+PYTHON_SOURCES = ("pages", "console", "audit_labels.py")
 
 
 def _include_directory(dirpath: str) -> bool:

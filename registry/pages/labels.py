@@ -1,21 +1,27 @@
-"""Display names of an audit's attributes and groups, in the reader's language.
+"""Display names of an audit's attributes, groups and checks, in the reader's language.
 
-The one place a page, a twin or a sentence turns a data code (``age_band``, ``non-eu``) into the
-name a reader sees. The audit spec's labels (when the auditor gave them) come first; without
-them the code itself is shown, as written in the data.
+The pages' door to ``registry.audit_labels`` (shared with the services, which name checks in the
+agency's default response): the one place a page, a twin or a sentence turns a data code
+(``age_band``, ``non-eu``, ``fpr_ratio``) into the name a reader sees. The audit spec's labels
+(when the auditor gave them) come first; see ``registry.audit_labels`` for the fallbacks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from registry.audit_labels import (
+    attribute_label,
+    attribute_parts,
+    check_label,
+    group_label,
+    has_labels,
+    metric_name,
+)
 
-
-def attribute_label(report: Mapping[str, Any], attribute: str, lang: str) -> str:
-    """The name of ``attribute`` (a column, or an intersection of columns) in ``lang``."""
-    return attribute
-
-
-def group_label(report: Mapping[str, Any], attribute: str, group: str, lang: str) -> str:
-    """The name of ``group`` of ``attribute`` in ``lang``."""
-    return group
+__all__ = [
+    "attribute_label",
+    "attribute_parts",
+    "check_label",
+    "group_label",
+    "has_labels",
+    "metric_name",
+]

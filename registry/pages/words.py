@@ -7,6 +7,8 @@ Verdict wording assesses and discloses disparities; it never says an algorithm i
 from __future__ import annotations
 
 from registry import i18n
+from registry import audit_labels
+from registry.audit_labels import METRIC_NAMES
 from registry.pages.view_types import AuditKindView, StateView, Tone, VerdictView
 
 N_ = i18n.N_
@@ -62,21 +64,6 @@ AUDIT_KINDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-METRIC_NAMES: dict[str, str] = {
-    "selection_rate": N_("Selection rate"),
-    "prevalence": N_("Base rate"),
-    "true_positive_rate": N_("True positive rate"),
-    "false_negative_rate": N_("False negative rate"),
-    "false_positive_rate": N_("False positive rate"),
-    "true_negative_rate": N_("True negative rate"),
-    "precision": N_("Precision"),
-    "false_discovery_rate": N_("False discovery rate"),
-    "negative_predictive_value": N_("Negative predictive value"),
-    "false_omission_rate": N_("False omission rate"),
-    "accuracy": N_("Accuracy"),
-    "scoring_rate": N_("Scoring rate"),
-    "roc_auc": N_("Area under the ROC curve"),
-}
 
 FACET_TITLES: dict[str, str] = {
     "scenario": N_("Scenario"),
@@ -114,8 +101,4 @@ def audit_kind_view(kind: str, lang: str) -> AuditKindView:
 
 
 def metric_name(metric: str, lang: str) -> str:
-    return (
-        i18n.gettext(lang, METRIC_NAMES[metric])
-        if metric in METRIC_NAMES
-        else metric.replace("_", " ")
-    )
+    return audit_labels.metric_name(metric, lang)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from registry import audit_labels
 from registry.errors import Conflict, Forbidden
 from registry.models import Account, Algorithm, Audit, AuditState, AuditVisibility, Role
 from registry.services.audits.submission import ERR_ONLY_SUBMITTER
@@ -130,9 +131,14 @@ def publish_audit(session: Session, *, actor: Account, audit: Audit, now: dateti
 
 
 def default_response(audit: Audit, lang: str = "en") -> str:
-    """The default wording in ``lang`` (``en`` or ``zh-CN``), naming the checks that failed."""
+    """The default wording in ``lang`` (``en`` or ``zh-CN``), naming the checks that failed by
+    their labels in that language (``audit_labels.check_label``), never by their codes."""
     failed_form, passed_form = _DEFAULTS.get(lang, _DEFAULTS["en"])
-    failed = [v["name"] for v in audit.verdicts or [] if v.get("verdict") == "fail"]
+    failed = [
+        "“" + audit_labels.check_label(audit.report, v["name"], lang) + "”"
+        for v in audit.verdicts or []
+        if v.get("verdict") == "fail"
+    ]
     if failed:
         return failed_form.format(failed=("、" if lang == "zh-CN" else ", ").join(failed))
     return passed_form
