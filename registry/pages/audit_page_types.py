@@ -27,6 +27,7 @@ class ChartBar(TypedDict):
     to draw (then `note` says why)."""
 
     label: str
+    """The group's name (its label in the spec, else its code)."""
     value: float | None
     low: float | None
     high: float | None
@@ -52,6 +53,10 @@ class GroupRow(TypedDict):
     """One group in one per-group table."""
 
     group: str
+    """The group's code, as in the data."""
+    label: str
+    """The group's name in the page's language (the spec's label; an intersection joins its
+    parts' names)."""
     is_reference: bool
     unknown: bool
     small_category: bool
@@ -80,11 +85,13 @@ class GroupTable(TypedDict):
 
     chart_id: str
     check: str
+    check_label: str
     metric: str
     metric_text: str
     title: str
     rows: list[GroupRow]
     reference: str | None
+    reference_label: str | None
     threshold_rate: float | None
     suppressed: int
     """How many groups in the table are below `small_cell_k`."""
@@ -93,6 +100,9 @@ class GroupTable(TypedDict):
 
 class AttributeSection(TypedDict):
     attribute: str
+    """The attribute's code (a column, or columns joined by `&` for an intersection)."""
+    label: str
+    """Its name in the page's language."""
     tables: list[GroupTable]
 
 
@@ -107,6 +117,8 @@ class DeclaredCheck(TypedDict):
     """A check the auditor declared before the run, and its result over all groups."""
 
     name: str
+    label: str
+    """The check's name in the page's language (the spec's label, else measure and kind)."""
     metric: str
     metric_text: str
     kind: str | None
@@ -115,6 +127,14 @@ class DeclaredCheck(TypedDict):
     rule_text: str
     verdict: VerdictView
     counts: CheckCounts
+
+
+class CountShown(TypedDict):
+    """A count keyed by a code (a drop reason, an attribute), with the code in words."""
+
+    value: str
+    text: str
+    n: float | str
 
 
 class SampleShown(TypedDict):
@@ -128,6 +148,10 @@ class SampleShown(TypedDict):
     rows_used: float | None
     rows_dropped: dict[str, float | str]
     unknown: dict[str, float | str]
+    rows_dropped_shown: list[CountShown]
+    """`rows_dropped` with each reason in words."""
+    unknown_shown: list[CountShown]
+    """`unknown` with each attribute's name."""
 
 
 class AuditedVersion(TypedDict):
@@ -143,11 +167,45 @@ class FavourableOutcome(TypedDict):
     meaning: str | None
 
 
+class NamedReference(TypedDict):
+    attribute: str
+    attribute_label: str
+    group: str
+    group_label: str
+
+
 class ReferencePolicy(TypedDict):
     value: str | None
     text: str | None
     named: dict[str, str]
-    """Attribute -> reference group named in advance."""
+    """Attribute -> reference group named in advance (codes)."""
+    named_shown: list[NamedReference]
+    """The same, with names."""
+
+
+class SettingWords(TypedDict):
+    value: str
+    """The code in the report (`bh`, `wilson`, `four-fifths`)."""
+    text: str
+
+
+class StatSettings(TypedDict):
+    """The statistical settings in words."""
+
+    alpha: float | None
+    correction: SettingWords | None
+    methods: list[SettingWords]
+    """The interval methods and tests the report used."""
+    preset: SettingWords | None
+
+
+class EngineNote(TypedDict):
+    code: str | None
+    """The note's kind (`outcome`, `check`, `incompatibility`, `unknown`, `small_categories`,
+    `weighted`); null for a note the page shows as the engine wrote it."""
+    text: str
+    lang: str
+    """The language of `text`: the page's, or `en` for a note shown as written."""
 
 
 class AuditProvenance(TypedDict):
@@ -187,10 +245,13 @@ class AuditPage(TypedDict):
     min_denominator: float | None
     alpha: float | None
     correction: str | None
+    statistics: StatSettings
     checks: list[DeclaredCheck]
     sample: SampleShown
     attributes: list[AttributeSection]
     notes: list[str]
-    """The engine's notes, in English."""
+    """The engine's notes as the report stores them, in English (superseded by `notes_shown`)."""
+    notes_shown: list[EngineNote]
+    """The engine's notes in the page's language, naming attributes and checks by their names."""
     provenance: AuditProvenance
     response: AgencyResponse | None

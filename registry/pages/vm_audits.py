@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.models import agency_name
-from registry.pages import card_view, words
+from registry.pages import audit_words, card_view, labels, words
 from registry.pages.audit_page_types import (
     AgencyResponse,
     AttributeSection,
@@ -78,6 +78,7 @@ def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | No
 class _Rows(TypedDict):
     rows: list[GroupRow]
     reference: str | None
+    reference_label: str | None
     threshold_rate: float | None
     suppressed: int
 
@@ -114,6 +115,7 @@ def _group_rows(
         suppressed += small
         row: GroupRow = {
             "group": name,
+            "label": labels.group_label(report, attribute, name, lang),
             "is_reference": name == reference,
             "unknown": bool(group.get("unknown")),
             "small_category": bool(group.get("small_category")),
@@ -149,6 +151,9 @@ def _group_rows(
     return {
         "rows": rows,
         "reference": reference,
+        "reference_label": labels.group_label(report, attribute, reference, lang)
+        if reference
+        else None,
         "threshold_rate": threshold_rate,
         "suppressed": suppressed,
     }
@@ -167,7 +172,7 @@ def rates_chart(table: _Rows, chart_id: str, title: str, lang: str, k: int) -> R
     hidden = i18n.gettext(lang, N_("fewer than %(k)s cases")) % {"k": k}
     bars: list[ChartBar] = [
         {
-            "label": r["group"],
+            "label": r["label"],
             "value": r["rate"],
             "low": r["rate_low"],
             "high": r["rate_high"],
@@ -176,7 +181,7 @@ def rates_chart(table: _Rows, chart_id: str, title: str, lang: str, k: int) -> R
         for r in table["rows"]
     ]
     rates = ", ".join(
-        f"{r['group']} {r['rate'] * 100:.1f}%" for r in table["rows"] if r["rate"] is not None
+        f"{r['label']} {r['rate'] * 100:.1f}%" for r in table["rows"] if r["rate"] is not None
     )
     desc = i18n.gettext(lang, N_("Rate for each group with its 95%% interval. %(rates)s.")) % {
         "rates": rates
@@ -212,6 +217,8 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
     # Only the report is shown here: suppress it alone (as public_audit_view does for the API).
     report = suppress_report(audit.report, k=k) if audit.report else {}
     spec = report.get("spec") or audit.spec or {}
+    if not report.get("spec"):
+        report = {**report, "spec": spec}  # names (labels) come from the spec as submitted
     favourable = spec.get("favourable_outcome")
     attributes: list[str] = []
     for group in report.get("groups", []):
@@ -221,6 +228,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
     checks: list[DeclaredCheck] = [
         {
             "name": c["name"],
+            "label": labels.check_label(report, c["name"], lang),
             "metric": c["metric"],
             "metric_text": words.metric_name(c["metric"], lang),
             "kind": c.get("kind"),
@@ -236,15 +244,17 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
     ]
     sections: list[AttributeSection] = []
     for a_index, attribute in enumerate(attributes):
+        attribute_name = labels.attribute_label(report, attribute, lang)
         tables: list[GroupTable] = []
         for c_index, check in enumerate(checks):
             table = _group_rows(report, attribute, check, k, lang)
             chart_id = f"chart-{a_index}-{c_index}"
-            title = f"{check['metric_text']} · {attribute}"
+            title = f"{check['metric_text']} · {attribute_name}"
             tables.append(
                 {
                     "chart_id": chart_id,
                     "check": check["name"],
+                    "check_label": check["label"],
                     "metric": check["metric"],
                     "metric_text": check["metric_text"],
                     "title": title,
@@ -252,7 +262,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
                     "chart": rates_chart(table, chart_id, title, lang, k),
                 }
             )
-        sections.append({"attribute": attribute, "tables": tables})
+        sections.append({"attribute": attribute, "label": attribute_name, "tables": tables})
     provenance = report.get("provenance") or {}
     inputs = provenance.get("input") or {}
     described = report.get("sample") or {}
@@ -292,10 +302,14 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
             if spec.get("reference") in REFERENCE_POLICIES
             else spec.get("reference"),
             "named": spec.get("reference_groups") or {},
+            "named_shown": audit_words.named_references(
+                report, spec.get("reference_groups") or {}, lang
+            ),
         },
         "min_denominator": spec.get("min_denominator"),
         "alpha": spec.get("alpha"),
         "correction": spec.get("correction"),
+        "statistics": audit_words.statistical_settings(report, spec, lang),
         "checks": checks,
         "sample": {
             "period": described.get("period"),
@@ -305,9 +319,19 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
             "rows_used": inputs.get("rows_used"),
             "rows_dropped": _counts_shown(inputs.get("rows_dropped") or {}, k, lang),
             "unknown": _counts_shown(inputs.get("unknown") or {}, k, lang),
+            "rows_dropped_shown": [
+                {"value": reason, "text": audit_words.drop_reason(reason, lang), "n": n}
+                for reason, n in _counts_shown(inputs.get("rows_dropped") or {}, k, lang).items()
+            ],
+            "unknown_shown": [
+                {"value": attr, "text": labels.attribute_label(report, attr, lang), "n": n}
+                for attr, n in _counts_shown(inputs.get("unknown") or {}, k, lang).items()
+                if n
+            ],
         },
         "attributes": sections,
         "notes": list(report.get("notes") or []),
+        "notes_shown": audit_words.engine_notes(report, lang, k),
         "provenance": {
             "sample_sha256": audit.sample_sha256 or inputs.get("sha256"),
             "engine_version": audit.engine_version
@@ -334,9 +358,12 @@ def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:
     columns = [
         "audit_id",
         "attribute",
+        "attribute_label",
         "check",
+        "check_label",
         "metric",
         "group",
+        "group_label",
         "is_reference",
         "n",
         "n_suppressed",
@@ -359,9 +386,12 @@ def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:
                     [
                         vm["id"],
                         section["attribute"],
+                        section["label"],
                         table["check"],
+                        table["check_label"],
                         table["metric"],
                         r["group"],
+                        r["label"],
                         r["is_reference"],
                         r["n"],
                         r["suppressed"],
