@@ -346,6 +346,191 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def _names(pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+    return {code: {"en": en, "zh-CN": zh} for code, (en, zh) in pairs.items()}
+
+
+#: The names readers see instead of the data's codes (the spec's ``labels``, in en and zh-CN).
+LABELS: dict[str, dict] = {
+    "benefit-fraud-risk": {
+        "attributes": _names(
+            {
+                "age_band": ("Age band", "年龄段"),
+                "nationality": ("Nationality", "国籍"),
+            }
+        ),
+        "groups": {
+            "age_band": _names(
+                {
+                    "18-24": ("18 to 24", "18至24岁"),
+                    "25-34": ("25 to 34", "25至34岁"),
+                    "35-49": ("35 to 49", "35至49岁"),
+                    "50-64": ("50 to 64", "50至64岁"),
+                    "65+": ("65 and over", "65岁及以上"),
+                }
+            ),
+            "nationality": _names(
+                {
+                    "national": ("National", "本国国籍"),
+                    "eu": ("EU nationality", "欧盟国籍"),
+                    "non-eu": ("Non-EU nationality", "非欧盟国籍"),
+                }
+            ),
+        },
+        "checks": _names(
+            {
+                "fpr_ratio": ("Wrongful flag ratio", "误标比值"),
+                "tpr_difference": ("Fraud detection gap", "欺诈识别差距"),
+            }
+        ),
+    },
+    "jobseeker-programme-selection": {
+        "attributes": _names(
+            {
+                "sex": ("Sex", "性别"),
+                "ethnicity": ("Race/ethnicity", "种族/族裔"),
+            }
+        ),
+        "groups": {
+            "sex": _names(
+                {
+                    "Female": ("Female", "女性"),
+                    "Male": ("Male", "男性"),
+                    "unknown": ("Not recorded", "未记录"),
+                }
+            ),
+            "ethnicity": _names(
+                {
+                    "Asian": ("Asian", "亚裔"),
+                    "Black or African American": ("Black or African American", "黑人或非裔美国人"),
+                    "Hispanic or Latino": ("Hispanic or Latino", "西班牙裔或拉丁裔"),
+                    "Native American or Alaska Native": (
+                        "Native American or Alaska Native",
+                        "美洲原住民或阿拉斯加原住民",
+                    ),
+                    "Native Hawaiian or Pacific Islander": (
+                        "Native Hawaiian or Pacific Islander",
+                        "夏威夷原住民或太平洋岛民",
+                    ),
+                    "Two or More Races": ("Two or more races", "两个或以上种族"),
+                    "White": ("White", "白人"),
+                }
+            ),
+        },
+        "checks": _names(
+            {
+                "selection_impact_ratio": ("Selection rate impact ratio", "选中率影响比值"),
+                "scoring_impact_ratio": ("Scoring rate impact ratio", "评分率影响比值"),
+            }
+        ),
+    },
+    "school-place-ranking": {
+        "attributes": _names(
+            {
+                "district": ("District", "学区"),
+                "household_income_band": ("Household income", "家庭收入"),
+            }
+        ),
+        "groups": {
+            "district": _names(
+                {
+                    "Central": ("Central", "中区"),
+                    "East": ("East", "东区"),
+                    "North": ("North", "北区"),
+                    "South": ("South", "南区"),
+                    "West": ("West", "西区"),
+                }
+            ),
+            "household_income_band": _names(
+                {
+                    "high": ("High income", "高收入"),
+                    "middle": ("Middle income", "中等收入"),
+                    "low": ("Low income", "低收入"),
+                }
+            ),
+        },
+        "checks": _names(
+            {
+                "selection_ratio": ("Offer rate ratio", "录取率比值"),
+                "equal_opportunity": ("Equal opportunity ratio", "机会均等比值"),
+            }
+        ),
+    },
+    "hospital-triage-priority": {
+        "attributes": _names(
+            {
+                "ethnicity": ("Ethnic group", "族群"),
+                "age_band": ("Age band", "年龄段"),
+            }
+        ),
+        "groups": {
+            "ethnicity": _names(
+                {
+                    "Asian": ("Asian", "亚裔"),
+                    "Black": ("Black", "黑人"),
+                    "Gypsy or Irish Traveller": (
+                        "Gypsy or Irish Traveller",
+                        "吉普赛人或爱尔兰旅行者",
+                    ),
+                    "Mixed": ("Mixed", "混血"),
+                    "Other": ("Other ethnic group", "其他族群"),
+                    "White": ("White", "白人"),
+                    "unknown": ("Not recorded", "未记录"),
+                }
+            ),
+            "age_band": _names(
+                {
+                    "0-17": ("Under 18", "18岁以下"),
+                    "18-39": ("18 to 39", "18至39岁"),
+                    "40-64": ("40 to 64", "40至64岁"),
+                    "65+": ("65 and over", "65岁及以上"),
+                }
+            ),
+        },
+        "checks": _names(
+            {
+                "missed_urgent_cases": ("Urgent cases found, ratio", "紧急个案识别比值"),
+            }
+        ),
+    },
+    "tax-audit-selection": {
+        "attributes": _names(
+            {
+                "region": ("Region", "地区"),
+                "business_size": ("Business size", "企业规模"),
+            }
+        ),
+        "groups": {
+            "region": _names(
+                {
+                    "Capital": ("Capital", "首都"),
+                    "East": ("East", "东部"),
+                    "North": ("North", "北部"),
+                    "North-East": ("North-East", "东北部"),
+                    "South": ("South", "南部"),
+                    "South-East": ("South-East", "东南部"),
+                    "South-West": ("South-West", "西南部"),
+                    "West": ("West", "西部"),
+                }
+            ),
+            "business_size": _names(
+                {
+                    "micro": ("Micro business", "微型企业"),
+                    "small": ("Small business", "小型企业"),
+                    "medium": ("Medium-sized business", "中型企业"),
+                    "large": ("Large business", "大型企业"),
+                }
+            ),
+        },
+        "checks": _names(
+            {
+                "selection_ratio": ("Audit selection ratio", "稽查选中比值"),
+                "fpr_ratio": ("Needless audit ratio", "无效稽查比值"),
+            }
+        ),
+    },
+}
+
 #: name -> (builder, file name, encoder). The name is the demo card's ``source_id``.
 SAMPLES: dict[
     str, tuple[Callable[[], tuple[pd.DataFrame, dict]], str, Callable[[pd.DataFrame], bytes]]
@@ -381,6 +566,7 @@ def build(name: str) -> dict[str, bytes]:
     """The files of one sample: data file and ``<name>.spec.json``, as bytes."""
     builder, filename, encode = SAMPLES[name]
     frame, spec = builder()
+    spec = {**spec, "labels": LABELS[name]}
     spec_text = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
     return {filename: encode(frame), f"{name}.spec.json": spec_text.encode("utf-8")}
 
