@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         FileFormatError,
         missing_columns_message,
     )
-    from fairness._notes import parse_note
     from fairness._intervals import (
         clopper_pearson_interval,
         katz_ratio_interval,
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         rate_interval,
         wilson_interval,
     )
+    from fairness._notes import parse_note
     from fairness._read import read_sample
     from fairness._report import SCHEMA_VERSION, AuditReport
     from fairness._significance import adjust_p_values, chi_square_omnibus, two_proportion_test
@@ -145,6 +145,7 @@ __all__ = [
     "katz_ratio_interval",
     "missing_columns_message",
     "newcombe_difference_interval",
+    "parse_note",
     "rate_interval",
     "read_counts",
     "read_for_spec",

@@ -145,9 +145,7 @@ def validate_labels(
     features = sensitive_features or None
     out: dict[str, Any] = {}
     if "attributes" in data:
-        table = c.named(
-            "labels.attributes", data["attributes"], features, LABEL_UNKNOWN_ATTRIBUTE
-        )
+        table = c.named("labels.attributes", data["attributes"], features, LABEL_UNKNOWN_ATTRIBUTE)
         attributes = {
             name: text
             for name, item in table.items()

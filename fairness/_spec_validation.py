@@ -19,6 +19,7 @@ from fairness._policies import (
     UNCHECKABLE,
 )
 from fairness._significance import CORRECTIONS
+from fairness._spec_labels import possible_check_names, validate_labels
 from fairness._spec_parts import (
     DUPLICATE_CHECK,
     EXPECTED,
@@ -33,7 +34,6 @@ from fairness._spec_parts import (
     SampleDescription,
     preset_fills,
 )
-from fairness._spec_labels import possible_check_names, validate_labels
 
 _CHECK_KEYS = ("name", "metric", "kind", "threshold")
 #: Checks compare rates with their reference; ROC AUC is reported per group but not compared.

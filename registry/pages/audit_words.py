@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from fairness import parse_note
-
 from registry import i18n
 from registry.pages import labels
 from registry.pages.audit_page_types import EngineNote, NamedReference, SettingWords, StatSettings
@@ -132,7 +131,9 @@ def _words(table: Mapping[str, str], value: Any, lang: str) -> SettingWords | No
     return {"value": key, "text": _t(lang, table[key]) if key in table else key}
 
 
-def statistical_settings(report: Mapping[str, Any], spec: Mapping[str, Any], lang: str) -> StatSettings:
+def statistical_settings(
+    report: Mapping[str, Any], spec: Mapping[str, Any], lang: str
+) -> StatSettings:
     """Significance level, correction, the interval methods and tests used, the preset: words."""
     used: list[str] = []
     for table, column in (
@@ -170,7 +171,9 @@ def drop_reason(reason: str, lang: str) -> str:
     return _t(lang, DROP_REASONS[reason]) if reason in DROP_REASONS else reason.replace("_", " ")
 
 
-def named_references(report: Mapping[str, Any], named: Mapping[str, str], lang: str) -> list[NamedReference]:
+def named_references(
+    report: Mapping[str, Any], named: Mapping[str, str], lang: str
+) -> list[NamedReference]:
     """The reference groups named in advance, each with its attribute's and its own name."""
     return [
         {

@@ -6,12 +6,12 @@ Verdict wording assesses and discloses disparities; it never says an algorithm i
 
 from __future__ import annotations
 
-from registry import i18n
-from registry import audit_labels
-from registry.audit_labels import METRIC_NAMES
+from registry import audit_labels, i18n
 from registry.pages.view_types import AuditKindView, StateView, Tone, VerdictView
 
 N_ = i18n.N_
+#: Metric names in words (defined with the audit labels, which name checks by them too).
+METRIC_NAMES = audit_labels.METRIC_NAMES
 
 VERDICTS: dict[str, tuple[str, str, Tone]] = {
     # value: (short words, longer explanation, tone)

@@ -78,9 +78,9 @@ def test_a_sentence_the_engine_never_writes_is_not_read():
 
 def test_every_note_of_a_real_report_is_read():
     counts = (
-        "sex,region,tp,fp,tn,fn\nf,n,30,20,60,10\nm,n,60,10,70,5\nunknown,s,5,4,20,3\n"
-        "f,s,25,30,50,12\nm,s,55,8,77,4\n"
-    ).encode()
+        b"sex,region,tp,fp,tn,fn\nf,n,30,20,60,10\nm,n,60,10,70,5\nunknown,s,5,4,20,3\n"
+        b"f,s,25,30,50,12\nm,s,55,8,77,4\n"
+    )
     report = audit_count_file(
         io.BytesIO(counts),
         {

@@ -146,9 +146,9 @@ def test_attribute_labels_are_checked_again_when_the_columns_are_given_later():
 
 def test_labels_are_carried_into_the_report_spec_and_the_report_stays_byte_stable():
     counts = (
-        "age_band,nationality,tp,fp,tn,fn\n"
-        "18-24,non-eu,30,20,60,10\n25-34,eu,40,10,70,12\n18-24,eu,35,12,66,9\n"
-    ).encode()
+        b"age_band,nationality,tp,fp,tn,fn\n"
+        b"18-24,non-eu,30,20,60,10\n25-34,eu,40,10,70,12\n18-24,eu,35,12,66,9\n"
+    )
     spec = {**BASE, "labels": LABELS}
     first = audit_count_file(io.BytesIO(counts), spec)
     assert first.to_dict()["spec"]["labels"] == LABELS
