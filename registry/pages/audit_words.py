@@ -28,6 +28,7 @@ METHODS = {
     "wilson": N_("Wilson score interval for each rate"),
     "clopper_pearson": N_("Clopper-Pearson exact interval for rates built on few cases"),
     "katz": N_("Katz log interval for each ratio to the reference group"),
+    "hanley_mcneil": N_("Hanley-McNeil interval for the area under the ROC curve"),
     "newcombe": N_("Newcombe interval for each difference from the reference group"),
     "two_proportion_z": N_("two-proportion z-test of each group against the reference group"),
     "fisher_exact": N_("Fisher's exact test where counts are small"),
