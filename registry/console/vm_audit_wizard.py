@@ -30,6 +30,8 @@ from registry.services.audits.wizard_drafts import WizardDraft, sample_path
 MAX_SEARCH = 100
 CUSTOM_CHECK_ROWS = 3
 MAX_TEXT = 500
+#: The longest name of an attribute (the engine's limit for a label, fairness LABEL_MAX).
+MAX_NAME = 120
 CHECKABLE_METRICS = tuple(m for m in W.METRIC_NAMES if m != "roc_auc")
 LABEL_METRICS = {
     "true_positive_rate", "false_positive_rate", "false_negative_rate", "true_negative_rate",
@@ -376,7 +378,22 @@ def _default_choices(card: dict[str, Any]) -> dict[str, Any]:
         "sample_period": "",
         "sample_population": "",
         "sample_kind": "",
+        "attribute_labels": {},
     }
+
+
+def _attribute_names(draft: WizardDraft, form: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per group attribute: the names readers will see in English and Chinese."""
+    given = form.get("attribute_labels") or {}
+    return [
+        {
+            "i": i,
+            "attribute": attribute,
+            "en": (given.get(attribute) or {}).get("en", ""),
+            "zh": (given.get(attribute) or {}).get("zh-CN", ""),
+        }
+        for i, attribute in enumerate((draft.columns or {}).get("sensitive_features") or [], 1)
+    ]
 
 
 class ChecksStep(TypedDict):
@@ -389,6 +406,7 @@ class ChecksStep(TypedDict):
     metrics: list[dict[str, str]]
     check_kinds: list[dict[str, str]]
     sample_kinds: list[dict[str, str]]
+    attribute_names: list[dict[str, Any]]
     errors: list[dict[str, str]]
     field_errors: dict[str, str]
 
@@ -415,6 +433,7 @@ def checks_page(
         "metrics": [{"value": m, "text": t(lang, W.METRIC_NAMES[m])} for m in CHECKABLE_METRICS],
         "check_kinds": [{"value": k, "text": t(lang, v)} for k, v in W.CHECK_KINDS.items()],
         "sample_kinds": [{"value": k, "text": t(lang, v)} for k, v in W.SAMPLE_KINDS.items()],
+        "attribute_names": _attribute_names(draft, form),
         **errors.view(),  # type: ignore[typeddict-item]
     }
 
@@ -446,6 +465,13 @@ def parse_checks(
         "sample_period": raw.get("sample_period", "").strip()[:MAX_TEXT],
         "sample_population": raw.get("sample_population", "").strip()[:MAX_TEXT],
         "sample_kind": raw.get("sample_kind", ""),
+        "attribute_labels": {
+            attribute: {
+                "en": raw.get(f"name_{i}_en", "").strip()[:MAX_NAME],
+                "zh-CN": raw.get(f"name_{i}_zh", "").strip()[:MAX_NAME],
+            }
+            for i, attribute in enumerate(columns.get("sensitive_features") or [], 1)
+        },
     }
     errors = FormErrors()
     if form["favourable_outcome"] not in W.FAVOURABLE:
@@ -517,6 +543,13 @@ def spec_document(draft: WizardDraft) -> dict[str, Any]:
     }
     if sample:
         spec["sample"] = sample
+    names = {
+        attribute: {lang: text for lang, text in given.items() if text}
+        for attribute, given in (choices.get("attribute_labels") or {}).items()
+        if attribute in (spec["columns"].get("sensitive_features") or []) and any(given.values())
+    }
+    if names:
+        spec["labels"] = {"attributes": names}
     return spec
 
 
@@ -535,6 +568,7 @@ _SPEC_FIELDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("preset", ("checks", "check_mode")),
     ("checks", ("checks", "check_mode")),
     ("sample", ("checks", "sample_period")),
+    ("labels", ("checks", "name_1_en")),
     ("file", ("columns", "sensitive_features")),
     ("version", ("file", "version")),
 )
@@ -582,10 +616,16 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
         for role in ("label", "prediction", "score", "threshold")
         if columns.get(role)
     ]
+    names = (spec.get("labels") or {}).get("attributes") or {}
     out.append(
         {
             "term": t(lang, terms["sensitive_features"]),
-            "value": ", ".join(columns["sensitive_features"]),
+            "value": ", ".join(
+                t(lang, W.ATTRIBUTE_NAMED, column=a, names=" / ".join(names[a].values()))
+                if a in names
+                else a
+                for a in columns["sensitive_features"]
+            ),
         }
     )
     named = (

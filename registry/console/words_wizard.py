@@ -230,3 +230,6 @@ CHECK_RATIO_LINE = N_("%(metric)s: each group at least %(threshold)s times the r
 CHECK_DIFFERENCE_LINE = N_(
     "%(metric)s: each group worse off than the reference by at most %(threshold)s"
 )
+
+#: A group attribute with the names readers will see: "sex (Gender / 性别)".
+ATTRIBUTE_NAMED = N_("%(column)s (%(names)s)")
