@@ -72,6 +72,22 @@ class SpecCheck(TypedDict):
     threshold: Number
 
 
+#: A name in each language: ``{"en": "Age band", "zh-CN": "年龄段"}`` (either may be absent).
+LabelText = dict[str, str]
+
+
+@_open
+class SpecLabels(TypedDict):
+    """The spec's `labels` block: names of attributes, groups and checks in `en` and `zh-CN`."""
+
+    attributes: NotRequired[dict[str, LabelText]]
+    """Sensitive feature -> its name."""
+    groups: NotRequired[dict[str, dict[str, LabelText]]]
+    """Sensitive feature -> group value (as in the data) -> its name."""
+    checks: NotRequired[dict[str, LabelText]]
+    """Check name -> its name for readers."""
+
+
 @_open
 class AuditSpecDocument(TypedDict):
     """The declared test as stored with the audit: the effective spec, checks resolved."""
@@ -100,6 +116,8 @@ class AuditSpecDocument(TypedDict):
     exclude_unknown_from_ratios: NotRequired[bool | None]
     metric_backend: NotRequired[str | None]
     """`numpy` (default) or `fairlearn`."""
+    labels: NotRequired[SpecLabels]
+    """Names readers see instead of codes (absent when the auditor gave none)."""
 
 
 # --- report tables ------------------------------------------------------------------------------
