@@ -9,8 +9,9 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-#: Codes of samples/predictions/benefit-fraud-risk (attributes, groups, checks, settings).
-CODES = ("age_band", "nationality", "non-eu", "eu", "18-24", "fpr_ratio", "tpr_difference", "bh")
+#: Codes of samples/predictions/benefit-fraud-risk (attributes, groups, checks, settings); the
+#: attribute `nationality` is left out, its groups' names ("EU nationality") hold the word.
+CODES = ("age_band", "non-eu", "eu", "18-24", "65+", "fpr_ratio", "tpr_difference", "bh")
 NAMES = {
     "en": ("Age band", "Non-EU nationality", "Wrongful flag ratio", "Benjamini-Hochberg"),
     "zh-CN": ("年龄段", "非欧盟国籍", "误标比值", "错误发现率控制"),

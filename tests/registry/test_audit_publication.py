@@ -76,7 +76,8 @@ def test_agency_response_defaults_to_wording_naming_failed_checks(client, world,
     response = _post(client, world, "editor", f"{done}/response")
     assert response.status_code == 200, response.text
     text = response.json()["response"]["text"]
-    assert text == DEFAULT_RESPONSE_FAILED.format(failed="selection")
+    # the failed check is named by its measure and kind (its spec gives it no label), not its code
+    assert text == DEFAULT_RESPONSE_FAILED.format(failed="“Selection rate ratio”")
     custom = _post(client, world, "editor", f"{done}/response", json={"text": "We will retrain."})
     assert custom.json()["response"]["text"] == "We will retrain."
     assert client.get(f"/api/v1/audits/{done}").json()["response"]["text"] == "We will retrain."
