@@ -50,6 +50,11 @@ DROP_REASONS = {
     "unparseable_weight": N_("a weight that could not be read"),
 }
 
+#: A metric's status (``metrics[].status``) other than ``ok``, as a chart's bar says it.
+STATUSES = {
+    "insufficient_data": N_("too few cases to judge"),
+    "undefined": N_("no estimate: no one in the denominator"),
+}
 OUTCOME_NOTES = {
     "beneficial": N_(
         "A positive decision is beneficial to the person (for example a benefit or an offer): "
@@ -170,6 +175,11 @@ def statistical_settings(
 def drop_reason(reason: str, lang: str) -> str:
     """Why rows were left out, in words (``missing_label`` -> "no recorded outcome")."""
     return _t(lang, DROP_REASONS[reason]) if reason in DROP_REASONS else reason.replace("_", " ")
+
+
+def status_words(status: str, lang: str) -> str:
+    """A metric's status in words (``insufficient_data`` -> "too few cases to judge")."""
+    return _t(lang, STATUSES[status]) if status in STATUSES else status.replace("_", " ")
 
 
 def named_references(

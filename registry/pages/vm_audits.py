@@ -159,11 +159,11 @@ def _group_rows(
     }
 
 
-def _bar_note(row: GroupRow, hidden: str) -> str:
+def _bar_note(row: GroupRow, hidden: str, lang: str) -> str:
     if row["suppressed"] or row["rate_withheld"]:
         return hidden
     status = row["status"]
-    return "" if status in (None, "ok") else str(status).replace("_", " ")
+    return "" if status in (None, "ok") else audit_words.status_words(str(status), lang)
 
 
 def rates_chart(table: _Rows, chart_id: str, title: str, lang: str, k: int) -> RatesChart:
@@ -176,7 +176,7 @@ def rates_chart(table: _Rows, chart_id: str, title: str, lang: str, k: int) -> R
             "value": r["rate"],
             "low": r["rate_low"],
             "high": r["rate_high"],
-            "note": _bar_note(r, hidden),
+            "note": _bar_note(r, hidden, lang),
         }
         for r in table["rows"]
     ]
