@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from typing_extensions import TypedDict
-
 import fairness
 from registry import i18n
 from registry.pages import labels, numbers
+from registry.pages.audit_page_types import FailedComparison, Findings
 
 N_ = i18n.N_
 
@@ -138,38 +137,6 @@ GROUPS_NAMED = 6
 
 #: A sentence and the numbers it quotes (value, low, high), as the table writes them.
 _Cells = tuple[str, str | None, str | None, str | None]
-
-
-class FailedComparison(TypedDict):
-    """One comparison beyond its declared threshold, in words and in the numbers the sentence
-    quotes (as the table shows them; null where withheld)."""
-
-    check: str
-    metric: str
-    kind: str
-    """`ratio` or `difference`."""
-    attribute: str
-    group: str
-    reference: str
-    withheld: bool
-    """Numbers withheld because a group in the comparison is smaller than the small-cell limit."""
-    value_text: str | None
-    """The ratio, or the gap in percentage points (unsigned), as written in the table."""
-    low_text: str | None
-    high_text: str | None
-    text: str
-
-
-class Findings(TypedDict):
-    """The audit's findings in sentences, in the page's language."""
-
-    headline: str
-    """The first failed comparison's sentence, or that nothing beyond the thresholds was found."""
-    failed: list[FailedComparison]
-    within: str | None
-    """How many comparisons were within their threshold (null when none was made)."""
-    not_judged: str | None
-    """How many comparisons could not be judged, and why (null when all were)."""
 
 
 def _num(value: Any) -> float | None:
