@@ -112,18 +112,6 @@ ABOUT: tuple[tuple[float, str], ...] = (
 ABOUT_TOLERANCE = 0.02
 NOTHING_BEYOND = N_("No disparity beyond the declared thresholds was found in the checks run.")
 NOTHING_COMPARED = N_("No comparison could be made, so nothing was assessed.")
-WITHIN = (
-    N_("%(n)s of the %(total)s comparisons was within the declared threshold."),
-    N_("%(n)s of the %(total)s comparisons were within the declared threshold."),
-)
-NOT_JUDGED = (
-    N_("%(n)s comparison could not be judged %(reasons)s."),
-    N_("%(n)s comparisons could not be judged %(reasons)s."),
-)
-NOT_JUDGED_MIXED = (
-    N_("%(n)s comparison could not be judged: %(reasons)s."),
-    N_("%(n)s comparisons could not be judged: %(reasons)s."),
-)
 #: Why a comparison could not be judged (from the comparison's status, as the check's reason says).
 TOO_FEW = N_("because a group had too few people to judge (%(groups)s)")
 UNDEFINED = N_("because a rate or ratio could not be computed (no one it applies to)")
@@ -288,8 +276,30 @@ def failed_comparisons(report: Mapping[str, Any], lang: str) -> list[FailedCompa
     return out
 
 
-def _plural(lang: str, forms: tuple[str, str], n: int, **values: Any) -> str:
-    return i18n.translations(lang).ngettext(forms[0], forms[1], n) % {"n": n, **values}
+def _within_line(lang: str, n: int, total: int) -> str:
+    t = i18n.translations(lang)
+    return t.ngettext(
+        "%(n)s of the %(total)s comparisons was within the declared threshold.",
+        "%(n)s of the %(total)s comparisons were within the declared threshold.",
+        n,
+    ) % {"n": n, "total": total}
+
+
+def _not_judged_text(lang: str, n: int, reasons: str, *, mixed: bool) -> str:
+    t = i18n.translations(lang)
+    if mixed:
+        template = t.ngettext(
+            "%(n)s comparison could not be judged: %(reasons)s.",
+            "%(n)s comparisons could not be judged: %(reasons)s.",
+            n,
+        )
+    else:
+        template = t.ngettext(
+            "%(n)s comparison could not be judged %(reasons)s.",
+            "%(n)s comparisons could not be judged %(reasons)s.",
+            n,
+        )
+    return template % {"n": n, "reasons": reasons}
 
 
 def _group_list(report: Mapping[str, Any], names: list[tuple[str, str]], lang: str) -> str:
@@ -357,11 +367,11 @@ def not_judged_line(report: Mapping[str, Any], lang: str) -> str | None:
     if straddles:
         reasons.append((straddles, i18n.gettext(lang, STRADDLES)))
     if len(reasons) == 1:
-        return _plural(lang, NOT_JUDGED, total, reasons=reasons[0][1])
+        return _not_judged_text(lang, total, reasons[0][1], mixed=False)
     joined = i18n.gettext(lang, REASON_SEPARATOR).join(
         i18n.gettext(lang, REASON_COUNT) % {"n": n, "reason": why} for n, why in reasons
     )
-    return _plural(lang, NOT_JUDGED_MIXED, total, reasons=joined)
+    return _not_judged_text(lang, total, joined, mixed=True)
 
 
 def findings(report: Mapping[str, Any], lang: str) -> Findings:
@@ -379,7 +389,7 @@ def findings(report: Mapping[str, Any], lang: str) -> Findings:
     return {
         "headline": headline,
         "failed": failed,
-        "within": _plural(lang, WITHIN, passed, total=total) if total else None,
+        "within": _within_line(lang, passed, total) if total else None,
         "not_judged": not_judged_line(report, lang),
     }
 
