@@ -20,7 +20,7 @@ from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name
 from registry.models.audit import Audit
-from registry.pages import card_view, words
+from registry.pages import card_view, findings, words
 from registry.pages.page_types import (
     AlgorithmPage,
     CardChange,
@@ -36,6 +36,7 @@ from registry.pages.view_types import (
     DisplayValue,
     WithheldField,
 )
+from registry.services.audits.disclosure import suppress_report
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
 N_ = i18n.N_
@@ -94,10 +95,14 @@ def card_parts(version: CardVersion, lang: str) -> CardParts:
     )
 
 
-def audit_summary(audit: Audit, lang: str) -> AuditSummary:
+def audit_summary(audit: Audit, lang: str, *, k: int) -> AuditSummary:
+    """A published audit in a list: its verdict and the headline of its findings (from the report
+    with cells under ``k`` suppressed, as on the audit's own page)."""
+    report = suppress_report(audit.report, k=k) if audit.report else None
     return {
         "id": audit.public_id,
         "verdict": words.verdict_view(audit.verdict, lang),
+        "headline": findings.headline(report, lang),
         "kind": words.audit_kind_view(str(audit.kind), lang),
         "independent": str(audit.kind) == "independent",
         "version_number": audit.version_number,
@@ -118,7 +123,7 @@ def _agency(record: AlgorithmRecord, lang: str) -> AgencyLink:
 
 
 def _card_page(
-    record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date
+    record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date, k: int
 ) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
@@ -126,7 +131,7 @@ def _card_page(
     current = record.current
     latest = next((a for a in record.audits if a.withdrawn_at is None), None)
     version_audits = [
-        audit_summary(a, lang) for a in record.audits if a.card_version_id == version.id
+        audit_summary(a, lang, k=k) for a in record.audits if a.card_version_id == version.id
     ]
     return {
         "lang": lang,
@@ -150,8 +155,8 @@ def _card_page(
         "versions_count": len(record.versions),
         "review_overdue": str(algorithm.state) != "retired" and review_overdue(card, today),
         "key_facts": parts["key_facts"],
-        "latest_audit": audit_summary(latest, lang) if latest else None,
-        "audits": [audit_summary(a, lang) for a in record.audits],
+        "latest_audit": audit_summary(latest, lang, k=k) if latest else None,
+        "audits": [audit_summary(a, lang, k=k) for a in record.audits],
         "version_audits": version_audits,
         "sections": parts["sections"],
         "withheld": parts["withheld"],
@@ -159,10 +164,12 @@ def _card_page(
     }
 
 
-def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.date) -> AlgorithmPage:
+def algorithm_page(
+    session: Session, *, public_id: str, lang: str, today: dt.date, k: int
+) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
-    return _card_page(record, record.current, lang, today=today)
+    return _card_page(record, record.current, lang, today=today, k=k)
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -177,7 +184,13 @@ class _PreviewRecord(AlgorithmRecord):
 
 
 def draft_preview_page(
-    record: AlgorithmRecord, card: dict[str, Any], *, lang: str, today: dt.date, now: dt.datetime
+    record: AlgorithmRecord,
+    card: dict[str, Any],
+    *,
+    lang: str,
+    today: dt.date,
+    now: dt.datetime,
+    k: int,
 ) -> AlgorithmPage:
     """The public page the draft ``card`` would get if it were published now: built by the same
     code as the public record, from a version that is never stored (number n+1, published now)."""
@@ -205,7 +218,7 @@ def draft_preview_page(
         audits=record.audits,
     )
     preview.preview = version
-    return _card_page(preview, version, lang, today=today)
+    return _card_page(preview, version, lang, today=today, k=k)
 
 
 def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
@@ -216,11 +229,11 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
 
 
 def version_page(
-    session: Session, *, public_id: str, number: int, lang: str, today: dt.date
+    session: Session, *, public_id: str, number: int, lang: str, today: dt.date, k: int
 ) -> AlgorithmPage:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
-    return _card_page(record, _find_version(record, number), lang, today=today)
+    return _card_page(record, _find_version(record, number), lang, today=today, k=k)
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:

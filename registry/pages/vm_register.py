@@ -229,7 +229,9 @@ def _pagination(page: int, per_page: int, total: int) -> Pagination:
     }
 
 
-def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: str) -> AgencyPage:
+def agency_page(
+    session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int
+) -> AgencyPage:
     """One agency: its public algorithms (paginated), latest audits and how quickly it responds."""
     record = agency_record(session, slug)
     query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
@@ -246,7 +248,7 @@ def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: 
     ]
     audits: list[AgencyAudit] = [
         {
-            **audit_summary(audit, lang),
+            **audit_summary(audit, lang, k=k),
             "algorithm": {"public_id": alg.public_id, "name": alg.name},
             "response_at": audit.response_at,
         }
