@@ -19,7 +19,7 @@ from registry.console.csrf import CsrfDep
 from registry.console.rendering import lang_of, redirect, render
 from registry.errors import Conflict, Invalid, PreconditionFailed
 from registry.models import Algorithm, AlgorithmCreate, Role
-from registry.pages.vm_algorithms import draft_preview_page
+from registry.pages.vm_algorithms import audit_headlines, draft_preview_page
 from registry.services.cards import algorithms, drafts, worklist
 from registry.services.cards.permissions import require_editor_of
 
@@ -239,8 +239,10 @@ def card_preview(
     work = worklist.algorithm_work(session, viewer=staff, algorithm=algorithm)
     card = vm_cards.card_of(work)
     now = clock.now()
+    lang = lang_of(request)
+    headlines = audit_headlines(session, record.audits, lang=lang, k=settings.small_cell_k)
     page = draft_preview_page(
-        record, card, lang=lang_of(request), today=now.date(), now=now, k=settings.small_cell_k
+        record, card, lang=lang, today=now.date(), now=now, headlines=headlines
     )
     vm = {
         **page,

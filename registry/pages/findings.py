@@ -27,6 +27,7 @@ import fairness
 from registry import i18n
 from registry.pages import labels, numbers
 from registry.pages.audit_page_types import FailedComparison, Findings
+from registry.services.audits.disclosure import suppress_report
 
 N_ = i18n.N_
 
@@ -216,9 +217,11 @@ def _severity(row: Mapping[str, Any]) -> float:
     return value if row.get("kind") == "ratio" else -value
 
 
-def failed_comparisons(report: Mapping[str, Any], lang: str) -> list[FailedComparison]:
-    """Every comparison beyond its declared threshold as a sentence: declared checks in order,
-    single attributes before intersections, the worst first."""
+def failed_comparisons(
+    report: Mapping[str, Any], lang: str, *, limit: int | None = None
+) -> list[FailedComparison]:
+    """Every comparison beyond its declared threshold as a sentence (the first ``limit`` of
+    them): declared checks in order, single attributes before intersections, the worst first."""
     spec = report.get("spec") or {}
     singles = list((spec.get("columns") or {}).get("sensitive_features") or [])
     comparisons = {
@@ -235,7 +238,7 @@ def failed_comparisons(report: Mapping[str, Any], lang: str) -> list[FailedCompa
         )
     )
     out: list[FailedComparison] = []
-    for row in failed:
+    for row in failed[:limit]:
         attribute, metric = str(row.get("attribute")), str(row.get("metric"))
         group, reference = str(row.get("group")), str(row.get("reference"))
         comparison = comparisons.get((attribute, metric, group)) or {}
@@ -394,6 +397,32 @@ def findings(report: Mapping[str, Any], lang: str) -> Findings:
     }
 
 
-def headline(report: Mapping[str, Any] | None, lang: str) -> str | None:
-    """Just the headline; None for an audit without a report."""
-    return findings(report, lang)["headline"] if report else None
+def headline(report: Mapping[str, Any] | None, lang: str, *, k: int) -> str | None:
+    """Just the headline of a stored report (small cells not yet suppressed); None without one.
+
+    For lists: it suppresses and reads only the failed comparisons, with their groups' and
+    references' rates, so a headline costs a fraction of the whole page's findings.
+    """
+    if not report:
+        return None
+    rows = report.get("checks") or []
+    failed = [r for r in rows if r.get("verdict") == "fail"]
+    if not failed:
+        return i18n.gettext(lang, NOTHING_BEYOND if rows else NOTHING_COMPARED)
+    keys = {(r.get("attribute"), r.get("metric"), str(r.get("group"))) for r in failed}
+    sides = keys | {(r.get("attribute"), r.get("metric"), str(r.get("reference"))) for r in failed}
+    mini = {
+        "spec": report.get("spec") or {},
+        "checks": failed,
+        "comparisons": [
+            c
+            for c in report.get("comparisons") or []
+            if (c.get("attribute"), c.get("metric"), str(c.get("group"))) in keys
+        ],
+        "metrics": [
+            m
+            for m in report.get("metrics") or []
+            if (m.get("attribute"), m.get("metric"), str(m.get("group"))) in sides
+        ],
+    }
+    return failed_comparisons(suppress_report(mini, k=k), lang, limit=1)[0]["text"]

@@ -8,7 +8,9 @@ with one (``8.2``).
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
+from functools import lru_cache
+
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from registry import i18n
 
@@ -16,10 +18,15 @@ RATIO_DIGITS = 2
 POINTS_DIGITS = 1
 
 
+@lru_cache(maxsize=16)
+def _pattern(digits: int) -> NumberPattern:
+    return parse_pattern("#,##0." + "0" * digits if digits else "#,##0")
+
+
 def decimal_text(value: float, digits: int, lang: str) -> str:
-    """``value`` with exactly ``digits`` decimals, grouped as ``lang`` writes numbers."""
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(float(value), pattern, locale=i18n.babel_locale(lang))
+    """``value`` with exactly ``digits`` decimals, grouped as ``lang`` writes numbers (what
+    ``babel.numbers.format_decimal`` writes with the pattern ``#,##0.00``; parsed once)."""
+    return _pattern(digits).apply(float(value), i18n.babel_locale(lang))
 
 
 def short_text(value: float, lang: str) -> str:

@@ -6,7 +6,9 @@ cells; the twin and the CSV carry the same measures under their own names."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ def audit_of_both_kinds(request, world, session, tmp_path: Path) -> tuple[str, d
     report = fairness.audit_count_file(data, spec).to_dict()
     audit = session.exec(select(Audit).where(Audit.public_id == world.audit_id)).one()
     audit.spec, audit.report, audit.verdict = report["spec"], report, report["verdict"]
+    audit.spec_sha256 = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     session.add(audit)
     session.commit()
     return world.audit_id, report

@@ -226,7 +226,7 @@ def test_without_failures_the_headline_says_nothing_beyond_the_thresholds_never_
     )
     assert findings(_report(), lang)["headline"] == i18n.gettext(lang, NOTHING_COMPARED)
     assert findings(_report(), lang)["within"] is None
-    assert headline(None, lang) is None
+    assert headline(None, lang, k=10) is None
 
 
 def test_what_could_not_be_judged_is_counted_by_reason_and_names_the_small_groups() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import fairness
 from registry.pages import labels, numbers
-from registry.pages.findings import NOTHING_BEYOND, findings
+from registry.pages.findings import NOTHING_BEYOND, findings, headline
 from registry.services.audits.disclosure import suppress_report
 
 PREDICTIONS = Path(__file__).resolve().parents[2] / "samples" / "predictions"
@@ -181,3 +181,17 @@ def test_hospital_triage_says_which_groups_were_too_small_to_judge() -> None:
     assert f"“{other}”" in en["not_judged"]
     zh = findings(report, "zh-CN")["not_judged"]
     assert zh is not None and "人数太少" in zh
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_list_headline_is_the_pages_headline(name: str, lang: str) -> None:
+    """Lists compute the headline from the failed comparisons alone; it is the page's."""
+    spec = json.loads((PREDICTIONS / f"{name}.spec.json").read_text())
+    data = next(
+        p for p in PREDICTIONS.iterdir() if p.name.startswith(f"{name}.") and ".spec." not in p.name
+    )
+    run = fairness.audit_count_file if ".counts." in data.name else fairness.audit
+    raw = run(data, spec).to_dict()
+    assert headline(raw, lang, k=K) == findings(_report(name), lang)["headline"]
+    assert headline(None, lang, k=K) is None
