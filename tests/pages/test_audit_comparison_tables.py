@@ -20,6 +20,8 @@ from registry.models.audit import Audit
 from registry.pages import numbers
 from tests.pages.conftest import parse
 
+pytestmark = pytest.mark.db
+
 COUNTS = (
     "age,tp,fp,tn,fn\n"
     "young,200,300,1500,100\n"
