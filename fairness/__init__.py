@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         wilson_interval,
     )
     from fairness._notes import parse_note
+    from fairness._policies import higher_is_better
     from fairness._read import read_sample
     from fairness._report import SCHEMA_VERSION, AuditReport
     from fairness._significance import adjust_p_values, chi_square_omnibus, two_proportion_test
@@ -75,6 +76,7 @@ _EXPORTS = {
     "rate_interval": "_intervals",
     "wilson_interval": "_intervals",
     "parse_note": "_notes",
+    "higher_is_better": "_policies",
     "read_sample": "_read",
     "SCHEMA_VERSION": "_report",
     "AuditReport": "_report",
@@ -142,6 +144,7 @@ __all__ = [
     "clopper_pearson_interval",
     "count_table_layout",
     "counts_from_frame",
+    "higher_is_better",
     "katz_ratio_interval",
     "missing_columns_message",
     "newcombe_difference_interval",

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from registry.api.deps import ClockDep, SessionDep
+from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.console import card_form, vm_cards
 from registry.console import words_cards as w
 from registry.console.auth import StaffDep
@@ -19,7 +19,7 @@ from registry.console.csrf import CsrfDep
 from registry.console.rendering import lang_of, redirect, render
 from registry.errors import Conflict, Invalid, PreconditionFailed
 from registry.models import Algorithm, AlgorithmCreate, Role
-from registry.pages.vm_algorithms import draft_preview_page
+from registry.pages.vm_algorithms import audit_headlines, draft_preview_page
 from registry.services.cards import algorithms, drafts, worklist
 from registry.services.cards.permissions import require_editor_of
 
@@ -227,14 +227,23 @@ def card_save(
 
 @router.get("/{public_id}/preview", name="console_card_preview")
 def card_preview(
-    request: Request, algorithm: AlgorithmDep, staff: StaffDep, session: SessionDep, clock: ClockDep
+    request: Request,
+    algorithm: AlgorithmDep,
+    staff: StaffDep,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> Response:
     """The draft exactly as its public page will look once published (never indexed)."""
     record = worklist.preview_record(session, viewer=staff, algorithm=algorithm)
     work = worklist.algorithm_work(session, viewer=staff, algorithm=algorithm)
     card = vm_cards.card_of(work)
     now = clock.now()
-    page = draft_preview_page(record, card, lang=lang_of(request), today=now.date(), now=now)
+    lang = lang_of(request)
+    headlines = audit_headlines(session, record.audits, lang=lang, k=settings.small_cell_k)
+    page = draft_preview_page(
+        record, card, lang=lang, today=now.date(), now=now, headlines=headlines
+    )
     vm = {
         **page,
         "preview": {

@@ -71,9 +71,17 @@ class GroupRow(TypedDict):
     """`ok`, `insufficient_data` or `undefined` (from the engine)."""
     comparison_withheld: bool
     ratio: float | None
-    """Ratio to the reference group, oriented as the check reads it."""
+    """In a ratio table: the group's rate divided by the reference group's (1 = the same rate;
+    2.5 = two and a half times as often), whatever way the check is oriented. Null in a
+    difference table, for the reference and where nothing was judged."""
     ratio_low: float | None
     ratio_high: float | None
+    """Null when the interval has no upper bound."""
+    difference_pp: float | None
+    """In a difference table: the group's rate minus the reference group's, in percentage points
+    (0 = the same rate). Null in a ratio table, for the reference and where nothing was judged."""
+    difference_pp_low: float | None
+    difference_pp_high: float | None
     p_value: float | None
     p_adjusted: float | None
     verdict: VerdictView | None
@@ -88,6 +96,12 @@ class GroupTable(TypedDict):
     check_label: str
     metric: str
     metric_text: str
+    measure: str
+    """What the comparison column shows: `ratio` (ratio to the reference, reference row 1) or
+    `difference` (difference from the reference in percentage points, reference row 0), as the
+    check is declared."""
+    rule_text: str
+    """The check's rule, in terms of the numbers this table shows."""
     title: str
     rows: list[GroupRow]
     reference: str | None
@@ -96,6 +110,38 @@ class GroupTable(TypedDict):
     suppressed: int
     """How many groups in the table are below `small_cell_k`."""
     chart: RatesChart
+
+
+class FailedComparison(TypedDict):
+    """One comparison beyond its declared threshold, in words and in the numbers the sentence
+    quotes (as the table shows them; null where withheld)."""
+
+    check: str
+    metric: str
+    kind: str
+    """`ratio` or `difference`."""
+    attribute: str
+    group: str
+    reference: str
+    withheld: bool
+    """Numbers withheld because a group in the comparison is smaller than the small-cell limit."""
+    value_text: str | None
+    """The ratio, or the gap in percentage points (unsigned), as written in the table."""
+    low_text: str | None
+    high_text: str | None
+    text: str
+
+
+class Findings(TypedDict):
+    """The audit's findings in sentences, in the page's language."""
+
+    headline: str
+    """The first failed comparison's sentence, or that nothing beyond the thresholds was found."""
+    failed: list[FailedComparison]
+    within: str | None
+    """How many comparisons were within their threshold (null when none was made)."""
+    not_judged: str | None
+    """How many comparisons could not be judged, and why (null when all were)."""
 
 
 class AttributeSection(TypedDict):
@@ -125,6 +171,8 @@ class DeclaredCheck(TypedDict):
     """`ratio` or `difference`."""
     threshold: float | None
     rule_text: str
+    """The rule in words, in the direction a reader reads the tables ("a group's rate may be at
+    most 1.25 times the reference group's")."""
     verdict: VerdictView
     counts: CheckCounts
 
@@ -246,6 +294,8 @@ class AuditPage(TypedDict):
     alpha: float | None
     correction: str | None
     statistics: StatSettings
+    findings: Findings
+    """The findings in sentences (from the same comparisons the tables show)."""
     checks: list[DeclaredCheck]
     sample: SampleShown
     attributes: list[AttributeSection]

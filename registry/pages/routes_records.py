@@ -24,10 +24,16 @@ def _version_param(request: Request, name: str) -> int | None:
 
 
 @page_route(router, "/algorithms/{public_id}", name="algorithm")
-def algorithm(request: Request, public_id: str, session: SessionDep, clock: ClockDep) -> PageResult:
+def algorithm(
+    request: Request, public_id: str, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> PageResult:
     """An algorithm's public record: plain-language summary first, then every card section."""
     vm = vm_algorithms.algorithm_page(
-        session, public_id=public_id, lang=request_lang(request), today=clock.now().date()
+        session,
+        public_id=public_id,
+        lang=request_lang(request),
+        today=clock.now().date(),
+        k=settings.small_cell_k,
     )
     return PageResult("algorithms/detail.html", vm)
 
@@ -41,7 +47,12 @@ def versions(request: Request, public_id: str, session: SessionDep) -> PageResul
 
 @page_route(router, "/algorithms/{public_id}/versions/{number:int}", name="version")
 def version(
-    request: Request, public_id: str, number: int, session: SessionDep, clock: ClockDep
+    request: Request,
+    public_id: str,
+    number: int,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> PageResult:
     """One published version exactly as it was published."""
     vm = vm_algorithms.version_page(
@@ -50,6 +61,7 @@ def version(
         number=number,
         lang=request_lang(request),
         today=clock.now().date(),
+        k=settings.small_cell_k,
     )
     return PageResult("algorithms/detail.html", vm)
 

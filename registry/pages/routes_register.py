@@ -61,6 +61,7 @@ def agency(request: Request, slug: str, session: SessionDep, settings: SettingsD
         page=_int(request.query_params.get("page"), 1),
         per_page=settings.page_size,
         lang=request_lang(request),
+        k=settings.small_cell_k,
     )
     return PageResult("agencies/detail.html", vm, csv=vm_register.agency_csv)
 

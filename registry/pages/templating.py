@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from registry import i18n
 from registry.lru import LRUCache
+from registry.pages import numbers
 from registry.pages.svg_charts import render_rates_chart
 from registry.paths import TEMPLATES_DIR
 
@@ -109,8 +110,7 @@ def _fmt_num(ctx: Context, value: Any, digits: int | None = None) -> str:
     if isinstance(value, str):  # already words, e.g. "fewer than 10"
         return value
     if digits is not None:
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return format_decimal(float(value), pattern, locale=i18n.babel_locale(ctx["lang"]))
+        return numbers.decimal_text(float(value), digits, ctx["lang"])
     if type(value) is int:  # counts: facet and table numbers repeat on every page
         return _fmt_int(ctx["lang"], value)
     return format_decimal(value, locale=i18n.babel_locale(ctx["lang"]))

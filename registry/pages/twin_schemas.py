@@ -63,7 +63,7 @@ TWINS: dict[str, TwinSchema] = {
     "versions": TwinSchema(VersionsPage, 1, "/algorithms/{public_id}/versions.json"),
     "version": TwinSchema(AlgorithmPage, 1, "/algorithms/{public_id}/versions/{number}.json"),
     "diff": TwinSchema(DiffPage, 1, "/algorithms/{public_id}/diff.json"),
-    "audit": TwinSchema(AuditPage, 1, "/audits/{audit_id}.json"),
+    "audit": TwinSchema(AuditPage, 2, "/audits/{audit_id}.json"),
     "methods": TwinSchema(MethodsPage, 1, "/methods.json"),
     "about": TwinSchema(AboutPage, 1, "/about.json"),
 }

@@ -167,6 +167,9 @@ class AuditSummary(TypedDict):
 
     id: str
     verdict: VerdictView
+    headline: str | None
+    """The first of the audit's findings in a sentence, or that no disparity beyond the declared
+    thresholds was found (registry.pages.findings); null without a report."""
     kind: AuditKindView
     independent: bool
     version_number: int

@@ -20,7 +20,7 @@ from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name
 from registry.models.audit import Audit
-from registry.pages import card_view, words
+from registry.pages import card_view, findings, words
 from registry.pages.page_types import (
     AlgorithmPage,
     CardChange,
@@ -36,6 +36,7 @@ from registry.pages.view_types import (
     DisplayValue,
     WithheldField,
 )
+from registry.services.public import records
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
 N_ = i18n.N_
@@ -94,10 +95,53 @@ def card_parts(version: CardVersion, lang: str) -> CardParts:
     )
 
 
-def audit_summary(audit: Audit, lang: str) -> AuditSummary:
+# A published audit's report never changes, so its headline is a function of the audit and the
+# language: memoised under what names the report (id, verdict, spec and sample digests, engine),
+# lists then read the reports of the audits they have not seen yet, in one query.
+HEADLINE_CACHE_SIZE = 8192
+_headline_cache: LRUCache[tuple[Any, ...], str] = LRUCache(HEADLINE_CACHE_SIZE)
+
+
+def _headline_key(audit: Audit, lang: str, k: int) -> tuple[Any, ...]:
+    return (
+        audit.public_id,
+        audit.verdict,
+        audit.spec_sha256,
+        audit.sample_sha256,
+        audit.engine_version,
+        lang,
+        k,
+    )
+
+
+def audit_headlines(
+    session: Session, audits: list[Audit], *, lang: str, k: int
+) -> dict[int, str | None]:
+    """The headline of each audit's findings by row id (``findings.headline``)."""
+    out: dict[int, str | None] = {}
+    missing: dict[int, Audit] = {}
+    for audit in audits:
+        if audit.id is None:
+            continue
+        found = _headline_cache.get(_headline_key(audit, lang, k))
+        if found is None:
+            missing[audit.id] = audit
+        else:
+            out[audit.id] = found
+    for row_id, report in records.audit_reports(session, list(missing)).items():
+        text = findings.headline(report, lang, k=k)
+        if text is not None:
+            _headline_cache.put(_headline_key(missing[row_id], lang, k), text)
+        out[row_id] = text
+    return out
+
+
+def audit_summary(audit: Audit, lang: str, *, headline: str | None) -> AuditSummary:
+    """A published audit in a list: its verdict and the headline of its findings."""
     return {
         "id": audit.public_id,
         "verdict": words.verdict_view(audit.verdict, lang),
+        "headline": headline,
         "kind": words.audit_kind_view(str(audit.kind), lang),
         "independent": str(audit.kind) == "independent",
         "version_number": audit.version_number,
@@ -118,7 +162,12 @@ def _agency(record: AlgorithmRecord, lang: str) -> AgencyLink:
 
 
 def _card_page(
-    record: AlgorithmRecord, version: CardVersion, lang: str, *, today: dt.date
+    record: AlgorithmRecord,
+    version: CardVersion,
+    lang: str,
+    *,
+    today: dt.date,
+    headlines: dict[int, str | None],
 ) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
@@ -126,7 +175,9 @@ def _card_page(
     current = record.current
     latest = next((a for a in record.audits if a.withdrawn_at is None), None)
     version_audits = [
-        audit_summary(a, lang) for a in record.audits if a.card_version_id == version.id
+        audit_summary(a, lang, headline=headlines.get(a.id or 0))
+        for a in record.audits
+        if a.card_version_id == version.id
     ]
     return {
         "lang": lang,
@@ -150,8 +201,12 @@ def _card_page(
         "versions_count": len(record.versions),
         "review_overdue": str(algorithm.state) != "retired" and review_overdue(card, today),
         "key_facts": parts["key_facts"],
-        "latest_audit": audit_summary(latest, lang) if latest else None,
-        "audits": [audit_summary(a, lang) for a in record.audits],
+        "latest_audit": audit_summary(latest, lang, headline=headlines.get(latest.id or 0))
+        if latest
+        else None,
+        "audits": [
+            audit_summary(a, lang, headline=headlines.get(a.id or 0)) for a in record.audits
+        ],
         "version_audits": version_audits,
         "sections": parts["sections"],
         "withheld": parts["withheld"],
@@ -159,10 +214,13 @@ def _card_page(
     }
 
 
-def algorithm_page(session: Session, *, public_id: str, lang: str, today: dt.date) -> AlgorithmPage:
+def algorithm_page(
+    session: Session, *, public_id: str, lang: str, today: dt.date, k: int
+) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
-    return _card_page(record, record.current, lang, today=today)
+    headlines = audit_headlines(session, record.audits, lang=lang, k=k)
+    return _card_page(record, record.current, lang, today=today, headlines=headlines)
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -177,7 +235,13 @@ class _PreviewRecord(AlgorithmRecord):
 
 
 def draft_preview_page(
-    record: AlgorithmRecord, card: dict[str, Any], *, lang: str, today: dt.date, now: dt.datetime
+    record: AlgorithmRecord,
+    card: dict[str, Any],
+    *,
+    lang: str,
+    today: dt.date,
+    now: dt.datetime,
+    headlines: dict[int, str | None],
 ) -> AlgorithmPage:
     """The public page the draft ``card`` would get if it were published now: built by the same
     code as the public record, from a version that is never stored (number n+1, published now)."""
@@ -205,7 +269,7 @@ def draft_preview_page(
         audits=record.audits,
     )
     preview.preview = version
-    return _card_page(preview, version, lang, today=today)
+    return _card_page(preview, version, lang, today=today, headlines=headlines)
 
 
 def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
@@ -216,11 +280,12 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
 
 
 def version_page(
-    session: Session, *, public_id: str, number: int, lang: str, today: dt.date
+    session: Session, *, public_id: str, number: int, lang: str, today: dt.date, k: int
 ) -> AlgorithmPage:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
-    return _card_page(record, _find_version(record, number), lang, today=today)
+    headlines = audit_headlines(session, record.audits, lang=lang, k=k)
+    return _card_page(record, _find_version(record, number), lang, today=today, headlines=headlines)
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:

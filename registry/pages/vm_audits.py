@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.models import agency_name
-from registry.pages import audit_words, card_view, labels, words
+from registry.pages import audit_words, card_view, comparison_view, labels, words
 from registry.pages.audit_page_types import (
     AgencyResponse,
     AttributeSection,
@@ -26,6 +26,7 @@ from registry.pages.audit_page_types import (
     GroupTable,
     RatesChart,
 )
+from registry.pages.findings import findings
 from registry.services.audits.disclosure import suppress_report
 from registry.services.audits.publication import response_in
 from registry.services.public.records import AuditRecord, audit_record
@@ -36,10 +37,6 @@ REFERENCE_POLICIES = {
     "largest": N_("the largest group"),
     "named": N_("a group named in advance"),
     "overall": N_("everyone in the sample taken together"),
-}
-CHECK_KINDS = {
-    "ratio": N_("ratio to the reference group must be at least %(threshold)s"),
-    "difference": N_("gap to the reference group must be at most %(threshold)s points"),
 }
 OUTCOME_MEANING = {
     "beneficial": N_(
@@ -67,14 +64,6 @@ def _withheld(value: Any) -> bool:
     return isinstance(value, dict) and bool(value.get("suppressed"))
 
 
-def _higher_is_better(check_row: dict[str, Any], comparison: dict[str, Any] | None) -> bool:
-    oriented, ratio = _num(check_row.get("value")), _num((comparison or {}).get("ratio"))
-    if oriented is None or ratio in (None, 0.0):
-        return True
-    assert ratio is not None
-    return abs(oriented - ratio) <= abs(oriented - 1 / ratio)
-
-
 class _Rows(TypedDict):
     rows: list[GroupRow]
     reference: str | None
@@ -84,7 +73,11 @@ class _Rows(TypedDict):
 
 
 def _group_rows(
-    report: dict[str, Any], attribute: str, check: DeclaredCheck, k: int, lang: str
+    report: dict[str, Any],
+    attribute: str,
+    check: DeclaredCheck,
+    favourable: str | None,
+    lang: str,
 ) -> _Rows:
     metric = check["metric"]
     groups = [g for g in report.get("groups", []) if g.get("attribute") == attribute]
@@ -127,9 +120,12 @@ def _group_rows(
             "rate_high": _num(m.get("ci_high")),
             "status": m.get("status"),
             "comparison_withheld": _withheld(c.get("value")),
-            "ratio": _num(c.get("value")),
-            "ratio_low": _num(c.get("ci_low")),
-            "ratio_high": _num(c.get("ci_high")),
+            # The column shows the comparison the check judged (group over or minus reference),
+            # only where the check judged it.
+            **comparison_view.cells(
+                check["kind"],
+                comparisons.get(name) if _num(c.get("value")) is not None else None,
+            ),
             "p_value": _num(c.get("p_value")),
             "p_adjusted": _num(c.get("p_adjusted")),
             # Verdicts use the true counts; they stay even where the numbers are withheld.
@@ -137,17 +133,9 @@ def _group_rows(
         }
         rows.append(row)
     ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
-    threshold_rate = None
-    threshold = check["threshold"]
-    first_check = next((c for c in checks.values() if _num(c.get("value")) is not None), None)
-    if ref_rate is not None and first_check is not None and check["kind"] == "ratio" and threshold:
-        t = float(threshold)
-        better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
-        threshold_rate = ref_rate * t if better else (ref_rate / t if t else None)
-    elif ref_rate is not None and first_check is not None and check["kind"] == "difference":
-        t = float(threshold or 0)
-        better = _higher_is_better(first_check, comparisons.get(first_check["group"]))
-        threshold_rate = ref_rate - t if better else ref_rate + t
+    threshold_rate = comparison_view.threshold_rate(
+        check["kind"], metric, check["threshold"], favourable, ref_rate
+    )
     return {
         "rows": rows,
         "reference": reference,
@@ -233,10 +221,9 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
             "metric_text": words.metric_name(c["metric"], lang),
             "kind": c.get("kind"),
             "threshold": c.get("threshold"),
-            "rule_text": i18n.gettext(
-                lang, CHECK_KINDS.get(str(c.get("kind")), N_("threshold %(threshold)s"))
-            )
-            % {"threshold": c.get("threshold")},
+            "rule_text": comparison_view.rule_text(
+                c.get("kind"), c["metric"], c.get("threshold"), favourable, lang
+            ),
             "verdict": words.verdict_view(summary_by_name.get(c["name"], {}).get("verdict"), lang),
             "counts": _check_counts(summary_by_name.get(c["name"], {})),
         }
@@ -247,7 +234,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         attribute_name = labels.attribute_label(report, attribute, lang)
         tables: list[GroupTable] = []
         for c_index, check in enumerate(checks):
-            table = _group_rows(report, attribute, check, k, lang)
+            table = _group_rows(report, attribute, check, favourable, lang)
             chart_id = f"chart-{a_index}-{c_index}"
             title = f"{check['metric_text']} · {attribute_name}"
             tables.append(
@@ -257,6 +244,8 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
                     "check_label": check["label"],
                     "metric": check["metric"],
                     "metric_text": check["metric_text"],
+                    "measure": str(check["kind"]),
+                    "rule_text": check["rule_text"],
                     "title": title,
                     **table,
                     "chart": rates_chart(table, chart_id, title, lang, k),
@@ -310,6 +299,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         "alpha": spec.get("alpha"),
         "correction": spec.get("correction"),
         "statistics": audit_words.statistical_settings(report, spec, lang),
+        "findings": findings(report, lang),
         "checks": checks,
         "sample": {
             "period": described.get("period"),
@@ -371,9 +361,13 @@ def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:
         "rate",
         "rate_ci_low",
         "rate_ci_high",
+        "measure",
         "ratio_to_reference",
         "ratio_ci_low",
         "ratio_ci_high",
+        "difference_from_reference_pp",
+        "difference_ci_low_pp",
+        "difference_ci_high_pp",
         "p_value",
         "p_adjusted",
         "verdict",
@@ -399,9 +393,13 @@ def audit_csv(vm: AuditPage) -> tuple[list[str], list[list[Any]]]:
                         r["rate"],
                         r["rate_low"],
                         r["rate_high"],
+                        table["measure"],
                         r["ratio"],
                         r["ratio_low"],
                         r["ratio_high"],
+                        r["difference_pp"],
+                        r["difference_pp_low"],
+                        r["difference_pp_high"],
                         r["p_value"],
                         r["p_adjusted"],
                         r["verdict"]["value"] if r["verdict"] else "",

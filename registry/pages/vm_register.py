@@ -19,7 +19,7 @@ from registry.pages.page_types import (
     ListingItem,
 )
 from registry.pages.view_types import Pagination
-from registry.pages.vm_algorithms import audit_summary
+from registry.pages.vm_algorithms import audit_headlines, audit_summary
 from registry.services.public import search as public_search
 from registry.services.public.records import agency_list, agency_record
 
@@ -229,7 +229,9 @@ def _pagination(page: int, per_page: int, total: int) -> Pagination:
     }
 
 
-def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: str) -> AgencyPage:
+def agency_page(
+    session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int
+) -> AgencyPage:
     """One agency: its public algorithms (paginated), latest audits and how quickly it responds."""
     record = agency_record(session, slug)
     query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
@@ -244,13 +246,15 @@ def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: 
         )
         for a in result.algorithms
     ]
+    shown = record.audits[:AGENCY_AUDITS_SHOWN]
+    headlines = audit_headlines(session, [audit for audit, _alg in shown], lang=lang, k=k)
     audits: list[AgencyAudit] = [
         {
-            **audit_summary(audit, lang),
+            **audit_summary(audit, lang, headline=headlines.get(audit.id or 0)),
             "algorithm": {"public_id": alg.public_id, "name": alg.name},
             "response_at": audit.response_at,
         }
-        for audit, alg in record.audits[:AGENCY_AUDITS_SHOWN]
+        for audit, alg in shown
     ]
     return {
         "lang": lang,

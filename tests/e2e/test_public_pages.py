@@ -37,6 +37,7 @@ def test_browse_home_to_algorithm_to_audit_and_switch_language(request, site, ja
     assert page.url.endswith(f"/algorithms/{site.algorithm_id}")
     assert page.locator("h1").inner_text() == "Benefit claim triage"
     assert page.locator("#field-appeal_route dd").inner_text().startswith("Ask for a human review")
+    assert page.locator("#latest-audit .headline").inner_text()  # the finding, in a sentence
     page.locator("#latest-audit a").click()
     # The console's e2e modules publish newer audits of this algorithm, so the latest one is
     # whichever ran last; the world's own audit (with its small groups) is then read directly.
@@ -45,10 +46,15 @@ def test_browse_home_to_algorithm_to_audit_and_switch_language(request, site, ja
     page.goto(site.base_url + f"/audits/{site.audit_id}")
     assert page.locator("figure.chart svg title").count() >= 1
     assert page.get_by_text("fewer than 10").first.is_visible()
+    # The page opens with its findings, in sentences, before any table.
+    findings = page.locator("article section").first
+    assert findings.locator("h2").inner_text() == "What the audit found"
+    assert "within the declared threshold" in findings.inner_text()
 
     page.get_by_role("link", name="中文").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert "审计" in page.locator("h1").inner_text()
+    assert page.locator("article section").first.locator("h2").inner_text() == "审计发现"
     # The choice is remembered (cookie): a plain link to the record stays in Chinese.
     page.goto(site.base_url + f"/algorithms/{site.algorithm_id}")
     assert page.locator("html").get_attribute("lang") == "zh-CN"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, load_only
@@ -63,6 +64,9 @@ _LISTING = load_only(
     Audit.state,  # type: ignore[arg-type]
     Audit.visibility,  # type: ignore[arg-type]
     Audit.verdict,  # type: ignore[arg-type]
+    Audit.spec_sha256,  # type: ignore[arg-type]
+    Audit.sample_sha256,  # type: ignore[arg-type]
+    Audit.engine_version,  # type: ignore[arg-type]
     Audit.published_at,  # type: ignore[arg-type]
     Audit.withdrawn_at,  # type: ignore[arg-type]
     Audit.withdrawn_reason,  # type: ignore[arg-type]
@@ -90,6 +94,22 @@ def public_audits_of(session: Session, algorithm_ids: list[int]) -> list[Audit]:
         and a.published_at is not None  # withdrawn without ever being published: still private
     ]
     return sorted(public, key=lambda a: (a.published_at or EPOCH, a.id), reverse=True)
+
+
+def audit_reports(session: Session, audit_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The reports of these public audits by row id, in one query (lists leave the report out of
+    their rows, ``_LISTING``, and read it here only where they show a headline)."""
+    if not audit_ids:
+        return {}
+    rows = session.execute(
+        select(Audit.id, Audit.report).where(
+            col(Audit.id).in_(audit_ids),
+            Audit.state == AuditState.succeeded,
+            col(Audit.visibility).in_(PUBLIC_AUDIT_VISIBILITY),
+            col(Audit.published_at).is_not(None),
+        )
+    )
+    return {row_id: report for row_id, report in rows if row_id is not None and report}
 
 
 def algorithm_record(session: Session, public_id: str) -> AlgorithmRecord:
