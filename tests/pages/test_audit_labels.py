@@ -57,7 +57,7 @@ def test_audit_page_shows_names_and_no_code_when_labels_exist(client, labelled, 
     assert groups["female"][lang] in soup.select_one("figure.chart svg desc").get_text()
     declared = soup.select_one("#tested-heading ~ .table-wrap tbody th").get_text(" ")
     assert check[lang] in declared
-    notes = soup.select("#notes-heading + ul li")
+    notes = soup.select("#notes-heading ~ ul li")
     assert not any(li.get("lang") for li in notes)  # every note is in the page's language
     assert any(check[lang] in li.get_text() for li in notes)
     unknown = notes[-1].get_text()

@@ -124,7 +124,7 @@ def test_an_adverse_ratio_reads_as_flagged_times_as_often_not_the_impact_ratio()
     report = _with(_ratio_row("18-24", 2.48367868, 2.3115661, 2.66860627))
     found = findings(report, "en")
     assert found["headline"] == (
-        "By age, people who had done nothing wrong were flagged 2.48 times as often in “18-24” "
+        "By Age, people who had done nothing wrong were flagged 2.48 times as often in “18-24” "
         "as in “35-49” (between 2.31 and 2.67 times)."
     )
     assert "0.40" not in found["headline"]
@@ -148,7 +148,7 @@ def test_a_round_ratio_is_also_said_in_words_with_the_exact_number_beside_it() -
     report["spec"]["checks"] = [{"name": "fpr_ratio", "metric": "selection_rate", "kind": "ratio"}]
     en = findings(report, "en")["headline"]
     assert en == (
-        "By age, people were selected about half as often in “low” as in “35-49” "
+        "By Age, people were selected about half as often in “low” as in “35-49” "
         "(0.50 times; between 0.45 and 0.56 times)."
     )
     zh = findings(report, "zh-CN")["headline"]
@@ -174,7 +174,7 @@ def test_a_difference_reads_as_a_gap_in_percentage_points(
     report = _with(_gap_row("18-24", diff, low, high), favourable="beneficial")
     gap, a, b = numbers_shown
     assert findings(report, "en")["headline"] == (
-        f"By age, people who qualified were selected {word} in “18-24” than in “35-49”: a gap of "
+        f"By Age, people who qualified were selected {word} in “18-24” than in “35-49”: a gap of "
         f"{gap} percentage points (between {a} and {b})."
     )
     zh = findings(report, "zh-CN")["headline"]

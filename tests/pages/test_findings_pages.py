@@ -56,7 +56,7 @@ def test_the_benefit_fraud_audit_says_who_was_flagged_more_often(client, session
     soup = parse(client.get(f"/audits/{audit.public_id}"))
     first = soup.select_one("#findings-heading ~ ul li").get_text(strip=True)
     assert "people who had done nothing wrong were flagged 2.48 times as often" in first
-    assert "“18-24”" in first and "“35-49”" in first
+    assert "“18 to 24”" in first and "“35 to 49”" in first
     zh = parse(client.get(f"/audits/{audit.public_id}?lang=zh-CN"))
     first_zh = zh.select_one("#findings-heading ~ ul li").get_text(strip=True)
     assert "没有过错的人被标记的比例是" in first_zh and "2.48 倍" in first_zh
