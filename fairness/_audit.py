@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fairness._bootstrap import bootstrap_summaries
-from fairness._checks import check_columns, summarise
+from fairness._checks import check_columns, not_assessed_rows, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
 from fairness._metrics import (
@@ -34,7 +34,8 @@ from fairness._resolve import (
     resolved_checks,
     unknown_groups,
 )
-from fairness._significance import adjust_p_array
+from fairness._policies import rule_names_reference, rule_statement, tested_metric
+from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
 
@@ -290,23 +291,21 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
     metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
+    candidates = eligible & ~np.array(group_columns["unknown"], dtype=bool)
     comparisons = comparison_columns(
         groups,
         rate_metrics,
         eligible=eligible,
-        candidates=eligible & ~np.array(group_columns["unknown"], dtype=bool),
+        candidates=candidates,
         policy=spec.reference,
         named=spec.reference_groups,
         favourable_outcome=spec.favourable_outcome,
         min_denominator=spec.min_denominator,
         confidence=confidence,
+        any_size=rule_names_reference(spec.preset, spec.reference),
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
-    for columns in (comparisons, omnibus):
-        tested = ~np.isnan(columns["p_value"])
-        columns["p_adjusted"][tested] = adjust_p_array(
-            columns["p_value"][tested], method=spec.correction
-        )
+    _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = bootstrap_summaries(
         cells,
         groups,
@@ -326,7 +325,28 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         min_denominator=spec.min_denominator,
         denominator_labels={m: d.denominator_label for m, d in METRICS.items()},
     )
-    check_summary, verdict = summarise(checks, check_table)
+    denominator_labels = {m: d.denominator_label for m, d in METRICS.items()}
+    not_assessed = not_assessed_rows(
+        checks,
+        comparisons,
+        group_columns,
+        list(groups.names),
+        candidates=candidates,
+        small_category_share=spec.small_category_share,
+        denominator_labels=denominator_labels,
+    )
+    check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
+    policy = "named" if spec.reference_groups else spec.reference
+    rule = {
+        "preset": spec.preset,
+        "statement": rule_statement(
+            spec.preset,
+            policy=policy,
+            favourable_outcome=spec.favourable_outcome,
+            confidence=confidence,
+        ),
+        "point_estimate_verdict": point_verdict,
+    }
 
     effective = spec.to_dict()
     effective["checks"] = [c.to_dict() for c in checks]
@@ -346,7 +366,11 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     }
     group_rows = records(group_columns)
     omnibus_rows = records(omnibus)
-    notes = audit_notes(spec, checks, omnibus_rows, group_rows, table)
+    check_rows = records(check_table)
+    notes = audit_notes(
+        spec, checks, omnibus_rows, group_rows, table, check_rows=check_rows,
+        not_assessed=not_assessed,
+    )  # fmt: skip
     return AuditReport(
         verdict=verdict,
         tables={
@@ -355,14 +379,55 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "comparisons": tuple(records({k: v for k, v in comparisons.items() if k[0] != "_"})),
             "omnibus": tuple(omnibus_rows),
             "summaries": tuple(records(summaries)),
-            "checks": tuple(records(check_table)),
+            "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
+            "not_assessed": tuple(not_assessed),
         },
+        rule=rule,
         spec=effective,
         sample=effective["sample"],
         provenance=provenance,
         notes=tuple(notes),
     )
+
+
+#: The family of the comparisons that the declared checks read.
+CHECKS_FAMILY = "checks"
+
+
+def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
+    """Fill ``p_adjusted`` and ``family`` of the comparisons and omnibus tests.
+
+    Families: every test a declared check reads forms the family ``checks``; each other rate
+    metric's comparisons form a family named after it; omnibus tests form one family per metric.
+    A complementary pair (true positive / false negative rate, false positive / true negative
+    rate, precision / false discovery rate, negative predictive value / false omission rate) is
+    one test, counted once: its family is named after the first of the pair.
+    """
+    checked = {tested_metric(c.metric) for c in checks}
+    tested = np.array([tested_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
+    family = np.array(
+        [CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object
+    )
+    keys = np.empty(len(tested), dtype=object)
+    keys[:] = list(
+        zip(
+            comparisons["attribute"].tolist(),
+            comparisons["group"].tolist(),
+            comparisons["reference"].tolist(),
+            tested.tolist(),
+            strict=True,
+        )
+    )
+    comparisons["p_adjusted"] = adjust_families(
+        comparisons["p_value"], family, keys, method=correction
+    )
+    comparisons["family"] = family
+    tested = np.array([tested_metric(m) for m in omnibus["metric"].tolist()], dtype=object)
+    keys = np.empty(len(tested), dtype=object)
+    keys[:] = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
+    omnibus["p_adjusted"] = adjust_families(omnibus["p_value"], tested, keys, method=correction)
+    omnibus["family"] = tested
 
 
 def _group_columns(

@@ -41,8 +41,12 @@ def _reference(
     policy: str,
     sign: float,
     min_denominator: float,
+    any_size: bool = False,
 ) -> int | None:
-    """Position of the reference among one level's groups (sorted by value), or ``None``."""
+    """Position of the reference among one level's groups (sorted by value), or ``None``.
+
+    ``any_size``: the most favoured group whatever its denominator (a preset's rule); otherwise
+    among groups with at least ``min_denominator`` when there are any."""
     usable = np.flatnonzero(candidates & (n > 0))
     if not len(usable):
         return None
@@ -50,7 +54,7 @@ def _reference(
         return int(usable[np.lexsort((usable, -sizes[usable]))[0]])
     assert policy == MOST_FAVOURED
     enough = usable[n[usable] >= min_denominator]
-    if len(enough):
+    if len(enough) and not any_size:
         usable = enough
     rate = sign * x[usable] / n[usable]
     return int(usable[np.lexsort((usable, -sizes[usable], rate))[0]])
@@ -67,12 +71,14 @@ def comparison_columns(
     favourable_outcome: str,
     min_denominator: float,
     confidence: float,
+    any_size: bool = False,
 ) -> dict[str, np.ndarray]:
     """One row per eligible non-reference group and rate metric, vs the metric's reference.
 
     The reference of each level and metric follows ``policy`` (or the level's ``named`` group):
     ``most_favoured`` is the candidate best off on the metric among those with enough data (ties:
-    the larger group, then alphabetical), ``largest`` the candidate with most rows, ``overall``
+    the larger group, then alphabetical), or among all candidates with ``any_size`` (a preset's
+    rule: the highest-rate category, however small; its comparisons say so), ``largest`` the candidate with most rows, ``overall``
     the whole level. ``ratio`` is ``group value / reference value`` and ``difference`` is
     ``group - reference`` (raw, not oriented; checks orient them). The p-value tests equal rates
     on the metric's own denominator (with ``overall``, the group against the rest of the
@@ -106,6 +112,7 @@ def comparison_columns(
                     policy=policy,
                     sign=sign,
                     min_denominator=min_denominator,
+                    any_size=any_size,
                 )
                 if best is None:
                     continue
