@@ -27,6 +27,7 @@ from fairness._metrics import (
     records,
 )
 from fairness._notes import audit_notes
+from fairness._policies import rule_names_reference, rule_statement, tested_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
@@ -34,7 +35,6 @@ from fairness._resolve import (
     resolved_checks,
     unknown_groups,
 )
-from fairness._policies import rule_names_reference, rule_statement, tested_metric
 from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -279,6 +279,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
+    metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)

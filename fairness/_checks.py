@@ -227,8 +227,10 @@ def check_columns(
                 )
             else:
                 p = None if np.isnan(p_adjusted[i]) else float(p_adjusted[i])
-                reason = _reason(check, str(verdict[i]), float(value[i]), float(low[i]),
-                                 float(high[i]), group, reference, pct, _p_text(p, alpha))  # fmt: skip
+                reason = _reason(
+                    check, str(verdict[i]), float(value[i]), float(low[i]), float(high[i]),
+                    group, reference, pct, _p_text(p, alpha),
+                )  # fmt: skip
                 if small_reference[i]:
                     reason += SMALL_REFERENCE.format(
                         reference=reference,
@@ -287,7 +289,9 @@ def not_assessed_rows(
                     ),
                 }
             )
-    assessed = set(zip(comparisons["metric"].tolist(), comparisons["attribute"].tolist()))
+    assessed = set(
+        zip(comparisons["metric"].tolist(), comparisons["attribute"].tolist(), strict=True)
+    )
     for check in checks:
         for level in levels:
             if (check.metric, level) in assessed:

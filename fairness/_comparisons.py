@@ -4,7 +4,8 @@ The reference of an attribute is chosen per metric by the spec's policy:
 
 - ``most_favoured``: the eligible group best off on that metric (highest value when higher is
   better for the person, lowest otherwise), among groups with enough data; ties go to the larger
-  group, then the alphabetically first.
+  group, then the alphabetically first. Under a preset (four-fifths, LL144) the rule names the
+  reference: the best-off group whatever its size (``any_size``).
 - ``largest``: the eligible group with the most rows.
 - ``overall``: the whole sample; the test then compares the group with the rest of the sample.
 - a named group per attribute (``reference_groups``), which must exist.
@@ -78,11 +79,12 @@ def comparison_columns(
     The reference of each level and metric follows ``policy`` (or the level's ``named`` group):
     ``most_favoured`` is the candidate best off on the metric among those with enough data (ties:
     the larger group, then alphabetical), or among all candidates with ``any_size`` (a preset's
-    rule: the highest-rate category, however small; its comparisons say so), ``largest`` the candidate with most rows, ``overall``
-    the whole level. ``ratio`` is ``group value / reference value`` and ``difference`` is
-    ``group - reference`` (raw, not oriented; checks orient them). The p-value tests equal rates
-    on the metric's own denominator (with ``overall``, the group against the rest of the
-    sample); ``p_adjusted`` is filled in later across the whole audit. Rows are ordered by level,
+    rule: the highest-rate category, however small; its comparisons say so), ``largest`` the
+    candidate with most rows, ``overall`` the whole level. ``ratio`` is
+    ``group value / reference value`` and ``difference`` is ``group - reference`` (raw, not
+    oriented; checks orient them). The p-value tests equal rates on the metric's own denominator
+    (with ``overall``, the group against the rest of the sample); ``p_adjusted`` is filled in
+    later, family by family. Rows are ordered by level,
     metric, group. ``eligible`` groups are compared; ``candidates`` may be the reference.
     Columns starting with ``_`` (denominators) are for the checks, not the report.
     """
