@@ -407,9 +407,7 @@ def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
     """
     checked = {tested_metric(c.metric) for c in checks}
     tested = np.array([tested_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
-    family = np.array(
-        [CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object
-    )
+    family = np.array([CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object)
     keys = np.empty(len(tested), dtype=object)
     keys[:] = list(
         zip(

@@ -102,9 +102,7 @@ def audit_notes(
     small = [g for g in groups if g["small_category"]]
     if small:
         notes.append(SMALL_NOTE.format(count=len(small), share=spec.small_category_share))
-    gaps = [
-        f"check {row['name']!r} on {row['attribute']!r}" for row in not_assessed if row["name"]
-    ]
+    gaps = [f"check {row['name']!r} on {row['attribute']!r}" for row in not_assessed if row["name"]]
     if gaps:
         notes.append(NOT_ASSESSED_NOTE.format(items="; ".join(gaps)))
     small_references = {

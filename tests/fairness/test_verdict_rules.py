@@ -224,9 +224,7 @@ def test_four_fifths_reports_the_rules_point_estimate_finding_beside_the_interva
 
 def test_four_fifths_on_an_adverse_outcome_says_it_is_an_extension():
     table = _counts({"g": []}, [("a", 100, 900), ("b", 200, 800)])
-    rule = audit_counts(table, preset="four-fifths", favourable_outcome="adverse").to_dict()[
-        "rule"
-    ]
+    rule = audit_counts(table, preset="four-fifths", favourable_outcome="adverse").to_dict()["rule"]
     assert "this engine's extension, not part of the rule" in rule["statement"]
     declared = audit_counts(table).to_dict()["rule"]
     assert declared["preset"] is None and declared["statement"].startswith("The checks declared")
@@ -271,8 +269,7 @@ _specs = st.fixed_dictionaries(
 
 def _denominators(report) -> dict[tuple[str, str, str], float]:
     return {
-        (r["attribute"], r["group"], r["metric"]): r["denominator"]
-        for r in report.table("metrics")
+        (r["attribute"], r["group"], r["metric"]): r["denominator"] for r in report.table("metrics")
     }
 
 
