@@ -27,7 +27,7 @@ from fairness._metrics import (
     records,
 )
 from fairness._notes import audit_notes
-from fairness._policies import rule_names_reference, rule_statement, tested_metric
+from fairness._policies import rule_names_reference, rule_statement, shared_test_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
@@ -405,8 +405,8 @@ def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
     rate, precision / false discovery rate, negative predictive value / false omission rate) is
     one test, counted once: its family is named after the first of the pair.
     """
-    checked = {tested_metric(c.metric) for c in checks}
-    tested = np.array([tested_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
+    checked = {shared_test_metric(c.metric) for c in checks}
+    tested = np.array([shared_test_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
     family = np.array([CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object)
     keys = np.empty(len(tested), dtype=object)
     keys[:] = list(
@@ -422,7 +422,7 @@ def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
         comparisons["p_value"], family, keys, method=correction
     )
     comparisons["family"] = family
-    tested = np.array([tested_metric(m) for m in omnibus["metric"].tolist()], dtype=object)
+    tested = np.array([shared_test_metric(m) for m in omnibus["metric"].tolist()], dtype=object)
     keys = np.empty(len(tested), dtype=object)
     keys[:] = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
     omnibus["p_adjusted"] = adjust_families(omnibus["p_value"], tested, keys, method=correction)

@@ -53,12 +53,12 @@ _COMPLEMENT_OF = {
 }
 
 
-def tested_metric(metric: str) -> str:
+def shared_test_metric(metric: str) -> str:
     """The metric whose test a comparison of ``metric`` is: itself, or its complement's name.
 
     Examples
     --------
-    >>> tested_metric("false_negative_rate"), tested_metric("selection_rate")
+    >>> shared_test_metric("false_negative_rate"), shared_test_metric("selection_rate")
     ('true_positive_rate', 'selection_rate')
     """
     return _COMPLEMENT_OF.get(metric, metric)

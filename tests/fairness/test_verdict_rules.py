@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from fairness import CellTable, audit_counts
-from fairness._policies import tested_metric as _tested
+from fairness._policies import shared_test_metric as _tested
 from tests.fairness.celltables import cell_table
 
 
