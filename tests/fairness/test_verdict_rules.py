@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from fairness import CellTable, audit_counts
+from fairness import UNKNOWN, CellTable, audit_counts
 from fairness._policies import shared_test_metric as _tested
 from tests.fairness.celltables import cell_table
 
@@ -247,8 +247,11 @@ def _tables(draw):
     labelled = draw(st.booleans())
     names = [f"a{i}" for i in range(len(shape))]
     columns = ["tp", "fp", "tn", "fn"] if labelled else ["pp", "pn"]
+    values_of = [
+        [UNKNOWN if j == 0 and draw(st.booleans()) else f"v{j}" for j in range(k)] for k in shape
+    ]
     rows = []
-    for values in itertools.product(*[[f"v{j}" for j in range(k)] for k in shape]):
+    for values in itertools.product(*values_of):
         counts = draw(st.lists(_count, min_size=len(columns), max_size=len(columns)))
         rows.append((*values, *counts))
     frame = pd.DataFrame(rows, columns=[*names, *columns])
@@ -263,6 +266,8 @@ _specs = st.fixed_dictionaries(
         "min_denominator": st.sampled_from([1, 10, 30]),
         "correction": st.sampled_from(["bh", "holm", "none"]),
         "reference": st.sampled_from(["most_favoured", "largest", "overall"]),
+        "small_category_share": st.sampled_from([0.0, 0.02, 0.2]),
+        "exclude_unknown_from_ratios": st.booleans(),
     }
 )
 
