@@ -36,7 +36,7 @@ from fairness._resolve import (
     unknown_groups,
 )
 from fairness._significance import adjust_families
-from fairness._spec import AuditSpec, SpecError
+from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
 
 NOT_A_SAMPLE = "audit_counts expects a Sample or a CellTable, got {kind}."
@@ -317,6 +317,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         seed=spec.seed,
         confidence=confidence,
     )
+    denominator_labels = {m: d.denominator_label for m, d in METRICS.items()}
     check_table = check_columns(
         checks,
         comparisons,
@@ -324,9 +325,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         confidence=confidence,
         alpha=spec.alpha,
         min_denominator=spec.min_denominator,
-        denominator_labels={m: d.denominator_label for m, d in METRICS.items()},
+        denominator_labels=denominator_labels,
     )
-    denominator_labels = {m: d.denominator_label for m, d in METRICS.items()}
     not_assessed = not_assessed_rows(
         checks,
         comparisons,
@@ -396,7 +396,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
 CHECKS_FAMILY = "checks"
 
 
-def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
+def _adjust(comparisons: dict, omnibus: dict, checks: tuple[Check, ...], correction: str) -> None:
     """Fill ``p_adjusted`` and ``family`` of the comparisons and omnibus tests.
 
     Families: every test a declared check reads forms the family ``checks``; each other rate
@@ -408,8 +408,7 @@ def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
     checked = {shared_test_metric(c.metric) for c in checks}
     tested = np.array([shared_test_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
     family = np.array([CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object)
-    keys = np.empty(len(tested), dtype=object)
-    keys[:] = list(
+    keys = list(
         zip(
             comparisons["attribute"].tolist(),
             comparisons["group"].tolist(),
@@ -423,9 +422,10 @@ def _adjust(comparisons: dict, omnibus: dict, checks, correction: str) -> None:
     )
     comparisons["family"] = family
     tested = np.array([shared_test_metric(m) for m in omnibus["metric"].tolist()], dtype=object)
-    keys = np.empty(len(tested), dtype=object)
-    keys[:] = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
-    omnibus["p_adjusted"] = adjust_families(omnibus["p_value"], tested, keys, method=correction)
+    omnibus_keys = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
+    omnibus["p_adjusted"] = adjust_families(
+        omnibus["p_value"], tested, omnibus_keys, method=correction
+    )
     omnibus["family"] = tested
 
 

@@ -12,7 +12,7 @@ hypergeometric functions, so the p-values equal scipy.stats' without importing i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 from scipy import special
@@ -177,7 +177,7 @@ def adjust_p_array(p: np.ndarray, *, method: str = "bh") -> np.ndarray:
 
 
 def adjust_families(
-    p: np.ndarray, family: np.ndarray, test: np.ndarray, *, method: str = "bh"
+    p: np.ndarray, family: np.ndarray, test: Sequence[Hashable], *, method: str = "bh"
 ) -> np.ndarray:
     """Adjust p-values family by family, each distinct test counted once in its family.
 
@@ -191,8 +191,10 @@ def adjust_families(
     ----------
     p : array of float
         Raw p-values, ``NaN`` where no test was possible.
-    family, test : array
-        Per row, the family's name and a hashable key of the test.
+    family : array of str
+        Per row, the family's name.
+    test : sequence of hashable
+        Per row, a key of the test.
     method : {"bh", "holm", "none"}, keyword-only
         The correction applied within each family.
 
@@ -204,14 +206,13 @@ def adjust_families(
     --------
     >>> p = np.array([0.01, 0.01, 0.04, 0.03])
     >>> family = np.array(["a", "a", "a", "b"], dtype=object)
-    >>> test = np.array([1, 1, 2, 3], dtype=object)
-    >>> adjust_families(p, family, test, method="bh").round(3).tolist()
+    >>> adjust_families(p, family, [1, 1, 2, 3], method="bh").round(3).tolist()
     [0.02, 0.02, 0.04, 0.03]
     """
     out = np.full(len(p), np.nan)
     first: dict[tuple, int] = {}
     index = np.empty(len(p), dtype=np.int64)
-    for i, (name, key) in enumerate(zip(family.tolist(), test.tolist(), strict=True)):
+    for i, (name, key) in enumerate(zip(family.tolist(), test, strict=True)):
         index[i] = first.setdefault((name, key), i)
     tested = ~np.isnan(p)
     unique = np.flatnonzero((index == np.arange(len(p))) & tested)
