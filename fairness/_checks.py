@@ -79,8 +79,8 @@ NOT_ASSESSED_DETAIL = {
         "there is no other group to compare with it."
     ),
     NO_REFERENCE: (
-        "Check {name!r} did not assess {attribute!r}: no group that may be the reference has "
-        "a defined {label} (none has {denominator})."
+        "Check {name!r} did not assess {attribute!r}: no group that may be the reference (a "
+        "group in ratios whose value is known) has a defined {label}."
     ),
     SMALL_CATEGORY: (
         "Group {group!r} of {attribute!r} holds less than {share:.0%} of the sample "
@@ -300,7 +300,7 @@ def not_assessed_rows(
             taking_part = np.flatnonzero(at & in_ratios)
             if not len(taking_part):
                 reason, only = NO_GROUP_IN_RATIOS, None
-            elif len(taking_part) == 1 or not (at & candidates).any():
+            elif len(taking_part) == 1:
                 reason, only = SINGLE_GROUP, group[taking_part[0]]
             else:
                 reason, only = NO_REFERENCE, None
