@@ -406,8 +406,9 @@ def _adjust(comparisons: dict, omnibus: dict, checks: tuple[Check, ...], correct
     one test, counted once: its family is named after the first of the pair.
     """
     checked = {shared_test_metric(c.metric) for c in checks}
-    tested = np.array([shared_test_metric(m) for m in comparisons["metric"].tolist()], dtype=object)
-    family = np.array([CHECKS_FAMILY if m in checked else m for m in tested.tolist()], dtype=object)
+    tested = _shared_tests(comparisons["metric"])
+    family = tested.copy()
+    family[np.isin(tested, list(checked))] = CHECKS_FAMILY
     keys = list(
         zip(
             comparisons["attribute"].tolist(),
@@ -421,12 +422,20 @@ def _adjust(comparisons: dict, omnibus: dict, checks: tuple[Check, ...], correct
         comparisons["p_value"], family, keys, method=correction
     )
     comparisons["family"] = family
-    tested = np.array([shared_test_metric(m) for m in omnibus["metric"].tolist()], dtype=object)
+    tested = _shared_tests(omnibus["metric"])
     omnibus_keys = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
     omnibus["p_adjusted"] = adjust_families(
         omnibus["p_value"], tested, omnibus_keys, method=correction
     )
     omnibus["family"] = tested
+
+
+def _shared_tests(metric: np.ndarray) -> np.ndarray:
+    """:func:`shared_test_metric` of each row (computed once per distinct metric)."""
+    out = metric.astype(object, copy=True)
+    for name in dict.fromkeys(metric.tolist()):
+        out[metric == name] = shared_test_metric(name)
+    return out
 
 
 def _group_columns(
