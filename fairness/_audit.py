@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fairness._bootstrap import bootstrap_summaries
-from fairness._checks import check_columns, summarise
+from fairness._checks import check_columns, not_assessed_rows, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
 from fairness._metrics import (
@@ -27,6 +27,7 @@ from fairness._metrics import (
     records,
 )
 from fairness._notes import audit_notes
+from fairness._policies import rule_names_reference, rule_statement, shared_test_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
@@ -34,8 +35,8 @@ from fairness._resolve import (
     resolved_checks,
     unknown_groups,
 )
-from fairness._significance import adjust_p_array
-from fairness._spec import AuditSpec, SpecError
+from fairness._significance import adjust_families
+from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
 
 NOT_A_SAMPLE = "audit_counts expects a Sample or a CellTable, got {kind}."
@@ -278,6 +279,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
+    metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)
@@ -290,23 +292,21 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
     metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
+    candidates = eligible & ~np.array(group_columns["unknown"], dtype=bool)
     comparisons = comparison_columns(
         groups,
         rate_metrics,
         eligible=eligible,
-        candidates=eligible & ~np.array(group_columns["unknown"], dtype=bool),
+        candidates=candidates,
         policy=spec.reference,
         named=spec.reference_groups,
         favourable_outcome=spec.favourable_outcome,
         min_denominator=spec.min_denominator,
         confidence=confidence,
+        any_size=rule_names_reference(spec.preset, spec.reference),
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
-    for columns in (comparisons, omnibus):
-        tested = ~np.isnan(columns["p_value"])
-        columns["p_adjusted"][tested] = adjust_p_array(
-            columns["p_value"][tested], method=spec.correction
-        )
+    _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = bootstrap_summaries(
         cells,
         groups,
@@ -317,6 +317,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         seed=spec.seed,
         confidence=confidence,
     )
+    denominator_labels = {m: d.denominator_label for m, d in METRICS.items()}
     check_table = check_columns(
         checks,
         comparisons,
@@ -324,9 +325,29 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         confidence=confidence,
         alpha=spec.alpha,
         min_denominator=spec.min_denominator,
-        denominator_labels={m: d.denominator_label for m, d in METRICS.items()},
+        denominator_labels=denominator_labels,
     )
-    check_summary, verdict = summarise(checks, check_table)
+    not_assessed = not_assessed_rows(
+        checks,
+        comparisons,
+        group_columns,
+        list(groups.names),
+        candidates=candidates,
+        small_category_share=spec.small_category_share,
+        denominator_labels=denominator_labels,
+    )
+    check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
+    policy = "named" if spec.reference_groups else spec.reference
+    rule = {
+        "preset": spec.preset,
+        "statement": rule_statement(
+            spec.preset,
+            policy=policy,
+            favourable_outcome=spec.favourable_outcome,
+            confidence=confidence,
+        ),
+        "point_estimate_verdict": point_verdict,
+    }
 
     effective = spec.to_dict()
     effective["checks"] = [c.to_dict() for c in checks]
@@ -346,7 +367,11 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     }
     group_rows = records(group_columns)
     omnibus_rows = records(omnibus)
-    notes = audit_notes(spec, checks, omnibus_rows, group_rows, table)
+    check_rows = records(check_table)
+    notes = audit_notes(
+        spec, checks, omnibus_rows, group_rows, table, check_rows=check_rows,
+        not_assessed=not_assessed,
+    )  # fmt: skip
     return AuditReport(
         verdict=verdict,
         tables={
@@ -355,14 +380,62 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "comparisons": tuple(records({k: v for k, v in comparisons.items() if k[0] != "_"})),
             "omnibus": tuple(omnibus_rows),
             "summaries": tuple(records(summaries)),
-            "checks": tuple(records(check_table)),
+            "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
+            "not_assessed": tuple(not_assessed),
         },
+        rule=rule,
         spec=effective,
         sample=effective["sample"],
         provenance=provenance,
         notes=tuple(notes),
     )
+
+
+#: The family of the comparisons that the declared checks read.
+CHECKS_FAMILY = "checks"
+
+
+def _adjust(comparisons: dict, omnibus: dict, checks: tuple[Check, ...], correction: str) -> None:
+    """Fill ``p_adjusted`` and ``family`` of the comparisons and omnibus tests.
+
+    Families: every test a declared check reads forms the family ``checks``; each other rate
+    metric's comparisons form a family named after it; omnibus tests form one family per metric.
+    A complementary pair (true positive / false negative rate, false positive / true negative
+    rate, precision / false discovery rate, negative predictive value / false omission rate) is
+    one test, counted once: its family is named after the first of the pair.
+    """
+    checked = {shared_test_metric(c.metric) for c in checks}
+    tested = _shared_tests(comparisons["metric"])
+    family = tested.copy()
+    family[np.isin(tested, list(checked))] = CHECKS_FAMILY
+    keys = list(
+        zip(
+            comparisons["attribute"].tolist(),
+            comparisons["group"].tolist(),
+            comparisons["reference"].tolist(),
+            tested.tolist(),
+            strict=True,
+        )
+    )
+    comparisons["p_adjusted"] = adjust_families(
+        comparisons["p_value"], family, keys, method=correction
+    )
+    comparisons["family"] = family
+    tested = _shared_tests(omnibus["metric"])
+    omnibus_keys = list(zip(omnibus["attribute"].tolist(), tested.tolist(), strict=True))
+    omnibus["p_adjusted"] = adjust_families(
+        omnibus["p_value"], tested, omnibus_keys, method=correction
+    )
+    omnibus["family"] = tested
+
+
+def _shared_tests(metric: np.ndarray) -> np.ndarray:
+    """:func:`shared_test_metric` of each row (computed once per distinct metric)."""
+    out = metric.astype(object, copy=True)
+    for name in dict.fromkeys(metric.tolist()):
+        out[metric == name] = shared_test_metric(name)
+    return out
 
 
 def _group_columns(

@@ -10,13 +10,22 @@ is below 1 and the *gap* above 0 exactly when the group is worse off than its re
 
 The rule, with the interval at confidence 1 - alpha (Katz for ratios, Newcombe for gaps):
 
-- ``inconclusive`` when the group or the reference has a denominator below the minimum (or 0);
+- ``inconclusive`` when the group has a denominator below the minimum (or 0), when the reference
+  has none, or when the reference has fewer than the minimum and a rate of 0 or 1 (its interval
+  then cannot show how uncertain it is). A reference with fewer than the minimum is otherwise
+  kept (a preset's rule names it: the highest rate, however small): its interval is wide, the
+  interval decides, and the reason says the reference is small;
 - ratio checks: ``pass`` when the interval's lower bound is at or above the threshold, ``fail``
   when its upper bound is below it, else ``inconclusive`` (the interval straddles the threshold);
 - difference checks: ``pass`` when the gap's upper bound is at or below the threshold, ``fail``
   when its lower bound is above it, else ``inconclusive``.
 
-The adjusted p-value is reported beside the verdict (statistical significance), never instead of it.
+The adjusted p-value is reported beside the verdict (statistical significance), never instead of it,
+and so is the rule's own reading of the point estimate (``point_estimate_verdict``).
+
+A check that has no comparison at some attribute (or intersection) has not been assessed there:
+:func:`not_assessed_rows` lists those, and the groups left out of ratios, with their reasons, and
+the check's and the audit's verdict are then at best ``inconclusive``.
 """
 
 from __future__ import annotations
@@ -25,7 +34,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fairness._metrics import INSUFFICIENT, UNDEFINED
 from fairness._policies import DIFFERENCE, RATIO, higher_is_better
 from fairness._spec import Check
 
@@ -38,13 +46,52 @@ _INF = float("inf")
 CHECK_COLUMNS = (
     "name", "attribute", "metric", "kind", "group", "reference", "value", "ci_low", "ci_high",
     "threshold", "verdict", "reason", "p_value", "p_adjusted", "significant",
+    "point_estimate_verdict", "small_reference",
 )  # fmt: skip
+NOT_ASSESSED_COLUMNS = ("name", "attribute", "group", "reason", "detail")
 
 REASON_INSUFFICIENT = (
     "Inconclusive: {who} has {count} {denominator}, fewer than the minimum of {minimum}; "
     "too little data to judge the {label}."
 )
 REASON_UNDEFINED = "Inconclusive: the {label} of {who} is undefined ({detail})."
+REASON_DEGENERATE = (
+    "Inconclusive: reference {reference!r} has {count} {denominator}, fewer than the minimum of "
+    "{minimum}, and a {label} of {value}; the interval cannot show how uncertain that rate is."
+)
+SMALL_REFERENCE = (
+    " Reference {reference!r} has {count} {denominator}, fewer than the minimum of {minimum}: "
+    "the comparison is uncertain, and the interval is wider for it."
+)
+#: Reasons a check could not assess an attribute, or a group was left out (``not_assessed``).
+NO_GROUP_IN_RATIOS = "no_group_in_ratios"
+SINGLE_GROUP = "single_group"
+NO_REFERENCE = "no_reference"
+SMALL_CATEGORY = "small_category"
+UNKNOWN_EXCLUDED = "unknown_excluded"
+NOT_ASSESSED_DETAIL = {
+    NO_GROUP_IN_RATIOS: (
+        "Check {name!r} did not assess {attribute!r}: none of its groups takes part in ratios "
+        "(each is a small category or the unknown group)."
+    ),
+    SINGLE_GROUP: (
+        "Check {name!r} did not assess {attribute!r}: only {group!r} takes part in ratios, so "
+        "there is no other group to compare with it."
+    ),
+    NO_REFERENCE: (
+        "Check {name!r} did not assess {attribute!r}: no group that may be the reference (a "
+        "group in ratios whose value is known) has a defined {label}."
+    ),
+    SMALL_CATEGORY: (
+        "Group {group!r} of {attribute!r} holds less than {share:.0%} of the sample "
+        "(small_category_share): reported with its counts and rates, left out of ratios, "
+        "comparisons and checks."
+    ),
+    UNKNOWN_EXCLUDED: (
+        "Group {group!r} of {attribute!r} has an unknown value; the spec leaves it out of "
+        "ratios, comparisons and checks (exclude_unknown_from_ratios)."
+    ),
+}
 REASON_RATIO = (
     "Impact ratio {value} ({ci}) {relation} {threshold} for {group!r} vs reference {reference!r}; "
     "{significance}."
@@ -118,26 +165,42 @@ def check_columns(
     for check in checks:
         rows = np.flatnonzero(comparisons["metric"] == check.metric)
         value, low, high = _oriented(check, comparisons, rows, favourable_outcome)
-        status = comparisons["status"][rows]
-        blocked = (status == INSUFFICIENT) | (status == UNDEFINED)
+        n, nr = comparisons["_denominator"][rows], comparisons["_reference_denominator"][rows]
+        reference_rate = comparisons["reference_value"][rows]
+        small_reference = (nr > 0) & (nr < min_denominator)
+        degenerate = small_reference & ((reference_rate == 0) | (reference_rate == 1))
+        blocked = (n < min_denominator) | (n <= 0) | (nr <= 0) | degenerate
         undefined = ~blocked & (np.isnan(value) | np.isnan(low) | np.isnan(high))
         t = check.threshold
         if check.kind == RATIO:
             verdict = np.where(low >= t, PASS, np.where(high < t, FAIL, INCONCLUSIVE))
+            point = np.where(value >= t, PASS, FAIL)
         else:
             verdict = np.where(high <= t, PASS, np.where(low > t, FAIL, INCONCLUSIVE))
+            point = np.where(value <= t, PASS, FAIL)
         verdict = np.where(blocked | undefined, INCONCLUSIVE, verdict)
         shown = ~(blocked | undefined)
+        point_verdict = [str(v) if ok else None for v, ok in zip(point, shown, strict=True)]
         finite = [np.where(shown & np.isfinite(a), a, np.nan) for a in (value, low, high)]
         p_adjusted = comparisons["p_adjusted"][rows]
         label = check.metric.replace("_", " ")
         den_label = denominator_labels[check.metric]
-        n, nr = comparisons["_denominator"][rows], comparisons["_reference_denominator"][rows]
         groups, references = comparisons["group"][rows], comparisons["reference"][rows]
         reasons = []
         for i in range(len(rows)):
             group, reference = groups[i], references[i]
-            if blocked[i]:
+            if blocked[i] and degenerate[i] and n[i] >= min_denominator:
+                reasons.append(
+                    REASON_DEGENERATE.format(
+                        reference=reference,
+                        count=_count(float(nr[i])),
+                        denominator=den_label,
+                        minimum=_count(min_denominator),
+                        label=label,
+                        value=_count(float(reference_rate[i])),
+                    )
+                )
+            elif blocked[i]:
                 who, count = (
                     (repr(group), n[i])
                     if n[i] < min_denominator
@@ -164,10 +227,18 @@ def check_columns(
                 )
             else:
                 p = None if np.isnan(p_adjusted[i]) else float(p_adjusted[i])
-                reasons.append(
-                    _reason(check, str(verdict[i]), float(value[i]), float(low[i]),
-                            float(high[i]), group, reference, pct, _p_text(p, alpha))
+                reason = _reason(
+                    check, str(verdict[i]), float(value[i]), float(low[i]), float(high[i]),
+                    group, reference, pct, _p_text(p, alpha),
                 )  # fmt: skip
+                if small_reference[i]:
+                    reason += SMALL_REFERENCE.format(
+                        reference=reference,
+                        count=_count(float(nr[i])),
+                        denominator=den_label,
+                        minimum=_count(min_denominator),
+                    )
+                reasons.append(reason)
         p_values = comparisons["p_value"][rows]
         out["name"] += [check.name] * len(rows)
         out["attribute"] += comparisons["attribute"][rows].tolist()
@@ -183,6 +254,67 @@ def check_columns(
         out["p_value"] += _nullable(p_values)
         out["p_adjusted"] += _nullable(p_adjusted)
         out["significant"] += [None if p != p else p < alpha for p in p_adjusted.tolist()]
+        out["point_estimate_verdict"] += point_verdict
+        out["small_reference"] += small_reference.tolist()
+    return out
+
+
+def not_assessed_rows(
+    checks: Sequence[Check],
+    comparisons: dict[str, np.ndarray],
+    groups: dict[str, np.ndarray],
+    levels: Sequence[str],
+    *,
+    candidates: np.ndarray,
+    small_category_share: float,
+    denominator_labels: dict[str, str],
+) -> list[dict]:
+    """What the checks did not assess, and why: first each group left out of ratios (``name``
+    null: left out of every check), then each check and attribute with no comparison (``group``
+    null). ``candidates`` marks the groups that may be a reference."""
+    out: list[dict] = []
+    attribute, group = groups["attribute"], groups["group"]
+    in_ratios = np.asarray(groups["in_ratios"], dtype=bool)
+    for level in levels:
+        for i in np.flatnonzero((attribute == level) & ~in_ratios).tolist():
+            reason = SMALL_CATEGORY if groups["small_category"][i] else UNKNOWN_EXCLUDED
+            out.append(
+                {
+                    "name": None,
+                    "attribute": level,
+                    "group": group[i],
+                    "reason": reason,
+                    "detail": NOT_ASSESSED_DETAIL[reason].format(
+                        group=group[i], attribute=level, share=small_category_share
+                    ),
+                }
+            )
+    assessed = set(
+        zip(comparisons["metric"].tolist(), comparisons["attribute"].tolist(), strict=True)
+    )
+    for check in checks:
+        for level in levels:
+            if (check.metric, level) in assessed:
+                continue
+            at = attribute == level
+            taking_part = np.flatnonzero(at & in_ratios)
+            if not len(taking_part):
+                reason, only = NO_GROUP_IN_RATIOS, None
+            elif len(taking_part) == 1:
+                reason, only = SINGLE_GROUP, group[taking_part[0]]
+            else:
+                reason, only = NO_REFERENCE, None
+            detail = NOT_ASSESSED_DETAIL[reason].format(
+                name=check.name,
+                attribute=level,
+                group=only,
+                label=check.metric.replace("_", " "),
+                denominator=denominator_labels.get(check.metric, "denominator"),
+            )
+            out.append(
+                {"name": check.name, "attribute": level, "group": None, "reason": reason,
+                 "detail": detail}
+            )  # fmt: skip
     return out
 
 
@@ -238,28 +370,58 @@ def _count(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def summarise(checks: Sequence[Check], columns: dict[str, list]) -> tuple[list[dict], str]:
-    """Per-check summary (worst verdict over its rows) and the overall verdict of the audit."""
+def _worst(verdicts: Sequence[str | None], gaps: int) -> str:
+    """The worst of ``verdicts`` (``None``: no finding, counts as inconclusive), at best
+    ``inconclusive`` when ``gaps`` attributes were not assessed; ``not_assessed`` when empty."""
+    if not verdicts:
+        return NOT_ASSESSED
+    found = [INCONCLUSIVE if v is None else v for v in verdicts]
+    if gaps:
+        found.append(INCONCLUSIVE)
+    return max(found, key=_SEVERITY.__getitem__)
+
+
+def summarise(
+    checks: Sequence[Check], columns: dict[str, list], not_assessed: Sequence[dict] = ()
+) -> tuple[list[dict], str, str]:
+    """Per-check summary, the audit's verdict and the audit's point-estimate verdict.
+
+    A check's verdict is the worst over its rows, at best ``inconclusive`` when it left an
+    attribute unassessed, ``not_assessed`` without rows; the audit's is the worst over the checks'
+    rows, at best ``inconclusive`` when any check left an attribute unassessed. The point-estimate
+    verdicts (the rule read on point estimates) follow the same rule.
+    """
     summaries = []
     by_name: dict[str, list[str]] = {}
-    for name, verdict in zip(columns["name"], columns["verdict"], strict=True):
+    point_by_name: dict[str, list[str | None]] = {}
+    for name, verdict, point in zip(
+        columns["name"], columns["verdict"], columns["point_estimate_verdict"], strict=True
+    ):
         by_name.setdefault(name, []).append(verdict)
+        point_by_name.setdefault(name, []).append(point)
+    gaps_by_name: dict[str, int] = {}
+    for row in not_assessed:
+        if row["name"] is not None:
+            gaps_by_name[row["name"]] = gaps_by_name.get(row["name"], 0) + 1
     for check in checks:
         verdicts = by_name.get(check.name, [])
-        worst = max(verdicts, key=_SEVERITY.__getitem__) if verdicts else NOT_ASSESSED
+        gaps = gaps_by_name.get(check.name, 0)
         summaries.append(
             {
                 **check.to_dict(),
-                "verdict": worst,
+                "verdict": _worst(verdicts, gaps),
+                "point_estimate_verdict": _worst(point_by_name.get(check.name, []), gaps),
                 "comparisons": len(verdicts),
                 "passed": verdicts.count(PASS),
                 "failed": verdicts.count(FAIL),
                 "inconclusive": verdicts.count(INCONCLUSIVE),
+                "attributes_not_assessed": gaps,
             }
         )
-    all_verdicts = columns["verdict"]
-    overall = max(all_verdicts, key=_SEVERITY.__getitem__) if all_verdicts else NOT_ASSESSED
-    return summaries, overall
+    gaps = sum(gaps_by_name.values())
+    overall = _worst(columns["verdict"], gaps)
+    point = _worst(columns["point_estimate_verdict"], gaps)
+    return summaries, overall, point
 
 
 __all__ = ["DIFFERENCE", "FAIL", "INCONCLUSIVE", "NOT_ASSESSED", "PASS", "RATIO"]

@@ -4,7 +4,8 @@ The reference of an attribute is chosen per metric by the spec's policy:
 
 - ``most_favoured``: the eligible group best off on that metric (highest value when higher is
   better for the person, lowest otherwise), among groups with enough data; ties go to the larger
-  group, then the alphabetically first.
+  group, then the alphabetically first. Under a preset (four-fifths, LL144) the rule names the
+  reference: the best-off group whatever its size (``any_size``).
 - ``largest``: the eligible group with the most rows.
 - ``overall``: the whole sample; the test then compares the group with the rest of the sample.
 - a named group per attribute (``reference_groups``), which must exist.
@@ -41,8 +42,12 @@ def _reference(
     policy: str,
     sign: float,
     min_denominator: float,
+    any_size: bool = False,
 ) -> int | None:
-    """Position of the reference among one level's groups (sorted by value), or ``None``."""
+    """Position of the reference among one level's groups (sorted by value), or ``None``.
+
+    ``any_size``: the most favoured group whatever its denominator (a preset's rule); otherwise
+    among groups with at least ``min_denominator`` when there are any."""
     usable = np.flatnonzero(candidates & (n > 0))
     if not len(usable):
         return None
@@ -50,7 +55,7 @@ def _reference(
         return int(usable[np.lexsort((usable, -sizes[usable]))[0]])
     assert policy == MOST_FAVOURED
     enough = usable[n[usable] >= min_denominator]
-    if len(enough):
+    if len(enough) and not any_size:
         usable = enough
     rate = sign * x[usable] / n[usable]
     return int(usable[np.lexsort((usable, -sizes[usable], rate))[0]])
@@ -67,16 +72,19 @@ def comparison_columns(
     favourable_outcome: str,
     min_denominator: float,
     confidence: float,
+    any_size: bool = False,
 ) -> dict[str, np.ndarray]:
     """One row per eligible non-reference group and rate metric, vs the metric's reference.
 
     The reference of each level and metric follows ``policy`` (or the level's ``named`` group):
     ``most_favoured`` is the candidate best off on the metric among those with enough data (ties:
-    the larger group, then alphabetical), ``largest`` the candidate with most rows, ``overall``
-    the whole level. ``ratio`` is ``group value / reference value`` and ``difference`` is
-    ``group - reference`` (raw, not oriented; checks orient them). The p-value tests equal rates
-    on the metric's own denominator (with ``overall``, the group against the rest of the
-    sample); ``p_adjusted`` is filled in later across the whole audit. Rows are ordered by level,
+    the larger group, then alphabetical), or among all candidates with ``any_size`` (a preset's
+    rule: the highest-rate category, however small; its comparisons say so), ``largest`` the
+    candidate with most rows, ``overall`` the whole level. ``ratio`` is
+    ``group value / reference value`` and ``difference`` is ``group - reference`` (raw, not
+    oriented; checks orient them). The p-value tests equal rates on the metric's own denominator
+    (with ``overall``, the group against the rest of the sample); ``p_adjusted`` is filled in
+    later, family by family. Rows are ordered by level,
     metric, group. ``eligible`` groups are compared; ``candidates`` may be the reference.
     Columns starting with ``_`` (denominators) are for the checks, not the report.
     """
@@ -106,6 +114,7 @@ def comparison_columns(
                     policy=policy,
                     sign=sign,
                     min_denominator=min_denominator,
+                    any_size=any_size,
                 )
                 if best is None:
                     continue

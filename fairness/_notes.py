@@ -38,6 +38,15 @@ SMALL_NOTE = (
     "{count} group(s) hold less than {share:.0%} of the sample; they are reported with their "
     "counts and rates but left out of ratios, comparisons and checks."
 )
+NOT_ASSESSED_NOTE = (
+    "Not assessed: {items}. The audit's verdict is therefore at best inconclusive; the table "
+    "not_assessed gives the reason for each."
+)
+SMALL_REFERENCE_NOTE = (
+    "The reference {reference!r} of {attribute!r} for {metric} has fewer than {minimum:g} in "
+    "the rate's denominator; the reference policy names it, so it stays the reference, and "
+    "its comparisons are uncertain (their intervals are wide)."
+)
 WEIGHTED_NOTE = (
     "Counts are sums of weights. Intervals and tests read them as frequency weights (a weight of "
     "3 counts as three people); for survey or sampling weights they are only approximate."
@@ -50,6 +59,9 @@ def audit_notes(
     omnibus: Sequence[dict],
     groups: Sequence[dict],
     table: CellTable,
+    *,
+    check_rows: Sequence[dict] = (),
+    not_assessed: Sequence[dict] = (),
 ) -> list[str]:
     """The notes of a report, in a fixed order (outcome, checks, incompatibility, gaps)."""
     notes = [OUTCOME_NOTE[spec.favourable_outcome]]
@@ -93,6 +105,23 @@ def audit_notes(
     small = [g for g in groups if g["small_category"]]
     if small:
         notes.append(SMALL_NOTE.format(count=len(small), share=spec.small_category_share))
+    gaps = [f"check {row['name']!r} on {row['attribute']!r}" for row in not_assessed if row["name"]]
+    if gaps:
+        notes.append(NOT_ASSESSED_NOTE.format(items="; ".join(gaps)))
+    small_references = {
+        (row["attribute"], row["metric"], row["reference"]): None
+        for row in check_rows
+        if row["small_reference"]
+    }
+    for attribute, metric, reference in small_references:
+        notes.append(
+            SMALL_REFERENCE_NOTE.format(
+                reference=reference,
+                attribute=attribute,
+                metric=metric.replace("_", " "),
+                minimum=spec.min_denominator,
+            )
+        )
     if table.weighted:
         notes.append(WEIGHTED_NOTE)
     return notes

@@ -43,6 +43,26 @@ _LOWER_CORRECT = ("false_discovery_rate", "false_omission_rate")
 #: Metrics that describe the labels, not the decisions: they cannot be checked.
 UNCHECKABLE = ("prevalence",)
 
+#: Complementary rates (``1 - the other`` on the same denominator): comparing one between two
+#: groups is the same significance test as comparing the other, so each pair is one test.
+_COMPLEMENT_OF = {
+    "false_negative_rate": "true_positive_rate",
+    "true_negative_rate": "false_positive_rate",
+    "false_discovery_rate": "precision",
+    "false_omission_rate": "negative_predictive_value",
+}
+
+
+def shared_test_metric(metric: str) -> str:
+    """The metric whose test a comparison of ``metric`` is: itself, or its complement's name.
+
+    Examples
+    --------
+    >>> shared_test_metric("false_negative_rate"), shared_test_metric("selection_rate")
+    ('true_positive_rate', 'selection_rate')
+    """
+    return _COMPLEMENT_OF.get(metric, metric)
+
 
 def higher_is_better(metric: str, favourable_outcome: str) -> bool | None:
     """Whether a higher value of ``metric`` means the group is better off; ``None`` if neither.
@@ -146,6 +166,73 @@ def preset_checks(preset: str, *, has_scores: bool) -> list[CheckTemplate]:
         return [CheckTemplate("four_fifths", "selection_rate", RATIO, 0.8)]
     metric = "scoring_rate" if has_scores else "selection_rate"
     return [CheckTemplate("ll144_impact_ratio", metric, RATIO, 0.8)]
+
+
+#: What each preset's rule says, in the report's ``rule.statement``: the rule as its source states
+#: it, how this engine applies it, and what is the engine's own extension.
+RULE_STATEMENTS = {
+    FOUR_FIFTHS: (
+        "US EEOC Uniform Guidelines rule of thumb (29 CFR 1607.4(D)): a selection rate for any "
+        "group below four-fifths (80%) of the rate of the group with the highest rate is "
+        "generally regarded as evidence of adverse impact. The reference is the group with the "
+        "highest selection rate among the groups in ratios, whatever its size. The rule's own "
+        "finding reads the point estimate of each impact ratio (point_estimate_verdict); the "
+        "statistical verdict also asks that the {confidence} interval of the impact ratio lie "
+        "wholly below 0.8 for a fail or wholly at or above it for a pass, and is inconclusive "
+        "otherwise."
+    ),
+    LL144: (
+        "New York City Local Law 144 (bias audits of automated employment decision tools, "
+        "6 RCNY 5-301): impact ratio = a category's selection rate (or scoring rate) divided by "
+        "the rate of the most selected category, for each category and intersectional category "
+        "not excluded for holding less than 2% of the data; the unknown category is counted. "
+        "The reference is the category with the highest rate among those not excluded, whatever "
+        "its size. The law sets no pass mark: screening the ratios with 0.8 (the four-fifths "
+        "threshold) is this engine's choice, read both on the point estimate "
+        "(point_estimate_verdict) and, for the statistical verdict, on the {confidence} interval."
+    ),
+}
+ADVERSE_EXTENSION = (
+    " Here a positive prediction is adverse, so the impact ratio is the reference's (least "
+    "flagged) rate divided by the group's: applying the rule to adverse outcomes is this "
+    "engine's extension, not part of the rule."
+)
+DECLARED_RULE = (
+    "The checks declared in the spec (or the engine's defaults): a check passes when the "
+    "{confidence} interval of its impact ratio or gap lies wholly on the acceptable side of its "
+    "threshold, fails when it lies wholly on the other side, and is inconclusive otherwise; "
+    "point_estimate_verdict reads the threshold on the point estimate alone."
+)
+
+
+def rule_statement(
+    preset: str | None, *, policy: str, favourable_outcome: str, confidence: float
+) -> str:
+    """The sentence the report gives as ``rule.statement`` (see ``RULE_STATEMENTS``).
+
+    A preset whose reference policy the spec replaced (``largest``, ``overall``, named groups)
+    no longer applies its rule's reference, and the statement says so.
+    """
+    level = f"{confidence:.0%}"
+    if preset not in RULE_STATEMENTS:
+        return DECLARED_RULE.format(confidence=level)
+    text = RULE_STATEMENTS[preset].format(confidence=level)
+    if policy != MOST_FAVOURED:
+        text += (
+            f" This spec replaced the rule's reference with the {policy!r} policy, so the "
+            "ratios are not the rule's."
+        )
+    if favourable_outcome == ADVERSE:
+        text += ADVERSE_EXTENSION
+    return text
+
+
+def rule_names_reference(preset: str | None, policy: str) -> bool:
+    """Whether the reference is the rule's own: the best-off group among those in ratios,
+    whatever its size (the presets with the ``most_favoured`` policy). Otherwise the most
+    favoured reference is chosen among groups with at least ``min_denominator`` in the metric's
+    denominator when there are any."""
+    return preset in PRESETS and policy == MOST_FAVOURED
 
 
 #: Spec fields a preset sets when the spec does not give them.

@@ -19,14 +19,16 @@ import io
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-#: Version of the report layout; bumped when a key changes meaning or disappears.
-SCHEMA_VERSION = 1
+#: Version of the report layout; bumped when a key changes meaning or disappears. 2: p-values
+#: adjusted per family (``family``), the rule's reference and statement (``rule``), the
+#: point-estimate finding, and what was not assessed (``not_assessed``) capping the verdict.
+SCHEMA_VERSION = 2
 
 #: Significant digits kept for every float in the JSON and CSV output.
 SIGNIFICANT_DIGITS = 12
@@ -44,10 +46,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "comparisons": (
         "attribute", "metric", "group", "reference", "value", "reference_value",
         "ratio", "ratio_ci_low", "ratio_ci_high", "difference", "difference_ci_low",
-        "difference_ci_high", "p_value", "p_adjusted", "test", "status",
+        "difference_ci_high", "p_value", "p_adjusted", "family", "test", "status",
     ),
     "omnibus": (
-        "attribute", "metric", "groups", "statistic", "dof", "p_value", "p_adjusted", "test",
+        "attribute", "metric", "groups", "statistic", "dof", "p_value", "p_adjusted", "family",
+        "test",
     ),
     "summaries": (
         "attribute", "summary", "metrics", "kind", "value", "ci_low", "ci_high",
@@ -56,11 +59,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "checks": (
         "name", "attribute", "metric", "kind", "group", "reference", "value", "ci_low",
         "ci_high", "threshold", "verdict", "reason", "p_value", "p_adjusted", "significant",
+        "point_estimate_verdict", "small_reference",
     ),
     "check_summary": (
-        "name", "metric", "kind", "threshold", "verdict", "comparisons", "passed", "failed",
-        "inconclusive",
+        "name", "metric", "kind", "threshold", "verdict", "point_estimate_verdict",
+        "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed",
     ),
+    "not_assessed": ("name", "attribute", "group", "reason", "detail"),
 }  # fmt: skip
 
 
@@ -257,6 +262,9 @@ class AuditReport:
         Input hash, row counts, warnings, seed, versions.
     notes : tuple of str
         Plain-language notes: which criteria were checked and why, incompatibilities, exclusions.
+    rule : mapping
+        The rule applied: ``preset``, ``statement`` (a sentence) and ``point_estimate_verdict``
+        (the rule read on point estimates, beside the statistical ``verdict``).
     """
 
     verdict: str
@@ -265,6 +273,7 @@ class AuditReport:
     sample: Mapping[str, Any]
     provenance: Mapping[str, Any]
     notes: tuple[str, ...] = ()
+    rule: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (a fresh deep copy, floats canonical).
@@ -272,12 +281,13 @@ class AuditReport:
         Returns
         -------
         dict
-            Keys: ``schema_version``, ``verdict``, ``notes``, ``sample``, ``spec``,
+            Keys: ``schema_version``, ``verdict``, ``rule``, ``notes``, ``sample``, ``spec``,
             ``provenance`` and one key per table of ``TABLE_COLUMNS``.
         """
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "verdict": self.verdict,
+            "rule": copy.deepcopy(dict(self.rule)),
             "notes": list(self.notes),
             "sample": copy.deepcopy(dict(self.sample)),
             "spec": copy.deepcopy(dict(self.spec)),

@@ -12,7 +12,7 @@ hypergeometric functions, so the p-values equal scipy.stats' without importing i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 from scipy import special
@@ -174,6 +174,53 @@ def adjust_p_array(p: np.ndarray, *, method: str = "bh") -> np.ndarray:
     out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
     return out
+
+
+def adjust_families(
+    p: np.ndarray, family: np.ndarray, test: Sequence[Hashable], *, method: str = "bh"
+) -> np.ndarray:
+    """Adjust p-values family by family, each distinct test counted once in its family.
+
+    ``family`` names each row's family and ``test`` identifies the test a row reports (rows that
+    report the same test, such as a true positive rate comparison and the false negative rate
+    comparison of the same two groups, share it). Within a family the distinct tests with a
+    p-value (the first row's value for each) are adjusted with ``method``; every row gets its
+    test's adjusted value. Rows whose p-value is ``NaN`` stay ``NaN``.
+
+    Parameters
+    ----------
+    p : array of float
+        Raw p-values, ``NaN`` where no test was possible.
+    family : array of str
+        Per row, the family's name.
+    test : sequence of hashable
+        Per row, a key of the test.
+    method : {"bh", "holm", "none"}, keyword-only
+        The correction applied within each family.
+
+    Returns
+    -------
+    array of float
+
+    Examples
+    --------
+    >>> p = np.array([0.01, 0.01, 0.04, 0.03])
+    >>> family = np.array(["a", "a", "a", "b"], dtype=object)
+    >>> adjust_families(p, family, [1, 1, 2, 3], method="bh").round(3).tolist()
+    [0.02, 0.02, 0.04, 0.03]
+    """
+    out = np.full(len(p), np.nan)
+    first: dict[tuple, int] = {}
+    index = np.empty(len(p), dtype=np.int64)
+    for i, (name, key) in enumerate(zip(family.tolist(), test, strict=True)):
+        index[i] = first.setdefault((name, key), i)
+    tested = ~np.isnan(p)
+    unique = np.flatnonzero((index == np.arange(len(p))) & tested)
+    names = family[unique]
+    for name in dict.fromkeys(names.tolist()):
+        members = unique[names == name]
+        out[members] = adjust_p_array(p[members], method=method)
+    return np.where(tested, out[index], np.nan)
 
 
 def two_proportion_arrays(

@@ -31,7 +31,11 @@ def _num(value: object, digits: int = 3) -> str:
 def render_table(report: AuditReport) -> str:
     """The report as readable text: overall verdict, each check's rows, then per-group rates."""
     data = report.to_dict()
-    lines = [f"Overall verdict: {_VERDICT_WORDS[data['verdict']]}", ""]
+    lines = [f"Overall verdict: {_VERDICT_WORDS[data['verdict']]}"]
+    point = (data.get("rule") or {}).get("point_estimate_verdict")
+    if point:
+        lines.append(f"On point estimates alone: {_VERDICT_WORDS[point]}")
+    lines.append("")
     for summary in data["check_summary"]:
         lines.append(
             f"Check {summary['name']} ({summary['metric']} {summary['kind']}, threshold "
@@ -42,6 +46,9 @@ def render_table(report: AuditReport) -> str:
         for row in data["checks"]:
             if row["name"] == summary["name"] and row["verdict"] != "pass":
                 lines.append(f"  [{row['verdict']}] {row['attribute']}: {row['reason']}")
+        for row in data.get("not_assessed", []):
+            if row["name"] == summary["name"]:
+                lines.append(f"  [not assessed] {row['attribute']}: {row['detail']}")
     lines.append("")
     shown = [m for m in ("selection_rate", "true_positive_rate", "false_positive_rate",
                          "precision", "scoring_rate") if m in data["spec"]["metrics"]]  # fmt: skip

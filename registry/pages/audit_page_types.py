@@ -109,6 +109,9 @@ class GroupTable(TypedDict):
     threshold_rate: float | None
     suppressed: int
     """How many groups in the table are below `small_cell_k`."""
+    not_assessed: str | None
+    """Why the check did not assess this attribute at all (the report's `not_assessed`), in the
+    page's language; null when it compared at least one group."""
     chart: RatesChart
 
 

@@ -38,6 +38,18 @@ REFERENCE_POLICIES = {
     "named": N_("a group named in advance"),
     "overall": N_("everyone in the sample taken together"),
 }
+#: Why a check did not assess an attribute (engine reason codes, report's ``not_assessed``).
+NOT_ASSESSED_TEXT = {
+    "single_group": N_(
+        "Not assessed: only one group takes part in the comparison, so there is nothing to "
+        "compare it with."
+    ),
+    "no_group_in_ratios": N_(
+        "Not assessed: every group is too small a share of the sample, or unknown, so none "
+        "takes part in the comparison."
+    ),
+    "no_reference": N_("Not assessed: no group has a rate that could serve as the reference."),
+}
 OUTCOME_MEANING = {
     "beneficial": N_(
         "A positive decision helps the person (for example, a benefit or a place). Groups "
@@ -193,6 +205,17 @@ def _check_counts(summary: dict[str, Any]) -> CheckCounts:
     }
 
 
+def not_assessed_texts(report: dict[str, Any], lang: str) -> dict[tuple[str, str], str]:
+    """(check name, attribute) -> why the check did not assess that attribute, in ``lang``
+    (from the report's ``not_assessed`` rows; reports before schema 2 have none)."""
+    out: dict[tuple[str, str], str] = {}
+    for row in report.get("not_assessed", []):
+        reason = row.get("reason")
+        if row.get("name") is not None and reason in NOT_ASSESSED_TEXT:
+            out[(row["name"], row["attribute"])] = i18n.gettext(lang, NOT_ASSESSED_TEXT[reason])
+    return out
+
+
 def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPage:
     """Everything the public may see about one published audit."""
     return audit_page_of(audit_record(session, audit_id), lang=lang, k=k)
@@ -229,12 +252,14 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         }
         for c in spec.get("checks") or []
     ]
+    gaps = not_assessed_texts(report, lang)
     sections: list[AttributeSection] = []
     for a_index, attribute in enumerate(attributes):
         attribute_name = labels.attribute_label(report, attribute, lang)
         tables: list[GroupTable] = []
         for c_index, check in enumerate(checks):
             table = _group_rows(report, attribute, check, favourable, lang)
+            gap = gaps.get((check["name"], attribute))
             chart_id = f"chart-{a_index}-{c_index}"
             title = f"{check['metric_text']} · {attribute_name}"
             tables.append(
@@ -248,6 +273,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
                     "rule_text": check["rule_text"],
                     "title": title,
                     **table,
+                    "not_assessed": gap,
                     "chart": rates_chart(table, chart_id, title, lang, k),
                 }
             )

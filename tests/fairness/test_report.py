@@ -34,7 +34,7 @@ def test_same_input_spec_and_seed_give_byte_identical_json():
     first = audit_counts(_sample(), seed=11).to_json()
     second = audit_counts(_sample(), seed=11).to_json()
     assert first == second
-    assert json.loads(first)["schema_version"] == 1
+    assert json.loads(first)["schema_version"] == 2
 
 
 def test_a_different_seed_changes_only_bootstrap_intervals():
