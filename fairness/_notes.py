@@ -23,9 +23,13 @@ OUTCOME_NOTE = {
 CHECK_NOTE = "Check {name!r}: {metric} {kind}, threshold {threshold:g}; {direction}."
 INCOMPATIBILITY_NOTE = (
     "The base rate (prevalence) differs between groups of {attributes} (adjusted p < {alpha:g}). "
-    "When base rates differ, equal precision (predictive parity) and equal false positive and "
-    "false negative rates cannot all hold unless predictions are perfect; this audit's checks "
-    "assess {chosen}, as declared in its spec."
+    "When base rates differ, equal precision (predictive parity), equal false negative rates and "
+    "equal false positive rates can all hold only if no group has a false positive (precision 1 "
+    "and false positive rate 0 in every group) or no group has a true positive (true positive "
+    "rate 0 in every group); and "
+    "calibrated scores with equal average scores among label positives and among label "
+    "negatives are possible only with perfect prediction. This audit's checks assess {chosen}, "
+    "as declared in its spec."
 )
 UNKNOWN_NOTE = (
     "{count:g} row(s) have no value for {attribute}; they are reported as the group 'unknown'."
