@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairness._bootstrap import bootstrap_summaries
+from fairness._bootstrap import summary_columns
 from fairness._checks import check_columns, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
@@ -307,15 +307,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         columns["p_adjusted"][tested] = adjust_p_array(
             columns["p_value"][tested], method=spec.correction
         )
-    summaries = bootstrap_summaries(
-        cells,
-        groups,
-        eligible,
-        metrics,
-        has_labels=table.has_labels,
-        replicates=spec.bootstrap_replicates,
-        seed=spec.seed,
-        confidence=confidence,
+    summaries = summary_columns(
+        groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
     )
     check_table = check_columns(
         checks,

@@ -25,7 +25,15 @@ import numpy as np
 from scipy import special
 
 from fairness._intervals import katz_ratio_arrays, newcombe_difference_arrays
-from fairness._metrics import INSUFFICIENT, METRICS, OK, UNDEFINED, GroupTable, status_array
+from fairness._metrics import (
+    INSUFFICIENT,
+    METRICS,
+    OK,
+    UNDEFINED,
+    GroupTable,
+    count_parts,
+    status_array,
+)
 from fairness._policies import LARGEST, MOST_FAVOURED, OVERALL, higher_is_better
 from fairness._significance import CHI_SQUARE, chi_square_statistic, two_proportion_arrays
 
@@ -82,6 +90,7 @@ def comparison_columns(
     """
     sizes = table.column("pp") + table.column("pn")
     index, metric_of, ref_label, xr, nr, overall = [], [], [], [], [], []
+    raw_ref: list[np.ndarray] = []  # the reference's rate, from the weighted counts
     for level, name in enumerate(table.names):
         span = table.span(level)
         groups = table.group[span]
@@ -89,7 +98,7 @@ def comparison_columns(
         for metric in metrics:
             if metric not in METRICS:
                 continue
-            numerator, denominator = table.parts(metric)
+            numerator, denominator = table.effective_parts(metric)
             x, n = numerator[span], denominator[span]
             is_overall, best = False, None
             if name in named:
@@ -109,11 +118,18 @@ def comparison_columns(
                 )
                 if best is None:
                     continue
+            raw_x, raw_n = (part[span] for part in table.parts(metric))
             if is_overall:
                 label, ref_x, ref_n = OVERALL_GROUP, float(x.sum()), float(n.sum())
+                ref_rate = float(raw_x.sum()) / float(raw_n.sum()) if raw_n.sum() > 0 else np.nan
+                if table.squares is not None:  # the Kish size of the union of the groups
+                    square = float(count_parts(table.squares[span], metric)[1].sum())
+                    ref_n = float(raw_n.sum()) ** 2 / square if square > 0 else 0.0
+                    ref_x = ref_rate * ref_n if ref_n > 0 else 0.0
             else:
                 assert best is not None  # set by `named` or `_reference` unless `is_overall`
                 label, ref_x, ref_n = groups[best], float(x[best]), float(n[best])
+                ref_rate = float(raw_x[best]) / float(raw_n[best]) if raw_n[best] > 0 else np.nan
             compared = np.flatnonzero(eligible[span] & (groups != label)) + span.start
             index.append(compared)
             count = len(compared)
@@ -121,15 +137,20 @@ def comparison_columns(
             ref_label.append(np.full(count, label, dtype=object))
             xr.append(np.full(count, ref_x))
             nr.append(np.full(count, ref_n))
+            raw_ref.append(np.full(count, ref_rate))
             overall.append(np.full(count, is_overall))
     rows = np.concatenate(index) if index else np.empty(0, np.int64)
     metric_col = np.concatenate(metric_of) if metric_of else np.empty(0, object)
-    x, n = np.empty(len(rows)), np.empty(len(rows))
+    x, n, rate = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
     for name in dict.fromkeys(metric_col.tolist()):
         at = metric_col == name
-        numerator, denominator = table.parts(name)
+        numerator, denominator = table.effective_parts(name)
         x[at], n[at] = numerator[rows[at]], denominator[rows[at]]
-    return _compare(
+        if table.squares is not None:
+            raw_x, raw_n = table.parts(name)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate[at] = np.where(raw_n[rows[at]] > 0, raw_x[rows[at]] / raw_n[rows[at]], np.nan)
+    columns = _compare(
         table.attribute[rows],
         metric_col,
         table.group[rows],
@@ -142,6 +163,21 @@ def comparison_columns(
         min_denominator=min_denominator,
         confidence=confidence,
     )
+    if table.squares is not None:  # weighted: rates as weighted, not as rebuilt from the Kish sizes
+        columns["value"], columns["reference_value"] = rate, _cat(raw_ref, float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            valid = ~np.isnan(columns["ratio"]) | ~np.isnan(columns["difference"])
+            columns["ratio"] = np.where(
+                valid & (columns["reference_value"] > 0),
+                columns["value"] / columns["reference_value"],
+                np.nan,
+            )
+            columns["difference"] = np.where(
+                ~np.isnan(columns["difference"]),
+                columns["value"] - columns["reference_value"],
+                np.nan,
+            )
+    return columns
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -213,7 +249,7 @@ def omnibus_columns(
         for metric in metrics:
             if metric not in METRICS:
                 continue
-            numerator, denominator = table.parts(metric)
+            numerator, denominator = table.effective_parts(metric)
             stat, degrees = chi_square_statistic(numerator[keep], denominator[keep])
             attribute.append(name)
             metric_of.append(metric)
