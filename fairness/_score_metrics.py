@@ -57,8 +57,10 @@ def weighted_median(scores: np.ndarray, weights: np.ndarray | None = None) -> fl
     return float(s[k])
 
 
-def scoring_cells(scores: ScoreTable) -> tuple[pd.DataFrame, float]:
+def scoring_cells(scores: ScoreTable, *, squared: bool = False) -> tuple[pd.DataFrame, float]:
     """Per finest cell, the (weighted) count of rows with a score above / not above the median.
+
+    With ``squared``, the sums of the squared weights instead (for Kish effective sizes).
 
     Returns
     -------
@@ -72,6 +74,8 @@ def scoring_cells(scores: ScoreTable) -> tuple[pd.DataFrame, float]:
     median = weighted_median(values, weights)
     above = values > median
     w = weights if weights is not None else np.ones(len(values))
+    if squared:
+        w = w * w
     parts = frame[attributes].astype(str).copy()
     parts["above"] = np.where(above, w, 0.0)
     parts["not_above"] = np.where(above, 0.0, w)
