@@ -72,6 +72,7 @@ NAMED_SUMMARIES = (
     SummaryDef("predictive_parity_ratio", ("precision",), "ratio"),
 )
 
+
 def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
     """The named summaries whose metrics are all available, then max-min / min-max per metric."""
     available = set(metrics)
@@ -124,9 +125,9 @@ def _difference_bounds(
 
 def _ratio_bounds(x: np.ndarray, n: np.ndarray, outer: float, inner: float) -> tuple[float, float]:
     """Smallest unadjusted Katz lower bound (confidence ``outer``) and smallest adjusted upper
-    bound (confidence ``inner``) of ``p_i / p_j`` over the ordered pairs; a pair whose two rates are 0 says nothing
-    about the ratio and is skipped. A pair with a cell of 0 (a rate of 0 or 1) is corrected as
-    ``katz_ratio_arrays`` does: 0.5 added to every cell of its 2×2 table."""
+    bound (confidence ``inner``) of ``p_i / p_j`` over the ordered pairs; a pair whose two rates
+    are 0 says nothing about the ratio and is skipped. A pair with a cell of 0 (a rate of 0 or 1)
+    is corrected as ``katz_ratio_arrays`` does: 0.5 added to every cell of its 2×2 table."""
     with np.errstate(invalid="ignore", divide="ignore"):
         log_raw, var_raw = np.log(x / n), 1 / x - 1 / n
         a, b = x + 0.5, n + 1

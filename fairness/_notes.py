@@ -40,8 +40,14 @@ SMALL_NOTE = (
     "counts and rates but left out of ratios, comparisons and checks."
 )
 WEIGHTED_NOTE = (
-    "Counts are sums of weights. Intervals and tests read them as frequency weights (a weight of "
-    "3 counts as three people); for survey or sampling weights they are only approximate."
+    "Counts are sums of weights. Intervals, tests and minimum sizes use the Kish effective sample "
+    "size of each group ((sum of weights)² / sum of squared weights), so scaling the weights "
+    "changes no verdict."
+)
+WEIGHTED_FREQUENCY_NOTE = (
+    "Counts are sums of weights. The count table carries no squared weights, so intervals and "
+    "tests read them as frequency weights (a weight of 3 counts as three people); for survey or "
+    "sampling weights they are only approximate."
 )
 
 
@@ -95,5 +101,5 @@ def audit_notes(
     if small:
         notes.append(SMALL_NOTE.format(count=len(small), share=spec.small_category_share))
     if table.weighted:
-        notes.append(WEIGHTED_NOTE)
+        notes.append(WEIGHTED_NOTE if table.squares is not None else WEIGHTED_FREQUENCY_NOTE)
     return notes

@@ -153,6 +153,9 @@ def test_summary_needs_two_groups_with_a_denominator():
 
 def test_all_rates_1_give_an_interval_of_positive_width():
     rows = _selection([["a", 3, 0], ["b", 3, 0]], min_denominator=1)
-    difference, ratio = rows[("g", "selection_rate_difference")], rows[("g", "selection_rate_ratio")]
+    difference, ratio = (
+        rows[("g", "selection_rate_difference")],
+        rows[("g", "selection_rate_ratio")],
+    )
     assert difference["value"] == 0.0 and difference["ci_low"] == 0.0 < difference["ci_high"]
     assert ratio["value"] == 1.0 and ratio["ci_low"] < ratio["ci_high"] == 1.0

@@ -69,7 +69,9 @@ def test_defect_6_unequal_weights_count_as_their_kish_effective_size():
     pred = np.tile([1, 0, 0, 1], 20)
     report = audit_counts(cell_table({"g": groups}, pred, weight=w), preset="four-fifths")
     assert {r["status"] for r in report.to_dict()["metrics"]} == {"insufficient_data"}
-    assert "has 24.3902 rows, fewer than the minimum of 30" in report.to_dict()["checks"][0]["reason"]
+    assert (
+        "has 24.3902 rows, fewer than the minimum of 30" in report.to_dict()["checks"][0]["reason"]
+    )
     equal = audit_counts(cell_table({"g": groups}, pred, weight=np.full(80, 5.0)))
     assert {r["status"] for r in equal.to_dict()["metrics"]} == {"ok"}  # equal weights: 40 rows
 
@@ -111,7 +113,7 @@ def test_defect_8_counterexample_precision_1_fpr_0_all_three_criteria_hold():
     for metric in ("precision", "false_positive_rate", "false_negative_rate"):
         (row,) = [c for (m, _), c in by.items() if m == metric]
         assert row["difference"] == 0.0, metric  # equal in both groups, predictions not perfect
-    prevalence = [o for o in data["omnibus"] if o["metric"] == "prevalence"][0]
+    prevalence = next(o for o in data["omnibus"] if o["metric"] == "prevalence")
     assert prevalence["p_value"] < 0.05  # base rates differ (0.5 vs 0.2)
     note = next(n for n in data["notes"] if n.startswith("The base rate"))
     assert "unless predictions are perfect" not in note
