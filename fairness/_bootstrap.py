@@ -84,28 +84,44 @@ def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
     return out
 
 
-def _pairs(
-    block: int, size: int, bound: Callable[[np.ndarray, np.ndarray], np.ndarray]
-) -> tuple[float, float]:
-    """``(max, min)`` of ``bound(rows, columns)`` over all ordered pairs ``i != j`` (NaN-aware),
-    computed ``block`` rows at a time."""
-    high, low = -np.inf, np.inf
-    columns = np.arange(size)
-    for start in range(0, size, block):
-        rows = np.arange(start, min(start + block, size))
-        values = bound(rows[:, None], columns[None, :])
-        values = np.where(rows[:, None] == columns[None, :], np.nan, values)
-        if not np.isnan(values).all():
-            high = max(high, float(np.nanmax(values)))
-            low = min(low, float(np.nanmin(values)))
-    return high, low
+def _largest(
+    pair: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    row_bound: np.ndarray,
+    column_bound: np.ndarray,
+    floor: float = -np.inf,
+) -> float:
+    """``max(floor, max of pair(i, j) over the ordered pairs i != j)``, NaN pairs skipped.
+
+    ``row_bound[i]`` bounds ``pair(i, j)`` for every ``j`` and ``column_bound[j]`` for every
+    ``i``. The value at a few likely pairs is a first answer ``v``; only rows and columns whose
+    bound reaches ``v`` can hold a larger value, so only they are computed (``_BLOCK`` rows at a
+    time). Exact, and usually a handful of pairs instead of all ``K²``.
+    """
+    size = len(row_bound)
+    rows = np.argsort(-row_bound, kind="stable")[:3]
+    columns = np.argsort(-column_bound, kind="stable")[:3]
+    best = max(floor, _block_max(pair, rows, columns))
+    rows = np.flatnonzero(row_bound >= best)
+    columns = np.flatnonzero(column_bound >= best)
+    if size and len(rows) and len(columns):
+        for start in range(0, len(rows), _BLOCK):
+            best = max(best, _block_max(pair, rows[start : start + _BLOCK], columns))
+    return best
+
+
+def _block_max(
+    pair: Callable[[np.ndarray, np.ndarray], np.ndarray], rows: np.ndarray, columns: np.ndarray
+) -> float:
+    values = pair(rows[:, None], columns[None, :])
+    values = np.where(rows[:, None] == columns[None, :], np.nan, values)
+    return -np.inf if np.isnan(values).all() else float(np.nanmax(values))
 
 
 def _difference_bounds(
     x: np.ndarray, n: np.ndarray, outer: float, inner: float
 ) -> tuple[float, float]:
     """Largest unadjusted Newcombe upper bound (confidence ``outer``) and largest adjusted lower
-    bound (confidence ``inner``) of ``p_i - p_j`` over the ordered pairs."""
+    bound (confidence ``inner``, at least 0) of ``p_i - p_j`` over the ordered pairs."""
     p = x / n
     l_out, u_out = wilson_arrays(x, n, confidence=outer)
     l_in, u_in = wilson_arrays(x, n, confidence=inner)
@@ -118,16 +134,18 @@ def _difference_bounds(
     def lower(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return p[i] - p[j] - np.sqrt(below_in[i] ** 2 + above_in[j] ** 2)
 
-    high, _ = _pairs(_BLOCK, len(p), upper)
-    low, _ = _pairs(_BLOCK, len(p), lower)
+    # upper(i, j) <= u_i - l_j; lower(i, j) <= l_i - p_j and <= p_i - u_j
+    high = _largest(upper, u_out - l_out.min(), u_out.max() - l_out)
+    low = _largest(lower, l_in - p.min(), p.max() - u_in, floor=0.0)
     return high, low
 
 
 def _ratio_bounds(x: np.ndarray, n: np.ndarray, outer: float, inner: float) -> tuple[float, float]:
     """Smallest unadjusted Katz lower bound (confidence ``outer``) and smallest adjusted upper
-    bound (confidence ``inner``) of ``p_i / p_j`` over the ordered pairs; a pair whose two rates
-    are 0 says nothing about the ratio and is skipped. A pair with a cell of 0 (a rate of 0 or 1)
-    is corrected as ``katz_ratio_arrays`` does: 0.5 added to every cell of its 2×2 table."""
+    bound (confidence ``inner``, at most 1) of ``p_i / p_j`` over the ordered pairs; a pair whose
+    two rates are 0 says nothing about the ratio and is skipped. A pair with a cell of 0 (a rate
+    of 0 or 1) is corrected as ``katz_ratio_arrays`` does: 0.5 added to every cell of its 2×2
+    table. Computed on the log scale."""
     with np.errstate(invalid="ignore", divide="ignore"):
         log_raw, var_raw = np.log(x / n), 1 / x - 1 / n
         a, b = x + 0.5, n + 1
@@ -142,20 +160,33 @@ def _ratio_bounds(x: np.ndarray, n: np.ndarray, outer: float, inner: float) -> t
         se = np.sqrt(np.maximum(var, 0.0))
         return np.where((x[i] == 0) & (x[j] == 0), np.nan, log_ratio), se
 
-    def lower(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    def falls(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # -log of the Katz lower bound
         log_ratio, se = parts(i, j)
-        with np.errstate(invalid="ignore", over="ignore"):
-            return np.exp(log_ratio - z_out * se)
+        return z_out * se - log_ratio
 
-    def upper(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    def rises(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # -log of the Katz upper bound
         log_ratio, se = parts(i, j)
-        with np.errstate(invalid="ignore", over="ignore"):
-            return np.exp(log_ratio + z_in * se)
+        return -log_ratio - z_in * se
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        _, low = _pairs(_BLOCK, len(x), lower)
-        _, high = _pairs(_BLOCK, len(x), upper)
-    return low, high
+    # bounds of a group's log rate and standard error over the two forms a pair may use
+    log_low = np.where(corner, log_fixed, np.fmin(log_raw, log_fixed))
+    log_high = np.where(corner, log_fixed, np.fmax(log_raw, log_fixed))
+    spread = np.sqrt(np.maximum(np.where(corner, var_fixed, np.fmax(var_raw, var_fixed)), 0.0))
+    least = np.sqrt(np.maximum(np.where(corner, var_fixed, np.fmin(var_raw, var_fixed)), 0.0))
+    numerator, denominator = z_out * spread - log_low, z_out * spread + log_high
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # falls(i, j) <= numerator_i + denominator_j, as se <= spread_i + spread_j;
+        # rises(i, j) <= log_high_j - log_low_i - z_in * least (of i, and of j), as se >= each
+        low = np.exp(-_largest(falls, numerator + denominator.max(), numerator.max() + denominator))
+        high = np.exp(
+            -_largest(
+                rises,
+                log_high.max() - log_low - z_in * least,
+                log_high - log_low.min() - z_in * least,
+                floor=0.0,
+            )
+        )
+    return float(low), float(high)
 
 
 def summary_columns(

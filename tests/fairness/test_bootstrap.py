@@ -159,3 +159,46 @@ def test_all_rates_1_give_an_interval_of_positive_width():
     )
     assert difference["value"] == 0.0 and difference["ci_low"] == 0.0 < difference["ci_high"]
     assert ratio["value"] == 1.0 and ratio["ci_low"] < ratio["ci_high"] == 1.0
+
+
+def _brute_force(x, n, outer, inner):
+    """Every ordered pair's Newcombe and Katz intervals, the summaries' bounds taken directly."""
+    from fairness import katz_ratio_interval
+    from fairness._intervals import wilson_arrays
+
+    p = x / n
+    l_out, u_out = wilson_arrays(x, n, confidence=outer)
+    l_in, u_in = wilson_arrays(x, n, confidence=inner)
+    high, low, ratio_low, ratio_high = -np.inf, 0.0, np.inf, 1.0
+    for i in range(len(x)):
+        for j in range(len(x)):
+            if i == j:
+                continue
+            high = max(high, p[i] - p[j] + np.hypot(u_out[i] - p[i], p[j] - l_out[j]))
+            low = max(low, p[i] - p[j] - np.hypot(p[i] - l_in[i], u_in[j] - p[j]))
+            one = katz_ratio_interval(x[i], n[i], x[j], n[j], confidence=outer)
+            two = katz_ratio_interval(x[i], n[i], x[j], n[j], confidence=inner)
+            if one is not None and two is not None:
+                ratio_low, ratio_high = min(ratio_low, one[0]), min(ratio_high, two[1])
+    return (high, low), (ratio_low, ratio_high)
+
+
+def test_the_pruned_pair_search_equals_every_pair_computed():
+    from fairness._bootstrap import _difference_bounds, _ratio_bounds
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        k = int(rng.integers(2, 9))
+        n = rng.integers(1, 80, k).astype(float)
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            x = np.floor(rng.random(k) * (n + 1))
+        elif kind == 1:  # near parity
+            x = rng.binomial(n.astype(int), rng.random()).astype(float)
+        else:  # rates of 0 and 1 only (every pair corrected)
+            x = np.where(rng.random(k) < 0.5, 0.0, n)
+        inner = 1 - 0.05 / (k * (k - 1) // 2)
+        difference, ratio = _brute_force(x, n, 0.95, inner)
+        assert _difference_bounds(x, n, 0.95, inner) == pytest.approx(difference, abs=1e-12)
+        if (x > 0).any():
+            assert _ratio_bounds(x, n, 0.95, inner) == pytest.approx(ratio, rel=1e-9, abs=1e-12)
