@@ -142,6 +142,7 @@ def comparison_columns(
     rows = np.concatenate(index) if index else np.empty(0, np.int64)
     metric_col = np.concatenate(metric_of) if metric_of else np.empty(0, object)
     x, n, rate = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
+    weighted_rest = np.full((len(rows), 2), np.nan)
     for name in dict.fromkeys(metric_col.tolist()):
         at = metric_col == name
         numerator, denominator = table.effective_parts(name)
@@ -150,6 +151,7 @@ def comparison_columns(
             raw_x, raw_n = table.parts(name)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate[at] = np.where(raw_n[rows[at]] > 0, raw_x[rows[at]] / raw_n[rows[at]], np.nan)
+            weighted_rest[at] = _kish_rest(table, name, rows[at])
     columns = _compare(
         table.attribute[rows],
         metric_col,
@@ -162,6 +164,11 @@ def comparison_columns(
         _cat(overall, bool),
         min_denominator=min_denominator,
         confidence=confidence,
+        **(
+            {"rest_x": weighted_rest[:, 0], "rest_n": weighted_rest[:, 1]}
+            if table.squares is not None
+            else {}
+        ),
     )
     if table.squares is not None:  # weighted: rates as weighted, not as rebuilt from the Kish sizes
         columns["value"], columns["reference_value"] = rate, _cat(raw_ref, float)
@@ -180,12 +187,43 @@ def comparison_columns(
     return columns
 
 
+def _kish_rest(table: GroupTable, metric: str, rows: np.ndarray) -> np.ndarray:
+    """``(rows, 2)``: effective numerator and denominator of the rows of each group's level that
+    are outside the group (the rest of the sample, for the test against ``overall``)."""
+    assert table.squares is not None
+    raw_x, raw_n = table.parts(metric)
+    _, squares = count_parts(table.squares, metric)
+    level = np.searchsorted(table.starts, rows, side="right") - 1
+    level_x = np.add.reduceat(raw_x, table.starts[:-1])[level]
+    level_n = np.add.reduceat(raw_n, table.starts[:-1])[level]
+    level_sq = np.add.reduceat(squares, table.starts[:-1])[level]
+    rest_x, rest_n = level_x - raw_x[rows], level_n - raw_n[rows]
+    rest_sq = level_sq - squares[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective = np.where(rest_sq > 0, rest_n * rest_n / rest_sq, 0.0)
+        share = np.clip(np.where(rest_n > 0, rest_x / rest_n, 0.0), 0.0, 1.0)
+    return np.stack([share * effective, effective], axis=1)
+
+
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype)
 
 
 def _compare(
-    attribute, metric, group, reference, x, n, xr, nr, overall, *, min_denominator, confidence
+    attribute,
+    metric,
+    group,
+    reference,
+    x,
+    n,
+    xr,
+    nr,
+    overall,
+    *,
+    min_denominator,
+    confidence,
+    rest_x=None,
+    rest_n=None,
 ) -> dict[str, np.ndarray]:
     status = status_array(n, min_denominator)
     ref_status = status_array(nr, min_denominator)
@@ -213,8 +251,10 @@ def _compare(
             a, b, c, d, confidence=confidence
         )
         rest = overall[valid]  # with the overall reference, test the group against the rest
+        if rest_x is None:  # counts: the rest is the whole minus the group
+            rest_x, rest_n = xr - x, nr - n
         p_value[valid], test[valid] = two_proportion_arrays(
-            a, b, np.where(rest, c - a, c), np.where(rest, d - b, d)
+            a, b, np.where(rest, rest_x[valid], c), np.where(rest, rest_n[valid], d)
         )
     return {
         "attribute": attribute,

@@ -190,3 +190,20 @@ def test_verdicts_do_not_change_when_every_weight_is_multiplied_by_a_constant(
             assert (one[key] is None) == (two[key] is None)
             if one[key] is not None:
                 assert one[key] == pytest.approx(two[key], rel=1e-9)
+
+
+@pytest.mark.parametrize("reference", ["overall", "largest", "most_favoured"])
+def test_equal_weights_give_the_unweighted_report_numbers(reference):
+    rng = np.random.default_rng(4)
+    groups = list(rng.choice(["a", "b", "c"], 600))
+    y_true, y_pred = rng.integers(0, 2, 600), rng.integers(0, 2, 600)
+    plain = audit_counts(cell_table({"g": groups}, y_pred, y_true), reference=reference).to_dict()
+    weighted = audit_counts(
+        cell_table({"g": groups}, y_pred, y_true, weight=np.full(600, 2.5)), reference=reference
+    ).to_dict()
+    assert plain["verdict"] == weighted["verdict"]
+    for table in ("metrics", "comparisons", "summaries", "checks", "omnibus"):
+        for one, two in zip(plain[table], weighted[table], strict=True):
+            for key, value in one.items():
+                if isinstance(value, float) and key not in ("numerator", "denominator"):
+                    assert two[key] == pytest.approx(value, rel=1e-9, abs=1e-12), (table, key)
