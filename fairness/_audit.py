@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import platform
 from collections.abc import Callable, Mapping
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairness._bootstrap import bootstrap_summaries
+from fairness._bootstrap import summary_columns
 from fairness._checks import check_columns, not_assessed_rows, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
@@ -260,13 +261,15 @@ def audit_count_file(
     return _run(sample, resolved)
 
 
-def _with_scores(cells: pd.DataFrame, sample: Sample) -> tuple[pd.DataFrame, float | None]:
+def _with_scores(
+    cells: pd.DataFrame, sample: Sample, *, squared: bool = False
+) -> tuple[pd.DataFrame, float | None]:
     if sample.scores is None:
         return cells, None
     from fairness._score_metrics import scoring_cells
 
     attributes = list(sample.cells.attributes)
-    scored, median = scoring_cells(sample.scores)
+    scored, median = scoring_cells(sample.scores, squared=squared)
     merged = cells.drop(columns=["above", "not_above"]).merge(scored, on=attributes, how="left")
     merged[["above", "not_above"]] = merged[["above", "not_above"]].fillna(0.0)
     return merged, median
@@ -285,6 +288,11 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     levels = attribute_levels(attributes, depth)
     confidence = 1 - spec.alpha
     groups = group_table(cells, levels)
+    if table.squares is not None:  # weighted rows: Kish effective sizes for intervals and minimums
+        squares, _ = _with_scores(
+            normalise_cells(table.squares, attributes, table.has_labels), sample, squared=True
+        )
+        groups = dataclasses.replace(groups, squares=group_table(squares, levels).counts)
     check_reference_groups(spec, groups)
 
     total = float((cells["pp"] + cells["pn"]).sum())
@@ -307,15 +315,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
     _adjust(comparisons, omnibus, checks, spec.correction)
-    summaries = bootstrap_summaries(
-        cells,
-        groups,
-        eligible,
-        metrics,
-        has_labels=table.has_labels,
-        replicates=spec.bootstrap_replicates,
-        seed=spec.seed,
-        confidence=confidence,
+    summaries = summary_columns(
+        groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
     )
     denominator_labels = {m: d.denominator_label for m, d in METRICS.items()}
     check_table = check_columns(

@@ -1,30 +1,47 @@
-"""Between-group summaries (max-min difference, min/max ratio) with multinomial bootstrap intervals.
+"""Between-group summaries (max-min difference, min/max ratio) with simultaneous intervals.
 
-A row bootstrap of a count-based metric only changes how many rows fall in each confusion cell, so
-it is drawn directly: for every finest cell of the sample (one combination of sensitive values),
-``B`` multinomial draws over its confusion cells, with ``n`` the cell's row count and ``p`` its
-observed cell shares (drawn as chained binomials, see ``_draw``). Group sizes stay fixed (a
-stratified bootstrap), so no group disappears from a replicate. Every attribute and intersection
-aggregates the same replicates, and each summary is computed per replicate; the interval is the
-percentile interval. Cost is O(cells × B), independent of the number of rows.
+A summary is a maximum over pairs of groups: the largest minus the smallest rate is the largest
+pairwise difference ``p_i - p_j``, the smallest over the largest rate the smallest pairwise ratio
+``p_i / p_j`` (with ``i = j`` giving 0 and 1: parity). Its interval is built from the pairwise
+intervals of the comparisons table (Newcombe for differences, Katz for ratios, computed for every
+ordered pair of the groups compared):
 
-All of it is array arithmetic: one ``binomial`` call per confusion cell draws every cell of every
-replicate, one sparse product sums the cells into every group of every level, and each metric's
-max, min and count of defined groups per level and replicate come from one ``reduce`` per level
-over its groups.
+- the bound away from parity (the upper bound of a difference, the lower bound of a ratio) is the
+  most extreme unadjusted bound at ``1 - alpha``: the pair that realises the true summary misses it
+  with probability ``alpha / 2`` at most, and other pairs only widen it;
+- the bound towards parity (lower bound of a difference, upper bound of a ratio) is the most
+  extreme bound of the pairs at the Bonferroni level ``1 - alpha / M`` (``M`` the pairs, counted
+  over both metrics of equalized odds), clipped at parity (0 or 1): the true summary lies above it
+  unless some pair's adjusted interval misses.
+
+So an interval reaches parity whenever every pair is compatible with equal rates (the percentile
+bootstrap of the max-min could not: every replicate's max-min is positive), it always holds its
+point estimate, and it never has width zero (Newcombe and the corrected Katz intervals never do).
+With two groups it is the Newcombe (Katz) interval of the one pair, folded at parity. Coverage is
+shown by simulation in ``docs/metrics.md`` (``benchmarks/coverage.py``).
+
+Which groups: those in ratios (``eligible``) whose (effective) denominator for the metric reaches
+``min_denominator`` (and is positive). Groups with too little data for a metric are left out of
+that metric's summaries, as they are inconclusive in the checks; ``groups_compared`` counts the
+groups that entered (the fewest over the summary's metrics). With fewer than two the summary is
+null. Nothing is resampled, so no group can drop out of a part of the computation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from fairness._intervals import _z, wilson_arrays
 from fairness._metrics import METRICS, GroupTable
 
-BOOTSTRAP = "multinomial_bootstrap"
+SIMULTANEOUS_NEWCOMBE = "simultaneous_newcombe"
+SIMULTANEOUS_KATZ = "simultaneous_katz"
+
+#: Rows of the pair matrix computed at once (memory stays at a few MB for thousands of groups).
+_BLOCK = 512
 
 
 @dataclass(frozen=True)
@@ -55,11 +72,6 @@ NAMED_SUMMARIES = (
     SummaryDef("predictive_parity_ratio", ("precision",), "ratio"),
 )
 
-#: Draw groups: each is a set of count columns partitioning the same rows of a cell.
-_LABELLED_DRAW = ("tp", "fp", "tn", "fn")
-_UNLABELLED_DRAW = ("pp", "pn")
-_SCORE_DRAW = ("above", "not_above")
-
 
 def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
     """The named summaries whose metrics are all available, then max-min / min-max per metric."""
@@ -72,239 +84,206 @@ def summary_definitions(metrics: Sequence[str]) -> list[SummaryDef]:
     return out
 
 
-def _draw(rng: np.random.Generator, counts: np.ndarray, replicates: int) -> np.ndarray:
-    """Multinomial replicates of each cell's counts: shape ``(cells, k, B)``.
+def _largest(
+    pair: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    row_bound: np.ndarray,
+    column_bound: np.ndarray,
+    floor: float = -np.inf,
+) -> float:
+    """``max(floor, max of pair(i, j) over the ordered pairs i != j)``, NaN pairs skipped.
 
-    Drawn as chained binomials, which is how a multinomial is sampled (numpy's ``multinomial``
-    does the same per cell and replicate): column ``j`` gets ``Binomial(left, c_j / (c_j + ... +
-    c_k))`` of the rows ``left`` not yet placed, and the last column the rest. One ``binomial``
-    call per column over every cell and replicate (about 15% faster than ``multinomial``, and
-    the result is already in the ``(cells, k, B)`` layout the sparse sum wants). Weighted totals
-    are rounded to whole rows.
+    ``row_bound[i]`` bounds ``pair(i, j)`` for every ``j`` and ``column_bound[j]`` for every
+    ``i``. The value at a few likely pairs is a first answer ``v``; only rows and columns whose
+    bound reaches ``v`` can hold a larger value, so only they are computed (``_BLOCK`` rows at a
+    time). Exact, and usually a handful of pairs instead of all ``K²``.
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    cells, k = counts.shape
-    n = np.rint(counts.sum(axis=1)).astype(np.int64)
-    # c_j / (c_j + ... + c_k): the share of column j among the rows not yet placed
-    rest = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    size = len(row_bound)
+    rows = np.argsort(-row_bound, kind="stable")[:3]
+    columns = np.argsort(-column_bound, kind="stable")[:3]
+    best = max(floor, _block_max(pair, rows, columns))
+    rows = np.flatnonzero(row_bound >= best)
+    columns = np.flatnonzero(column_bound >= best)
+    if size and len(rows) and len(columns):
+        for start in range(0, len(rows), _BLOCK):
+            best = max(best, _block_max(pair, rows[start : start + _BLOCK], columns))
+    return best
+
+
+def _block_max(
+    pair: Callable[[np.ndarray, np.ndarray], np.ndarray], rows: np.ndarray, columns: np.ndarray
+) -> float:
+    values = pair(rows[:, None], columns[None, :])
+    values = np.where(rows[:, None] == columns[None, :], np.nan, values)
+    return -np.inf if np.isnan(values).all() else float(np.nanmax(values))
+
+
+def _difference_bounds(
+    x: np.ndarray, n: np.ndarray, outer: float, inner: float
+) -> tuple[float, float]:
+    """Largest unadjusted Newcombe upper bound (confidence ``outer``) and largest adjusted lower
+    bound (confidence ``inner``, at least 0) of ``p_i - p_j`` over the ordered pairs."""
+    p = x / n
+    l_out, u_out = wilson_arrays(x, n, confidence=outer)
+    l_in, u_in = wilson_arrays(x, n, confidence=inner)
+    above, below = u_out - p, p - l_out  # Wilson half-widths, unadjusted
+    above_in, below_in = u_in - p, p - l_in
+
+    def upper(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return p[i] - p[j] + np.sqrt(above[i] ** 2 + below[j] ** 2)
+
+    def lower(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return p[i] - p[j] - np.sqrt(below_in[i] ** 2 + above_in[j] ** 2)
+
+    # upper(i, j) <= u_i - l_j; lower(i, j) <= l_i - p_j and <= p_i - u_j
+    high = _largest(upper, u_out - l_out.min(), u_out.max() - l_out)
+    low = _largest(lower, l_in - p.min(), p.max() - u_in, floor=0.0)
+    return high, low
+
+
+def _ratio_bounds(x: np.ndarray, n: np.ndarray, outer: float, inner: float) -> tuple[float, float]:
+    """Smallest unadjusted Katz lower bound (confidence ``outer``) and smallest adjusted upper
+    bound (confidence ``inner``, at most 1) of ``p_i / p_j`` over the ordered pairs; a pair whose
+    two rates are 0 says nothing about the ratio and is skipped. A pair with a cell of 0 (a rate
+    of 0 or 1) is corrected as ``katz_ratio_arrays`` does: 0.5 added to every cell of its 2×2
+    table. Computed on the log scale."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(rest > 0, counts / np.where(rest > 0, rest, 1.0), 0.0)
-    share = np.clip(share, 0.0, 1.0)
-    out = np.empty((cells, k, replicates), dtype=np.int64)
-    left = np.repeat(n[:, None], replicates, axis=1)
-    for j in range(k - 1):
-        drawn = rng.binomial(left, share[:, j, None])
-        out[:, j] = drawn
-        left -= drawn
-    out[:, k - 1] = left
-    return out
+        log_raw, var_raw = np.log(x / n), 1 / x - 1 / n
+        a, b = x + 0.5, n + 1
+        log_fixed, var_fixed = np.log(a / b), 1 / a - 1 / b
+    corner = (x == 0) | (x == n)
+    z_out, z_in = _z(outer), _z(inner)
 
+    def parts(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fix = corner[i] | corner[j]
+        log_ratio = np.where(fix, log_fixed[i] - log_fixed[j], log_raw[i] - log_raw[j])
+        var = np.where(fix, var_fixed[i] + var_fixed[j], var_raw[i] + var_raw[j])
+        se = np.sqrt(np.maximum(var, 0.0))
+        return np.where((x[i] == 0) & (x[j] == 0), np.nan, log_ratio), se
 
-def _group_sums(table: GroupTable, cells: np.ndarray) -> np.ndarray:
-    """Sum ``(cells, k)`` counts (or ``(cells, m)`` replicate columns) into every group."""
-    from scipy import sparse
+    def falls(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # -log of the Katz lower bound
+        log_ratio, se = parts(i, j)
+        return z_out * se - log_ratio
 
-    levels, n_cells = table.cell_group.shape
-    matrix = sparse.csr_matrix(
-        (
-            np.ones(levels * n_cells),
-            (table.cell_group.reshape(-1), np.tile(np.arange(n_cells), levels)),
-        ),
-        shape=(len(table.group), n_cells),
-    )
-    return np.asarray(matrix @ cells)
+    def rises(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # -log of the Katz upper bound
+        log_ratio, se = parts(i, j)
+        return -log_ratio - z_in * se
 
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where each level's eligible groups sit in the (eligible-only) group arrays."""
-
-    levels: int
-    filled: np.ndarray  # indices of the levels with at least one eligible group
-    starts: np.ndarray  # their first rows
-    stops: np.ndarray  # one past their last rows
-
-    def reduce(self, ufunc: np.ufunc, values: np.ndarray, out: np.ndarray, **kwargs) -> None:
-        """``out[level] = ufunc.reduce(values[level's rows], axis=0)`` for the filled levels.
-
-        A loop over the levels: ``ufunc.reduce`` on a contiguous block is about ten times faster
-        than ``ufunc.reduceat`` along axis 0, and gives the same values (max, min, integer sums).
-        """
-        for level, start, stop in zip(
-            self.filled.tolist(), self.starts.tolist(), self.stops.tolist(), strict=True
-        ):
-            out[level] = ufunc.reduce(values[start:stop], axis=0, **kwargs)
-
-
-def _layout(table: GroupTable, eligible: np.ndarray) -> _Layout:
-    per_level = np.add.reduceat(eligible.astype(np.int64), table.starts[:-1])
-    filled = np.flatnonzero(per_level > 0)
-    ends = np.cumsum(per_level)
-    starts = np.concatenate([[0], ends[:-1]])[filled]
-    return _Layout(len(per_level), filled, starts, ends[filled])
-
-
-def _column_sum(counts: dict[str, np.ndarray], columns: tuple[str, ...]) -> np.ndarray:
-    total = counts[columns[0]]
-    for column in columns[1:]:
-        total = total + counts[column]
-    return total
-
-
-def _summaries(
-    counts: dict[str, np.ndarray], definitions: Sequence[SummaryDef], layout: _Layout
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(definitions, levels, B)`` summary values (``NaN`` unless two groups are defined) and
-    ``(definitions, levels)`` the fewest defined groups over each definition's metrics.
-
-    ``counts`` holds the eligible groups' count arrays shaped (groups, B). Per level and
-    replicate each metric's largest and smallest defined value come from ``fmax``/``fmin``
-    over the level's rows (a rate is ``NaN`` exactly where its denominator is 0)."""
-    width = next(iter(counts.values())).shape[1]
-    shape = (layout.levels, width)
-    denominators: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
-    extremes = {}
-    for metric in dict.fromkeys(m for d in definitions for m in d.metrics):
-        metric_def = METRICS[metric]
-        if metric_def.denominator not in denominators:
-            denominator = _column_sum(counts, metric_def.denominator)
-            defined = np.zeros(shape, dtype=np.int64)
-            layout.reduce(np.add, denominator > 0, defined, dtype=np.int64)
-            denominators[metric_def.denominator] = (denominator, defined)
-        denominator, defined = denominators[metric_def.denominator]
-        high, low = np.full(shape, np.nan), np.full(shape, np.nan)
-        if len(layout.filled):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rates = _column_sum(counts, metric_def.numerator) / denominator
-            layout.reduce(np.fmax, rates, high)
-            layout.reduce(np.fmin, rates, low)
-        enough = defined >= 2
-        ok = enough & (high > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            extremes[metric] = (
-                np.where(enough, high - low, np.nan),
-                np.where(ok, low / np.where(ok, high, 1.0), np.nan),
-                defined,
+    # bounds of a group's log rate and standard error over the two forms a pair may use
+    log_low = np.where(corner, log_fixed, np.fmin(log_raw, log_fixed))
+    log_high = np.where(corner, log_fixed, np.fmax(log_raw, log_fixed))
+    spread = np.sqrt(np.maximum(np.where(corner, var_fixed, np.fmax(var_raw, var_fixed)), 0.0))
+    least = np.sqrt(np.maximum(np.where(corner, var_fixed, np.fmin(var_raw, var_fixed)), 0.0))
+    numerator, denominator = z_out * spread - log_low, z_out * spread + log_high
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # falls(i, j) <= numerator_i + denominator_j, as se <= spread_i + spread_j;
+        # rises(i, j) <= log_high_j - log_low_i - z_in * least (of i, and of j), as se >= each
+        low = np.exp(-_largest(falls, numerator + denominator.max(), numerator.max() + denominator))
+        high = np.exp(
+            -_largest(
+                rises,
+                log_high.max() - log_low - z_in * least,
+                log_high - log_low.min() - z_in * least,
+                floor=0.0,
             )
-    values, compared = [], []
-    for definition in definitions:
-        index = 0 if definition.kind == "difference" else 1
-        stacked = np.stack([extremes[m][index] for m in definition.metrics])
-        worst = stacked.max(axis=0) if definition.kind == "difference" else stacked.min(axis=0)
-        values.append(np.where(np.isnan(stacked).any(axis=0), np.nan, worst))
-        compared.append(np.min([extremes[m][2][:, 0] for m in definition.metrics], axis=0))
-    return np.array(values), np.array(compared)
+        )
+    return float(low), float(high)
 
 
-def _percentiles(reps: np.ndarray, lower: float, upper: float) -> np.ndarray:
-    """``(rows, 2)`` percentiles of each row of ``reps`` over its non-NaN values (NaN if none)."""
-    out = np.full((len(reps), 2), np.nan)
-    missing = np.isnan(reps).any(axis=1)
-    complete = np.flatnonzero(~missing)
-    if len(complete):
-        out[complete] = np.percentile(reps[complete], [lower, upper], axis=1).T
-    for i in np.flatnonzero(missing):
-        kept = reps[i][~np.isnan(reps[i])]
-        if len(kept):
-            out[i] = np.percentile(kept, [lower, upper])
-    return out
-
-
-def bootstrap_summaries(
-    cells: pd.DataFrame,
+def summary_columns(
     table: GroupTable,
     eligible: np.ndarray,
     metrics: Sequence[str],
     *,
-    has_labels: bool,
-    replicates: int,
-    seed: int,
+    min_denominator: float,
     confidence: float,
 ) -> dict[str, list]:
-    """Between-group summaries per level, each with a seeded percentile bootstrap interval.
-
-    The point value is the summary on the observed counts; with ``B`` replicates the interval is
-    the ``(1-confidence)/2`` and ``(1+confidence)/2`` percentiles of the replicate summaries that
-    are defined. Weighted counts are rounded to whole rows per cell before drawing (weights are
-    read as frequency weights).
+    """Between-group summaries per level, each with its simultaneous interval (module docstring).
 
     Parameters
     ----------
-    cells : DataFrame
-        The normalised cell frame (``_metrics.normalise_cells``), one row per finest cell.
     table : GroupTable
         The groups of the attributes and intersections to summarise (``_metrics.group_table``).
     eligible : ndarray
-        Per group, whether it takes part in between-group summaries.
+        Per group, whether it takes part in between-group summaries (in ratios).
     metrics : sequence of str
         Rate metrics reported by the audit; summaries needing others are skipped.
-    has_labels : bool, keyword-only
-        Whether TP/FP/TN/FN are known (else only PP/PN).
-    replicates : int, keyword-only
-        Bootstrap replicates ``B`` (0 disables intervals).
-    seed : int, keyword-only
-        Seed of ``numpy.random.default_rng``.
+    min_denominator : float, keyword-only
+        Groups whose (effective) denominator for a metric is below this are left out of it.
     confidence : float, keyword-only
-        Coverage of the percentile intervals.
+        Coverage of the intervals.
 
     Returns
     -------
     dict of list
         Columns: attribute, summary, metrics, kind, value, ci_low, ci_high, groups_compared,
-        replicates, method; rows level by level, each in definition order.
+        replicates (always 0: nothing is resampled), method; rows level by level, each in
+        definition order.
     """
     definitions = [s for s in summary_definitions(metrics) if s.metrics[0] in METRICS]
     columns: dict[str, list] = {key: [] for key in SUMMARY_COLUMNS}
     if not definitions or not len(table.group):
         return columns
-    draw_columns = _LABELLED_DRAW if has_labels else _UNLABELLED_DRAW
-    wants_scores = any("scoring_rate" in s.metrics for s in definitions)
-    names = draw_columns + (_SCORE_DRAW if wants_scores else ())
-    layout = _layout(table, eligible)
-    observed = _group_sums(table, cells[list(names)].to_numpy(dtype=np.float64))[eligible]
-    point, compared = _summaries(
-        _named({c: observed[:, [i]] for i, c in enumerate(names)}), definitions, layout
-    )
-    point = point[:, :, 0]
-    bounds = np.full((*point.shape, 2), np.nan)
-    if replicates > 0:
-        rng = np.random.default_rng(seed)
-        drawn = _draw(rng, cells[list(draw_columns)].to_numpy(dtype=np.float64), replicates)
-        if wants_scores:
-            scored = _draw(rng, cells[list(_SCORE_DRAW)].to_numpy(dtype=np.float64), replicates)
-            drawn = np.concatenate([drawn, scored], axis=1)
-        # (cells, k, B) -> (cells, k * B), summed into (groups, k * B) by one sparse product
-        by_cell = drawn.reshape(len(cells), -1)
-        sums = _group_sums(table, by_cell).reshape(len(table.group), len(names), replicates)
-        sums = sums[eligible]
-        reps, _ = _summaries(
-            _named({c: sums[:, i, :] for i, c in enumerate(names)}), definitions, layout
-        )
-        wanted = ~np.isnan(point)
-        bounds[wanted] = _percentiles(reps[wanted], 50 * (1 - confidence), 50 * (1 + confidence))
+    alpha = 1 - confidence
+    needed = list(dict.fromkeys(m for d in definitions for m in d.metrics))
+    effective = {m: table.effective_parts(m) for m in needed}
+    weighted = {m: table.parts(m) for m in needed}
     for level, name in enumerate(table.names):
-        for d, definition in enumerate(definitions):
-            value = point[d, level]
+        span = table.span(level)
+        chosen = {}
+        for metric in needed:
+            x, n = (part[span] for part in effective[metric])
+            keep = eligible[span] & (n > 0) & (n >= min_denominator)
+            raw_x, raw_n = (part[span][keep] for part in weighted[metric])
+            chosen[metric] = (raw_x / raw_n, x[keep], n[keep])
+        for definition in definitions:
+            sets = [chosen[m] for m in definition.metrics]
+            compared = min(len(rate) for rate, _, _ in sets)
+            value = low = high = np.nan
+            if compared >= 2:
+                pairs = sum(len(rate) * (len(rate) - 1) // 2 for rate, _, _ in sets)
+                inner = 1 - alpha / pairs  # Bonferroni over the pairs, towards parity
+                if definition.kind == "difference":
+                    value, low, high = _difference_summary(sets, confidence, inner)
+                else:
+                    value, low, high = _ratio_summary(sets, confidence, inner)
             columns["attribute"].append(name)
             columns["summary"].append(definition.name)
             columns["metrics"].append(list(definition.metrics))
             columns["kind"].append(definition.kind)
             columns["value"].append(None if np.isnan(value) else float(value))
-            low, high = bounds[d, level]
             columns["ci_low"].append(None if np.isnan(low) else float(low))
             columns["ci_high"].append(None if np.isnan(high) else float(high))
-            columns["groups_compared"].append(int(compared[d, level]))
-            columns["replicates"].append(replicates)
-            columns["method"].append(BOOTSTRAP)
+            columns["groups_compared"].append(int(compared))
+            columns["replicates"].append(0)
+            columns["method"].append(
+                SIMULTANEOUS_NEWCOMBE if definition.kind == "difference" else SIMULTANEOUS_KATZ
+            )
     return columns
 
 
-def _named(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Add ``pp``/``pn`` derived from TP/FP/TN/FN when labelled."""
-    if "tp" in counts:
-        counts["pp"] = counts["tp"] + counts["fp"]
-        counts["pn"] = counts["tn"] + counts["fn"]
-    return counts
+def _difference_summary(
+    sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], outer: float, inner: float
+) -> tuple[float, float, float]:
+    value, low, high = 0.0, 0.0, 0.0
+    for rate, x, n in sets:
+        value = max(value, float(rate.max() - rate.min()))
+        upper, lower = _difference_bounds(x, n, outer, inner)
+        high, low = max(high, upper), max(low, lower)
+    return value, min(max(low, 0.0), value), max(min(high, 1.0), value)
+
+
+def _ratio_summary(
+    sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], outer: float, inner: float
+) -> tuple[float, float, float]:
+    value, low, high = 1.0, 1.0, 1.0
+    for rate, x, n in sets:
+        top = float(rate.max())
+        if not top > 0:  # every rate 0: the ratio is undefined
+            return np.nan, np.nan, np.nan
+        value = min(value, float(rate.min()) / top)
+        lower, upper = _ratio_bounds(x, n, outer, inner)
+        low, high = min(low, lower), min(high, upper)
+    return value, max(min(low, value), 0.0), min(max(high, value), 1.0)
 
 
 SUMMARY_COLUMNS = (

@@ -34,12 +34,19 @@ class CellAccumulator:
         records that a cell was seen).
     weighted:
         Whether counts are float sums of weights.
+    squares:
+        Also sum the squared weights per cell and outcome (``finish_squares``), for the Kish
+        effective sample size of weighted groups.
     """
 
-    def __init__(self, n_attributes: int, n_outcomes: int, *, weighted: bool) -> None:
+    def __init__(
+        self, n_attributes: int, n_outcomes: int, *, weighted: bool, squares: bool = False
+    ) -> None:
         self.n_attributes = n_attributes
         self.n_outcomes = n_outcomes
         self.weighted = weighted
+        self.squares = squares
+        self._squared: np.ndarray | None = None
         self._codes: list[np.ndarray] = []
         self._counts: list[np.ndarray] = []
         self._pending = 0
@@ -59,7 +66,12 @@ class CellAccumulator:
         n = outcome.shape[0]
         if n == 0:
             return
-        m = self.n_outcomes
+        if self.squares:  # one more block of slots: the squared weights of the same outcomes
+            w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+            outcome = np.concatenate([outcome, outcome + self.n_outcomes])
+            codes = [np.concatenate([c, c]) for c in codes]
+            weights = np.concatenate([w, w * w])
+        m = self.n_outcomes * (2 if self.squares else 1)
         space = math.prod(sizes)
         if space * m <= max(4 * n, 1 << 16):
             key = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
@@ -96,7 +108,7 @@ class CellAccumulator:
             cell_codes = np.stack(np.unravel_index(keys, sizes), axis=1)
         else:
             cell_codes, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        merged = np.zeros((len(cell_codes), self.n_outcomes), dtype=counts.dtype)
+        merged = np.zeros((len(cell_codes), counts.shape[1]), dtype=counts.dtype)
         np.add.at(merged, inverse.reshape(-1), counts)
         self._codes = [cell_codes.astype(np.int32)]
         self._counts = [merged]
@@ -106,14 +118,23 @@ class CellAccumulator:
         """Distinct cell codes ``(cells, n_attributes)`` and counts ``(cells, n_outcomes)``."""
         if not self._codes:
             dtype = np.float64 if self.weighted else np.int64
+            self._squared = np.zeros((0, self.n_outcomes))
             return (
                 np.zeros((0, self.n_attributes), dtype=np.int32),
                 np.zeros((0, self.n_outcomes), dtype=dtype),
             )
         self._merge()
         counts = self._counts[0]
+        if self.squares:
+            self._squared = counts[:, self.n_outcomes :].astype(np.float64)
+            counts = counts[:, : self.n_outcomes]
         counts = counts.astype(np.float64 if self.weighted else np.int64)
         return self._codes[0], counts
+
+    def finish_squares(self) -> np.ndarray:
+        """After ``finish``: the sums of squared weights, ``(cells, n_outcomes)``, same rows."""
+        assert self._squared is not None, "finish_squares needs squares=True and finish() first"
+        return self._squared
 
 
 def to_confusion(

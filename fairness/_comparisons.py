@@ -26,7 +26,15 @@ import numpy as np
 from scipy import special
 
 from fairness._intervals import katz_ratio_arrays, newcombe_difference_arrays
-from fairness._metrics import INSUFFICIENT, METRICS, OK, UNDEFINED, GroupTable, status_array
+from fairness._metrics import (
+    INSUFFICIENT,
+    METRICS,
+    OK,
+    UNDEFINED,
+    GroupTable,
+    count_parts,
+    status_array,
+)
 from fairness._policies import LARGEST, MOST_FAVOURED, OVERALL, higher_is_better
 from fairness._significance import CHI_SQUARE, chi_square_statistic, two_proportion_arrays
 
@@ -90,6 +98,7 @@ def comparison_columns(
     """
     sizes = table.column("pp") + table.column("pn")
     index, metric_of, ref_label, xr, nr, overall = [], [], [], [], [], []
+    raw_ref: list[np.ndarray] = []  # the reference's rate, from the weighted counts
     for level, name in enumerate(table.names):
         span = table.span(level)
         groups = table.group[span]
@@ -97,7 +106,7 @@ def comparison_columns(
         for metric in metrics:
             if metric not in METRICS:
                 continue
-            numerator, denominator = table.parts(metric)
+            numerator, denominator = table.effective_parts(metric)
             x, n = numerator[span], denominator[span]
             is_overall, best = False, None
             if name in named:
@@ -118,11 +127,18 @@ def comparison_columns(
                 )
                 if best is None:
                     continue
+            raw_x, raw_n = (part[span] for part in table.parts(metric))
             if is_overall:
                 label, ref_x, ref_n = OVERALL_GROUP, float(x.sum()), float(n.sum())
+                ref_rate = float(raw_x.sum()) / float(raw_n.sum()) if raw_n.sum() > 0 else np.nan
+                if table.squares is not None:  # the Kish size of the union of the groups
+                    square = float(count_parts(table.squares[span], metric)[1].sum())
+                    ref_n = float(raw_n.sum()) ** 2 / square if square > 0 else 0.0
+                    ref_x = ref_rate * ref_n if ref_n > 0 else 0.0
             else:
                 assert best is not None  # set by `named` or `_reference` unless `is_overall`
                 label, ref_x, ref_n = groups[best], float(x[best]), float(n[best])
+                ref_rate = float(raw_x[best]) / float(raw_n[best]) if raw_n[best] > 0 else np.nan
             compared = np.flatnonzero(eligible[span] & (groups != label)) + span.start
             index.append(compared)
             count = len(compared)
@@ -130,15 +146,22 @@ def comparison_columns(
             ref_label.append(np.full(count, label, dtype=object))
             xr.append(np.full(count, ref_x))
             nr.append(np.full(count, ref_n))
+            raw_ref.append(np.full(count, ref_rate))
             overall.append(np.full(count, is_overall))
     rows = np.concatenate(index) if index else np.empty(0, np.int64)
     metric_col = np.concatenate(metric_of) if metric_of else np.empty(0, object)
-    x, n = np.empty(len(rows)), np.empty(len(rows))
+    x, n, rate = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
+    weighted_rest = np.full((len(rows), 2), np.nan)
     for name in dict.fromkeys(metric_col.tolist()):
         at = metric_col == name
-        numerator, denominator = table.parts(name)
+        numerator, denominator = table.effective_parts(name)
         x[at], n[at] = numerator[rows[at]], denominator[rows[at]]
-    return _compare(
+        if table.squares is not None:
+            raw_x, raw_n = table.parts(name)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate[at] = np.where(raw_n[rows[at]] > 0, raw_x[rows[at]] / raw_n[rows[at]], np.nan)
+            weighted_rest[at] = _kish_rest(table, name, rows[at])
+    columns = _compare(
         table.attribute[rows],
         metric_col,
         table.group[rows],
@@ -150,7 +173,45 @@ def comparison_columns(
         _cat(overall, bool),
         min_denominator=min_denominator,
         confidence=confidence,
+        **(
+            {"rest_x": weighted_rest[:, 0], "rest_n": weighted_rest[:, 1]}
+            if table.squares is not None
+            else {}
+        ),
     )
+    if table.squares is not None:  # weighted: rates as weighted, not as rebuilt from the Kish sizes
+        columns["value"], columns["reference_value"] = rate, _cat(raw_ref, float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            valid = ~np.isnan(columns["ratio"]) | ~np.isnan(columns["difference"])
+            columns["ratio"] = np.where(
+                valid & (columns["reference_value"] > 0),
+                columns["value"] / columns["reference_value"],
+                np.nan,
+            )
+            columns["difference"] = np.where(
+                ~np.isnan(columns["difference"]),
+                columns["value"] - columns["reference_value"],
+                np.nan,
+            )
+    return columns
+
+
+def _kish_rest(table: GroupTable, metric: str, rows: np.ndarray) -> np.ndarray:
+    """``(rows, 2)``: effective numerator and denominator of the rows of each group's level that
+    are outside the group (the rest of the sample, for the test against ``overall``)."""
+    assert table.squares is not None
+    raw_x, raw_n = table.parts(metric)
+    _, squares = count_parts(table.squares, metric)
+    level = np.searchsorted(table.starts, rows, side="right") - 1
+    level_x = np.add.reduceat(raw_x, table.starts[:-1])[level]
+    level_n = np.add.reduceat(raw_n, table.starts[:-1])[level]
+    level_sq = np.add.reduceat(squares, table.starts[:-1])[level]
+    rest_x, rest_n = level_x - raw_x[rows], level_n - raw_n[rows]
+    rest_sq = level_sq - squares[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective = np.where(rest_sq > 0, rest_n * rest_n / rest_sq, 0.0)
+        share = np.clip(np.where(rest_n > 0, rest_x / rest_n, 0.0), 0.0, 1.0)
+    return np.stack([share * effective, effective], axis=1)
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -158,7 +219,20 @@ def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 
 
 def _compare(
-    attribute, metric, group, reference, x, n, xr, nr, overall, *, min_denominator, confidence
+    attribute,
+    metric,
+    group,
+    reference,
+    x,
+    n,
+    xr,
+    nr,
+    overall,
+    *,
+    min_denominator,
+    confidence,
+    rest_x=None,
+    rest_n=None,
 ) -> dict[str, np.ndarray]:
     status = status_array(n, min_denominator)
     ref_status = status_array(nr, min_denominator)
@@ -186,8 +260,10 @@ def _compare(
             a, b, c, d, confidence=confidence
         )
         rest = overall[valid]  # with the overall reference, test the group against the rest
+        if rest_x is None:  # counts: the rest is the whole minus the group
+            rest_x, rest_n = xr - x, nr - n
         p_value[valid], test[valid] = two_proportion_arrays(
-            a, b, np.where(rest, c - a, c), np.where(rest, d - b, d)
+            a, b, np.where(rest, rest_x[valid], c), np.where(rest, rest_n[valid], d)
         )
     return {
         "attribute": attribute,
@@ -222,7 +298,7 @@ def omnibus_columns(
         for metric in metrics:
             if metric not in METRICS:
                 continue
-            numerator, denominator = table.parts(metric)
+            numerator, denominator = table.effective_parts(metric)
             stat, degrees = chi_square_statistic(numerator[keep], denominator[keep])
             attribute.append(name)
             metric_of.append(metric)

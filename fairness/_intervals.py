@@ -171,9 +171,11 @@ def katz_ratio_interval(
 ) -> tuple[float, float] | None:
     """Katz log interval for the ratio of two independent proportions ``(x1/n1) / (x2/n2)``.
 
-    ``exp(ln(RR) ± z·sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2))`` (Katz et al. 1978). When either numerator
-    is 0 the log is undefined; then 0.5 is added to every cell of the 2×2 table (``x + 0.5``,
-    ``n + 1``) before computing the interval (Haldane-Anscombe correction).
+    ``exp(ln(RR) ± z·sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2))`` (Katz et al. 1978). When any cell of the
+    2×2 table is 0 (a numerator of 0, where the log is undefined, or a numerator equal to its
+    denominator, where the standard error of two rates of 1 would be 0 and the interval would
+    have no width), 0.5 is added to every cell (``x + 0.5``, ``n + 1``) before computing the
+    interval (Haldane-Anscombe correction). No interval from finite counts has width zero.
 
     A ratio of 1 means equal rates; the interval is symmetric on the log scale, so the interval of
     the inverse ratio is ``(1/high, 1/low)``.
@@ -321,7 +323,7 @@ def katz_ratio_arrays(
     """:func:`katz_ratio_interval` for arrays; ``NaN`` bounds where that returns ``None``."""
     x1, n1, x2, n2 = (np.asarray(a, dtype=np.float64) for a in (x1, n1, x2, n2))
     defined = (n1 > 0) & (n2 > 0) & ~((x1 == 0) & (x2 == 0))
-    zero = (x1 == 0) | (x2 == 0)
+    zero = (x1 == 0) | (x2 == 0) | (x1 == n1) | (x2 == n2)
     a = np.where(zero, x1 + 0.5, x1)
     b = np.where(zero, n1 + 1, n1)
     c = np.where(zero, x2 + 0.5, x2)

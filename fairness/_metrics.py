@@ -235,6 +235,9 @@ class GroupTable:
         ``(groups, len(COUNT_COLUMNS))`` float64 sums.
     cell_group : ndarray
         ``(levels, cells)``: the (global) group of each cell at each level.
+    squares : ndarray or None
+        With weights, ``(groups, len(COUNT_COLUMNS))`` sums of squared weights (for the Kish
+        effective sample size); ``None`` when counts are row counts.
     """
 
     names: tuple[str, ...]
@@ -243,6 +246,7 @@ class GroupTable:
     group: np.ndarray
     counts: np.ndarray
     cell_group: np.ndarray
+    squares: np.ndarray | None = None
 
     def span(self, level: int) -> slice:
         return slice(int(self.starts[level]), int(self.starts[level + 1]))
@@ -253,6 +257,23 @@ class GroupTable:
     def parts(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """Numerator and denominator of ``metric`` for every group."""
         return count_parts(self.counts, metric)
+
+    def effective_parts(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """Numerator and denominator of ``metric`` as the intervals, tests and minimums read them.
+
+        Unweighted, the counts themselves. Weighted, the denominator is the Kish effective sample
+        size ``(Σw)² / Σw²`` of the denominator's rows and the numerator the weighted rate times
+        it: the same rate, the information of that many unweighted rows. Multiplying every weight
+        by a constant changes neither; equal weights give the row counts.
+        """
+        numerator, denominator = self.parts(metric)
+        if self.squares is None:
+            return numerator, denominator
+        _, squares = count_parts(self.squares, metric)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            effective = np.where(squares > 0, denominator * denominator / squares, 0.0)
+            rate = np.where(denominator > 0, numerator / denominator, 0.0)
+        return np.clip(rate, 0.0, 1.0) * effective, effective
 
     def level_frame(self, level: int) -> pd.DataFrame:
         """One level's counts as a frame indexed by group value (as :func:`group_counts`)."""
@@ -371,6 +392,12 @@ def metric_columns(
     parts = [table.parts(m) for m in metrics]
     numerators = np.array([p[0] for p in parts]).reshape(len(metrics), n_groups)
     denominators = np.array([p[1] for p in parts]).reshape(len(metrics), n_groups)
+    if table.squares is not None:  # weighted: intervals and minimums on the effective counts
+        effective = [table.effective_parts(m) for m in metrics]
+        eff_x = np.array([p[0] for p in effective]).reshape(len(metrics), n_groups)
+        eff_n = np.array([p[1] for p in effective]).reshape(len(metrics), n_groups)
+    else:
+        eff_x, eff_n = numerators, denominators
     pieces, level_of = [], []
     for level in range(len(table.names)):
         span = table.span(level)
@@ -379,7 +406,8 @@ def metric_columns(
             level_of.append(np.full(span.stop - span.start, level))
     rows = np.concatenate(pieces) if pieces else np.empty(0, np.int64)
     x, n = numerators.reshape(-1)[rows], denominators.reshape(-1)[rows]
-    low, high, method = rate_interval_arrays(x, n, confidence=confidence)
+    ex, en = eff_x.reshape(-1)[rows], eff_n.reshape(-1)[rows]
+    low, high, method = rate_interval_arrays(ex, en, confidence=confidence)
     group_index = rows % max(n_groups, 1)
     return {
         "attribute": table.attribute[group_index],
@@ -391,7 +419,7 @@ def metric_columns(
         "ci_low": low,
         "ci_high": high,
         "interval": method,
-        "status": status_array(n, min_denominator),
+        "status": status_array(en, min_denominator),
         "_level": np.concatenate(level_of) if level_of else np.empty(0, np.int64),
     }
 

@@ -26,9 +26,13 @@ OUTCOME_NOTE = {
 CHECK_NOTE = "Check {name!r}: {metric} {kind}, threshold {threshold:g}; {direction}."
 INCOMPATIBILITY_NOTE = (
     "The base rate (prevalence) differs between groups of {attributes} (adjusted p < {alpha:g}). "
-    "When base rates differ, equal precision (predictive parity) and equal false positive and "
-    "false negative rates cannot all hold unless predictions are perfect; this audit's checks "
-    "assess {chosen}, as declared in its spec."
+    "When base rates differ, equal precision (predictive parity), equal false negative rates and "
+    "equal false positive rates can all hold only if no group has a false positive (precision 1 "
+    "and false positive rate 0 in every group) or no group has a true positive (true positive "
+    "rate 0 in every group); and "
+    "calibrated scores with equal average scores among label positives and among label "
+    "negatives are possible only with perfect prediction. This audit's checks assess {chosen}, "
+    "as declared in its spec."
 )
 UNKNOWN_NOTE = (
     "{count:g} row(s) have no value for {attribute}; they are reported as the group 'unknown'."
@@ -48,8 +52,14 @@ SMALL_REFERENCE_NOTE = (
     "its comparisons are uncertain (their intervals are wide)."
 )
 WEIGHTED_NOTE = (
-    "Counts are sums of weights. Intervals and tests read them as frequency weights (a weight of "
-    "3 counts as three people); for survey or sampling weights they are only approximate."
+    "Counts are sums of weights. Intervals, tests and minimum sizes use the Kish effective sample "
+    "size of each group ((sum of weights)² / sum of squared weights), so scaling the weights "
+    "changes no verdict."
+)
+WEIGHTED_FREQUENCY_NOTE = (
+    "Counts are sums of weights. The count table carries no squared weights, so intervals and "
+    "tests read them as frequency weights (a weight of 3 counts as three people); for survey or "
+    "sampling weights they are only approximate."
 )
 
 
@@ -123,7 +133,7 @@ def audit_notes(
             )
         )
     if table.weighted:
-        notes.append(WEIGHTED_NOTE)
+        notes.append(WEIGHTED_NOTE if table.squares is not None else WEIGHTED_FREQUENCY_NOTE)
     return notes
 
 

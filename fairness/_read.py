@@ -74,7 +74,9 @@ class _Reducer:
         # slot that only records that a cell was seen, so a group whose rows were all dropped
         # still appears (with zero counts).
         self.n_outcomes = (4 if self.label else 2) + 1
-        self.cells = CellAccumulator(len(self.groups), self.n_outcomes, weighted=bool(plan.weight))
+        self.cells = CellAccumulator(
+            len(self.groups), self.n_outcomes, weighted=bool(plan.weight), squares=bool(plan.weight)
+        )
         self.rows_read = 0
         self.dropped: Counter[str] = Counter()
         self.unknown = np.zeros(len(self.groups), dtype=np.int64)
@@ -274,6 +276,12 @@ class _Reducer:
                 )
         names = CONFUSION_COLUMNS if self.label is not None else SELECTION_COLUMNS
         cells = sorted_cell_frame(self.groups, cell_codes, counts, names)
+        squares = None
+        if plan.weight is not None:  # sums of squared weights, for Kish effective sizes
+            squared = to_confusion(
+                self.cells.finish_squares(), label_map, pred_map, has_labels=self.label is not None
+            )
+            squares = sorted_cell_frame(self.groups, cell_codes, squared, names)
         stats = ReadStats(
             sha256=sha256,
             source_format=source_format,
@@ -289,6 +297,7 @@ class _Reducer:
             frame=cells,
             has_labels=self.label is not None,
             weighted=plan.weight is not None,
+            squares=squares,
         )
         score_table = None
         if scores_frame is not None:

@@ -57,8 +57,10 @@ def weighted_median(scores: np.ndarray, weights: np.ndarray | None = None) -> fl
     return float(s[k])
 
 
-def scoring_cells(scores: ScoreTable) -> tuple[pd.DataFrame, float]:
+def scoring_cells(scores: ScoreTable, *, squared: bool = False) -> tuple[pd.DataFrame, float]:
     """Per finest cell, the (weighted) count of rows with a score above / not above the median.
+
+    With ``squared``, the sums of the squared weights instead (for Kish effective sizes).
 
     Returns
     -------
@@ -72,6 +74,8 @@ def scoring_cells(scores: ScoreTable) -> tuple[pd.DataFrame, float]:
     median = weighted_median(values, weights)
     above = values > median
     w = weights if weights is not None else np.ones(len(values))
+    if squared:
+        w = w * w
     parts = frame[attributes].astype(str).copy()
     parts["above"] = np.where(above, w, 0.0)
     parts["not_above"] = np.where(above, 0.0, w)
@@ -85,17 +89,44 @@ def hanley_mcneil_interval(
     """Normal interval for an AUC with the Hanley-McNeil (1982) standard error, clipped to [0, 1].
 
     ``SE² = (A(1-A) + (P-1)(Q1-A²) + (N-1)(Q2-A²)) / (P·N)`` with ``Q1 = A/(2-A)``,
-    ``Q2 = 2A²/(1+A)``.
+    ``Q2 = 2A²/(1+A)``. The standard error is 0 at ``A = 1`` (and ``A = 0``: every pair ordered),
+    which would give an interval of width zero from finite data. There the bound is found as the
+    Wilson interval of a proportion is, by inverting the test: the lowest ``A0`` with
+    ``1 - A0 <= z·SE(A0)`` (for ``A = 1``; mirrored for ``A = 0``), by bisection. ``P`` and ``N``
+    are the (effective) class counts.
+
+    Examples
+    --------
+    >>> low, high = hanley_mcneil_interval(1.0, 40, 40, confidence=0.95)
+    >>> round(low, 3), high
+    (0.95, 1.0)
     """
     from fairness._intervals import _z
 
+    z = _z(confidence)
+    if auc == 0.0:
+        low, high = hanley_mcneil_interval(1.0, negatives, positives, confidence=confidence)
+        return 1 - high, 1 - low
+    if auc == 1.0:
+        low, high = 0.5, 1.0  # 1 - A0 - z·SE(A0) falls from A0 = 0.5 to A0 = 1
+        for _ in range(60):
+            middle = (low + high) / 2
+            if 1 - middle > z * _hanley_mcneil_se(middle, positives, negatives):
+                low = middle
+            else:
+                high = middle
+        return high, 1.0
+    half = z * _hanley_mcneil_se(auc, positives, negatives)
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+def _hanley_mcneil_se(auc: float, positives: float, negatives: float) -> float:
     q1 = auc / (2 - auc)
     q2 = 2 * auc * auc / (1 + auc)
     variance = (
         auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)
     ) / (positives * negatives)
-    half = _z(confidence) * math.sqrt(max(variance, 0.0))
-    return max(0.0, auc - half), min(1.0, auc + half)
+    return math.sqrt(max(variance, 0.0))
 
 
 def roc_auc_rows(
@@ -112,7 +143,9 @@ def roc_auc_rows(
     probability that a random label positive scores higher than a random label negative of the
     same group, ties counting one half. 0.5 is chance; 1 is a perfect ranking. It is undefined
     when the group lacks positives or negatives. The row's ``denominator`` is the smaller of the
-    two class counts, which decides ``insufficient_data``; ``numerator`` is ``None``.
+    two class counts; ``numerator`` is ``None``. With weights, the interval and
+    ``insufficient_data`` read the Kish effective class sizes ``(Σw)² / Σw²``, so scaling every
+    weight by a constant changes nothing.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -131,6 +164,8 @@ def roc_auc_rows(
         y, s = labels[idx], values[idx]
         w = weights[idx] if weights is not None else np.ones(len(idx))
         positives, negatives = float(w[y == 1].sum()), float(w[y == 0].sum())
+        # Kish effective class sizes: the row counts when unweighted, unchanged by scaling weights
+        effective = [_kish(w[y == c]) for c in (1, 0)] if weights is not None else None
         row: dict[str, object] = {
             "attribute": attribute,
             "group": str(group),
@@ -145,13 +180,20 @@ def roc_auc_rows(
         }
         if positives > 0 and negatives > 0:
             auc = float(roc_auc_score(y, s, sample_weight=w))
-            low, high = hanley_mcneil_interval(auc, positives, negatives, confidence=confidence)
+            p_eff, n_eff = effective if effective is not None else (positives, negatives)
+            low, high = hanley_mcneil_interval(auc, p_eff, n_eff, confidence=confidence)
             row.update(
                 value=auc,
                 ci_low=low,
                 ci_high=high,
                 interval=HANLEY_MCNEIL,
-                status=OK if min(positives, negatives) >= min_denominator else INSUFFICIENT,
+                status=OK if min(p_eff, n_eff) >= min_denominator else INSUFFICIENT,
             )
         rows.append(row)
     return rows
+
+
+def _kish(weights: np.ndarray) -> float:
+    """Kish effective sample size ``(Σw)² / Σw²`` (0 for no weight)."""
+    square = float(np.dot(weights, weights))
+    return float(weights.sum()) ** 2 / square if square > 0 else 0.0

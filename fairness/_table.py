@@ -43,12 +43,19 @@ class CellTable:
         metrics can be computed.
     weighted:
         Whether counts are sums of weights rather than row counts.
+    squares:
+        With weights read from rows: the same cells (same rows, same attribute columns) holding
+        sums of *squared* weights in the count columns, from which intervals, tests and minimums
+        take the Kish effective sample size ``(Σw)² / Σw²``. ``None`` for row counts, and for a
+        weighted table without them (a count file of weight sums), whose weights are then read
+        as frequency weights.
     """
 
     attributes: tuple[str, ...]
     frame: pd.DataFrame
     has_labels: bool
     weighted: bool = False
+    squares: pd.DataFrame | None = None
 
     @property
     def count_columns(self) -> tuple[str, ...]:

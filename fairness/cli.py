@@ -131,14 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--seed",
         type=int,
-        help="seed of the bootstrap, so that a rerun gives the same intervals",
+        help="recorded in the report; kept for older specs (no interval is resampled any more, "
+        "so the seed changes no number)",
     )
     audit.add_argument(
         "--replicates",
         type=int,
         metavar="N",
-        help="bootstrap replicates for the confidence intervals (default 2000; more is slower "
-        "and steadier)",
+        help="recorded in the report; kept for older specs (between-group summaries have "
+        "analytic simultaneous intervals, so this changes no number)",
     )
     audit.add_argument(
         "--format",

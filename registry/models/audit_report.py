@@ -209,7 +209,8 @@ class OmnibusRow(TypedDict):
 
 @_open
 class SummaryRow(TypedDict):
-    """A between-groups summary (e.g. demographic parity difference) with a bootstrap interval."""
+    """A between-groups summary (e.g. demographic parity difference) with its interval
+    (simultaneous pairwise intervals; bootstrap percentiles in reports made before them)."""
 
     attribute: str
     summary: str

@@ -44,10 +44,19 @@ def cell_table(
         frame["fn"] = np.where(~p & t, w, 0)
         columns = ["tp", "fp", "tn", "fn"]
     cells = frame.groupby(attributes, sort=True, as_index=False)[columns].sum()
+    squares = None
     if weight is None:
         cells[columns] = cells[columns].astype("int64")
+    else:  # sums of squared weights, as the reader keeps them (Kish effective sizes)
+        squared = frame.copy()
+        squared[columns] = (frame[columns].to_numpy(dtype=float) * w[:, None]).astype(float)
+        squares = squared.groupby(attributes, sort=True, as_index=False)[columns].sum()
     return CellTable(
-        tuple(attributes), cells, has_labels=y_true is not None, weighted=weight is not None
+        tuple(attributes),
+        cells,
+        has_labels=y_true is not None,
+        weighted=weight is not None,
+        squares=squares,
     )
 
 

@@ -1,12 +1,15 @@
-"""Between-group summaries equal fairlearn's; bootstrap intervals are seeded and sensible."""
+"""Between-group summaries: values equal fairlearn's; simultaneous pairwise intervals reach parity,
+hold their point estimate, leave out groups with too little data, and cover (regressions of the
+review's defects 3 and 4)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from fairlearn import metrics as flm
 
-from fairness import audit_counts
+from fairness import CellTable, audit_counts, newcombe_difference_interval
 from tests.fairness.celltables import cell_table
 
 
@@ -23,9 +26,19 @@ def _summaries(report):
     return {(r["attribute"], r["summary"]): r for r in report.to_dict()["summaries"]}
 
 
+def _confusion(rows, **spec):
+    frame = pd.DataFrame(rows, columns=["g", "tp", "fp", "tn", "fn"])
+    return _summaries(audit_counts(CellTable(("g",), frame, has_labels=True), **spec))
+
+
+def _selection(rows, **spec):
+    frame = pd.DataFrame(rows, columns=["g", "pp", "pn"])
+    return _summaries(audit_counts(CellTable(("g",), frame, has_labels=False), **spec))
+
+
 def test_summary_values_equal_fairlearn_on_raw_rows():
     sensitive, y_true, y_pred = _data()
-    report = audit_counts(cell_table(sensitive, y_pred, y_true), bootstrap_replicates=200)
+    report = audit_counts(cell_table(sensitive, y_pred, y_true))
     rows = _summaries(report)
     expected = {
         "demographic_parity_difference": flm.demographic_parity_difference,
@@ -44,77 +57,148 @@ def test_summary_values_equal_fairlearn_on_raw_rows():
     assert rows[("sex & race", "demographic_parity_difference")]["value"] == pytest.approx(value)
 
 
-def test_interval_contains_point_and_is_seeded():
+def test_interval_holds_the_point_is_analytic_and_ignores_seed_and_replicates():
     sensitive, y_true, y_pred = _data()
     table = cell_table(sensitive, y_pred, y_true)
     first = _summaries(audit_counts(table, seed=7, bootstrap_replicates=500))
-    again = _summaries(audit_counts(table, seed=7, bootstrap_replicates=500))
-    other = _summaries(audit_counts(table, seed=8, bootstrap_replicates=500))
-    row = first[("sex", "demographic_parity_difference")]
-    assert row["ci_low"] < row["value"] < row["ci_high"]
-    assert row["replicates"] == 500
-    assert first == again
-    assert other[("sex", "demographic_parity_difference")]["ci_low"] != row["ci_low"]
-    assert other[("sex", "demographic_parity_difference")]["value"] == row["value"]
+    other = _summaries(audit_counts(table, seed=8, bootstrap_replicates=0))
+    assert first == other
+    for row in first.values():
+        assert row["ci_low"] <= row["value"] <= row["ci_high"]
+        assert row["ci_low"] < row["ci_high"]
+        assert row["replicates"] == 0
+        expected = "simultaneous_newcombe" if row["kind"] == "difference" else "simultaneous_katz"
+        assert row["method"] == expected
 
 
-def test_zero_replicates_report_values_without_intervals():
-    sensitive, y_true, y_pred = _data(n=400)
-    rows = _summaries(audit_counts(cell_table(sensitive, y_pred, y_true), bootstrap_replicates=0))
-    row = rows[("sex", "equalized_odds_difference")]
-    assert row["value"] is not None and row["ci_low"] is None and row["ci_high"] is None
+def test_two_groups_give_the_newcombe_interval_of_the_pair_folded_at_parity():
+    rows = _selection([["a", 620, 1380], ["b", 600, 1400]])
+    row = rows[("g", "selection_rate_difference")]
+    low, high = newcombe_difference_interval(620, 2000, 600, 2000)
+    assert low < 0 < high
+    assert row["value"] == pytest.approx(0.01)
+    assert row["ci_low"] == 0.0  # reaches parity: the pair is compatible with equal rates
+    assert row["ci_high"] == pytest.approx(max(high, -low), abs=1e-12)
+    ratio = rows[("g", "selection_rate_ratio")]
+    assert ratio["ci_high"] == 1.0 and ratio["ci_low"] < ratio["value"] < 1.0
 
 
-def test_summary_needs_two_defined_groups():
+def test_ratio_bounds_are_scipys_katz_interval_for_two_groups():
+    from scipy.stats.contingency import relative_risk
+
+    rows = _selection([["a", 300, 700], ["b", 500, 500]])
+    row = rows[("g", "selection_rate_ratio")]
+    expected = relative_risk(300, 1000, 500, 1000).confidence_interval(0.95)
+    assert row["value"] == pytest.approx(0.6)
+    assert row["ci_low"] == pytest.approx(expected.low, rel=1e-9)
+    assert row["ci_high"] == pytest.approx(expected.high, rel=1e-9)
+
+
+def test_defect_3_two_groups_at_parity_p_0_3_n_2000_cover_in_200_simulations():
+    # review: percentile bootstrap of max-min covered parity 0.00 of the time (Newcombe: 0.94)
+    rng = np.random.default_rng(2026)
+    covered_difference = covered_ratio = 0
+    for _ in range(200):
+        a, b = rng.binomial(2000, 0.3, size=2)
+        rows = _selection([["a", a, 2000 - a], ["b", b, 2000 - b]])
+        difference = rows[("g", "selection_rate_difference")]
+        ratio = rows[("g", "selection_rate_ratio")]
+        covered_difference += difference["ci_low"] <= 0.0 <= difference["ci_high"]
+        covered_ratio += ratio["ci_low"] <= 1.0 <= ratio["ci_high"]
+    assert 0.91 <= covered_difference / 200 <= 0.99
+    assert 0.91 <= covered_ratio / 200 <= 0.99
+
+
+def test_defect_3_the_interval_holds_its_point_estimate_when_a_rate_is_0():
+    rows = _selection([["a", 0, 40], ["b", 12, 28], ["c", 15, 25]])
+    ratio = rows[("g", "selection_rate_ratio")]
+    assert ratio["value"] == 0.0
+    assert ratio["ci_low"] == 0.0 < ratio["ci_high"] < 1.0
+    difference = rows[("g", "selection_rate_difference")]
+    assert difference["ci_low"] < difference["value"] == 0.375 < difference["ci_high"]
+
+
+def test_defect_4_a_group_below_min_denominator_is_left_out_of_summaries():
+    # [30, 1, 0, 9] has one label negative: its FPR (1/1) must not enter FPR summaries
+    rows = [["small", 30, 1, 0, 9], ["b", 400, 100, 900, 600], ["c", 420, 100, 880, 600]]
+    default = _confusion(rows)
+    fpr = default[("g", "false_positive_rate_difference")]
+    assert fpr["groups_compared"] == 2
+    assert fpr["value"] == pytest.approx(100 / 980 - 100 / 1000)
+    assert default[("g", "true_positive_rate_difference")]["groups_compared"] == 3
+    assert default[("g", "equalized_odds_difference")]["groups_compared"] == 2
+
+
+def test_defect_4_with_min_denominator_1_the_one_negative_gives_a_wide_analytic_interval():
+    rows = [["small", 30, 1, 0, 9], ["b", 400, 100, 900, 600], ["c", 420, 100, 880, 600]]
+    first = _confusion(rows, min_denominator=1, seed=1)
+    again = _confusion(rows, min_denominator=1, seed=2)
+    row = first[("g", "false_positive_rate_difference")]
+    assert row == again[("g", "false_positive_rate_difference")]
+    assert row["groups_compared"] == 3
+    assert row["value"] == pytest.approx(0.9)
+    # one label negative says little: the interval reaches far below 0.9 and holds it
+    assert row["ci_low"] < 0.2 and row["ci_low"] <= 0.9 <= row["ci_high"]
+
+
+def test_summary_needs_two_groups_with_a_denominator():
     # only group "a" has label positives: TPR is defined for one group, so no max-min exists
     table = cell_table({"g": ["a", "a", "b", "b"]}, y_pred=[1, 0, 1, 0], y_true=[1, 1, 0, 0])
-    rows = _summaries(audit_counts(table, bootstrap_replicates=50))
+    rows = _summaries(audit_counts(table, min_denominator=1))
     assert rows[("g", "equal_opportunity_difference")]["value"] is None
+    assert rows[("g", "equal_opportunity_difference")]["ci_low"] is None
     assert rows[("g", "demographic_parity_difference")]["value"] == 0.0
+    assert rows[("g", "demographic_parity_difference")]["ci_high"] > 0.0
 
 
-def test_chained_binomial_draw_is_a_multinomial_draw():
-    from fairness._bootstrap import _draw
-
-    counts = np.array([[40.0, 10, 30, 20], [0, 0, 5, 0], [0, 0, 0, 0], [3.4, 0, 1.2, 0.6]])
-    drawn = _draw(np.random.default_rng(1), counts, 40_000)
-    assert drawn.shape == (4, 4, 40_000) and drawn.dtype == np.int64
-    assert (drawn.sum(axis=1) == np.array([100, 5, 0, 5])[:, None]).all()
-    assert (drawn[1] == [[0], [0], [5], [0]]).all() and not drawn[2].any()
-    assert not drawn[:, 1][counts[:, 1] == 0].any()  # an empty confusion cell stays empty
-    n, p = 100, counts[0] / 100
-    mean, cov = drawn[0].mean(axis=1), np.cov(drawn[0])
-    expected_cov = n * (np.diag(p) - np.outer(p, p))
-    se = np.sqrt(np.diag(expected_cov) / drawn.shape[2])
-    assert (np.abs(mean - n * p) < 5 * se).all()
-    assert np.allclose(cov, expected_cov, rtol=0.05, atol=0.05)
-    again = _draw(np.random.default_rng(1), counts, 40_000)
-    assert np.array_equal(drawn, again)
+def test_all_rates_1_give_an_interval_of_positive_width():
+    rows = _selection([["a", 3, 0], ["b", 3, 0]], min_denominator=1)
+    difference, ratio = (
+        rows[("g", "selection_rate_difference")],
+        rows[("g", "selection_rate_ratio")],
+    )
+    assert difference["value"] == 0.0 and difference["ci_low"] == 0.0 < difference["ci_high"]
+    assert ratio["value"] == 1.0 and ratio["ci_low"] < ratio["ci_high"] == 1.0
 
 
-def test_intervals_agree_with_a_multinomial_draw(monkeypatch):
-    # the chained binomials replaced numpy's multinomial (different random numbers, same law):
-    # percentile intervals of 4,000 replicates agree with the old draw to Monte Carlo error
-    import fairness._bootstrap as bootstrap
+def _brute_force(x, n, outer, inner):
+    """Every ordered pair's Newcombe and Katz intervals, the summaries' bounds taken directly."""
+    from fairness import katz_ratio_interval
+    from fairness._intervals import wilson_arrays
 
-    sensitive, y_true, y_pred = _data(n=4000)
-    table = cell_table(sensitive, y_pred, y_true)
-    new = _summaries(audit_counts(table, seed=5, bootstrap_replicates=4000))
+    p = x / n
+    l_out, u_out = wilson_arrays(x, n, confidence=outer)
+    l_in, u_in = wilson_arrays(x, n, confidence=inner)
+    high, low, ratio_low, ratio_high = -np.inf, 0.0, np.inf, 1.0
+    for i in range(len(x)):
+        for j in range(len(x)):
+            if i == j:
+                continue
+            high = max(high, p[i] - p[j] + np.hypot(u_out[i] - p[i], p[j] - l_out[j]))
+            low = max(low, p[i] - p[j] - np.hypot(p[i] - l_in[i], u_in[j] - p[j]))
+            one = katz_ratio_interval(x[i], n[i], x[j], n[j], confidence=outer)
+            two = katz_ratio_interval(x[i], n[i], x[j], n[j], confidence=inner)
+            if one is not None and two is not None:
+                ratio_low, ratio_high = min(ratio_low, one[0]), min(ratio_high, two[1])
+    return (high, low), (ratio_low, ratio_high)
 
-    def multinomial(rng, counts, replicates):
-        totals = counts.sum(axis=1)
-        p = counts / np.where(totals > 0, totals, 1)[:, None]
-        p[totals == 0, 0] = 1.0
-        draws = rng.multinomial(np.rint(totals).astype(np.int64), p, size=(replicates, len(p)))
-        return np.ascontiguousarray(draws.transpose(1, 2, 0))
 
-    monkeypatch.setattr(bootstrap, "_draw", multinomial)
-    old = _summaries(audit_counts(table, seed=5, bootstrap_replicates=4000))
-    for key, row in new.items():
-        if row["ci_low"] is None:
-            assert old[key]["ci_low"] is None
-            continue
-        width = old[key]["ci_high"] - old[key]["ci_low"]
-        assert row["value"] == old[key]["value"]
-        assert abs(row["ci_low"] - old[key]["ci_low"]) < 0.15 * width + 1e-9, key
-        assert abs(row["ci_high"] - old[key]["ci_high"]) < 0.15 * width + 1e-9, key
+def test_the_pruned_pair_search_equals_every_pair_computed():
+    from fairness._bootstrap import _difference_bounds, _ratio_bounds
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        k = int(rng.integers(2, 9))
+        n = rng.integers(1, 80, k).astype(float)
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            x = np.floor(rng.random(k) * (n + 1))
+        elif kind == 1:  # near parity
+            x = rng.binomial(n.astype(int), rng.random()).astype(float)
+        else:  # rates of 0 and 1 only (every pair corrected)
+            x = np.where(rng.random(k) < 0.5, 0.0, n)
+        inner = 1 - 0.05 / (k * (k - 1) // 2)
+        difference, ratio = _brute_force(x, n, 0.95, inner)
+        assert _difference_bounds(x, n, 0.95, inner) == pytest.approx(difference, abs=1e-12)
+        if (x > 0).any():
+            assert _ratio_bounds(x, n, 0.95, inner) == pytest.approx(ratio, rel=1e-9, abs=1e-12)
