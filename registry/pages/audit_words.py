@@ -19,8 +19,8 @@ from registry.pages.audit_page_types import EngineNote, NamedReference, SettingW
 N_ = i18n.N_
 
 CORRECTIONS = {
-    "bh": N_("Benjamini-Hochberg false discovery rate control across all comparisons"),
-    "holm": N_("Holm's step-down correction (family-wise error rate) across all comparisons"),
+    "bh": N_("Benjamini-Hochberg false discovery rate control, within the declared checks' tests"),
+    "holm": N_("Holm's step-down correction (family-wise error rate), within the declared checks' tests"),
     "none": N_("no correction for many comparisons"),
 }
 #: Interval methods and tests the engine records per row (``interval``, ``test``, ``method``).
@@ -34,6 +34,12 @@ METHODS = {
     "fisher_exact": N_("Fisher's exact test where counts are small"),
     "chi_square": N_("chi-square test across all groups of an attribute"),
     "multinomial_bootstrap": N_("bootstrap intervals (%(n)s replicates) for between-group gaps"),
+    "simultaneous_newcombe": N_(
+        "simultaneous Newcombe intervals over every pair of groups for the largest gap"
+    ),
+    "simultaneous_katz": N_(
+        "simultaneous Katz intervals over every pair of groups for the smallest ratio"
+    ),
 }
 PRESETS = {
     "four-fifths": N_("the four-fifths rule (impact ratio of at least 0.8)"),
