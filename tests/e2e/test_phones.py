@@ -240,3 +240,69 @@ def _shrink(paths: list[Path]) -> None:
         if picture.width > 700:
             picture = picture.resize((picture.width // 2, picture.height // 2), Image.LANCZOS)
         picture.quantize(colors=32, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
+CONSOLE_PASSWORD = "e2e console passphrase"  # the one tests/e2e/test_console.py sets
+
+
+def _console_accounts(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """E-mail of the demo admin, an editor and an auditor, with the console password set."""
+    from sqlmodel import select
+
+    from registry.db import make_engine, session_scope
+    from registry.models import Account, Role
+    from registry.services.clock import SystemClock
+    from registry.services.staff.passwords import stage_password
+
+    engine = make_engine(site.database_url)
+    found: dict[str, str] = {}
+    with session_scope(engine) as session:
+        for role in (Role.admin, Role.agency_editor, Role.auditor):
+            account = session.exec(
+                select(Account).where(Account.role == role, Account.active == True)  # noqa: E712
+            ).first()
+            assert account is not None, role
+            stage_password(
+                session, account=account, password=CONSOLE_PASSWORD, now=SystemClock().now()
+            )
+            found[role.value] = account.email
+        session.commit()
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_console_pages_fit_a_320_px_screen(browser, site, lang):  # type: ignore[no-untyped-def]
+    """The staff console at 320 px: each page type of each role, nothing sideways, every table
+    cell on screen."""
+    accounts = _console_accounts(site)
+    pages = {
+        "admin": ["/console", "/console/tokens", "/console/accounts", "/console/audits"],
+        "agency_editor": ["/console", "/console/algorithms", "/console/algorithms/new",
+                          "/console/reviews", "/console/audits"],
+        "auditor": ["/console", "/console/audits", "/console/uploads"],
+    }
+    problems: list[str] = []
+    for role, paths in pages.items():
+        context = browser.new_context(viewport={"width": 320, "height": 640})
+        page = context.new_page()
+        page.goto(f"{site.base_url}/console/sign-in?lang={lang}")
+        page.locator("#email").fill(accounts[role])
+        page.locator("#password").fill(CONSOLE_PASSWORD)
+        page.locator("main button[type=submit]").click()
+        assert "/console/sign-in" not in page.url, (role, page.locator("main").inner_text())
+        if role == "agency_editor":  # and one of the editor's own algorithms, its editor and diff
+            page.goto(f"{site.base_url}/console/algorithms")
+            link = page.locator("main a[href^='/console/algorithms/alg-']").first
+            record = (link.get_attribute("href") or "").split("?")[0]
+            paths = [*paths, record, f"{record}/edit", f"{record}/diff"]
+        for path in paths:
+            response = page.goto(site.base_url + path)
+            assert response is not None and response.status < 500, (role, path)
+            m = page.evaluate(MEASURE)
+            where = f"{lang} {role} {path}"
+            if m["scrollWidth"] > m["viewport"]:
+                problems.append(f"{where}: the page is {m['scrollWidth']}px wide")
+            problems.extend(f"{where}: off screen {cell}" for cell in m["cut"])
+        context.close()
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
