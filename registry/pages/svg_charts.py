@@ -81,7 +81,9 @@ def _ticks(scale_max: float) -> list[float]:
     return ticks
 
 
-def _open_svg(klass: str, width: int, height: int, chart_id: str, title: str, desc: str) -> list[str]:
+def _open_svg(
+    klass: str, width: int, height: int, chart_id: str, title: str, desc: str
+) -> list[str]:
     title_id = f"{chart_id}-title"
     desc_id = f"{chart_id}-desc"
     return [
@@ -251,7 +253,11 @@ def narrow_rates_chart(
         )
     if threshold is not None:
         tx = x_at(threshold)
-        anchor = "end" if tx > NARROW_WIDTH * 0.6 else "start" if tx < NARROW_WIDTH * 0.3 else "middle"
+        anchor = "middle"
+        if tx > NARROW_WIDTH * 0.6:
+            anchor = "end"
+        elif tx < NARROW_WIDTH * 0.3:
+            anchor = "start"
         out.append(
             f'<line class="chart-threshold" x1="{tx:.1f}" y1="{NARROW_TOP - 6}" x2="{tx:.1f}" '
             f'y2="{axis_y}"/>'

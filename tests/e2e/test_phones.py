@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 PHONES = {320: 640, 390: 844}  # width: height of the first screen (a small and a common phone)
 LANGS = ("en", "zh-CN")
 MIN_CHART_TEXT_PX = 12
+WITH_TABLES = ("algorithm", "versions", "diff", "audit", "agency", "methods", "about", "agencies")
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "pages"
 AXE_RUN = (
     "async () => await axe.run(document, {resultTypes: ['violations'],"
@@ -117,9 +118,8 @@ def test_every_page_type_fits_a_phone_in_both_languages(browser, site, width, ja
                 m["firstResultBottom"] is None or m["firstResultBottom"] > m["height"]
             ):
                 problems.append(f"{where}: first result ends at {m['firstResultBottom']}px")
-            if name in ("algorithm", "versions", "diff", "audit", "agency", "methods"):
-                if m["tables"] == 0:
-                    problems.append(f"{where}: no table to check")
+            if name in WITH_TABLES and m["tables"] == 0:
+                problems.append(f"{where}: no table to check")
     context.close()
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
     assert seen_charts >= len(LANGS), "the audit page drew no chart to measure"
@@ -151,7 +151,7 @@ def test_a_stacked_table_labels_each_cell_and_puts_the_result_first(browser, sit
 
 
 @pytest.mark.parametrize("width", sorted(PHONES))
-def test_the_home_page_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(browser, site, width):  # type: ignore[no-untyped-def]
+def test_home_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(browser, site, width):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": width, "height": PHONES[width]})
     page = context.new_page()
     page.goto(_url(site, "/?scenario=public_services", "en"))
@@ -197,8 +197,13 @@ def test_every_page_type_passes_axe_on_a_phone_in_both_languages(browser, site, 
 # the audit) also the first table or chart.
 DESKTOP_IN_CHINESE = ("home", "audit", "diff", "agency")
 SHOT_SIZES = {"desktop": (1280, 800), "390": (390, 844), "320": (320, 640)}
-DETAIL_SHOTS = {"audit": "figure.chart", "diff": "table.stack", "agency": "table.stack",
-                "algorithm": "table.stack", "methods": "table.stack"}
+DETAIL_SHOTS = {
+    "audit": "figure.chart",
+    "diff": "table.stack",
+    "agency": "table.stack",
+    "algorithm": "table.stack",
+    "methods": "table.stack",
+}
 
 
 def test_screenshots_of_every_page_type(browser, site, screenshots):  # type: ignore[no-untyped-def]
@@ -278,8 +283,13 @@ def test_console_pages_fit_a_320_px_screen(browser, site, lang):  # type: ignore
     accounts = _console_accounts(site)
     pages = {
         "admin": ["/console", "/console/tokens", "/console/accounts", "/console/audits"],
-        "agency_editor": ["/console", "/console/algorithms", "/console/algorithms/new",
-                          "/console/reviews", "/console/audits"],
+        "agency_editor": [
+            "/console",
+            "/console/algorithms",
+            "/console/algorithms/new",
+            "/console/reviews",
+            "/console/audits",
+        ],
         "auditor": ["/console", "/console/audits", "/console/uploads"],
     }
     problems: list[str] = []
