@@ -7,7 +7,12 @@ import pytest
 from bs4 import BeautifulSoup
 from jinja2 import nodes
 
-from registry.pages.svg_charts import Bar, group_rates_chart, render_rates_chart
+from registry.pages.svg_charts import (
+    Bar,
+    group_rates_chart,
+    narrow_rates_chart,
+    render_rates_chart,
+)
 from registry.pages.templating import create_environment
 
 
@@ -78,19 +83,34 @@ def test_render_rates_chart_draws_exactly_its_input():
         "threshold_label": "threshold",
         "bars": [{"label": "female", "value": 0.2, "low": 0.18, "high": 0.22, "note": ""}],
     }
-    assert render_rates_chart(chart) == group_rates_chart(  # type: ignore[arg-type]
-        [Bar("female", 0.2, 0.18, 0.22)],
-        title="Selection rate · sex",
-        desc="female 20.0%",
-        chart_id="c9",
-        threshold=0.2,
-        threshold_label="threshold",
-    )
+    words = {"title": "Selection rate · sex", "desc": "female 20.0%", "chart_id": "c9"}
+    bars = [Bar("female", 0.2, 0.18, 0.22)]
+    wide = group_rates_chart(bars, **words, threshold=0.2, threshold_label="threshold")
+    narrow = narrow_rates_chart(bars, **words, threshold=0.2, threshold_label="threshold")
+    assert render_rates_chart(chart) == wide + narrow  # type: ignore[arg-type]
+
+
+def test_the_narrow_layout_puts_each_name_above_its_bar_with_unique_ids():
+    bars = [Bar("female", 0.2, 0.18, 0.22), Bar("nonbinary", None, note="fewer than 10 cases")]
+    svg = narrow_rates_chart(bars, title="T <B>", desc="D", chart_id="c1", threshold=0.16)
+    root = BeautifulSoup(str(svg), "html.parser").select_one("svg")
+    assert root is not None
+    assert root["class"] == ["chart-narrow"] and root["viewbox"].startswith("0 0 300 ")
+    assert root["aria-labelledby"] == "c1-n-title c1-n-desc"
+    assert root.select_one("title")["id"] == "c1-n-title"
+    assert "&lt;B&gt;" in str(svg) and "style=" not in str(svg)
+    texts = {t.get_text(): t for t in root.select("text")}
+    name, rate = texts["female"], texts["20.0%"]
+    assert float(name["y"]) < float(root.select_one("rect")["y"])  # the name stands above its bar
+    assert rate["text-anchor"] == "end"
+    assert "fewer than 10 cases" in texts  # a withheld group says why, in words
+    assert len(root.select("rect")) == 1
 
 
 # Called by name in templates: translation, URLs, the pre-rendered card sections fragment, and
-# Jinja's own super() (a page adding to its layout's block, e.g. a stylesheet in "head").
-TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html", "super"}
+# Jinja's own super() (a page adding to its layout's block, e.g. a stylesheet in "head") and
+# caller() (the body a {% call %} block gives a macro such as ui.stack_table).
+TEMPLATE_HELPERS = {"_", "gettext", "ngettext", "url", "card_sections_html", "super", "caller"}
 
 
 def test_templates_only_render_and_call_no_view_model_code():
