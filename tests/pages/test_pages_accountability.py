@@ -103,7 +103,7 @@ def test_audits_page_in_chinese(client, audits):
     soup = parse(client.get("/audits", headers=ZH))
     assert soup.select_one("h1").get_text() == "已发布的审计"
     assert soup.select_one("html")["lang"] == "zh-CN"
-    assert "超出申报阈值的差异" in soup.select_one("table.audit-list").get_text()
+    assert "差异超出声明的阈值" in soup.select_one("table.audit-list").get_text()
 
 
 @pytest.mark.parametrize(
