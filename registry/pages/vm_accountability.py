@@ -52,9 +52,7 @@ def _pagination(page: int, per_page: int, total: int) -> Pagination:
     }
 
 
-def _filters(
-    filters: AuditFilters, agencies: list[Agency], lang: str
-) -> list[AuditFilter]:
+def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[AuditFilter]:
     choices: dict[str, list[tuple[str, str]]] = {
         "agency": [(a.slug, agency_name(a, lang)) for a in agencies],
         "scenario": [
@@ -384,7 +382,7 @@ def compare_csv(vm: ComparePage) -> tuple[list[str], list[list[Any]]]:
     return COMPARE_COLUMNS, rows
 
 
-# --- the download: one row per check of every public audit -----------------------------------------
+# --- the download: one row per check of every public audit ------------------------------------
 
 CHECK_COLUMNS = [
     "audit_id",

@@ -131,11 +131,9 @@ def test_audits_filters_narrow_the_list(client, audits, params, expected):
 
 
 def test_audits_filter_form_echoes_choices(client, audits):
-    soup = parse(
-        client.get("/audits", params={"verdict": "fail", "published_from": "2024-08-12"})
-    )
-    assert soup.select_one('input[name=verdict][value=fail]').has_attr("checked")
-    assert not soup.select_one('input[name=verdict][value=pass]').has_attr("checked")
+    soup = parse(client.get("/audits", params={"verdict": "fail", "published_from": "2024-08-12"}))
+    assert soup.select_one("input[name=verdict][value=fail]").has_attr("checked")
+    assert not soup.select_one("input[name=verdict][value=pass]").has_attr("checked")
     assert soup.select_one("#published_from")["value"] == "2024-08-12"
     assert soup.select_one("form.filters a[href='/audits']").get_text() == "Clear filters"
     agencies = [i["value"] for i in soup.select("input[name=agency]")]
@@ -291,7 +289,9 @@ def test_audits_download_csv_has_one_row_per_check_with_small_cells_withheld(cli
     assert float(female["value"]) == pytest.approx(0.7692, abs=1e-4)
     assert female["ci_low"] and female["ci_high"] and female["withheld"] == "false"
     # 7 people: fewer than k, so its numbers are withheld; the verdict stays.
-    assert nonbinary["withheld"] == "true" and nonbinary["value"] == "" and nonbinary["ci_low"] == ""
+    assert (
+        nonbinary["withheld"] == "true" and nonbinary["value"] == "" and nonbinary["ci_low"] == ""
+    )
     assert {r["audit_id"] for r in rows} == {"aud-00000000ab", "aud-00000000ef", "aud-00000000gh"}
 
 
@@ -350,7 +350,9 @@ def test_withdrawn_audit_no_longer_counts_on_the_scorecard(session, audits):
     submitter = session.get(Account, audit.submitter_id)
     withdraw_audit(session, actor=submitter, audit=audit, reason="Wrong sample.", now=TODAY)
     (card,) = [
-        c for c in scorecards.scorecards(session, today=TODAY.date()) if c.agency.slug == "benefits-office"
+        c
+        for c in scorecards.scorecards(session, today=TODAY.date())
+        if c.agency.slug == "benefits-office"
     ]
     assert card.independently_audited == 0
 

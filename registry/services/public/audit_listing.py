@@ -205,8 +205,10 @@ def list_audits(
         if slug not in by_slug:
             raise _invalid("agency", ERR_UNKNOWN_AGENCY.format(value=slug), "enum")
     conds = _filter_conditions(filters, by_slug)
-    joined = sa.select(sa.func.count()).select_from(Audit).join(
-        Algorithm, col(Algorithm.id) == col(Audit.algorithm_id)
+    joined = (
+        sa.select(sa.func.count())
+        .select_from(Audit)
+        .join(Algorithm, col(Algorithm.id) == col(Audit.algorithm_id))
     )
     total = int(session.execute(joined.where(*conds)).scalar_one())
     rows: list[AuditRow] = []
