@@ -177,8 +177,8 @@ FIGURE_WORDS: dict[str, tuple[str, str]] = {
     "independently_audited": (
         N_("With a published independent audit"),
         N_(
-            "Of the %(in_use)s algorithms in use, %(independently_audited)s have at least one "
-            "audit run by an auditor independent of the body, published and not withdrawn."
+            "Algorithms in use (out of %(in_use)s) with at least one audit run by an auditor "
+            "independent of the body, published and not withdrawn."
         ),
     ),
     "failed_audits": (
@@ -191,8 +191,8 @@ FIGURE_WORDS: dict[str, tuple[str, str]] = {
     "failed_responded": (
         N_("Of those, answered by the body"),
         N_(
-            "%(failed_responded)s of the %(failed_audits)s audits finding a disparity have a "
-            "public response from the body; %(failed_unanswered)s have none yet."
+            "Audits finding a disparity (out of %(failed_audits)s) that the body has answered "
+            "in public. Still unanswered: %(failed_unanswered)s."
         ),
     ),
     "review_overdue": (

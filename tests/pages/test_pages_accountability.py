@@ -371,7 +371,7 @@ def test_agency_page_leads_with_the_scorecard_each_number_explained(client, audi
     assert figures["failed_audits"].select_one("strong").get_text() == "1"
     assert "threshold declared before the test" in figures["failed_audits"].get_text()
     answered = figures["failed_responded"].get_text(" ", strip=True)
-    assert "0 of the 1 audits finding a disparity have a public response" in answered
+    assert "(out of 1) that the body has answered in public. Still unanswered: 1." in answered
     assert "Jun 1, 2025" in figures["review_overdue"].get_text()
     risks = [tr.get_text(" ", strip=True) for tr in first_section.select("tbody tr")]
     assert risks == ["High risk 0", "Impactful 0", "Other 1"] or len(risks) == 3
