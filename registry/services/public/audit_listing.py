@@ -213,17 +213,30 @@ def list_audits(
     total = int(session.execute(joined.where(*conds)).scalar_one())
     rows: list[AuditRow] = []
     if total:
-        stmt = (
-            select(Audit, Algorithm)
-            .options(_AUDIT_COLUMNS, _ALGORITHM_COLUMNS)
+        # The page's ids from the covering index first, then only those rows: sorting the
+        # matching rows themselves would read every matching audit's report.
+        page_ids = (
+            sa.select(col(Audit.id))
             .join(Algorithm, col(Algorithm.id) == col(Audit.algorithm_id))
             .where(*conds)
             .order_by(col(Audit.published_at).desc(), col(Audit.id).desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
+        ids = list(session.execute(page_ids).scalars())
+        stmt = (
+            select(Audit, Algorithm)
+            .options(_AUDIT_COLUMNS, _ALGORITHM_COLUMNS)
+            .join(Algorithm, col(Algorithm.id) == col(Audit.algorithm_id))
+            .where(col(Audit.id).in_(ids))
+        )
         by_id = {a.id: a for a in agencies}
-        rows = [AuditRow(audit, alg, by_id[alg.agency_id]) for audit, alg in session.exec(stmt)]
+        found = {audit.id: (audit, alg) for audit, alg in session.exec(stmt)}
+        rows = [
+            AuditRow(found[i][0], found[i][1], by_id[found[i][1].agency_id])
+            for i in ids
+            if i in found
+        ]
     with_audits = set(
         session.execute(
             sa.select(col(Algorithm.agency_id))
