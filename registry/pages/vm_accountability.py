@@ -28,6 +28,7 @@ from registry.pages.view_types import Pagination, Tone
 from registry.pages.vm_algorithms import audit_summary
 from registry.services.public import audit_listing, scorecards
 from registry.services.public.audit_listing import AuditFilters
+from registry.services.public.records import AgencyRecord
 
 N_ = i18n.N_
 
@@ -269,8 +270,17 @@ def i18n_date(day: date, lang: str) -> str:
     return format_date(day, format="medium", locale=i18n.babel_locale(lang))
 
 
-def agency_scorecard(session: Session, *, agency: Agency, today: date, lang: str) -> Scorecard:
-    (card,) = scorecards.scorecards(session, today=today, agency=agency)
+def agency_scorecard(
+    session: Session, *, record: AgencyRecord, today: date, lang: str
+) -> Scorecard:
+    """The scorecard of the agency page's agency, counted from the rows its page loaded."""
+    card = scorecards.agency_scorecard(
+        session,
+        agency=record.agency,
+        algorithms=record.algorithms,
+        audits=[audit for audit, _algorithm in record.audits],
+        today=today,
+    )
     return scorecard_view(card, today=today, lang=lang)
 
 

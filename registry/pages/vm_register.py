@@ -272,7 +272,7 @@ def agency_page(
             "awaiting_response": record.awaiting_response,
             "median_response_days": record.median_response_days,
         },
-        "scorecard": agency_scorecard(session, agency=record.agency, today=today, lang=lang),
+        "scorecard": agency_scorecard(session, record=record, today=today, lang=lang),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
     }

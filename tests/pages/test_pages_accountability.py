@@ -336,7 +336,7 @@ def test_scorecards_count_in_use_audits_failures_responses_and_overdue_reviews(s
     assert benefits.independently_audited == 1  # the inconclusive independent audit
     assert (benefits.failed_audits, benefits.failed_responded) == (1, 0)
     assert benefits.review_overdue == 0
-    late = scorecards.scorecards(session, today=datetime(2026, 3, 2).date())
+    late = scorecards.scorecards(session, today=datetime(2026, 3, 2, tzinfo=UTC).date())
     assert {c.agency.slug: c.review_overdue for c in late} == {
         "benefits-office": 1,
         "city-transport": 0,  # retired: no longer due for review
@@ -355,6 +355,16 @@ def test_withdrawn_audit_no_longer_counts_on_the_scorecard(session, audits):
         if c.agency.slug == "benefits-office"
     ]
     assert card.independently_audited == 0
+
+
+def test_agency_page_scorecard_equals_its_row_in_the_comparison(client, audits, clocked):
+    """The agency page counts from the rows it loaded, the comparison with its own queries; both
+    count with the same function and must agree, in every case the world has."""
+    compared = client.get("/compare/agencies.json").json()["agencies"]
+    assert len(compared) == 2
+    for row in compared:
+        page = client.get(f"/agencies/{row['slug']}.json").json()
+        assert page["scorecard"] == row["scorecard"], row["slug"]
 
 
 def test_agency_page_leads_with_the_scorecard_each_number_explained(client, audits, clocked):
