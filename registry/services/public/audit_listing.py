@@ -5,8 +5,9 @@ finished, was published (``published_at`` set) and is still published or later w
 as withdrawn, with its reason), and its algorithm is published or retired. A private audit, an
 audit withdrawn before it was ever published, and any audit of a draft algorithm never appear.
 
-The list reads listing columns only (one count and one page query, agencies and algorithms
-joined); the download reads reports in batches of ``BATCH`` audits by id, so memory stays flat.
+The list reads the covering index ``ix_audit_public_listing`` for its count and the page's ids,
+then those rows' listing columns only (never a report); the download reads reports in batches of
+``BATCH`` audits by id, so memory stays flat however many audits there are.
 """
 
 from __future__ import annotations
