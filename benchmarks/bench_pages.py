@@ -2,8 +2,8 @@
 
 Builds the register once (bulk inserts on a migrated SQLite file, or ``--database-url`` for
 PostgreSQL, then a search index rebuild), starts uvicorn on a free port, and drives it with 20
-concurrent clients that each request home, search (text + filters), algorithm and audit pages in
-turn. Reports p50/p95 of two times per page type:
+concurrent clients that each request home, search (text + filters), algorithm, audit, agency,
+audits list and agencies compared pages in turn. Reports p50/p95 of two times per page type:
 
 * server time: from the request reaching the app to the response headers (``Server-Timing``,
   added by this benchmark's wrapper app only), which includes waiting for the GIL and the
@@ -48,7 +48,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe, replace_section  # noqa: E402
 
-TARGETS_MS = {"home": 100, "search": 100, "algorithm": 50, "audit": 50}
+TARGETS_MS = {
+    "home": 100,
+    "search": 100,
+    "algorithm": 50,
+    "audit": 50,
+    "agency": 100,
+    "audits": 100,
+    "compare": 100,
+}
+VERDICTS = ["pass", "fail", "inconclusive"]
+SORTS = [
+    "name", "in_use", "high_risk", "independently_audited", "failed_audits", "failed_responded",
+    "review_overdue",
+]  # fmt: skip
 WORDS = [
     "benefit", "housing", "school", "traffic", "permit", "tax", "fraud", "hospital", "triage",
     "elderly", "care", "grant", "voucher", "camera", "parking", "library", "licence", "inspection",
@@ -243,7 +256,7 @@ def timed_app():  # type: ignore[no-untyped-def]
 def drive(
     base: str, n_algorithms: int, clients: int, requests_per_client: int
 ) -> dict[str, dict[str, list[float]]]:
-    """Every client requests the four page types in turn; returns server and client times (ms)."""
+    """Every client requests each page type in turn; returns server and client times (ms)."""
     results: dict[str, dict[str, list[float]]] = {
         k: {"server": [], "client": [], "errors": []} for k in TARGETS_MS
     }
@@ -260,6 +273,12 @@ def drive(
             ),
             ("algorithm", f"/algorithms/alg-{i:08d}"[:24]),
             ("audit", f"/audits/aud-{i:06d}{rng.randrange(3):04d}"),
+            ("agency", f"/agencies/agency-{rng.randrange(25):02d}?page={rng.randint(1, 3)}"),
+            ("audits", f"/audits?verdict={rng.choice(VERDICTS)}&page={rng.randint(1, 20)}"),
+            (
+                "compare",
+                f"/compare/agencies?sort={rng.choice(SORTS)}&order={rng.choice(['asc', 'desc'])}",
+            ),
         ]
 
     host, port = base.removeprefix("http://").split(":")
@@ -268,7 +287,7 @@ def drive(
         # http.client keeps the load generator light: it shares the machine with the server.
         rng = random.Random(seed)
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        for _ in range(requests_per_client // 4):
+        for _ in range(max(1, requests_per_client // len(TARGETS_MS))):
             for kind, path in paths(rng):
                 start = time.perf_counter()
                 conn.request("GET", urllib.parse.quote(path, safe="/?=&"))
@@ -391,7 +410,8 @@ def main() -> int:
         f"uvicorn with {args.workers} worker process(es) on the same machine as the load "
         f"generator; page cache {'off' if args.no_cache else 'on'} (requests pick random "
         "algorithms and audits, so mostly misses). Every client requests home, search (text + "
-        "two filters), algorithm and audit pages in turn.",
+        "two filters), algorithm, audit, agency, audits list (a verdict filter, pages 1-20) and "
+        "agencies compared (a random sort) pages in turn.",
         f"Command: `{command}`.",
         "",
     ]

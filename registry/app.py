@@ -73,7 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
         body["error"].update(message=message, details=details)
         if _is_api(request):
             return JSONResponse(body, status_code=exc.status)
-        return render_error_page(request, exc.status, message, code=exc.code)
+        return render_error_page(request, exc.status, message, code=exc.code, details=details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -51,6 +51,19 @@ class Audit(SQLModel, table=True):
         sa.Index("ix_audit_state_id", "state", "id"),
         # Added by migration 0003_search: the change feed.
         sa.Index("ix_audit_published_at", "published_at"),
+        # Added by migration 0008: the public audits list and scorecards read only the index.
+        sa.Index(
+            "ix_audit_public_listing",
+            "visibility",
+            "state",
+            "published_at",
+            "id",
+            "algorithm_id",
+            "kind",
+            "verdict",
+            "withdrawn_at",
+            "response_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,7 +13,7 @@ def install_pages(app: FastAPI) -> None:
     from pathlib import Path
 
     from registry.lru import LRUCache
-    from registry.pages import routes_info, routes_records, routes_register
+    from registry.pages import routes_accountability, routes_info, routes_records, routes_register
     from registry.pages.rendering import URL_CACHE_SIZE
     from registry.pages.security import SecurityHeadersMiddleware
     from registry.pages.templating import create_environment
@@ -26,6 +26,7 @@ def install_pages(app: FastAPI) -> None:
     static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(routes_records.router)
+    app.include_router(routes_accountability.router)
     app.include_router(routes_register.router)
     app.include_router(routes_info.router)
     app.add_middleware(SecurityHeadersMiddleware)

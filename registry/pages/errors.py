@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -23,15 +25,21 @@ _GENERIC = i18n.N_("Something went wrong")
 
 
 def render_error_page(
-    request: Request, status: int, message: str, *, code: str | None = None
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    details: list[Any] | None = None,
 ) -> Response:
     """Render the error page. ``message`` is shown escaped, never as markup.
 
     A page's ``.json`` twin gets the JSON error shape instead (``code`` defaults to the status's
-    code from ``registry.errors``), so programs reading the open data never have to parse HTML.
+    code from ``registry.errors``, and the ``details`` that locate a bad query parameter), so
+    programs reading the open data never have to parse HTML.
     """
     if request.url.path.endswith(".json"):
-        body = error_body(status, message, code=code)
+        body = error_body(status, message, code=code, details=details)
         return JSONResponse(body, status_code=status, headers=READ_ONLY_CORS)
     env = getattr(request.app.state, "page_templates", None)
     if env is None:  # pages not installed (should not happen outside unit tests of the app factory)

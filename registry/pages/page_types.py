@@ -7,7 +7,7 @@ publishes a JSON Schema for each, and docs/pages.md says which changes are break
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from typing_extensions import TypedDict
@@ -22,6 +22,7 @@ from registry.pages.view_types import (
     DisplayValue,
     Pagination,
     StateView,
+    Tone,
     VerdictView,
     VocabularyView,
     WithheldField,
@@ -143,8 +144,133 @@ class AgencyPage(TypedDict):
     audits: list[AgencyAudit]
     """The latest audits, newest first (at most 20)."""
     responsiveness: Responsiveness
+    scorecard: Scorecard
+    """The accountability figures first shown on the page (see `/compare/agencies`)."""
     next_url: str | None
     prev_url: str | None
+
+
+# --- across agencies: audits list, scorecards, comparison ----------------------------------------
+
+
+class AuditListItem(AuditSummary):
+    """One public audit in the list across the register."""
+
+    algorithm: AlgorithmRef
+    agency: AgencyRef
+    scenario: VocabularyView
+    """The audited algorithm's scenario."""
+    response_at: datetime | None
+
+
+class AuditFilterOption(TypedDict):
+    value: str
+    label: str
+    selected: bool
+
+
+class AuditFilter(TypedDict):
+    """One filter of the audits list, as the form shows it."""
+
+    name: str
+    """`agency`, `scenario`, `verdict` or `kind` (the query parameter)."""
+    title: str
+    options: list[AuditFilterOption]
+
+
+class AuditQueryEcho(TypedDict):
+    """The filters as understood; dates as `YYYY-MM-DD`, null when not set."""
+
+    agency: list[str]
+    scenario: list[str]
+    verdict: list[str]
+    kind: list[str]
+    published_from: str | None
+    published_to: str | None
+
+
+class AuditsPage(TypedDict):
+    """`/audits.json`: public audits across the register, newest first, filtered and paginated."""
+
+    lang: str
+    query: AuditQueryEcho
+    filtered: bool
+    """True when any filter is set."""
+    filters: list[AuditFilter]
+    total: int
+    audits: list[AuditListItem]
+    pagination: Pagination
+    next_url: str | None
+    prev_url: str | None
+
+
+class RiskCount(TypedDict):
+    risk_category: VocabularyView
+    algorithms: int
+
+
+class Figure(TypedDict):
+    """One scorecard number and the sentence that explains it."""
+
+    name: str
+    """`in_use`, `high_risk`, `independently_audited`, `failed_audits`, `failed_responded`,
+    `failed_unanswered` or `review_overdue`."""
+    value: int
+    label: str
+    explanation: str
+    tone: Tone
+    """`bad` or `warn` when the number is a gap to close; words carry the meaning."""
+
+
+class Scorecard(TypedDict):
+    """An agency's accountability figures (the same on its page and the comparison page)."""
+
+    in_use: int
+    """Public algorithms not retired."""
+    retired: int
+    by_risk: list[RiskCount]
+    """In-use algorithms per risk category, every category listed."""
+    high_risk: int
+    independently_audited: int
+    """In-use algorithms with at least one standing (published, not withdrawn) independent audit."""
+    failed_audits: int
+    """Standing audits that found a disparity beyond the declared threshold."""
+    failed_responded: int
+    """Of those, how many the agency answered in public."""
+    review_overdue: int
+    """In-use algorithms whose card's next review date has passed."""
+    as_of: date
+    """The day "overdue" is judged against."""
+    figures: list[Figure]
+    """The numbers above in reading order, each explained in words."""
+
+
+class ComparedAgency(TypedDict):
+    slug: str
+    name: str
+    scorecard: Scorecard
+
+
+class SortColumn(TypedDict):
+    """A sortable column header: its link sorts by it (the other way when already sorted so)."""
+
+    key: str
+    label: str
+    href: str
+    """Query string of the link (`?sort=...&order=...`), relative to the page."""
+    sorted: Literal["ascending", "descending", "none"]
+    """As `aria-sort` says it."""
+
+
+class ComparePage(TypedDict):
+    """`/compare/agencies.json`: every agency's scorecard side by side, sorted as asked."""
+
+    lang: str
+    sort: str
+    order: Literal["asc", "desc"]
+    columns: list[SortColumn]
+    agencies: list[ComparedAgency]
+    as_of: date
 
 
 # --- one record -----------------------------------------------------------------------------------

@@ -53,11 +53,14 @@ def agencies(request: Request, session: SessionDep) -> PageResult:
 
 
 @page_route(router, "/agencies/{slug}", name="agency", csv=True)
-def agency(request: Request, slug: str, session: SessionDep, settings: SettingsDep) -> PageResult:
-    """One agency: its algorithms, audits and how fast it responds to them."""
+def agency(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> PageResult:
+    """One agency: its accountability scorecard, algorithms, audits and how it responds."""
     vm = vm_register.agency_page(
         session,
         slug=slug,
+        today=clock.now().date(),
         page=_int(request.query_params.get("page"), 1),
         per_page=settings.page_size,
         lang=request_lang(request),
@@ -116,11 +119,14 @@ def _stream_csv(request: Request) -> Iterator[bytes]:
         "autonomy_level",
         "retired_at",
         "sha256",
+        "latest_audit_verdict",
+        "latest_audit_published_at",
     ]
     yield csv_text(columns, []).encode()
     with session_scope(request.app.state.engine) as session:
         for r in public_feeds.register_records(session):
             card, contact = r["card"], r["card"].get("contact") or {}
+            latest = r["latest_audit"] or {}
             row = [
                 r["public_id"],
                 card.get("name"),
@@ -140,6 +146,8 @@ def _stream_csv(request: Request) -> Iterator[bytes]:
                 card.get("autonomy_level"),
                 r["retired_at"],
                 r["sha256"],
+                latest.get("verdict") or "not_audited",
+                latest.get("published_at"),
             ]
             yield csv_text([], [row]).split("\r\n", 1)[1].encode()
 

@@ -33,6 +33,8 @@ from registry.pages.page_types import (
     AgenciesPage,
     AgencyPage,
     AlgorithmPage,
+    AuditsPage,
+    ComparePage,
     DiffPage,
     HomePage,
     MethodsPage,
@@ -64,6 +66,8 @@ TWINS: dict[str, TwinSchema] = {
     "version": TwinSchema(AlgorithmPage, 1, "/algorithms/{public_id}/versions/{number}.json"),
     "diff": TwinSchema(DiffPage, 1, "/algorithms/{public_id}/diff.json"),
     "audit": TwinSchema(AuditPage, 2, "/audits/{audit_id}.json"),
+    "audits": TwinSchema(AuditsPage, 1, "/audits.json"),
+    "compare_agencies": TwinSchema(ComparePage, 1, "/compare/agencies.json"),
     "methods": TwinSchema(MethodsPage, 1, "/methods.json"),
     "about": TwinSchema(AboutPage, 1, "/about.json"),
 }

@@ -148,11 +148,29 @@ def about_page(*, lang: str, base_url: str) -> AboutPage:
         ),
         ("/audits/{id}.json", N_("One published audit with its per-group tables.")),
         ("/audits/{id}.csv", N_("The per-group tables of one audit as CSV.")),
-        ("/agencies/{slug}.json", N_("One agency, its algorithms and audits.")),
+        (
+            "/audits.json",
+            N_(
+                "Published audits across the register (filters: agency, scenario, verdict, "
+                "kind, published_from, published_to); also /audits.csv."
+            ),
+        ),
+        ("/agencies/{slug}.json", N_("One agency, its scorecard, algorithms and audits.")),
+        (
+            "/compare/agencies.json",
+            N_("Every agency's scorecard side by side (sort, order); also .csv."),
+        ),
         ("/feed.atom", N_("Atom feed of every change to the register.")),
         ("/downloads/register.json", N_("The whole register with every current card, streamed.")),
         ("/downloads/register.csv", N_("The whole register, one row per algorithm.")),
         ("/downloads/history.json", N_("Every published version of every card, streamed.")),
+        (
+            "/downloads/audits.csv",
+            N_(
+                "Every check of every published audit, one row per group checked (small "
+                "groups withheld); also audits.json."
+            ),
+        ),
         (
             "/api/v1/openapi.json",
             N_("The JSON API for agencies and auditors (OpenAPI description)."),

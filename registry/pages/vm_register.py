@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from registry.pages.page_types import (
     ListingItem,
 )
 from registry.pages.view_types import Pagination
+from registry.pages.vm_accountability import agency_scorecard
 from registry.pages.vm_algorithms import audit_headlines, audit_summary
 from registry.services.public import search as public_search
 from registry.services.public.records import agency_list, agency_record
@@ -230,9 +232,10 @@ def _pagination(page: int, per_page: int, total: int) -> Pagination:
 
 
 def agency_page(
-    session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int
+    session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int, today: date
 ) -> AgencyPage:
-    """One agency: its public algorithms (paginated), latest audits and how quickly it responds."""
+    """One agency: its scorecard, public algorithms (paginated), latest audits and how quickly
+    it responds."""
     record = agency_record(session, slug)
     query = public_search.SearchQuery(filters={"agency": (slug,)}, page=page, per_page=per_page)
     result = public_search.search(session, query=query)
@@ -271,6 +274,7 @@ def agency_page(
             "awaiting_response": record.awaiting_response,
             "median_response_days": record.median_response_days,
         },
+        "scorecard": agency_scorecard(session, record=record, today=today, lang=lang),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
     }

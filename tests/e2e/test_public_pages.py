@@ -22,6 +22,9 @@ def _page_types(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "audit": f"/audits/{site.audit_id}",
         "agency": f"/agencies/{site.agency_slug}",
         "agencies": "/agencies",
+        "audits": "/audits",
+        "audits-filtered": "/audits?verdict=inconclusive&published_from=2024-01-01",
+        "compare": "/compare/agencies?sort=failed_audits&order=desc",
         "methods": "/methods",
         "about": "/about",
         "not-found": "/algorithms/alg-zzzzzzzz",
@@ -93,6 +96,54 @@ def test_filters_work_without_javascript(no_js_page, site):  # type: ignore[no-u
     page.get_by_role("button", name="Apply filters").click()
     assert "scenario=" in page.url
     assert page.locator("#results-heading").inner_text() != total
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_filter_audits_by_result_and_date(request, site, javascript):  # type: ignore[no-untyped-def]
+    page = request.getfixturevalue("page" if javascript else "no_js_page")
+    page.goto(site.base_url + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audits").click()
+    assert page.locator("h1").inner_text() == "Published audits"
+    total = page.locator("#audits-results-heading").inner_text()
+    assert page.locator(f"a[href='/audits/{site.audit_id}']").count() == 1
+    page.get_by_label("Disparity beyond the declared threshold").check()
+    page.get_by_label("Independent audit").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "verdict=fail" in page.url and "kind=independent" in page.url
+    assert page.locator(f"a[href='/audits/{site.audit_id}']").count() == 0  # inconclusive
+    page.get_by_role("link", name="Clear filters").click()
+    assert page.locator("#audits-results-heading").inner_text() == total
+    page.locator("#published_from").fill("2099-01-01")
+    page.get_by_role("button", name="Apply filters").click()
+    assert "published_from=2099-01-01" in page.url
+    assert page.get_by_text("No published audit matches these filters.").is_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_compare_agencies_sorts_by_column_links(request, site, javascript):  # type: ignore[no-untyped-def]
+    page = request.getfixturevalue("page" if javascript else "no_js_page")
+    page.goto(site.base_url + "/agencies")
+    page.get_by_role("link", name="Compare public bodies").click()
+    assert page.locator("h1").inner_text() == "Public bodies compared"
+    names = page.locator("table.compare tbody th")
+    by_name = names.all_inner_texts()
+    assert by_name == sorted(by_name, key=str.casefold)
+    page.locator("table.compare thead th a", has_text="Algorithms in use").click()
+    header = page.locator("table.compare thead th").nth(1)
+    assert header.get_attribute("aria-sort") == "descending"
+    counts = [
+        int(t) for t in page.locator("table.compare tbody tr td:nth-of-type(1)").all_inner_texts()
+    ]
+    assert counts == sorted(counts, reverse=True)
+    header.locator("a").click()
+    assert page.locator("table.compare thead th").nth(1).get_attribute("aria-sort") == "ascending"
+    counts = [
+        int(t) for t in page.locator("table.compare tbody tr td:nth-of-type(1)").all_inner_texts()
+    ]
+    assert counts == sorted(counts)
+    page.locator("table.compare tbody th a").first.click()
+    assert page.locator("#scorecard-heading").inner_text() == "Accountability scorecard"
+    assert page.locator(".scorecard #figure-failed_audits dd").inner_text()
 
 
 def test_details_sections_print_expanded(page, site):  # type: ignore[no-untyped-def]

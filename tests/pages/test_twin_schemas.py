@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from registry.i18n import SUPPORTED_LANGUAGES
 from registry.models import Account, Algorithm, Audit
-from registry.pages import routes_info, routes_records, routes_register
+from registry.pages import routes_accountability, routes_info, routes_records, routes_register
 from registry.pages.twin_schemas import (
     TWINS,
     breaking_changes,
@@ -52,7 +52,7 @@ def closed(schema: Any) -> Any:
 
 def _page_route_names() -> set[str]:
     names = set()
-    for module in (routes_records, routes_register, routes_info):
+    for module in (routes_records, routes_register, routes_info, routes_accountability):
         for route in module.router.routes:
             name = getattr(route, "name", "")
             if name.endswith(".json"):
@@ -127,6 +127,10 @@ def _twin_urls(client: Any, session: Any, lang: str) -> Iterator[tuple[str, str]
     yield "home", "/index.json?q=benefit&scenario=public_services"
     yield "home", "/index.json?latest_verdict=not_audited"
     yield "agencies", "/agencies.json"
+    yield "audits", "/audits.json"
+    yield "audits", "/audits.json?verdict=inconclusive&kind=independent&published_from=2024-01-01"
+    yield "compare_agencies", "/compare/agencies.json"
+    yield "compare_agencies", "/compare/agencies.json?sort=failed_audits&order=asc"
     yield "methods", "/methods.json"
     yield "about", "/about.json"
     for agency in client.get("/agencies.json", headers=headers).json()["agencies"]:

@@ -102,10 +102,32 @@ def _public_algorithms(session: Session) -> Iterator[list[Algorithm]]:
         last_id = batch[-1].id  # type: ignore[assignment]
 
 
+def latest_audits(session: Session, algorithm_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per algorithm, its latest standing audit (published, not withdrawn): id, verdict, date.
+
+    The search index's rule for an algorithm's latest verdict (``search_index._latest_audits``).
+    """
+    rows = session.exec(
+        select(Audit.algorithm_id, Audit.public_id, Audit.verdict, Audit.published_at)
+        .where(
+            Audit.algorithm_id.in_(algorithm_ids),  # type: ignore[attr-defined]
+            Audit.visibility == AuditVisibility.published,
+            Audit.state == AuditState.succeeded,
+            Audit.published_at.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Audit.published_at, Audit.id)  # type: ignore[arg-type]
+    ).all()
+    return {
+        algorithm_id: {"id": public_id, "verdict": verdict, "published_at": published_at}
+        for algorithm_id, public_id, verdict, published_at in rows
+    }
+
+
 def register_records(session: Session) -> Iterator[dict[str, Any]]:
-    """Every public algorithm with its current published card, in id order."""
+    """Every public algorithm with its current published card and latest audit, in id order."""
     agencies = {a.id: a for a in session.exec(select(Agency))}
     for batch in _public_algorithms(session):
+        latest = latest_audits(session, [a.id for a in batch if a.id is not None])
         versions = {
             v.algorithm_id: v
             for v in session.exec(
@@ -130,6 +152,7 @@ def register_records(session: Session) -> Iterator[dict[str, Any]]:
                 "retired_reason": algorithm.retired_reason,
                 "published_at": version.published_at,
                 "sha256": version.sha256,
+                "latest_audit": latest.get(algorithm.id),  # type: ignore[arg-type]
                 "card": version.card,
             }
 
