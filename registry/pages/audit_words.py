@@ -19,8 +19,12 @@ from registry.pages.audit_page_types import EngineNote, NamedReference, SettingW
 N_ = i18n.N_
 
 CORRECTIONS = {
-    "bh": N_("Benjamini-Hochberg false discovery rate control, within the declared checks' tests"),
-    "holm": N_("Holm's step-down correction (family-wise error rate), within the declared checks' tests"),
+    "bh": N_(
+        "Benjamini-Hochberg false discovery rate control, within the declared checks' tests"
+    ),
+    "holm": N_(
+        "Holm's step-down correction (family-wise error rate), within the declared checks' tests"
+    ),
     "none": N_("no correction for many comparisons"),
 }
 #: Interval methods and tests the engine records per row (``interval``, ``test``, ``method``).

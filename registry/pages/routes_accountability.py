@@ -46,6 +46,7 @@ def audits(request: Request, session: SessionDep, settings: SettingsDep) -> Page
         page=_page(request),
         per_page=settings.page_size,
         lang=request_lang(request),
+        k=settings.small_cell_k,
     )
     return PageResult("audits/list.html", vm, csv=vm_accountability.audits_csv)
 

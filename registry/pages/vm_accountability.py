@@ -25,7 +25,7 @@ from registry.pages.page_types import (
 )
 from registry.pages.twins import with_query
 from registry.pages.view_types import Pagination, Tone
-from registry.pages.vm_algorithms import audit_summary
+from registry.pages.vm_algorithms import audit_headlines, audit_summary
 from registry.services.public import audit_listing, scorecards
 from registry.services.public.audit_listing import AuditFilters
 from registry.services.public.records import AgencyRecord
@@ -80,13 +80,15 @@ def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[A
 
 
 def audits_page(
-    session: Session, *, filters: AuditFilters, page: int, per_page: int, lang: str
+    session: Session, *, filters: AuditFilters, page: int, per_page: int, lang: str, k: int
 ) -> AuditsPage:
-    """Public audits across the register, newest first, narrowed by ``filters``."""
+    """Public audits across the register, newest first, narrowed by ``filters``, each with the
+    headline of its findings."""
     listing = audit_listing.list_audits(session, filters=filters, page=page, per_page=per_page)
+    headlines = audit_headlines(session, [row.audit for row in listing.rows], lang=lang, k=k)
     items: list[AuditListItem] = [
         {
-            **audit_summary(row.audit, lang),
+            **audit_summary(row.audit, lang, headline=headlines.get(row.audit.id or 0)),
             "algorithm": {"public_id": row.algorithm.public_id, "name": row.algorithm.name},
             "agency": {"slug": row.agency.slug, "name": agency_name(row.agency, lang)},
             "scenario": {

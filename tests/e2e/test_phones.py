@@ -20,7 +20,18 @@ pytestmark = pytest.mark.e2e
 PHONES = {320: 640, 390: 844}  # width: height of the first screen (a small and a common phone)
 LANGS = ("en", "zh-CN")
 MIN_CHART_TEXT_PX = 12
-WITH_TABLES = ("algorithm", "versions", "diff", "audit", "agency", "methods", "about", "agencies")
+WITH_TABLES = (
+    "algorithm",
+    "versions",
+    "diff",
+    "audit",
+    "agency",
+    "methods",
+    "about",
+    "agencies",
+    "audits",
+    "compare",
+)
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img" / "pages"
 AXE_RUN = (
     "async () => await axe.run(document, {resultTypes: ['violations'],"
@@ -81,6 +92,8 @@ def _page_types(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "agency": f"/agencies/{site.agency_slug}",
         "methods": "/methods",
         "about": "/about",
+        "audits": "/audits",
+        "compare": "/compare/agencies",
         "error": "/algorithms/alg-zzzzzzzz",
     }
 

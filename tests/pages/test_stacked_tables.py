@@ -21,6 +21,8 @@ def _paths(world) -> list[str]:  # type: ignore[no-untyped-def]
         f"/agencies/{world.agency_slug}",
         "/methods",
         "/about",
+        "/audits",
+        "/compare/agencies",
     ]
 
 
