@@ -90,6 +90,8 @@ class HomePage(TypedDict):
     facets: list[Facet]
     total: int
     results: list[ListingItem]
+    suggestion: str | None
+    """Did you mean: search text that finds something when this search found nothing; else null."""
     pagination: Pagination
     next_url: str | None
     """Absolute URL of the next page of this twin; null on the last page."""

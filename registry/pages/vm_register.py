@@ -151,6 +151,7 @@ def home_page(
         "facets": facets,
         "total": result.total,
         "results": items,
+        "suggestion": result.suggestion,
         "pagination": _pagination(page, per_page, result.total),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
