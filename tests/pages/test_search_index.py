@@ -249,7 +249,7 @@ def test_start_up_on_a_database_without_the_schema_warns_and_builds_nothing(tmp_
 @pytest.mark.db
 def test_an_index_built_by_another_analyzer_is_rebuilt_at_start(world, session, engine, app):
     """Migration 0008 leaves existing indexes marked by no analyzer: start-up rebuilds them with
-    stems and jieba's words, so an upgraded register finds "benefits" at once."""
+    stems and jieba's words, so an upgraded register finds "claiming" ("claims") at once."""
     from fastapi.testclient import TestClient
 
     stamp = idx.public_stamp(session)
@@ -257,9 +257,9 @@ def test_an_index_built_by_another_analyzer_is_rebuilt_at_start(world, session, 
         conn.execute(sa.delete(idx.search_term).where(idx.search_term.c.term.startswith("=")))
         conn.execute(sa.update(idx.search_index_state).values(analyzer=""))
     session.expire_all()
-    assert _found(session, "benefits") == []
+    assert _found(session, "claiming") == []
     with TestClient(app) as client:
-        found = client.get("/index.json", params={"q": "benefits"}).json()["results"]
+        found = client.get("/index.json", params={"q": "claiming"}).json()["results"]
         assert [r["public_id"] for r in found] == [world.main.public_id]
     with engine.connect() as conn:
         state = conn.execute(sa.select(idx.search_index_state)).one()
