@@ -54,7 +54,9 @@ def test_synonyms_find_the_other_words_of_a_group_in_both_languages(client, worl
     found = ["Border gate face matching"]
     assert _names(client, "face recognition") == found
     assert _names(client, "facial recognition") == found
-    assert _names(client, "人脸比对") == found  # Chinese synonym of an English card... and its own words
+    assert (
+        _names(client, "人脸比对") == found
+    )  # Chinese synonym of an English card... and its own words
     assert _names(client, "welfare") == _names(client, "benefit")
     assert _names(client, "welfare") != []
 

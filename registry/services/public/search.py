@@ -106,8 +106,7 @@ def _node_condition(node: analysis.Node) -> sa.ColumnElement[bool]:
     scan of ``search_term``'s primary key; alternatives made only of lookups share one subquery."""
     doc_id = idx.search_doc.c.algorithm_id
     if isinstance(node, analysis.Term) or (
-        isinstance(node, analysis.Any_)
-        and all(isinstance(p, analysis.Term) for p in node.parts)
+        isinstance(node, analysis.Any_) and all(isinstance(p, analysis.Term) for p in node.parts)
     ):
         terms = list(analysis.terms_of(node))
         where = _term_where(terms[0]) if len(terms) == 1 else sa.or_(*map(_term_where, terms))
@@ -288,9 +287,7 @@ def suggest(session: Session, q: str, stamp: int | None, slugs: dict[int, str]) 
         if vocabulary is None:
             vocabulary = _vocabulary(session, stamp)
         candidates = [w for w in vocabulary[han] if abs(len(w) - len(run)) <= 2]
-        best = process.extractOne(
-            run, candidates, scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF
-        )
+        best = process.extractOne(run, candidates, scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF)
         if best is None:
             out.append(run)
             continue

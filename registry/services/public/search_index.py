@@ -51,6 +51,7 @@ ERR_UNKNOWN_SUBJECT = (
     "which algorithms such an event changes."
 )
 
+
 def public_stamp(session: Session) -> int | None:
     """The id of the last public ledger event the index reflects (0: none yet).
 
