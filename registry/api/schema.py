@@ -64,7 +64,7 @@ def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIn
                 description=schema.get("description", ""),
                 version=twin.version,
                 twin=twin.twin,
-                schema_url=schema_url(page, settings.base_url),
+                schema_url=schema_url(page, settings.public_base_url()),
             )
         )
     return TwinSchemaIndex(pages=entries)
@@ -83,7 +83,7 @@ def get_page_schema(
 ) -> dict[str, Any]:
     """JSON Schema (2020-12) of one public page's ``.json`` twin, e.g. ``audit``."""
     try:
-        schema = twin_schema(page, base_url=settings.base_url)
+        schema = twin_schema(page, base_url=settings.public_base_url())
     except KeyError as exc:
         raise NotFound(exc.args[0]) from exc
     response.headers.update(PUBLIC_READ)

@@ -13,7 +13,7 @@ def install_pages(app: FastAPI) -> None:
     from pathlib import Path
 
     from registry.lru import LRUCache
-    from registry.pages import routes_info, routes_records, routes_register
+    from registry.pages import routes_info, routes_records, routes_register, routes_site
     from registry.pages.rendering import URL_CACHE_SIZE
     from registry.pages.security import SecurityHeadersMiddleware
     from registry.pages.templating import create_environment
@@ -28,4 +28,5 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(routes_records.router)
     app.include_router(routes_register.router)
     app.include_router(routes_info.router)
+    app.include_router(routes_site.router)
     app.add_middleware(SecurityHeadersMiddleware)

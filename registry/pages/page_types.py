@@ -70,6 +70,8 @@ class SearchEcho(TypedDict):
 class FacetOption(TypedDict):
     value: str
     label: str
+    label_lang: str | None
+    """The language of `label` when it is not the reader's (an agency's untranslated name)."""
     count: int
     selected: bool
 
@@ -101,6 +103,8 @@ class HomePage(TypedDict):
 class AgencyListEntry(TypedDict):
     slug: str
     name: str
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (the agency gave no translation)."""
     algorithms: int
     """Public algorithms of the agency."""
     website: str | None
@@ -138,6 +142,8 @@ class AgencyPage(TypedDict):
     lang: str
     slug: str
     name: str
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (the agency gave no translation)."""
     website: str | None
     total: int
     algorithms: list[ListingItem]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from registry import i18n
-from registry.models import Agency, Algorithm, agency_name
+from registry.models import Agency, Algorithm, agency_name, agency_name_lang
 from registry.pages import card_view, words
 from registry.pages.page_types import (
     AgenciesPage,
@@ -28,6 +28,12 @@ FACET_VOCABULARY = {
     "risk_category": "risk_category",
     "lifecycle_status": "lifecycle_status",
 }
+
+
+def _facet_label_lang(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str | None:
+    if facet == "agency" and value in agencies:
+        return agency_name_lang(agencies[value], lang)
+    return None
 
 
 def _facet_label(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str:
@@ -65,7 +71,15 @@ def _listing_item(
         "summary_lang": summary_lang,
         "shown_in_original_language": bool(name_original or summary_original),
         "language": algorithm.language or "en",
-        "agency": {"slug": agency.slug, "name": agency_name(agency, lang)} if agency else None,
+        "agency": (
+            {
+                "slug": agency.slug,
+                "name": agency_name(agency, lang),
+                "name_lang": agency_name_lang(agency, lang),
+            }
+            if agency
+            else None
+        ),
         "scenario": {
             "value": algorithm.scenario,
             "text": card_view.vocabulary_label("scenario", algorithm.scenario, lang),
@@ -107,6 +121,7 @@ def home_page(
             {
                 "value": value,
                 "label": _facet_label(name, value, lang, by_slug),
+                "label_lang": _facet_label_lang(name, value, lang, by_slug),
                 "count": count,
                 "selected": value in chosen,
             }
@@ -117,6 +132,8 @@ def home_page(
                 {
                     "value": value,
                     "label": _facet_label(name, value, lang, by_slug),
+                    "label_lang": _facet_label_lang(name, value, lang, by_slug),
+                    "label_lang": _facet_label_lang(name, value, lang, by_slug),
                     "count": 0,
                     "selected": True,
                 }
@@ -202,6 +219,7 @@ def agencies_page(session: Session, *, lang: str) -> AgenciesPage:
             {
                 "slug": a.slug,
                 "name": agency_name(a, lang),
+                "name_lang": agency_name_lang(a, lang),
                 "algorithms": n,
                 "website": card_view.safe_url(a.website),
             }
@@ -257,6 +275,7 @@ def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: 
         "lang": lang,
         "slug": record.agency.slug,
         "name": agency_name(record.agency, lang),
+        "name_lang": agency_name_lang(record.agency, lang),
         "website": card_view.safe_url(record.agency.website),
         "total": result.total,
         "algorithms": items,

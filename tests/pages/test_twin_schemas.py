@@ -97,7 +97,7 @@ def test_schema_index_lists_every_twin_with_its_version_and_url(client, settings
     assert response.headers["access-control-allow-origin"] == "*"
     pages = {entry["page"]: entry for entry in response.json()["pages"]}
     assert set(pages) == set(TWINS)
-    base = settings.base_url.rstrip("/")
+    base = settings.public_base_url()
     for page, entry in pages.items():
         assert entry["schema_url"] == f"{base}/api/v1/schema/pages/{page}.json"
         assert entry["version"] == TWINS[page].version

@@ -264,7 +264,8 @@ def _synonyms_at(words: list[Word], i: int) -> tuple[int, Node] | None:
                 n = len(phrase.keys)
                 window = words[i : i + n]
                 ok = len(window) == n and all(
-                    not w.han and stem(w.text) == k for w, k in zip(window, phrase.keys)
+                    not w.han and stem(w.text) == k
+                    for w, k in zip(window, phrase.keys, strict=True)
                 )
                 covered = n if ok else 0
             if covered and (best is None or covered > best[0]):
