@@ -133,7 +133,6 @@ def home_page(
                     "value": value,
                     "label": _facet_label(name, value, lang, by_slug),
                     "label_lang": _facet_label_lang(name, value, lang, by_slug),
-                    "label_lang": _facet_label_lang(name, value, lang, by_slug),
                     "count": 0,
                     "selected": True,
                 }

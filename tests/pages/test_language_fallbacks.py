@@ -121,7 +121,11 @@ def test_audit_page_names_an_untranslated_agency_and_card(client, bare, which, l
     assert _agency_link(soup, slug) == agency_name
     assert card_name in soup.select_one("h1").get_text()
     twin = _twin(client, f"/audits/{audit_id}.json", lang)
-    assert twin["agency"] == {"slug": slug, "name": agency_name, "name_lang": _name_lang(which, lang)}
+    assert twin["agency"] == {
+        "slug": slug,
+        "name": agency_name,
+        "name_lang": _name_lang(which, lang),
+    }
     link = soup.select_one(f'main a[href="/agencies/{slug}"]')
     assert link.get("lang") == _name_lang(which, lang)  # marked when not the reader's language
 

@@ -56,7 +56,7 @@ def test_head_answers_every_get_route_with_the_get_status_and_headers_and_no_bod
     assert "/" in paths and "/api/v1/algorithms" in paths and "/console" in paths
     assert len(paths) > 60
     client.follow_redirects = False
-    for path in paths + ["/static/site.css", "/nope"]:
+    for path in [*paths, "/static/site.css", "/nope"]:
         got, head = client.get(path), client.head(path)
         assert head.status_code == got.status_code != 405, path
         assert head.content == b"", path
