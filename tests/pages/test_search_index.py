@@ -26,11 +26,11 @@ def test_document_terms_index_words_stems_han_characters_bigrams_and_words():
 def test_query_words_prefix_or_stem_and_han_words_as_bigrams():
     from registry.services.public.analysis import All, Any_, Term, parse_query
 
-    assert parse_query("Parking") == [Any_((Term("parking", prefix=True), Term("=park")))]
+    assert parse_query("Parking") == (Any_((Term("parking", prefix=True), Term("=park"))),)
     # "hous" is the stem of "housing", a synonym group: the prefix stays the first alternative
     assert parse_query("hous")[0].parts[0] == Any_((Term("hous", prefix=True), Term("=hous")))
-    assert parse_query("福") == [Term("福")]
-    assert parse_query("  ,;  ") == []
+    assert parse_query("福") == (Term("福"),)
+    assert parse_query("  ,;  ") == ()
     # jieba splits 资格审核 into words; each word needs its bigrams, never the bigram across them
     assert parse_query("审核资格")[0] == Term("审核")
     assert All in {type(m) for m in parse_query("人工智能审核")}

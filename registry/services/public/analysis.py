@@ -37,7 +37,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,7 @@ def pieces(text: str) -> Iterator[tuple[bool, str]]:
         yield from _runs(word)
 
 
+@lru_cache(maxsize=65_536)  # pure Python Snowball costs tens of microseconds a word
 def stem(word: str) -> str:
     with _stemmer_lock:  # a Snowball stemmer object keeps state between calls
         return str(_stemmer.stemWord(word))
@@ -296,8 +297,10 @@ def _han_cover(words: list[Word], i: int, phrase: str) -> int:
     return 0
 
 
-def parse_query(text: str) -> list[Node]:
-    """The matches a query asks for, all of which a document must meet (empty: no text)."""
+@lru_cache(maxsize=4096)
+def parse_query(text: str) -> tuple[Node, ...]:
+    """The matches a query asks for, all of which a document must meet (empty: no text).
+    Cached: a search parses its text for the counts and again for the page."""
     words = query_words(text)[:MAX_QUERY_WORDS]
     out: list[Node] = []
     seen: set[Node] = set()
@@ -312,7 +315,7 @@ def parse_query(text: str) -> list[Node]:
             seen.add(node)
             out.append(node)
         i += covered
-    return out
+    return tuple(out)
 
 
 def terms_of(node: Node) -> Iterable[Term]:

@@ -101,18 +101,46 @@ def _term_where(term: analysis.Term) -> sa.ColumnElement[bool]:
     return column == term.text
 
 
+def _flat_terms(node: analysis.Node) -> list[analysis.Term] | None:
+    """The lookups of a node that is only alternatives of lookups (None when it holds an AND)."""
+    if isinstance(node, analysis.Term):
+        return [node]
+    if isinstance(node, analysis.All):
+        return None
+    terms: list[analysis.Term] = []
+    for part in node.parts:
+        inner = _flat_terms(part)
+        if inner is None:
+            return None
+        terms += inner
+    return terms
+
+
+def _lookup(terms: list[analysis.Term]) -> sa.ColumnElement[bool]:
+    """Documents holding any of ``terms``: one subquery, each lookup an index range scan."""
+    where = _term_where(terms[0]) if len(terms) == 1 else sa.or_(*map(_term_where, terms))
+    return idx.search_doc.c.algorithm_id.in_(
+        sa.select(idx.search_term.c.algorithm_id).where(where)
+    )
+
+
 def _node_condition(node: analysis.Node) -> sa.ColumnElement[bool]:
-    """A query match as a condition on ``search_doc.algorithm_id``: each lookup is an index range
-    scan of ``search_term``'s primary key; alternatives made only of lookups share one subquery."""
-    doc_id = idx.search_doc.c.algorithm_id
-    if isinstance(node, analysis.Term) or (
-        isinstance(node, analysis.Any_) and all(isinstance(p, analysis.Term) for p in node.parts)
-    ):
-        terms = list(analysis.terms_of(node))
-        where = _term_where(terms[0]) if len(terms) == 1 else sa.or_(*map(_term_where, terms))
-        return doc_id.in_(sa.select(idx.search_term.c.algorithm_id).where(where))
-    parts = [_node_condition(p) for p in node.parts]
-    return sa.and_(*parts) if isinstance(node, analysis.All) else sa.or_(*parts)
+    """A query match as a condition on ``search_doc.algorithm_id``. Alternatives that are plain
+    lookups (a word's prefix and stem, the one-word synonyms of a group) share one subquery."""
+    if isinstance(node, analysis.Term):
+        return _lookup([node])
+    if isinstance(node, analysis.All):
+        return sa.and_(*(_node_condition(p) for p in node.parts))
+    flat: list[analysis.Term] = []
+    rest: list[analysis.Node] = []
+    for part in node.parts:
+        terms = _flat_terms(part)
+        if terms is None:
+            rest.append(part)
+        else:
+            flat += terms
+    conds = ([_lookup(flat)] if flat else []) + [_node_condition(p) for p in rest]
+    return conds[0] if len(conds) == 1 else sa.or_(*conds)
 
 
 def _text_condition(q: str) -> sa.ColumnElement[bool] | None:
