@@ -119,9 +119,7 @@ def _flat_terms(node: analysis.Node) -> list[analysis.Term] | None:
 def _lookup(terms: list[analysis.Term]) -> sa.ColumnElement[bool]:
     """Documents holding any of ``terms``: one subquery, each lookup an index range scan."""
     where = _term_where(terms[0]) if len(terms) == 1 else sa.or_(*map(_term_where, terms))
-    return idx.search_doc.c.algorithm_id.in_(
-        sa.select(idx.search_term.c.algorithm_id).where(where)
-    )
+    return idx.search_doc.c.algorithm_id.in_(sa.select(idx.search_term.c.algorithm_id).where(where))
 
 
 def _node_condition(node: analysis.Node) -> sa.ColumnElement[bool]:
