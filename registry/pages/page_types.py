@@ -120,6 +120,8 @@ class AgenciesPage(TypedDict):
 class AlgorithmRef(TypedDict):
     public_id: str
     name: str
+    name_lang: str | None
+    """The language of `name` (the card's own) when it is not the reader's; else null."""
 
 
 class AgencyAudit(AuditSummary):

@@ -30,6 +30,12 @@ FACET_VOCABULARY = {
 }
 
 
+def _other_language(tag: str | None, lang: str) -> str | None:
+    """``tag`` (normalised) when it names a language other than the reader's, else None."""
+    known = i18n.normalise(tag)
+    return known if known and known != lang else None
+
+
 def _facet_label_lang(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str | None:
     if facet == "agency" and value in agencies:
         return agency_name_lang(agencies[value], lang)
@@ -265,7 +271,11 @@ def agency_page(session: Session, *, slug: str, page: int, per_page: int, lang: 
     audits: list[AgencyAudit] = [
         {
             **audit_summary(audit, lang),
-            "algorithm": {"public_id": alg.public_id, "name": alg.name},
+            "algorithm": {
+                "public_id": alg.public_id,
+                "name": alg.name,
+                "name_lang": _other_language(alg.language, lang),
+            },
             "response_at": audit.response_at,
         }
         for audit, alg in record.audits[:AGENCY_AUDITS_SHOWN]

@@ -221,3 +221,13 @@ def test_original_language_text_is_marked_in_nested_lists_and_records(client, wo
         assert sources.select_one(".orig-lang") is not None
     else:
         assert provenance == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_an_agencys_audit_list_marks_algorithm_names_in_another_language(client, world, lang):
+    twin = client.get(f"/agencies/{world.agency_slug}.json", params={"lang": lang}).json()
+    refs = [a["algorithm"] for a in twin["audits"]]
+    assert refs and all(r["name_lang"] == (None if lang == "en" else "en") for r in refs)
+    soup = parse(client.get(f"/agencies/{world.agency_slug}", params={"lang": lang}))
+    link = soup.select_one(f'td a[href="/algorithms/{world.main.public_id}"]')
+    assert link.get("lang") == (None if lang == "en" else "en")
