@@ -54,7 +54,7 @@ def test_synonyms_find_the_other_words_of_a_group_in_both_languages(client, worl
     found = ["Border gate face matching"]
     assert _names(client, "face recognition") == found
     assert _names(client, "facial recognition") == found
-    # 人脸比对 is nowhere in the card: its group's 人脸识别 (the translation) and "face matching" are
+    # 人脸比对 is nowhere in the card; its group has 人脸识别 (the translation), "face matching"
     assert _names(client, "人脸比对") == found
     assert _names(client, "welfare") == _names(client, "benefit")
     assert _names(client, "welfare") != []
