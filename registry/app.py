@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the registry application. Tests pass their own settings and engine."""
     from registry.api.deps import refuse_forbidden_url_characters
     from registry.api.request_guard import WriteRequestGuard
+    from registry.head_requests import HeadAsGet
 
     settings = settings or get_settings()
     settings.ensure_dirs()
@@ -172,12 +173,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(api_router, prefix="/api/v1")
     install_api_docs(app)
-    # Middleware added later wraps what was added before. Order, outermost first: security headers
+    # Middleware added later wraps what was added before. Order, outermost first: HEAD as GET
+    # (registry.head_requests), security headers
     # (install_pages), write rate limits (a flood of tokenless writes is still counted per
     # address), the guard that refuses tokenless writes and caps JSON bodies before they are read.
     app.add_middleware(WriteRequestGuard, max_json_bytes=settings.max_json_kb * 1024)
     install_write_limits(app)
     install_console(app)
     install_pages(app)
+    app.add_middleware(HeadAsGet)  # outermost: every layer below sees the GET it answers
     install_error_handlers(app)
     return app

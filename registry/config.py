@@ -20,6 +20,8 @@ ERR_PLACEHOLDER_SECRET = (
     "REGISTRY_ENVIRONMENT is not 'development'"
 )
 
+LOCAL_BASE_URL = "http://127.0.0.1:8000"  # `registry serve`'s default address
+
 
 class Settings(BaseSettings):
     """Every setting of the registry. Each one is read from ``REGISTRY_<NAME>``."""
@@ -60,8 +62,10 @@ class Settings(BaseSettings):
     small_cell_k: int = Field(
         10, ge=1, description="Public outputs show counts below k as 'fewer than k'."
     )
-    base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public base URL, used in feeds and next_url links."
+    base_url: str | None = Field(
+        None,
+        description="Public base URL (scheme and host), used in feeds, the sitemap and next_url "
+        "links; unset: each request's own scheme and host.",
     )
     audit_workers: int = Field(
         1, ge=0, description="In-process audit worker threads (0: none, run `registry worker`)."
@@ -157,6 +161,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    def public_base_url(self, request_base: str | None = None) -> str:
+        """The public base URL, no trailing slash: ``base_url``, else the request's own (feeds and
+        links then follow the host a reader used), else the local server's default address."""
+        return (self.base_url or request_base or LOCAL_BASE_URL).rstrip("/")
 
     def ensure_dirs(self) -> None:
         """Create the data and upload folders if they are missing."""

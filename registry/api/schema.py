@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field, RootModel
 
 from registry.api.deps import SettingsDep
@@ -51,7 +51,9 @@ def get_model_card_schema() -> dict[str, Any]:
 @router.get(
     "/pages", response_model=TwinSchemaIndex, responses=errors(), openapi_extra=OPTIONAL_AUTH
 )
-def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIndex:
+def list_page_schemas(
+    request: Request, settings: SettingsDep, response: Response
+) -> TwinSchemaIndex:
     """The JSON Schema of every public page's ``.json`` twin, with its version."""
     response.headers.update(PUBLIC_READ)
     entries = []
@@ -64,7 +66,7 @@ def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIn
                 description=schema.get("description", ""),
                 version=twin.version,
                 twin=twin.twin,
-                schema_url=schema_url(page, settings.base_url),
+                schema_url=schema_url(page, settings.public_base_url(str(request.base_url))),
             )
         )
     return TwinSchemaIndex(pages=entries)
@@ -78,12 +80,13 @@ def list_page_schemas(settings: SettingsDep, response: Response) -> TwinSchemaIn
 )
 def get_page_schema(
     page: Annotated[str, Path(max_length=40, description="A page name from /schema/pages.")],
+    request: Request,
     settings: SettingsDep,
     response: Response,
 ) -> dict[str, Any]:
     """JSON Schema (2020-12) of one public page's ``.json`` twin, e.g. ``audit``."""
     try:
-        schema = twin_schema(page, base_url=settings.base_url)
+        schema = twin_schema(page, base_url=settings.public_base_url(str(request.base_url)))
     except KeyError as exc:
         raise NotFound(exc.args[0]) from exc
     response.headers.update(PUBLIC_READ)

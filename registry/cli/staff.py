@@ -34,7 +34,7 @@ def account_invite(email: EmailArgument) -> None:
     what = "reset the password of" if issued.purpose == "reset" else "set a password for"
     until = f"{issued.expires_at:%Y-%m-%d %H:%M} UTC"
     typer.echo(f"Link to {what} {issued.account.email} (works once, until {until}):")
-    typer.echo(issued.url(settings.base_url))
+    typer.echo(issued.url(settings.public_base_url()))
 
 
 def _set_active(email: str, *, active: bool) -> None:

@@ -62,7 +62,7 @@ def account_create(
         else:
             vm = vm_accounts.invitation_page(
                 issued,
-                base_url=settings.base_url,
+                base_url=settings.public_base_url(str(request.base_url)),
                 valid_hours=settings.invitation_hours,
                 created=True,
             )
@@ -92,7 +92,10 @@ def account_invite(
         now=clock.now(),
     )
     vm = vm_accounts.invitation_page(
-        issued, base_url=settings.base_url, valid_hours=settings.invitation_hours, created=False
+        issued,
+        base_url=settings.public_base_url(str(request.base_url)),
+        valid_hours=settings.invitation_hours,
+        created=False,
     )
     return render(request, "console/invitation.html", vm, status=201)
 

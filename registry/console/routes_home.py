@@ -62,7 +62,9 @@ def token_create(
         vm = vm_tokens.tokens_page(session, account=staff, lang=lang, name=name, errors=errors)
         return render(request, "console/tokens.html", vm, status=422)
     created = tokens.create_token(session, account=staff, name=name.strip(), now=clock.now())
-    vm = vm_tokens.token_created_page(created, base_url=settings.base_url)
+    vm = vm_tokens.token_created_page(
+        created, base_url=settings.public_base_url(str(request.base_url))
+    )
     return render(request, "console/token_created.html", vm, status=201)
 
 

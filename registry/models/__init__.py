@@ -11,7 +11,14 @@ from registry.models.account import (
     ApiTokenPublic,
     Role,
 )
-from registry.models.agency import Agency, AgencyCreate, AgencyPublic, AgencyUpdate, agency_name
+from registry.models.agency import (
+    Agency,
+    AgencyCreate,
+    AgencyPublic,
+    AgencyUpdate,
+    agency_name,
+    agency_name_lang,
+)
 from registry.models.algorithm import (
     Algorithm,
     AlgorithmCreate,
@@ -73,4 +80,5 @@ __all__ = [
     "RetireRequest",
     "Role",
     "agency_name",
+    "agency_name_lang",
 ]

@@ -104,3 +104,33 @@ def agency_name(agency: AgencyBase, lang: str) -> str:
         if other in translations:
             return translations[other]
     return agency.slug
+
+
+def _script_language(text: str) -> str:
+    """The interface language a name is written in, by its script: Han characters mean Chinese."""
+    han = any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return "zh-CN" if han else "en"
+
+
+def agency_name_lang(agency: AgencyBase, lang: str) -> str | None:
+    """The language of :func:`agency_name`'s answer when it is not ``lang``, else None.
+
+    A name shown in its original language (the agency gave none in the reader's) is marked with
+    this tag (``lang="zh-CN"``) so screen readers pronounce it right. ``name`` carries no language
+    of its own: a translation's key names the others, and ``name`` is the interface language that
+    has no translation (by its script when there is none at all).
+    """
+    wanted = i18n.normalise(lang) or i18n.DEFAULT_LANGUAGE
+    translations = {
+        i18n.normalise(tag): text
+        for tag, text in (agency.name_translations or {}).items()
+        if isinstance(text, str) and text.strip()
+    }
+    if wanted in translations:
+        return None
+    if agency.name and agency.name.strip():
+        untranslated = [t for t in i18n.SUPPORTED_LANGUAGES if t not in translations]
+        shown = untranslated[0] if len(untranslated) == 1 else _script_language(agency.name)
+    else:
+        shown = next((t for t in i18n.SUPPORTED_LANGUAGES if t in translations), wanted)
+    return None if shown == wanted else shown

@@ -55,4 +55,6 @@ search_index_state = sa.Table(
     SQLModel.metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("event_id", sa.Integer, nullable=False),
+    # the analyzer (analysis.ANALYZER) that built the terms; another one makes start-up rebuild
+    sa.Column("analyzer", sa.String(80), nullable=False, server_default=""),
 )

@@ -13,7 +13,13 @@ def install_pages(app: FastAPI) -> None:
     from pathlib import Path
 
     from registry.lru import LRUCache
-    from registry.pages import routes_accountability, routes_info, routes_records, routes_register
+    from registry.pages import (
+        routes_accountability,
+        routes_info,
+        routes_records,
+        routes_register,
+        routes_site,
+    )
     from registry.pages.rendering import URL_CACHE_SIZE
     from registry.pages.security import SecurityHeadersMiddleware
     from registry.pages.templating import create_environment
@@ -29,4 +35,5 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(routes_accountability.router)
     app.include_router(routes_register.router)
     app.include_router(routes_info.router)
+    app.include_router(routes_site.router)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -55,7 +55,7 @@ def atom_document(feed: dict[str, Any], *, lang: str) -> bytes:
         _child(entry, "title", item["title"])
         _child(entry, "link", rel="alternate", type="text/html", href=item["link"])
         _child(entry, "updated", _timestamp(item["updated"]))
-        _child(_child(entry, "author"), "name", item["agency"])
+        _child(_child(entry, "author"), "name", item["author"])
         if item["summary"]:
             _child(entry, "summary", item["summary"])
     ET.indent(root)

@@ -107,22 +107,38 @@ def _choice_value(value: Any, choices: tuple[Choice, ...], lang: str) -> ChoiceV
     return None
 
 
+def _other_lang(text_lang: str | None, lang: str) -> str | None:
+    """``text_lang`` when the agency's text is in it and the reader reads another language."""
+    return text_lang if text_lang and i18n.normalise(text_lang) != lang else None
+
+
 def render_value(
-    value: Any, lang: str, *, choices: tuple[Choice, ...] = (), name: str = ""
+    value: Any,
+    lang: str,
+    *,
+    choices: tuple[Choice, ...] = (),
+    name: str = "",
+    text_lang: str | None = None,
 ) -> DisplayValue:
-    """One card value as a typed display structure."""
+    """One card value as a typed display structure. ``text_lang`` is the language the agency's
+    free text is in: each text (in lists and records too) shown to a reader of another language
+    carries it, so the page can mark it with ``lang``."""
     if isinstance(value, bool):
         return {"kind": "choice", "value": value, "text": i18n.gettext(lang, YES if value else NO)}
     if isinstance(value, list):
         return {
             "kind": "list",
-            "items": [render_value(v, lang, choices=choices, name=name) for v in value],
+            "items": [
+                render_value(v, lang, choices=choices, name=name, text_lang=text_lang)
+                for v in value
+            ],
         }
     if isinstance(value, dict):
         return {
             "kind": "record",
             "entries": [
-                {"name": k, "label": k, "value": render_value(v, lang)} for k, v in value.items()
+                {"name": k, "label": k, "value": render_value(v, lang, text_lang=text_lang)}
+                for k, v in value.items()
             ],
         }
     if choices:
@@ -138,10 +154,12 @@ def render_value(
     url = safe_url(text)
     if url:
         return {"kind": "link", "url": url, "text": text}
-    return {"kind": "text", "text": text}
+    return {"kind": "text", "text": text, "lang": _other_lang(text_lang, lang)}
 
 
-def _record(value: dict[str, Any], spec: CardField, lang: str) -> RecordValue:
+def _record(
+    value: dict[str, Any], spec: CardField, lang: str, text_lang: str | None
+) -> RecordValue:
     entries: list[RecordEntry] = []
     for sub in spec.subfields:
         if sub.name in value and is_provided(value[sub.name]):
@@ -150,29 +168,50 @@ def _record(value: dict[str, Any], spec: CardField, lang: str) -> RecordValue:
                     "name": sub.name,
                     "label": pick(sub.labels, lang),
                     "value": render_value(
-                        value[sub.name], lang, choices=sub.choices, name=sub.name
+                        value[sub.name],
+                        lang,
+                        choices=sub.choices,
+                        name=sub.name,
+                        text_lang=text_lang,
                     ),
                 }
             )
     known = {s.name for s in spec.subfields}
     for key, raw in value.items():
         if key not in known and is_provided(raw):
-            entries.append({"name": key, "label": key, "value": render_value(raw, lang, name=key)})
+            shown = render_value(raw, lang, name=key, text_lang=text_lang)
+            entries.append({"name": key, "label": key, "value": shown})
     return {"kind": "record", "entries": entries}
 
 
-def field_value(spec: CardField, value: Any, lang: str) -> DisplayValue:
+def field_value(
+    spec: CardField, value: Any, lang: str, *, text_lang: str | None = None
+) -> DisplayValue:
     if spec.subfields and isinstance(value, list):
         return {
             "kind": "list",
             "items": [
-                _record(v, spec, lang) if isinstance(v, dict) else render_value(v, lang)
+                _record(v, spec, lang, text_lang)
+                if isinstance(v, dict)
+                else render_value(v, lang, text_lang=text_lang)
                 for v in value
             ],
         }
     if spec.subfields and isinstance(value, dict):
-        return _record(value, spec, lang)
-    return render_value(value, lang, choices=spec.choices, name=spec.name)
+        return _record(value, spec, lang, text_lang)
+    return render_value(value, lang, choices=spec.choices, name=spec.name, text_lang=text_lang)
+
+
+def has_original_text(value: DisplayValue) -> bool:
+    """Whether any text in ``value`` (nested lists and records too) is shown in the agency's
+    language rather than the reader's."""
+    if value["kind"] == "text":
+        return value["lang"] is not None
+    if value["kind"] == "list":
+        return any(has_original_text(v) for v in value["items"])
+    if value["kind"] == "record":
+        return any(has_original_text(e["value"]) for e in value["entries"])
+    return False
 
 
 def _withheld(card: dict[str, Any], lang: str) -> dict[str, WithheldInfo]:
@@ -240,7 +279,10 @@ def display_field(
         "value": None,
     }
     if is_provided(raw):
-        item["state"], item["value"] = "provided", field_value(spec, raw, lang)
+        shown = field_value(spec, raw, lang, text_lang=value_lang)
+        item["state"], item["value"] = "provided", shown
+        if not original and has_original_text(shown):  # a list or record of the agency's words
+            item["shown_in_original_language"] = True
     elif name in withheld:
         item["state"] = "withheld"
     return item

@@ -71,6 +71,8 @@ class SearchEcho(TypedDict):
 class FacetOption(TypedDict):
     value: str
     label: str
+    label_lang: str | None
+    """The language of `label` when it is not the reader's (an agency's untranslated name)."""
     count: int
     selected: bool
 
@@ -91,6 +93,8 @@ class HomePage(TypedDict):
     facets: list[Facet]
     total: int
     results: list[ListingItem]
+    suggestion: str | None
+    """Did you mean: search text that finds something when this search found nothing; else null."""
     pagination: Pagination
     next_url: str | None
     """Absolute URL of the next page of this twin; null on the last page."""
@@ -100,6 +104,8 @@ class HomePage(TypedDict):
 class AgencyListEntry(TypedDict):
     slug: str
     name: str
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (the agency gave no translation)."""
     algorithms: int
     """Public algorithms of the agency."""
     website: str | None
@@ -115,6 +121,8 @@ class AgenciesPage(TypedDict):
 class AlgorithmRef(TypedDict):
     public_id: str
     name: str
+    name_lang: str | None
+    """The language of `name` (the card's own) when it is not the reader's; else null."""
 
 
 class AgencyAudit(AuditSummary):
@@ -137,6 +145,8 @@ class AgencyPage(TypedDict):
     lang: str
     slug: str
     name: str
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (the agency gave no translation)."""
     website: str | None
     total: int
     algorithms: list[ListingItem]
@@ -248,6 +258,8 @@ class Scorecard(TypedDict):
 class ComparedAgency(TypedDict):
     slug: str
     name: str
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (no translation); else null."""
     scorecard: Scorecard
 
 

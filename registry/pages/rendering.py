@@ -19,13 +19,14 @@ from fastapi.responses import Response
 
 from registry import i18n
 from registry.api.deps import get_clock
+from registry.config import Settings
 from registry.db import session_scope
 from registry.lru import LRUCache
 from registry.pages.cache import CachedPage, PageCache, etag, page_key
 from registry.pages.twins import (
     MEDIA_TYPES,
     READ_ONLY_CORS,
-    csv_text,
+    csv_document,
     html_path,
     json_bytes,
     link_header,
@@ -118,7 +119,7 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
         "lang_switch": switch,
         "alternates": alternates,
         "url": url,
-        "base_url": request.app.state.settings.base_url.rstrip("/"),
+        "base_url": public_base_url(request),
     }
 
 
@@ -126,7 +127,7 @@ def _pagination_links(request: Request, vm: dict[str, Any], fmt: str) -> None:
     pagination = vm.get("pagination")
     if not pagination:
         return
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = public_base_url(request)
     query = {k: v for k, v in _flat_query(request).items() if k != "page"}
     path = twin_path(html_path(request.url.path), fmt)
 
@@ -164,7 +165,7 @@ def respond(request: Request, result: PageResult, fmt: str, formats: Sequence[st
         name = path.strip("/").replace("/", "-") or "index"
         headers["Content-Disposition"] = f'inline; filename="{name}.csv"'
         return Response(
-            csv_text(columns, rows),
+            csv_document(columns, rows),
             status_code=result.status,
             media_type=MEDIA_TYPES["csv"],
             headers=headers,
@@ -195,6 +196,12 @@ def _public_stamp(request: Request) -> int | None:
         return public_search_index.public_stamp(session)
 
 
+def public_base_url(request: Request) -> str:
+    """``REGISTRY_BASE_URL``, else the scheme and host this request came to (no trailing slash)."""
+    settings: Settings = request.app.state.settings
+    return settings.public_base_url(str(request.base_url))
+
+
 def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Response:
     """Serve from the page cache while the public register is unchanged; answer revalidations
     with 304. Uncached (and without an ETag) while the search index was never built."""
@@ -204,7 +211,9 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
         return produce()
     key = page_key(
         fmt=fmt,
-        path=request.url.path,
+        # absolute links follow the request's host when no base URL is set: one entry per host,
+        # so a forged Host header never reaches another reader's answer
+        path=public_base_url(request) + request.url.path,
         query="&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items())),
         lang=request_lang(request),
         day=get_clock(request).now().date().isoformat(),

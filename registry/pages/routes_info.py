@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from registry.api.deps import SettingsDep
 from registry.pages import vm_info
-from registry.pages.rendering import PageResult, page_route, request_lang
+from registry.pages.rendering import PageResult, page_route, public_base_url, request_lang
 
 router = APIRouter()
 
@@ -22,5 +22,5 @@ def about(request: Request, settings: SettingsDep) -> PageResult:
     """What the register is, and how to use its open data and API."""
     return PageResult(
         "info/about.html",
-        vm_info.about_page(lang=request_lang(request), base_url=settings.base_url),
+        vm_info.about_page(lang=request_lang(request), base_url=public_base_url(request)),
     )

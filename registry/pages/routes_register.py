@@ -13,8 +13,8 @@ from registry.db import session_scope
 from registry.errors import NotFound
 from registry.pages import vm_feeds, vm_register
 from registry.pages.atom import atom_document
-from registry.pages.rendering import PageResult, page_route, request_lang
-from registry.pages.twins import READ_ONLY_CORS, csv_text, json_bytes
+from registry.pages.rendering import PageResult, page_route, public_base_url, request_lang
+from registry.pages.twins import READ_ONLY_CORS, csv_document, csv_text, json_bytes
 from registry.services.public import feeds as public_feeds
 from registry.services.public.search import FACETS
 
@@ -73,7 +73,9 @@ def _atom(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, slug: str | None
 ) -> Response:
     lang = request_lang(request)
-    feed = vm_feeds.feed(session, slug=slug, lang=lang, base_url=settings.base_url, now=clock.now())
+    feed = vm_feeds.feed(
+        session, slug=slug, lang=lang, base_url=public_base_url(request), now=clock.now()
+    )
     return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
 
 
@@ -122,7 +124,7 @@ def _stream_csv(request: Request) -> Iterator[bytes]:
         "latest_audit_verdict",
         "latest_audit_published_at",
     ]
-    yield csv_text(columns, []).encode()
+    yield csv_document(columns, [])  # the byte-order mark and the header row
     with session_scope(request.app.state.engine) as session:
         for r in public_feeds.register_records(session):
             card, contact = r["card"], r["card"].get("contact") or {}

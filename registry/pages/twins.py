@@ -74,6 +74,17 @@ def safe_cell(value: Any) -> str:
     return text
 
 
+# Every CSV the site serves starts with a UTF-8 byte-order mark: spreadsheet programs (Excel above
+# all) read a CSV without one in the system's legacy code page, which turns Chinese text into
+# mojibake. CSV libraries skip it (pandas; Python's csv with encoding="utf-8-sig"). docs/pages.md.
+CSV_BOM = "\ufeff"
+
+
+def csv_document(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A whole CSV download: the byte-order mark, the header row and the rows, UTF-8."""
+    return (CSV_BOM + csv_text(columns, rows)).encode("utf-8")
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")

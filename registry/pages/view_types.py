@@ -63,6 +63,9 @@ class VocabularyView(TypedDict):
 class TextValue(TypedDict):
     kind: Literal["text"]
     text: str
+    lang: str | None
+    """The language of `text` when it is the agency's own words in a language other than the
+    reader's (no translation); null otherwise."""
 
 
 class ChoiceValue(TypedDict):
@@ -155,6 +158,9 @@ class AgencyRef(TypedDict):
     slug: str
     name: str
     """In the reader's language when the agency gave a translation."""
+    name_lang: str | None
+    """The language of `name` when it is not the reader's (no translation: the agency's own
+    name, shown as it is); null when `name` is in the reader's language."""
 
 
 class AgencyLink(AgencyRef):

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.errors import Invalid
-from registry.models import Agency, agency_name
+from registry.models import Agency, agency_name, agency_name_lang
 from registry.pages import card_view, labels, words
 from registry.pages.page_types import (
     AuditFilter,
@@ -79,6 +79,12 @@ def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[A
     return out
 
 
+def _other_language(tag: str | None, lang: str) -> str | None:
+    """``tag`` (normalised) when it names a language other than the reader's, else None."""
+    known = i18n.normalise(tag)
+    return known if known and known != lang else None
+
+
 def audits_page(
     session: Session, *, filters: AuditFilters, page: int, per_page: int, lang: str, k: int
 ) -> AuditsPage:
@@ -89,8 +95,16 @@ def audits_page(
     items: list[AuditListItem] = [
         {
             **audit_summary(row.audit, lang, headline=headlines.get(row.audit.id or 0)),
-            "algorithm": {"public_id": row.algorithm.public_id, "name": row.algorithm.name},
-            "agency": {"slug": row.agency.slug, "name": agency_name(row.agency, lang)},
+            "algorithm": {
+                "public_id": row.algorithm.public_id,
+                "name": row.algorithm.name,
+                "name_lang": _other_language(row.algorithm.language, lang),
+            },
+            "agency": {
+                "slug": row.agency.slug,
+                "name": agency_name(row.agency, lang),
+                "name_lang": agency_name_lang(row.agency, lang),
+            },
             "scenario": {
                 "value": row.algorithm.scenario,
                 "text": card_view.vocabulary_label("scenario", row.algorithm.scenario, lang),
@@ -320,6 +334,7 @@ def compare_page(
         {
             "slug": card.agency.slug,
             "name": agency_name(card.agency, lang),
+            "name_lang": agency_name_lang(card.agency, lang),
             "scorecard": scorecard_view(card, today=today, lang=lang),
         }
         for card in scorecards.scorecards(session, today=today)

@@ -18,7 +18,7 @@ from registry.cards import CARD_SCHEMA_VERSION, card_sha256, diff_cards, review_
 from registry.cards.sections import card_sections
 from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
-from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name
+from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name, agency_name_lang
 from registry.models.audit import Audit
 from registry.pages import card_view, findings, words
 from registry.pages.page_types import (
@@ -157,6 +157,7 @@ def _agency(record: AlgorithmRecord, lang: str) -> AgencyLink:
     return {
         "slug": agency.slug,
         "name": agency_name(agency, lang),
+        "name_lang": agency_name_lang(agency, lang),
         "website": card_view.safe_url(agency.website),
     }
 
@@ -350,6 +351,7 @@ def card_changes(old: dict[str, Any], new: dict[str, Any], lang: str) -> list[Ca
     """Field-by-field changes from card ``old`` to card ``new``, labelled in ``lang`` (the public
     diff page, and the console's review of a draft against the last published version)."""
     specs = {f.name: f for s in card_sections() for f in s.fields}
+    text_lang = card_view.card_language(new)  # the agency's words, in the card's language
     changes: list[CardChange] = []
     for change in diff_cards(old, new):
         spec = specs.get(change.field)
@@ -363,8 +365,8 @@ def card_changes(old: dict[str, Any], new: dict[str, Any], lang: str) -> list[Ca
             if value is None:
                 return None
             if spec is not None and top_level:
-                return card_view.field_value(spec, value, lang)
-            return card_view.render_value(value, lang)
+                return card_view.field_value(spec, value, lang, text_lang=text_lang)
+            return card_view.render_value(value, lang, text_lang=text_lang)
 
         changes.append(
             {

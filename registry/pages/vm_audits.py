@@ -13,7 +13,7 @@ from sqlmodel import Session
 from typing_extensions import TypedDict
 
 from registry import i18n
-from registry.models import agency_name
+from registry.models import agency_name, agency_name_lang
 from registry.pages import audit_words, card_view, comparison_view, labels, words
 from registry.pages.audit_page_types import (
     AgencyResponse,
@@ -294,6 +294,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         "agency": {
             "slug": agency.slug,
             "name": agency_name(agency, lang),
+            "name_lang": agency_name_lang(agency, lang),
         },
         "kind": words.audit_kind_view(str(audit.kind), lang),
         "independent": str(audit.kind) == "independent",

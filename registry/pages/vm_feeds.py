@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from registry import i18n
 from registry.models import agency_name
+from registry.models.audit import AuditKind
 from registry.pages import words
 from registry.services.cards.agencies import get_agency
 from registry.services.public.feeds import recent_changes
@@ -20,6 +21,9 @@ TITLES = {
     "algorithm_retired": N_("%(name)s: retired"),
     "audit_published": N_("%(name)s: audit published (%(verdict)s)"),
 }
+# The author of an audit entry is who ran the audit, as its page publishes it: the agency for a
+# self-assessment; for an independent audit, no person's name is published, so the role.
+INDEPENDENT_AUDITOR = N_("Independent auditor")
 
 
 def feed(
@@ -34,6 +38,7 @@ def feed(
         link = f"{base}/algorithms/{algorithm.public_id}"
         values: dict[str, Any] = {"name": algorithm.name}
         summary = ""
+        author = agency_name(change.agency, lang)
         if change.kind == "version_published" and change.version is not None:
             values["number"] = change.version.number
             summary = change.version.change_summary
@@ -43,6 +48,8 @@ def feed(
             values["verdict"] = words.verdict_view(change.audit.verdict, lang)["text"]
             link = f"{base}/audits/{change.audit.public_id}"
             entry_id = link
+            if change.audit.kind != AuditKind.self_assessment:
+                author = i18n.gettext(lang, INDEPENDENT_AUDITOR)
         else:
             summary = algorithm.retired_reason or ""
             entry_id = f"{link}#retired"
@@ -54,6 +61,7 @@ def feed(
                 "updated": change.at,
                 "summary": summary,
                 "agency": agency_name(change.agency, lang),
+                "author": author,
             }
         )
     title = i18n.gettext(lang, N_("Changes to the public algorithm register"))

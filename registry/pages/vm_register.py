@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from registry import i18n
-from registry.models import Agency, Algorithm, agency_name
+from registry.models import Agency, Algorithm, agency_name, agency_name_lang
 from registry.pages import card_view, words
 from registry.pages.page_types import (
     AgenciesPage,
@@ -30,6 +30,18 @@ FACET_VOCABULARY = {
     "risk_category": "risk_category",
     "lifecycle_status": "lifecycle_status",
 }
+
+
+def _other_language(tag: str | None, lang: str) -> str | None:
+    """``tag`` (normalised) when it names a language other than the reader's, else None."""
+    known = i18n.normalise(tag)
+    return known if known and known != lang else None
+
+
+def _facet_label_lang(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str | None:
+    if facet == "agency" and value in agencies:
+        return agency_name_lang(agencies[value], lang)
+    return None
 
 
 def _facet_label(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str:
@@ -67,7 +79,15 @@ def _listing_item(
         "summary_lang": summary_lang,
         "shown_in_original_language": bool(name_original or summary_original),
         "language": algorithm.language or "en",
-        "agency": {"slug": agency.slug, "name": agency_name(agency, lang)} if agency else None,
+        "agency": (
+            {
+                "slug": agency.slug,
+                "name": agency_name(agency, lang),
+                "name_lang": agency_name_lang(agency, lang),
+            }
+            if agency
+            else None
+        ),
         "scenario": {
             "value": algorithm.scenario,
             "text": card_view.vocabulary_label("scenario", algorithm.scenario, lang),
@@ -109,6 +129,7 @@ def home_page(
             {
                 "value": value,
                 "label": _facet_label(name, value, lang, by_slug),
+                "label_lang": _facet_label_lang(name, value, lang, by_slug),
                 "count": count,
                 "selected": value in chosen,
             }
@@ -119,6 +140,7 @@ def home_page(
                 {
                     "value": value,
                     "label": _facet_label(name, value, lang, by_slug),
+                    "label_lang": _facet_label_lang(name, value, lang, by_slug),
                     "count": 0,
                     "selected": True,
                 }
@@ -153,6 +175,7 @@ def home_page(
         "facets": facets,
         "total": result.total,
         "results": items,
+        "suggestion": result.suggestion,
         "pagination": _pagination(page, per_page, result.total),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
@@ -203,6 +226,7 @@ def agencies_page(session: Session, *, lang: str) -> AgenciesPage:
             {
                 "slug": a.slug,
                 "name": agency_name(a, lang),
+                "name_lang": agency_name_lang(a, lang),
                 "algorithms": n,
                 "website": card_view.safe_url(a.website),
             }
@@ -254,7 +278,11 @@ def agency_page(
     audits: list[AgencyAudit] = [
         {
             **audit_summary(audit, lang, headline=headlines.get(audit.id or 0)),
-            "algorithm": {"public_id": alg.public_id, "name": alg.name},
+            "algorithm": {
+                "public_id": alg.public_id,
+                "name": alg.name,
+                "name_lang": _other_language(alg.language, lang),
+            },
             "response_at": audit.response_at,
         }
         for audit, alg in shown
@@ -263,6 +291,7 @@ def agency_page(
         "lang": lang,
         "slug": record.agency.slug,
         "name": agency_name(record.agency, lang),
+        "name_lang": agency_name_lang(record.agency, lang),
         "website": card_view.safe_url(record.agency.website),
         "total": result.total,
         "algorithms": items,

@@ -14,6 +14,7 @@ def _page_types(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {
         "home": "/",
         "search": "/?q=school",
+        "nothing-found": "/?q=benifit",  # "did you mean", no filter form
         "algorithm": f"/algorithms/{site.algorithm_id}",
         "retired": f"/algorithms/{site.retired_id}",
         "versions": f"/algorithms/{site.algorithm_id}/versions",
@@ -68,6 +69,17 @@ def test_browse_home_to_algorithm_to_audit_and_switch_language(request, site, ja
     assert "以机构撰写时使用的语言显示" in untranslated.inner_text()
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_misspelt_search_offers_the_word_that_finds_something(request, site, javascript):  # type: ignore[no-untyped-def]
+    page = request.getfixturevalue("page" if javascript else "no_js_page")
+    page.goto(site.base_url + "/?q=benifit")
+    assert page.locator("form.filters").count() == 0  # nothing to filter: no Apply filters
+    page.locator(".suggestion a").click()
+    assert page.locator("#q").input_value() == "benefit"
+    page.get_by_role("link", name="Benefit claim triage").first.wait_for()
+    assert page.get_by_role("button", name="Apply filters").count() == 1
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -151,7 +151,9 @@ def test_bulk_downloads_stream_the_whole_register_and_history(client, world):
         main["current_version"] == 3
         and main["card"]["translations"]["zh-CN"]["name"] == "福利申请分流"
     )
-    rows = list(csv.DictReader(io.StringIO(client.get("/downloads/register.csv").text)))
+    body = client.get("/downloads/register.csv").content
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads the Chinese right
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 2
     summary = next(r for r in rows if r["public_id"] == world.main.public_id)["summary"]
     assert summary.startswith("'=HYPERLINK")

@@ -88,7 +88,9 @@ def test_writes_committed_out_of_clock_order_are_both_searchable_and_each_moves_
     # A writer that read its clock early can commit after one that read it later (a slow
     # transaction, or two servers whose clocks disagree). The ledger lock makes the two commits
     # take turns, so the late one commits second with the earlier timestamp: this sequence.
-    agency = make_agency(session, slug="parks", name="Parks")
+    agency = make_agency(
+        session, slug="parks", name="Green Spaces"
+    )  # not "Parks": "parking" stems to park
     editor = make_account(session, role=Role.agency_editor, agency=agency)
     publisher = make_account(session, role=Role.agency_editor, agency=agency)
     parking = make_draft_algorithm(

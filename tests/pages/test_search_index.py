@@ -16,12 +16,24 @@ from registry.services.public.search import SearchQuery, _conditions, search
 from tests.postgres import postgres_url
 
 
-def test_document_terms_index_words_han_characters_and_bigrams():
-    terms = idx.document_terms("Housing Benefit 住房福利")
-    assert {"housing", "benefit", "住", "房", "福", "利", "住房", "房福", "福利"} <= terms
-    assert idx.query_terms("福利 Hous") == [("福利", False), ("hous", True)]
-    assert idx.query_terms("福") == [("福", False)]
-    assert idx.query_terms("  ,;  ") == []
+def test_document_terms_index_words_stems_han_characters_bigrams_and_words():
+    terms = idx.document_terms("Housing Benefits 住房福利 人脸识别系统")
+    assert {"housing", "benefits", "=hous", "=benefit"} <= terms
+    assert {"住", "房", "福", "利", "住房", "房福", "福利"} <= terms
+    assert "人脸识别" in terms  # jieba's word, next to the bigrams 人脸 脸识 识别
+
+
+def test_query_words_prefix_or_stem_and_han_words_as_bigrams():
+    from registry.services.public.analysis import All, Any_, Term, parse_query
+
+    assert parse_query("Parking") == (Any_((Term("parking", prefix=True), Term("=park"))),)
+    # "hous" is the stem of "housing", a synonym group: the prefix stays the first alternative
+    assert parse_query("hous")[0].parts[0] == Any_((Term("hous", prefix=True), Term("=hous")))
+    assert parse_query("福") == (Term("福"),)
+    assert parse_query("  ,;  ") == ()
+    # jieba splits 资格审核 into words; each word needs its bigrams, never the bigram across them
+    assert parse_query("审核资格")[0] == Term("审核")
+    assert All in {type(m) for m in parse_query("人工智能审核")}
 
 
 @pytest.mark.db
@@ -232,3 +244,27 @@ def test_start_up_on_a_database_without_the_schema_warns_and_builds_nothing(tmp_
         assert sa.inspect(engine).get_table_names() == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.db
+def test_an_index_built_by_another_analyzer_is_rebuilt_at_start(world, session, engine, app):
+    """Migration 0008 leaves existing indexes marked by no analyzer: start-up rebuilds them with
+    stems and jieba's words, so an upgraded register finds "claiming" ("claims") at once."""
+    from fastapi.testclient import TestClient
+
+    stamp = idx.public_stamp(session)
+    with engine.begin() as conn:  # an index of the old analyzer: words and bigrams only
+        conn.execute(sa.delete(idx.search_term).where(idx.search_term.c.term.startswith("=")))
+        conn.execute(sa.update(idx.search_index_state).values(analyzer=""))
+    with engine.connect() as conn:  # (no search here: facet counts are cached under the stamp)
+        assert (
+            conn.execute(sa.select(idx.search_term).where(idx.search_term.c.term == "=claim")).all()
+            == []
+        )
+    with TestClient(app) as client:
+        found = client.get("/index.json", params={"q": "claiming"}).json()["results"]
+        assert [r["public_id"] for r in found] == [world.main.public_id]
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(idx.search_index_state)).one()
+    assert state.analyzer == idx.ANALYZER
+    assert state.event_id == stamp  # a rebuild, not a new public event

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
 from registry.models.audit import Audit, AuditState, AuditVisibility
@@ -176,3 +177,45 @@ def history_records(session: Session) -> Iterator[dict[str, Any]]:
                 "sha256": version.sha256,
                 "card": version.card,
             }
+
+
+def sitemap_paths(session: Session) -> Iterator[tuple[str, datetime | None]]:
+    """Every public page worth a crawler's visit, as (path, last modified): each public
+    algorithm, each of its published versions, each published (or withdrawn) audit, and each
+    agency with a public algorithm. Plain column selects, streamed in one pass per table."""
+    public = col(Algorithm.state).in_(PUBLIC_STATES)
+    agencies = session.exec(
+        select(Agency.slug, sa.func.max(Algorithm.updated_at))
+        .join(Algorithm, col(Algorithm.agency_id) == col(Agency.id))
+        .where(public)
+        .group_by(Agency.slug)
+        .order_by(Agency.slug)
+    )
+    for slug, updated in agencies:
+        yield f"/agencies/{slug}", updated
+    algorithms = session.exec(
+        select(Algorithm.public_id, Algorithm.updated_at).where(public).order_by(col(Algorithm.id))
+    )
+    for public_id, updated in algorithms:
+        yield f"/algorithms/{public_id}", updated
+        yield f"/algorithms/{public_id}/versions", updated
+    versions = session.exec(
+        select(Algorithm.public_id, CardVersion.number, CardVersion.published_at)
+        .join(Algorithm, col(Algorithm.id) == col(CardVersion.algorithm_id))
+        .where(public)
+        .order_by(col(CardVersion.algorithm_id), col(CardVersion.number))
+    )
+    for public_id, number, published in versions:
+        yield f"/algorithms/{public_id}/versions/{number}", published
+    audits = session.exec(
+        select(Audit.public_id, Audit.published_at, Audit.withdrawn_at)
+        .join(Algorithm, col(Algorithm.id) == col(Audit.algorithm_id))
+        .where(
+            public,
+            col(Audit.state) == AuditState.succeeded,
+            col(Audit.visibility).in_([AuditVisibility.published, AuditVisibility.withdrawn]),
+        )
+        .order_by(col(Audit.id))
+    )
+    for audit_id, audit_published, withdrawn in audits:
+        yield f"/audits/{audit_id}", withdrawn or audit_published

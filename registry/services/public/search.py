@@ -15,11 +15,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from registry.errors import Invalid
 from registry.lru import LRUCache
 from registry.models import Agency, Algorithm, CardVersion
+from registry.services.public import analysis
 from registry.services.public import search_index as idx
 
 FACETS: tuple[str, ...] = (
@@ -63,12 +65,16 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]]
     page: int
     per_page: int
+    suggestion: str | None = None  # "did you mean": a query that finds something, when none did
 
 
 Cube = list[tuple[dict[str, str], int]]
+Vocabulary = dict[bool, tuple[str, ...]]  # is_han -> indexed words (no stems, no short Han terms)
 # Keyed by (database, public stamp, ...): the stamp names the index's content in one database.
 _cubes: LRUCache[tuple[str, int, str], Cube] = LRUCache(512)
 _headline_counts: LRUCache[tuple[str, int], dict[str, int]] = LRUCache(8)
+_vocabularies: LRUCache[tuple[str, int], Vocabulary] = LRUCache(2)
+SUGGEST_CUTOFF = 70  # rapidfuzz ratio (0-100) a replacement word needs
 
 
 def _database(session: Session) -> str:
@@ -88,17 +94,59 @@ def validate_query(q: str, page: int) -> None:
         )
 
 
-def _text_condition(q: str) -> sa.ColumnElement[bool] | None:
-    terms = idx.query_terms(q)
-    if not terms:
+def _term_where(term: analysis.Term) -> sa.ColumnElement[bool]:
+    column = idx.search_term.c.term
+    if term.prefix:
+        return sa.and_(column >= term.text, column < term.text + "\U0010ffff")
+    return column == term.text
+
+
+def _flat_terms(node: analysis.Node) -> list[analysis.Term] | None:
+    """The lookups of a node that is only alternatives of lookups (None when it holds an AND)."""
+    if isinstance(node, analysis.Term):
+        return [node]
+    if isinstance(node, analysis.All):
         return None
-    selects = []
-    for term, prefix in terms:
-        col = idx.search_term.c.term
-        cond = sa.and_(col >= term, col < term + "\U0010ffff") if prefix else col == term
-        selects.append(sa.select(idx.search_term.c.algorithm_id).where(cond))
-    matching = selects[0] if len(selects) == 1 else sa.intersect(*selects)
-    return idx.search_doc.c.algorithm_id.in_(matching)
+    terms: list[analysis.Term] = []
+    for part in node.parts:
+        inner = _flat_terms(part)
+        if inner is None:
+            return None
+        terms += inner
+    return terms
+
+
+def _lookup(terms: list[analysis.Term]) -> sa.ColumnElement[bool]:
+    """Documents holding any of ``terms``: one subquery, each lookup an index range scan."""
+    where = _term_where(terms[0]) if len(terms) == 1 else sa.or_(*map(_term_where, terms))
+    return idx.search_doc.c.algorithm_id.in_(sa.select(idx.search_term.c.algorithm_id).where(where))
+
+
+def _node_condition(node: analysis.Node) -> sa.ColumnElement[bool]:
+    """A query match as a condition on ``search_doc.algorithm_id``. Alternatives that are plain
+    lookups (a word's prefix and stem, the one-word synonyms of a group) share one subquery."""
+    if isinstance(node, analysis.Term):
+        return _lookup([node])
+    if isinstance(node, analysis.All):
+        return sa.and_(*(_node_condition(p) for p in node.parts))
+    flat: list[analysis.Term] = []
+    rest: list[analysis.Node] = []
+    for part in node.parts:
+        terms = _flat_terms(part)
+        if terms is None:
+            rest.append(part)
+        else:
+            flat += terms
+    conds = ([_lookup(flat)] if flat else []) + [_node_condition(p) for p in rest]
+    return conds[0] if len(conds) == 1 else sa.or_(*conds)
+
+
+def _text_condition(q: str) -> sa.ColumnElement[bool] | None:
+    matches = analysis.parse_query(q)
+    if not matches:
+        return None
+    conds = [_node_condition(m) for m in matches]
+    return conds[0] if len(conds) == 1 else sa.and_(*conds)
 
 
 def _conditions(query: SearchQuery, *, skip: str | None = None) -> list[sa.ColumnElement[bool]]:
@@ -206,6 +254,7 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
         .offset((query.page - 1) * query.per_page)
     )
     rows = session.execute(stmt).all() if total else []
+    suggestion = suggest(session, query.q, stamp, slugs) if not total and query.q else None
     ids = [r.algorithm_id for r in rows]
     found: Iterable[Algorithm] = (
         session.exec(select(Algorithm).where(col(Algorithm.id).in_(ids))) if ids else []
@@ -220,7 +269,61 @@ def search(session: Session, *, query: SearchQuery) -> SearchResult:
         facets=facets,
         page=query.page,
         per_page=query.per_page,
+        suggestion=suggestion,
     )
+
+
+def _vocabulary(session: Session, stamp: int | None) -> Vocabulary:
+    """The index's words for "did you mean": non-Han words of 3+ letters and Han terms of 3+
+    characters (jieba's words; bigrams and single characters are too short to correct)."""
+
+    def load() -> Vocabulary:
+        latin: list[str] = []
+        han: list[str] = []
+        for term in session.execute(sa.select(idx.search_term.c.term).distinct()).scalars():
+            if len(term) < 3 or term.startswith(analysis.STEM_MARK):
+                continue
+            (han if analysis.is_han(term[0]) else latin).append(term)
+        return {False: tuple(latin), True: tuple(han)}
+
+    if stamp is None:
+        return load()
+    return _vocabularies.get_or_compute((_database(session), stamp), load)
+
+
+def _finds_any(session: Session, q: str) -> bool:
+    text = _text_condition(q)
+    if text is None:
+        return True
+    found = session.execute(sa.select(idx.search_doc.c.algorithm_id).where(text).limit(1))
+    return found.first() is not None
+
+
+def suggest(session: Session, q: str, stamp: int | None, slugs: dict[int, str]) -> str | None:
+    """Did you mean: ``q`` with each word (each Han run of 3+ characters) that matches nothing
+    replaced by the closest indexed word (rapidfuzz ratio), offered only if it finds something
+    (with no filters). None when no word can be corrected."""
+    vocabulary: Vocabulary | None = None
+    out: list[str] = []
+    changed = False
+    for han, run in analysis.pieces(q):
+        if (han and len(run) < 3) or (not han and len(run) < 3) or _finds_any(session, run):
+            out.append(run)
+            continue
+        if vocabulary is None:
+            vocabulary = _vocabulary(session, stamp)
+        candidates = [w for w in vocabulary[han] if abs(len(w) - len(run)) <= 2]
+        best = process.extractOne(run, candidates, scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF)
+        if best is None:
+            out.append(run)
+            continue
+        out.append(str(best[0]))
+        changed = True
+    if not changed:
+        return None
+    suggestion = " ".join(out)
+    total, _facets = _counts(_cube(session, suggestion, stamp, slugs), {})
+    return suggestion if total else None
 
 
 def _translations(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -17,18 +17,16 @@ running audits, accounts) never changes them. :func:`rebuild` (``registry search
 the index from scratch; the app's start-up runs :func:`sync`, which rebuilds when there is no state
 row (a database upgraded from before ``0004``).
 
-Tokens: Han characters are indexed one by one and as overlapping bigrams (Chinese has no spaces, so
-a two-character word such as 教育 is found inside any longer text); other letters and digits form
-lower-cased words that queries match by prefix.
+Terms come from ``registry.services.public.analysis`` (words, English stems, Han characters,
+bigrams and jieba words). The state row also names the analyzer that built the index
+(``analyzer``, migration ``0009_search_analyzer``): when the code's :data:`ANALYZER` differs, the
+start-up rebuilds the index, so an upgrade that changes the terms never serves a stale index.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,10 +38,10 @@ from registry.models import Agency, Algorithm, AlgorithmState, CardVersion, Even
 from registry.models.audit import Audit, AuditState, AuditVisibility
 from registry.models.search import search_doc, search_index_state, search_term
 from registry.services import events
+from registry.services.public.analysis import ANALYZER, document_terms
 
 log = logging.getLogger("registry.search_index")
 
-MAX_TERM_LENGTH = 64
 NO_VALUE = "none"  # facet value stored when a card leaves a facet field empty
 NO_AUDIT = "not_audited"
 PUBLIC_STATES = (AlgorithmState.published.value, AlgorithmState.retired.value)
@@ -52,65 +50,6 @@ ERR_UNKNOWN_SUBJECT = (
     "Public events about {types} cannot be indexed: say in search_index._algorithms_concerned "
     "which algorithms such an event changes."
 )
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def _is_han(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x2FA1F
-    )
-
-
-def _runs(text: str) -> Iterable[tuple[bool, str]]:
-    """Split a word into alternating (is_han, run) pieces."""
-    current: list[str] = []
-    han = False
-    for ch in text:
-        is_han = _is_han(ch)
-        if current and is_han != han:
-            yield han, "".join(current)
-            current = []
-        han = is_han
-        current.append(ch)
-    if current:
-        yield han, "".join(current)
-
-
-def normalise_text(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def document_terms(text: str) -> set[str]:
-    """Every term stored for ``text``: words, Han characters and Han bigrams."""
-    terms: set[str] = set()
-    for word in _WORD.findall(normalise_text(text)):
-        for han, run in _runs(word):
-            if han:
-                terms.update(run)
-                terms.update(run[i : i + 2] for i in range(len(run) - 1))
-            else:
-                terms.add(run[:MAX_TERM_LENGTH])
-    return terms
-
-
-def query_terms(text: str) -> list[tuple[str, bool]]:
-    """Terms a query must all match, each with ``prefix`` (True for non-Han words)."""
-    out: dict[str, bool] = {}
-    for word in _WORD.findall(normalise_text(text)):
-        for han, run in _runs(word):
-            if not han:
-                out[run[:MAX_TERM_LENGTH]] = True
-            elif len(run) == 1:
-                out[run] = False
-            else:
-                for i in range(len(run) - 1):
-                    out[run[i : i + 2]] = False
-    return list(out.items())[:12]
 
 
 def public_stamp(session: Session) -> int | None:
@@ -123,15 +62,23 @@ def public_stamp(session: Session) -> int | None:
     ).scalar_one_or_none()
 
 
-def _set_stamp(session: Session, event_id: int, *, exists: bool) -> None:
+def index_analyzer(session: Session) -> str | None:
+    """The analyzer that built the index (None: never built)."""
+    return session.execute(
+        sa.select(search_index_state.c.analyzer).where(search_index_state.c.id == 1)
+    ).scalar_one_or_none()
+
+
+def _set_stamp(session: Session, event_id: int, *, exists: bool, rebuilt: bool = False) -> None:
+    values: dict[str, Any] = {"event_id": event_id}
+    if rebuilt or not exists:
+        values["analyzer"] = ANALYZER
     if exists:
         session.execute(
-            sa.update(search_index_state)
-            .where(search_index_state.c.id == 1)
-            .values(event_id=event_id)
+            sa.update(search_index_state).where(search_index_state.c.id == 1).values(**values)
         )
     else:
-        session.execute(sa.insert(search_index_state).values(id=1, event_id=event_id))
+        session.execute(sa.insert(search_index_state).values(id=1, **values))
 
 
 def _last_public_event(session: Session) -> int:
@@ -167,14 +114,21 @@ def sync(session: Session) -> int:
 def sync_at_start(engine: Engine) -> int | None:
     """The app's start-up step: :func:`sync` in a transaction of its own, committed.
 
-    Builds the index when a database upgraded from before the ledger stamp has none. Returns the
-    stamp, or None (with a warning) when the database has no schema yet.
+    Builds the index when a database upgraded from before the ledger stamp has none, and rebuilds
+    it when another analyzer built it (an upgrade changed the terms). Returns the stamp, or None
+    (with a warning) when the database has no schema yet.
     """
     if not sa.inspect(engine).has_table(search_index_state.name):
         log.warning("the database has no search index table yet; run `registry db upgrade`")
         return None
     with session_scope(engine) as session:
-        stamp = sync(session)
+        built_by = index_analyzer(session)
+        if built_by is not None and built_by != ANALYZER:
+            if public_stamp(session):  # a fresh database's empty index is rebuilt quietly
+                log.warning("search index built by %r: rebuilding it with %r", built_by, ANALYZER)
+            stamp = rebuild(session)
+        else:
+            stamp = sync(session)
         session.commit()
     return stamp
 
@@ -198,7 +152,7 @@ def rebuild(session: Session) -> int:
     )
     _reindex(session, ids)
     stamp = _last_public_event(session)
-    _set_stamp(session, stamp, exists=exists)
+    _set_stamp(session, stamp, exists=exists, rebuilt=True)
     return stamp
 
 
