@@ -12,7 +12,7 @@ from registry.db import session_scope
 from registry.errors import NotFound
 from registry.pages import vm_accountability
 from registry.pages.rendering import PageResult, page_route, request_lang
-from registry.pages.twins import READ_ONLY_CORS, csv_text, json_bytes
+from registry.pages.twins import CSV_BOM, READ_ONLY_CORS, csv_text, json_bytes
 from registry.services.public import audit_listing
 
 router = APIRouter()
@@ -80,7 +80,8 @@ def _stream_json(request: Request, k: int) -> Iterator[bytes]:
 
 def _stream_csv(request: Request, k: int) -> Iterator[bytes]:
     columns = vm_accountability.CHECK_COLUMNS
-    yield csv_text(columns, []).encode()
+    # With the BOM, as every CSV here: spreadsheet programs then read Chinese (twins.py).
+    yield (CSV_BOM + csv_text(columns, [])).encode()
     for record in _check_records(request, k):
         yield csv_text([], [[record[c] for c in columns]]).split("\r\n", 1)[1].encode()
 

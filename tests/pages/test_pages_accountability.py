@@ -29,7 +29,7 @@ TODAY = datetime(2025, 6, 1, 12, tzinfo=UTC)  # the world's cards are due for re
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 @pytest.fixture
