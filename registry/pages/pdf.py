@@ -9,10 +9,17 @@ answers the PDF with 503 naming what is missing (see docs/deploy.md for the syst
 The renderer fetches nothing from the network: the only resources a page references are its
 stylesheets under ``/static/``, which are read from the package's static folder; any other URL is
 refused (WeasyPrint logs the refusal and goes on without it).
+
+Printing is slow (about 1 to 5 s for the demo's audits on 2 cores, docs/pages.md), so the bytes are
+memoised under the sha256 of the HTML they were printed from: the same page gives the same PDF, a
+public change elsewhere in the register (which moves the page cache's stamp) does not print an
+unchanged audit again, and a changed page (a response added, a withdrawal) can never get a stale
+PDF. The page cache (``rendering.cached``) also keeps the response under the public stamp.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,6 +27,7 @@ from urllib.parse import urlsplit
 
 from registry import i18n
 from registry.errors import ServiceUnavailable
+from registry.lru import LRUCache
 
 N_ = i18n.N_
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -34,6 +42,8 @@ MISSING_PANGO = (
     "WeasyPrint cannot load the Pango text layout library "
     "(install the system packages libpango-1.0-0 and libpangoft2-1.0-0)"
 )
+PDF_CACHE_SIZE = 64  # entries; an audit's PDF is 40-150 KiB
+_pdf_cache: LRUCache[tuple[bytes, str], bytes] = LRUCache(PDF_CACHE_SIZE)
 _STATIC_MEDIA = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
@@ -59,7 +69,7 @@ def _weasyprint(lang: str) -> Any:
 
 
 def static_file(url: str, *, origin: str) -> Path | None:
-    """The file under ``static/`` that ``url`` names, or None (another origin, outside the folder)."""
+    """The file under ``static/`` that ``url`` names, or None (other origin, outside the folder)."""
     parts = urlsplit(url)
     base = urlsplit(origin)
     if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
@@ -73,7 +83,12 @@ def static_file(url: str, *, origin: str) -> Path | None:
 
 
 def render_pdf(html: str, *, base_url: str, lang: str) -> bytes:
-    """The PDF of ``html`` laid out for print. Links resolve against ``base_url`` (the site)."""
+    """The PDF of ``html`` laid out for print (memoised). Links resolve against ``base_url``."""
+    key = (hashlib.sha256(html.encode()).digest(), base_url)
+    return _pdf_cache.get_or_compute(key, lambda: _print(html, base_url=base_url, lang=lang))
+
+
+def _print(html: str, *, base_url: str, lang: str) -> bytes:
     weasyprint = _weasyprint(lang)
     from weasyprint.urls import URLFetcherResponse
 
@@ -90,4 +105,3 @@ def render_pdf(html: str, *, base_url: str, lang: str) -> bytes:
     document = weasyprint.HTML(string=html, base_url=origin, url_fetcher=StaticOnly())
     pdf: bytes = document.write_pdf()
     return pdf
-
