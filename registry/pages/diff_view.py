@@ -9,9 +9,9 @@ into words in the reader's language.
 Word-level highlighting: ``difflib.SequenceMatcher`` over tokens, where a token is a run of
 non-space characters, a run of spaces, or a single Han/CJK character (Chinese has no spaces
 between words; a character is the unit a reader of Chinese sees changed). One short unchanged word
-(at most three characters) between two changes is folded into them, so a rewritten sentence reads as one change rather than
-as a comb of one-character islands. When nothing but spaces is left unchanged the whole value is
-shown as removed and added instead.
+(at most three characters) between two changes is folded into them, so a rewritten sentence reads
+as one change rather than as a comb of one-character islands. When nothing but spaces is left
+unchanged the whole value is shown as removed and added instead.
 """
 
 from __future__ import annotations

@@ -117,8 +117,14 @@ def test_versions_list_and_field_by_field_diff(client, world):
         "Caseworkers see the ranking and may reorder any case."
     )
     assert row.select_one(".diff-new").get_text().startswith("A caseworker checks every ranking")
-    assert [d.get_text() for d in row.select("del")][0] == "Caseworkers see the"
-    assert [i.get_text() for i in row.select("ins")][1] == "before any letter is sent."
+    assert [d.get_text() for d in row.select("del")] == [
+        "Caseworkers see the",
+        "and may reorder any case.",
+    ]
+    assert [i.get_text() for i in row.select("ins")] == [
+        "A caseworker checks every",
+        "before any letter is sent.",
+    ]
     assert client.get(f"/algorithms/{world.main.public_id}/diff?from=x").status_code == 422
 
 
