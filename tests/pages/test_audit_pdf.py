@@ -205,3 +205,15 @@ def test_the_pdf_renderer_reads_only_the_sites_static_files(url, served):
     found = pdf_module.static_file(url, origin="https://registry.example/")
 
     assert (found is not None) == served
+
+
+@pytest.mark.usefixtures("weasyprint_ready")
+def test_collapsed_sections_print_in_full():
+    html = (
+        "<!doctype html><html lang=en><body><details><summary>Findings</summary>"
+        "<p>Every finding sentence.</p></details></body></html>"
+    )
+
+    body = pdf_module.render_pdf(html, base_url="https://registry.example", lang="en")
+
+    assert "Every finding sentence." in _pdf_text(body)
