@@ -183,8 +183,12 @@ class _Walk:
         if _is_empty(old) and _is_empty(new):
             return
         if shape.container == "list" and isinstance(old or new, list):
-            # A list that appears or disappears whole is shown item by item, each by its name.
+            # A list that appears or disappears whole is shown item by item, each by its name,
+            # and a map (translations) key by key.
             self.sequence(path, old or [], new or [], shape, items)
+            return
+        if shape.container == "map" and isinstance(old or new, dict):
+            self.mapping(path, old or {}, new or {}, shape, items)
             return
         if _is_empty(old):
             self.add(path, "added", None, new, items)

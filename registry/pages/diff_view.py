@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -133,6 +134,7 @@ def word_diff(old: str, new: str) -> TextDiff | None:
 # --- changes --------------------------------------------------------------------------------------
 
 
+@cache
 def _specs() -> dict[str, CardField]:
     return {f.name: f for s in card_sections() for f in s.fields}
 
@@ -151,9 +153,9 @@ def _show(
     if len(parts) == 1:
         return card_view.field_value(spec, value, lang)
     subfields = {s.name: s for s in spec.subfields}
-    if len(parts) == 2 and parts[1].isdigit():  # one item of a list field
-        if isinstance(value, dict) and spec.subfields:
-            return card_view.field_value(spec, value, lang)
+    if len(parts) == 2 and isinstance(value, dict) and spec.subfields:
+        return card_view.field_value(spec, value, lang)  # one item of a list or map field
+    if len(parts) == 2 and parts[1].isdigit():  # one item of a list of plain values
         return card_view.render_value(value, lang, choices=spec.choices, name=spec.name)
     last = parts[-1]
     if last in subfields and (len(parts) == 2 or (len(parts) == 3 and parts[1].isdigit())):

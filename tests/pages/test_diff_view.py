@@ -125,3 +125,14 @@ def test_one_unchanged_word_between_two_changes_is_folded_into_them():
     folded = word_diff("a b c d e f g", "a X c Y e f g")
     assert folded is not None
     assert _joined(folded["old"], ("delete",)) == "b c d"
+
+
+def test_a_translation_added_whole_is_one_row_per_language_with_labelled_fields():
+    new = {"translations": {"zh-CN": {"name": "福利申请分流", "summary": "对申请排序。"}}}
+    changes = card_changes({}, new, "en")
+    assert [(c["path"], c["label"], c["kind"]) for c in changes] == [
+        ("translations.zh-CN", "Translations › Chinese (Simplified, China)", "added"),
+    ]
+    shown = changes[0]["new"]
+    assert shown is not None and shown["kind"] == "record"
+    assert [e["label"] for e in shown["entries"]] == ["Name", "Summary"]
