@@ -24,6 +24,7 @@ ERROR_CODES: dict[int, str] = {
     415: "unsupported_media_type",
     422: "invalid",
     500: "internal_error",
+    503: "service_unavailable",
 }
 UNKNOWN_STATUS_CODE = "http_error"
 
@@ -107,6 +108,12 @@ class UnsupportedMediaType(DomainError):
 
 class Invalid(DomainError):
     status = 422
+
+
+class ServiceUnavailable(DomainError):
+    """Something this server needs for the answer is missing (a system library, say)."""
+
+    status = 503
 
 
 class PreconditionFailed(DomainError):

@@ -5,7 +5,6 @@ editor, the draft's diff, discard and retire. The preview is the public page's o
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -24,15 +23,13 @@ from registry.models import (
     agency_name,
 )
 from registry.pages import card_view
-from registry.pages.vm_algorithms import card_changes
+from registry.pages.diff_view import card_changes, change_groups
 from registry.services.cards.drafts import draft_revision
 from registry.services.cards.worklist import AlgorithmWork
 
 SKIP_LOC = ("body", "card")
 YEAR_MONTH_LENGTH = 7  # YYYY-MM: the only texts of the card this short
 # Words, spaces, and each CJK character on its own (Chinese has no spaces between words).
-_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-_TOKENS = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+|\\s+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -409,35 +406,6 @@ def editor_page(
 # --- diff against the published version --------------------------------------------------------
 
 
-def _segments(old: str, new: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Word-level differences: the old text with deleted words marked, the new with inserted."""
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    before: list[dict[str, str]] = []
-    after: list[dict[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            before.append({"op": "equal", "text": "".join(a[i1:i2])})
-            after.append({"op": "equal", "text": "".join(b[j1:j2])})
-            continue
-        if i2 > i1:
-            before.append({"op": "delete", "text": "".join(a[i1:i2])})
-        if j2 > j1:
-            after.append({"op": "insert", "text": "".join(b[j1:j2])})
-    return before, after
-
-
-def _raw_value(card: Mapping[str, Any], path: str) -> Any:
-    value: Any = card
-    for part in path.split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif isinstance(value, Mapping):
-            value = value.get(part)
-        else:
-            return None
-    return value
-
-
 def draft_diff_page(
     *,
     public_id: str,
@@ -447,21 +415,15 @@ def draft_diff_page(
     draft: Mapping[str, Any],
     lang: str,
 ) -> dict[str, Any]:
-    """The draft against the last published version, field by field."""
-    old = dict(published or {})
-    changes = []
-    for change in card_changes(old, dict(draft), lang):
-        before, after = _raw_value(old, change["path"]), _raw_value(draft, change["path"])
-        text_diff = None
-        if isinstance(before, str) and isinstance(after, str):
-            old_parts, new_parts = _segments(before, after)
-            text_diff = {"old": old_parts, "new": new_parts}
-        changes.append({**change, "text_diff": text_diff})
+    """The draft against the last published version: the public diff page's changes (reading
+    order, groups, labels, word-level highlighting; ``registry.pages.diff_view``)."""
+    changes = card_changes(dict(published or {}), dict(draft), lang)
     return {
         "public_id": public_id,
         "name": name,
         "published_number": published_number,
         "changes": changes,
+        "groups": change_groups(changes, lang),
     }
 
 

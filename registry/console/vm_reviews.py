@@ -17,8 +17,8 @@ from registry.console.forms import FormErrors
 from registry.errors import DomainError, Invalid
 from registry.models import Account, Agency, Algorithm, ReviewState, agency_name
 from registry.models.review import REVIEW_NOTE_MAX
+from registry.pages.diff_view import card_changes, path_label
 from registry.pages.page_types import CardChange
-from registry.pages.vm_algorithms import card_changes, path_label
 from registry.services.cards import drafts, reviews
 from registry.services.cards.reviews import ReviewContext, ReviewSummary
 
@@ -163,7 +163,8 @@ def draft_view(context: ReviewContext, lang: str) -> DraftView:
             published.card if published else dict.fromkeys(draft.card), draft.card, lang
         ),
         "missing": [
-            {"path": p, "label": path_label(p, lang)} for p in missing_required_fields(draft.card)
+            {"path": p, "label": path_label(p, lang, card=draft.card)}
+            for p in missing_required_fields(draft.card)
         ],
     }
 

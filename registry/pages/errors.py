@@ -20,6 +20,7 @@ _TITLES = {
     405: i18n.N_("This address does not accept that kind of request"),
     413: i18n.N_("The upload is too large"),
     422: i18n.N_("Some of the request is not valid"),
+    503: i18n.N_("This is not available on this server right now"),
 }
 _GENERIC = i18n.N_("Something went wrong")
 

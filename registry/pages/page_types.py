@@ -345,15 +345,47 @@ class DiffToVersion(DiffVersion):
     change_summary: str
 
 
+class TextSegment(TypedDict):
+    op: Literal["equal", "delete", "insert"]
+    text: str
+
+
+class TextDiff(TypedDict):
+    """A changed text word by word: `old` with its removed words (`delete`), `new` with its added
+    words (`insert`); joining the texts of either list gives that version's whole text."""
+
+    old: list[TextSegment]
+    new: list[TextSegment]
+
+
 class CardChange(TypedDict):
     path: str
-    """Dotted path of the changed value, e.g. `data_sources.0.role`."""
+    """Dotted path of the changed value, e.g. `data_sources.0.role`. A list item's index is its
+    index in the newer card (in the older one for a removed item); items are matched by name."""
     field: str
     label: str
+    """The path in words: `Data sources › Claims database › Retention`."""
+    item: str | None
+    """The name of the list item the change is about (an input, a data source's name)."""
+    section: str
+    """The card section of the field (`identity`, `responsibility`, ... `risk`)."""
+    section_title: str
+    group: str
+    """The heading the change is shown under: `key` (the changes that matter most), a section
+    key, or `translations` (shown last)."""
+    importance: Literal["key", "normal", "translation"]
     kind: Literal["added", "removed", "changed"]
     kind_text: str
     old: DisplayValue | None
     new: DisplayValue | None
+    text_diff: TextDiff | None
+    """Word-level differences when a text was changed and the two versions share words."""
+
+
+class ChangeGroup(TypedDict):
+    key: str
+    title: str
+    count: int
 
 
 class DiffPage(TypedDict):
@@ -367,6 +399,9 @@ class DiffPage(TypedDict):
     to_version: DiffToVersion
     version_numbers: list[int]
     changes: list[CardChange]
+    """In reading order: the changes that matter most, then by section, translations last."""
+    groups: list[ChangeGroup]
+    """The headings over `changes`, in order; each covers the next `count` changes."""
 
 
 # --- explanatory pages ----------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""One view-model, three representations: ``page_route`` registers ``P``, ``P.json`` and ``P.csv``.
+"""One view-model, several representations: ``page_route`` registers ``P``, ``P.json`` and ``P.csv``
+(and ``P.pdf`` where asked: the HTML page printed by ``registry.pages.pdf``).
 
 A page handler parses the request, calls one view-model function and returns a :class:`PageResult`.
-The endpoint wrapper renders that result as HTML, JSON or CSV depending on which URL was asked for,
-adds the ``Link`` header and, for the read-only machine formats, ``Access-Control-Allow-Origin: *``.
+The endpoint wrapper renders that result as HTML, JSON, CSV or PDF depending on which URL was asked
+for, adds the ``Link`` header and, for the read-only machine formats,
+``Access-Control-Allow-Origin: *``.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
         "alternates": alternates,
         "url": url,
         "base_url": public_base_url(request),
+        "pdf_href": None,  # set by respond() on pages that have a PDF
     }
 
 
@@ -141,8 +144,28 @@ def _pagination_links(request: Request, vm: dict[str, Any], fmt: str) -> None:
     vm["prev_url"] = link(pagination.get("prev_page"))
 
 
-def respond(request: Request, result: PageResult, fmt: str, formats: Sequence[str]) -> Response:
-    """Render ``result`` in ``fmt`` with the headers every public page carries."""
+def _pdf_response(
+    request: Request, html: str, *, path: str, lang: str, headers: dict[str, str]
+) -> Response:
+    from registry.pages.pdf import PDF_MEDIA_TYPE, render_pdf
+
+    base_url = public_base_url(request)
+    body = render_pdf(html, base_url=base_url, lang=lang)
+    name = path.strip("/").replace("/", "-") or "index"
+    headers["Content-Disposition"] = f'attachment; filename="{name}-{lang}.pdf"'
+    return Response(body, media_type=PDF_MEDIA_TYPE, headers=headers)
+
+
+def respond(
+    request: Request,
+    result: PageResult,
+    fmt: str,
+    formats: Sequence[str],
+    *,
+    pdf: bool = False,
+) -> Response:
+    """Render ``result`` in ``fmt`` with the headers every public page carries. ``pdf``: the page
+    also has a PDF (its HTML offers the link; ``fmt == "pdf"`` prints that HTML)."""
     vm = dict(result.vm)
     _pagination_links(request, vm, fmt)
     path = html_path(request.url.path)
@@ -173,8 +196,11 @@ def respond(request: Request, result: PageResult, fmt: str, formats: Sequence[st
     env = request.app.state.page_templates
     context = page_context(request, formats)
     context["vm"] = vm
+    context["pdf_href"] = with_query(twin_path(path, "pdf"), _flat_query(request)) if pdf else None
     body = env.get_template(result.template).render(context)
     headers["Content-Language"] = context["lang"]
+    if fmt == "pdf":
+        return _pdf_response(request, body, path=path, lang=context["lang"], headers=headers)
     response = Response(
         body, status_code=result.status, media_type="text/html; charset=utf-8", headers=headers
     )
@@ -249,12 +275,14 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
 
 
 def _endpoint(
-    handler: Callable[..., PageResult], fmt: str, formats: Sequence[str]
+    handler: Callable[..., PageResult], fmt: str, formats: Sequence[str], *, pdf: bool = False
 ) -> Callable[..., Response]:
     def endpoint(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         return cached(
-            request, fmt, lambda: respond(request, handler(*args, **kwargs), fmt, formats)
+            request,
+            fmt,
+            lambda: respond(request, handler(*args, **kwargs), fmt, formats, pdf=pdf),
         )
 
     functools.update_wrapper(endpoint, handler)
@@ -266,23 +294,29 @@ def _endpoint(
     return endpoint
 
 
-def page_route(router: APIRouter, path: str, *, name: str, csv: bool = False) -> Callable[..., Any]:
-    """Register a handler for ``path`` and its twins; it must take ``request: Request``."""
+def page_route(
+    router: APIRouter, path: str, *, name: str, csv: bool = False, pdf: bool = False
+) -> Callable[..., Any]:
+    """Register a handler for ``path`` and its twins; it must take ``request: Request``.
+
+    ``pdf``: also ``P.pdf``, the HTML page printed (a download for filing, not a data twin, so it
+    is not among the ``Link`` alternates; the page links it). Cached like the page: PDF bytes are
+    stored under the public stamp, so each audit is printed once per change of the register."""
     formats: tuple[str, ...] = ("json", "csv") if csv else ("json",)
 
     def decorator(handler: Callable[..., PageResult]) -> Callable[..., PageResult]:
         # Twins first: ``{id}`` would otherwise swallow the ``.json`` suffix.
-        for fmt in formats:
+        for fmt in (*formats, "pdf") if pdf else formats:
             router.add_api_route(
                 twin_path(path, fmt),
-                _endpoint(handler, fmt, formats),
+                _endpoint(handler, fmt, formats, pdf=pdf),
                 methods=["GET"],
                 name=f"{name}.{fmt}",
                 include_in_schema=False,
             )
         router.add_api_route(
             path,
-            _endpoint(handler, "html", formats),
+            _endpoint(handler, "html", formats, pdf=pdf),
             methods=["GET"],
             name=name,
             include_in_schema=False,

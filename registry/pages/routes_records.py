@@ -79,11 +79,12 @@ def diff(request: Request, public_id: str, session: SessionDep) -> PageResult:
     return PageResult("algorithms/diff.html", vm, csv=vm_algorithms.diff_csv)
 
 
-@page_route(router, "/audits/{audit_id}", name="audit", csv=True)
+@page_route(router, "/audits/{audit_id}", name="audit", csv=True, pdf=True)
 def audit(
     request: Request, audit_id: str, session: SessionDep, settings: SettingsDep
 ) -> PageResult:
-    """A published audit: what was tested, verdicts in words, per-group tables and charts."""
+    """A published audit: what was tested, verdicts in words, per-group tables and charts
+    (also as a PDF, ``/audits/{id}.pdf``, printed from the same page)."""
     vm = vm_audits.audit_page(
         session, audit_id=audit_id, lang=request_lang(request), k=settings.small_cell_k
     )

@@ -29,7 +29,7 @@ def twin_path(path: str, fmt: str) -> str:
 
 def html_path(path: str) -> str:
     """The inverse of :func:`twin_path` for a concrete request path."""
-    for fmt in ("json", "csv"):
+    for fmt in ("json", "csv", "pdf"):
         suffix = f".{fmt}"
         if path.endswith(suffix):
             base = path[: -len(suffix)]

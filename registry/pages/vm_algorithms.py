@@ -14,16 +14,15 @@ from sqlmodel import Session
 from typing_extensions import TypedDict
 
 from registry import i18n
-from registry.cards import CARD_SCHEMA_VERSION, card_sha256, diff_cards, review_overdue
-from registry.cards.sections import card_sections
+from registry.cards import CARD_SCHEMA_VERSION, card_sha256, review_overdue
 from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name, agency_name_lang
 from registry.models.audit import Audit
 from registry.pages import card_view, findings, words
+from registry.pages.diff_view import card_changes, change_groups
 from registry.pages.page_types import (
     AlgorithmPage,
-    CardChange,
     DiffPage,
     VersionInfo,
     VersionsPage,
@@ -329,59 +328,6 @@ def versions_csv(vm: VersionsPage) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-def path_label(path: str, lang: str) -> str:
-    specs = {f.name: f for s in card_sections() for f in s.fields}
-    parts = path.split(".")
-    spec = specs.get(parts[0])
-    if spec is None:
-        return path
-    label = card_view.pick(spec.labels, lang)
-    subs = {s.name: s for s in spec.subfields}
-    for part in parts[1:]:
-        if part.isdigit():
-            label += " › " + i18n.gettext(lang, N_("item %(number)s")) % {"number": int(part) + 1}
-        elif part in subs:
-            label += " › " + card_view.pick(subs[part].labels, lang)
-        else:
-            label += " › " + part
-    return label
-
-
-def card_changes(old: dict[str, Any], new: dict[str, Any], lang: str) -> list[CardChange]:
-    """Field-by-field changes from card ``old`` to card ``new``, labelled in ``lang`` (the public
-    diff page, and the console's review of a draft against the last published version)."""
-    specs = {f.name: f for s in card_sections() for f in s.fields}
-    text_lang = card_view.card_language(new)  # the agency's words, in the card's language
-    changes: list[CardChange] = []
-    for change in diff_cards(old, new):
-        spec = specs.get(change.field)
-        kind_words = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed")}[
-            change.kind
-        ]
-
-        def show(
-            value: Any, spec: Any = spec, top_level: bool = "." not in change.path
-        ) -> DisplayValue | None:
-            if value is None:
-                return None
-            if spec is not None and top_level:
-                return card_view.field_value(spec, value, lang, text_lang=text_lang)
-            return card_view.render_value(value, lang, text_lang=text_lang)
-
-        changes.append(
-            {
-                "path": change.path,
-                "field": change.field,
-                "label": path_label(change.path, lang),
-                "kind": change.kind,
-                "kind_text": i18n.gettext(lang, kind_words),
-                "old": show(change.old),
-                "new": show(change.new),
-            }
-        )
-    return changes
-
-
 def diff_page(
     session: Session, *, public_id: str, old: int | None, new: int | None, lang: str
 ) -> DiffPage:
@@ -412,6 +358,7 @@ def diff_page(
         },
         "version_numbers": numbers,
         "changes": changes,
+        "groups": change_groups(changes, lang),
     }
 
 
@@ -425,7 +372,19 @@ def diff_csv(vm: DiffPage) -> tuple[list[str], list[list[Any]]]:
             return "; ".join(f"{e['label']}: {flat(e['value'])}" for e in value["entries"])
         return str(value.get("text", ""))
 
-    columns = ["public_id", "from_version", "to_version", "path", "field", "change", "old", "new"]
+    columns = [
+        "public_id",
+        "from_version",
+        "to_version",
+        "path",
+        "field",
+        "change",
+        "old",
+        "new",
+        "item",
+        "section",
+        "importance",
+    ]
     rows = [
         [
             vm["public_id"],
@@ -436,6 +395,9 @@ def diff_csv(vm: DiffPage) -> tuple[list[str], list[list[Any]]]:
             c["kind"],
             flat(c["old"]),
             flat(c["new"]),
+            c["item"],
+            c["section"],
+            c["importance"],
         ]
         for c in vm["changes"]
     ]

@@ -139,9 +139,13 @@ def test_preview_content_equals_the_public_page_after_publishing(console, world)
     public = console.get(f"/audits/{PRIVATE}")
     assert public.status_code == 200
     after = _article(public.text)
-    # The only difference is the publication date, which did not exist before.
+    # The only differences are the publication date, which did not exist before, and the link to
+    # the public PDF (a private audit has none).
     published_at = soup_of(after).select("dl.facts")[0].select("dd")[-1].text
     assert "<dd>Not yet published</dd>" in before
+    pdf_link = soup_of(after).select_one(f'a[href="/audits/{PRIVATE}.pdf"]')
+    assert pdf_link is not None and soup_of(before).select_one('a[href$=".pdf"]') is None
+    after = after.replace(str(pdf_link.parent) + "\n", "")
     assert before.replace("<dd>Not yet published</dd>", f"<dd>{published_at}</dd>") == after
     public_json = console.get(f"/audits/{PRIVATE}.json").json()
     before_json.pop("staff")

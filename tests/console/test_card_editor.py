@@ -341,6 +341,28 @@ def test_diff_shows_exactly_the_changed_field(console, session, world):
     assert "added" in rows[0].select_one("ins").get_text()
 
 
+def test_diff_puts_what_matters_first_and_names_added_inputs(console, session, world):
+    algorithm, base = _published_with_draft(
+        session,
+        world,
+        license="EUPL-1.2",
+        inputs=["Income", "Postcode"],
+        human_oversight=PUBLISHABLE_CARD["human_oversight"].replace("any", "every"),
+    )
+    assert "Postcode" not in (base.get("inputs") or [])
+    signed_in(console, world["editor"])
+    page = soup(console.get(f"/console/algorithms/{algorithm.public_id}/diff?lang=zh-CN"))
+    groups = page.select("section.diff-group")
+    assert groups[0].select_one("h2").get_text() == "最重要的变更"
+    key_rows = {r.select_one("th").get_text(): r for r in groups[0].select("tbody tr")}
+    assert "输入 › Postcode" in key_rows
+    oversight = key_rows["人工监督"]
+    assert [d.get_text() for d in oversight.select("del")] == ["[删除: any]"]
+    assert [i.get_text() for i in oversight.select("ins")] == ["[新增: every]"]
+    assert groups[-1].select_one("h2").get_text() == "技术信息"
+    assert "许可证" in groups[-1].select_one("tbody th").get_text()
+
+
 def test_discarding_asks_first_then_keeps_the_published_version(console, session, world):
     algorithm, _base = _published_with_draft(session, world, summary="Changed.")
     signed_in(console, world["editor"])

@@ -91,7 +91,11 @@ def test_follow_a_version_diff(request, site, javascript):  # type: ignore[no-un
     assert page.locator("h1").inner_text() == "Changes from version 2 to 3"
     rows = page.locator("table tbody tr")
     assert rows.count() >= 1
-    assert "Withheld" in page.locator("table").inner_text()
+    # One table per group of changes; the withholding is named in words, in its section.
+    risk = page.locator(
+        "section.diff-group", has=page.get_by_role("heading", name="Risk and fairness")
+    )
+    assert "Withheld" in risk.locator("table").inner_text()
     # The compare form works without JavaScript: it is a plain GET form.
     page.goto(site.base_url + f"/algorithms/{site.algorithm_id}/versions")
     page.select_option("#from", "1")

@@ -111,13 +111,20 @@ def test_versions_list_and_field_by_field_diff(client, world):
     row = next(
         r for r in full.select("tbody tr") if r.select_one("th").get_text() == "Human oversight"
     )
-    assert (
-        row.select_one("del").get_text(strip=True)
-        == "Caseworkers see the ranking and may reorder any case."
+    for hidden in row.select(".visually-hidden"):
+        hidden.decompose()
+    assert row.select_one(".diff-old").get_text() == (
+        "Caseworkers see the ranking and may reorder any case."
     )
-    assert (
-        row.select_one("ins").get_text(strip=True).startswith("A caseworker checks every ranking")
-    )
+    assert row.select_one(".diff-new").get_text().startswith("A caseworker checks every ranking")
+    assert [d.get_text() for d in row.select("del")] == [
+        "Caseworkers see the",
+        "and may reorder any case.",
+    ]
+    assert [i.get_text() for i in row.select("ins")] == [
+        "A caseworker checks every",
+        "before any letter is sent.",
+    ]
     assert client.get(f"/algorithms/{world.main.public_id}/diff?from=x").status_code == 422
 
 
