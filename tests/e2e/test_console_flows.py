@@ -276,8 +276,11 @@ def test_editor_flow_register_review_publish_edit_and_public_diff(  # type: igno
         assert public.locator("h1").inner_text() == words["changes"]
         rows = public.locator("main table tbody tr")
         assert rows.count() == 1, public.locator("main table").inner_text()
-        assert rows.first.locator("del").inner_text() == MINIMAL_CARD[0][1]
-        assert rows.first.locator("ins").inner_text() == MINIMAL_CARD[0][1] + added
+        # Word-level: the old text is all kept (nothing struck through), the new words underlined.
+        assert rows.first.locator("td.diff-old").inner_text().strip() == MINIMAL_CARD[0][1]
+        assert rows.first.locator("del").count() == 0
+        assert added.strip() in rows.first.locator("ins").inner_text()
+        assert rows.first.locator("td.diff-new").inner_text().startswith(MINIMAL_CARD[0][1])
         assert "Visitor permits are now checked too." in public.locator("main").inner_text()
         _shot(public, keep, "public-diff", lang)
     finally:

@@ -212,7 +212,7 @@ DESKTOP_IN_CHINESE = ("home", "audit", "diff", "agency")
 SHOT_SIZES = {"desktop": (1280, 800), "390": (390, 844), "320": (320, 640)}
 DETAIL_SHOTS = {
     "audit": "figure.chart",
-    "diff": "table.stack",
+    "diff": "table.diff-table",
     "agency": "table.stack",
     "algorithm": "table.stack",
     "methods": "table.stack",
