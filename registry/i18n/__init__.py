@@ -74,6 +74,13 @@ def normalise(value: str | None) -> str | None:
     return None
 
 
+def other_language(tag: str | None, lang: str) -> str | None:
+    """``tag`` (normalised) when it names a language other than the reader's ``lang``, else None:
+    the ``lang`` attribute a page puts on text shown in its own language."""
+    known = normalise(tag)
+    return known if known and known != lang else None
+
+
 def parse_accept_language(header: str | None) -> list[str]:
     """Language tags from an ``Accept-Language`` header, best first (q=0 entries dropped)."""
     if not header:

@@ -193,6 +193,18 @@ class Pagination(TypedDict):
     prev_page: int | None
 
 
+def pagination(page: int, per_page: int, total: int) -> Pagination:
+    """Page ``page`` of ``total`` items, ``per_page`` a page."""
+    pages = max(1, -(-total // per_page))
+    return {
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+        "next_page": page + 1 if page < pages else None,
+        "prev_page": page - 1 if page > 1 else None,
+    }
+
+
 class Dated(TypedDict):
     """A dated statement: a withdrawal's or retirement's reason, or the agency's response."""
 

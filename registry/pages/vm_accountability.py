@@ -24,7 +24,7 @@ from registry.pages.page_types import (
     SortColumn,
 )
 from registry.pages.twins import with_query
-from registry.pages.view_types import Pagination, Tone
+from registry.pages.view_types import Tone, pagination
 from registry.pages.vm_algorithms import audit_headlines, audit_summary
 from registry.services.public import audit_listing, scorecards
 from registry.services.public.audit_listing import AuditFilters
@@ -41,16 +41,6 @@ FILTER_TITLES = {
     "kind": N_("Who ran it"),
 }
 
-
-def _pagination(page: int, per_page: int, total: int) -> Pagination:
-    pages = max(1, -(-total // per_page))
-    return {
-        "page": page,
-        "per_page": per_page,
-        "pages": pages,
-        "next_page": page + 1 if page < pages else None,
-        "prev_page": page - 1 if page > 1 else None,
-    }
 
 
 def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[AuditFilter]:
@@ -79,11 +69,6 @@ def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[A
     return out
 
 
-def _other_language(tag: str | None, lang: str) -> str | None:
-    """``tag`` (normalised) when it names a language other than the reader's, else None."""
-    known = i18n.normalise(tag)
-    return known if known and known != lang else None
-
 
 def audits_page(
     session: Session, *, filters: AuditFilters, page: int, per_page: int, lang: str, k: int
@@ -98,7 +83,7 @@ def audits_page(
             "algorithm": {
                 "public_id": row.algorithm.public_id,
                 "name": row.algorithm.name,
-                "name_lang": _other_language(row.algorithm.language, lang),
+                "name_lang": i18n.other_language(row.algorithm.language, lang),
             },
             "agency": {
                 "slug": row.agency.slug,
@@ -129,7 +114,7 @@ def audits_page(
         "filters": _filters(filters, listing.agencies, lang),
         "total": listing.total,
         "audits": items,
-        "pagination": _pagination(page, per_page, listing.total),
+        "pagination": pagination(page, per_page, listing.total),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
     }

@@ -19,7 +19,7 @@ from registry.pages.page_types import (
     HomePage,
     ListingItem,
 )
-from registry.pages.view_types import Pagination
+from registry.pages.view_types import pagination
 from registry.pages.vm_accountability import agency_scorecard
 from registry.pages.vm_algorithms import audit_headlines, audit_summary
 from registry.services.public import search as public_search
@@ -31,11 +31,6 @@ FACET_VOCABULARY = {
     "lifecycle_status": "lifecycle_status",
 }
 
-
-def _other_language(tag: str | None, lang: str) -> str | None:
-    """``tag`` (normalised) when it names a language other than the reader's, else None."""
-    known = i18n.normalise(tag)
-    return known if known and known != lang else None
 
 
 def _facet_label_lang(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str | None:
@@ -176,7 +171,7 @@ def home_page(
         "total": result.total,
         "results": items,
         "suggestion": result.suggestion,
-        "pagination": _pagination(page, per_page, result.total),
+        "pagination": pagination(page, per_page, result.total),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
     }
@@ -244,16 +239,6 @@ def agencies_csv(vm: AgenciesPage) -> tuple[list[str], list[list[Any]]]:
 AGENCY_AUDITS_SHOWN = 20
 
 
-def _pagination(page: int, per_page: int, total: int) -> Pagination:
-    pages = max(1, -(-total // per_page))
-    return {
-        "page": page,
-        "per_page": per_page,
-        "pages": pages,
-        "next_page": page + 1 if page < pages else None,
-        "prev_page": page - 1 if page > 1 else None,
-    }
-
 
 def agency_page(
     session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int, today: date
@@ -281,7 +266,7 @@ def agency_page(
             "algorithm": {
                 "public_id": alg.public_id,
                 "name": alg.name,
-                "name_lang": _other_language(alg.language, lang),
+                "name_lang": i18n.other_language(alg.language, lang),
             },
             "response_at": audit.response_at,
         }
@@ -295,7 +280,7 @@ def agency_page(
         "website": card_view.safe_url(record.agency.website),
         "total": result.total,
         "algorithms": items,
-        "pagination": _pagination(page, per_page, result.total),
+        "pagination": pagination(page, per_page, result.total),
         "audits": audits,
         "responsiveness": {
             "audits": len(record.audits),
