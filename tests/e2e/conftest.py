@@ -80,6 +80,21 @@ def find_axe_core() -> tuple[Path | None, str]:
     return (path if path.is_file() else None), str(path)
 
 
+def _labelled_sample_audit(session) -> str:  # type: ignore[no-untyped-def]
+    """The id of the first published sample audit whose spec gives display labels."""
+    from sqlmodel import select
+
+    from registry.models import Audit, AuditState, AuditVisibility
+
+    published = (Audit.visibility == AuditVisibility.published) & (
+        Audit.state == AuditState.succeeded
+    )
+    audits = session.exec(select(Audit).where(published).order_by(Audit.id)).all()
+    labelled = [a for a in audits if a.spec.get("labels")]
+    assert labelled, "the sample data has no published audit with labels"
+    return str(labelled[0].public_id)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,6 +109,7 @@ class Site:
     audit_id: str
     agency_slug: str
     database_url: str = ""  # the served database, for tests that prepare accounts directly
+    sample_audit_id: str = ""  # a published sample audit whose spec names its groups (labels)
 
 
 # Package scope, not session: Playwright's sync API keeps an event loop running in the main
@@ -117,6 +133,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with session_scope(engine) as session:
         world = build_world(session)
         ids = (world.main.public_id, world.retired.public_id, world.audit_id, world.agency_slug)
+        sample_audit_id = _labelled_sample_audit(session)
     engine.dispose()
     Settings(environment="development", data_dir=data_dir, database_url=url)  # validates early
     port = _free_port()
@@ -156,7 +173,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             time.sleep(0.1)
         else:
             pytest.fail("the uvicorn server did not start")
-        yield Site(base, *ids, database_url=url)
+        yield Site(base, *ids, database_url=url, sample_audit_id=sample_audit_id)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
