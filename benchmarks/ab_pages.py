@@ -11,7 +11,8 @@ script compares two versions of the code the way a noisy machine allows:
 * the sides alternate (base, new, base, new, ...) so that a burst of load from other jobs hits both.
 
 It reports each page type's p50 and minimum per side and the ratio new / base of the p50s, and
-writes them to ``docs/benchmarks.md`` between ``<!-- pages-ab:start -->`` and ``<!-- pages-ab:end -->``.
+writes them to ``docs/benchmarks.md`` between ``<!-- pages-ab:start -->`` and
+``<!-- pages-ab:end -->``.
 
 Usage::
 
@@ -148,11 +149,10 @@ def main() -> int:
             for turn in range(args.rounds):
                 for side, checkout in sides.items():
                     print(f"turn {turn + 1}: {side}", file=sys.stderr)
+                    command = [sys.executable, "-c", MEASURE, str(args.algorithms)]
+                    command += [str(args.requests), str(turn), json.dumps(KINDS)]
                     out = subprocess.run(
-                        [
-                            sys.executable, "-c", MEASURE, str(args.algorithms),
-                            str(args.requests), str(turn), json.dumps(KINDS),
-                        ],  # fmt: skip
+                        command,
                         cwd=checkout,
                         env=envs[side],
                         check=True,
@@ -176,8 +176,8 @@ def main() -> int:
         f"Machine: {describe('fastapi', 'sqlalchemy', 'jinja2')}.",
         f"Base `{base_rev}`, new `{new_rev}`; each builds its own register of {args.algorithms:,} "
         "algorithms (5 versions and 3 published audits each, same seed) on SQLite; page cache off; "
-        f"in process (`fastapi.testclient`), one request at a time; {args.rounds} alternating turns "
-        f"of {args.requests} requests per page type per side. Errors (non-200): base "
+        f"in process (`fastapi.testclient`), one request at a time; {args.rounds} alternating "
+        f"turns of {args.requests} requests per page type per side. Errors (non-200): base "
         f"{errors['base']}, new {errors['new']}.",
         f"Command: `python benchmarks/ab_pages.py --base {args.base} --algorithms "
         f"{args.algorithms} --rounds {args.rounds} --requests {args.requests}`.",
