@@ -30,9 +30,10 @@ Decisions on doubtful numbers:
   identifies a person, and ordinary text has no 18-digit runs with a birth date in the middle.
 - A 9-digit number failing the 11-test, and a 13-19 digit number failing Luhn, are left: such
   numbers are common in ordinary text (case numbers, amounts, counts).
-- Numbers that are parts of amounts or decimals (after a currency sign or a digit and a decimal
-  point, before %, 元, 万, ...) are left, and so is a run of four-digit years ("2019 2020 2021
-  2022"), which Luhn would pass one time in ten.
+- A 9-digit or card-length number that is part of an amount or a decimal (after a currency sign
+  or a digit and a decimal point, before %, 元, 万, ...) is left, and so is a run of four-digit
+  years ("2019 2020 2021 2022"), which Luhn would pass one time in ten, and a card-length number
+  not starting as payment cards do (3-6, 22-27): order numbers and timestamps (2023121500...).
 """
 
 from __future__ import annotations
@@ -128,17 +129,17 @@ _NINO = re.compile(
 
 _EN_STREET_TYPES = (
     "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Place|Pl|Court|Ct|Crescent|"
-    "Terrace|Gardens|Square|Sq|Hill|Grove|Row|Walk|Mews|Boulevard|Blvd|Parade|Park"
+    "Terrace|Gardens|Square|Sq|Hill|Grove|Row|Walk|Mews|Boulevard|Blvd|Parade"
 )
 _EN_ADDRESS = re.compile(
     r"(?<![A-Za-z0-9])"
     r"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Room)\s?[0-9]{1,4}[A-Za-z]?,?\s+)?"
     r"[0-9]{1,5}[A-Za-z]?,?\s+"
     r"(?:[A-Z][A-Za-z'\-]+\s+){1,3}"
-    rf"(?:{_EN_STREET_TYPES})\b\.?"
+    rf"(?:{_EN_STREET_TYPES})\b"
 )
 _NL_ADDRESS = re.compile(
-    r"(?<![A-Za-z])(?:(?:[A-Z][a-z]+|van|de|der|den|het|'t)\s+){0,3}"
+    r"(?<![A-Za-z])(?:[A-Z][a-z]+\s+(?:(?:van|de|der|den|het|'t)\s+)*){0,2}"
     r"[A-Z][a-z]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|hof|pad|steeg|markt|"
     r"plantsoen|baan|park|wal)"
     r"\s+[0-9]{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[\-/][0-9A-Za-z]{1,4})?(?![0-9])"
@@ -198,10 +199,10 @@ def _digit_identifiers(scan: str) -> Iterator[Finding]:
         if bsn.is_valid(m.group().replace(".", "")):
             yield Finding("nl_bsn", m.start(), m.end())
     for run in _DIGIT_RUN.finditer(scan):
-        if _AMOUNT_BEFORE.search(scan[max(0, run.start() - 4) : run.start()]):
-            continue
-        if _AMOUNT_AFTER.match(scan[run.end() : run.end() + 3]):
-            continue
+        amount = bool(
+            _AMOUNT_BEFORE.search(scan[max(0, run.start() - 4) : run.start()])
+            or _AMOUNT_AFTER.match(scan[run.end() : run.end() + 3])
+        )
         groups = [(g.start(), g.end()) for g in _GROUP.finditer(scan, run.start(), run.end())]
         for i in range(len(groups)):
             for j in range(i, len(groups)):
@@ -210,21 +211,27 @@ def _digit_identifiers(scan: str) -> Iterator[Finding]:
                 digits = "".join(chunk)
                 if len(digits) > 19:
                     break
-                kind = _identifier_kind(digits, [len(c) for c in chunk])
+                kind = _identifier_kind(digits, [len(c) for c in chunk], amount=amount)
                 if kind:
                     yield Finding(kind, start, end)
 
 
-def _identifier_kind(digits: str, lengths: list[int]) -> str | None:
-    """Which identifier a candidate (its groups' digits joined) is, if any."""
+def _identifier_kind(digits: str, lengths: list[int], *, amount: bool) -> str | None:
+    """Which identifier a candidate (its groups' digits joined) is, if any. ``amount``: the run
+    reads as an amount or a decimal, which only an identity number's structure outweighs."""
     single = len(lengths) == 1
     if len(digits) == 18 and _cn_resident_id(digits, precaution=single):
         return "cn_resident_id"
-    if not digits.isdigit():
+    if amount or not digits.isdigit():
         return None
     if len(digits) == 9 and (single or lengths == [4, 2, 3]) and bsn.is_valid(digits):
         return "nl_bsn"
-    if 13 <= len(digits) <= 19 and _card_grouping(digits, lengths) and luhn.is_valid(digits):
+    if (
+        13 <= len(digits) <= 19
+        and digits.startswith(_CARD_PREFIXES)
+        and _card_grouping(digits, lengths)
+        and luhn.is_valid(digits)
+    ):
         return "bank_card"
     return None
 
@@ -244,6 +251,11 @@ def _cn_resident_id(number: str, *, precaution: bool) -> bool:
     if not (datetime.date(1880, 1, 1) <= born <= datetime.date.today()):
         return False
     return precaution or ric.calc_check_digit(number) == number[17]
+
+
+# The first digits of payment cards (Amex, Diners, JCB 3; Visa 4; Mastercard 51-55 and 22-27;
+# UnionPay, Discover, Maestro 6): dates and order numbers starting 19.., 20.. are left.
+_CARD_PREFIXES = ("3", "4", "5", "6", "22", "23", "24", "25", "26", "27")
 
 
 def _card_grouping(digits: str, lengths: list[int]) -> bool:
