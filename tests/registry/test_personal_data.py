@@ -122,6 +122,9 @@ FOUND = [
     ("phone", "我的手机13812345678，请回电。", "13812345678"),
     ("phone", "电话：+86 138-1234-5678。", "+86 138-1234-5678"),
     ("phone", "Call me on 138 1234 5678 please.", "138 1234 5678"),
+    ("phone", "手机86-138-1234-5678，", "86-138-1234-5678"),
+    ("phone", "电话：010-12345678转123。", "010-12345678转123"),
+    ("phone", "Phone 020 7946 0018 ext. 123, mornings", "020 7946 0018 ext. 123"),
     ("phone", "座机010-12345678，", "010-12345678"),
     ("phone", "办公室(0755) 8888 8888。", "(0755) 8888 8888"),
     ("phone", "Bel 06-12345678 of mail.", "06-12345678"),
@@ -268,6 +271,9 @@ ORDINARY = [
     "约1300000000人口，3号文件，我知道3号方案，第12号通知，频道5号。",
     "Chapter 3 describes the Street Light programme; see section 12 of the Act.",
     "Years 2019-2020-2021-2022 and 1996 1997 1998 1999 2000.",
+    # a bare 10-digit run: a Chinese landline without its trunk 0 to phonenumbers, a case number
+    # to a reader (the module shows the matcher only runs starting as phone numbers are written)
+    "Case 3759459924 was closed; 案件编号3759459924已结案。",
 ]
 
 
