@@ -143,23 +143,25 @@ _EN_STREET_TYPES = (
 _EN_ADDRESS = re.compile(
     r"(?<![A-Za-z0-9])"
     r"(?:(?:Flat|Apartment|Apt\.?|Unit|Suite|Room)\s?[0-9]{1,4}[A-Za-z]?,?\s+)?"
-    r"[0-9]{1,5}[A-Za-z]?,?\s+"
+    r"(?!(?:19|20)[0-9]{2}\b)[0-9]{1,5}[A-Za-z]?,?\s+"  # not a year: "In 2019 Downing Street"
     r"(?:[A-Z][A-Za-z'\-]+\s+){1,3}"
     rf"(?:{_EN_STREET_TYPES})\b"
 )
 _NL_ADDRESS = re.compile(
     r"(?<![A-Za-z])(?:[A-Z][a-z]+\s+(?:(?:van|de|der|den|het|'t)\s+)*){0,2}"
-    r"[A-Z][a-z]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|hof|pad|steeg|markt|"
+    r"[A-Z][a-z]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|hof|steeg|markt|"
     r"plantsoen|baan|park|wal)"
     r"\s+[0-9]{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[\-/][0-9A-Za-z]{1,4})?(?![0-9])"
 )
 _ZH_ADDRESS = re.compile(
-    r"[\u4e00-\u9fff]{1,10}?(?:路|街|道|巷|弄|胡同)"
+    r"(?P<name>[\u4e00-\u9fff]{1,10}?)(?:路|街|道|巷|弄|胡同)"
     r"(?:[0-9]{1,5}(?:弄|巷))?[0-9]{1,5}(?:-[0-9]{1,5})?(?:号|號)(?:院)?"
     r"(?:[0-9]{1,4}(?:号楼|栋|幢|座|楼))?(?:[0-9]{1,3}单元)?(?:[0-9]{1,5}(?:室|层|楼|号房))?"
 )
-# Words that lead into an address in Chinese ("我住在", "地址是") and are not part of it.
-_ZH_LEAD = re.compile(r"^(?:我|他|她|们|家|住|在|于|位|地址|是|为|到|去|来|从|寄|送|搬)+")
+# A road's name starts after the last of these ("门口的中山路", "我住在中山路", "地址是..."),
+# and after the words leading into an address at its start ("家住", "寄往", "位于").
+_ZH_BREAKS = "的在是住到从"
+_ZH_LEAD = re.compile(r"(?:我|他|她|们|家|住|在|于|位|地址|是|为|到|去|往|来|从|寄|送|搬)+")
 # Words ending in 路/街/道 that are no road ("我知道3号方案", "频道5号").
 _ZH_NOT_ROADS = re.compile(
     r"(?:知道|难道|报道|渠道|频道|味道|轨道|赛道|通道|管道|街道办|思路|线路|电路|网路|出路|套路|一路)"
@@ -240,17 +242,28 @@ def _digit_identifiers(scan: str) -> Iterator[Finding]:
             _AMOUNT_BEFORE.search(scan[max(0, run.start() - 4) : run.start()])
             or _AMOUNT_AFTER.match(scan[run.end() : run.end() + 3])
         )
-        groups = [(g.start(), g.end()) for g in _GROUP.finditer(scan, run.start(), run.end())]
-        for i in range(len(groups)):
-            for j in range(i, len(groups)):
-                start, end = groups[i][0], groups[j][1]
-                chunk = [scan[s:e] for s, e in groups[i : j + 1]]
-                digits = "".join(chunk)
-                if len(digits) > 19:
+        groups = list(_GROUP.finditer(scan, run.start(), run.end()))
+        # every stretch of whole groups with an identifier's length: "110105 19491231 002X" is
+        # one number, "13812345678 123456782" two
+        for i, first in enumerate(groups):
+            digits = ""
+            lengths: list[int] = []
+            for group in groups[i:]:
+                if lengths and lengths[-1] < 2:  # only a last group has one digit (4-4-4-1)
                     break
-                kind = _identifier_kind(digits, [len(c) for c in chunk], amount=amount)
-                if kind:
-                    yield Finding(kind, start, end)
+                digits += group.group()
+                lengths.append(len(group.group()))
+                if len(digits) > _LONGEST:
+                    break
+                if len(digits) in _LENGTHS:
+                    kind = _identifier_kind(digits, lengths, amount=amount)
+                    if kind:
+                        yield Finding(kind, first.start(), group.end())
+
+
+# The lengths of a BSN (9), a bank card (13-19) and a resident identity number (18).
+_LENGTHS = frozenset({9, *range(13, 20)})
+_LONGEST = max(_LENGTHS)
 
 
 def _identifier_kind(digits: str, lengths: list[int], *, amount: bool) -> str | None:
@@ -318,9 +331,11 @@ def _addresses(scan: str) -> Iterator[Finding]:
         for m in pattern.finditer(scan):
             yield Finding("street_address", m.start(), m.end())
     for m in _ZH_ADDRESS.finditer(scan):
-        lead = _ZH_LEAD.match(m.group())
-        start = m.start() + (lead.end() if lead else 0)
-        if start < m.end() and not _ZH_NOT_ROADS.match(scan, start):
+        name = m.group("name")
+        start = m.start() + max(name.rfind(c) for c in _ZH_BREAKS) + 1
+        lead = _ZH_LEAD.match(scan, start)
+        start = lead.end() if lead else start
+        if start < m.end("name") and not _ZH_NOT_ROADS.match(scan, start):
             yield Finding("street_address", start, m.end())
 
 

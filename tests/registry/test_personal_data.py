@@ -165,6 +165,8 @@ FOUND = [
     ("street_address", "Adres: Van Baerlestraat 51-3, Amsterdam", "Van Baerlestraat 51-3"),
     ("street_address", "Prinsengracht 263 huis", "Prinsengracht 263"),
     ("street_address", "我住在中山路12号。", "中山路12号"),
+    ("street_address", "小区门口的人民路5号有问题", "人民路5号"),
+    ("street_address", "家住和平路3号", "和平路3号"),
     ("street_address", "地址：朝阳区建国路88号3栋2单元501室，", "朝阳区建国路88号3栋2单元501室"),
     ("street_address", "寄到长乐路123弄4号，谢谢", "长乐路123弄4号"),
     ("street_address", "住在南京西路１２号。", "南京西路１２号"),
@@ -270,6 +272,8 @@ ORDINARY = [
     "订单号20231215000123，流水号2023121500012345678。",
     "约1300000000人口，3号文件，我知道3号方案，第12号通知，频道5号。",
     "Chapter 3 describes the Street Light programme; see section 12 of the Act.",
+    "In 2019 Downing Street said so; open Notepad 2 and Launchpad 3.",
+    "我知道那条路。第5号意见：渠道3号不对，思路2号更好。",
     "Years 2019-2020-2021-2022 and 1996 1997 1998 1999 2000.",
     # a bare 10-digit run: a Chinese landline without its trunk 0 to phonenumbers, a case number
     # to a reader (the module shows the matcher only runs starting as phone numbers are written)
