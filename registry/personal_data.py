@@ -123,7 +123,7 @@ _EMAIL = re.compile(
 )
 
 # A run of digit groups joined by one space or dash; an identity number may end in X.
-_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:[ \-][0-9]+)*(?:[Xx](?![A-Za-z]))?(?![0-9])")
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:[ \-][0-9]+)*(?:[Xx](?![A-Za-z])|(?![0-9]))")
 _BSN_DOTTED = re.compile(r"(?<![0-9.,])[0-9]{4}\.[0-9]{2}\.[0-9]{3}(?![0-9]|[.,][0-9])")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 _AMOUNT_BEFORE = re.compile(r"(?:[0-9][.,]|[¥￥$€£₩]\s?|[Vv]|RMB\s?|CNY\s?|EUR\s?|GBP\s?)$")
@@ -169,9 +169,30 @@ _ZH_NOT_ROADS = re.compile(
 
 
 def mask_personal_data(text: str) -> MaskResult:
-    """The text with each piece of personal data replaced by its kind's mask, and the findings."""
+    """The text with each piece of personal data replaced by its kind's mask, and the findings.
+
+    A mask can change what its neighbours look like: a phone number written against a word
+    (``13812345678Kerkstraat 12``) is no phone number to the matcher until the street address
+    beside it is masked. So the masked text is read again, and what is found there is added (in
+    the original's offsets), until nothing more is found: masking masked text changes nothing.
+    """
+    findings = _find(text)
+    for _ in range(_MAX_PASSES):
+        if not findings:
+            break
+        more = _find(_masked(text, findings))
+        if not more:
+            break
+        findings = _merge([*findings, *(_in_original(f, findings) for f in more)])
+    return MaskResult(text=_masked(text, findings), findings=tuple(findings))
+
+
+_MAX_PASSES = 4
+
+
+def _find(text: str) -> list[Finding]:
     scan = text.translate(_FULL_WIDTH)
-    findings = _merge(
+    return _merge(
         [
             *_emails(scan),
             *_phones(scan),
@@ -180,13 +201,35 @@ def mask_personal_data(text: str) -> MaskResult:
             *_addresses(scan),
         ]
     )
+
+
+def _masked(text: str, findings: list[Finding]) -> str:
     parts: list[str] = []
     at = 0
     for f in findings:
         parts += [text[at : f.start], MASKS[f.kind]]
         at = f.end
     parts.append(text[at:])
-    return MaskResult(text="".join(parts), findings=tuple(findings))
+    return "".join(parts)
+
+
+def _in_original(found: Finding, findings: list[Finding]) -> Finding:
+    """A finding in the masked text, in the offsets of the original (a mask it touches whole)."""
+    start, end = found.start, found.end
+    shift = 0  # masked offset minus original offset, after the masks passed so far
+    for f in findings:
+        mask_start = f.start + shift
+        mask_end = mask_start + len(MASKS[f.kind])
+        if found.start >= mask_end:
+            start = found.start - (shift + len(MASKS[f.kind]) - (f.end - f.start))
+        elif found.start >= mask_start:
+            start = f.start
+        if found.end > mask_end:
+            end = found.end - (shift + len(MASKS[f.kind]) - (f.end - f.start))
+        elif found.end > mask_start:
+            end = f.end
+        shift += len(MASKS[f.kind]) - (f.end - f.start)
+    return Finding(found.kind, start, end)
 
 
 def _emails(scan: str) -> Iterator[Finding]:

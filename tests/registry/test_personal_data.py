@@ -228,6 +228,24 @@ def test_overlapping_findings_merge_into_one_of_the_longer_kind():
     ]
 
 
+def test_what_a_mask_uncovers_is_masked_too():
+    # the matcher refuses a phone number touching a letter, until the address beside it is masked
+    text = "13812345678Kerkstraat 12"
+    result = mask_personal_data(text)
+    assert result.findings == (Finding("phone", 0, 11), Finding("street_address", 11, 24))
+    assert result.text == MASKS["phone"] + MASKS["street_address"]
+
+
+def test_identifiers_written_against_each_other_are_each_found():
+    text = f"{CN_ID}{CN_ID_2}，{BSN}-{CARD.replace(' ', '')}"
+    assert masked_spans(text) == [
+        ("cn_resident_id", CN_ID),
+        ("cn_resident_id", CN_ID_2),
+        ("nl_bsn", BSN),
+        ("bank_card", CARD.replace(" ", "")),
+    ]
+
+
 # --- wrong check digits and near misses -----------------------------------------------------------
 LEFT = [
     # a BSN failing the 11-test, in English and Chinese
@@ -364,3 +382,22 @@ def test_a_valid_identifier_in_any_text_is_always_masked(before, edge1, identifi
     assert any(f.start <= start and start + len(identifier) <= f.end for f in result.findings)
     assert not DIGITS.search(result.text)
     assert mask_personal_data(result.text).findings == ()
+
+
+_FRAGMENTS = st.sampled_from(
+    [CN_ID, BSN, CARD, "+86 138 1234 5678", "AB 12 34 56 C", "jo@example.org", "12 High Street",
+     "Kerkstraat 12", "中山路12号", "020 7946 0018", "ext. 12", "转5", "Flat 3, ", "2023",
+     "¥12,000", "12.5%", "v2.3.1", " ", "-", ".", "(", "[", "+", "0", "1", "X", "a", "Z", "@",
+     "，", "。", "号", "住在", "１２３", "Street", "的"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(_FRAGMENTS, max_size=12).map("".join))
+def test_any_mix_masks_to_a_fixed_point_with_ordered_findings_inside_the_text(text):
+    result = mask_personal_data(text)
+    at = 0
+    for f in result.findings:
+        assert at <= f.start < f.end <= len(text)
+        at = f.end
+    assert mask_personal_data(result.text) == MaskResult(text=result.text, findings=())
