@@ -146,12 +146,16 @@ _EN_ADDRESS = re.compile(
     r"(?!(?:19|20)[0-9]{2}\b)[0-9]{1,5}[A-Za-z]?,?\s+"  # not a year: "In 2019 Downing Street"
     r"(?:[A-Z][A-Za-z'\-]+\s+){1,3}"
     rf"(?:{_EN_STREET_TYPES})\b"
+    # and a postcode after it, with the town between: "10 Downing Street, London SW1A 2AA"
+    r"(?:(?:,?\s+[A-Z][a-z]+){0,3},?\s+[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}(?![A-Za-z0-9]))?"
 )
 _NL_ADDRESS = re.compile(
     r"(?<![A-Za-z])(?:[A-Z][a-z]+\s+(?:(?:van|de|der|den|het|'t)\s+)*){0,2}"
     r"[A-Z][a-z]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|hof|steeg|markt|"
     r"plantsoen|baan|park|wal)"
     r"\s+[0-9]{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[\-/][0-9A-Za-z]{1,4})?(?![0-9])"
+    # and a postcode after it: "Kerkstraat 12, 3512 AB" (no postcode has SA, SD or SS)
+    r"(?:,?\s+[1-9][0-9]{3}\s?(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z0-9]))?"
 )
 _ZH_ADDRESS = re.compile(
     r"(?P<name>[\u4e00-\u9fff]{1,10}?)(?:路|街|道|巷|弄|胡同)"

@@ -162,6 +162,12 @@ FOUND = [
     ("street_address", "Send it to Flat 3, 10 Downing St, London", "Flat 3, 10 Downing St"),
     ("street_address", "Post: 221B Baker Street.", "221B Baker Street"),
     ("street_address", "Ik woon op Kerkstraat 12 in Utrecht.", "Kerkstraat 12"),
+    ("street_address", "Kerkstraat 12, 3512 AB Utrecht", "Kerkstraat 12, 3512 AB"),
+    (
+        "street_address",
+        "To 10 Downing Street, London SW1A 2AA, please",
+        "10 Downing Street, London SW1A 2AA",
+    ),
     ("street_address", "Adres: Van Baerlestraat 51-3, Amsterdam", "Van Baerlestraat 51-3"),
     ("street_address", "Prinsengracht 263 huis", "Prinsengracht 263"),
     ("street_address", "我住在中山路12号。", "中山路12号"),
