@@ -11,7 +11,10 @@ only the scanning, finding candidates in running text, is written here, because 
 libraries check a value already cut out (stdnum) or only know phone numbers (phonenumbers),
 and neither knows which numbers in a sentence are amounts, years or version numbers. The UK
 National Insurance number has no validator in stdnum (it has no check digit); its rules (the
-format, the letters never used, the prefixes never allocated) are written here.
+format, the letters never used, the prefixes never allocated) are written here. Of
+``stdnum.cn.ric`` the check digit and the birth date are used, not its birthplace check: its
+table of county codes lacks codes in use (440307, Shenzhen Longgang; 810000, residence permits
+of Hong Kong residents), and a real number must never escape for that.
 
 Masks. One mask per kind, the same in English and Chinese text: a symbol that says what was
 removed, and bullets that say it was hidden, in square brackets: ``[☎ •••]``. Bullets are how
@@ -21,7 +24,9 @@ translation, and screen readers speak them in the reader's language ("telephone"
 bilingual mask ("[phone number removed / 电话号码已隐去]") doubles every mask's length and reads
 as a foreign aside in either language; a word in one language reads wrong in the other. The page
 showing masked text explains the masks with ``KIND_LABELS``. Masks hold no digit and nothing
-any detector finds, so masking masked text changes nothing.
+any detector finds; and because a mask can uncover a neighbour (a phone number written against
+a masked word), the masked text is read again until nothing more is found, so masking masked
+text changes nothing.
 
 Decisions on doubtful numbers:
 - An 18-character number shaped like a Chinese resident identity number (six digits, a birth
@@ -34,6 +39,18 @@ Decisions on doubtful numbers:
   or a digit and a decimal point, before %, 元, 万, ...) is left, and so is a run of four-digit
   years ("2019 2020 2021 2022"), which Luhn would pass one time in ten, and a card-length number
   not starting as payment cards do (3-6, 22-27): order numbers and timestamps (2023121500...).
+- Phone numbers are those written as people write them (see ``_phones``): a bare 10-digit run
+  (3759459924), which phonenumbers would take for a Chinese landline without its trunk 0, is
+  left, as are 400/800 company lines written without a prefix.
+- Street addresses are recognised by their shape: a number and a street type in English ("12
+  High Street", "Flat 3, 10 Downing St", with a postcode after it), a street-type suffix and a
+  number in Dutch ("Kerkstraat 12", "Van Baerlestraat 51-3", "..., 3512 AB"), and in Chinese a
+  road (路 街 道 巷 弄 胡同) with a number and 号, and any 栋 / 单元 / 室 after it, the
+  district and city before it included, the clause before it ("我住在", "门口的") not.
+
+Not found (yet): house numbers in Chinese numerals (中山路十二号), a place without a street
+(a postcode alone, a village), the old 15-digit identity numbers (expired since 2013), QQ and
+WeChat accounts, IBANs, obfuscated addresses ("jo at example dot org"), names of people.
 """
 
 from __future__ import annotations
