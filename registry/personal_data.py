@@ -12,9 +12,10 @@ libraries check a value already cut out (stdnum) or only know phone numbers (pho
 and neither knows which numbers in a sentence are amounts, years or version numbers. The UK
 National Insurance number has no validator in stdnum (it has no check digit); its rules (the
 format, the letters never used, the prefixes never allocated) are written here. Of
-``stdnum.cn.ric`` the check digit and the birth date are used, not its birthplace check: its
-table of county codes lacks codes in use (440307, Shenzhen Longgang; 810000, residence permits
-of Hong Kong residents), and a real number must never escape for that.
+``stdnum.cn.ric`` the check digit and the birth date are used, not its birthplace check: it
+refuses a county code younger than its holder (440307, Shenzhen Longgang since 1993, for someone
+born in 1990), but a code is the one where the number was issued, and a real number must never
+escape masking for that.
 
 Masks. One mask per kind, the same in English and Chinese text: a symbol that says what was
 removed, and bullets that say it was hidden, in square brackets: ``[☎ •••]``. Bullets are how

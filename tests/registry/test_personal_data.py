@@ -71,6 +71,8 @@ def masked_spans(text: str) -> list[tuple[str, str]]:
 
 CN_ID = "11010519491231002X"  # the example of GB 11643-1999
 CN_ID_2 = cn_id("44030119851020123")
+# a district (Shenzhen Longgang) younger than its holder: stdnum.cn.ric.is_valid refuses it
+CN_ID_3 = cn_id("44030719900101123")
 BSN = "123456782"
 CARD = "4111 1111 1111 1111"
 
@@ -136,6 +138,7 @@ FOUND = [
     ("cn_resident_id", f"我的身份证号是{CN_ID}。", CN_ID),
     ("cn_resident_id", f"身份证号：{CN_ID.lower()}，", CN_ID.lower()),
     ("cn_resident_id", f"ID number {CN_ID_2}.", CN_ID_2),
+    ("cn_resident_id", f"身份证（深圳龙岗）{CN_ID_3}，", CN_ID_3),
     ("cn_resident_id", f"ID {CN_ID[:6]} {CN_ID[6:14]} {CN_ID[14:]} here", "110105 19491231 002X"),
     # Dutch BSN
     ("nl_bsn", f"Mijn BSN is {BSN}.", BSN),
