@@ -149,9 +149,15 @@ _AMOUNT_AFTER = re.compile(r"^(?:[.,][0-9]|\s?(?:%|‰|元|万|亿|円|块|年|�
 
 # UK National Insurance number: no D, F, I, Q, U, V in the prefix, no O second; the prefixes
 # BG, GB, KN, NK, NT, TN and ZZ are never allocated; the suffix letter A-D may be left off.
+# Written in capitals; in small letters only with the suffix ("ab123456c"), since two small
+# letters and six digits are ordinary words ("on 123456").
 _NINO = re.compile(
     r"(?<![A-Za-z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
     r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2}(?: ?[A-D])?(?![A-Za-z0-9])"
+)
+_NINO_ANY_CASE = re.compile(
+    r"(?i)(?<![A-Z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Z0-9])"
 )
 
 _EN_STREET_TYPES = (
@@ -387,8 +393,9 @@ def _card_grouping(digits: str, lengths: list[int]) -> bool:
 
 
 def _ninos(scan: str) -> Iterator[Finding]:
-    for m in _NINO.finditer(scan):
-        yield Finding("uk_nino", m.start(), m.end())
+    for pattern in (_NINO, _NINO_ANY_CASE):
+        for m in pattern.finditer(scan):
+            yield Finding("uk_nino", m.start(), m.end())
 
 
 def _addresses(scan: str) -> Iterator[Finding]:

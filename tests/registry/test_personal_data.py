@@ -136,6 +136,8 @@ FOUND = [
     ("phone", "US: +1 415 555 2671, thanks", "+1 415 555 2671"),
     # Chinese resident identity number
     ("cn_resident_id", f"我的身份证号是{CN_ID}。", CN_ID),
+    ("cn_resident_id", f"ID:{CN_ID}", CN_ID),
+    ("cn_resident_id", f"(ID{CN_ID})", CN_ID),
     ("cn_resident_id", f"身份证号：{CN_ID.lower()}，", CN_ID.lower()),
     ("cn_resident_id", f"ID number {CN_ID_2}.", CN_ID_2),
     ("cn_resident_id", f"身份证（深圳龙岗）{CN_ID_3}，", CN_ID_3),
@@ -150,6 +152,7 @@ FOUND = [
     ("uk_nino", "国民保险号：AB123456C。", "AB123456C"),
     ("uk_nino", "NINO JG103759A, and", "JG103759A"),
     ("uk_nino", "NINO (CE 12 34 56)", "CE 12 34 56"),  # the suffix letter is often left off
+    ("uk_nino", "my ni number: ab 12 34 56 c.", "ab 12 34 56 c"),  # small letters, with the suffix
     # bank cards: one run, and grouped as printed
     ("bank_card", f"Card {CARD}, expires", CARD),
     ("bank_card", "银行卡号：6222021234567894。", "6222021234567894"),
@@ -274,7 +277,8 @@ LEFT = [
     "Ref DA 12 34 56 A.",
     "Ref AO123456A.",
     "Code BG123456A, GB123456A, NK123456A, TN123456A, ZZ123456A.",
-    "we met on 123456 and at 12 34 56",
+    "we met on 123456 and at 12 34 56",  # small letters without a suffix are words
+    "Ref qq123456c, bg123456a, ao123456a.",
 ]
 
 
@@ -369,7 +373,33 @@ def _ninos(draw: st.DrawFn) -> str:
     return f"{first}{second}{digits}{suffix}"
 
 
-IDENTIFIERS = st.one_of(_mobiles(), _cn_ids(), _bsns(), _cards(), _ninos())
+_PHONE_FORMATS = [
+    (region, kind, style)
+    for region in ("CN", "NL", "GB")
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+    for style in (
+        phonenumbers.PhoneNumberFormat.NATIONAL,
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+        phonenumbers.PhoneNumberFormat.E164,
+    )
+]
+
+
+@st.composite
+def _phones(draw: st.DrawFn) -> str:
+    """A mobile or landline number of China, the Netherlands or the UK as people write it."""
+    region, kind, style = draw(st.sampled_from(_PHONE_FORMATS))
+    example = phonenumbers.example_number_for_type(region, kind)
+    national = str(example.national_number)
+    tail = draw(st.from_regex(r"[0-9]{4}", fullmatch=True))
+    number = phonenumbers.parse(national[:-4] + tail, region)
+    assume(phonenumbers.is_valid_number(number))
+    return phonenumbers.format_number(number, style)
+
+
+_EMAILS = st.from_regex(r"[a-z][a-z0-9._+\-]{0,12}[a-z0-9]@[a-z0-9]{2,10}\.(com|org|cn|nl|co\.uk)",
+                        fullmatch=True)  # fmt: skip
+IDENTIFIERS = st.one_of(_mobiles(), _phones(), _EMAILS, _cn_ids(), _bsns(), _cards(), _ninos())
 # Text around an identifier: words in both scripts, spaces, punctuation (full-width too); no
 # digits (they would be part of the number) and none of the units that make a number an amount.
 _WORDS = st.text(
