@@ -113,6 +113,9 @@ _TRUNK_PREFIX = re.compile(r"(?<![0-9])0[0-9]")
 
 @dataclass(frozen=True)
 class Finding:
+    """One piece of personal data: its kind (one of ``KINDS``) and where it is in the original
+    text (``text[start:end]``)."""
+
     kind: str
     start: int
     end: int
@@ -120,6 +123,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class MaskResult:
+    """The masked text, and the findings in the original's order, none overlapping."""
+
     text: str
     findings: tuple[Finding, ...]
 
