@@ -19,9 +19,7 @@ from registry.pages.audit_page_types import EngineNote, NamedReference, SettingW
 N_ = i18n.N_
 
 CORRECTIONS = {
-    "bh": N_(
-        "Benjamini-Hochberg false discovery rate control, within the declared checks' tests"
-    ),
+    "bh": N_("Benjamini-Hochberg false discovery rate control, within the declared checks' tests"),
     "holm": N_(
         "Holm's step-down correction (family-wise error rate), within the declared checks' tests"
     ),
@@ -33,6 +31,17 @@ METHODS = {
     "clopper_pearson": N_("Clopper-Pearson exact interval for rates built on few cases"),
     "katz": N_("Katz log interval for each ratio to the reference group"),
     "hanley_mcneil": N_("Hanley-McNeil interval for the area under the ROC curve"),
+    "jaccard_wilson": N_(
+        "F1 score interval: the Wilson interval of TP/(TP+FP+FN), turned into an F1 score"
+    ),
+    "jaccard_clopper_pearson": N_(
+        "F1 score interval on few cases: the Clopper-Pearson interval of TP/(TP+FP+FN), turned "
+        "into an F1 score"
+    ),
+    "newcombe_youden": N_(
+        "balanced accuracy interval: Newcombe interval of the true positive rate minus the false "
+        "positive rate"
+    ),
     "newcombe": N_("Newcombe interval for each difference from the reference group"),
     "two_proportion_z": N_("two-proportion z-test of each group against the reference group"),
     "fisher_exact": N_("Fisher's exact test where counts are small"),
