@@ -50,8 +50,8 @@ from fairness._metrics import (
     BALANCED_ACCURACY,
     F1_SCORE,
     FAIRLEARN_BACKEND,
-    NUMPY_BACKEND,
     INSUFFICIENT,
+    NUMPY_BACKEND,
     UNDEFINED,
     GroupTable,
     status_array,
@@ -138,7 +138,7 @@ def descriptive_columns(
             names.append(np.full(span.stop - span.start, metric, dtype=object))
     rows = np.concatenate(pieces) if pieces else np.empty(0, np.int64)
 
-    def stacked(key: str, dtype: object = np.float64) -> np.ndarray:
+    def stacked(key: str, dtype: type = np.float64) -> np.ndarray:
         if not wanted:
             return np.empty(0, dtype=dtype)
         return np.concatenate([np.asarray(per_metric[m][key], dtype=dtype) for m in wanted])[rows]
@@ -202,7 +202,8 @@ def _balanced(
             x1[usable], n1[usable], x0[usable], n0[usable], confidence=confidence
         )
         low[usable], high[usable] = (1 + d_low) / 2, (1 + d_high) / 2
-    interval = np.where(usable, NEWCOMBE_BALANCED, None).astype(object)
+    interval = np.full(len(tp), None, dtype=object)
+    interval[usable] = NEWCOMBE_BALANCED
     return {
         "numerator": np.full(len(tp), np.nan),
         "denominator": np.minimum(positives, negatives),

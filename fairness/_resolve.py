@@ -44,9 +44,9 @@ def available_metrics(spec: AuditSpec, has_labels: bool, has_scores: bool, score
             )
         elif metric in METRICS and METRICS[metric].needs_scores and not has_scores:
             errors.append(NEEDS_SCORES.format(path=path, metric=metric))
-        elif metric in METRICS and METRICS[metric].needs_labels and not has_labels:
-            errors.append(NEEDS_LABELS.format(path=path, metric=metric))
-        elif metric in DESCRIPTIVE_METRICS and not has_labels:
+        elif (metric in METRICS and METRICS[metric].needs_labels and not has_labels) or (
+            metric in DESCRIPTIVE_METRICS and not has_labels
+        ):
             errors.append(NEEDS_LABELS.format(path=path, metric=metric))
     if errors:
         raise SpecError(errors)

@@ -11,10 +11,10 @@ from fairness._metrics import ALL_METRIC_NAMES, DESCRIPTIVE_METRICS, METRIC_BACK
 from fairness._policies import (
     BANDS,
     BENEFICIAL,
-    ONE_SIDED,
     CHECK_KINDS,
     FAVOURABLE_OUTCOMES,
     LL144,
+    ONE_SIDED,
     PRESETS,
     RATIO,
     REFERENCE_POLICIES,
