@@ -150,3 +150,80 @@ def test_a_report_before_schema_3_has_no_measures_table(client, world):
     assert all(section["measures"] is None for section in data["attributes"])
     soup = parse(client.get(f"/audits/{world.audit_id}"))
     assert "Other measures by group" not in soup.get_text()
+
+
+# --- findings and rules of two-sided checks, as pure functions ---------------------------------
+
+
+def _difference_report() -> dict:
+    counts = "sex,pp,pn\nmale,360,840\nfemale,450,550\nnonbinary,3,4\n"
+    spec = {
+        "columns": {"sensitive_features": ["sex"]},
+        "reference": "largest",
+        "checks": [
+            {
+                "name": "gap",
+                "metric": "selection_rate",
+                "kind": "difference",
+                "threshold": 0.05,
+                "band": "two-sided",
+            }
+        ],
+    }
+    return json.loads(fairness.audit_count_file(io.BytesIO(counts.encode()), spec).to_json())
+
+
+@pytest.mark.parametrize(
+    ("lang", "ending"),
+    [
+        ("en", "— more than the 5 percentage points allowed either way."),
+        ("zh-CN", "——超出上下各 5 个百分点的允许范围。"),
+    ],
+)
+def test_a_two_sided_gap_finding_says_it_exceeds_the_allowance_either_way(lang, ending):
+    from registry.pages.findings import failed_comparisons
+    from registry.services.audits.disclosure import suppress_report
+
+    (finding,) = failed_comparisons(suppress_report(_difference_report(), k=10), lang)
+    assert finding["group"] == "female"
+    assert finding["text"].endswith(ending)
+    assert finding["value_text"] == "15.0"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "lies outside the declared band around"), ("zh-CN", "声明区间之外")],
+)
+def test_a_withheld_two_sided_finding_does_not_say_which_way(lang, words):
+    from registry.pages.findings import failed_comparisons
+    from registry.services.audits.disclosure import suppress_report
+
+    report = _report()
+    row = next(c for c in report["checks"] if c["group"] == "female")
+    for comparison in report["comparisons"]:  # as if the group were below the small-cell limit
+        if comparison["group"] == "female":
+            comparison["ratio"] = {"suppressed": True, "display": "<10"}
+    (finding,) = failed_comparisons(suppress_report(report, k=10), lang)
+    assert row["verdict"] == "fail" and finding["withheld"]
+    assert words in finding["text"]
+    assert "above" not in finding["text"] and "高于" not in finding["text"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "expected"),
+    [
+        ("ratio", "en", "between 0.8 and 1.25 times the reference group's"),
+        ("difference", "en", "by at most 5 percentage points, above or below"),
+        ("difference", "zh-CN", "相差至多 5 个百分点，无论高低"),
+    ],
+)
+def test_a_two_sided_rule_reads_the_same_for_either_outcome(kind, lang, expected):
+    from registry.pages.comparison_view import rule_text, threshold_rate
+
+    threshold = 0.8 if kind == "ratio" else 0.05
+    for favourable in ("beneficial", "adverse"):
+        text = rule_text(kind, "selection_rate", threshold, favourable, lang, "two-sided")
+        assert expected in text
+        assert (
+            threshold_rate(kind, "selection_rate", threshold, favourable, 0.3, "two-sided") is None
+        )
