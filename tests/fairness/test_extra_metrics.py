@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -17,6 +19,7 @@ from fairness import CellTable, SpecError, audit_counts
 from fairness._extra_metrics import f1_delta_variance, f1_transform
 from fairness._intervals import wilson_interval
 from tests.fairness.celltables import cell_table
+from tests.fairness.test_verdict_rules import _tables
 
 EXTRA = ("f1_score", "balanced_accuracy")
 
@@ -355,3 +358,55 @@ def test_a_bad_band_is_refused_naming_the_field(value):
         audit_counts(_selection({"a": (1, 1)}), checks=[_check(band=value)])
     (error,) = caught.value.errors
     assert error.startswith("checks[0].band: expected one of 'one-sided', 'two-sided'")
+
+
+# --- properties over random count tables --------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    table=_tables(),
+    kind=st.sampled_from(["ratio", "difference"]),
+    threshold=st.sampled_from([0.05, 0.1, 0.8, 0.9]),
+    reference=st.sampled_from(["largest", "overall", "most_favoured"]),
+    minimum=st.sampled_from([1, 10, 30]),
+)
+def test_two_sided_verdicts_follow_the_band_and_the_data_rule(
+    table, kind, threshold, reference, minimum
+):
+    check = _check(kind=kind, threshold=threshold, metric="selection_rate")
+    report = audit_counts(table, reference=reference, min_denominator=minimum, checks=[check])
+    low_edge, high_edge = (threshold, 1 / threshold) if kind == "ratio" else (-threshold, threshold)
+    denominators = {
+        (r["attribute"], r["group"]): r["denominator"]
+        for r in report.table("metrics")
+        if r["metric"] == "selection_rate"
+    }
+    for row in report.table("checks"):
+        assert row["band"] == "two-sided"
+        if row["verdict"] == "inconclusive":
+            continue
+        assert denominators[(row["attribute"], row["group"])] >= minimum
+        low, high = row["ci_low"], row["ci_high"]
+        if row["verdict"] == "pass":
+            assert low_edge <= low and high is not None and high <= high_edge
+            assert row["point_estimate_verdict"] == "pass"
+        else:
+            assert (high is not None and high < low_edge) or low > high_edge
+            assert row["point_estimate_verdict"] == "fail"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=_tables())
+def test_f1_and_balanced_accuracy_intervals_hold_their_value_and_are_never_of_width_zero(table):
+    if not table.has_labels:
+        return
+    report = audit_counts(table, min_denominator=1)
+    for row in report.table("metrics"):
+        if row["metric"] not in EXTRA:
+            continue
+        if row["value"] is None:
+            assert row["status"] == "undefined"
+            continue
+        assert 0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1
+        assert row["ci_high"] > row["ci_low"]
