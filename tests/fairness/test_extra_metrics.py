@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from fairness import CellTable, SpecError, audit_counts
+from fairness import CellTable, SpecError, audit_counts, wilson_interval
 from fairness._extra_metrics import f1_delta_variance, f1_transform
-from fairness._intervals import wilson_interval
 from tests.fairness.celltables import cell_table
 from tests.fairness.test_verdict_rules import _tables
 
