@@ -297,7 +297,7 @@ class StatSettings(TypedDict):
 class EngineNote(TypedDict):
     code: str | None
     """The note's kind (`outcome`, `check`, `incompatibility`, `unknown`, `small_categories`,
-    `weighted`); null for a note the page shows as the engine wrote it."""
+    `weighted`, `band`); null for a note the page shows as the engine wrote it."""
     text: str
     lang: str
     """The language of `text`: the page's, or `en` for a note shown as written."""

@@ -104,6 +104,10 @@ CHECK_NOTES = {
         "(threshold %(threshold)s); a lower rate is better for the person."
     ),
 }
+BAND_NOTE = N_(
+    "“%(check)s” is two-sided: a group beyond its threshold in either direction is flagged, "
+    "whether it is better or worse off than the reference group (band %(low)s to %(high)s)."
+)
 INCOMPATIBILITY_NOTE = N_(
     "The base rate differs between groups of %(attributes)s (adjusted p < %(alpha)s). When base "
     "rates differ, equal precision (predictive parity) and equal false positive and false "
@@ -232,6 +236,12 @@ def _note(report: Mapping[str, Any], parsed: dict[str, Any], lang: str, k: int) 
             "check": labels.check_label(report, p["name"], lang),
             "measure": measure,
             "threshold": _num(p["threshold"]),
+        }
+    if code == "band":
+        return _t(lang, BAND_NOTE) % {
+            "check": labels.check_label(report, p["name"], lang),
+            "low": _num(p["low"]),
+            "high": _num(p["high"]),
         }
     if code == "incompatibility":
         names = [labels.attribute_label(report, a, lang) for a in p["attributes"]]

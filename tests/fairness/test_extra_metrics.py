@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from fairness import CellTable, SpecError, audit_counts, wilson_interval
+from fairness import CellTable, SpecError, audit_counts, parse_note, wilson_interval
 from fairness._extra_metrics import f1_delta_variance, f1_transform
 from tests.fairness.celltables import cell_table
 from tests.fairness.test_verdict_rules import _tables
@@ -409,3 +409,21 @@ def test_f1_and_balanced_accuracy_intervals_hold_their_value_and_are_never_of_wi
             continue
         assert 0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1
         assert row["ci_high"] > row["ci_low"]
+
+
+def test_a_two_sided_check_gets_a_note_that_reads_back():
+    table = _selection({"a": (250, 750), "b": (320, 480)})
+    checks = [_check(), _check(band="one-sided") | {"name": "d"}]
+    report = audit_counts(table, reference="largest", checks=checks)
+    bands = [n for n in report.notes if "two-sided" in n]
+    assert bands == [
+        "Check 'c' is two-sided: a group fails it beyond the threshold in either direction, "
+        "better off than its reference as well as worse off (band 0.8 to 1.25)."
+    ]
+    assert parse_note(bands[0]) == {
+        "code": "band",
+        "params": {"name": "c", "low": 0.8, "high": 1.25},
+    }
+    gap = audit_counts(table, reference="largest", checks=[_check("difference", 0.05)])
+    (note,) = [n for n in gap.notes if "two-sided" in n]
+    assert parse_note(note)["params"] == {"name": "c", "low": -0.05, "high": 0.05}

@@ -227,3 +227,18 @@ def test_a_two_sided_rule_reads_the_same_for_either_outcome(kind, lang, expected
         assert (
             threshold_rate(kind, "selection_rate", threshold, favourable, 0.3, "two-sided") is None
         )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "is two-sided: a group beyond its threshold in either direction is flagged"),
+        ("zh-CN", "为双侧检查"),
+    ],
+)
+def test_the_two_sided_note_is_in_the_readers_language(client, banded, lang, words):
+    data = client.get(f"/audits/{banded.audit_id}.json?lang={lang}").json()
+    (note,) = [n for n in data["notes_shown"] if n["code"] == "band"]
+    assert words in note["text"] and note["lang"] == lang
+    assert LABELS["checks"]["selection_ratio"][lang] in note["text"]
+    assert "(band 0.8 to 1.25)" in note["text"] or "（区间 0.8 至 1.25）" in note["text"]
