@@ -16,7 +16,9 @@ from fairness._bootstrap import summary_columns
 from fairness._checks import check_columns, not_assessed_rows, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
+from fairness._extra_metrics import descriptive_columns, positive_share
 from fairness._metrics import (
+    DESCRIPTIVE_METRICS,
     JOIN,
     METRICS,
     ROC_AUC,
@@ -297,6 +299,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
 
     total = float((cells["pp"] + cells["pn"]).sum())
     group_columns = _group_columns(groups, spec, total, has_labels=table.has_labels)
+    group_columns["positive_share"] = positive_share(groups)
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
     metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
@@ -468,7 +471,8 @@ def _metric_rows(
     spec: AuditSpec,
     confidence: float,
 ) -> list[dict]:
-    """Metric rows level by level: the rate metrics (metric by metric), then ROC AUC if asked."""
+    """Metric rows level by level: the rate metrics (metric by metric), then the descriptive
+    measures (F1, balanced accuracy) if asked, then ROC AUC if asked."""
     columns = metric_columns(
         groups,
         rate_metrics,
@@ -479,15 +483,29 @@ def _metric_rows(
     )
     level_of = columns.pop("_level")
     rows = records(columns)
-    if ROC_AUC not in metrics:
+    descriptive = [m for m in metrics if m in DESCRIPTIVE_METRICS]
+    if ROC_AUC not in metrics and not descriptive:
         return rows
-    from fairness._score_metrics import roc_auc_rows
-
-    assert sample.scores is not None  # available_metrics offers ROC AUC only with scores
+    extra = descriptive_columns(
+        groups,
+        descriptive,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        backend=spec.metric_backend,
+    )
+    extra_level = extra.pop("_level")
+    extra_rows = records(extra)
     bounds = np.searchsorted(level_of, np.arange(len(levels) + 1))
+    extra_bounds = np.searchsorted(extra_level, np.arange(len(levels) + 1))
     out: list[dict] = []
     for i, (level, name) in enumerate(zip(levels, groups.names, strict=True)):
         out += rows[bounds[i] : bounds[i + 1]]
+        out += extra_rows[extra_bounds[i] : extra_bounds[i + 1]]
+        if ROC_AUC not in metrics:
+            continue
+        from fairness._score_metrics import roc_auc_rows
+
+        assert sample.scores is not None  # available_metrics offers ROC AUC only with scores
         out += roc_auc_rows(
             sample.scores,
             level,

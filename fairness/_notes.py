@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from fairness._policies import ADVERSE, BENEFICIAL, higher_is_better
+from fairness._policies import ADVERSE, BENEFICIAL, RATIO, TWO_SIDED, higher_is_better
 from fairness._spec import AuditSpec, Check
 from fairness._table import CellTable
 
@@ -24,6 +24,10 @@ OUTCOME_NOTE = {
     ),
 }
 CHECK_NOTE = "Check {name!r}: {metric} {kind}, threshold {threshold:g}; {direction}."
+BAND_NOTE = (
+    "Check {name!r} is two-sided: a group fails it beyond the threshold in either direction, "
+    "better off than its reference as well as worse off (band {low:g} to {high:g})."
+)
 INCOMPATIBILITY_NOTE = (
     "The base rate (prevalence) differs between groups of {attributes} (adjusted p < {alpha:g}). "
     "When base rates differ, equal precision (predictive parity), equal false negative rates and "
@@ -91,6 +95,10 @@ def audit_notes(
                 direction=direction,
             )
         )
+        if check.band == TWO_SIDED:
+            t = check.threshold
+            low, high = (t, 1 / t) if check.kind == RATIO else (-t, t)
+            notes.append(BAND_NOTE.format(name=check.name, low=low, high=high))
     differing = [
         row["attribute"]
         for row in omnibus
@@ -164,6 +172,7 @@ _CHECK = _pattern(
     threshold=_NUMBER,
     direction=f"({_HIGHER}|{_LOWER})",
 )
+_BAND = _pattern(BAND_NOTE, name=_QUOTED, low=_NUMBER, high=_NUMBER)
 _INCOMPATIBLE = _pattern(
     INCOMPATIBILITY_NOTE, attributes=r"(.+)", alpha=_NUMBER, chosen=r"([a-z ,]+)"
 )
@@ -191,7 +200,8 @@ def parse_note(note: str) -> dict[str, Any] | None:
     dict or None
         ``{"code": kind, "params": {...}}``. Kinds and their values: ``outcome``
         (``favourable_outcome``); ``check`` (``name``, ``metric``, ``kind``, ``threshold``,
-        ``higher_is_better``); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
+        ``higher_is_better``); ``band`` (``name``, ``low``, ``high``: a two-sided check's band of
+        the impact ratio or the gap); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
         ``unknown`` (``attribute``, ``count``, ``excluded``); ``small_categories`` (``count``,
         ``share``); ``weighted`` (none).
 
@@ -217,6 +227,12 @@ def parse_note(note: str) -> dict[str, Any] | None:
                 "threshold": float(threshold),
                 "higher_is_better": direction == _HIGHER,
             },
+        }
+    if m := _BAND.fullmatch(note):
+        name, low, high = m.groups()
+        return {
+            "code": "band",
+            "params": {"name": ast.literal_eval(name), "low": float(low), "high": float(high)},
         }
     if m := _INCOMPATIBLE.fullmatch(note):
         attributes, alpha, chosen = m.groups()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairness._metrics import METRICS, ROC_AUC, GroupTable
+from fairness._metrics import DESCRIPTIVE_METRICS, METRICS, ROC_AUC, GroupTable
 from fairness._policies import default_checks, preset_checks
 from fairness._spec import AuditSpec, Check, SpecError
 
@@ -23,6 +23,8 @@ UNKNOWN_REFERENCE_ATTRIBUTE = (
 def available_metrics(spec: AuditSpec, has_labels: bool, has_scores: bool, score_labels: bool):
     if spec.metrics is None:
         names = [m for m in METRICS if m != "scoring_rate"] if has_labels else ["selection_rate"]
+        if has_labels:
+            names += DESCRIPTIVE_METRICS
         if has_scores:
             names.append("scoring_rate")
             if score_labels:
@@ -42,7 +44,9 @@ def available_metrics(spec: AuditSpec, has_labels: bool, has_scores: bool, score
             )
         elif metric in METRICS and METRICS[metric].needs_scores and not has_scores:
             errors.append(NEEDS_SCORES.format(path=path, metric=metric))
-        elif metric in METRICS and METRICS[metric].needs_labels and not has_labels:
+        elif (metric in METRICS and METRICS[metric].needs_labels and not has_labels) or (
+            metric in DESCRIPTIVE_METRICS and not has_labels
+        ):
             errors.append(NEEDS_LABELS.format(path=path, metric=metric))
     if errors:
         raise SpecError(errors)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fairness._errors import FairnessError
-from fairness._policies import PRESET_DEFAULTS, PRESETS
+from fairness._policies import ONE_SIDED, PRESET_DEFAULTS, PRESETS
 
 SPEC_VERSION = 1
 
@@ -23,6 +23,12 @@ NOT_A_MAPPING = "{path}: expected a table/object, got {kind}"
 DUPLICATE_CHECK = "{path}: check name {name!r} is used more than once"
 UNCHECKABLE_METRIC = (
     "{path}: {metric!r} describes the labels, not the decisions; it cannot be checked"
+)
+DESCRIPTIVE_METRIC = (
+    "{path}: {metric!r} is reported for each group but cannot be checked: it is not a single "
+    "rate, so the ratio and difference intervals and tests that checks rely on (Katz, "
+    "Newcombe, z / Fisher) do not apply to it; check one of its parts instead (e.g. "
+    "true_positive_rate, precision)"
 )
 LL144_ADVERSE = (
     "favourable_outcome: preset 'll144' covers selection for a benefit (hiring, promotion); "
@@ -70,20 +76,27 @@ SAMPLE_KINDS = ("historical", "test")
 class Check:
     """A declared test: ``metric`` compared to the reference group as a ``ratio`` (pass when the
     oriented ratio is at least ``threshold``) or a ``difference`` (pass when the group is worse off
-    than the reference by at most ``threshold``)."""
+    than the reference by at most ``threshold``).
+
+    ``band="two-sided"`` (Aequitas's band) flags a group beyond the threshold in either direction:
+    a ratio must lie within ``[threshold, 1 / threshold]``, a difference within ``±threshold``."""
 
     name: str
     metric: str
     kind: str
     threshold: float
+    band: str = ONE_SIDED
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "metric": self.metric,
             "kind": self.kind,
             "threshold": self.threshold,
         }
+        if self.band != ONE_SIDED:  # the default is left out: existing documents stay unchanged
+            out["band"] = self.band
+        return out
 
 
 def preset_fills(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from fairness._metrics import ALL_METRIC_NAMES, METRIC_BACKENDS, METRICS
+from fairness._metrics import ALL_METRIC_NAMES, DESCRIPTIVE_METRICS, METRIC_BACKENDS, METRICS
 from fairness._policies import (
+    BANDS,
     BENEFICIAL,
     CHECK_KINDS,
     FAVOURABLE_OUTCOMES,
     LL144,
+    ONE_SIDED,
     PRESETS,
     RATIO,
     REFERENCE_POLICIES,
@@ -21,6 +23,7 @@ from fairness._policies import (
 from fairness._significance import CORRECTIONS
 from fairness._spec_labels import possible_check_names, validate_labels
 from fairness._spec_parts import (
+    DESCRIPTIVE_METRIC,
     DUPLICATE_CHECK,
     EXPECTED,
     LL144_ADVERSE,
@@ -35,8 +38,10 @@ from fairness._spec_parts import (
     preset_fills,
 )
 
-_CHECK_KEYS = ("name", "metric", "kind", "threshold")
-#: Checks compare rates with their reference; ROC AUC is reported per group but not compared.
+_CHECK_KEYS = ("name", "metric", "kind", "threshold", "band")
+_REQUIRED_CHECK_KEYS = ("name", "metric", "kind", "threshold")
+#: Checks compare rates with their reference; ROC AUC, F1 and balanced accuracy are reported per
+#: group but not compared (``_extra_metrics``: they are not single rates).
 CHECKABLE_METRICS = tuple(m for m in METRICS)
 
 
@@ -150,14 +155,16 @@ def _checks(c: _Collector, raw: Any) -> tuple[Check, ...] | None:
         data = c.mapping(path, item, _CHECK_KEYS)
         if not isinstance(item, Mapping):
             continue
-        for key in _CHECK_KEYS:
+        for key in _REQUIRED_CHECK_KEYS:
             if key not in data:
                 c.errors.append(f"{path}.{key}: required")
         name = c.text(f"{path}.name", data.get("name"), optional=False) if "name" in data else None
         if name is not None and name in seen:
             c.errors.append(DUPLICATE_CHECK.format(path=f"{path}.name", name=name))
         metric = None
-        if "metric" in data:
+        if "metric" in data and data["metric"] in DESCRIPTIVE_METRICS:
+            c.errors.append(DESCRIPTIVE_METRIC.format(path=f"{path}.metric", metric=data["metric"]))
+        elif "metric" in data:
             metric = c.choice(f"{path}.metric", data["metric"], CHECKABLE_METRICS)
             if metric in UNCHECKABLE:
                 c.errors.append(UNCHECKABLE_METRIC.format(path=f"{path}.metric", metric=metric))
@@ -173,9 +180,10 @@ def _checks(c: _Collector, raw: Any) -> tuple[Check, ...] | None:
                 threshold = c.number(
                     f"{path}.threshold", data["threshold"], 0, 1, "a number between 0 and 1"
                 )
-        if None not in (name, metric, kind, threshold):
+        band = c.choice(f"{path}.band", data["band"], BANDS) if "band" in data else ONE_SIDED
+        if None not in (name, metric, kind, threshold, band):
             seen.add(name)  # type: ignore[arg-type]
-            checks.append(Check(name, metric, kind, threshold))  # type: ignore[arg-type]
+            checks.append(Check(name, metric, kind, threshold, band))  # type: ignore[arg-type]
     return tuple(checks)
 
 

@@ -70,6 +70,8 @@ class SpecCheck(TypedDict):
     metric: str
     kind: Literal["ratio", "difference"]
     threshold: Number
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """`two-sided` flags a group beyond the threshold either way (absent: one-sided)."""
 
 
 #: A name in each language: ``{"en": "Age band", "zh-CN": "年龄段"}`` (either may be absent).
@@ -147,6 +149,8 @@ class GroupRow(TypedDict):
     small_category: bool
     in_ratios: bool
     """Takes part in comparisons, summaries and checks."""
+    positive_share: NotRequired[MaybeNumber]
+    """Share of all positive predictions at this attribute (schema 3 on)."""
 
 
 @_open
@@ -161,7 +165,8 @@ class MetricRow(TypedDict):
     ci_low: MaybeNumber
     ci_high: MaybeNumber
     interval: str | None
-    """`wilson`, `clopper_pearson` or `hanley_mcneil`."""
+    """`wilson`, `clopper_pearson`, `hanley_mcneil`, `jaccard_wilson`,
+    `jaccard_clopper_pearson` or `newcombe_youden`."""
     numerator: MaybeNumber
     denominator: MaybeNumber
     status: str
@@ -246,6 +251,8 @@ class CheckRow(TypedDict):
     p_value: MaybeNumber
     p_adjusted: MaybeNumber
     significant: bool | Withheld | None
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """Schema 3 on."""
 
 
 @_open
@@ -261,6 +268,8 @@ class CheckSummaryRow(TypedDict):
     passed: int
     failed: int
     inconclusive: int
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """Schema 3 on."""
 
 
 # --- provenance and the report ------------------------------------------------------------------

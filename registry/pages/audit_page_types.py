@@ -147,12 +147,53 @@ class Findings(TypedDict):
     """How many comparisons could not be judged, and why (null when all were)."""
 
 
+class MeasureColumn(TypedDict):
+    """A measure described for each group but not compared with a threshold."""
+
+    measure: str
+    """`f1_score`, `balanced_accuracy` or `positive_share`."""
+    title: str
+    meaning: str
+    """What the measure tells a reader, in the page's language."""
+    percent: bool
+    """Shown as a percentage (the share of positive decisions) rather than a number 0 to 1."""
+
+
+class MeasureCell(TypedDict):
+    value: float | None
+    low: float | None
+    """The 95% interval (null for a share of positive decisions, which has none)."""
+    high: float | None
+    withheld: bool
+    """Withheld because one of the group's counts is below `small_cell_k`."""
+    note: str | None
+    """Why the value is missing or weak (too few cases, undefined), in words."""
+
+
+class MeasureRow(TypedDict):
+    group: str
+    label: str
+    cells: list[MeasureCell]
+    """One per column of the table, in order."""
+
+
+class MeasuresTable(TypedDict):
+    """Per-group measures reported for description only (F1 score, balanced accuracy, each
+    group's share of all positive decisions)."""
+
+    columns: list[MeasureColumn]
+    rows: list[MeasureRow]
+
+
 class AttributeSection(TypedDict):
     attribute: str
     """The attribute's code (a column, or columns joined by `&` for an intersection)."""
     label: str
     """Its name in the page's language."""
     tables: list[GroupTable]
+    measures: MeasuresTable | None
+    """Descriptive measures by group; null when the report has none (unlabelled samples have
+    only the share of positive decisions; reports before schema 3 none)."""
 
 
 class CheckCounts(TypedDict):
@@ -173,6 +214,9 @@ class DeclaredCheck(TypedDict):
     kind: str | None
     """`ratio` or `difference`."""
     threshold: float | None
+    band: str
+    """`one-sided` (a group worse off beyond the threshold) or `two-sided` (beyond it either
+    way: Aequitas's band)."""
     rule_text: str
     """The rule in words, in the direction a reader reads the tables ("a group's rate may be at
     most 1.25 times the reference group's")."""
@@ -253,7 +297,7 @@ class StatSettings(TypedDict):
 class EngineNote(TypedDict):
     code: str | None
     """The note's kind (`outcome`, `check`, `incompatibility`, `unknown`, `small_categories`,
-    `weighted`); null for a note the page shows as the engine wrote it."""
+    `weighted`, `band`); null for a note the page shows as the engine wrote it."""
     text: str
     lang: str
     """The language of `text`: the page's, or `en` for a note shown as written."""

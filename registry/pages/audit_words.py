@@ -31,6 +31,17 @@ METHODS = {
     "clopper_pearson": N_("Clopper-Pearson exact interval for rates built on few cases"),
     "katz": N_("Katz log interval for each ratio to the reference group"),
     "hanley_mcneil": N_("Hanley-McNeil interval for the area under the ROC curve"),
+    "jaccard_wilson": N_(
+        "F1 score interval: the Wilson interval of TP/(TP+FP+FN), turned into an F1 score"
+    ),
+    "jaccard_clopper_pearson": N_(
+        "F1 score interval on few cases: the Clopper-Pearson interval of TP/(TP+FP+FN), turned "
+        "into an F1 score"
+    ),
+    "newcombe_youden": N_(
+        "balanced accuracy interval: Newcombe interval of the true positive rate minus the false "
+        "positive rate"
+    ),
     "newcombe": N_("Newcombe interval for each difference from the reference group"),
     "two_proportion_z": N_("two-proportion z-test of each group against the reference group"),
     "fisher_exact": N_("Fisher's exact test where counts are small"),
@@ -93,6 +104,10 @@ CHECK_NOTES = {
         "(threshold %(threshold)s); a lower rate is better for the person."
     ),
 }
+BAND_NOTE = N_(
+    "“%(check)s” is two-sided: a group beyond its threshold in either direction is flagged, "
+    "whether it is better or worse off than the reference group (band %(low)s to %(high)s)."
+)
 INCOMPATIBILITY_NOTE = N_(
     "The base rate differs between groups of %(attributes)s (adjusted p < %(alpha)s). When base "
     "rates differ, equal precision (predictive parity) and equal false positive and false "
@@ -221,6 +236,12 @@ def _note(report: Mapping[str, Any], parsed: dict[str, Any], lang: str, k: int) 
             "check": labels.check_label(report, p["name"], lang),
             "measure": measure,
             "threshold": _num(p["threshold"]),
+        }
+    if code == "band":
+        return _t(lang, BAND_NOTE) % {
+            "check": labels.check_label(report, p["name"], lang),
+            "low": _num(p["low"]),
+            "high": _num(p["high"]),
         }
     if code == "incompatibility":
         names = [labels.attribute_label(report, a, lang) for a in p["attributes"]]

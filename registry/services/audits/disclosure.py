@@ -12,7 +12,11 @@ Small-cell rule (``k`` = ``settings.small_cell_k``, default 10), public view onl
   its **verdict stays**, computed from the true counts; its reason text is replaced because it
   quotes the numbers;
 - a between-groups summary is withheld when any group it spans has a withheld rate for one of
-  its metrics; the ``share`` of a group whose size is suppressed is withheld too.
+  its metrics; the ``share`` of a group whose size is suppressed is withheld too;
+- a measure built on all four confusion cells (the F1 score, balanced accuracy) is withheld when
+  any of its group's cells (TP, FP, TN, FN) is from 1 to k-1: its value with the shown counts
+  would give the cell back; a group's ``positive_share`` is withheld when its predicted positives
+  (or its size) are.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from registry.services.canonical import iso
 
 SUPPRESSED_REASON = "Details withheld: this comparison rests on fewer than {k} people."
 COUNT_FIELDS = ("n", "tp", "fp", "tn", "fn", "pp", "pn")
+CELL_FIELDS = ("tp", "fp", "tn", "fn")
+#: Metrics computed from all four confusion cells of a group (not a numerator over a denominator).
+CELL_METRICS = ("f1_score", "balanced_accuracy")
 RATE_FIELDS = ("value", "ci_low", "ci_high", "numerator", "denominator")
 COMPARISON_FIELDS = (
     "value", "reference_value", "ratio", "ratio_ci_low", "ratio_ci_high", "difference",
@@ -72,8 +79,13 @@ def _json_copy(value: Any) -> Any:
 def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     """A copy of a report dict with small cells suppressed (see the module docstring)."""
     out = _json_copy(report)
+    small_cells: set[tuple[str, str]] = set()
     for row in out.get("groups", []):
         small_n = is_small(row.get("n"), k)
+        if any(is_small(row.get(name), k) for name in CELL_FIELDS):
+            small_cells.add((row.get("attribute"), str(row.get("group"))))
+        if "positive_share" in row and (small_n or is_small(row.get("pp"), k)):
+            row["positive_share"] = suppressed(k)
         for name in COUNT_FIELDS:
             if name in row:
                 row[name] = _count(row[name], k)
@@ -81,7 +93,11 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
             row["share"] = suppressed(k)
     withheld: set[tuple[str, str, str]] = set()
     for row in out.get("metrics", []):
-        if _rate_is_small(row, k):
+        cells_small = (
+            row.get("metric") in CELL_METRICS
+            and (row.get("attribute"), str(row.get("group"))) in small_cells
+        )
+        if cells_small or _rate_is_small(row, k):
             withheld.add((row["attribute"], str(row["group"]), row["metric"]))
             for name in RATE_FIELDS:
                 if name in row:
