@@ -226,6 +226,7 @@ def read_for_spec(
         pos_label=c.pos_label,
         delimiter=c.delimiter,
         progress=progress,
+        control_features=list(c.control_features),
     )
 
 
@@ -256,7 +257,10 @@ def audit_count_file(
     if not c.sensitive_features:
         raise SpecError([NO_SENSITIVE_COLUMNS])
     sample = read_counts(
-        source, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
+        source,
+        sensitive_features=list(c.sensitive_features),
+        delimiter=c.delimiter,
+        control_features=list(c.control_features),
     )
     return _run(sample, resolved)
 
@@ -276,6 +280,9 @@ def _with_scores(
 
 
 def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
+    stratified = sample.cells
+    if stratified.controls:  # every table but ``conditional`` is the audit without the controls
+        sample = dataclasses.replace(sample, cells=stratified.collapsed())
     table = sample.cells
     attributes = list(table.attributes)
     has_scores = sample.scores is not None
@@ -314,6 +321,9 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         any_size=rule_names_reference(spec.preset, spec.reference),
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
+    conditional: dict[str, np.ndarray] = {}
+    if stratified.controls:
+        conditional = _conditional(stratified, levels, comparisons, rate_metrics, spec, confidence)
     _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = summary_columns(
         groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
@@ -384,12 +394,38 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
             "not_assessed": tuple(not_assessed),
+            "conditional": tuple(records(conditional)) if conditional else (),
         },
         rule=rule,
         spec=effective,
         sample=effective["sample"],
         provenance=provenance,
         notes=tuple(notes),
+    )
+
+
+def _conditional(
+    table: CellTable,
+    levels: list[tuple[str, ...]],
+    comparisons: dict,
+    metrics: list[str],
+    spec: AuditSpec,
+    confidence: float,
+) -> dict[str, np.ndarray]:
+    """The ``conditional`` table (``fairness._stratified``): every comparison again within the
+    strata of the control features, pooled."""
+    from fairness._stratified import conditional_columns
+
+    grouping = [*table.attributes, *table.controls]
+    cells = normalise_cells(table.frame, grouping, table.has_labels)
+    return conditional_columns(
+        cells,
+        levels,
+        table.controls,
+        comparisons,
+        metrics,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
     )
 
 

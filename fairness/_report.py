@@ -28,7 +28,8 @@ import numpy.typing as npt
 #: Version of the report layout; bumped when a key changes meaning or disappears. 2: p-values
 #: adjusted per family (``family``), the rule's reference and statement (``rule``), the
 #: point-estimate finding, and what was not assessed (``not_assessed``) capping the verdict.
-SCHEMA_VERSION = 2
+#: 3: ``conditional`` (each comparison within strata of ``columns.control_features``, pooled).
+SCHEMA_VERSION = 3
 
 #: Significant digits kept for every float in the JSON and CSV output.
 SIGNIFICANT_DIGITS = 12
@@ -66,6 +67,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed",
     ),
     "not_assessed": ("name", "attribute", "group", "reason", "detail"),
+    "conditional": (
+        "attribute", "metric", "group", "reference", "controls", "strata", "strata_used",
+        "strata_without_group", "strata_without_reference", "group_denominator",
+        "reference_denominator", "ratio", "ratio_ci_low", "ratio_ci_high", "difference",
+        "difference_ci_low", "difference_ci_high", "association_test",
+        "association_statistic", "association_p_value", "homogeneity_test",
+        "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
+    ),
 }  # fmt: skip
 
 
