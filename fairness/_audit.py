@@ -418,6 +418,9 @@ def _conditional(
 
     grouping = [*table.attributes, *table.controls]
     cells = normalise_cells(table.frame, grouping, table.has_labels)
+    squares = None
+    if table.squares is not None:
+        squares = normalise_cells(table.squares, grouping, table.has_labels)
     return conditional_columns(
         cells,
         levels,
@@ -426,6 +429,7 @@ def _conditional(
         metrics,
         min_denominator=spec.min_denominator,
         confidence=confidence,
+        squares=squares,
     )
 
 

@@ -215,12 +215,17 @@ def conditional_columns(
     *,
     min_denominator: float,
     confidence: float,
+    squares: pd.DataFrame | None = None,
 ) -> dict[str, np.ndarray]:
     """The ``conditional`` table: one row per comparison row of the audit (level, group,
     reference, metric) whose metric is stratified (``stratified_metrics``), in the comparisons'
-    order. ``cells`` is the normalised cell frame with the control columns."""
+    order. ``cells`` is the normalised cell frame with the control columns; ``squares`` the same
+    cells' sums of squared weights when rows were weighted: each stratum's counts then enter as
+    Kish effective sizes (as the audit's other intervals and tests), so scaling every weight by
+    a constant changes nothing."""
     wanted = set(stratified_metrics(metrics))
     counts, index, n_strata = stratified_counts(cells, levels, controls)
+    squared = None if squares is None else stratified_counts(squares, levels, controls)[0]
     attribute = np.asarray(comparisons["attribute"], dtype=object)
     group = np.asarray(comparisons["group"], dtype=object)
     reference = np.asarray(comparisons["reference"], dtype=object)
@@ -249,6 +254,12 @@ def conditional_columns(
         g = np.array([index[(attribute[i], group[i])] for i in rows[picked]], dtype=np.int64)
         r = np.array([index[(attribute[i], reference[i])] for i in rows[picked]], dtype=np.int64)
         x, d = count_parts(counts, name)
+        if squared is not None:
+            _, sq = count_parts(squared, name)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                effective = np.where(sq > 0, d * d / sq, 0.0)
+                x = np.clip(np.where(d > 0, x / d, 0.0), 0.0, 1.0) * effective
+            d = effective
         result = mantel_haenszel(x[g], d[g], x[r], d[r], confidence=confidence)
         for key, values in result.items():
             if key not in pooled:  # every row is filled by its metric's pass

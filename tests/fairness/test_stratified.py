@@ -276,3 +276,26 @@ def test_the_count_table_round_trip_keeps_the_strata():
     from_counts = audit_count_file(io.BytesIO(buffer.getvalue()), spec).table("conditional")
     from_rows = audit(_csv(frame), CONTROLLED).table("conditional")
     assert from_counts == from_rows
+
+
+def test_weighted_rows_enter_as_effective_sizes_so_scaling_weights_changes_nothing():
+    frame = _confounded(n=1500)
+    frame["w"] = np.random.default_rng(0).uniform(0.5, 2.0, len(frame))
+    spec = {"columns": {**CONTROLLED["columns"], "weight": "w"}}
+    once = audit(_csv(frame), spec).table("conditional")
+    frame["w"] *= 100
+    scaled = audit(_csv(frame), spec).table("conditional")
+    for a, b in zip(once, scaled, strict=True):
+        assert a["status"] == b["status"]
+        for key in ("ratio", "ratio_ci_low", "ratio_ci_high", "association_p_value"):
+            assert a[key] == pytest.approx(b[key], rel=1e-9), key
+
+
+def test_a_score_sample_is_stratified_on_the_rate_metrics_its_cells_carry():
+    frame = _confounded()
+    frame["score"] = np.random.default_rng(1).random(len(frame))
+    columns = {"label": "label", "score": "score", "threshold": ">=0.5",
+               "sensitive_features": ["sex"], "control_features": ["region"]}  # fmt: skip
+    rows = audit(_csv(frame), {"columns": columns}).table("conditional")
+    assert {r["metric"] for r in rows} >= {"selection_rate", "true_positive_rate"}
+    assert "scoring_rate" not in {r["metric"] for r in rows}
