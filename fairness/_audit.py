@@ -324,6 +324,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     conditional: dict[str, np.ndarray] = {}
     if stratified.controls:
         conditional = _conditional(stratified, levels, comparisons, rate_metrics, spec, confidence)
+        _adjust_conditional(conditional, checks, spec.correction)
     _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = summary_columns(
         groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
@@ -431,6 +432,28 @@ def _conditional(
         confidence=confidence,
         squares=squares,
     )
+
+
+def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction: str) -> None:
+    """``association_p_adjusted`` and ``family`` of the conditional rows: families as in
+    :func:`_adjust`, within this table (a complementary pair is one test, counted once)."""
+    checked = {shared_test_metric(c.metric) for c in checks}
+    tested = _shared_tests(conditional["metric"])
+    family = tested.copy()
+    family[np.isin(tested, list(checked))] = CHECKS_FAMILY
+    keys = list(
+        zip(
+            conditional["attribute"].tolist(),
+            conditional["group"].tolist(),
+            conditional["reference"].tolist(),
+            tested.tolist(),
+            strict=True,
+        )
+    )
+    conditional["association_p_adjusted"] = adjust_families(
+        conditional["association_p_value"], family, keys, method=correction
+    )
+    conditional["family"] = family
 
 
 #: The family of the comparisons that the declared checks read.

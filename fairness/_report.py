@@ -74,6 +74,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "difference_ci_low", "difference_ci_high", "association_test",
         "association_statistic", "association_p_value", "homogeneity_test",
         "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
+        "association_p_adjusted", "family",
     ),
 }  # fmt: skip
 

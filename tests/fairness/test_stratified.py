@@ -299,3 +299,15 @@ def test_a_score_sample_is_stratified_on_the_rate_metrics_its_cells_carry():
     rows = audit(_csv(frame), {"columns": columns}).table("conditional")
     assert {r["metric"] for r in rows} >= {"selection_rate", "true_positive_rate"}
     assert "scoring_rate" not in {r["metric"] for r in rows}
+
+
+def test_association_p_values_are_adjusted_per_family_each_test_once():
+    rows = audit(_csv(_confounded()), CONTROLLED).table("conditional")
+    by_metric = {r["metric"]: r for r in rows}
+    # true positive and false negative rate comparisons are one test: the same adjusted p
+    tpr, fnr = by_metric["true_positive_rate"], by_metric["false_negative_rate"]
+    assert tpr["association_p_value"] == fnr["association_p_value"]
+    assert tpr["association_p_adjusted"] == fnr["association_p_adjusted"]
+    assert all(r["association_p_adjusted"] >= r["association_p_value"] for r in rows)
+    assert by_metric["selection_rate"]["family"] == "checks"
+    assert fnr["family"] == tpr["family"]
