@@ -435,8 +435,9 @@ def _conditional(
 
 
 def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction: str) -> None:
-    """``association_p_adjusted`` and ``family`` of the conditional rows: families as in
-    :func:`_adjust`, within this table (a complementary pair is one test, counted once)."""
+    """``association_p_adjusted``, ``homogeneity_p_adjusted`` and ``family`` of the conditional
+    rows: families as in :func:`_adjust`, within this table (a complementary pair is one test,
+    counted once); the homogeneity tests are adjusted in families of their own, named alike."""
     checked = {shared_test_metric(c.metric) for c in checks}
     tested = _shared_tests(conditional["metric"])
     family = tested.copy()
@@ -452,6 +453,9 @@ def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction
     )
     conditional["association_p_adjusted"] = adjust_families(
         conditional["association_p_value"], family, keys, method=correction
+    )
+    conditional["homogeneity_p_adjusted"] = adjust_families(
+        conditional["homogeneity_p_value"], family, keys, method=correction
     )
     conditional["family"] = family
 

@@ -74,7 +74,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "difference_ci_low", "difference_ci_high", "association_test",
         "association_statistic", "association_p_value", "homogeneity_test",
         "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
-        "association_p_adjusted", "family",
+        "association_p_adjusted", "homogeneity_p_adjusted", "family",
     ),
 }  # fmt: skip
 

@@ -170,9 +170,9 @@ class ConditionalRow(TypedDict):
     difference_pp_low_text: str | None
     difference_pp_high_text: str | None
     association_p: float | None
-    """Cochran-Mantel-Haenszel test that the groups do not differ within cases."""
+    """Cochran-Mantel-Haenszel test that the groups do not differ within cases (adjusted p)."""
     homogeneity_p: float | None
-    """Breslow-Day-Tarone test that the gap is the same in every category."""
+    """Breslow-Day-Tarone test that the gap is the same in every category (adjusted p)."""
     strata: int
     """Categories (combinations of the control features' values) in the sample."""
     strata_used: int

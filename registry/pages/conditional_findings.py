@@ -8,7 +8,7 @@ measures of the declared checks:
 
   "By sex, within comparable cases (same region), people were flagged 1.90 times as often in
   “f” as in “m” (between 1.60 and 2.20 times). The gap differed between region categories
-  (p = 0.010)."
+  (adjusted p = 0.010)."
 
 and counts the categories where a comparison was impossible. A ratio is the group's rate over
 the reference's; numbers are written by ``registry.pages.numbers`` as the table's cells are.
@@ -39,8 +39,8 @@ INTRO = N_(
     "pooled (Mantel-Haenszel). This shows whether a gap remains when %(controls)s is held "
     "constant, or comes from groups being spread differently across %(controls)s categories."
 )
-P_BELOW = N_("p < 0.001")
-P_EQUALS = N_("p = %(p)s")
+P_BELOW = N_("adjusted p < 0.001")
+P_EQUALS = N_("adjusted p = %(p)s")
 CONTROL_SEPARATOR = N_(", ")
 
 
@@ -62,7 +62,7 @@ def _mid_sentence(name: str, lang: str) -> str:
 
 
 def p_text(value: float, lang: str) -> str:
-    """``p < 0.001`` or ``p = 0.012``, as the tables' p cells write it."""
+    """``adjusted p < 0.001`` or ``adjusted p = 0.012``, as the tables' p cells write it."""
     if value < 0.001:
         return i18n.gettext(lang, P_BELOW)
     return i18n.gettext(lang, P_EQUALS) % {"p": f"{value:.3f}"}
@@ -105,7 +105,7 @@ def _sentence(
         i18n.gettext(lang, WITHIN_RATIO)
         % {**base, "ratio": texts["ratio_text"], "interval": interval}
     ]
-    homogeneity = _num(row.get("homogeneity_p_value"))
+    homogeneity = _num(row.get("homogeneity_p_adjusted"))
     if homogeneity is not None:
         alpha = _num((report.get("spec") or {}).get("alpha")) or 0.05
         template = GAP_DIFFERED if homogeneity < alpha else GAP_STEADY
@@ -166,8 +166,8 @@ def conditional_section(report: Mapping[str, Any], lang: str) -> ConditionalSect
                                                  "difference_ci_high")]  # fmt: skip
         strata = int(_num(row.get("strata")) or 0)
         used = int(_num(row.get("strata_used")) or 0)
-        association = _num(row.get("association_p_value"))
-        homogeneity = _num(row.get("homogeneity_p_value"))
+        association = _num(row.get("association_p_adjusted"))
+        homogeneity = _num(row.get("homogeneity_p_adjusted"))
         status = str(row.get("status") or "")
         out.append(
             {

@@ -50,7 +50,7 @@ def test_the_sentence_gives_the_pooled_ratio_its_interval_and_the_homogeneity_te
     row = next(r for r in report["conditional"] if r["metric"] == "selection_rate")
     assert row["group"] == "f" and row["reference"] == "m"
     assert row["strata"] == 4 and row["strata_used"] == 3 and row["strata_without_group"] == 1
-    assert 0.001 < row["homogeneity_p_value"] < 0.05  # 0.0137
+    assert 0.001 < row["homogeneity_p_adjusted"] < 0.05  # 0.0137: one test in its family
     section = conditional_section(report, "en")
     assert section is not None
     first = section["rows"][0]
@@ -59,7 +59,7 @@ def test_the_sentence_gives_the_pooled_ratio_its_interval_and_the_homogeneity_te
         f"By Gender, within comparable cases (same region), people were flagged "
         f"{row['ratio']:.2f} times as often in “Women” as in “Men” (between "
         f"{row['ratio_ci_low']:.2f} and {row['ratio_ci_high']:.2f} times). The gap differed "
-        f"between region categories (p = {row['homogeneity_p_value']:.3f})."
+        f"between region categories (adjusted p = {row['homogeneity_p_adjusted']:.3f})."
     )
     assert first["skipped_text"] == (
         "1 of the 4 region categories was left out: one of the two groups had no cases there "
@@ -73,7 +73,7 @@ def test_the_chinese_page_words_use_the_chinese_labels():
     assert section is not None
     sentence = section["sentences"][0]
     assert sentence.startswith("按性别划分，在可比案例中（地区相同），“女性”群体中")
-    assert "这一差距在不同地区类别之间有所不同（p = " in sentence
+    assert "这一差距在不同地区类别之间有所不同（校正后 p = " in sentence
     assert section["rows"][0]["skipped_text"].startswith("4 个地区类别中有 1 个未纳入比较")
     assert section["intro"].startswith("每项比较都在地区相同的案例中重新进行")
 
@@ -82,7 +82,7 @@ def test_a_steady_gap_is_said_to_be_steady():
     steady = "sex,region,pp,pn\nf,north,100,100\nm,north,50,150\nf,south,50,150\nm,south,25,175\n"
     report = fairness.audit_count_file(io.BytesIO(steady.encode()), SPEC).to_dict()
     sentence = conditional_section(report, "en")["sentences"][0]  # type: ignore[index]
-    assert "No difference in the gap between region categories was found (p = " in sentence
+    assert "No difference in the gap between region categories was found (adjusted p = " in sentence
 
 
 def test_no_control_features_means_no_section():
