@@ -149,7 +149,9 @@ def _check_sensitive(
     for column in controls:
         if column in sensitive:
             raise FairnessInputError(
-                REPEATED_MAPPING.format(column=column, roles="sensitive_features, control_features"),
+                REPEATED_MAPPING.format(
+                    column=column, roles="sensitive_features, control_features"
+                ),
                 column=column,
                 field="control_features",
             )
@@ -232,9 +234,7 @@ class _CountReducer:
     def add(self, batch: pa.RecordBatch, first: int) -> None:
         n = batch.num_rows
         self.lines += n
-        codes = [
-            g.encode(batch.column(g.column))[0] for g in self.groups
-        ]
+        codes = [g.encode(batch.column(g.column))[0] for g in self.groups]
         sizes = [len(g.values) for g in self.groups]
         if self.layout in ("confusion", "selection"):
             for slot, name in enumerate(LAYOUTS[self.layout]):
@@ -440,8 +440,8 @@ def write_counts_csv(cells: CellTable, path_or_buffer: str | os.PathLike | IO[An
     """Write a ``CellTable`` as a count-table CSV that ``read_counts`` reads back.
 
     The file is UTF-8 with LF line endings: the attribute columns, the control columns (if any),
-    then ``tp, fp, tn, fn`` (or ``pp, pn``). Weighted counts are written with full float precision; read them back with
-    ``read_counts(..., weighted=True)``.
+    then ``tp, fp, tn, fn`` (or ``pp, pn``). Weighted counts are written with full float
+    precision; read them back with ``read_counts(..., weighted=True)``.
 
     Parameters
     ----------

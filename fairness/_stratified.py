@@ -54,9 +54,7 @@ def stratified_metrics(metrics: Sequence[str]) -> list[str]:
     not the base rate (it describes the labels) nor the scoring rate (scores are not kept per
     stratum)."""
     return [
-        m
-        for m in metrics
-        if m in METRICS and m not in UNCHECKABLE and not METRICS[m].needs_scores
+        m for m in metrics if m in METRICS and m not in UNCHECKABLE and not METRICS[m].needs_scores
     ]
 
 
@@ -137,9 +135,7 @@ def mantel_haenszel(
         # Cochran-Mantel-Haenszel test of no association (2 x 2 x K, no continuity correction)
         m1 = x1 + x0
         expected = n1 * m1 / big_n
-        variance = np.where(
-            big_n > 1, n1 * n0 * m1 * (big_n - m1) / (big_n**2 * (big_n - 1)), 0.0
-        )
+        variance = np.where(big_n > 1, n1 * n0 * m1 * (big_n - m1) / (big_n**2 * (big_n - 1)), 0.0)
         v_sum = variance.sum(axis=1)
         association = np.where(v_sum > 0, (x1 - expected).sum(axis=1) ** 2 / v_sum, np.nan)
         association_p = stats.chi2.sf(association, 1)

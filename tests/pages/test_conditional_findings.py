@@ -140,3 +140,25 @@ def test_an_audit_without_control_features_has_no_such_section(client, world):
     soup = parse(client.get(f"/audits/{world.audit_id}"))
     assert soup.select_one("#conditional-heading") is None
     assert client.get(f"/audits/{world.audit_id}.json").json()["conditional"] is None
+
+
+def test_the_benefit_fraud_sample_disparity_remains_within_office_areas():
+    from registry.paths import SAMPLES_DIR
+
+    folder = SAMPLES_DIR / "predictions"
+    report = fairness.audit(
+        folder / "benefit-fraud-risk.csv.gz", folder / "benefit-fraud-risk.spec.json"
+    ).to_dict()
+    section = conditional_section(report, "en")
+    assert section is not None and section["controls_label"] == "Benefit office area"
+    young = next(
+        r for r in section["rows"]
+        if r["metric"] == "false_positive_rate" and r["group"] == "18-24"
+    )  # fmt: skip
+    assert young["strata_used"] == young["strata"] == 3
+    assert young["text"] is not None and young["text"].startswith(
+        "By Age band, within comparable cases (same benefit office area), people who had done "
+        "nothing wrong were flagged 2.48 times as often in “18 to 24” as in “35 to 49”"
+    )
+    zh = conditional_section(report, "zh-CN")
+    assert zh is not None and "福利办公室所在地区类型相同" in zh["sentences"][0]

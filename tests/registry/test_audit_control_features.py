@@ -49,9 +49,12 @@ def test_an_audit_with_control_features_stores_the_strata_and_the_conditional_ta
     assert selection["strata"] == 3 and selection["strata_used"] == 2
     # men in the north were never flagged: no precision to compare there, and it is counted
     precision = next(r for r in rows if r["metric"] == "precision")
-    assert precision["strata_used"] + precision["strata_without_group"] + precision[
-        "strata_without_reference"
-    ] == 3
+    assert (
+        precision["strata_used"]
+        + precision["strata_without_group"]
+        + precision["strata_without_reference"]
+        == 3
+    )
     assert {g["attribute"] for g in done["report"]["groups"]} == {"sex"}
 
 
