@@ -371,7 +371,7 @@ LABELS: dict[str, dict] = {
             {
                 "age_band": ("Age band", "年龄段"),
                 "nationality": ("Nationality", "国籍"),
-                "office_area": ("Benefit office area", "福利办公室所在地区类型"),
+                "office_area": ("Benefit office area", "福利办公室地区"),
             }
         ),
         "groups": {

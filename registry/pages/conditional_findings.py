@@ -17,6 +17,7 @@ Control features are named by the spec's labels (``labels.attributes``) like att
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,6 +53,12 @@ def _num(value: Any) -> float | None:
 
 def _withheld(value: Any) -> bool:
     return isinstance(value, Mapping) and bool(value.get("suppressed"))
+
+
+def _distance(ratio: Any) -> float:
+    """How far a ratio is from parity, either way (|log ratio|); 0 when unknown or withheld."""
+    value = _num(ratio)
+    return abs(math.log(value)) if value is not None and value > 0 else 0.0
 
 
 def _mid_sentence(name: str, lang: str) -> str:
@@ -131,7 +138,8 @@ def _skipped_text(n: int, total: int, controls: str, lang: str) -> str | None:
 
 def conditional_section(report: Mapping[str, Any], lang: str) -> ConditionalSection | None:
     """The page's "Within comparable cases" section; None when the audit named no control
-    feature (or its report predates them)."""
+    feature (or its report predates them). Rows: the declared checks' measures in order, single
+    attributes before intersections, the ratio farthest from parity first."""
     rows = [r for r in report.get("conditional") or [] if isinstance(r, Mapping)]
     if not rows:
         return None
@@ -145,6 +153,7 @@ def conditional_section(report: Mapping[str, Any], lang: str) -> ConditionalSect
         key=lambda r: (
             shown_metrics.index(str(r.get("metric"))),
             r.get("attribute") not in singles,
+            -_distance(r.get("ratio")),
         )
     )
     out: list[ConditionalRow] = []

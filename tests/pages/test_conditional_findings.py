@@ -161,4 +161,4 @@ def test_the_benefit_fraud_sample_disparity_remains_within_office_areas():
         "nothing wrong were flagged 2.48 times as often in “18 to 24” as in “35 to 49”"
     )
     zh = conditional_section(report, "zh-CN")
-    assert zh is not None and "福利办公室所在地区类型相同" in zh["sentences"][0]
+    assert zh is not None and "（福利办公室地区相同）" in zh["sentences"][0]
