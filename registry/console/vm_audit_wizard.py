@@ -376,9 +376,7 @@ def parse_columns(
             errors.add("control_features", t(lang, W.ATTRIBUTE_IS_IDENTIFIER, column=control))
         elif counts and control in proposal.count_columns:
             errors.add("control_features", t(lang, W.COUNT_LAYOUT, detail=control))
-    if counts and attrs and not {"sensitive_features", "control_features"} & set(
-        errors.by_field()
-    ):
+    if counts and attrs and not {"sensitive_features", "control_features"} & set(errors.by_field()):
         try:
             fairness.count_table_layout(names, [*attrs, *controls])
         except fairness.FairnessInputError as exc:

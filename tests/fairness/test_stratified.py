@@ -311,3 +311,23 @@ def test_association_p_values_are_adjusted_per_family_each_test_once():
     assert all(r["association_p_adjusted"] >= r["association_p_value"] for r in rows)
     assert by_metric["selection_rate"]["family"] == "checks"
     assert fnr["family"] == tpr["family"]
+
+
+def test_the_cli_takes_control_columns_for_audits_and_count_tables(tmp_path):
+    from fairness.cli import EXIT_OK, main
+
+    sample = tmp_path / "sample.csv"
+    _confounded().to_csv(sample, index=False)
+    mapping = ["--label", "label", "--prediction", "pred", "--sensitive", "sex"]
+    direct = tmp_path / "direct.json"
+    args = ["audit", str(sample), *mapping, "--control", "region", "--format", "json"]
+    assert main([*args, "--output", str(direct)]) == EXIT_OK
+    counts = tmp_path / "counts.csv"
+    assert main(["counts", str(sample), *mapping, "--control", "region",
+                 "--output", str(counts)]) == EXIT_OK  # fmt: skip
+    assert counts.read_text().startswith("sex,region,tp,fp,tn,fn\n")
+    from_counts = tmp_path / "from_counts.json"
+    assert main(["audit", str(counts), "--counts", "--sensitive", "sex", "--control", "region",
+                 "--format", "json", "--output", str(from_counts)]) == EXIT_OK  # fmt: skip
+    rows = json.loads(direct.read_text())["conditional"]
+    assert rows and rows == json.loads(from_counts.read_text())["conditional"]
