@@ -43,6 +43,9 @@ from fairness._metrics import (
 )
 from fairness._policies import UNCHECKABLE
 
+#: The reference of the ``overall`` policy (``fairness._comparisons.OVERALL_GROUP``).
+OVERALL_GROUP = "overall"
+
 #: The homogeneity test reported in ``homogeneity_test``.
 BRESLOW_DAY_TARONE = "breslow_day_tarone"
 #: The test of no association reported in ``association_test``.
@@ -67,8 +70,10 @@ def stratum_codes(cells: pd.DataFrame, controls: Sequence[str]) -> tuple[np.ndar
 def stratified_counts(
     cells: pd.DataFrame, levels: Sequence[Sequence[str]], controls: Sequence[str]
 ) -> tuple[np.ndarray, Mapping[tuple[str, str], int], int]:
-    """``(groups, strata, COUNT_COLUMNS)`` sums of the normalised cells (which carry the control
-    columns), the global index of each ``(level name, group)``, and the number of strata."""
+    """``(groups + levels, strata, COUNT_COLUMNS)`` sums of the normalised cells (which carry the
+    control columns): every group, then each level's total (its row is the index of
+    ``(level name, OVERALL_GROUP)``); the index of each ``(level name, group)``; the number of
+    strata."""
     table = group_table(cells, levels)
     stratum, names = stratum_codes(cells, controls)
     n_groups, n_strata = len(table.group), len(names)
@@ -83,7 +88,11 @@ def stratified_counts(
         (str(a), str(g)): i
         for i, (a, g) in enumerate(zip(table.attribute.tolist(), table.group.tolist(), strict=True))
     }
-    return out.reshape(n_groups, n_strata, len(COUNT_COLUMNS)), index, n_strata
+    by_group = out.reshape(n_groups, n_strata, len(COUNT_COLUMNS))
+    totals = np.add.reduceat(by_group, table.starts[:-1], axis=0) if n_groups else by_group[:0]
+    for level, name in enumerate(table.names):
+        index[(name, OVERALL_GROUP)] = n_groups + level
+    return np.concatenate([by_group, totals]), index, n_strata
 
 
 def mantel_haenszel(
@@ -202,6 +211,14 @@ def _breslow_day_tarone(
     return statistic, np.maximum(dof, 0)
 
 
+def _effective(x: np.ndarray, d: np.ndarray, squares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kish effective numerator and denominator: ``rate × n_eff`` and ``n_eff = (Σw)² / Σw²``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective = np.where(squares > 0, d * d / squares, 0.0)
+        rate = np.clip(np.where(d > 0, x / d, 0.0), 0.0, 1.0)
+    return rate * effective, effective
+
+
 def conditional_columns(
     cells: pd.DataFrame,
     levels: Sequence[Sequence[str]],
@@ -249,14 +266,20 @@ def conditional_columns(
         picked = np.flatnonzero(metric_rows == name)
         g = np.array([index[(attribute[i], group[i])] for i in rows[picked]], dtype=np.int64)
         r = np.array([index[(attribute[i], reference[i])] for i in rows[picked]], dtype=np.int64)
+        rest = np.array([reference[i] == OVERALL_GROUP for i in rows[picked]], dtype=bool)
         x, d = count_parts(counts, name)
+        x1, d1, x0, d0 = x[g], d[g], x[r], d[r]
+        # against ``overall``, a group is compared with the rest of the sample within each
+        # stratum (as the comparisons' test does): the level's total less the group
+        x0[rest] = np.clip(x0[rest] - x1[rest], 0.0, None)
+        d0[rest] = np.clip(d0[rest] - d1[rest], 0.0, None)
         if squared is not None:
             _, sq = count_parts(squared, name)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                effective = np.where(sq > 0, d * d / sq, 0.0)
-                x = np.clip(np.where(d > 0, x / d, 0.0), 0.0, 1.0) * effective
-            d = effective
-        result = mantel_haenszel(x[g], d[g], x[r], d[r], confidence=confidence)
+            sq1, sq0 = sq[g], sq[r]
+            sq0[rest] = np.clip(sq0[rest] - sq1[rest], 0.0, None)
+            x1, d1 = _effective(x1, d1, sq1)
+            x0, d0 = _effective(x0, d0, sq0)
+        result = mantel_haenszel(x1, d1, x0, d0, confidence=confidence)
         for key, values in result.items():
             if key not in pooled:  # every row is filled by its metric's pass
                 pooled[key] = np.zeros(n, dtype=values.dtype)

@@ -43,6 +43,9 @@ INTRO = N_(
 P_BELOW = N_("adjusted p < 0.001")
 P_EQUALS = N_("adjusted p = %(p)s")
 CONTROL_SEPARATOR = N_(", ")
+#: The reference of the ``overall`` policy: within cases, a group is compared with everyone else.
+EVERYONE_ELSE = N_("everyone else")
+OVERALL_REFERENCE = "overall"
 
 
 def _num(value: Any) -> float | None:
@@ -164,7 +167,9 @@ def conditional_section(report: Mapping[str, Any], lang: str) -> ConditionalSect
         base = {
             "attribute": labels.attribute_label(report, attribute, lang),
             "group": labels.group_label(report, attribute, group, lang),
-            "reference": labels.group_label(report, attribute, reference, lang),
+            "reference": i18n.gettext(lang, EVERYONE_ELSE)
+            if reference == OVERALL_REFERENCE
+            else labels.group_label(report, attribute, reference, lang),
             "controls": mid,
             "who": who,
             "verb": verb,

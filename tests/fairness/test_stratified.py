@@ -331,3 +331,18 @@ def test_the_cli_takes_control_columns_for_audits_and_count_tables(tmp_path):
                  "--format", "json", "--output", str(from_counts)]) == EXIT_OK  # fmt: skip
     rows = json.loads(direct.read_text())["conditional"]
     assert rows and rows == json.loads(from_counts.read_text())["conditional"]
+
+
+def test_against_overall_a_group_is_compared_with_the_rest_within_each_stratum():
+    frame = _confounded()
+    rows = audit(_csv(frame), {**CONTROLLED, "reference": "overall"}).table("conditional")
+    row = next(r for r in rows if r["metric"] == "selection_rate" and r["group"] == "f")
+    assert row["reference"] == "overall"
+    tables = []
+    for _, part in frame.groupby("region"):
+        f, m = part[part["sex"] == "f"], part[part["sex"] == "m"]
+        tables.append(_tables(f["pred"].sum(), len(f), m["pred"].sum(), len(m)))
+    expected = StratifiedTable(np.dstack(tables))
+    assert row["ratio"] == pytest.approx(expected.riskratio_pooled, rel=1e-9)
+    null = expected.test_null_odds(correction=False)
+    assert row["association_statistic"] == pytest.approx(null.statistic, rel=1e-9)

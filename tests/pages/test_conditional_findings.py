@@ -162,3 +162,14 @@ def test_the_benefit_fraud_sample_disparity_remains_within_office_areas():
     )
     zh = conditional_section(report, "zh-CN")
     assert zh is not None and "（福利办公室地区相同）" in zh["sentences"][0]
+
+
+def test_the_overall_reference_reads_as_everyone_else():
+    spec = {**SPEC, "reference": "overall"}
+    report = fairness.audit_count_file(io.BytesIO(COUNTS.encode()), spec).to_dict()
+    en = conditional_section(report, "en")
+    zh = conditional_section(report, "zh-CN")
+    assert en is not None and zh is not None
+    assert "as in “everyone else”" in en["sentences"][0]
+    assert "“其他所有人”" in zh["sentences"][0]
+    assert "overall" not in " ".join(en["sentences"])
