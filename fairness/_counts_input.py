@@ -171,7 +171,9 @@ class _CountReducer:
         self.where = where
         self.has_labels = layout in ("confusion", "label_prediction_count")
         # sensitive features, then control features (extra cell dimensions, never audited)
-        self.groups = [GroupEncoder(c, max_groups) for c in (*sensitive, *controls)]
+        self.groups = [
+            GroupEncoder(c, max_groups, control=c in controls) for c in (*sensitive, *controls)
+        ]
         self.label = BinaryEncoder(names["label"], "label", None) if "label" in names else None
         self.pred = (
             BinaryEncoder(names["prediction"], "prediction", None)

@@ -64,7 +64,9 @@ class _Reducer:
     def __init__(self, plan: Plan, max_groups: int) -> None:
         self.plan = plan
         # sensitive features, then control features (extra cell dimensions, never audited)
-        self.groups = [GroupEncoder(c, max_groups) for c in plan.grouping]
+        self.groups = [
+            GroupEncoder(c, max_groups, control=c in plan.controls) for c in plan.grouping
+        ]
         self.label = BinaryEncoder(plan.label, "label", plan.pos_label) if plan.label else None
         self.pred = (
             BinaryEncoder(plan.prediction, "prediction", plan.pos_label)

@@ -346,3 +346,15 @@ def test_against_overall_a_group_is_compared_with_the_rest_within_each_stratum()
     assert row["ratio"] == pytest.approx(expected.riskratio_pooled, rel=1e-9)
     null = expected.test_null_odds(correction=False)
     assert row["association_statistic"] == pytest.approx(null.statistic, rel=1e-9)
+
+
+def test_a_control_column_with_too_many_values_is_refused_as_a_control():
+    frame = _confounded(n=400)
+    frame["region"] = [f"r{i}" for i in range(len(frame))]
+    with pytest.raises(FairnessInputError) as info:
+        read_sample(
+            _csv(frame), label="label", prediction="pred", sensitive_features=["sex"],
+            control_features=["region"], max_groups=100,
+        )  # fmt: skip
+    assert info.value.column == "region"
+    assert info.value.message.startswith("Control column 'region' has more than 100 distinct")
