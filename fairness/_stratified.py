@@ -121,26 +121,36 @@ def mantel_haenszel(
     big_n = np.where(used, n1 + n0, 1.0)
     z = stats.norm.ppf(0.5 + confidence / 2)
     nan = np.full(len(x1), np.nan)
+    raw = _pooled(x1, n1, x0, n0, big_n)
+    # Where the variance would be 0, or the log ratio unbounded (no event, or only events, on a
+    # side), the interval is taken from the strata with 0.5 added to every cell, as Katz's
+    # zero-cell correction does for one table: never an interval of width 0 from finite data.
+    fixed = _pooled(
+        np.where(used, x1 + 0.5, 0.0), np.where(used, n1 + 1, 0.0),
+        np.where(used, x0 + 0.5, 0.0), np.where(used, n0 + 1, 0.0),
+        np.where(used, big_n + 2, 1.0),
+    )  # fmt: skip
+    any_used = used.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         # risk ratio (Mantel-Haenszel; Greenland & Robins 1985, variance of log RR)
-        r = (x1 * n0 / big_n).sum(axis=1)
-        s = (x0 * n1 / big_n).sum(axis=1)
-        p = ((n1 * n0 * (x1 + x0) - x1 * x0 * big_n) / big_n**2).sum(axis=1)
-        ratio = np.where(s > 0, r / s, np.nan)
-        se_log = np.sqrt(p / (r * s))
-        bounded = (r > 0) & (s > 0)
-        ratio_low = np.where(bounded, ratio * np.exp(-z * se_log), nan)
-        ratio_high = np.where(bounded, ratio * np.exp(z * se_log), nan)
+        ratio = np.where(raw["s"] > 0, raw["r"] / raw["s"], np.nan)
+        degenerate = (raw["r"] <= 0) | (raw["s"] <= 0) | (raw["p"] <= 0)
+        r, s_, p = (np.where(degenerate, fixed[k], raw[k]) for k in ("r", "s", "p"))
+        centre = np.log(r / s_)
+        se_log = np.sqrt(p / (r * s_))
+        events = (x1.sum(axis=1) + x0.sum(axis=1)) > 0  # as Katz: none on either side, no bound
+        bounded = any_used & events
+        ratio_low = np.where(bounded, np.exp(centre - z * se_log), nan)
+        ratio_high = np.where(bounded, np.exp(centre + z * se_log), nan)
         # risk difference (Mantel-Haenszel weights n1·n0/N; Sato 1989 variance)
-        w = (n1 * n0 / big_n).sum(axis=1)
-        difference = np.where(w > 0, ((x1 * n0 - x0 * n1) / big_n).sum(axis=1) / w, np.nan)
-        sato_p = ((n1**2 * x0 - n0**2 * x1 + n1 * n0 * (n0 - n1) / 2) / big_n**2).sum(axis=1)
-        sato_q = ((x1 * (n0 - x0) + x0 * (n1 - x1)) / (2 * big_n)).sum(axis=1)
-        var_d = (difference * sato_p + sato_q) / w**2
+        difference = np.where(raw["w"] > 0, raw["d"], np.nan)
+        flat = raw["var_d"] <= 0
+        var_d = np.where(flat, fixed["var_d"], raw["var_d"])
+        centre_d = np.where(flat, fixed["d"], raw["d"])
         se_d = np.sqrt(np.clip(var_d, 0.0, None))
-        positive = var_d > 0
-        difference_low = np.where(positive, np.clip(difference - z * se_d, -1.0, 1.0), nan)
-        difference_high = np.where(positive, np.clip(difference + z * se_d, -1.0, 1.0), nan)
+        positive = any_used & (var_d > 0)
+        difference_low = np.where(positive, np.clip(centre_d - z * se_d, -1.0, 1.0), nan)
+        difference_high = np.where(positive, np.clip(centre_d + z * se_d, -1.0, 1.0), nan)
         # Cochran-Mantel-Haenszel test of no association (2 x 2 x K, no continuity correction)
         m1 = x1 + x0
         expected = n1 * m1 / big_n
@@ -169,6 +179,24 @@ def mantel_haenszel(
         "group_denominator": n1.sum(axis=1),
         "reference_denominator": n0.sum(axis=1),
     }
+
+
+def _pooled(
+    x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray, big_n: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The Mantel-Haenszel sums over strata (unused strata hold zeros): ``r``, ``s`` (the risk
+    ratio's numerator and denominator), ``p`` (Greenland-Robins), ``w`` (the risk difference's
+    weights), ``d`` (the risk difference) and ``var_d`` (Sato's variance)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (x1 * n0 / big_n).sum(axis=1)
+        s = (x0 * n1 / big_n).sum(axis=1)
+        p = ((n1 * n0 * (x1 + x0) - x1 * x0 * big_n) / big_n**2).sum(axis=1)
+        w = (n1 * n0 / big_n).sum(axis=1)
+        d = ((x1 * n0 - x0 * n1) / big_n).sum(axis=1) / w
+        sato_p = ((n1**2 * x0 - n0**2 * x1 + n1 * n0 * (n0 - n1) / 2) / big_n**2).sum(axis=1)
+        sato_q = ((x1 * (n0 - x0) + x0 * (n1 - x1)) / (2 * big_n)).sum(axis=1)
+        var_d = (d * sato_p + sato_q) / w**2
+    return {"r": r, "s": s, "p": p, "w": w, "d": d, "var_d": np.nan_to_num(var_d, nan=0.0)}
 
 
 def _breslow_day_tarone(

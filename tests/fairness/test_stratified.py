@@ -15,6 +15,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
@@ -28,6 +30,7 @@ from fairness import (
     read_sample,
     write_counts_csv,
 )
+from fairness._intervals import katz_ratio_arrays
 from fairness._stratified import mantel_haenszel
 
 CONFIDENCE = 0.95
@@ -122,7 +125,11 @@ def test_no_reference_event_gives_no_ratio_and_no_zero_width_interval():
         np.array([[3.0, 2.0]]), np.array([[20.0, 20.0]]),
         np.array([[0.0, 0.0]]), np.array([[20.0, 20.0]]), confidence=CONFIDENCE,
     )  # fmt: skip
-    assert np.isnan(ours["ratio"][0]) and np.isnan(ours["ratio_ci_low"][0])
+    # no ratio, but (as Katz's with its zero-cell correction) an interval from the strata with
+    # 0.5 added to every cell, never of width 0
+    assert np.isnan(ours["ratio"][0])
+    assert 0 < ours["ratio_ci_low"][0] < ours["ratio_ci_high"][0]
+    assert ours["ratio_ci_high"][0] > 5
     assert np.isnan(ours["homogeneity_statistic"][0])  # pooled odds ratio infinite
     assert ours["difference_ci_low"][0] < ours["difference"][0] < ours["difference_ci_high"][0]
 
@@ -358,3 +365,58 @@ def test_a_control_column_with_too_many_values_is_refused_as_a_control():
         )  # fmt: skip
     assert info.value.column == "region"
     assert info.value.message.startswith("Control column 'region' has more than 100 distinct")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_random_strata_give_statsmodels_ratio_and_no_zero_width_interval(strata):
+    """Random strata, empty sides and zero events included: the strata used are those where
+    both sides have cases; the ratio is statsmodels' on them; an interval is never of width 0."""
+    x1 = np.array([[min(a, b) for a, b, _, _ in strata]], dtype=float)
+    n1 = np.array([[b for _, b, _, _ in strata]], dtype=float)
+    x0 = np.array([[min(c, d) for _, _, c, d in strata]], dtype=float)
+    n0 = np.array([[d for _, _, _, d in strata]], dtype=float)
+    ours = mantel_haenszel(x1, n1, x0, n0, confidence=CONFIDENCE)
+    used = (n1[0] > 0) & (n0[0] > 0)
+    assert ours["strata_used"][0] == used.sum()
+    assert ours["strata_used"][0] + ours["strata_without_group"][0] + ours[
+        "strata_without_reference"
+    ][0] == len(strata)
+    low, high = ours["ratio_ci_low"][0], ours["ratio_ci_high"][0]
+    if not np.isnan(low):
+        assert low < high
+    d_low, d_high = ours["difference_ci_low"][0], ours["difference_ci_high"][0]
+    if not np.isnan(d_low):
+        assert d_low < d_high or d_low == d_high == 1.0 or d_low == d_high == -1.0
+    s = (x0[0] * n1[0] / np.where(used, n1[0] + n0[0], 1.0))[used].sum()
+    if used.any() and s > 0:
+        table = StratifiedTable(_tables(x1[0, used], n1[0, used], x0[0, used], n0[0, used]))
+        assert ours["ratio"][0] == pytest.approx(table.riskratio_pooled, rel=1e-9)
+    else:
+        assert np.isnan(ours["ratio"][0])
+
+
+def test_all_events_on_both_sides_give_an_interval_around_one_not_a_point():
+    ours = mantel_haenszel(
+        np.array([[3.0, 5.0]]), np.array([[3.0, 5.0]]),
+        np.array([[4.0, 2.0]]), np.array([[4.0, 2.0]]), confidence=CONFIDENCE,
+    )  # fmt: skip
+    assert ours["ratio"][0] == 1.0
+    assert ours["ratio_ci_low"][0] < 1.0 < ours["ratio_ci_high"][0]
+    assert ours["difference_ci_low"][0] < 0.0 < ours["difference_ci_high"][0]
+    katz_low, katz_high = katz_ratio_arrays(
+        np.array([3.0]), np.array([3.0]), np.array([4.0]), np.array([4.0])
+    )
+    single = mantel_haenszel(
+        np.array([[3.0]]), np.array([[3.0]]), np.array([[4.0]]), np.array([[4.0]]),
+        confidence=CONFIDENCE,
+    )  # fmt: skip
+    # one stratum: the same corrected interval as the comparisons' Katz interval
+    assert single["ratio_ci_low"][0] == pytest.approx(katz_low[0])
+    assert single["ratio_ci_high"][0] == pytest.approx(katz_high[0])
