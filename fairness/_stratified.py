@@ -8,7 +8,8 @@ and each compared rate metric, with per stratum ``k`` the group's numerator and 
 ``x1k / n1k`` and the reference's ``x0k / n0k`` (``Nk = n1k + n0k``):
 
 * the Mantel-Haenszel pooled risk ratio ``RR = Σ x1k·n0k/Nk / Σ x0k·n1k/Nk`` with the
-  Greenland-Robins (1985) variance of ``log RR`` and its Wald interval;
+  Greenland-Robins (1985) variance of ``log RR`` and its Wald interval (where a side has no event
+  or only events, from the strata with 0.5 added to every cell, as Katz's zero-cell correction);
 * the Mantel-Haenszel pooled risk difference ``RD = Σ (x1k·n0k − x0k·n1k)/Nk / Σ n1k·n0k/Nk``
   with Sato's (1989) variance, consistent in sparse and in large strata;
 * the Cochran-Mantel-Haenszel test of no association (no continuity correction);
