@@ -228,6 +228,7 @@ def read_for_spec(
         pos_label=c.pos_label,
         delimiter=c.delimiter,
         progress=progress,
+        control_features=list(c.control_features),
     )
 
 
@@ -258,7 +259,10 @@ def audit_count_file(
     if not c.sensitive_features:
         raise SpecError([NO_SENSITIVE_COLUMNS])
     sample = read_counts(
-        source, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
+        source,
+        sensitive_features=list(c.sensitive_features),
+        delimiter=c.delimiter,
+        control_features=list(c.control_features),
     )
     return _run(sample, resolved)
 
@@ -278,6 +282,9 @@ def _with_scores(
 
 
 def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
+    stratified = sample.cells
+    if stratified.controls:  # every table but ``conditional`` is the audit without the controls
+        sample = dataclasses.replace(sample, cells=stratified.collapsed())
     table = sample.cells
     attributes = list(table.attributes)
     has_scores = sample.scores is not None
@@ -317,6 +324,10 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         any_size=rule_names_reference(spec.preset, spec.reference),
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
+    conditional: dict[str, np.ndarray] = {}
+    if stratified.controls:
+        conditional = _conditional(stratified, levels, comparisons, rate_metrics, spec, confidence)
+        _adjust_conditional(conditional, checks, spec.correction)
     _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = summary_columns(
         groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
@@ -387,6 +398,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
             "not_assessed": tuple(not_assessed),
+            "conditional": tuple(records(conditional)) if conditional else (),
         },
         rule=rule,
         spec=effective,
@@ -394,6 +406,61 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         provenance=provenance,
         notes=tuple(notes),
     )
+
+
+def _conditional(
+    table: CellTable,
+    levels: list[tuple[str, ...]],
+    comparisons: dict,
+    metrics: list[str],
+    spec: AuditSpec,
+    confidence: float,
+) -> dict[str, np.ndarray]:
+    """The ``conditional`` table (``fairness._stratified``): every comparison again within the
+    strata of the control features, pooled."""
+    from fairness._stratified import conditional_columns
+
+    grouping = [*table.attributes, *table.controls]
+    cells = normalise_cells(table.frame, grouping, table.has_labels)
+    squares = None
+    if table.squares is not None:
+        squares = normalise_cells(table.squares, grouping, table.has_labels)
+    return conditional_columns(
+        cells,
+        levels,
+        table.controls,
+        comparisons,
+        metrics,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        squares=squares,
+    )
+
+
+def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction: str) -> None:
+    """``association_p_adjusted``, ``homogeneity_p_adjusted`` and ``family`` of the conditional
+    rows: families as in :func:`_adjust`, within this table (a complementary pair is one test,
+    counted once); the homogeneity tests are adjusted in families of their own, named alike."""
+    checked = {shared_test_metric(c.metric) for c in checks}
+    tested = _shared_tests(conditional["metric"])
+    family = tested.copy()
+    family[np.isin(tested, list(checked))] = CHECKS_FAMILY
+    keys = list(
+        zip(
+            conditional["attribute"].tolist(),
+            conditional["group"].tolist(),
+            conditional["reference"].tolist(),
+            tested.tolist(),
+            strict=True,
+        )
+    )
+    conditional["association_p_adjusted"] = adjust_families(
+        conditional["association_p_value"], family, keys, method=correction
+    )
+    conditional["homogeneity_p_adjusted"] = adjust_families(
+        conditional["homogeneity_p_value"], family, keys, method=correction
+    )
+    conditional["family"] = family
 
 
 #: The family of the comparisons that the declared checks read.

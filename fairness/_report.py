@@ -30,6 +30,7 @@ import numpy.typing as npt
 #: point-estimate finding, and what was not assessed (``not_assessed``) capping the verdict.
 #: 3: per-group F1 score and balanced accuracy (``metrics``), each group's share of all positive
 #: predictions (``groups.positive_share``), two-sided checks (``band`` in checks and summaries).
+#: 3: ``conditional`` (each comparison within strata of ``columns.control_features``, pooled).
 SCHEMA_VERSION = 3
 
 #: Significant digits kept for every float in the JSON and CSV output.
@@ -68,6 +69,15 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed", "band",
     ),
     "not_assessed": ("name", "attribute", "group", "reason", "detail"),
+    "conditional": (
+        "attribute", "metric", "group", "reference", "controls", "strata", "strata_used",
+        "strata_without_group", "strata_without_reference", "group_denominator",
+        "reference_denominator", "ratio", "ratio_ci_low", "ratio_ci_high", "difference",
+        "difference_ci_low", "difference_ci_high", "association_test",
+        "association_statistic", "association_p_value", "homogeneity_test",
+        "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
+        "association_p_adjusted", "homogeneity_p_adjusted", "family",
+    ),
 }  # fmt: skip
 
 

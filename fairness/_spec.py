@@ -124,6 +124,10 @@ class AuditSpec:
             if f.name == "columns":
                 value = {k.name: getattr(value, k.name) for k in fields(Columns)}
                 value["sensitive_features"] = list(value["sensitive_features"])
+                if value["control_features"]:
+                    value["control_features"] = list(value["control_features"])
+                else:  # left out when empty, so a spec without them keeps its old form
+                    del value["control_features"]
             elif f.name == "sample":
                 value = {k.name: getattr(value, k.name) for k in fields(SampleDescription)}
             elif f.name == "reference_groups":
@@ -145,7 +149,8 @@ class AuditSpec:
         """A copy with top-level fields or column-mapping fields replaced, validated again.
 
         Column keys (``label``, ``prediction``, ``score``, ``threshold``, ``weight``,
-        ``sensitive_features``, ``pos_label``, ``delimiter``) go into ``columns``; every other key
+        ``sensitive_features``, ``pos_label``, ``delimiter``, ``control_features``) go into
+        ``columns``; every other key
         is a top-level spec field. ``None`` values are ignored.
         """
         if not overrides:
@@ -156,7 +161,7 @@ class AuditSpec:
             if value is None:
                 continue
             if key in column_names:
-                if key == "sensitive_features" and isinstance(value, str):
+                if key in ("sensitive_features", "control_features") and isinstance(value, str):
                     value = [v.strip() for v in value.split(",") if v.strip()]
                 data["columns"][key] = value
             else:

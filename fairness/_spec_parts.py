@@ -34,6 +34,14 @@ LL144_ADVERSE = (
     "favourable_outcome: preset 'll144' covers selection for a benefit (hiring, promotion); "
     "favourable_outcome must be 'beneficial'"
 )
+CONTROL_IS_SENSITIVE = (
+    "columns.control_features: {column!r} is also a sensitive feature; a column is either "
+    "audited (sensitive_features) or held constant (control_features), not both"
+)
+CONTROL_HAS_ROLE = (
+    "columns.control_features: {column!r} is already the {role} column; name a column of "
+    "case characteristics (e.g. region) to compare groups within"
+)
 SPEC_FILE_UNREADABLE = "Cannot read the spec file {path}: {detail}"
 
 
@@ -57,6 +65,8 @@ class Columns:
     sensitive_features: tuple[str, ...] = ()
     pos_label: str | None = None
     delimiter: str | None = None
+    #: Columns to compare groups within (conditional parity; fairlearn's ``control_features``).
+    control_features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from fairness._policies import (
 from fairness._significance import CORRECTIONS
 from fairness._spec_labels import possible_check_names, validate_labels
 from fairness._spec_parts import (
+    CONTROL_HAS_ROLE,
+    CONTROL_IS_SENSITIVE,
     DESCRIPTIVE_METRIC,
     DUPLICATE_CHECK,
     EXPECTED,
@@ -108,7 +110,7 @@ def _columns(c: _Collector, raw: Any) -> Columns:
             continue
         value = data[key]
         path = f"columns.{key}"
-        if key == "sensitive_features":
+        if key in ("sensitive_features", "control_features"):
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if (
@@ -126,6 +128,12 @@ def _columns(c: _Collector, raw: Any) -> Columns:
                 values[key] = None if value is None else str(value)
         else:
             values[key] = c.text(path, value)
+    for column in values.get("control_features", ()):
+        if column in values.get("sensitive_features", ()):
+            c.errors.append(CONTROL_IS_SENSITIVE.format(column=column))
+        for role in ("label", "prediction", "score", "weight"):
+            if values.get(role) == column:
+                c.errors.append(CONTROL_HAS_ROLE.format(column=column, role=role))
     return Columns(**values)
 
 
@@ -272,7 +280,10 @@ def validate(data: Mapping[str, Any], *, keys: tuple[str, ...]) -> tuple[dict[st
     if doc.get("labels") is not None:
         labels, label_errors = validate_labels(
             doc["labels"],
-            sensitive_features=values["columns"].sensitive_features,
+            sensitive_features=(
+                *values["columns"].sensitive_features,
+                *values["columns"].control_features,
+            ),
             check_names=possible_check_names(doc),
         )
         c.errors += label_errors

@@ -183,6 +183,54 @@ class MeasuresTable(TypedDict):
 
     columns: list[MeasureColumn]
     rows: list[MeasureRow]
+class ConditionalRow(TypedDict):
+    """One comparison made within comparable cases (the strata of the control features) and
+    pooled: the report's `conditional` row in words and as the table shows it."""
+
+    attribute: str
+    attribute_label: str
+    metric: str
+    metric_text: str
+    group: str
+    group_label: str
+    reference: str
+    reference_label: str
+    withheld: bool
+    """Numbers withheld because a group in the comparison is smaller than the small-cell limit."""
+    ratio_text: str | None
+    """The Mantel-Haenszel ratio (group over reference) as the table writes it."""
+    ratio_low_text: str | None
+    ratio_high_text: str | None
+    difference_pp_text: str | None
+    """The Mantel-Haenszel difference, group minus reference, in percentage points."""
+    difference_pp_low_text: str | None
+    difference_pp_high_text: str | None
+    association_p: float | None
+    """Cochran-Mantel-Haenszel test that the groups do not differ within cases (adjusted p)."""
+    homogeneity_p: float | None
+    """Breslow-Day-Tarone test that the gap is the same in every category (adjusted p)."""
+    strata: int
+    """Categories (combinations of the control features' values) in the sample."""
+    strata_used: int
+    """Categories where both groups had cases, so the comparison could be made."""
+    skipped_text: str | None
+    """How many categories were left out and why (null when none was)."""
+    status: str
+    status_text: str | None
+    text: str | None
+    """The finding in a sentence (null when it could not be computed or is withheld)."""
+
+
+class ConditionalSection(TypedDict):
+    """Within comparable cases: the comparisons of the declared checks' measures made again
+    within the categories of the control features."""
+
+    controls: list[str]
+    """The control features' codes (columns)."""
+    controls_label: str
+    intro: str
+    sentences: list[str]
+    rows: list[ConditionalRow]
 
 
 class AttributeSection(TypedDict):
@@ -343,6 +391,8 @@ class AuditPage(TypedDict):
     statistics: StatSettings
     findings: Findings
     """The findings in sentences (from the same comparisons the tables show)."""
+    conditional: ConditionalSection | None
+    """Within comparable cases (the spec's control features); null when none was named."""
     checks: list[DeclaredCheck]
     sample: SampleShown
     attributes: list[AttributeSection]

@@ -30,6 +30,7 @@ from registry.pages.audit_page_types import (
     MeasuresTable,
     RatesChart,
 )
+from registry.pages.conditional_findings import conditional_section
 from registry.pages.findings import findings
 from registry.services.audits.disclosure import suppress_report
 from registry.services.audits.publication import response_in
@@ -422,6 +423,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         "correction": spec.get("correction"),
         "statistics": audit_words.statistical_settings(report, spec, lang),
         "findings": findings(report, lang),
+        "conditional": conditional_section(report, lang),
         "checks": checks,
         "sample": {
             "period": described.get("period"),

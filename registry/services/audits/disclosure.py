@@ -17,6 +17,11 @@ Small-cell rule (``k`` = ``settings.small_cell_k``, default 10), public view onl
   any of its group's cells (TP, FP, TN, FN) is from 1 to k-1: its value with the shown counts
   would give the cell back; a group's ``positive_share`` is withheld when its predicted positives
   (or its size) are.
+- a conditional (within-strata) comparison is withheld like its comparison, and also when the
+  group's or the reference's pooled denominator is from 1 to k-1; its pooled denominators are
+  withheld when they differ from the group's (or reference's) published denominator by 1 to k-1
+  (that difference counts the group's cases in strata without the other group);
+- in the count table, the control features' values (strata) are kept like group labels.
 """
 
 from __future__ import annotations
@@ -39,6 +44,11 @@ COMPARISON_FIELDS = (
 )  # fmt: skip
 CHECK_FIELDS = ("value", "ci_low", "ci_high", "p_value", "p_adjusted", "significant")
 SUMMARY_FIELDS = ("value", "ci_low", "ci_high")
+CONDITIONAL_FIELDS = (
+    "ratio", "ratio_ci_low", "ratio_ci_high", "difference", "difference_ci_low",
+    "difference_ci_high", "association_statistic", "association_p_value",
+    "homogeneity_statistic", "homogeneity_p_value", "group_denominator", "reference_denominator",
+)  # fmt: skip
 
 
 def suppressed(k: int) -> dict[str, Any]:
@@ -80,6 +90,10 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     """A copy of a report dict with small cells suppressed (see the module docstring)."""
     out = _json_copy(report)
     small_cells: set[tuple[str, str]] = set()
+    denominators = {
+        (row.get("attribute"), str(row.get("group")), row.get("metric")): row.get("denominator")
+        for row in report.get("metrics", [])
+    }
     for row in out.get("groups", []):
         small_n = is_small(row.get("n"), k)
         if any(is_small(row.get(name), k) for name in CELL_FIELDS):
@@ -124,6 +138,8 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
                 if name in row:
                     row[name] = suppressed(k)
             row["reason"] = SUPPRESSED_REASON.format(k=k)
+    for row in out.get("conditional", []):
+        _suppress_conditional(row, hidden(row), denominators, k)
     hidden_pairs = {(a, m) for a, _g, m in withheld}
     for row in out.get("summaries", []):
         metrics = row.get("metrics") or []
@@ -139,10 +155,33 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     return out
 
 
+def _suppress_conditional(
+    row: dict[str, Any], hidden: bool, denominators: dict[tuple, Any], k: int
+) -> None:
+    pooled = (row.get("group_denominator"), row.get("reference_denominator"))
+    if hidden or any(is_small(v, k) for v in pooled):
+        for name in CONDITIONAL_FIELDS:
+            if name in row:
+                row[name] = suppressed(k)
+        return
+    attribute, metric = row.get("attribute"), row.get("metric")
+    published = (
+        denominators.get((attribute, str(row.get("group")), metric)),
+        denominators.get((attribute, str(row.get("reference")), metric)),
+    )
+    for name, used, total in zip(
+        ("group_denominator", "reference_denominator"), pooled, published, strict=True
+    ):
+        if not isinstance(used, int | float) or not isinstance(total, int | float):
+            continue
+        if is_small(total - used, k):
+            row[name] = suppressed(k)
+
+
 def suppress_counts(counts: dict[str, Any], *, k: int) -> dict[str, Any]:
-    """The per-cell count table with small counts suppressed (group labels kept)."""
+    """The per-cell count table with small counts suppressed (group and stratum labels kept)."""
     out = copy.deepcopy(counts)
-    first = len(out["attributes"])
+    first = len(out["attributes"]) + len(out.get("controls", []))
     out["rows"] = [row[:first] + [_count(v, k) for v in row[first:]] for row in out["rows"]]
     stats = out.get("stats") or {}
     for key in ("unknown", "rows_dropped"):
