@@ -183,6 +183,8 @@ class MeasuresTable(TypedDict):
 
     columns: list[MeasureColumn]
     rows: list[MeasureRow]
+
+
 class ConditionalRow(TypedDict):
     """One comparison made within comparable cases (the strata of the control features) and
     pooled: the report's `conditional` row in words and as the table shows it."""
