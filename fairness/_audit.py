@@ -27,15 +27,18 @@ from fairness._metrics import (
     normalise_cells,
     records,
 )
-from fairness._notes import audit_notes
+from fairness._notes import CALIBRATION_SKIPPED_NOTE, audit_notes
 from fairness._policies import rule_names_reference, rule_statement, shared_test_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
+    available_score_measures,
     check_reference_groups,
     resolved_checks,
+    score_references,
     unknown_groups,
 )
+from fairness._score_tests import score_measure_tables, score_range
 from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -282,6 +285,10 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
+    score_span = score_range(sample.scores) if sample.scores is not None else (np.nan, np.nan)
+    measures, calibration_skipped = available_score_measures(
+        spec, has_scores, score_labels, score_span
+    )
     metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
@@ -338,6 +345,9 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         denominator_labels=denominator_labels,
     )
     check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
+    score_tables = _score_tables(
+        sample, spec, levels, list(groups.names), group_columns, measures, confidence
+    )
     policy = "named" if spec.reference_groups else spec.reference
     rule = {
         "preset": spec.preset,
@@ -360,6 +370,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         "has_labels": table.has_labels,
         "has_scores": has_scores,
         "score_median": median,
+        "score_measures": measures,
         "seed": spec.seed,
         "bootstrap_replicates": spec.bootstrap_replicates,
         "confidence": confidence,
@@ -373,6 +384,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         spec, checks, omnibus_rows, group_rows, table, check_rows=check_rows,
         not_assessed=not_assessed,
     )  # fmt: skip
+    if calibration_skipped:
+        notes.append(CALIBRATION_SKIPPED_NOTE.format(low=score_span[0], high=score_span[1]))
     return AuditReport(
         verdict=verdict,
         tables={
@@ -384,12 +397,40 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
             "not_assessed": tuple(not_assessed),
+            **{name: tuple(rows) for name, rows in score_tables.items()},
         },
         rule=rule,
         spec=effective,
         sample=effective["sample"],
         provenance=provenance,
         notes=tuple(notes),
+    )
+
+
+def _score_tables(
+    sample: Sample,
+    spec: AuditSpec,
+    levels: list[tuple[str, ...]],
+    names: list[str],
+    group_columns: dict[str, np.ndarray],
+    measures: list[str],
+    confidence: float,
+) -> dict[str, list[dict]]:
+    """The score measures' tables (empty without scores or measures)."""
+    if sample.scores is None or not measures:
+        return {}
+    references, eligible = score_references(spec, group_columns)
+    return score_measure_tables(
+        sample.scores,
+        levels,
+        names,
+        measures=measures,
+        references=references,
+        eligible=eligible,
+        bins=spec.calibration_bins,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        correction=spec.correction,
     )
 
 

@@ -28,7 +28,8 @@ import numpy.typing as npt
 #: Version of the report layout; bumped when a key changes meaning or disappears. 2: p-values
 #: adjusted per family (``family``), the rule's reference and statement (``rule``), the
 #: point-estimate finding, and what was not assessed (``not_assessed``) capping the verdict.
-SCHEMA_VERSION = 2
+#: 3: the score measures' tables (``calibration_bins``, ``calibration``, ``score_comparisons``).
+SCHEMA_VERSION = 3
 
 #: Significant digits kept for every float in the JSON and CSV output.
 SIGNIFICANT_DIGITS = 12
@@ -66,6 +67,19 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed",
     ),
     "not_assessed": ("name", "attribute", "group", "reason", "detail"),
+    "calibration_bins": (
+        "attribute", "group", "bin", "bin_low", "bin_high", "n", "mean_score", "observed_rate",
+        "ci_low", "ci_high", "interval",
+    ),
+    "calibration": (
+        "attribute", "group", "n", "positives", "mean_score", "observed_rate", "brier", "ece",
+        "bins", "statistic", "p_value", "p_adjusted", "family", "test", "status",
+    ),
+    "score_comparisons": (
+        "attribute", "measure", "group", "reference", "value", "reference_value", "difference",
+        "difference_ci_low", "difference_ci_high", "statistic", "p_value", "p_adjusted",
+        "family", "test", "status",
+    ),
 }  # fmt: skip
 
 

@@ -1,0 +1,388 @@
+"""Score-based measures per group: calibration, DeLong's AUC comparison and the KS test.
+
+For a sample with a score column, each audited attribute and intersection gets:
+
+- ``calibration`` (scores in [0, 1] and labels): reliability bins, Brier score, ECE and
+  Spiegelhalter's z test per group (``fairness._calibration``);
+- ``roc_auc`` comparisons (labels): each eligible group's AUC against the reference group's,
+  DeLong's variance of each AUC (independent samples), a z test and an interval for the difference;
+- ``ks`` comparisons: the two-sample Kolmogorov-Smirnov test of each eligible group's score
+  distribution against the reference group's.
+
+Cost: the scores are sorted once for the whole sample; each level then orders its rows by group
+with a stable sort of small integer codes (numpy's radix sort), so every group's scores arrive
+sorted and every measure is a linear pass with cumulative sums (Sun & Xu 2014 for DeLong).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from fairness._calibration import SPIEGELHALTER, calibration
+from fairness._intervals import _z
+from fairness._metrics import INSUFFICIENT, JOIN, OK, UNDEFINED
+from fairness._significance import adjust_families
+from fairness._table import ScoreTable
+
+CALIBRATION = "calibration"
+AUC_COMPARISON = "roc_auc_comparison"
+KS = "ks"
+#: The score measures a spec can ask for (``score_measures``), in report order.
+SCORE_MEASURES = (CALIBRATION, AUC_COMPARISON, KS)
+
+DELONG = "delong"
+KS_2SAMP = "ks_2samp"
+KS_WEIGHTED = "ks_weighted"
+#: The ``family`` of each measure's p-values (adjusted within it with the spec's correction).
+FAMILIES = {CALIBRATION: "calibration", AUC_COMPARISON: "roc_auc_delong", KS: "ks"}
+#: The ``measure`` of a row of ``score_comparisons``.
+ROC_AUC_MEASURE = "roc_auc"
+KS_MEASURE = "ks"
+
+
+@dataclass(frozen=True)
+class GroupScores:
+    """One group's rows, scores sorted ascending; ``weights`` is ``None`` when unweighted."""
+
+    name: str
+    scores: np.ndarray
+    labels: np.ndarray | None
+    weights: np.ndarray | None
+
+    @property
+    def n(self) -> float:
+        return float(len(self.scores)) if self.weights is None else float(self.weights.sum())
+
+
+def _kish(w: np.ndarray | None, count: int) -> float:
+    if w is None:
+        return float(count)
+    square = float(np.dot(w, w))
+    return float(w.sum()) ** 2 / square if square > 0 else 0.0
+
+
+# -- DeLong ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DelongAuc:
+    """A group's AUC and DeLong's variance of it (``nan`` when it has no positive or negative)."""
+
+    auc: float
+    variance: float
+    positives: float  # Kish effective sizes (the row counts when unweighted)
+    negatives: float
+
+
+def delong_auc(
+    scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+) -> DelongAuc:
+    """AUC and DeLong's variance from sorted ``scores`` in one linear pass (Sun & Xu 2014).
+
+    The placement value of a positive is the share of negatives scored below it (ties count one
+    half), ``V10_i = (N_below + N_tied / 2) / N``; of a negative, the share of positives scored
+    above it, ``V01_j``. These are Sun & Xu's midrank differences ``(T_Z - T_X) / n`` and
+    ``1 - (T_Z - T_Y) / m``, read here from the tie blocks of the sorted scores (weighted sums of
+    each block), so weights enter as they do in ``sklearn.metrics.roc_auc_score``. Then
+    ``AUC = Σ w_i V10_i / Σ w_i`` and (DeLong, DeLong & Clarke-Pearson 1988)
+    ``Var = S10 / m + S01 / n`` with ``S10 = Σ (V10_i - AUC)² / (m - 1)``; weighted,
+    ``S10 / m`` is ``Σ w_i² (V10_i - AUC)² / (Σ w_i)² · m / (m - 1)`` with ``m`` the Kish
+    effective number of positives (the same formula when every weight is 1).
+
+    Examples
+    --------
+    >>> r = delong_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1]))
+    >>> r.auc
+    0.75
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels) == 1
+    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(s) > 1 and np.any(s[1:] < s[:-1]):  # callers pass sorted scores; accept any
+        order = np.argsort(s, kind="stable")
+        s, y, w = s[order], y[order], w[order]
+    wp = np.where(y, w, 0.0)
+    wn = w - wp
+    pos_total, neg_total = float(wp.sum()), float(wn.sum())
+    m = _kish(w[y], int(y.sum())) if weights is not None else float(y.sum())
+    n = _kish(w[~y], int((~y).sum())) if weights is not None else float((~y).sum())
+    if not (pos_total > 0 and neg_total > 0):
+        return DelongAuc(math.nan, math.nan, m, n)
+    new_block = np.concatenate(([True], s[1:] != s[:-1])) if len(s) else np.zeros(0, bool)
+    starts = np.flatnonzero(new_block)
+    block = np.cumsum(new_block) - 1
+    pos_block = np.add.reduceat(wp, starts)
+    neg_block = np.add.reduceat(wn, starts)
+    neg_below = np.cumsum(neg_block) - neg_block
+    pos_above = pos_total - np.cumsum(pos_block)
+    v10 = ((neg_below + neg_block / 2) / neg_total)[block[y]]
+    v01 = ((pos_above + pos_block / 2) / pos_total)[block[~y]]
+    auc = float(np.dot(w[y], v10) / pos_total)
+    variance = math.nan
+    if m > 1 and n > 1:
+        s10 = float(np.dot(w[y] ** 2, (v10 - auc) ** 2)) / pos_total**2 * m / (m - 1)
+        s01 = float(np.dot(w[~y] ** 2, (v01 - auc) ** 2)) / neg_total**2 * n / (n - 1)
+        variance = s10 + s01
+    return DelongAuc(auc, variance, m, n)
+
+
+def delong_difference(
+    group: DelongAuc, reference: DelongAuc, *, confidence: float
+) -> tuple[float, float, float, float, float]:
+    """``(difference, low, high, z, p)`` for ``AUC_group - AUC_reference`` of independent groups:
+    ``z = d / sqrt(Var_g + Var_r)``, two-sided normal p-value and a Wald interval (``nan`` where
+    undefined)."""
+    difference = group.auc - reference.auc
+    variance = group.variance + reference.variance
+    if not (math.isfinite(variance) and variance > 0):
+        return difference, math.nan, math.nan, math.nan, math.nan
+    se = math.sqrt(variance)
+    half = _z(confidence) * se
+    z = difference / se
+    return difference, difference - half, difference + half, z, float(2 * special.ndtr(-abs(z)))
+
+
+# -- Kolmogorov-Smirnov ---------------------------------------------------------------------------
+def ks_test(group: GroupScores, reference: GroupScores) -> tuple[float, float, str]:
+    """``(D, p, test)``: the two-sample KS test of the two groups' score distributions.
+
+    Unweighted, ``scipy.stats.ks_2samp`` (exact p-value up to 10,000 rows a side, Smirnov's
+    asymptotic one beyond). Weighted, ``D = max |F_g - F_r|`` over the weighted empirical
+    distribution functions, and the asymptotic p-value ``scipy.stats.kstwo.sf(D, round(n_e))``
+    of ks_2samp with ``n_e = n_g n_r / (n_g + n_r)`` read from the Kish effective sizes.
+    """
+    if group.weights is None and reference.weights is None:
+        result = stats.ks_2samp(group.scores, reference.scores)
+        return float(result.statistic), float(result.pvalue), KS_2SAMP
+    d = weighted_ks_statistic(group.scores, group.weights, reference.scores, reference.weights)
+    n1 = _kish(group.weights, len(group.scores))
+    n2 = _kish(reference.weights, len(reference.scores))
+    effective = max(1.0, round(n1 * n2 / (n1 + n2)))
+    return d, float(np.clip(stats.kstwo.sf(d, effective), 0, 1)), KS_WEIGHTED
+
+
+def weighted_ks_statistic(
+    a: np.ndarray, wa: np.ndarray | None, b: np.ndarray, wb: np.ndarray | None
+) -> float:
+    """``max |F_a(x) - F_b(x)|`` of the weighted empirical distributions of sorted ``a``, ``b``
+    (equal to ks_2samp's statistic when the weights are equal).
+
+    Examples
+    --------
+    >>> weighted_ks_statistic(np.array([1.0, 2.0]), None, np.array([2.0, 3.0]), np.array([1.0, 3.0]))
+    0.5
+    """
+    every = np.concatenate((a, b))
+
+    def cdf(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        weights = np.ones(len(x)) if w is None else w
+        cumulative = np.concatenate(([0.0], np.cumsum(weights)))
+        return cumulative[np.searchsorted(x, every, side="right")] / cumulative[-1]
+
+    return float(np.max(np.abs(cdf(a, wa) - cdf(b, wb))))
+
+
+# -- the tables -----------------------------------------------------------------------------------
+def level_groups(
+    table: ScoreTable, level: Sequence[str], order: np.ndarray
+) -> list[GroupScores]:
+    """The groups of ``level``, each with its scores sorted; ``order`` sorts the whole sample by
+    score (stable), so a stable sort by group code keeps every group's scores in order."""
+    frame = table.frame
+    codes = np.zeros(len(frame), dtype=np.int64)
+    categories: list[list[str]] = []
+    for column in level:
+        values = frame[column]
+        cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+        names = [str(c) for c in cat.cat.categories]
+        codes = codes * max(len(names), 1) + cat.cat.codes.to_numpy().astype(np.int64)
+        categories.append(names)
+    sizes = [max(len(c), 1) for c in categories]
+    by_score = codes[order]
+    small = by_score.astype(np.int16) if int(np.prod(sizes)) < 2**15 else by_score
+    by_group = np.argsort(small, kind="stable")
+    rows = order[by_group]
+    ordered = by_score[by_group]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    stops = [*starts[1:].tolist(), len(ordered)]
+    scores = frame["score"].to_numpy(dtype=np.float64)
+    labels = frame["label"].to_numpy() if "label" in frame.columns else None
+    weights = frame["weight"].to_numpy(dtype=np.float64) if "weight" in frame.columns else None
+    out = []
+    for start, stop in zip(starts.tolist(), stops, strict=True):
+        if stop == start:
+            continue
+        index = rows[start:stop]
+        parts = np.unravel_index(int(ordered[start]), sizes)
+        name = JOIN.join(categories[j][int(p)] for j, p in enumerate(parts))
+        out.append(
+            GroupScores(
+                name=name,
+                scores=scores[index],
+                labels=labels[index] if labels is not None else None,
+                weights=weights[index] if weights is not None else None,
+            )
+        )
+    return out
+
+
+def score_range(table: ScoreTable) -> tuple[float, float]:
+    """The lowest and highest score of the sample (``nan`` for an empty one)."""
+    scores = table.frame["score"].to_numpy(dtype=np.float64)
+    if not len(scores):
+        return math.nan, math.nan
+    return float(scores.min()), float(scores.max())
+
+
+def score_measure_tables(
+    table: ScoreTable,
+    levels: Sequence[tuple[str, ...]],
+    names: Sequence[str],
+    *,
+    measures: Sequence[str],
+    references: Mapping[str, str | None],
+    eligible: Mapping[str, set[str]],
+    bins: int,
+    min_denominator: float,
+    confidence: float,
+    correction: str,
+) -> dict[str, list[dict[str, object]]]:
+    """The ``calibration_bins``, ``calibration`` and ``score_comparisons`` tables.
+
+    ``references`` maps each level's name to its reference group (``None``: no comparison);
+    ``eligible`` to the groups compared with it. P-values are adjusted with ``correction``
+    within each measure's family (``FAMILIES``) across all attributes.
+    """
+    order = np.argsort(table.frame["score"].to_numpy(dtype=np.float64), kind="stable")
+    bin_rows: list[dict[str, object]] = []
+    calibration_rows: list[dict[str, object]] = []
+    comparison_rows: list[dict[str, object]] = []
+    for level, attribute in zip(levels, names, strict=True):
+        groups = level_groups(table, level, order)
+        if CALIBRATION in measures:
+            for g in groups:
+                assert g.labels is not None
+                c = calibration(g.scores, g.labels, g.weights, bins=bins, confidence=confidence)
+                status = OK if c.effective_n >= min_denominator else INSUFFICIENT
+                calibration_rows.append(
+                    {
+                        "attribute": attribute,
+                        "group": g.name,
+                        "n": c.n,
+                        "positives": c.positives,
+                        "mean_score": c.mean_score,
+                        "observed_rate": c.observed_rate,
+                        "brier": c.brier,
+                        "ece": c.ece,
+                        "bins": bins,
+                        "statistic": c.statistic,
+                        "p_value": c.p_value,
+                        "p_adjusted": math.nan,
+                        "family": FAMILIES[CALIBRATION],
+                        "test": SPIEGELHALTER,
+                        "status": status,
+                    }
+                )
+                bin_rows += [{"attribute": attribute, "group": g.name, **b} for b in c.bins]
+        reference_name = references.get(attribute)
+        by_name = {g.name: g for g in groups}
+        reference = by_name.get(reference_name) if reference_name is not None else None
+        if reference is None:
+            continue
+        others = [g for g in groups if g.name != reference.name and g.name in eligible[attribute]]
+        if AUC_COMPARISON in measures:
+            assert reference.labels is not None
+            ref_auc = delong_auc(reference.scores, reference.labels, reference.weights)
+            for g in others:
+                assert g.labels is not None
+                auc = delong_auc(g.scores, g.labels, g.weights)
+                comparison_rows.append(
+                    _auc_row(attribute, g.name, reference.name, auc, ref_auc, min_denominator,
+                             confidence)
+                )  # fmt: skip
+        if KS in measures:
+            n_ref = _kish(reference.weights, len(reference.scores))
+            for g in others:
+                d, p, test = ks_test(g, reference)
+                n = _kish(g.weights, len(g.scores))
+                comparison_rows.append(
+                    {
+                        "attribute": attribute,
+                        "measure": KS_MEASURE,
+                        "group": g.name,
+                        "reference": reference.name,
+                        "value": d,
+                        "reference_value": math.nan,
+                        "difference": math.nan,
+                        "difference_ci_low": math.nan,
+                        "difference_ci_high": math.nan,
+                        "statistic": d,
+                        "p_value": p,
+                        "p_adjusted": math.nan,
+                        "family": FAMILIES[KS],
+                        "test": test,
+                        "status": OK if min(n, n_ref) >= min_denominator else INSUFFICIENT,
+                    }
+                )
+    _adjust(calibration_rows, ("attribute", "group"), correction)
+    _adjust(comparison_rows, ("attribute", "measure", "group"), correction)
+    return {
+        "calibration_bins": bin_rows,
+        "calibration": calibration_rows,
+        "score_comparisons": comparison_rows,
+    }
+
+
+def _auc_row(
+    attribute: str,
+    group: str,
+    reference: str,
+    auc: DelongAuc,
+    ref: DelongAuc,
+    min_denominator: float,
+    confidence: float,
+) -> dict[str, object]:
+    row: dict[str, object] = {
+        "attribute": attribute,
+        "measure": ROC_AUC_MEASURE,
+        "group": group,
+        "reference": reference,
+        "value": auc.auc,
+        "reference_value": ref.auc,
+        "difference": math.nan,
+        "difference_ci_low": math.nan,
+        "difference_ci_high": math.nan,
+        "statistic": math.nan,
+        "p_value": math.nan,
+        "p_adjusted": math.nan,
+        "family": FAMILIES[AUC_COMPARISON],
+        "test": DELONG,
+        "status": UNDEFINED,
+    }
+    if not (math.isfinite(auc.auc) and math.isfinite(ref.auc)):
+        return row
+    difference, low, high, z, p = delong_difference(auc, ref, confidence=confidence)
+    smallest = min(auc.positives, auc.negatives, ref.positives, ref.negatives)
+    row.update(
+        difference=difference,
+        difference_ci_low=low,
+        difference_ci_high=high,
+        statistic=z,
+        p_value=p,
+        status=OK if smallest >= min_denominator else INSUFFICIENT,
+    )
+    return row
+
+
+def _adjust(rows: list[dict[str, object]], key: tuple[str, ...], correction: str) -> None:
+    if not rows:
+        return
+    p = np.array([float(r["p_value"]) for r in rows])  # type: ignore[arg-type]
+    family = np.array([r["family"] for r in rows], dtype=object)
+    tests = [tuple(r[k] for k in key) for r in rows]
+    for row, value in zip(rows, adjust_families(p, family, tests, method=correction), strict=True):
+        row["p_adjusted"] = float(value)
