@@ -230,6 +230,11 @@ def level_groups(
     return out
 
 
+def score_order(table: ScoreTable) -> np.ndarray:
+    """The rows of the sample sorted by score (stable): the one sort of the score measures."""
+    return np.argsort(table.frame["score"].to_numpy(dtype=np.float64), kind="stable")
+
+
 def score_range(table: ScoreTable) -> tuple[float, float]:
     """The lowest and highest score of the sample (``nan`` for an empty one)."""
     scores = table.frame["score"].to_numpy(dtype=np.float64)
@@ -250,14 +255,17 @@ def score_measure_tables(
     min_denominator: float,
     confidence: float,
     correction: str,
+    order: np.ndarray | None = None,
 ) -> dict[str, list[dict[str, object]]]:
     """The ``calibration_bins``, ``calibration`` and ``score_comparisons`` tables.
 
     ``references`` maps each level's name to its reference group (``None``: no comparison);
     ``eligible`` to the groups compared with it. P-values are adjusted with ``correction``
-    within each measure's family (``FAMILIES``) across all attributes.
+    within each measure's family (``FAMILIES``) across all attributes. ``order`` is the sample
+    sorted by score (stable), when the caller has it.
     """
-    order = np.argsort(table.frame["score"].to_numpy(dtype=np.float64), kind="stable")
+    if order is None:
+        order = score_order(table)
     bin_rows: list[dict[str, object]] = []
     calibration_rows: list[dict[str, object]] = []
     comparison_rows: list[dict[str, object]] = []
