@@ -73,7 +73,8 @@ def calibration(
 
     - Brier score: ``Σ w (s - y)² / Σ w``.
     - Expected calibration error: ``Σ_b (W_b / W) · |ȳ_b - s̄_b|``, the bins' weighted mean gap.
-    - Spiegelhalter's z (Spiegelhalter 1986): ``Z = Σ w (y - s)(1 - 2s) / sqrt(Σ w² (1 - 2s)² s (1 - s))``,
+    - Spiegelhalter's z (Spiegelhalter 1986):
+      ``Z = Σ w (y - s)(1 - 2s) / sqrt(Σ w² (1 - 2s)² s (1 - s))``,
       standard normal when the scores are the true probabilities; two-sided p-value.
 
     Examples

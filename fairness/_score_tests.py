@@ -173,7 +173,8 @@ def weighted_ks_statistic(
 
     Examples
     --------
-    >>> weighted_ks_statistic(np.array([1.0, 2.0]), None, np.array([2.0, 3.0]), np.array([1.0, 3.0]))
+    >>> a, b = np.array([1.0, 2.0]), np.array([2.0, 3.0])
+    >>> weighted_ks_statistic(a, None, b, np.array([1.0, 3.0]))
     0.5
     """
     every = np.concatenate((a, b))
@@ -187,9 +188,7 @@ def weighted_ks_statistic(
 
 
 # -- the tables -----------------------------------------------------------------------------------
-def level_groups(
-    table: ScoreTable, level: Sequence[str], order: np.ndarray
-) -> list[GroupScores]:
+def level_groups(table: ScoreTable, level: Sequence[str], order: np.ndarray) -> list[GroupScores]:
     """The groups of ``level``, each with its scores sorted; ``order`` sorts the whole sample by
     score (stable), so a stable sort by group code keeps every group's scores in order."""
     frame = table.frame

@@ -20,6 +20,7 @@ from registry.pages import labels, numbers
 from registry.pages.audit_page_types import (
     CalibrationRow,
     ReliabilityChart,
+    ReliabilityPoint,
     ReliabilitySeries,
     ScoreComparisonRow,
     ScoreSection,
@@ -51,7 +52,9 @@ AUC_MORE = N_(
 AUC_SAME = N_(
     "The scores separate outcomes equally well for %(group)s and %(reference)s: AUC %(value)s."
 )
-BEYOND_CHANCE = N_("This difference is larger than chance would explain (%(test)s, adjusted p %(p)s).")
+BEYOND_CHANCE = N_(
+    "This difference is larger than chance would explain (%(test)s, adjusted p %(p)s)."
+)
 WITHIN_CHANCE = N_("This difference could be chance (%(test)s, adjusted p %(p)s).")
 DELONG_TEST = N_("DeLong's test")
 KS_DIFFERENT = N_(
@@ -106,9 +109,7 @@ def score_section(
     """The score measures of ``attribute`` (``None`` when the report has none for it)."""
     calibration = [r for r in report.get("calibration") or [] if r.get("attribute") == attribute]
     bins = [r for r in report.get("calibration_bins") or [] if r.get("attribute") == attribute]
-    compared = [
-        r for r in report.get("score_comparisons") or [] if r.get("attribute") == attribute
-    ]
+    compared = [r for r in report.get("score_comparisons") or [] if r.get("attribute") == attribute]
     if not calibration and not compared:
         return None
     spec = report.get("spec") or {}
@@ -248,22 +249,18 @@ def _comparison_rows(
         )
         shown["withheld"] = shown["withheld"] or _withheld(row.get("value"))
         if row.get("measure") == "roc_auc":
-            shown.update(
-                auc=_num(row.get("value")),
-                reference_auc=_num(row.get("reference_value")),
-                auc_difference=_num(row.get("difference")),
-                auc_difference_low=_num(row.get("difference_ci_low")),
-                auc_difference_high=_num(row.get("difference_ci_high")),
-                auc_p_adjusted=_num(row.get("p_adjusted")),
-                auc_status=str(row.get("status")),
-            )
+            shown["auc"] = _num(row.get("value"))
+            shown["reference_auc"] = _num(row.get("reference_value"))
+            shown["auc_difference"] = _num(row.get("difference"))
+            shown["auc_difference_low"] = _num(row.get("difference_ci_low"))
+            shown["auc_difference_high"] = _num(row.get("difference_ci_high"))
+            shown["auc_p_adjusted"] = _num(row.get("p_adjusted"))
+            shown["auc_status"] = str(row.get("status"))
         elif row.get("measure") == "ks":
             value = _num(row.get("value"))
-            shown.update(
-                ks_points=value * 100 if value is not None else None,
-                ks_p_adjusted=_num(row.get("p_adjusted")),
-                ks_status=str(row.get("status")),
-            )
+            shown["ks_points"] = value * 100 if value is not None else None
+            shown["ks_p_adjusted"] = _num(row.get("p_adjusted"))
+            shown["ks_status"] = str(row.get("status"))
     return list(out.values())
 
 
@@ -302,7 +299,7 @@ def _chart(
     for row in shown[:CHART_GROUPS]:
         group = str(row["group"])
         label = labels.group_label(report, attribute, group, lang)
-        points = []
+        points: list[ReliabilityPoint] = []
         for b in bins:
             if str(b["group"]) != group:
                 continue

@@ -341,10 +341,11 @@ def reliability_chart(chart: ReliabilityChart, *, narrow: bool = False) -> Marku
     series = chart["series"]
     axis_y = top + size
     legend_top = axis_y + 56 if narrow else top + 8
+    rows = len(series) + 1  # the groups, then the diagonal
     height = (
-        legend_top + LEGEND_ROW * len(series) + 4
+        legend_top + LEGEND_ROW * rows + 4
         if narrow
-        else max(axis_y + 52, legend_top + LEGEND_ROW * len(series))
+        else max(axis_y + 52, legend_top + LEGEND_ROW * rows)
     )
 
     def x_at(v: float) -> float:
@@ -386,10 +387,6 @@ def reliability_chart(chart: ReliabilityChart, *, narrow: bool = False) -> Marku
         f'<line class="chart-threshold" x1="{x_at(0):.1f}" y1="{y_at(0):.1f}" '
         f'x2="{x_at(1):.1f}" y2="{y_at(1):.1f}"/>'
     )
-    out.append(
-        f'<text class="chart-text" x="{x_at(0.97):.1f}" y="{y_at(0.9):.1f}" '
-        f'text-anchor="end">{escape(chart["diagonal_label"])}</text>'
-    )
     for index, s in enumerate(series):
         dash = DASHES[index % len(DASHES)]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
@@ -410,6 +407,13 @@ def reliability_chart(chart: ReliabilityChart, *, narrow: bool = False) -> Marku
         out.append(
             f'<text class="chart-text" x="{lx + 36}" y="{ly + 13}">{escape(s["label"])}</text>'
         )
+    lx = layout["legend_x"] if narrow else left + size + 36
+    ly = legend_top + len(series) * LEGEND_ROW
+    out.append(
+        f'<line class="chart-threshold" x1="{lx}" y1="{ly + 8}" x2="{lx + 28}" y2="{ly + 8}"/>'
+        f'<text class="chart-text" x="{lx + 36}" y="{ly + 13}">'
+        f"{escape(chart['diagonal_label'])}</text>"
+    )
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -22,7 +22,7 @@ import fairness
 from fairness import AuditSpec, SpecError
 from fairness._calibration import calibration, spiegelhalter_z
 from fairness._notes import parse_note
-from fairness._score_tests import delong_auc, delong_difference, ks_test, GroupScores
+from fairness._score_tests import GroupScores, delong_auc, delong_difference, ks_test
 from fairness._significance import adjust_p_array
 
 
@@ -171,7 +171,11 @@ def test_unweighted_ks_is_scipy_ks_2samp():
     a, b = rng.normal(0, 1, 300), rng.normal(0.3, 1, 250)
     d, p, test = ks_test(_group(a), _group(b))
     expected = stats.ks_2samp(a, b)
-    assert (d, p, test) == (pytest.approx(expected.statistic), pytest.approx(expected.pvalue), "ks_2samp")
+    assert (d, p, test) == (
+        pytest.approx(expected.statistic),
+        pytest.approx(expected.pvalue),
+        "ks_2samp",
+    )
 
 
 def test_weighted_ks_statistic_is_that_of_the_repeated_rows():
@@ -207,7 +211,12 @@ def _sample(tmp_path: Path, *, score_scale: float = 1.0, weights: bool = False) 
 
 
 def _spec(**extra) -> dict:
-    columns = {"label": "outcome", "score": "score", "threshold": ">=0.5", "sensitive_features": ["group"]}
+    columns = {
+        "label": "outcome",
+        "score": "score",
+        "threshold": ">=0.5",
+        "sensitive_features": ["group"],
+    }
     return {"columns": columns, "bootstrap_replicates": 0, **extra}
 
 
@@ -235,7 +244,9 @@ def test_p_values_are_adjusted_within_each_measure_family(tmp_path):
     report = fairness.audit(_sample(tmp_path), _spec(correction="holm"))
     rows = report.table("calibration")
     p = np.array([r["p_value"] for r in rows])
-    assert [r["p_adjusted"] for r in rows] == pytest.approx(adjust_p_array(p, method="holm").tolist())
+    assert [r["p_adjusted"] for r in rows] == pytest.approx(
+        adjust_p_array(p, method="holm").tolist()
+    )
     assert {r["family"] for r in report.table("score_comparisons")} == {"roc_auc_delong", "ks"}
 
 
@@ -262,13 +273,19 @@ def test_scores_outside_0_1_skip_calibration_with_a_note(tmp_path):
 
 def test_asking_for_calibration_with_scores_outside_0_1_names_the_entry(tmp_path):
     with pytest.raises(SpecError) as caught:
-        fairness.audit(_sample(tmp_path, score_scale=10), _spec(score_measures=["ks", "calibration"]))
-    assert caught.value.errors[0].startswith("score_measures[1]: 'calibration' needs scores between 0 and 1")
+        fairness.audit(
+            _sample(tmp_path, score_scale=10), _spec(score_measures=["ks", "calibration"])
+        )
+    assert caught.value.errors[0].startswith(
+        "score_measures[1]: 'calibration' needs scores between 0 and 1"
+    )
 
 
 def test_asking_for_a_score_measure_without_scores_names_the_entry(tmp_path):
     path = tmp_path / "s.csv"
-    pd.DataFrame({"g": ["a", "b"] * 20, "y": [0, 1] * 20, "p": [1, 0] * 20}).to_csv(path, index=False)
+    pd.DataFrame({"g": ["a", "b"] * 20, "y": [0, 1] * 20, "p": [1, 0] * 20}).to_csv(
+        path, index=False
+    )
     spec = {"columns": {"label": "y", "prediction": "p", "sensitive_features": ["g"]},
             "score_measures": ["roc_auc_comparison"], "bootstrap_replicates": 0}  # fmt: skip
     with pytest.raises(SpecError, match=r"score_measures\[0\]: 'roc_auc_comparison' needs a score"):
@@ -319,8 +336,8 @@ def test_groups_of_an_intersection_each_get_their_sorted_scores(tmp_path):
     })  # fmt: skip
     path = tmp_path / "i.csv"
     frame.to_csv(path, index=False)
-    spec = {"columns": {"label": "y", "score": "s", "threshold": ">=0.5", "sensitive_features": ["x", "z"]},
-            "bootstrap_replicates": 0}  # fmt: skip
+    columns = {"label": "y", "score": "s", "threshold": ">=0.5", "sensitive_features": ["x", "z"]}
+    spec = {"columns": columns, "bootstrap_replicates": 0}
     report = fairness.audit(path, spec)
     for row in report.table("calibration"):
         if row["attribute"] != "x & z":

@@ -71,15 +71,21 @@ def scored(session, world, tmp_path):  # type: ignore[no-untyped-def]
 def test_the_page_says_what_the_scores_show_in_both_languages(client, scored, lang):
     soup = parse(client.get(f"/audits/{scored.audit_id}?lang={lang}"))
     heading = soup.find("h4", id="scores-0-heading")
-    assert heading.get_text(strip=True) == ("What the scores show" if lang == "en" else "评分显示了什么")
+    assert heading.get_text(strip=True) == (
+        "What the scores show" if lang == "en" else "评分显示了什么"
+    )
     sentences = [li.get_text(" ", strip=True) for li in heading.find_next("ul").select("li")]
     women, men = NAMES["female"][lang], NAMES["male"][lang]
     if lang == "en":
-        assert any(s.startswith("Among people given a score near ") and women in s for s in sentences)
+        assert any(
+            s.startswith("Among people given a score near ") and women in s for s in sentences
+        )
         auc = next(s for s in sentences if s.startswith("The scores separate outcomes less well"))
         assert re.search(rf"for {women} than for {men}: AUC 0\.\d\d against 0\.\d\d\.", auc)
         assert "larger than chance would explain (DeLong's test" in auc
-        assert any(s.startswith(f"For {women}, the scores and the outcomes disagree") for s in sentences)
+        assert any(
+            s.startswith(f"For {women}, the scores and the outcomes disagree") for s in sentences
+        )
         assert any(s.startswith(f"The scores of {women} are spread differently") for s in sentences)
     else:
         assert any(s.startswith("在评分约为") and women in s for s in sentences)
@@ -128,7 +134,7 @@ def test_an_audit_without_scores_has_no_score_section(client, world):
 
 def test_a_group_of_fewer_than_k_people_has_its_score_figures_withheld(tmp_path):
     report = suppress_report(scored_report(tmp_path, small=True), k=10)
-    small = [r for r in report["calibration"] if r["group"] == "nonbinary"][0]
+    small = next(r for r in report["calibration"] if r["group"] == "nonbinary")
     assert small["brier"] == {"suppressed": True, "display": "<10"}
     compared = [r for r in report["score_comparisons"] if r["group"] == "nonbinary"]
     assert compared and all(r["value"] == {"suppressed": True, "display": "<10"} for r in compared)

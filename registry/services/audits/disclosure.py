@@ -145,7 +145,9 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
 def _outcome_is_small(n: Any, events: Any, k: int) -> bool:
     if is_small(n, k) or is_small(events, k):
         return True
-    return isinstance(n, int | float) and isinstance(events, int | float) and is_small(n - events, k)
+    return (
+        isinstance(n, int | float) and isinstance(events, int | float) and is_small(n - events, k)
+    )
 
 
 def _suppress_scores(
