@@ -12,6 +12,7 @@ For a sample with a score column, each audited attribute and intersection gets:
 Cost: the scores are sorted once for the whole sample; each level then orders its rows by group
 with a stable sort of small integer codes (numpy's radix sort), so every group's scores arrive
 sorted and every measure is a linear pass with cumulative sums (Sun & Xu 2014 for DeLong).
+``scipy.stats`` is imported only when a KS test runs (an audit without scores never loads it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from fairness._calibration import SPIEGELHALTER, calibration
 from fairness._intervals import _z
@@ -155,6 +156,8 @@ def ks_test(group: GroupScores, reference: GroupScores) -> tuple[float, float, s
     distribution functions, and the asymptotic p-value ``scipy.stats.kstwo.sf(D, round(n_e))``
     of ks_2samp with ``n_e = n_g n_r / (n_g + n_r)`` read from the Kish effective sizes.
     """
+    from scipy import stats  # ~0.4 s to import: only audits with scores need it
+
     if group.weights is None and reference.weights is None:
         result = stats.ks_2samp(group.scores, reference.scores)
         return float(result.statistic), float(result.pvalue), KS_2SAMP
