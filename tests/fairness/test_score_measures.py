@@ -19,9 +19,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
 import fairness
-from fairness import AuditSpec, SpecError
+from fairness import AuditSpec, SpecError, parse_note
 from fairness._calibration import calibration, spiegelhalter_z
-from fairness._notes import parse_note
 from fairness._score_tests import GroupScores, delong_auc, delong_difference, ks_test
 from fairness._significance import adjust_p_array
 
