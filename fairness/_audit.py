@@ -38,7 +38,7 @@ from fairness._resolve import (
     score_references,
     unknown_groups,
 )
-from fairness._score_tests import score_measure_tables, score_order, score_range
+from fairness._score_tests import SortedScores, score_measure_tables, score_range
 from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -291,7 +291,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     )
     metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
-    order = score_order(sample.scores) if sample.scores is not None else None
+    ordered = SortedScores(sample.scores) if sample.scores is not None else None
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)
     confidence = 1 - spec.alpha
@@ -308,7 +308,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
     metric_table = _metric_rows(
-        groups, levels, rate_metrics, metrics, sample, spec, confidence, order
+        groups, levels, rate_metrics, metrics, sample, spec, confidence, ordered
     )
     candidates = eligible & ~np.array(group_columns["unknown"], dtype=bool)
     comparisons = comparison_columns(
@@ -349,7 +349,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     )
     check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
     score_tables = _score_tables(
-        sample, spec, levels, list(groups.names), group_columns, measures, confidence, order
+        sample, spec, levels, list(groups.names), group_columns, measures, confidence, ordered
     )
     policy = "named" if spec.reference_groups else spec.reference
     rule = {
@@ -418,7 +418,7 @@ def _score_tables(
     group_columns: dict[str, np.ndarray],
     measures: list[str],
     confidence: float,
-    order: np.ndarray | None,
+    ordered: SortedScores | None,
 ) -> dict[str, list[dict]]:
     """The score measures' tables (empty without scores or measures)."""
     if sample.scores is None or not measures:
@@ -435,7 +435,7 @@ def _score_tables(
         min_denominator=spec.min_denominator,
         confidence=confidence,
         correction=spec.correction,
-        order=order,
+        sorted_scores=ordered,
     )
 
 
@@ -513,7 +513,7 @@ def _metric_rows(
     sample: Sample,
     spec: AuditSpec,
     confidence: float,
-    order: np.ndarray | None = None,
+    ordered: SortedScores | None = None,
 ) -> list[dict]:
     """Metric rows level by level: the rate metrics (metric by metric), then ROC AUC if asked."""
     columns = metric_columns(
@@ -541,6 +541,6 @@ def _metric_rows(
             name,
             min_denominator=spec.min_denominator,
             confidence=confidence,
-            order=order,
+            sorted_scores=ordered,
         )
     return out

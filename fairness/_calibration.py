@@ -86,7 +86,7 @@ def calibration(
     """
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
     edges = bin_edges(bins)
     splits = np.concatenate(([0], np.searchsorted(s, edges[1:-1], side="right"), [len(s)]))
 
@@ -94,11 +94,16 @@ def calibration(
         cumulative = np.concatenate(([0.0], np.cumsum(values)))
         return cumulative[splits[1:]] - cumulative[splits[:-1]]
 
-    wy = w * y
-    bin_n = sums(w)
-    bin_squares = sums(w * w)
-    bin_scores = sums(w * s)
-    bin_events = sums(wy)
+    if weights is None:  # counts from the bin edges; no array of ones
+        bin_n = np.diff(splits).astype(np.float64)
+        bin_squares = bin_n
+        bin_scores = sums(s)
+        bin_events = sums(y)
+    else:
+        bin_n = sums(w)
+        bin_squares = sums(w * w)
+        bin_scores = sums(w * s)
+        bin_events = sums(w * y)
     total = float(bin_n.sum())
     positives = float(bin_events.sum())
     filled = bin_n > 0
@@ -123,9 +128,15 @@ def calibration(
     ]
     gap = np.abs(observed - mean_score)
     ece = float((bin_n[filled] * gap[filled]).sum() / total) if total > 0 else math.nan
-    brier = float(np.dot(w, (s - y) ** 2) / total) if total > 0 else math.nan
+    error = s - y
+    squared = error * error
+    brier = (
+        float((squared.sum() if w is None else np.dot(w, squared)) / total)
+        if total > 0
+        else math.nan
+    )
     statistic, p_value = spiegelhalter_z(s, y, w)
-    square = float(np.dot(w, w))
+    square = float(len(s)) if w is None else float(np.dot(w, w))
     return Calibration(
         n=total,
         effective_n=total**2 / square if square > 0 else 0.0,
@@ -157,10 +168,15 @@ def spiegelhalter_z(
     """
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
     slope = 1 - 2 * s
-    variance = float(np.dot(w * w, slope * slope * s * (1 - s)))
+    spread = slope * slope * s * (1 - s)
+    gap = (y - s) * slope
+    if weights is None:
+        variance, total = float(spread.sum()), float(gap.sum())
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        variance, total = float(np.dot(w * w, spread)), float(np.dot(w, gap))
     if not variance > 0:
         return math.nan, math.nan
-    z = float(np.dot(w, (y - s) * slope)) / math.sqrt(variance)
+    z = total / math.sqrt(variance)
     return z, float(2 * special.ndtr(-abs(z)))

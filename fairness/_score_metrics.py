@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fairness._metrics import INSUFFICIENT, OK, ROC_AUC, UNDEFINED
 from fairness._table import ScoreTable
+
+if TYPE_CHECKING:
+    from fairness._score_tests import SortedScores
 
 HANLEY_MCNEIL = "hanley_mcneil"
 
@@ -136,7 +140,7 @@ def roc_auc_rows(
     *,
     min_denominator: float,
     confidence: float,
-    order: np.ndarray | None = None,
+    sorted_scores: SortedScores | None = None,
 ) -> list[dict[str, object]]:
     """Per-group ROC AUC rows for ``level`` (needs a ``label`` column in the score table).
 
@@ -148,15 +152,14 @@ def roc_auc_rows(
     when the group lacks positives or negatives. The row's ``denominator`` is the smaller of the
     two class counts; ``numerator`` is ``None``. With weights, the interval and
     ``insufficient_data`` read the Kish effective class sizes ``(Σw)² / Σw²``, so scaling every
-    weight by a constant changes nothing. ``order`` is the sample sorted by score (stable), when
-    the caller has it.
+    weight by a constant changes nothing. ``sorted_scores``: the sample sorted by score, shared
+    with the score measures (each group's AUC is computed once), when the caller has it.
     """
-    from fairness._score_tests import delong_auc, level_groups
+    from fairness._score_tests import SortedScores
 
-    if order is None:
-        order = np.argsort(scores.frame["score"].to_numpy(dtype=float), kind="stable")
+    ordered = sorted_scores if sorted_scores is not None else SortedScores(scores)
     rows: list[dict[str, object]] = []
-    for g in sorted(level_groups(scores, level, order), key=lambda g: g.name):
+    for g in sorted(ordered.groups(level), key=lambda g: g.name):
         assert g.labels is not None
         y = g.labels == 1
         w = g.weights
@@ -175,7 +178,7 @@ def roc_auc_rows(
             "status": UNDEFINED,
         }
         if positives > 0 and negatives > 0:
-            result = delong_auc(g.scores, g.labels, w)
+            result = ordered.auc(level, g)
             # Kish effective class sizes: the row counts when unweighted, unchanged by scaling
             p_eff, n_eff = result.positives, result.negatives
             low, high = hanley_mcneil_interval(result.auc, p_eff, n_eff, confidence=confidence)

@@ -108,9 +108,10 @@ def delong_auc(
         s, y, w = s[order], y[order], w[order]
     wp = np.where(y, w, 0.0)
     wn = w - wp
-    pos_total, neg_total = float(wp.sum()), float(wn.sum())
-    m = _kish(w[y], int(y.sum())) if weights is not None else float(y.sum())
-    n = _kish(w[~y], int((~y).sum())) if weights is not None else float((~y).sum())
+    w_pos, w_neg = w[y], w[~y]
+    pos_total, neg_total = float(w_pos.sum()), float(w_neg.sum())
+    m = _kish(w_pos, len(w_pos)) if weights is not None else float(len(w_pos))
+    n = _kish(w_neg, len(w_neg)) if weights is not None else float(len(w_neg))
     if not (pos_total > 0 and neg_total > 0):
         return DelongAuc(math.nan, math.nan, m, n)
     new_block = np.concatenate(([True], s[1:] != s[:-1])) if len(s) else np.zeros(0, bool)
@@ -122,11 +123,12 @@ def delong_auc(
     pos_above = pos_total - np.cumsum(pos_block)
     v10 = ((neg_below + neg_block / 2) / neg_total)[block[y]]
     v01 = ((pos_above + pos_block / 2) / pos_total)[block[~y]]
-    auc = float(np.dot(w[y], v10) / pos_total)
+    auc = float(np.dot(w_pos, v10) / pos_total)
     variance = math.nan
     if m > 1 and n > 1:
-        s10 = float(np.dot(w[y] ** 2, (v10 - auc) ** 2)) / pos_total**2 * m / (m - 1)
-        s01 = float(np.dot(w[~y] ** 2, (v01 - auc) ** 2)) / neg_total**2 * n / (n - 1)
+        d10, d01 = w_pos * (v10 - auc), w_neg * (v01 - auc)
+        s10 = float(np.dot(d10, d10)) / pos_total**2 * m / (m - 1)
+        s01 = float(np.dot(d01, d01)) / neg_total**2 * n / (n - 1)
         variance = s10 + s01
     return DelongAuc(auc, variance, m, n)
 
@@ -237,6 +239,27 @@ def score_order(table: ScoreTable) -> np.ndarray:
     return np.argsort(table.frame["score"].to_numpy(dtype=np.float64), kind="stable")
 
 
+class SortedScores:
+    """The sample sorted by score once, and each group's AUC and DeLong variance once computed
+    (the metrics table's ROC AUC rows and the AUC comparisons read the same). Groups are not
+    kept: at 10M rows each level's copy of the scores is large."""
+
+    def __init__(self, table: ScoreTable) -> None:
+        self.table = table
+        self.order = score_order(table)
+        self._auc: dict[tuple[tuple[str, ...], str], DelongAuc] = {}
+
+    def groups(self, level: Sequence[str]) -> list[GroupScores]:
+        return level_groups(self.table, level, self.order)
+
+    def auc(self, level: Sequence[str], group: GroupScores) -> DelongAuc:
+        key = (tuple(level), group.name)
+        if key not in self._auc:
+            assert group.labels is not None
+            self._auc[key] = delong_auc(group.scores, group.labels, group.weights)
+        return self._auc[key]
+
+
 def score_range(table: ScoreTable) -> tuple[float, float]:
     """The lowest and highest score of the sample (``nan`` for an empty one)."""
     scores = table.frame["score"].to_numpy(dtype=np.float64)
@@ -257,22 +280,21 @@ def score_measure_tables(
     min_denominator: float,
     confidence: float,
     correction: str,
-    order: np.ndarray | None = None,
+    sorted_scores: SortedScores | None = None,
 ) -> dict[str, list[dict[str, object]]]:
     """The ``calibration_bins``, ``calibration`` and ``score_comparisons`` tables.
 
     ``references`` maps each level's name to its reference group (``None``: no comparison);
     ``eligible`` to the groups compared with it. P-values are adjusted with ``correction``
-    within each measure's family (``FAMILIES``) across all attributes. ``order`` is the sample
-    sorted by score (stable), when the caller has it.
+    within each measure's family (``FAMILIES``) across all attributes. ``sorted_scores``: the
+    sample sorted by score and the AUCs already computed, when the caller has them.
     """
-    if order is None:
-        order = score_order(table)
+    ordered = sorted_scores if sorted_scores is not None else SortedScores(table)
     bin_rows: list[dict[str, object]] = []
     calibration_rows: list[dict[str, object]] = []
     comparison_rows: list[dict[str, object]] = []
     for level, attribute in zip(levels, names, strict=True):
-        groups = level_groups(table, level, order)
+        groups = ordered.groups(level)
         if CALIBRATION in measures:
             for g in groups:
                 assert g.labels is not None
@@ -305,11 +327,9 @@ def score_measure_tables(
             continue
         others = [g for g in groups if g.name != reference.name and g.name in eligible[attribute]]
         if AUC_COMPARISON in measures:
-            assert reference.labels is not None
-            ref_auc = delong_auc(reference.scores, reference.labels, reference.weights)
+            ref_auc = ordered.auc(level, reference)
             for g in others:
-                assert g.labels is not None
-                auc = delong_auc(g.scores, g.labels, g.weights)
+                auc = ordered.auc(level, g)
                 comparison_rows.append(
                     _auc_row(attribute, g.name, reference.name, auc, ref_auc, min_denominator,
                              confidence)
