@@ -171,3 +171,29 @@ def test_the_narrow_diagram_keeps_its_text_readable_on_a_phone(tmp_path):
     # 14-unit text (site.css) in a 300-unit drawing shown at 288 px or more: at least 12 px
     xs = [float(x) for x in re.findall(r'<text class="chart-text" x="([\d.]+)"', svg)]
     assert xs and max(xs) <= 300
+
+
+def test_the_reliability_diagram_draws_exactly_its_input_and_escapes_its_text():
+    from registry.pages.svg_charts import render_reliability_chart
+
+    chart = {
+        "id": "r",
+        "title": "Calibration <by> sex",
+        "desc": "A & B",
+        "x_label": "Score",
+        "y_label": "Share",
+        "diagonal_label": "Score = share",
+        "series": [
+            {"label": "<b>Women</b>", "points": [{"score": 0.2, "rate": 0.3, "low": None,
+                                                 "high": None}]},
+            {"label": "Men", "points": [{"score": 0.2, "rate": 0.1, "low": 0.0, "high": 0.2},
+                                        {"score": 0.8, "rate": 0.9, "low": 0.8, "high": 1.0}]},
+        ],
+    }  # fmt: skip
+    wide, narrow = reliability_chart(chart), reliability_chart(chart, narrow=True)  # type: ignore[arg-type]
+    assert render_reliability_chart(chart) == wide + narrow  # type: ignore[arg-type]
+    for svg in (str(wide), str(narrow)):
+        assert "<b>" not in svg and "&lt;b&gt;Women&lt;/b&gt;" in svg
+        assert "Calibration &lt;by&gt; sex" in svg and "A &amp; B" in svg
+        assert svg.count("<polyline") == 2  # one line per group
+        assert svg.count('class="chart-marker chart-series-1"') == 3  # Men's 2 points + legend
