@@ -94,7 +94,7 @@ def calibration(
         cumulative = np.concatenate(([0.0], np.cumsum(values)))
         return cumulative[splits[1:]] - cumulative[splits[:-1]]
 
-    if weights is None:  # counts from the bin edges; no array of ones
+    if w is None:  # counts from the bin edges; no array of ones
         bin_n = np.diff(splits).astype(np.float64)
         bin_squares = bin_n
         bin_scores = sums(s)
