@@ -164,7 +164,7 @@ def spiegelhalter_z(
     --------
     >>> z, p = spiegelhalter_z(np.array([0.2, 0.7]), np.array([0, 1]))
     >>> round(z, 4), round(p, 4)
-    (-1.0541, 0.2918)
+    (-0.7947, 0.4268)
     """
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)

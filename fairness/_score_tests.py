@@ -180,7 +180,7 @@ def weighted_ks_statistic(
     --------
     >>> a, b = np.array([1.0, 2.0]), np.array([2.0, 3.0])
     >>> weighted_ks_statistic(a, None, b, np.array([1.0, 3.0]))
-    0.5
+    0.75
     """
     every = np.concatenate((a, b))
 
