@@ -226,6 +226,9 @@ class ScoreSection(TypedDict):
     calibration: list[CalibrationRow]
     chart: ReliabilityChart | None
     comparisons: list[ScoreComparisonRow]
+    has_auc: bool
+    """Whether the comparisons hold ROC AUC (they need labels)."""
+    has_ks: bool
 
 
 class AttributeSection(TypedDict):

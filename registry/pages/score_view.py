@@ -175,6 +175,8 @@ def score_section(
         "calibration": [_calibration_row(report, attribute, r, lang) for r in calibration],
         "chart": _chart(report, attribute, calibration, bins, lang, chart_id),
         "comparisons": rows,
+        "has_auc": any(r["measure"] == "roc_auc" for r in compared),
+        "has_ks": any(r["measure"] == "ks" for r in compared),
     }
 
 

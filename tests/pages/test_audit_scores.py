@@ -197,3 +197,29 @@ def test_the_reliability_diagram_draws_exactly_its_input_and_escapes_its_text():
         assert "Calibration &lt;by&gt; sex" in svg and "A &amp; B" in svg
         assert svg.count("<polyline") == 2  # one line per group
         assert svg.count('class="chart-marker chart-series-1"') == 3  # Men's 2 points + legend
+
+
+def test_scores_without_labels_show_the_ks_test_alone(client, session, world, tmp_path):
+    rng = np.random.default_rng(3)
+    n = 2000
+    sex = rng.choice(["female", "male"], n)
+    score = np.where(sex == "female", rng.beta(2, 3, n), rng.beta(3, 2, n))
+    path = tmp_path / "unlabelled.csv"
+    pd.DataFrame({"sex": sex, "score": score.round(4)}).to_csv(path, index=False)
+    spec = {
+        "columns": {"score": "score", "threshold": ">=0.5", "sensitive_features": ["sex"]},
+        "labels": {k: v for k, v in copy.deepcopy(LABELS).items() if k != "checks"},
+        "reference_groups": {"sex": "male"},
+    }
+    store(session, world.audit_id, fairness.audit(path, spec).to_dict())
+    soup = parse(client.get(f"/audits/{world.audit_id}"))
+    heading = soup.find("h4", id="scores-0-heading")
+    sentences = [li.get_text(" ", strip=True) for li in heading.find_next("ul").select("li")]
+    assert [s.split(":")[0] for s in sentences] == [
+        "The scores of Women are spread differently from those of Men"
+    ]
+    assert heading.find_next("figure") is None  # no calibration without labels
+    columns = [th.get_text(strip=True) for th in heading.find_next("table").select("thead th")]
+    assert columns == [
+        "Group", "Largest gap between score distributions, percentage points", "Adjusted p (KS)",
+    ]  # fmt: skip
