@@ -80,7 +80,11 @@ class DelongAuc:
 
 
 def delong_auc(
-    scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    presorted: bool = False,
 ) -> DelongAuc:
     """AUC and DeLong's variance from sorted ``scores`` in one linear pass (Sun & Xu 2014).
 
@@ -92,7 +96,10 @@ def delong_auc(
     ``AUC = Σ w_i V10_i / Σ w_i`` and (DeLong, DeLong & Clarke-Pearson 1988)
     ``Var = S10 / m + S01 / n`` with ``S10 = Σ (V10_i - AUC)² / (m - 1)``; weighted,
     ``S10 / m`` is ``Σ w_i² (V10_i - AUC)² / (Σ w_i)² · m / (m - 1)`` with ``m`` the Kish
-    effective number of positives (the same formula when every weight is 1).
+    effective number of positives (the same formula when every weight is 1). All rows of a tie
+    block share one placement value, so every sum runs over blocks: ``Σ w_i² (V10_i - AUC)²`` is
+    ``Σ_b (Σ_{i in b} w_i²) (V10_b - AUC)²``. ``presorted``: the caller vouches that ``scores``
+    ascend (otherwise they are checked, and sorted when they do not).
 
     Examples
     --------
@@ -102,33 +109,43 @@ def delong_auc(
     """
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels) == 1
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if len(s) > 1 and np.any(s[1:] < s[:-1]):  # callers pass sorted scores; accept any
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if not presorted and len(s) > 1 and np.any(s[1:] < s[:-1]):
         order = np.argsort(s, kind="stable")
-        s, y, w = s[order], y[order], w[order]
-    wp = np.where(y, w, 0.0)
-    wn = w - wp
-    w_pos, w_neg = w[y], w[~y]
-    pos_total, neg_total = float(w_pos.sum()), float(w_neg.sum())
-    m = _kish(w_pos, len(w_pos)) if weights is not None else float(len(w_pos))
-    n = _kish(w_neg, len(w_neg)) if weights is not None else float(len(w_neg))
+        s, y = s[order], y[order]
+        w = w[order] if w is not None else None
+    if not len(s):
+        return DelongAuc(math.nan, math.nan, 0.0, 0.0)
+    new_block = np.empty(len(s), dtype=bool)
+    new_block[0] = True
+    np.not_equal(s[1:], s[:-1], out=new_block[1:])
+    starts = np.flatnonzero(new_block)
+    # per tie block: the weight of its positives and negatives, and of their squared weights
+    if w is None:
+        ends = np.append(starts[1:], len(s)) - 1
+        pos_block = np.diff(np.cumsum(y, dtype=np.int64)[ends], prepend=0).astype(np.float64)
+        neg_block = np.diff(np.append(starts, len(s))) - pos_block
+        pos_squares, neg_squares = pos_block, neg_block
+    else:
+        wp = np.where(y, w, 0.0)
+        wn = w - wp
+        pos_block, neg_block = np.add.reduceat(wp, starts), np.add.reduceat(wn, starts)
+        pos_squares = np.add.reduceat(wp * wp, starts)
+        neg_squares = np.add.reduceat(wn * wn, starts)
+    pos_total, neg_total = float(pos_block.sum()), float(neg_block.sum())
+    square_pos, square_neg = float(pos_squares.sum()), float(neg_squares.sum())
+    m = pos_total**2 / square_pos if square_pos > 0 else 0.0  # Kish; the count when unweighted
+    n = neg_total**2 / square_neg if square_neg > 0 else 0.0
     if not (pos_total > 0 and neg_total > 0):
         return DelongAuc(math.nan, math.nan, m, n)
-    new_block = np.concatenate(([True], s[1:] != s[:-1])) if len(s) else np.zeros(0, bool)
-    starts = np.flatnonzero(new_block)
-    block = np.cumsum(new_block) - 1
-    pos_block = np.add.reduceat(wp, starts)
-    neg_block = np.add.reduceat(wn, starts)
-    neg_below = np.cumsum(neg_block) - neg_block
-    pos_above = pos_total - np.cumsum(pos_block)
-    v10 = ((neg_below + neg_block / 2) / neg_total)[block[y]]
-    v01 = ((pos_above + pos_block / 2) / pos_total)[block[~y]]
-    auc = float(np.dot(w_pos, v10) / pos_total)
+    # placement values, one per tie block (every row of a block shares its block's value)
+    v10 = (np.cumsum(neg_block) - neg_block / 2) / neg_total
+    v01 = (pos_total - np.cumsum(pos_block) + pos_block / 2) / pos_total
+    auc = float(np.dot(pos_block, v10) / pos_total)
     variance = math.nan
     if m > 1 and n > 1:
-        d10, d01 = w_pos * (v10 - auc), w_neg * (v01 - auc)
-        s10 = float(np.dot(d10, d10)) / pos_total**2 * m / (m - 1)
-        s01 = float(np.dot(d01, d01)) / neg_total**2 * n / (n - 1)
+        s10 = float(np.dot(pos_squares, (v10 - auc) ** 2)) / pos_total**2 * m / (m - 1)
+        s01 = float(np.dot(neg_squares, (v01 - auc) ** 2)) / neg_total**2 * n / (n - 1)
         variance = s10 + s01
     return DelongAuc(auc, variance, m, n)
 
@@ -150,31 +167,44 @@ def delong_difference(
 
 
 # -- Kolmogorov-Smirnov ---------------------------------------------------------------------------
+#: Up to this many rows a side, unweighted KS p-values are exact (ks_2samp's own limit).
+KS_EXACT_ROWS = 10_000
+
+
 def ks_test(group: GroupScores, reference: GroupScores) -> tuple[float, float, str]:
     """``(D, p, test)``: the two-sample KS test of the two groups' score distributions.
 
-    Unweighted, ``scipy.stats.ks_2samp`` (exact p-value up to 10,000 rows a side, Smirnov's
-    asymptotic one beyond). Weighted, ``D = max |F_g - F_r|`` over the weighted empirical
-    distribution functions, and the asymptotic p-value ``scipy.stats.kstwo.sf(D, round(n_e))``
-    of ks_2samp with ``n_e = n_g n_r / (n_g + n_r)`` read from the Kish effective sizes.
+    Unweighted, the result of ``scipy.stats.ks_2samp``: up to 10,000 rows a side it is called
+    (exact p-value); beyond, where ks_2samp uses Smirnov's asymptotic p-value
+    ``scipy.stats.kstwo.sf(D, round(n_1 n_2 / (n_1 + n_2)))``, the same is computed here from D
+    read off the groups' already sorted scores in one merge (ks_2samp would sort and search
+    them again; the tests check both agree). Weighted, ``D = max |F_g - F_r|`` over the
+    weighted empirical distribution functions and the same asymptotic p-value with the Kish
+    effective sizes.
     """
     from scipy import stats  # ~0.4 s to import: only audits with scores need it
 
-    if group.weights is None and reference.weights is None:
+    n1 = _kish(group.weights, len(group.scores))
+    n2 = _kish(reference.weights, len(reference.scores))
+    weighted = group.weights is not None or reference.weights is not None
+    if not weighted and max(n1, n2) <= KS_EXACT_ROWS:
         result = stats.ks_2samp(group.scores, reference.scores)
         return float(result.statistic), float(result.pvalue), KS_2SAMP
     d = weighted_ks_statistic(group.scores, group.weights, reference.scores, reference.weights)
-    n1 = _kish(group.weights, len(group.scores))
-    n2 = _kish(reference.weights, len(reference.scores))
-    effective = max(1.0, round(n1 * n2 / (n1 + n2)))
-    return d, float(np.clip(stats.kstwo.sf(d, effective), 0, 1)), KS_WEIGHTED
+    effective = max(1.0, float(np.round(n1 * n2 / (n1 + n2))))
+    p = float(np.clip(stats.kstwo.sf(d, effective), 0, 1))
+    return d, p, KS_WEIGHTED if weighted else KS_2SAMP
 
 
 def weighted_ks_statistic(
     a: np.ndarray, wa: np.ndarray | None, b: np.ndarray, wb: np.ndarray | None
 ) -> float:
-    """``max |F_a(x) - F_b(x)|`` of the weighted empirical distributions of sorted ``a``, ``b``
-    (equal to ks_2samp's statistic when the weights are equal).
+    """``max |F_a(x) - F_b(x)|`` of the (weighted) empirical distributions of sorted ``a``, ``b``
+    (ks_2samp's statistic when unweighted).
+
+    The two sorted arrays are merged by a stable sort of their concatenation (timsort: one merge
+    of two runs, linear), the two distribution functions are cumulative sums over the merged
+    order, and they are compared at the last of each run of equal scores.
 
     Examples
     --------
@@ -183,80 +213,80 @@ def weighted_ks_statistic(
     0.75
     """
     every = np.concatenate((a, b))
-
-    def cdf(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        weights = np.ones(len(x)) if w is None else w
-        cumulative = np.concatenate(([0.0], np.cumsum(weights)))
-        return cumulative[np.searchsorted(x, every, side="right")] / cumulative[-1]
-
-    return float(np.max(np.abs(cdf(a, wa) - cdf(b, wb))))
+    merged = np.argsort(every, kind="stable")
+    values = every[merged]
+    mass_a = np.ones(len(a)) / len(a) if wa is None else wa / wa.sum()
+    mass_b = np.ones(len(b)) / len(b) if wb is None else wb / wb.sum()
+    step = np.concatenate((mass_a, -mass_b))[merged]
+    gap = np.cumsum(step)  # F_a - F_b after each merged score
+    last = np.append(values[1:] != values[:-1], True)
+    return float(np.max(np.abs(gap[last]))) if len(gap) else 0.0
 
 
 # -- the tables -----------------------------------------------------------------------------------
-def level_groups(table: ScoreTable, level: Sequence[str], order: np.ndarray) -> list[GroupScores]:
-    """The groups of ``level``, each with its scores sorted; ``order`` sorts the whole sample by
-    score (stable), so a stable sort by group code keeps every group's scores in order."""
-    frame = table.frame
-    codes = np.zeros(len(frame), dtype=np.int64)
-    categories: list[list[str]] = []
-    for column in level:
-        values = frame[column]
-        cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
-        names = [str(c) for c in cat.cat.categories]
-        codes = codes * max(len(names), 1) + cat.cat.codes.to_numpy().astype(np.int64)
-        categories.append(names)
-    sizes = [max(len(c), 1) for c in categories]
-    by_score = codes[order]
-    small = by_score.astype(np.int16) if int(np.prod(sizes)) < 2**15 else by_score
-    by_group = np.argsort(small, kind="stable")
-    rows = order[by_group]
-    ordered = by_score[by_group]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    stops = [*starts[1:].tolist(), len(ordered)]
-    scores = frame["score"].to_numpy(dtype=np.float64)
-    labels = frame["label"].to_numpy() if "label" in frame.columns else None
-    weights = frame["weight"].to_numpy(dtype=np.float64) if "weight" in frame.columns else None
-    out = []
-    for start, stop in zip(starts.tolist(), stops, strict=True):
-        if stop == start:
-            continue
-        index = rows[start:stop]
-        parts = np.unravel_index(int(ordered[start]), sizes)
-        name = JOIN.join(categories[j][int(p)] for j, p in enumerate(parts))
-        out.append(
-            GroupScores(
-                name=name,
-                scores=scores[index],
-                labels=labels[index] if labels is not None else None,
-                weights=weights[index] if weights is not None else None,
-            )
-        )
-    return out
-
-
 def score_order(table: ScoreTable) -> np.ndarray:
     """The rows of the sample sorted by score (stable): the one sort of the score measures."""
     return np.argsort(table.frame["score"].to_numpy(dtype=np.float64), kind="stable")
 
 
 class SortedScores:
-    """The sample sorted by score once, and each group's AUC and DeLong variance once computed
-    (the metrics table's ROC AUC rows and the AUC comparisons read the same). Groups are not
-    kept: at 10M rows each level's copy of the scores is large."""
+    """The sample sorted by score once: scores, labels, weights and each attribute's group codes
+    in score order. A level's groups then come from a stable radix sort of small integer codes,
+    which keeps each group's scores in order, and each group's rows are read in ascending
+    positions. Each group's AUC and DeLong variance is computed once (the metrics table's ROC
+    AUC rows and the AUC comparisons read the same). A level's groups are not kept: at 10M rows
+    each level's copy of the scores is large."""
 
     def __init__(self, table: ScoreTable) -> None:
-        self.table = table
-        self.order = score_order(table)
+        frame = table.frame
+        order = score_order(table)
+        self.scores = frame["score"].to_numpy(dtype=np.float64)[order]
+        self.labels = frame["label"].to_numpy()[order] if "label" in frame.columns else None
+        self.weights = (
+            frame["weight"].to_numpy(dtype=np.float64)[order] if "weight" in frame.columns else None
+        )
+        self.codes: dict[str, np.ndarray] = {}
+        self.categories: dict[str, list[str]] = {}
+        for column in table.attributes:
+            values = frame[column]
+            if not isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(str).astype("category")
+            self.categories[column] = [str(c) for c in values.cat.categories]
+            self.codes[column] = values.cat.codes.to_numpy()[order]
         self._auc: dict[tuple[tuple[str, ...], str], DelongAuc] = {}
 
     def groups(self, level: Sequence[str]) -> list[GroupScores]:
-        return level_groups(self.table, level, self.order)
+        """The groups of ``level`` (attributes), each with its scores sorted, in code order."""
+        sizes = [max(len(self.categories[c]), 1) for c in level]
+        codes = np.zeros(len(self.scores), dtype=np.int64)
+        for column, size in zip(level, sizes, strict=True):
+            codes *= size
+            codes += self.codes[column]
+        small = codes.astype(np.int16) if int(np.prod(sizes)) < 2**15 else codes
+        by_group = np.argsort(small, kind="stable")  # radix sort for 16-bit codes
+        ordered = codes[by_group]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        stops = [*starts[1:].tolist(), len(ordered)]
+        out = []
+        for start, stop in zip(starts.tolist(), stops, strict=True):
+            index = by_group[start:stop]
+            parts = np.unravel_index(int(ordered[start]), sizes)
+            name = JOIN.join(self.categories[c][int(p)] for c, p in zip(level, parts, strict=True))
+            out.append(
+                GroupScores(
+                    name=name,
+                    scores=self.scores[index],
+                    labels=self.labels[index] if self.labels is not None else None,
+                    weights=self.weights[index] if self.weights is not None else None,
+                )
+            )
+        return out
 
     def auc(self, level: Sequence[str], group: GroupScores) -> DelongAuc:
         key = (tuple(level), group.name)
         if key not in self._auc:
             assert group.labels is not None
-            self._auc[key] = delong_auc(group.scores, group.labels, group.weights)
+            self._auc[key] = delong_auc(group.scores, group.labels, group.weights, presorted=True)
         return self._auc[key]
 
 

@@ -141,6 +141,24 @@ def test_weighted_delong_auc_matches_sklearn_and_unit_weights_change_nothing():
     assert scaled.variance == pytest.approx(delong_auc(s, y, w).variance)
 
 
+def test_weighted_delong_variance_matches_weighted_placement_values_by_brute_force():
+    rng = np.random.default_rng(15)
+    y = (rng.random(80) < 0.4).astype(int)
+    s = np.round(rng.random(80) * 0.6 + 0.3 * y, 1)
+    w = rng.uniform(0.2, 4, 80)
+    x, z, wx, wz = s[y == 1], s[y == 0], w[y == 1], w[y == 0]
+    psi = np.array([[1.0 if a > b else 0.5 if a == b else 0.0 for b in z] for a in x])
+    v10, v01 = psi @ wz / wz.sum(), wx @ psi / wx.sum()
+    auc = float(wx @ v10 / wx.sum())
+    m, n = wx.sum() ** 2 / (wx @ wx), wz.sum() ** 2 / (wz @ wz)
+    variance = (wx**2 @ (v10 - auc) ** 2) / wx.sum() ** 2 * m / (m - 1) + (
+        wz**2 @ (v01 - auc) ** 2
+    ) / wz.sum() ** 2 * n / (n - 1)
+    result = delong_auc(s, y, w)
+    assert (result.auc, result.variance) == (pytest.approx(auc), pytest.approx(variance))
+    assert (result.positives, result.negatives) == (pytest.approx(m), pytest.approx(n))
+
+
 def test_delong_auc_is_undefined_without_both_classes():
     assert math.isnan(delong_auc(np.array([0.1, 0.2]), np.array([1, 1])).auc)
 
@@ -169,6 +187,18 @@ def test_unweighted_ks_is_scipy_ks_2samp():
     rng = np.random.default_rng(10)
     a, b = rng.normal(0, 1, 300), rng.normal(0.3, 1, 250)
     d, p, test = ks_test(_group(a), _group(b))
+    expected = stats.ks_2samp(a, b)
+    assert (d, p, test) == (
+        pytest.approx(expected.statistic),
+        pytest.approx(expected.pvalue),
+        "ks_2samp",
+    )
+
+
+def test_large_unweighted_ks_reads_the_sorted_scores_and_agrees_with_ks_2samp():
+    rng = np.random.default_rng(14)
+    a, b = np.round(rng.normal(0, 1, 30_000), 2), np.round(rng.normal(0.02, 1, 12_000), 2)
+    d, p, test = ks_test(_group(a), _group(b))  # beyond 10,000 rows a side: asymptotic
     expected = stats.ks_2samp(a, b)
     assert (d, p, test) == (
         pytest.approx(expected.statistic),
