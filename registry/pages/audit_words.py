@@ -19,9 +19,7 @@ from registry.pages.audit_page_types import EngineNote, NamedReference, SettingW
 N_ = i18n.N_
 
 CORRECTIONS = {
-    "bh": N_(
-        "Benjamini-Hochberg false discovery rate control, within the declared checks' tests"
-    ),
+    "bh": N_("Benjamini-Hochberg false discovery rate control, within the declared checks' tests"),
     "holm": N_(
         "Holm's step-down correction (family-wise error rate), within the declared checks' tests"
     ),
