@@ -29,15 +29,18 @@ from fairness._metrics import (
     normalise_cells,
     records,
 )
-from fairness._notes import audit_notes
+from fairness._notes import CALIBRATION_SKIPPED_NOTE, audit_notes
 from fairness._policies import rule_names_reference, rule_statement, shared_test_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
+    available_score_measures,
     check_reference_groups,
     resolved_checks,
+    score_references,
     unknown_groups,
 )
+from fairness._score_tests import SortedScores, score_measure_tables, score_range
 from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -291,8 +294,13 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
+    score_span = score_range(sample.scores) if sample.scores is not None else (np.nan, np.nan)
+    measures, calibration_skipped = available_score_measures(
+        spec, has_scores, score_labels, score_span
+    )
     metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
+    ordered = SortedScores(sample.scores) if sample.scores is not None else None
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)
     confidence = 1 - spec.alpha
@@ -309,7 +317,9 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
     group_columns["positive_share"] = positive_share(groups)
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
-    metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
+    metric_table = _metric_rows(
+        groups, levels, rate_metrics, metrics, sample, spec, confidence, ordered
+    )
     candidates = eligible & ~np.array(group_columns["unknown"], dtype=bool)
     comparisons = comparison_columns(
         groups,
@@ -352,6 +362,9 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         denominator_labels=denominator_labels,
     )
     check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
+    score_tables = _score_tables(
+        sample, spec, levels, list(groups.names), group_columns, measures, confidence, ordered
+    )
     policy = "named" if spec.reference_groups else spec.reference
     rule = {
         "preset": spec.preset,
@@ -374,6 +387,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         "has_labels": table.has_labels,
         "has_scores": has_scores,
         "score_median": median,
+        "score_measures": measures,
         "seed": spec.seed,
         "bootstrap_replicates": spec.bootstrap_replicates,
         "confidence": confidence,
@@ -387,6 +401,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         spec, checks, omnibus_rows, group_rows, table, check_rows=check_rows,
         not_assessed=not_assessed,
     )  # fmt: skip
+    if calibration_skipped:
+        notes.append(CALIBRATION_SKIPPED_NOTE.format(low=score_span[0], high=score_span[1]))
     return AuditReport(
         verdict=verdict,
         tables={
@@ -399,6 +415,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "check_summary": tuple(check_summary),
             "not_assessed": tuple(not_assessed),
             "conditional": tuple(records(conditional)) if conditional else (),
+            **{name: tuple(rows) for name, rows in score_tables.items()},
         },
         rule=rule,
         spec=effective,
@@ -461,6 +478,35 @@ def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction
         conditional["homogeneity_p_value"], family, keys, method=correction
     )
     conditional["family"] = family
+
+
+def _score_tables(
+    sample: Sample,
+    spec: AuditSpec,
+    levels: list[tuple[str, ...]],
+    names: list[str],
+    group_columns: dict[str, np.ndarray],
+    measures: list[str],
+    confidence: float,
+    ordered: SortedScores | None,
+) -> dict[str, list[dict]]:
+    """The score measures' tables (empty without scores or measures)."""
+    if sample.scores is None or not measures:
+        return {}
+    references, eligible = score_references(spec, group_columns)
+    return score_measure_tables(
+        sample.scores,
+        levels,
+        names,
+        measures=measures,
+        references=references,
+        eligible=eligible,
+        bins=spec.calibration_bins,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        correction=spec.correction,
+        sorted_scores=ordered,
+    )
 
 
 #: The family of the comparisons that the declared checks read.
@@ -537,6 +583,7 @@ def _metric_rows(
     sample: Sample,
     spec: AuditSpec,
     confidence: float,
+    ordered: SortedScores | None = None,
 ) -> list[dict]:
     """Metric rows level by level: the rate metrics (metric by metric), then the descriptive
     measures (F1, balanced accuracy) if asked, then ROC AUC if asked."""
@@ -579,5 +626,6 @@ def _metric_rows(
             name,
             min_denominator=spec.min_denominator,
             confidence=confidence,
+            sorted_scores=ordered,
         )
     return out

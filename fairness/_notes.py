@@ -55,6 +55,14 @@ SMALL_REFERENCE_NOTE = (
     "the rate's denominator; the reference policy names it, so it stays the reference, and "
     "its comparisons are uncertain (their intervals are wide)."
 )
+CALIBRATION_SKIPPED_NOTE = (
+    "Calibration was not computed: it needs scores between 0 and 1, and the scores run from "
+    "{low:g} to {high:g}."
+)
+_CALIBRATION_SKIPPED = re.compile(
+    r"Calibration was not computed: it needs scores between 0 and 1, and the scores run from "
+    r"(\S+) to (\S+)\."
+)
 WEIGHTED_NOTE = (
     "Counts are sums of weights. Intervals, tests and minimum sizes use the Kish effective sample "
     "size of each group ((sum of weights)² / sum of squared weights), so scaling the weights "
@@ -203,7 +211,8 @@ def parse_note(note: str) -> dict[str, Any] | None:
         ``higher_is_better``); ``band`` (``name``, ``low``, ``high``: a two-sided check's band of
         the impact ratio or the gap); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
         ``unknown`` (``attribute``, ``count``, ``excluded``); ``small_categories`` (``count``,
-        ``share``); ``weighted`` (none).
+        ``share``); ``weighted`` (none); ``calibration_skipped`` (``low``, ``high``: the range of
+        the scores).
 
     Examples
     --------
@@ -258,6 +267,9 @@ def parse_note(note: str) -> dict[str, Any] | None:
                 "excluded": bool(excluded),
             },
         }
+    if m := _CALIBRATION_SKIPPED.fullmatch(note):
+        low, high = m.groups()
+        return {"code": "calibration_skipped", "params": {"low": float(low), "high": float(high)}}
     if m := _SMALL.fullmatch(note):
         count, share = m.groups()
         return {

@@ -31,6 +31,7 @@ import numpy.typing as npt
 #: 3: per-group F1 score and balanced accuracy (``metrics``), each group's share of all positive
 #: predictions (``groups.positive_share``), two-sided checks (``band`` in checks and summaries).
 #: 3: ``conditional`` (each comparison within strata of ``columns.control_features``, pooled).
+#: 3: the score measures' tables (``calibration_bins``, ``calibration``, ``score_comparisons``).
 SCHEMA_VERSION = 3
 
 #: Significant digits kept for every float in the JSON and CSV output.
@@ -77,6 +78,19 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "association_statistic", "association_p_value", "homogeneity_test",
         "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
         "association_p_adjusted", "homogeneity_p_adjusted", "family",
+    ),
+    "calibration_bins": (
+        "attribute", "group", "bin", "bin_low", "bin_high", "n", "mean_score", "observed_rate",
+        "ci_low", "ci_high", "interval",
+    ),
+    "calibration": (
+        "attribute", "group", "n", "positives", "mean_score", "observed_rate", "brier", "ece",
+        "bins", "statistic", "p_value", "p_adjusted", "family", "test", "status",
+    ),
+    "score_comparisons": (
+        "attribute", "measure", "group", "reference", "value", "reference_value", "difference",
+        "difference_ci_low", "difference_ci_high", "statistic", "p_value", "p_adjusted",
+        "family", "test", "status",
     ),
 }  # fmt: skip
 

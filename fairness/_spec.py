@@ -36,6 +36,9 @@ class AuditSpec:
     ``metrics=None`` means every metric the data allows; ``intersection_depth="all"`` means the
     intersection of all attributes. ``labels`` holds the names readers see for attributes, groups
     and checks, in ``en`` and ``zh-CN`` (see ``fairness._spec_labels``); empty when not given.
+    ``score_measures=None`` means every score measure the data allows (``calibration``,
+    ``roc_auc_comparison``, ``ks``); ``calibration_bins`` is the number of equal-width bins of the
+    reliability diagrams.
     """
 
     columns: Columns = field(default_factory=Columns)
@@ -56,6 +59,8 @@ class AuditSpec:
     exclude_unknown_from_ratios: bool = False
     metric_backend: str = "numpy"
     labels: Mapping[str, Any] = field(default_factory=dict)
+    score_measures: tuple[str, ...] | None = None
+    calibration_bins: int = 10
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -138,6 +143,12 @@ class AuditSpec:
                 value = [c.to_dict() for c in value]
             elif f.name == "metric_backend" and value == "numpy":
                 continue  # the default is left out, so existing documents stay unchanged
+            elif f.name == "score_measures":
+                if value is None:
+                    continue  # as metric_backend: documents without it keep their old form
+                value = list(value)
+            elif f.name == "calibration_bins" and value == 10:
+                continue
             elif f.name == "labels":
                 if not value:
                     continue  # as metric_backend: a spec without labels keeps its old form

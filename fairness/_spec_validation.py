@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from fairness._calibration import MAX_BINS, MIN_BINS
 from fairness._metrics import ALL_METRIC_NAMES, DESCRIPTIVE_METRICS, METRIC_BACKENDS, METRICS
 from fairness._policies import (
     BANDS,
@@ -20,6 +21,7 @@ from fairness._policies import (
     REFERENCE_POLICIES,
     UNCHECKABLE,
 )
+from fairness._score_tests import SCORE_MEASURES
 from fairness._significance import CORRECTIONS
 from fairness._spec_labels import possible_check_names, validate_labels
 from fairness._spec_parts import (
@@ -277,6 +279,22 @@ def validate(data: Mapping[str, Any], *, keys: tuple[str, ...]) -> tuple[dict[st
             values["exclude_unknown_from_ratios"] = value
         else:
             c.expected("exclude_unknown_from_ratios", "true or false", value)
+    if doc.get("score_measures") is not None:
+        raw = doc["score_measures"]
+        if isinstance(raw, list | tuple) and len(set(map(str, raw))) == len(raw):
+            for i, measure in enumerate(raw):
+                c.choice(f"score_measures[{i}]", measure, SCORE_MEASURES)
+            values["score_measures"] = tuple(raw)
+        else:
+            c.expected("score_measures", "a list of distinct score measure names", raw)
+    if "calibration_bins" in doc:
+        values["calibration_bins"] = c.integer(
+            "calibration_bins",
+            doc["calibration_bins"],
+            MIN_BINS,
+            MAX_BINS,
+            f"a whole number from {MIN_BINS} to {MAX_BINS}",
+        )
     if doc.get("labels") is not None:
         labels, label_errors = validate_labels(
             doc["labels"],

@@ -120,6 +120,10 @@ class AuditSpecDocument(TypedDict):
     """`numpy` (default) or `fairlearn`."""
     labels: NotRequired[SpecLabels]
     """Names readers see instead of codes (absent when the auditor gave none)."""
+    score_measures: NotRequired[list[str] | None]
+    """`calibration`, `roc_auc_comparison`, `ks` (absent: all the data allows)."""
+    calibration_bins: NotRequired[int]
+    """Bins of the reliability diagrams (absent: 10)."""
 
 
 # --- report tables ------------------------------------------------------------------------------
@@ -272,6 +276,66 @@ class CheckSummaryRow(TypedDict):
     """Schema 3 on."""
 
 
+@_open
+class CalibrationBinRow(TypedDict):
+    """One reliability bin of one group: mean score and observed outcome rate (schema 3)."""
+
+    attribute: str
+    group: str
+    bin: int
+    bin_low: Number
+    bin_high: Number
+    n: MaybeNumber
+    mean_score: MaybeNumber
+    observed_rate: MaybeNumber
+    ci_low: MaybeNumber
+    ci_high: MaybeNumber
+    interval: str
+
+
+@_open
+class CalibrationRow(TypedDict):
+    """One group's calibration: Brier score, ECE, Spiegelhalter's z test (schema 3)."""
+
+    attribute: str
+    group: str
+    n: MaybeNumber
+    positives: MaybeNumber
+    mean_score: MaybeNumber
+    observed_rate: MaybeNumber
+    brier: MaybeNumber
+    ece: MaybeNumber
+    bins: int
+    statistic: MaybeNumber
+    p_value: MaybeNumber
+    p_adjusted: MaybeNumber
+    family: str
+    test: str
+    status: str
+
+
+@_open
+class ScoreComparisonRow(TypedDict):
+    """A group against the score reference: ROC AUC (DeLong) or KS test (schema 3)."""
+
+    attribute: str
+    measure: str
+    """`roc_auc` or `ks`."""
+    group: str
+    reference: str
+    value: MaybeNumber
+    reference_value: MaybeNumber
+    difference: MaybeNumber
+    difference_ci_low: MaybeNumber
+    difference_ci_high: MaybeNumber
+    statistic: MaybeNumber
+    p_value: MaybeNumber
+    p_adjusted: MaybeNumber
+    family: str
+    test: str
+    status: str
+
+
 # --- provenance and the report ------------------------------------------------------------------
 
 
@@ -301,6 +365,7 @@ class Provenance(TypedDict):
     has_labels: bool
     has_scores: bool
     score_median: NotRequired[Number | None]
+    score_measures: NotRequired[list[str]]
     seed: int | None
     bootstrap_replicates: int
     confidence: Number
@@ -325,6 +390,9 @@ class AuditReportDocument(TypedDict):
     summaries: list[SummaryRow]
     checks: list[CheckRow]
     check_summary: list[CheckSummaryRow]
+    calibration_bins: NotRequired[list[CalibrationBinRow]]
+    calibration: NotRequired[list[CalibrationRow]]
+    score_comparisons: NotRequired[list[ScoreComparisonRow]]
 
 
 @_open

@@ -235,6 +235,90 @@ class ConditionalSection(TypedDict):
     rows: list[ConditionalRow]
 
 
+class ReliabilityPoint(TypedDict):
+    """One reliability bin of one group: the mean score and the share who had the outcome."""
+
+    score: float
+    rate: float
+    low: float | None
+    high: float | None
+
+
+class ReliabilitySeries(TypedDict):
+    """One group's line in a reliability diagram (bins resting on fewer than k people left out)."""
+
+    label: str
+    points: list[ReliabilityPoint]
+
+
+class ReliabilityChart(TypedDict):
+    """Input of a server-drawn reliability diagram: per group, the observed outcome rate against
+    the mean score of each score bin; the diagonal is where the two agree."""
+
+    id: str
+    title: str
+    desc: str
+    """Text alternative: every group's calibration in words."""
+    x_label: str
+    y_label: str
+    diagonal_label: str
+    series: list[ReliabilitySeries]
+
+
+class CalibrationRow(TypedDict):
+    """One group's calibration, as the table shows it (null where withheld or undefined)."""
+
+    group: str
+    label: str
+    n: float | None
+    suppressed: bool
+    mean_score: float | None
+    observed_rate: float | None
+    brier: float | None
+    ece: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    status: str
+
+
+class ScoreComparisonRow(TypedDict):
+    """One group against the score reference: its ROC AUC compared with DeLong's test, and the
+    Kolmogorov-Smirnov test of its scores (null where not computed, undefined or withheld)."""
+
+    group: str
+    label: str
+    withheld: bool
+    """Withheld to protect privacy: the group or the reference has fewer than k people."""
+    auc: float | None
+    reference_auc: float | None
+    auc_difference: float | None
+    auc_difference_low: float | None
+    auc_difference_high: float | None
+    auc_p_adjusted: float | None
+    auc_status: str | None
+    ks_points: float | None
+    """The KS statistic in percentage points: the largest gap between the shares of the two
+    groups scoring at or below any score."""
+    ks_p_adjusted: float | None
+    ks_status: str | None
+
+
+class ScoreSection(TypedDict):
+    """What the scores themselves show for one attribute: calibration, AUC and KS, in words,
+    tables and a reliability diagram."""
+
+    reference: str | None
+    reference_label: str | None
+    sentences: list[str]
+    """The findings about the scores in sentences (a sentence before a number)."""
+    calibration: list[CalibrationRow]
+    chart: ReliabilityChart | None
+    comparisons: list[ScoreComparisonRow]
+    has_auc: bool
+    """Whether the comparisons hold ROC AUC (they need labels)."""
+    has_ks: bool
+
+
 class AttributeSection(TypedDict):
     attribute: str
     """The attribute's code (a column, or columns joined by `&` for an intersection)."""
@@ -244,6 +328,9 @@ class AttributeSection(TypedDict):
     measures: MeasuresTable | None
     """Descriptive measures by group; null when the report has none (unlabelled samples have
     only the share of positive decisions; reports before schema 3 none)."""
+    scores: ScoreSection | None
+    """The score measures (calibration, AUC compared with DeLong's test, KS); null without
+    scores."""
 
 
 class CheckCounts(TypedDict):
@@ -347,7 +434,8 @@ class StatSettings(TypedDict):
 class EngineNote(TypedDict):
     code: str | None
     """The note's kind (`outcome`, `check`, `incompatibility`, `unknown`, `small_categories`,
-    `weighted`, `band`); null for a note the page shows as the engine wrote it."""
+    `weighted`, `band`, `calibration_skipped`); null for a note the page shows as the engine wrote
+    it."""
     text: str
     lang: str
     """The language of `text`: the page's, or `en` for a note shown as written."""

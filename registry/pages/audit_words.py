@@ -53,6 +53,12 @@ METHODS = {
     "simultaneous_katz": N_(
         "simultaneous Katz intervals over every pair of groups for the smallest ratio"
     ),
+    "spiegelhalter_z": N_("Spiegelhalter's z test of each group's calibration"),
+    "delong": N_("DeLong's test of each group's ROC AUC against the reference group's"),
+    "ks_2samp": N_("two-sample Kolmogorov-Smirnov test of each group's scores"),
+    "ks_weighted": N_(
+        "two-sample Kolmogorov-Smirnov test of each group's scores, with weights (asymptotic)"
+    ),
 }
 PRESETS = {
     "four-fifths": N_("the four-fifths rule (impact ratio of at least 0.8)"),
@@ -127,6 +133,10 @@ SMALL_NOTE_MANY = N_(
     "%(count)s groups hold less than %(share)s of the sample; they are reported with their "
     "counts and rates but left out of ratios, comparisons and checks."
 )
+CALIBRATION_SKIPPED_NOTE = N_(
+    "Calibration was not assessed: it needs scores between 0 and 1 (read as chances of the "
+    "outcome), and this sample's scores run from %(low)s to %(high)s."
+)
 WEIGHTED_NOTE = N_(
     "Counts are sums of weights. Intervals and tests read them as frequency weights (a weight of "
     "3 counts as three people); for survey or sampling weights they are only approximate."
@@ -170,6 +180,8 @@ def statistical_settings(
         ("comparisons", "test"),
         ("omnibus", "test"),
         ("summaries", "method"),
+        ("calibration", "test"),
+        ("score_comparisons", "test"),
     ):
         for row in report.get(table) or []:
             value = row.get(column) if isinstance(row, Mapping) else None
@@ -267,6 +279,11 @@ def _note(report: Mapping[str, Any], parsed: dict[str, Any], lang: str, k: int) 
         return message % {"count": p["count"], "share": share}
     if code == "weighted":
         return _t(lang, WEIGHTED_NOTE)
+    if code == "calibration_skipped":
+        return _t(lang, CALIBRATION_SKIPPED_NOTE) % {
+            "low": _num(p["low"]),
+            "high": _num(p["high"]),
+        }
     return None
 
 

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.models import agency_name, agency_name_lang
-from registry.pages import audit_words, card_view, comparison_view, labels, words
+from registry.pages import audit_words, card_view, comparison_view, labels, score_view, words
 from registry.pages.audit_page_types import (
     AgencyResponse,
     AttributeSection,
@@ -372,6 +372,9 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
                 "label": attribute_name,
                 "tables": tables,
                 "measures": measures_table(report, attribute, lang),
+                "scores": score_view.score_section(
+                    report, attribute, lang, chart_id=f"reliability-{a_index}"
+                ),
             }
         )
     provenance = report.get("provenance") or {}

@@ -22,6 +22,10 @@ Small-cell rule (``k`` = ``settings.small_cell_k``, default 10), public view onl
   withheld when they differ from the group's (or reference's) published denominator by 1 to k-1
   (that difference counts the group's cases in strata without the other group);
 - in the count table, the control features' values (strata) are kept like group labels.
+- score measures: a reliability bin (``calibration_bins``) is withheld when its people, those
+  with the outcome or those without are from 1 to k-1; a group's calibration row when the same
+  holds for the whole group; a score comparison (``score_comparisons``) when the group or the
+  reference has from 1 to k-1 people, or (AUC) when either's ROC AUC rate is withheld.
 """
 
 from __future__ import annotations
@@ -48,6 +52,15 @@ CONDITIONAL_FIELDS = (
     "ratio", "ratio_ci_low", "ratio_ci_high", "difference", "difference_ci_low",
     "difference_ci_high", "association_statistic", "association_p_value",
     "homogeneity_statistic", "homogeneity_p_value", "group_denominator", "reference_denominator",
+)  # fmt: skip
+BIN_FIELDS = ("n", "mean_score", "observed_rate", "ci_low", "ci_high")
+CALIBRATION_FIELDS = (
+    "n", "positives", "mean_score", "observed_rate", "brier", "ece", "statistic", "p_value",
+    "p_adjusted",
+)  # fmt: skip
+SCORE_COMPARISON_FIELDS = (
+    "value", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
+    "statistic", "p_value", "p_adjusted",
 )  # fmt: skip
 
 
@@ -93,6 +106,11 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     denominators = {
         (row.get("attribute"), str(row.get("group")), row.get("metric")): row.get("denominator")
         for row in report.get("metrics", [])
+    }
+    small_groups = {
+        (row.get("attribute"), str(row.get("group")))
+        for row in out.get("groups", [])
+        if is_small(row.get("n"), k)
     }
     for row in out.get("groups", []):
         small_n = is_small(row.get("n"), k)
@@ -148,6 +166,7 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
             for name in SUMMARY_FIELDS:
                 if name in row:
                     row[name] = suppressed(k)
+    _suppress_scores(out, k, withheld, small_groups)
     provenance = (out.get("provenance") or {}).get("input") or {}
     for key in ("unknown", "rows_dropped"):
         if isinstance(provenance.get(key), dict):
@@ -176,6 +195,42 @@ def _suppress_conditional(
             continue
         if is_small(total - used, k):
             row[name] = suppressed(k)
+
+
+def _outcome_is_small(n: Any, events: Any, k: int) -> bool:
+    if is_small(n, k) or is_small(events, k):
+        return True
+    return (
+        isinstance(n, int | float) and isinstance(events, int | float) and is_small(n - events, k)
+    )
+
+
+def _suppress_scores(
+    out: dict[str, Any], k: int, withheld: set[tuple[str, str, str]], small: set[tuple[Any, str]]
+) -> None:
+    """Withhold the score measures' small cells (see the module docstring)."""
+    for row in out.get("calibration_bins", []):
+        n, rate = row.get("n"), row.get("observed_rate")
+        events = n * rate if isinstance(n, int | float) and isinstance(rate, int | float) else None
+        if _outcome_is_small(n, round(events, 6) if events is not None else None, k):
+            for name in BIN_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
+    for row in out.get("calibration", []):
+        if _outcome_is_small(row.get("n"), row.get("positives"), k):
+            for name in CALIBRATION_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
+    for row in out.get("score_comparisons", []):
+        attribute = row.get("attribute")
+        sides = [(attribute, str(row.get("group"))), (attribute, str(row.get("reference")))]
+        hide = any(side in small for side in sides)
+        if row.get("measure") == "roc_auc":
+            hide = hide or any((a, g, "roc_auc") in withheld for a, g in sides)
+        if hide:
+            for name in SCORE_COMPARISON_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
 
 
 def suppress_counts(counts: dict[str, Any], *, k: int) -> dict[str, Any]:
