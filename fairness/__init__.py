@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
     from fairness._sniff import sniff_format
     from fairness._source import read_header
     from fairness._spec import AuditSpec
+    from fairness._spec_labels import LABEL_CONTROL, LABEL_MAX, validate_labels
     from fairness._spec_parts import Check, Columns, SampleDescription, SpecError
     from fairness._table import UNKNOWN, CellTable, ReadStats, Sample, ScoreTable
     from fairness._threshold import ThresholdRule
@@ -86,6 +87,9 @@ _EXPORTS = {
     "sniff_format": "_sniff",
     "read_header": "_source",
     "AuditSpec": "_spec",
+    "LABEL_CONTROL": "_spec_labels",
+    "LABEL_MAX": "_spec_labels",
+    "validate_labels": "_spec_labels",
     "Check": "_spec_parts",
     "Columns": "_spec_parts",
     "SampleDescription": "_spec_parts",
@@ -118,6 +122,8 @@ METRICS = (
 )
 
 __all__ = [
+    "LABEL_CONTROL",
+    "LABEL_MAX",
     "METRICS",
     "SCHEMA_VERSION",
     "UNKNOWN",
@@ -156,6 +162,7 @@ __all__ = [
     "read_sample",
     "sniff_format",
     "two_proportion_test",
+    "validate_labels",
     "wilson_interval",
     "write_counts_csv",
 ]
