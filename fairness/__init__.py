@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ loads them lazily
     from fairness._audit import audit, audit_count_file, audit_counts, read_for_spec
+    from fairness._columns import MISSING_TOKENS
     from fairness._counts_input import (
         count_table_layout,
         counts_from_frame,
@@ -63,6 +64,7 @@ _EXPORTS = {
     "audit_count_file": "_audit",
     "audit_counts": "_audit",
     "read_for_spec": "_audit",
+    "MISSING_TOKENS": "_columns",
     "count_table_layout": "_counts_input",
     "counts_from_frame": "_counts_input",
     "read_counts": "_counts_input",
@@ -125,6 +127,7 @@ __all__ = [
     "LABEL_CONTROL",
     "LABEL_MAX",
     "METRICS",
+    "MISSING_TOKENS",
     "SCHEMA_VERSION",
     "UNKNOWN",
     "AuditReport",

@@ -1,5 +1,5 @@
-"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, names, summary; submitting
-opens the audit's page (``console_audit``), which shows the run's progress.
+"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, names (optional),
+summary; submitting opens the audit's page (``console_audit``), which shows the run's progress.
 
 Who may use it is the API's rule for submitting audits (``submission.submission_kind``): auditors
 for any published algorithm, agency editors for their own agency's (a self-assessment); admins and

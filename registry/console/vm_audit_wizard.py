@@ -759,7 +759,7 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
     ]
     labels = spec.get("labels") or {}
 
-    def named(code: str, names: dict[str, str] | None) -> str:
+    def with_names(code: str, names: dict[str, str] | None) -> str:
         if not names:
             return code
         return t(lang, W.ATTRIBUTE_NAMED, column=code, names=" / ".join(names.values()))
@@ -769,7 +769,7 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
         {
             "term": t(lang, terms["sensitive_features"]),
             "value": ", ".join(
-                named(a, attribute_names.get(a)) for a in columns["sensitive_features"]
+                with_names(a, attribute_names.get(a)) for a in columns["sensitive_features"]
             ),
         }
     )
@@ -779,9 +779,9 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
                 "term": t(
                     lang,
                     W.GROUP_NAMES_TERM,
-                    column=named(attribute, attribute_names.get(attribute)),
+                    column=with_names(attribute, attribute_names.get(attribute)),
                 ),
-                "value": ", ".join(named(value, names) for value, names in groups.items()),
+                "value": ", ".join(with_names(value, names) for value, names in groups.items()),
             }
         )
     named = (

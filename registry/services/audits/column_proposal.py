@@ -278,7 +278,7 @@ class _Distinct:
             return
         text = pc.utf8_trim_whitespace(pc.cast(array, pa.string()))
         for value in pc.unique(pc.drop_null(text)).to_pylist():
-            if value:
+            if value.lower() not in fairness.MISSING_TOKENS:  # the engine's "unknown" group
                 found.add(value)
                 if len(found) > self.cap:
                     return
@@ -296,7 +296,8 @@ class _Distinct:
 def group_values(
     path: Path, source_format: str, columns: list[str], *, cap: int = MAX_NAMED_GROUPS
 ) -> dict[str, GroupValues]:
-    """The groups (distinct non-empty values, stripped as the engine strips them) of ``columns``.
+    """The groups of ``columns``: their distinct values, stripped as the engine strips them, less
+    the values the engine reads as missing (``fairness.MISSING_TOKENS``: its ``unknown`` group).
 
     Streams the file in 1 MB blocks with Arrow, reading only ``columns``: memory stays bounded by
     the block and ``cap`` values per column whatever the file's size, and reading stops as soon as
