@@ -18,7 +18,14 @@ from registry.models.audit import AuditVisibility
 from registry.services.audits import publication
 from registry.services.audits.column_proposal import MAX_NAMED_GROUPS
 from tests.console.conftest import make_staff, signed_in, soup
-from tests.console.test_audit_wizard import _csv, audits, draft_path, post_form, upload
+from tests.console.test_audit_wizard import (
+    SAMPLES,
+    _csv,
+    audits,
+    draft_path,
+    post_form,
+    upload,
+)
 from tests.console.test_audit_wizard import world as world  # the fixture
 from tests.pages.test_audit_labels import visible_text
 from tests.registry.audit_fixtures import drain
@@ -210,6 +217,25 @@ def test_a_column_with_too_many_groups_lists_the_first_ones_and_says_so(console,
     groups = page.select("#attribute-1 fieldset.check-row")
     assert len(groups) == MAX_NAMED_GROUPS
     assert f"more than {MAX_NAMED_GROUPS} different values" in page.select_one("#names").get_text()
+
+
+def test_a_count_tables_groups_are_read_from_the_table(console, session, world):
+    signed_in(console, world["auditor"])
+    content = (SAMPLES / "tax-audit-selection.counts.csv").read_bytes()
+    base = draft_path(upload(console, world["algorithm"].public_id, content, input_kind="counts"))
+    post_form(console, base + "/columns", {"sensitive_features": ["business_size"]})
+    post_form(console, base + "/checks", {**CHECKS, "favourable_outcome": "adverse"})
+    page = soup(console.get(base + "/names"))
+    legends = [g.get_text(strip=True) for g in page.select("#attribute-1 fieldset legend")]
+    assert legends == ["Group “large”", "Group “medium”", "Group “micro”", "Group “small”"]
+    names = {"name_1_en": "Business size", "group_1_3_zh": "微型企业"}
+    assert post_form(console, base + "/names", names).status_code == 303
+    assert post_form(console, base + "/submit", {}).status_code == 303
+    [audit] = audits(session)
+    assert audit.spec["labels"] == {
+        "attributes": {"business_size": {"en": "Business size"}},
+        "groups": {"business_size": {"micro": {"zh-CN": "微型企业"}}},
+    }
 
 
 def test_an_engine_refusal_of_the_labels_links_to_the_names_step():
