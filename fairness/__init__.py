@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ loads them lazily
     from fairness._audit import audit, audit_count_file, audit_counts, read_for_spec
+    from fairness._columns import MISSING_TOKENS
     from fairness._counts_input import (
         count_table_layout,
         counts_from_frame,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
     from fairness._sniff import sniff_format
     from fairness._source import read_header
     from fairness._spec import AuditSpec
+    from fairness._spec_labels import LABEL_CONTROL, LABEL_MAX, validate_labels
     from fairness._spec_parts import Check, Columns, SampleDescription, SpecError
     from fairness._table import UNKNOWN, CellTable, ReadStats, Sample, ScoreTable
     from fairness._threshold import ThresholdRule
@@ -62,6 +64,7 @@ _EXPORTS = {
     "audit_count_file": "_audit",
     "audit_counts": "_audit",
     "read_for_spec": "_audit",
+    "MISSING_TOKENS": "_columns",
     "count_table_layout": "_counts_input",
     "counts_from_frame": "_counts_input",
     "read_counts": "_counts_input",
@@ -86,6 +89,9 @@ _EXPORTS = {
     "sniff_format": "_sniff",
     "read_header": "_source",
     "AuditSpec": "_spec",
+    "LABEL_CONTROL": "_spec_labels",
+    "LABEL_MAX": "_spec_labels",
+    "validate_labels": "_spec_labels",
     "Check": "_spec_parts",
     "Columns": "_spec_parts",
     "SampleDescription": "_spec_parts",
@@ -118,7 +124,10 @@ METRICS = (
 )
 
 __all__ = [
+    "LABEL_CONTROL",
+    "LABEL_MAX",
     "METRICS",
+    "MISSING_TOKENS",
     "SCHEMA_VERSION",
     "UNKNOWN",
     "AuditReport",
@@ -156,6 +165,7 @@ __all__ = [
     "read_sample",
     "sniff_format",
     "two_proportion_test",
+    "validate_labels",
     "wilson_interval",
     "write_counts_csv",
 ]

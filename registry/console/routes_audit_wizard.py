@@ -1,5 +1,5 @@
-"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, summary; submitting
-opens the audit's page (``console_audit``), which shows the run's progress.
+"""Routes of the auditor's upload wizard: algorithm, file, columns, checks, names (optional),
+summary; submitting opens the audit's page (``console_audit``), which shows the run's progress.
 
 Who may use it is the API's rule for submitting audits (``submission.submission_kind``): auditors
 for any published algorithm, agency editors for their own agency's (a self-assessment); admins and
@@ -302,7 +302,7 @@ def checks_save(
     draft: DraftDep,
     form: FormDep,
 ) -> Response:
-    """Keep the chosen checks; go on to the summary."""
+    """Keep the chosen checks; go on to the names."""
     lang = lang_of(request)
     algorithm, card = wizard_choices.draft_subject(
         session, actor=staff, public_id=draft.algorithm, version=draft.version
@@ -315,11 +315,63 @@ def checks_save(
     draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith("checks:")}
     wizard_drafts.save_draft(settings.uploads_dir, draft)
     return redirect(
-        request, request.app.url_path_for("console_upload_summary", draft_id=draft.draft_id)
+        request, request.app.url_path_for("console_upload_names", draft_id=draft.draft_id)
     )
 
 
-# --- step 5: summary and submit -------------------------------------------------------------------
+# --- step 5: names the public will read -----------------------------------------------------------
+
+
+@router.get("/drafts/{draft_id}/names", name="console_upload_names")
+def names_form(
+    request: Request,
+    staff: SubmitterDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    draft: DraftDep,
+) -> Response:
+    """Step 5 (optional): the names readers will see for each attribute and each of its groups,
+    in English and Chinese; they start as a previous audit's of this algorithm, if any."""
+    algorithm, _card = wizard_choices.draft_subject(
+        session, actor=staff, public_id=draft.algorithm, version=draft.version
+    )
+    if draft.columns is None:
+        return redirect(request, _step(request, "columns", draft))
+    previous = wizard_choices.previous_labels(session, actor=staff, algorithm=algorithm)
+    groups = wizard_drafts.draft_groups(settings.uploads_dir, draft)
+    page = vm.names_page(draft, algorithm, groups, lang=lang_of(request), previous=previous)
+    return render(request, "console/wizard/names.html", dict(page))
+
+
+@router.post("/drafts/{draft_id}/names", name="console_upload_names_save")
+def names_save(
+    request: Request,
+    staff: SubmitterDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    draft: DraftDep,
+    form: FormDep,
+) -> Response:
+    """Keep the names (all optional); go on to the summary."""
+    lang = lang_of(request)
+    algorithm, _card = wizard_choices.draft_subject(
+        session, actor=staff, public_id=draft.algorithm, version=draft.version
+    )
+    if draft.columns is None:
+        return redirect(request, _step(request, "columns", draft))
+    groups = wizard_drafts.draft_groups(settings.uploads_dir, draft)
+    entered, labels, errors = vm.parse_names(form, groups, lang=lang)
+    if errors:
+        page = vm.names_page(draft, algorithm, groups, lang=lang, form=entered, errors=errors)
+        return render(request, "console/wizard/names.html", dict(page), status=422)
+    draft.labels = labels
+    draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith("names:")}
+    wizard_drafts.save_draft(settings.uploads_dir, draft)
+    return redirect(request, _step(request, "summary", draft))
+
+
+# --- step 6: summary and submit -------------------------------------------------------------------
 
 
 def _step_url(request: Request, draft: WizardDraft) -> Any:
@@ -337,7 +389,7 @@ def _step_url(request: Request, draft: WizardDraft) -> Any:
 def summary(
     request: Request, staff: SubmitterDep, session: SessionDep, draft: DraftDep
 ) -> Response:
-    """Step 5: what will be pre-registered (the exact spec, in words and as JSON)."""
+    """Step 6: what will be pre-registered (the exact spec, in words and as JSON)."""
     algorithm, card = wizard_choices.draft_subject(
         session, actor=staff, public_id=draft.algorithm, version=draft.version
     )

@@ -2,9 +2,11 @@
 
 The steps: 1 algorithm, 2 file (+ version and what the file holds), 3 columns (a proposal from
 ``registry.services.audits.column_proposal``; for a count table the layout check), 4 checks
-(preset or declared checks, reference, favourable outcome, sample description), 5 summary (the
-exact spec, in words and as JSON, from the API's ``resolve_spec``); once submitted, the audit's
-page shows the run's progress.
+(preset or declared checks, reference, favourable outcome, sample description), 5 names (optional:
+what readers will see instead of each attribute's column name and each group's value, in English
+and Chinese; the spec's ``labels``, checked by ``fairness.validate_labels``), 6 summary (the exact
+spec, in words and as JSON, from the API's ``resolve_spec``); once submitted, the audit's page
+shows the run's progress.
 Every message is translated here (``words_wizard``); the engine's own messages, which are
 English, are shown inside a translated sentence.
 """
@@ -22,16 +24,23 @@ from registry.console.forms import FormErrors
 from registry.errors import DomainError, Invalid
 from registry.i18n import gettext
 from registry.models import Agency, Algorithm, CardVersion
-from registry.services.audits.column_proposal import Proposal, propose_mapping, read_preview
+from registry.services.audits.column_proposal import (
+    MAX_NAMED_GROUPS,
+    GroupValues,
+    Proposal,
+    propose_mapping,
+    read_preview,
+)
 from registry.services.audits.engine import resolve_spec
-from registry.services.audits.wizard_choices import Choice
+from registry.services.audits.wizard_choices import Choice, PreviousLabels
 from registry.services.audits.wizard_drafts import WizardDraft, sample_path
 
 MAX_SEARCH = 100
 CUSTOM_CHECK_ROWS = 3
 MAX_TEXT = 500
-#: The longest name of an attribute (the engine's limit for a label, fairness LABEL_MAX).
-MAX_NAME = 120
+#: Text kept of a name as typed (longer than the engine's limit, ``fairness.LABEL_MAX``, so a
+#: too-long name is shown back with its message rather than cut short in silence).
+MAX_NAME_KEPT = 1000
 CHECKABLE_METRICS = tuple(m for m in W.METRIC_NAMES if m != "roc_auc")
 LABEL_METRICS = {
     "true_positive_rate", "false_positive_rate", "false_negative_rate", "true_negative_rate",
@@ -400,7 +409,6 @@ def _default_choices(card: dict[str, Any]) -> dict[str, Any]:
         "sample_period": "",
         "sample_population": "",
         "sample_kind": "",
-        "attribute_labels": {},
     }
 
 
@@ -409,21 +417,6 @@ def _named_columns(columns: dict[str, Any]) -> list[str]:
     return [
         *(columns.get("sensitive_features") or []),
         *(columns.get("control_features") or []),
-    ]
-
-
-def _attribute_names(draft: WizardDraft, form: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per group attribute (and control feature): the names readers will see in English
-    and Chinese."""
-    given = form.get("attribute_labels") or {}
-    return [
-        {
-            "i": i,
-            "attribute": attribute,
-            "en": (given.get(attribute) or {}).get("en", ""),
-            "zh": (given.get(attribute) or {}).get("zh-CN", ""),
-        }
-        for i, attribute in enumerate(_named_columns(draft.columns or {}), 1)
     ]
 
 
@@ -437,7 +430,6 @@ class ChecksStep(TypedDict):
     metrics: list[dict[str, str]]
     check_kinds: list[dict[str, str]]
     sample_kinds: list[dict[str, str]]
-    attribute_names: list[dict[str, Any]]
     errors: list[dict[str, str]]
     field_errors: dict[str, str]
 
@@ -464,7 +456,6 @@ def checks_page(
         "metrics": [{"value": m, "text": t(lang, W.METRIC_NAMES[m])} for m in CHECKABLE_METRICS],
         "check_kinds": [{"value": k, "text": t(lang, v)} for k, v in W.CHECK_KINDS.items()],
         "sample_kinds": [{"value": k, "text": t(lang, v)} for k, v in W.SAMPLE_KINDS.items()],
-        "attribute_names": _attribute_names(draft, form),
         **errors.view(),  # type: ignore[typeddict-item]
     }
 
@@ -496,13 +487,6 @@ def parse_checks(
         "sample_period": raw.get("sample_period", "").strip()[:MAX_TEXT],
         "sample_population": raw.get("sample_population", "").strip()[:MAX_TEXT],
         "sample_kind": raw.get("sample_kind", ""),
-        "attribute_labels": {
-            attribute: {
-                "en": raw.get(f"name_{i}_en", "").strip()[:MAX_NAME],
-                "zh-CN": raw.get(f"name_{i}_zh", "").strip()[:MAX_NAME],
-            }
-            for i, attribute in enumerate(_named_columns(columns), 1)
-        },
     }
     errors = FormErrors()
     if form["favourable_outcome"] not in W.FAVOURABLE:
@@ -574,17 +558,173 @@ def spec_document(draft: WizardDraft) -> dict[str, Any]:
     }
     if sample:
         spec["sample"] = sample
-    names = {
-        attribute: {lang: text for lang, text in given.items() if text}
-        for attribute, given in (choices.get("attribute_labels") or {}).items()
-        if attribute in _named_columns(spec["columns"]) and any(given.values())
-    }
-    if names:
-        spec["labels"] = {"attributes": names}
+    labels = _spec_labels(draft, _named_columns(spec["columns"]))
+    if labels:
+        spec["labels"] = labels
     return spec
 
 
-# --- step 5: summary ------------------------------------------------------------------------------
+def _spec_labels(draft: WizardDraft, attributes: list[str]) -> dict[str, Any]:
+    """The names step's labels of the attributes still chosen (a draft saved before the names
+    step existed kept attribute names with its checks: ``attribute_labels``)."""
+    saved = draft.labels
+    if saved is None:
+        legacy = (draft.choices or {}).get("attribute_labels") or {}
+        saved = {"attributes": {a: {k: v for k, v in n.items() if v} for a, n in legacy.items()}}
+    out: dict[str, Any] = {}
+    for part in ("attributes", "groups"):
+        kept = {a: v for a, v in (saved.get(part) or {}).items() if a in attributes and v}
+        if kept:
+            out[part] = kept
+    return out
+
+
+# --- step 5: names --------------------------------------------------------------------------------
+
+_LANG_FIELDS = (("en", "en"), ("zh-CN", "zh"))
+
+
+def _name_field(i: int, j: int | None, lang: str) -> str:
+    suffix = dict(_LANG_FIELDS)[lang]
+    return f"name_{i}_{suffix}" if j is None else f"group_{i}_{j}_{suffix}"
+
+
+def _names_start(
+    draft: WizardDraft, previous: PreviousLabels | None
+) -> tuple[dict[str, Any], str | None]:
+    """The names the form starts with: those saved, else a previous audit's, else none."""
+    if draft.labels is not None:
+        return draft.labels, None
+    legacy = (draft.choices or {}).get("attribute_labels")
+    if legacy:
+        return {"attributes": legacy}, None
+    if previous is not None:
+        return previous.labels, previous.audit
+    return {}, None
+
+
+class NamesStep(TypedDict):
+    steps: list[dict[str, Any]]
+    draft: dict[str, Any]
+    attributes: list[dict[str, Any]]
+    prefilled_from: str | None
+    max_name: int
+    errors: list[dict[str, str]]
+    field_errors: dict[str, str]
+
+
+def names_page(
+    draft: WizardDraft,
+    algorithm: Algorithm,
+    groups: dict[str, GroupValues],
+    *,
+    lang: str,
+    previous: PreviousLabels | None = None,
+    form: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+) -> NamesStep:
+    """One block per group attribute: its names in English and Chinese, then each group's.
+    ``form``: the names as entered (the labels block's shape), shown back with ``errors``."""
+    prefilled_from = None
+    if form is None:
+        form, prefilled_from = _names_start(draft, previous)
+    if errors is None:
+        errors = _stored_problems(draft, "names")
+    given_attributes = form.get("attributes") or {}
+    given_groups = form.get("groups") or {}
+    attributes = []
+    for i, attribute in enumerate(groups, 1):
+        found = groups[attribute]
+        named = given_groups.get(attribute) or {}
+        notes = []
+        if found.more:
+            notes.append(t(lang, W.GROUPS_MORE, max=MAX_NAMED_GROUPS))
+        if found.unread:
+            notes.append(t(lang, W.GROUPS_UNREAD))
+        if not found.values and not found.unread:
+            notes.append(t(lang, W.GROUPS_NONE))
+        attributes.append(
+            {
+                "i": i,
+                "column": attribute,
+                "names": [
+                    {
+                        "field": _name_field(i, None, code),
+                        "lang": code,
+                        "value": (given_attributes.get(attribute) or {}).get(code, ""),
+                    }
+                    for code, _ in _LANG_FIELDS
+                ],
+                "groups": [
+                    {
+                        "value": value,
+                        "names": [
+                            {
+                                "field": _name_field(i, j, code),
+                                "lang": code,
+                                "value": (named.get(value) or {}).get(code, ""),
+                            }
+                            for code, _ in _LANG_FIELDS
+                        ],
+                    }
+                    for j, value in enumerate(found.values, 1)
+                ],
+                "notes": notes,
+            }
+        )
+    return {
+        "steps": _steps(lang, "names", draft),
+        "draft": _draft_view(draft, algorithm),
+        "attributes": attributes,
+        "prefilled_from": prefilled_from,
+        "max_name": fairness.LABEL_MAX,
+        **errors.view(),  # type: ignore[typeddict-item]
+    }
+
+
+def parse_names(
+    raw: dict[str, Any], groups: dict[str, GroupValues], *, lang: str
+) -> tuple[dict[str, Any], dict[str, Any], FormErrors]:
+    """(the names as entered, the spec's ``labels`` block, problems per field).
+
+    A field left empty (or only spaces) names nothing. The rest is checked by the engine's own
+    rule for a spec's labels (``fairness.validate_labels``: length, control and formatting
+    characters), each problem shown on its field in the reader's language."""
+    entered: dict[str, Any] = {"attributes": {}, "groups": {}}
+    block: dict[str, Any] = {}
+    fields: dict[str, str] = {}  # a label's path in the spec -> its field id
+    for i, attribute in enumerate(groups, 1):
+        for code, _ in _LANG_FIELDS:
+            field_id = _name_field(i, None, code)
+            text = str(raw.get(field_id, ""))[:MAX_NAME_KEPT]
+            entered["attributes"].setdefault(attribute, {})[code] = text
+            if text.strip():
+                block.setdefault("attributes", {}).setdefault(attribute, {})[code] = text
+                fields[f"labels.attributes.{attribute}.{code}"] = field_id
+        for j, value in enumerate(groups[attribute].values, 1):
+            for code, _ in _LANG_FIELDS:
+                field_id = _name_field(i, j, code)
+                text = str(raw.get(field_id, ""))[:MAX_NAME_KEPT]
+                entered["groups"].setdefault(attribute, {}).setdefault(value, {})[code] = text
+                if text.strip():
+                    named = block.setdefault("groups", {}).setdefault(attribute, {})
+                    named.setdefault(value, {})[code] = text
+                    fields[f"labels.groups.{attribute}.{value}.{code}"] = field_id
+    labels, problems = fairness.validate_labels(
+        block, sensitive_features=tuple(groups), check_names=()
+    )
+    errors = FormErrors()
+    for problem in problems:
+        path = max((p for p in fields if problem.startswith(p + ": ")), key=len, default=None)
+        field_id = fields[path] if path else "names"
+        if path and problem == fairness.LABEL_CONTROL.format(path=path):
+            errors.add(field_id, t(lang, W.NAME_CONTROL))
+        else:
+            errors.add(field_id, t(lang, W.NAME_TOO_LONG, max=fairness.LABEL_MAX))
+    return entered, labels, errors
+
+
+# --- step 6: summary ------------------------------------------------------------------------------
 
 #: Where each part of a spec is set in the wizard: (step, field id).
 _SPEC_FIELDS: tuple[tuple[str, tuple[str, str]], ...] = (
@@ -600,7 +740,7 @@ _SPEC_FIELDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("preset", ("checks", "check_mode")),
     ("checks", ("checks", "check_mode")),
     ("sample", ("checks", "sample_period")),
-    ("labels", ("checks", "name_1_en")),
+    ("labels", ("names", "name_1_en")),
     ("file", ("columns", "sensitive_features")),
     ("version", ("file", "version")),
 )
@@ -648,15 +788,19 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
         for role in ("label", "prediction", "score", "threshold")
         if columns.get(role)
     ]
-    names = (spec.get("labels") or {}).get("attributes") or {}
+    labels = spec.get("labels") or {}
+
+    def with_names(code: str, names: dict[str, str] | None) -> str:
+        if not names:
+            return code
+        return t(lang, W.ATTRIBUTE_NAMED, column=code, names=" / ".join(names.values()))
+
+    attribute_names = labels.get("attributes") or {}
     out.append(
         {
             "term": t(lang, terms["sensitive_features"]),
             "value": ", ".join(
-                t(lang, W.ATTRIBUTE_NAMED, column=a, names=" / ".join(names[a].values()))
-                if a in names
-                else a
-                for a in columns["sensitive_features"]
+                with_names(a, attribute_names.get(a)) for a in columns["sensitive_features"]
             ),
         }
     )
@@ -665,11 +809,19 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
             {
                 "term": t(lang, terms["control_features"]),
                 "value": ", ".join(
-                    t(lang, W.ATTRIBUTE_NAMED, column=a, names=" / ".join(names[a].values()))
-                    if a in names
-                    else a
-                    for a in columns["control_features"]
+                    with_names(a, attribute_names.get(a)) for a in columns["control_features"]
                 ),
+            }
+        )
+    for attribute, groups in (labels.get("groups") or {}).items():
+        out.append(
+            {
+                "term": t(
+                    lang,
+                    W.GROUP_NAMES_TERM,
+                    column=with_names(attribute, attribute_names.get(attribute)),
+                ),
+                "value": ", ".join(with_names(value, names) for value, names in groups.items()),
             }
         )
     named = (

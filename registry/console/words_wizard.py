@@ -15,6 +15,7 @@ STEPS = (
     ("file", N_("File")),
     ("columns", N_("Columns")),
     ("checks", N_("Checks")),
+    ("names", N_("Names")),
     ("summary", N_("Summary")),
 )
 
@@ -241,3 +242,25 @@ CHECK_DIFFERENCE_LINE = N_(
 
 #: A group attribute with the names readers will see: "sex (Gender / 性别)".
 ATTRIBUTE_NAMED = N_("%(column)s (%(names)s)")
+
+#: The names step: the names readers will see for each attribute and group.
+NAME_TOO_LONG = N_("Enter a name of at most %(max)s characters")
+NAME_CONTROL = N_(
+    "Remove the control or formatting characters from this name (such as a tab, a line break or "
+    "a direction mark)"
+)
+GROUPS_MORE = N_(
+    "This column has more than %(max)s different values: only %(max)s of them are listed to be "
+    "named here. Name the others in a spec file sent through the API or the command line."
+)
+GROUPS_UNREAD = N_(
+    "The file could not be read to its end, so some groups may be missing here; the audit will "
+    "say what is wrong with the file when it runs."
+)
+GROUPS_NONE = N_("No values were found in this column.")
+NAMES_PREFILLED = N_(
+    "The names start as those given with the audit %(audit)s of this algorithm. Change or clear "
+    "any of them."
+)
+#: The summary: "Names of the groups of sex (Gender / 性别)".
+GROUP_NAMES_TERM = N_("Names of the groups of %(column)s")

@@ -101,7 +101,7 @@ def test_auditor_goes_from_upload_to_a_queued_audit(console, session, settings, 
         {"favourable_outcome": "beneficial", "check_mode": "four-fifths",
          "reference": "most_favoured", "sample_period": "2024"},
     )  # fmt: skip
-    assert checks.status_code == 303 and checks.headers["location"].endswith("/summary")
+    assert checks.status_code == 303 and checks.headers["location"].endswith("/names")
     summary = soup(console.get(base + "/summary"))
     spec = json.loads(summary.select_one("pre code").get_text())
     assert spec["preset"] == "four-fifths" and spec["columns"]["prediction"] == "selected"

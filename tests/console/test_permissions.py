@@ -216,6 +216,13 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("POST", "/console/uploads/drafts/{own_draft_id}/columns", WIZARD_COLUMNS, _submitters(303)),
     ("GET", "/console/uploads/drafts/{own_draft_id}/checks", {}, _submitters(200)),
     ("POST", "/console/uploads/drafts/{own_draft_id}/checks", WIZARD_CHECKS, _submitters(303)),
+    ("GET", "/console/uploads/drafts/{own_draft_id}/names", {}, _submitters(200)),
+    (
+        "POST",
+        "/console/uploads/drafts/{own_draft_id}/names",
+        {"name_1_en": "Gender"},
+        _submitters(303),
+    ),
     ("GET", "/console/uploads/drafts/{own_draft_id}/summary", {}, _submitters(200)),
     ("POST", "/console/uploads/drafts/{own_draft_id}/submit", {}, _submitters(303)),
     # Anyone who may submit may throw away their own draft, even one they could no longer submit.

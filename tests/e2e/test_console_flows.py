@@ -6,9 +6,9 @@
    the public page shows version 1. A changes one field and asks again; B publishes; the PUBLIC
    diff between versions 1 and 2 shows exactly that field.
 2. Auditor flow: an auditor uploads a sample through the wizard (1,000,000 rows once, with the
-   progress bar), accepts the proposed mapping, picks checks, reads the summary, submits, follows
-   the job until done, previews the private audit, publishes it after the confirmation page, and
-   an anonymous visitor sees it on the public audit page.
+   progress bar), accepts the proposed mapping, picks checks, skips the names, reads the summary,
+   submits, follows the job until done, previews the private audit, publishes it after the
+   confirmation page, and an anonymous visitor sees it on the public audit page.
 
 Each flow in English with JavaScript, without JavaScript, and in Chinese (chosen with the page's
 language switch). Screenshots at 1280 and 390 px: artifacts/screenshots/console-flow-*.png.
@@ -354,6 +354,8 @@ def test_auditor_flow_upload_map_check_submit_preview_publish(  # type: ignore[n
         page.locator("input[name=check_mode][value=four-fifths]").check()
         _shot(page, keep, "auditor-checks", lang)
         page.locator("form[action$='/checks'] button[type=submit]").click()
+        assert page.url.endswith("/names")
+        page.locator("form[action$='/names'] button[type=submit]").click()
         assert page.url.endswith("/summary")
         assert "selected" in page.locator("main").inner_text()
         _shot(page, keep, "auditor-summary", lang)

@@ -124,6 +124,8 @@ def test_auditor_uploads_a_million_rows_with_the_progress_bar(  # type: ignore[n
     page.get_by_label("The standard checks").check()
     page.get_by_label("The most favoured group").check()
     page.get_by_role("button", name="Continue").click()
+    assert page.url.endswith("/names")  # optional: continue without names
+    page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/summary")
     spec = json.loads(page.locator("pre code").inner_text())
     assert spec["columns"]["sensitive_features"] == ["sex", "age_band"]
@@ -161,6 +163,8 @@ def test_the_wizard_works_without_javascript(  # type: ignore[no-untyped-def]
     page.locator("input[name=favourable_outcome][value=beneficial]").check()
     page.locator("input[name=check_mode][value=four-fifths]").check()
     page.locator("form[action$='/checks'] button[type=submit]").click()
+    assert page.url.endswith("/names")
+    page.locator("form[action$='/names'] button[type=submit]").click()
     assert page.url.endswith("/summary")
     page.locator("form[action$='/submit'] button[type=submit]").click()
     _on_the_audit_page(page)
@@ -222,6 +226,15 @@ def test_every_wizard_step_passes_axe_in_both_languages(  # type: ignore[no-unty
         page.locator("#check_1_kind").select_option("ratio")
         page.locator("#check_1_threshold").fill("0.8")
         page.locator("form[action$='/checks'] button[type=submit]").click()
+        assert page.url.endswith("/names")
+        _scan(page, "names", lang, problems, screenshots)
+        page.locator("#name_1_en").fill("x" * 130)  # maxlength stops typing at 120
+        page.locator("#name_1_zh").fill("性别\u202e")
+        page.locator("form[action$='/names'] button[type=submit]").click()
+        assert page.locator(".error-summary").count() == 1  # the direction mark
+        _scan(page, "names-errors", lang, problems, screenshots)
+        page.locator("#name_1_zh").fill("性别")
+        page.locator("form[action$='/names'] button[type=submit]").click()
         assert page.url.endswith("/summary")
         _scan(page, "summary", lang, problems, screenshots)
         page.locator("form[action$='/submit'] button[type=submit]").click()

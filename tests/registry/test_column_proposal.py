@@ -10,7 +10,9 @@ import pytest
 
 import fairness
 from registry.services.audits.column_proposal import (
+    GroupValues,
     Preview,
+    group_values,
     profile_column,
     propose_mapping,
     read_preview,
@@ -136,3 +138,66 @@ def test_examples_are_the_first_distinct_values(tmp_path):
     proposal = propose_mapping(_preview("g,selected", rows, tmp_path))
     assert proposal.profile("g").examples == ["a", "b", "c", "d", "e"]
     assert proposal.profile("g").distinct == 6
+
+
+# --- the groups of each attribute, read from the whole file (the wizard's names step) ----------
+
+
+@pytest.mark.parametrize(
+    ("name", "source_format"),
+    [
+        ("benefit-fraud-risk.csv.gz", "csv.gz"),
+        ("hospital-triage-priority.csv", "csv"),
+        ("jobseeker-programme-selection.parquet", "parquet"),
+        ("tax-audit-selection.counts.csv", "csv"),
+    ],
+)
+def test_the_groups_are_those_the_engine_reports(name, source_format):
+    stem = name.split(".")[0]
+    spec = SAMPLES / f"{stem}.spec.json"
+    attributes = fairness.AuditSpec.load(spec).to_dict()["columns"]["sensitive_features"]
+    if name.endswith(".counts.csv"):
+        report = fairness.audit_count_file(SAMPLES / name, spec).to_dict()
+    else:
+        report = fairness.audit(SAMPLES / name, spec).to_dict()
+    found = group_values(SAMPLES / name, source_format, attributes)
+    for attribute in attributes:
+        reported = {
+            g["group"] for g in report["groups"] if g["attribute"] == attribute and not g["unknown"]
+        }
+        assert found[attribute] == GroupValues(sorted(reported)), attribute
+
+
+def test_groups_are_stripped_and_missing_values_are_no_group(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text('sex;region;y\n F ;"N; north";1\nM;;0\n"F";S;1\nNA;n/a;0\n', encoding="utf-8")
+    found = group_values(path, "csv", ["sex", "region"])
+    assert found == {"sex": GroupValues(["F", "M"]), "region": GroupValues(["N; north", "S"])}
+
+
+def test_a_column_with_more_groups_than_the_cap_lists_the_cap_and_says_so(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("office,sex\n" + "".join(f"o{i},F\n" for i in range(12)), encoding="utf-8")
+    found = group_values(path, "csv", ["office", "sex"], cap=10)
+    assert len(found["office"].values) == 10 and found["office"].more
+    assert found["sex"] == GroupValues(["F"])
+
+
+def test_reading_stops_once_every_column_has_more_groups_than_the_cap(tmp_path):
+    """The rows after the first 1 MB block are never parsed: a broken row there goes unseen."""
+    path = tmp_path / "s.csv"
+    rows = "".join(f"group-{i % 20:02d},{'x' * 60}\n" for i in range(40_000))  # ~2.8 MB
+    path.write_text("office,note\n" + rows + "one,two,three,four\n", encoding="utf-8")
+    found = group_values(path, "csv", ["office"], cap=10)
+    assert found["office"].more and not found["office"].unread
+    complete = group_values(path, "csv", ["office"], cap=50)  # read on: the broken row is met
+    assert complete["office"].unread and len(complete["office"].values) == 20
+
+
+def test_a_file_that_cannot_be_read_to_its_end_gives_what_was_found(tmp_path):
+    path = tmp_path / "s.csv.gz"
+    import gzip
+
+    path.write_bytes(gzip.compress(b"sex,y\nF,1\nM,0\n" * 1000)[:-40])  # cut short
+    found = group_values(path, "csv.gz", ["sex"])
+    assert found["sex"].unread and set(found["sex"].values) <= {"F", "M"}

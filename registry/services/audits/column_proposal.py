@@ -28,6 +28,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 import fairness
 
 PREVIEW_ROWS = 1000
@@ -243,3 +246,113 @@ def _propose_counts(proposal: Proposal, columns: list[str]) -> Proposal:
         if p.name not in proposal.count_columns and not p.identifier and p.kind != "empty"
     ]
     return proposal
+
+
+# --- the groups of each attribute (the wizard's names step) ---------------------------------------
+
+#: At most this many groups of one attribute are listed for naming; more are not named here.
+MAX_NAMED_GROUPS = 50
+_GROUP_BATCH_BYTES = 1 << 20
+
+
+@dataclass
+class GroupValues:
+    """The distinct values of one column over the whole file, sorted, at most ``cap`` of them.
+
+    ``more``: the column has more than ``cap`` values (the list is then not complete);
+    ``unread``: the file could not be read to its end (the engine will say why when it runs)."""
+
+    values: list[str]
+    more: bool = False
+    unread: bool = False
+
+
+class _Distinct:
+    def __init__(self, columns: list[str], cap: int) -> None:
+        self.cap = cap
+        self.seen: dict[str, set[str]] = {c: set() for c in columns}
+
+    def add(self, column: str, array: pa.Array | pa.ChunkedArray) -> None:
+        found = self.seen[column]
+        if len(found) > self.cap:
+            return
+        text = pc.utf8_trim_whitespace(pc.cast(array, pa.string()))
+        for value in pc.unique(pc.drop_null(text)).to_pylist():
+            if value.lower() not in fairness.MISSING_TOKENS:  # the engine's "unknown" group
+                found.add(value)
+                if len(found) > self.cap:
+                    return
+
+    def full(self) -> bool:
+        return all(len(v) > self.cap for v in self.seen.values())
+
+    def result(self, *, unread: bool) -> dict[str, GroupValues]:
+        return {
+            column: GroupValues(sorted(values)[: self.cap], len(values) > self.cap, unread)
+            for column, values in self.seen.items()
+        }
+
+
+def group_values(
+    path: Path, source_format: str, columns: list[str], *, cap: int = MAX_NAMED_GROUPS
+) -> dict[str, GroupValues]:
+    """The groups of ``columns``: their distinct values, stripped as the engine strips them, less
+    the values the engine reads as missing (``fairness.MISSING_TOKENS``: its ``unknown`` group).
+
+    Streams the file in 1 MB blocks with Arrow, reading only ``columns``: memory stays bounded by
+    the block and ``cap`` values per column whatever the file's size, and reading stops as soon as
+    every column has more than ``cap`` values. A file that cannot be read to its end gives what
+    was found before, marked ``unread``."""
+    distinct = _Distinct(list(dict.fromkeys(columns)), cap)
+    if not columns:
+        return {}
+    unread = False
+    try:
+        if source_format == "parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=65_536, columns=list(distinct.seen)):
+                for column in distinct.seen:
+                    distinct.add(column, batch.column(column))
+                if distinct.full():
+                    break
+        else:
+            _csv_groups(path, source_format, distinct)
+    except (pa.ArrowException, OSError, EOFError, ValueError, fairness.FairnessError):
+        unread = True
+    return distinct.result(unread=unread)
+
+
+def _csv_groups(path: Path, source_format: str, distinct: _Distinct) -> None:
+    import pyarrow.csv as pcsv
+
+    header = fairness.read_header(path)
+    delimiter = _delimiter_for(_text_head_line(path, source_format), header)
+    stream = pa.input_stream(str(path), compression="gzip" if source_format == "csv.gz" else None)
+    with stream:
+        reader = pcsv.open_csv(
+            stream,
+            read_options=pcsv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=_GROUP_BATCH_BYTES
+            ),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=list(distinct.seen),
+                column_types={c: pa.string() for c in distinct.seen},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            for column in distinct.seen:
+                distinct.add(column, batch.column(column))
+            if distinct.full():
+                break
+
+
+def _text_head_line(path: Path, source_format: str) -> str:
+    opener = gzip.open if source_format == "csv.gz" else open
+    with opener(path, "rb") as fh:
+        first = fh.readline(PREVIEW_BYTES)
+    return first.decode("utf-8-sig", errors="replace")

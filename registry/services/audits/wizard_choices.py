@@ -13,7 +13,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from registry.errors import Forbidden, NotFound
-from registry.models import Account, Agency, Algorithm, AlgorithmState, CardVersion, Role
+from registry.models import (
+    Account,
+    Agency,
+    Algorithm,
+    AlgorithmState,
+    Audit,
+    AuditVisibility,
+    CardVersion,
+    Role,
+)
 from registry.services.audits.submission import ERR_CANNOT_SUBMIT, authorize_submission
 from registry.services.cards.algorithms import get_algorithm
 from registry.services.cards.versions import list_versions
@@ -86,3 +95,37 @@ def draft_subject(
     if chosen is None:
         raise NotFound(ERR_NO_VERSION.format(public_id=public_id, number=version))
     return algorithm, chosen.card
+
+
+#: How many of an algorithm's latest audits are looked at for names to start from.
+PREVIOUS_AUDITS_LOOKED_AT = 20
+
+
+@dataclass(frozen=True)
+class PreviousLabels:
+    audit: str  # public id of the audit the names come from
+    labels: dict[str, Any]  # its spec's ``labels`` block
+
+
+def previous_labels(
+    session: Session, *, actor: Account, algorithm: Algorithm
+) -> PreviousLabels | None:
+    """The names (a spec's ``labels``) of the latest audit of ``algorithm`` that has some, among
+    those ``actor`` may read them from: published ones, and ``actor``'s own. None when none has."""
+    query = (
+        select(Audit.public_id, Audit.spec)
+        .where(Audit.algorithm_id == algorithm.id)
+        .where(
+            sa.or_(
+                col(Audit.visibility) == AuditVisibility.published,
+                col(Audit.submitter_id) == actor.id,
+            )
+        )
+        .order_by(col(Audit.created_at).desc(), col(Audit.id).desc())
+        .limit(PREVIOUS_AUDITS_LOOKED_AT)
+    )
+    for public_id, spec in session.exec(query):
+        labels = (spec or {}).get("labels")
+        if isinstance(labels, dict) and (labels.get("attributes") or labels.get("groups")):
+            return PreviousLabels(public_id, labels)
+    return None

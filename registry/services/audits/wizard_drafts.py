@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import NotFound
+from registry.services.audits.column_proposal import GroupValues, group_values
 from registry.services.audits.staging import (
     STAGING_DIRNAME,
     WIZARD_DIRNAME,
@@ -64,6 +65,12 @@ class WizardDraft:
     columns: dict[str, Any] | None = None  # the accepted mapping (a spec's "columns")
     choices: dict[str, Any] | None = None  # preset, favourable outcome, reference, checks, sample
     problems: dict[str, str] = field(default_factory=dict)  # field -> message from a refusal
+    #: The names readers will see (a spec's ``labels`` block: attributes, groups); None until the
+    #: names step is saved.
+    labels: dict[str, Any] | None = None
+    #: Each attribute's groups as read from the whole file (``column_proposal.group_values``),
+    #: kept so that the file is read once per column: column -> {values, more, unread}.
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def expired(self, now: datetime) -> bool:
         return datetime.fromisoformat(self.expires_at) <= now
@@ -167,6 +174,24 @@ def load_draft(uploads_dir: Path, *, account_id: int, draft_id: str, now: dateti
         _remove(uploads_dir, account_id, draft_id)
         raise NotFound(ERR_NO_DRAFT)
     return draft
+
+
+def draft_groups(uploads_dir: Path, draft: WizardDraft) -> dict[str, GroupValues]:
+    """The groups of each of the draft's group attributes, then of its control features (the
+    categories within which groups are compared; ``column_proposal.group_values``: at most
+    ``MAX_NAMED_GROUPS`` each, the file streamed, never loaded). Columns not read before are read
+    now and kept in the draft (saved), so a step's GET and POST list the same groups."""
+    columns = draft.columns or {}
+    attributes = [
+        *(columns.get("sensitive_features") or []),
+        *(columns.get("control_features") or []),
+    ]
+    missing = [a for a in attributes if a not in draft.groups]
+    if missing:
+        found = group_values(sample_path(uploads_dir, draft), draft.source_format, missing)
+        draft.groups.update({column: asdict(values) for column, values in found.items()})
+        save_draft(uploads_dir, draft)
+    return {a: GroupValues(**draft.groups[a]) for a in attributes}
 
 
 def discard_draft(uploads_dir: Path, draft: WizardDraft) -> None:
