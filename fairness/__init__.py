@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         katz_ratio_interval,
         newcombe_difference_interval,
         rate_interval,
+        score_ratio_interval,
         wilson_interval,
     )
     from fairness._notes import parse_note
@@ -77,6 +78,7 @@ _EXPORTS = {
     "katz_ratio_interval": "_intervals",
     "newcombe_difference_interval": "_intervals",
     "rate_interval": "_intervals",
+    "score_ratio_interval": "_intervals",
     "wilson_interval": "_intervals",
     "parse_note": "_notes",
     "higher_is_better": "_policies",
@@ -163,6 +165,7 @@ __all__ = [
     "read_for_spec",
     "read_header",
     "read_sample",
+    "score_ratio_interval",
     "sniff_format",
     "two_proportion_test",
     "validate_labels",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from fairness._bootstrap import summary_columns
 from fairness._checks import check_columns, not_assessed_rows, summarise
-from fairness._comparisons import comparison_columns, omnibus_columns
+from fairness._comparisons import RATIO_INTERVAL, comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
 from fairness._extra_metrics import descriptive_columns, positive_share
 from fairness._metrics import (
@@ -392,6 +392,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         "bootstrap_replicates": spec.bootstrap_replicates,
         "confidence": confidence,
         "metric_backend": spec.metric_backend,
+        "ratio_interval": RATIO_INTERVAL,
         "versions": _versions(),
     }
     group_rows = records(group_columns)

@@ -8,7 +8,8 @@ is below 1 and the *gap* above 0 exactly when the group is worse off than its re
 - When a higher value is worse (a flag rate with an adverse outcome, a false positive rate...):
   impact ratio = reference / group, gap = group - reference.
 
-The rule, with the interval at confidence 1 - alpha (Katz for ratios, Newcombe for gaps):
+The rule, with the interval at confidence 1 - alpha (Miettinen-Nurminen score for ratios,
+Newcombe for gaps):
 
 - ``inconclusive`` when the group has a denominator below the minimum (or 0), when the reference
   has none, or when the reference has fewer than the minimum and a rate of 0 or 1 (its interval

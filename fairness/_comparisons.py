@@ -1,4 +1,5 @@
-"""Each group against its reference: ratio (Katz), difference (Newcombe), p-value; omnibus test.
+"""Each group against its reference: ratio (Miettinen-Nurminen score), difference (Newcombe),
+p-value; omnibus test.
 
 The reference of an attribute is chosen per metric by the spec's policy:
 
@@ -14,7 +15,7 @@ Eligible groups are those that take part in ratios: not a small category, and no
 group (which is never a reference, and is left out of ratios when the spec says so).
 
 Everything is computed with array operations over all comparisons of the audit at once (ratios,
-Katz and Newcombe intervals, z tests); only Fisher's exact test runs per table, for the few tables
+score and Newcombe intervals, z tests); only Fisher's exact test runs per table, for the few tables
 with a small expected cell.
 """
 
@@ -25,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import special
 
-from fairness._intervals import katz_ratio_arrays, newcombe_difference_arrays
+from fairness._intervals import newcombe_difference_arrays, score_ratio_arrays
 from fairness._metrics import (
     INSUFFICIENT,
     METRICS,
@@ -39,6 +40,10 @@ from fairness._policies import LARGEST, MOST_FAVOURED, OVERALL, higher_is_better
 from fairness._significance import CHI_SQUARE, chi_square_statistic, two_proportion_arrays
 
 OVERALL_GROUP = "overall"
+
+#: The interval of each ratio to the reference, recorded in the report's provenance
+#: (``ratio_interval``; reports without it used the Katz log interval).
+RATIO_INTERVAL = "miettinen_nurminen"
 
 
 def _reference(
@@ -252,9 +257,10 @@ def _compare(
         p_group, p_ref = value[valid], reference_value[valid]
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio[valid] = np.where(p_ref > 0, p_group / p_ref, np.nan)
-        # Katz with the zero-cell correction also bounds the ratio when one rate is 0; checks
-        # use the bounds of the inverse ratio when a lower rate is better.
-        ratio_low[valid], ratio_high[valid] = katz_ratio_arrays(a, b, c, d, confidence=confidence)
+        # The score interval also bounds the ratio when one rate is 0 (from 0, or up to inf when
+        # the reference's is); checks use the bounds of the inverse ratio when a lower rate is
+        # better.
+        ratio_low[valid], ratio_high[valid] = score_ratio_arrays(a, b, c, d, confidence=confidence)
         difference[valid] = p_group - p_ref
         diff_low[valid], diff_high[valid] = newcombe_difference_arrays(
             a, b, c, d, confidence=confidence
@@ -324,4 +330,4 @@ def omnibus_columns(
     }
 
 
-__all__ = ["OK", "OVERALL_GROUP", "comparison_columns", "omnibus_columns"]
+__all__ = ["OK", "OVERALL_GROUP", "RATIO_INTERVAL", "comparison_columns", "omnibus_columns"]

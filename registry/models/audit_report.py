@@ -370,6 +370,8 @@ class Provenance(TypedDict):
     bootstrap_replicates: int
     confidence: Number
     metric_backend: NotRequired[str]
+    ratio_interval: NotRequired[str]
+    """Interval of each ratio to the reference: ``miettinen_nurminen``; absent: Katz (older)."""
     versions: dict[str, str]
 
 

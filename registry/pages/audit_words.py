@@ -30,6 +30,9 @@ METHODS = {
     "wilson": N_("Wilson score interval for each rate"),
     "clopper_pearson": N_("Clopper-Pearson exact interval for rates built on few cases"),
     "katz": N_("Katz log interval for each ratio to the reference group"),
+    "miettinen_nurminen": N_(
+        "Miettinen-Nurminen score interval for each ratio to the reference group"
+    ),
     "hanley_mcneil": N_("Hanley-McNeil interval for the area under the ROC curve"),
     "jaccard_wilson": N_(
         "F1 score interval: the Wilson interval of TP/(TP+FP+FN), turned into an F1 score"
@@ -188,7 +191,8 @@ def statistical_settings(
             if isinstance(value, str) and value not in used:
                 used.append(value)
     if any(r.get("ratio_ci_low") is not None for r in report.get("comparisons") or []):
-        used.append("katz")
+        # reports made before the provenance recorded it used the Katz log interval
+        used.append((report.get("provenance") or {}).get("ratio_interval") or "katz")
     if any(r.get("difference_ci_low") is not None for r in report.get("comparisons") or []):
         used.append("newcombe")
     order = list(METHODS)

@@ -43,9 +43,15 @@ def test_ll144_reference_is_the_highest_rate_category_even_below_min_denominator
     groups = {g["group"]: g for g in report.table("groups")}
     assert groups["E"]["share"] == pytest.approx(25 / 985) and groups["E"]["in_ratios"]
     expected = {"A": 0.497, "B": 0.361, "C": 0.521}
+    # The review expected all three to fail. On the point estimate they do (the rule's own
+    # reading). Statistically, A and B fail, and C (50/160 against 15/25) is inconclusive: its
+    # Miettinen-Nurminen interval (0.364, 0.811) reaches 0.8. The Katz interval (0.351, 0.772)
+    # said "fail", but its upper bound misses the true ratio 3.7% of the time here, not 2.5%
+    # (40,000 simulations at these rates, docs/metrics.md): the score interval's tails are even.
+    statistical = {"A": "fail", "B": "fail", "C": "inconclusive"}
     for group, ratio in expected.items():
         assert rows[group]["value"] == pytest.approx(ratio, abs=5e-4)
-        assert rows[group]["verdict"] == "fail"
+        assert rows[group]["verdict"] == statistical[group]
         assert rows[group]["point_estimate_verdict"] == "fail"
         assert rows[group]["small_reference"] is True
         assert "Reference 'E' has 25 rows, fewer than the minimum of 30" in rows[group]["reason"]

@@ -130,3 +130,17 @@ def test_default_response_names_failed_checks_by_their_labels_in_each_language()
     bare = Audit(report=audit_report(), verdicts=[{"name": "selection_ratio", "verdict": "fail"}])
     assert "“Selection rate ratio”" in default_response(bare, "en")
     assert "“选中率比值”" in default_response(bare, "zh-CN")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_settings_name_the_ratio_interval_the_report_recorded(lang):
+    from registry.i18n import gettext
+    from registry.pages.audit_words import METHODS, statistical_settings
+
+    comparisons = [{"ratio_ci_low": 0.5, "ratio_ci_high": 0.9, "difference_ci_low": -0.2}]
+    recorded = {"comparisons": comparisons, "provenance": {"ratio_interval": "miettinen_nurminen"}}
+    older = {"comparisons": comparisons, "provenance": {}}  # before the provenance named it
+    for report, method in ((recorded, "miettinen_nurminen"), (older, "katz")):
+        words = statistical_settings(report, {}, lang)["methods"]
+        assert {"value": method, "text": gettext(lang, METHODS[method])} in words
+    assert "Miettinen-Nurminen" in gettext(lang, METHODS["miettinen_nurminen"])
