@@ -71,9 +71,13 @@ def install_error_handlers(app: FastAPI) -> None:
         body = exc.to_dict()
         message, details = _first_details(exc.message, exc.details)
         body["error"].update(message=message, details=details)
+        retry_after = getattr(exc, "retry_after", None)  # a rate limit's 429
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if _is_api(request):
-            return JSONResponse(body, status_code=exc.status)
-        return render_error_page(request, exc.status, message, code=exc.code, details=details)
+            return JSONResponse(body, status_code=exc.status, headers=headers)
+        response = render_error_page(request, exc.status, message, code=exc.code, details=details)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
