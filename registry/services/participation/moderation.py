@@ -236,3 +236,28 @@ def decline_item(
         payload={"reason": reason},
         now=now,
     )
+
+
+def merge_targets(session: Session, *, row: QueueRow) -> list[ParticipationItem]:
+    """The published items an item may be merged into: same algorithm, not itself."""
+    return list(
+        session.exec(
+            select(ParticipationItem)
+            .where(
+                ParticipationItem.algorithm_id == row.item.algorithm_id,
+                ParticipationItem.state == ItemState.published,
+                ParticipationItem.id != row.item.id,
+            )
+            .order_by(col(ParticipationItem.published_at).desc())
+        )
+    )
+
+
+def erase_contact_for_agency(
+    session: Session, *, actor: Account, item_id: str, now: datetime
+) -> bool:
+    """The agency deletes the contact address (on the submitter's request by other means)."""
+    from registry.services.participation.submission import erase_contact
+
+    row = get_for_moderation(session, actor=actor, item_id=item_id)
+    return erase_contact(session, item=row.item, actor_id=actor.id, now=now)
