@@ -46,6 +46,10 @@ TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
 #: Writes under these paths have their body capped at ``max_json_bytes`` (API JSON, console forms).
 CAPPED_PREFIXES = ("/api/", "/console/")
 UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?|/console/uploads/file")
+#: The one API write that needs no token: the public's questions and concerns
+#: (``registry.api.participation``; rate limited per address and per algorithm). Its body is
+#: still capped here like every JSON body.
+PUBLIC_WRITE_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/participation")
 
 #: Below this many ``[`` and ``{`` a body cannot be nested deep enough to exhaust the parser.
 JSON_NESTING_CHECK_FROM = 500
@@ -137,11 +141,10 @@ class WriteRequestGuard:
         headers = Headers(scope=scope)
         # Console forms are signed in by cookie (and checked for CSRF by their routes), so only
         # their size is capped here; API writes also need a bearer token of the right shape.
-        problem = (
-            None
-            if scope["path"].startswith("/console/")
-            else token_problem(headers.get("authorization"))
+        tokenless = scope["path"].startswith("/console/") or (
+            scope["method"] == "POST" and PUBLIC_WRITE_ROUTE.fullmatch(scope["path"]) is not None
         )
+        problem = None if tokenless else token_problem(headers.get("authorization"))
         if problem is not None:
             unauthorized = _error(401, "unauthorized", problem, {"WWW-Authenticate": "Bearer"})
             await unauthorized(scope, receive, send)

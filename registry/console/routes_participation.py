@@ -65,7 +65,12 @@ def item(
 
 
 def _invalid(
-    request: Request, staff: StaffDep, session: SessionDep, item_id: str, exc: Invalid, **values: str
+    request: Request,
+    staff: StaffDep,
+    session: SessionDep,
+    item_id: str,
+    exc: Invalid,
+    **values: str,
 ) -> Response:
     page = vm.item_page(
         session,

@@ -62,9 +62,7 @@ class ParticipationItem(SQLModel, table=True):
     state: ItemState = Field(
         default=ItemState.pending, sa_type=StrEnumColumn(ItemState), index=True
     )
-    decline_reason: DeclineReason | None = Field(
-        default=None, sa_type=StrEnumColumn(DeclineReason)
-    )
+    decline_reason: DeclineReason | None = Field(default=None, sa_type=StrEnumColumn(DeclineReason))
     merged_into_id: int | None = Field(default=None, foreign_key="participation_item.id")
     answer: str | None = Field(default=None, max_length=ANSWER_MAX)
     answered_by_id: int | None = Field(default=None, foreign_key="account.id")
@@ -119,3 +117,57 @@ class ItemMerge(CheckedInput):
 
 class ItemDecline(CheckedInput):
     reason: DeclineReason = Field(description="One of the published reasons.")
+
+
+# --- API answers --------------------------------------------------------------------------------
+
+
+class ItemPublic(SQLModel):
+    """A published item, as anyone may read it."""
+
+    id: str
+    kind: ItemKind
+    text: str = Field(description="Personal data masked.")
+    display_name: str | None = Field(description="Null: anonymous.")
+    masked_kinds: list[str] = Field(description="Kinds of personal data masked in the text.")
+    received_at: datetime
+    published_at: datetime | None
+    answer: str | None
+    answered_at: datetime | None
+
+
+class ItemsPublic(SQLModel):
+    items: list[ItemPublic] = Field(description="Published items, newest first.")
+    declined: dict[str, int] = Field(description="Items not published, by reason.")
+    merged: int = Field(description="Items merged into a published one.")
+
+
+class ItemStatus(SQLModel):
+    """The private status of one item (whoever holds its tracking code)."""
+
+    id: str
+    algorithm: str
+    kind: ItemKind
+    state: ItemState
+    text: str
+    display_name: str | None
+    masked_kinds: list[str]
+    received_at: datetime
+    published_at: datetime | None
+    answer: str | None
+    answered_at: datetime | None
+    decline_reason: DeclineReason | None
+    merged_into: str | None
+    has_contact: bool
+
+
+class ItemReceived(SQLModel):
+    tracking_code: str = Field(description="Shown once: keep it to read the status.")
+    status_url: str = Field(description="The private status page.")
+    status: ItemStatus
+
+
+class ItemModeration(ItemStatus):
+    """An item as its agency's editors see it: the contact address too."""
+
+    contact_email: str | None

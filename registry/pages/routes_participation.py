@@ -117,9 +117,7 @@ def status(
 @router.post(
     "/participation/{code}/erase-contact", name="participation_erase", include_in_schema=False
 )
-def erase_contact(
-    request: Request, code: Code, session: SessionDep, clock: ClockDep
-) -> Response:
+def erase_contact(request: Request, code: Code, session: SessionDep, clock: ClockDep) -> Response:
     """Delete the contact address given with the message (whoever holds the tracking code)."""
     refuse_cross_site(request)
     item = submission.item_by_tracking_code(session, code)

@@ -86,9 +86,7 @@ def test_pending_items_never_reach_the_public_page(client, world, clock):
     assert twin["participation"]["items"] == []
 
 
-def test_published_item_with_answer_and_waiting_item_on_the_page(
-    client, session, world, clock
-):
+def test_published_item_with_answer_and_waiting_item_on_the_page(client, session, world, clock):
     code = _tracking_code(_post(client, world, text="First question", contact_email="a@b.cn"))
     _post(client, world, kind="concern", text="My benefit was stopped")
     editor = _editor(session, world)

@@ -44,9 +44,7 @@ def submit(session, world, text="Why was my application refused?", **kw):
     kw.setdefault("kind", "question")
     kw.setdefault("duplicate_hours", 72)
     kw.setdefault("now", T0 + timedelta(days=100))
-    return submission.submit_item(
-        session, public_id=world["algorithm"].public_id, text=text, **kw
-    )
+    return submission.submit_item(session, public_id=world["algorithm"].public_id, text=text, **kw)
 
 
 def _items(session):
@@ -207,9 +205,7 @@ def test_answer_is_required_and_limited(session, world):
 def test_only_pending_items_are_published_declined_or_merged(session, world):
     item = submit(session, world).item
     editor = world["editor"]
-    moderation.decline_item(
-        session, actor=editor, item_id=item.public_id, reason="abusive", now=T0
-    )
+    moderation.decline_item(session, actor=editor, item_id=item.public_id, reason="abusive", now=T0)
     with pytest.raises(Conflict):
         moderation.publish_item(session, actor=editor, item_id=item.public_id, answer=None, now=T0)
     with pytest.raises(Conflict):
@@ -307,7 +303,9 @@ def test_erasing_the_contact_keeps_the_ledger_verifiable(session, world):
 
 def test_sweep_deletes_contacts_past_retention_only(session, world):
     submit(session, world, text="Old", contact_email="old@example.com", now=T0)
-    submit(session, world, text="New", contact_email="new@example.com", now=T0 + timedelta(days=170))
+    submit(
+        session, world, text="New", contact_email="new@example.com", now=T0 + timedelta(days=170)
+    )
     deleted = submission.sweep_contacts(session, retention_days=180, now=T0 + timedelta(days=181))
     assert deleted == 1
     left = [c.email for c in session.exec(select(ParticipationContact))]

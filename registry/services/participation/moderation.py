@@ -176,7 +176,12 @@ def answer_item(
     item = row.item
     item.answer, item.answered_at, item.answered_by_id = text, now, actor.id
     return _commit(
-        session, row, actor=actor, action="participation.answered", payload={"answer": text}, now=now
+        session,
+        row,
+        actor=actor,
+        action="participation.answered",
+        payload={"answer": text},
+        now=now,
     )
 
 

@@ -34,7 +34,6 @@ from registry.models.participation import (
     EMAIL_MAX,
     ITEM_TEXT_MAX,
     ItemKind,
-    ItemState,
     ParticipationContact,
     ParticipationItem,
 )
@@ -286,3 +285,9 @@ def sweep_contacts(session: Session, *, retention_days: int, now: datetime) -> i
     )
     session.commit()
     return int(count)
+
+
+def algorithm_of(session: Session, item: ParticipationItem) -> Algorithm:
+    algorithm = session.get(Algorithm, item.algorithm_id)
+    assert algorithm is not None  # a foreign key
+    return algorithm
