@@ -313,3 +313,28 @@ def test_sweep_deletes_contacts_past_retention_only(session, world):
     assert submission.sweep_contacts(session, retention_days=180, now=T0 + timedelta(days=181)) == 0
     assert verify_chain(session).ok
     assert len(_items(session)) == 2  # the items stay
+
+
+def test_the_app_sweeps_expired_contacts_at_start(session, world, engine, settings):
+    from fastapi.testclient import TestClient
+
+    from registry.app import create_app
+
+    submit(session, world, contact_email=EMAIL, now=T0)  # long past the retention period
+    with TestClient(create_app(settings, engine=engine)):
+        pass
+    session.expire_all()
+    assert list(session.exec(select(ParticipationContact))) == []
+
+
+def test_cli_sweep_command(session, world, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from registry.cli import app as cli
+
+    submit(session, world, contact_email=EMAIL, now=T0)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(cli, ["participation", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 contact address(es) deleted" in result.output

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from registry.cards.value_types import find_forbidden_character
@@ -291,3 +292,14 @@ def algorithm_of(session: Session, item: ParticipationItem) -> Algorithm:
     algorithm = session.get(Algorithm, item.algorithm_id)
     assert algorithm is not None  # a foreign key
     return algorithm
+
+
+def sweep_contacts_at_start(engine: Engine, *, retention_days: int, now: datetime) -> int:
+    """The app's start-up step: :func:`sweep_contacts` in a session of its own (0 when the
+    database has no participation tables yet)."""
+    from registry.db import session_scope
+
+    if not sa.inspect(engine).has_table(ParticipationContact.__tablename__):
+        return 0
+    with session_scope(engine) as session:
+        return sweep_contacts(session, retention_days=retention_days, now=now)
