@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from registry.api.deps import ClockDep, CurrentAccount, SessionDep, SettingsDep
 from registry.api.rate_limits import hit_participation_limits, refuse_cross_site
-from registry.api.responses import ANONYMOUS_TOO, errors
+from registry.api.responses import ANONYMOUS_TOO, OPTIONAL_AUTH, errors
 from registry.models.participation import (
     ITEM_ID_PATTERN,
     ItemAnswer,
@@ -81,7 +81,7 @@ def _moderation(session: Session, row: moderation.QueueRow) -> ItemModeration:
     "/algorithms/{public_id}/participation",
     response_model=ItemsPublic,
     responses=errors(404),
-    openapi_extra=ANONYMOUS_TOO,
+    openapi_extra=OPTIONAL_AUTH,
 )
 def published_items(public_id: AlgorithmId, session: SessionDep) -> ItemsPublic:
     """Published questions and concerns with their answers, and the counts of the rest."""
@@ -136,7 +136,7 @@ def submit(
     "/participation/status/{code}",
     response_model=ItemStatus,
     responses=errors(404),
-    openapi_extra=ANONYMOUS_TOO,
+    openapi_extra=OPTIONAL_AUTH,
 )
 def item_status(code: Code, session: SessionDep, response: Response) -> ItemStatus:
     """The state, masked text and answer of the item with this tracking code."""
