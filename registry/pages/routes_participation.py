@@ -66,8 +66,10 @@ def submit(
     try:
         hit_participation_limits(request, public_id)
     except TooManyRequests as exc:
-        vm = {"message": exc.message, "retry_after": exc.retry_after, "public_id": public_id}
-        response = _html(request, "participation/rate_limited.html", vm, status=429)
+        limited = vm_participation.rate_limited_page(
+            public_id=public_id, lang=lang, retry_after=exc.retry_after
+        )
+        response = _html(request, "participation/rate_limited.html", limited, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     values = {
@@ -88,10 +90,10 @@ def submit(
     except (Invalid, Conflict) as exc:
         if not exc.details:
             raise
-        vm = vm_participation.form_page(
+        again = vm_participation.form_page(
             session, public_id=public_id, lang=lang, values=values, problems=exc.details
         )
-        return _html(request, "participation/form.html", vm, status=exc.status)
+        return _html(request, "participation/form.html", again, status=exc.status)
     status_path = str(request.app.url_path_for("participation_status", code=done.tracking_code))
     page = vm_participation.submitted_page(
         session, done, public_id=public_id, lang=lang, status_path=status_path

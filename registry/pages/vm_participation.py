@@ -115,6 +115,18 @@ class StatusPage(TypedDict):
     notice: str
 
 
+class RateLimitedPage(TypedDict):
+    lang: str
+    public_id: str
+    retry_after: int
+    """Seconds until another message is accepted."""
+
+
+def rate_limited_page(*, public_id: str, lang: str, retry_after: int) -> RateLimitedPage:
+    """The 429 page of the form: no database read, so a flood costs no queries."""
+    return {"lang": lang, "public_id": public_id, "retry_after": retry_after}
+
+
 def _code_text(value: str, words: Mapping[Any, str], lang: str) -> CodeText:
     return {"value": value, "text": i18n.gettext(lang, words[value])}
 
