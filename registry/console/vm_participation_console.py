@@ -160,3 +160,68 @@ def item_page(
         "field_errors": field_errors,
         "notice": i18n.gettext(lang, NOTICES[notice]) if notice in NOTICES else "",
     }
+
+
+CONSEQUENCES = {
+    "publish": N_(
+        "The message and the name shown will appear on the algorithm's public page. Publishing "
+        "cannot be undone."
+    ),
+    "answer": N_(
+        "The answer will appear on the public page next to the message. A later answer replaces "
+        "it on the page; the ledger keeps both."
+    ),
+    "merge": N_(
+        "The message will not be published on its own; the public page counts it as merged into "
+        "the item below."
+    ),
+    "decline": N_(
+        "The message will never be published. The public page counts it under the reason shown."
+    ),
+}
+BUTTONS = {
+    "publish": N_("Yes, publish"),
+    "answer": N_("Yes, publish the answer"),
+    "merge": N_("Yes, merge"),
+    "decline": N_("Yes, decline"),
+}
+
+
+class ConfirmPage(TypedDict):
+    id: str
+    algorithm: str
+    action: str
+    text: str
+    consequence: str
+    button: str
+    answer: str | None
+    target: dict[str, str] | None
+    reason: CodeText | None
+    fields: dict[str, str]
+    """The form's values, sent again with the confirmation."""
+
+
+def confirm_page(decision: moderation.Decision, *, lang: str) -> ConfirmPage:
+    """What a decision will do, before it is made (the console's confirmation step)."""
+    item = decision.row.item
+    target = decision.target
+    fields = {
+        "publish": {"answer": decision.answer or ""},
+        "answer": {"answer": decision.answer or ""},
+        "merge": {"into": target.public_id if target else ""},
+        "decline": {"reason": decision.reason.value if decision.reason else ""},
+    }[decision.action]
+    return {
+        "id": item.public_id,
+        "algorithm": decision.row.algorithm.name,
+        "action": decision.action,
+        "text": item.text,
+        "consequence": i18n.gettext(lang, CONSEQUENCES[decision.action]),
+        "button": i18n.gettext(lang, BUTTONS[decision.action]),
+        "answer": decision.answer,
+        "target": {"id": target.public_id, "text": target.text} if target else None,
+        "reason": (
+            _code(decision.reason.value, words.REASON_WORDS, lang) if decision.reason else None
+        ),
+        "fields": fields,
+    }

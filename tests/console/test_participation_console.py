@@ -56,7 +56,15 @@ def test_queue_and_item_show_masked_text_what_was_masked_and_the_contact(console
 
 def test_publish_with_an_answer_through_the_form(console, session, setup):
     signed_in(console, setup["editor"])
-    response = _post(console, setup["item"], "publish", {"answer": "We reviewed your case."})
+    form = {"answer": "We reviewed your case."}
+    confirm = _post(console, setup["item"], "publish", form)
+    assert confirm.status_code == 200  # what it will do, before it is done
+    page = soup(confirm)
+    assert "cannot be undone" in page.text and "We reviewed your case." in page.text
+    assert session.exec(select(ParticipationItem)).one().state == ItemState.pending
+    hidden = {i["name"]: i["value"] for i in page.select("form input[type=hidden]")}
+    assert hidden["confirmed"] == "yes" and hidden["answer"] == "We reviewed your case."
+    response = console.post(f"/console/participation/{setup['item']}/publish", data=hidden)
     assert response.status_code == 303
     assert response.headers["location"].endswith("?done=published")
     item = session.exec(select(ParticipationItem)).one()
@@ -98,8 +106,25 @@ def test_editor_of_another_agency_sees_an_empty_queue_and_404(console, session, 
     assert console.get(f"/console/participation/{setup['item']}").status_code == 404
 
 
+def test_decline_is_confirmed_with_its_reason_then_counted(console, session, setup):
+    signed_in(console, setup["editor"])
+    confirm = _post(console, setup["item"], "decline", {"reason": "personal_data"})
+    assert confirm.status_code == 200
+    assert "Personal data that cannot be masked" in confirm.text
+    assert session.exec(select(ParticipationItem)).one().state == ItemState.pending
+    done = _post(console, setup["item"], "decline", {"reason": "personal_data", "confirmed": "yes"})
+    assert done.status_code == 303
+    twin = console.get(f"/algorithms/{setup['algorithm'].public_id}.json").json()
+    counts = {d["reason"]["value"]: d["count"] for d in twin["participation"]["declined"]}
+    assert counts["personal_data"] == 1
+
+
 def test_moderation_pages_in_chinese(console, setup):
     signed_in(console, setup["editor"])
     page = console.get(f"/console/participation/{setup['item']}?lang=zh-CN")
     assert page.status_code == 200
-    assert "发布" in page.text and "电话号码" in page.text
+    assert "公众将看到的留言" in page.text and "电话号码" in page.text
+    queue = console.get("/console/participation?lang=zh-CN")
+    assert "公众就贵机构的算法发来的留言" in queue.text
+    confirm = _post(console, setup["item"], "decline", {"reason": "abusive"})
+    assert "这条留言永远不会公布" in confirm.text

@@ -210,25 +210,25 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     (
         "POST",
         "/console/participation/{item_publish}/publish",
-        {"answer": "Matrix answer."},
+        {"answer": "Matrix answer.", "confirmed": "yes"},
         _editors_only(303, other=404),
     ),
     (
         "POST",
         "/console/participation/{item_published}/answer",
-        {"answer": "Matrix answer."},
+        {"answer": "Matrix answer.", "confirmed": "yes"},
         _editors_only(303, other=404),
     ),
     (
         "POST",
         "/console/participation/{item_merge}/merge",
-        {"into": "{item_published}"},
+        {"into": "{item_published}", "confirmed": "yes"},
         _editors_only(303, other=404),
     ),
     (
         "POST",
         "/console/participation/{item_decline}/decline",
-        {"reason": "abusive"},
+        {"reason": "abusive", "confirmed": "yes"},
         _editors_only(303, other=404),
     ),
     (

@@ -140,14 +140,73 @@ def _require_pending(item: ParticipationItem) -> None:
         raise Conflict(ERR_NOT_PENDING.format(state=item.state.value))
 
 
+#: The decisions on an item, in the order the console offers them.
+DECISIONS = ("publish", "answer", "merge", "decline")
+ERR_DECISION = "Unknown decision {decision!r}; one of publish, answer, merge, decline."
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision checked against the rules, ready to store (or to confirm first)."""
+
+    row: QueueRow
+    action: str
+    answer: str | None = None
+    target: ParticipationItem | None = None
+    reason: DeclineReason | None = None
+
+
+def check_decision(
+    session: Session,
+    *,
+    actor: Account,
+    item_id: str,
+    action: str,
+    answer: str | None = None,
+    into: str = "",
+    reason: str = "",
+) -> Decision:
+    """Every rule of a decision, without writing: 404 another agency's item, 403 not an editor,
+    409 the wrong state, 422 a bad answer, merge target or reason (naming the field). The console
+    asks this before its confirmation page; the writes below ask it too."""
+    if action not in DECISIONS:
+        raise ValueError(ERR_DECISION.format(decision=action))
+    row = get_for_moderation(session, actor=actor, item_id=item_id)
+    if action == "answer":
+        if row.item.state != ItemState.published:
+            raise Conflict(ERR_NOT_PUBLISHED.format(state=row.item.state.value))
+        return Decision(row, action, answer=_answer_text(answer, required=True))
+    _require_pending(row.item)
+    if action == "publish":
+        return Decision(row, action, answer=_answer_text(answer, required=False))
+    if action == "merge":
+        target = session.exec(
+            select(ParticipationItem).where(ParticipationItem.public_id == into)
+        ).first()
+        if (
+            target is None
+            or target.id == row.item.id
+            or target.algorithm_id != row.item.algorithm_id
+            or target.state != ItemState.published
+        ):
+            detail = {"loc": ["body", "into"], "msg": ERR_MERGE_TARGET, "type": "merge_target"}
+            raise Invalid(ERR_MERGE_TARGET, details=[detail])
+        return Decision(row, action, target=target)
+    if reason not in {r.value for r in DeclineReason}:
+        raise Invalid(
+            ERR_REASON, details=[{"loc": ["body", "reason"], "msg": ERR_REASON, "type": "enum"}]
+        )
+    return Decision(row, action, reason=DeclineReason(reason))
+
+
 def publish_item(
     session: Session, *, actor: Account, item_id: str, answer: str | None, now: datetime
 ) -> ParticipationItem:
     """Publish an item awaiting moderation, with an answer or to be answered later."""
-    row = get_for_moderation(session, actor=actor, item_id=item_id)
-    _require_pending(row.item)
-    text = _answer_text(answer, required=False)
-    item = row.item
+    decision = check_decision(
+        session, actor=actor, item_id=item_id, action="publish", answer=answer
+    )
+    item, text = decision.row.item, decision.answer
     item.state = ItemState.published
     item.published_at = item.decided_at = now
     item.decided_by_id = actor.id
@@ -161,7 +220,12 @@ def publish_item(
         "answer": text,
     }
     return _commit(
-        session, row, actor=actor, action="participation.published", payload=payload, now=now
+        session,
+        decision.row,
+        actor=actor,
+        action="participation.published",
+        payload=payload,
+        now=now,
     )
 
 
@@ -169,18 +233,15 @@ def answer_item(
     session: Session, *, actor: Account, item_id: str, answer: str, now: datetime
 ) -> ParticipationItem:
     """Answer a published item (or replace its answer; the ledger keeps every answer)."""
-    row = get_for_moderation(session, actor=actor, item_id=item_id)
-    if row.item.state != ItemState.published:
-        raise Conflict(ERR_NOT_PUBLISHED.format(state=row.item.state.value))
-    text = _answer_text(answer, required=True)
-    item = row.item
-    item.answer, item.answered_at, item.answered_by_id = text, now, actor.id
+    decision = check_decision(session, actor=actor, item_id=item_id, action="answer", answer=answer)
+    item = decision.row.item
+    item.answer, item.answered_at, item.answered_by_id = decision.answer, now, actor.id
     return _commit(
         session,
-        row,
+        decision.row,
         actor=actor,
         action="participation.answered",
-        payload={"answer": text},
+        payload={"answer": decision.answer},
         now=now,
     )
 
@@ -189,31 +250,18 @@ def merge_item(
     session: Session, *, actor: Account, item_id: str, into: str, now: datetime
 ) -> ParticipationItem:
     """Fold an item awaiting moderation into a published item about the same algorithm."""
-    row = get_for_moderation(session, actor=actor, item_id=item_id)
-    _require_pending(row.item)
-    target = session.exec(
-        select(ParticipationItem).where(ParticipationItem.public_id == into)
-    ).first()
-    if (
-        target is None
-        or target.id == row.item.id
-        or target.algorithm_id != row.item.algorithm_id
-        or target.state != ItemState.published
-    ):
-        raise Invalid(
-            ERR_MERGE_TARGET,
-            details=[{"loc": ["body", "into"], "msg": ERR_MERGE_TARGET, "type": "merge_target"}],
-        )
-    item = row.item
+    decision = check_decision(session, actor=actor, item_id=item_id, action="merge", into=into)
+    assert decision.target is not None
+    item = decision.row.item
     item.state = ItemState.merged
-    item.merged_into_id = target.id
+    item.merged_into_id = decision.target.id
     item.decided_at, item.decided_by_id = now, actor.id
     return _commit(
         session,
-        row,
+        decision.row,
         actor=actor,
         action="participation.merged",
-        payload={"into": target.public_id},
+        payload={"into": decision.target.public_id},
         now=now,
     )
 
@@ -223,22 +271,20 @@ def decline_item(
 ) -> ParticipationItem:
     """Decline an item awaiting moderation with one of the published reasons. Its text is never
     published; the reason is counted on the algorithm page."""
-    row = get_for_moderation(session, actor=actor, item_id=item_id)
-    _require_pending(row.item)
-    if reason not in {r.value for r in DeclineReason}:
-        raise Invalid(
-            ERR_REASON, details=[{"loc": ["body", "reason"], "msg": ERR_REASON, "type": "enum"}]
-        )
-    item = row.item
+    decision = check_decision(
+        session, actor=actor, item_id=item_id, action="decline", reason=reason
+    )
+    assert decision.reason is not None
+    item = decision.row.item
     item.state = ItemState.declined
-    item.decline_reason = DeclineReason(reason)
+    item.decline_reason = decision.reason
     item.decided_at, item.decided_by_id = now, actor.id
     return _commit(
         session,
-        row,
+        decision.row,
         actor=actor,
         action="participation.declined",
-        payload={"reason": reason},
+        payload={"reason": decision.reason.value},
         now=now,
     )
 
