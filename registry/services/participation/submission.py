@@ -41,7 +41,7 @@ from registry.models.participation import (
 from registry.personal_data import mask_personal_data
 from registry.services.canonical import sha256_hex
 from registry.services.cards.algorithms import CROCKFORD_ALPHABET, ERR_ALGORITHM_NOT_FOUND
-from registry.services.events import record_event
+from registry.services.events import lock_ledger, record_event
 
 TRACKING_CODE_BYTES = 18  # 24 URL-safe characters, 144 bits
 TRACKING_CODE_MAX = 64
@@ -169,6 +169,9 @@ def submit_item(
     masked_name = mask_personal_data(name_text) if name_text else None
     kinds = sorted(set(masked.kinds) | set(masked_name.kinds if masked_name else ()))
     text_sha = normalised_text_hash(masked.text)
+    # Submissions are serialised from here (the ledger lock, held until the commit), so two
+    # identical texts sent at the same moment cannot both pass the duplicate check.
+    lock_ledger(session)
     if duplicate_hours > 0:
         since = now - timedelta(hours=duplicate_hours)
         repeated = session.exec(
