@@ -145,3 +145,30 @@ def test_bad_moderation_input_is_422_naming_the_field(client, world):
     )
     assert bad_target.status_code == 422
     assert bad_target.json()["error"]["details"][0]["loc"] == ["body", "into"]
+
+
+def test_the_per_algorithm_limit_stops_one_algorithm_only(settings, engine, session):
+    from fastapi.testclient import TestClient
+
+    from registry.app import create_app
+
+    limited = settings.model_copy(
+        update={
+            "participation_limit_per_address": "100/hour",
+            "participation_limit_per_algorithm": "2/hour",
+        }
+    )
+    app = create_app(limited, engine=engine)
+    use_clock(app)
+    algorithm = make_published_algorithm(session)
+    other = make_published_algorithm(session)
+    with TestClient(app) as client:
+
+        def send(public_id: str, n: int) -> int:
+            return client.post(
+                f"/api/v1/algorithms/{public_id}/participation",
+                json={"kind": "question", "text": f"Message {n}"},
+            ).status_code
+
+        assert [send(algorithm.public_id, n) for n in range(3)] == [201, 201, 429]
+        assert send(other.public_id, 9) == 201  # another algorithm is not held up
