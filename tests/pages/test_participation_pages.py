@@ -205,3 +205,9 @@ def _post_to(client, public_id):
     return client.post(
         f"/algorithms/{public_id}/participate", data={"kind": "question", "text": "Hi"}
     )
+
+
+def test_an_oversized_form_body_is_refused_before_it_is_read(client, world, clock, session):
+    response = _post(client, world, text="a" * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert list(session.exec(select(ParticipationItem))) == []
