@@ -150,13 +150,19 @@ def hit_participation_limits(request: Request, public_id: str) -> None:
 
 
 def refuse_cross_site(request: Request) -> None:
-    """403 for a submission a browser sent from another site (``Sec-Fetch-Site: cross-site`` or
-    an ``Origin`` other than this host's). A request without either header (a program, an old
-    browser) passes: the public form has no session to protect (docs/participation.md, "CSRF")."""
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
-        raise Forbidden(ERR_CROSS_SITE)
+    """403 for a submission a browser sent from another site. Browsers that send
+    ``Sec-Fetch-Site`` are believed (``same-origin`` and ``none``, a typed or bookmarked request,
+    pass); otherwise an ``Origin`` other than this host's is refused. ``Origin: null`` (what a
+    page with ``Referrer-Policy: no-referrer``, such as the status page, sends) and a request with
+    neither header (a program, an old browser) pass: the public form has no session to protect
+    (docs/participation.md, "CSRF")."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise Forbidden(ERR_CROSS_SITE)
+        return
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return
     settings = request.app.state.settings
     own = {
