@@ -94,6 +94,11 @@ class SubmittedPage(TypedDict):
     contact_stored: bool
 
 
+class MergedInto(TypedDict):
+    id: str
+    text: str
+
+
 class StatusPage(TypedDict):
     lang: str
     public_id: str
@@ -109,7 +114,8 @@ class StatusPage(TypedDict):
     published_at: dt.datetime | None
     answer: dict[str, Any] | None
     decline_reason: CodeText | None
-    merged_into: str | None
+    merged_into: MergedInto | None
+    """The published item this one was merged into (its answer is the answer to both)."""
     has_contact: bool
     appeal_route: str | None
     notice: str
@@ -272,6 +278,12 @@ def submitted_page(
     }
 
 
+def _answer(item: ParticipationItem) -> dict[str, Any] | None:
+    if item.answer is None or item.answered_at is None:
+        return None
+    return {"text": item.answer, "at": item.answered_at}
+
+
 def status_page(
     session: Session,
     *,
@@ -289,7 +301,6 @@ def status_page(
     record = algorithm_record(session, algorithm.public_id)
     name = card_name(record.current.card, lang)
     target = listing.merged_target(session, item)
-    answered = item.answer is not None and item.answered_at is not None
     return {
         "lang": lang,
         "public_id": algorithm.public_id,
@@ -303,13 +314,13 @@ def status_page(
         "masked": masked_labels(item.masked_kinds, lang),
         "received_at": item.received_at,
         "published_at": item.published_at,
-        "answer": {"text": item.answer, "at": item.answered_at} if answered else None,
+        "answer": _answer(item) or (_answer(target) if target else None),
         "decline_reason": (
             _code_text(item.decline_reason.value, REASON_WORDS, lang)
             if item.decline_reason
             else None
         ),
-        "merged_into": target.public_id if target else None,
+        "merged_into": ({"id": target.public_id, "text": target.text} if target else None),
         "has_contact": submission.has_contact(session, item),
         "appeal_route": (
             appeal_route(record.current.card, lang) if item.kind == ItemKind.concern else None

@@ -224,3 +224,19 @@ def test_an_oversized_form_body_is_refused_before_it_is_read(client, world, cloc
     response = _post(client, world, text="a" * (1024 * 1024 + 1))
     assert response.status_code == 413
     assert list(session.exec(select(ParticipationItem))) == []
+
+
+def test_a_merged_message_shows_the_answer_of_the_item_it_was_merged_into(
+    client, session, world, clock
+):
+    _post(client, world, text="First, published")
+    code = _tracking_code(_post(client, world, text="Second, the same question"))
+    editor = _editor(session, world)
+    items = {i.text: i.public_id for i in session.exec(select(ParticipationItem))}
+    first, second = items["First, published"], items["Second, the same question"]
+    moderation.publish_item(session, actor=editor, item_id=first, answer="One answer.", now=NOW)
+    moderation.merge_item(session, actor=editor, item_id=second, into=first, now=NOW)
+    page = parse(client.get(f"/participation/{code}"))
+    assert page.select_one("#state").get_text(strip=True) == "Merged into another published item"
+    assert "First, published" in page.text and "One answer." in page.text
+    assert page.find("a", href=f"/algorithms/{world.main.public_id}#{first}")
