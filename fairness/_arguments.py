@@ -36,16 +36,22 @@ class Plan:
     weight: str | None
     sensitive: tuple[str, ...]
     pos_label: str | None
+    controls: tuple[str, ...] = ()
+
+    @property
+    def grouping(self) -> tuple[str, ...]:
+        """The columns that make a cell: the sensitive features, then the control features."""
+        return (*self.sensitive, *self.controls)
 
     @property
     def needed(self) -> list[str]:
-        cols = [self.label, self.prediction, self.score, self.weight, *self.sensitive]
+        cols = [self.label, self.prediction, self.score, self.weight, *self.grouping]
         return [c for c in cols if c is not None]
 
     @property
     def kinds(self) -> dict[str, str]:
         """How the reader should deliver each column (see ``fairness._batches``)."""
-        kinds = dict.fromkeys(self.sensitive, "group")
+        kinds = dict.fromkeys(self.grouping, "group")
         for column in (self.label, self.prediction):
             if column is not None:
                 kinds[column] = "binary"
@@ -61,6 +67,7 @@ class Plan:
             "weight": self.weight,
             "sensitive_features": list(self.sensitive),
             "pos_label": self.pos_label,
+            "control_features": list(self.controls) if self.controls else None,
         }
         return {k: v for k, v in mapping.items() if v is not None}
 
@@ -75,6 +82,7 @@ def make_plan(
     weight: str | None,
     pos_label: str | None,
     max_groups: int,
+    control_features: Sequence[str] = (),
 ) -> Plan:
     """Check the arguments of ``read_sample`` (see there) and return the ``Plan``."""
     if isinstance(sensitive_features, str):
@@ -82,6 +90,9 @@ def make_plan(
     sensitive = tuple(sensitive_features or ())
     if not sensitive:
         raise FairnessInputError(NO_SENSITIVE, field="sensitive_features")
+    if isinstance(control_features, str):
+        control_features = [control_features]
+    controls = tuple(control_features or ())
     if isinstance(threshold, str):
         threshold = ThresholdRule.parse(threshold)
     if prediction is not None and score is not None and threshold is not None:
@@ -103,6 +114,7 @@ def make_plan(
         ("score", score),
         ("weight", weight),
         *(("sensitive_features", c) for c in sensitive),
+        *(("control_features", c) for c in controls),
     ):
         if column is not None:
             roles.setdefault(column, []).append(role)
@@ -113,7 +125,7 @@ def make_plan(
                 column=column,
                 field=used_as[-1],
             )
-    return Plan(label, prediction, score, threshold, weight, sensitive, pos_label)
+    return Plan(label, prediction, score, threshold, weight, sensitive, pos_label, controls)
 
 
 def check_columns(wanted: Sequence[str], present: Sequence[str]) -> None:

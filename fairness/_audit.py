@@ -16,7 +16,9 @@ from fairness._bootstrap import summary_columns
 from fairness._checks import check_columns, not_assessed_rows, summarise
 from fairness._comparisons import comparison_columns, omnibus_columns
 from fairness._errors import FairnessError
+from fairness._extra_metrics import descriptive_columns, positive_share
 from fairness._metrics import (
+    DESCRIPTIVE_METRICS,
     JOIN,
     METRICS,
     ROC_AUC,
@@ -27,15 +29,18 @@ from fairness._metrics import (
     normalise_cells,
     records,
 )
-from fairness._notes import audit_notes
+from fairness._notes import CALIBRATION_SKIPPED_NOTE, audit_notes
 from fairness._policies import rule_names_reference, rule_statement, shared_test_metric
 from fairness._report import AuditReport
 from fairness._resolve import (
     available_metrics,
+    available_score_measures,
     check_reference_groups,
     resolved_checks,
+    score_references,
     unknown_groups,
 )
+from fairness._score_tests import SortedScores, score_measure_tables, score_range
 from fairness._significance import adjust_families
 from fairness._spec import AuditSpec, Check, SpecError
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -226,6 +231,7 @@ def read_for_spec(
         pos_label=c.pos_label,
         delimiter=c.delimiter,
         progress=progress,
+        control_features=list(c.control_features),
     )
 
 
@@ -256,7 +262,10 @@ def audit_count_file(
     if not c.sensitive_features:
         raise SpecError([NO_SENSITIVE_COLUMNS])
     sample = read_counts(
-        source, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
+        source,
+        sensitive_features=list(c.sensitive_features),
+        delimiter=c.delimiter,
+        control_features=list(c.control_features),
     )
     return _run(sample, resolved)
 
@@ -276,14 +285,22 @@ def _with_scores(
 
 
 def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
+    stratified = sample.cells
+    if stratified.controls:  # every table but ``conditional`` is the audit without the controls
+        sample = dataclasses.replace(sample, cells=stratified.collapsed())
     table = sample.cells
     attributes = list(table.attributes)
     has_scores = sample.scores is not None
     score_labels = sample.scores is not None and "label" in sample.scores.frame.columns
     metrics = available_metrics(spec, table.has_labels, has_scores, score_labels)
     checks = resolved_checks(spec, table.has_labels, has_scores)
+    score_span = score_range(sample.scores) if sample.scores is not None else (np.nan, np.nan)
+    measures, calibration_skipped = available_score_measures(
+        spec, has_scores, score_labels, score_span
+    )
     metrics += [m for m in dict.fromkeys(c.metric for c in checks) if m not in metrics]
     cells, median = _with_scores(normalise_cells(table.frame, attributes, table.has_labels), sample)
+    ordered = SortedScores(sample.scores) if sample.scores is not None else None
     depth = len(attributes) if spec.intersection_depth == "all" else int(spec.intersection_depth)
     levels = attribute_levels(attributes, depth)
     confidence = 1 - spec.alpha
@@ -297,9 +314,12 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
 
     total = float((cells["pp"] + cells["pn"]).sum())
     group_columns = _group_columns(groups, spec, total, has_labels=table.has_labels)
+    group_columns["positive_share"] = positive_share(groups)
     eligible = np.array(group_columns["in_ratios"], dtype=bool)
     rate_metrics = [m for m in metrics if m in METRICS]
-    metric_table = _metric_rows(groups, levels, rate_metrics, metrics, sample, spec, confidence)
+    metric_table = _metric_rows(
+        groups, levels, rate_metrics, metrics, sample, spec, confidence, ordered
+    )
     candidates = eligible & ~np.array(group_columns["unknown"], dtype=bool)
     comparisons = comparison_columns(
         groups,
@@ -314,6 +334,10 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         any_size=rule_names_reference(spec.preset, spec.reference),
     )
     omnibus = omnibus_columns(groups, rate_metrics, eligible=eligible)
+    conditional: dict[str, np.ndarray] = {}
+    if stratified.controls:
+        conditional = _conditional(stratified, levels, comparisons, rate_metrics, spec, confidence)
+        _adjust_conditional(conditional, checks, spec.correction)
     _adjust(comparisons, omnibus, checks, spec.correction)
     summaries = summary_columns(
         groups, eligible, metrics, min_denominator=spec.min_denominator, confidence=confidence
@@ -338,6 +362,9 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         denominator_labels=denominator_labels,
     )
     check_summary, verdict, point_verdict = summarise(checks, check_table, not_assessed)
+    score_tables = _score_tables(
+        sample, spec, levels, list(groups.names), group_columns, measures, confidence, ordered
+    )
     policy = "named" if spec.reference_groups else spec.reference
     rule = {
         "preset": spec.preset,
@@ -360,6 +387,7 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         "has_labels": table.has_labels,
         "has_scores": has_scores,
         "score_median": median,
+        "score_measures": measures,
         "seed": spec.seed,
         "bootstrap_replicates": spec.bootstrap_replicates,
         "confidence": confidence,
@@ -373,6 +401,8 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
         spec, checks, omnibus_rows, group_rows, table, check_rows=check_rows,
         not_assessed=not_assessed,
     )  # fmt: skip
+    if calibration_skipped:
+        notes.append(CALIBRATION_SKIPPED_NOTE.format(low=score_span[0], high=score_span[1]))
     return AuditReport(
         verdict=verdict,
         tables={
@@ -384,12 +414,98 @@ def _run(sample: Sample, spec: AuditSpec) -> AuditReport:
             "checks": tuple(check_rows),
             "check_summary": tuple(check_summary),
             "not_assessed": tuple(not_assessed),
+            "conditional": tuple(records(conditional)) if conditional else (),
+            **{name: tuple(rows) for name, rows in score_tables.items()},
         },
         rule=rule,
         spec=effective,
         sample=effective["sample"],
         provenance=provenance,
         notes=tuple(notes),
+    )
+
+
+def _conditional(
+    table: CellTable,
+    levels: list[tuple[str, ...]],
+    comparisons: dict,
+    metrics: list[str],
+    spec: AuditSpec,
+    confidence: float,
+) -> dict[str, np.ndarray]:
+    """The ``conditional`` table (``fairness._stratified``): every comparison again within the
+    strata of the control features, pooled."""
+    from fairness._stratified import conditional_columns
+
+    grouping = [*table.attributes, *table.controls]
+    cells = normalise_cells(table.frame, grouping, table.has_labels)
+    squares = None
+    if table.squares is not None:
+        squares = normalise_cells(table.squares, grouping, table.has_labels)
+    return conditional_columns(
+        cells,
+        levels,
+        table.controls,
+        comparisons,
+        metrics,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        squares=squares,
+    )
+
+
+def _adjust_conditional(conditional: dict, checks: tuple[Check, ...], correction: str) -> None:
+    """``association_p_adjusted``, ``homogeneity_p_adjusted`` and ``family`` of the conditional
+    rows: families as in :func:`_adjust`, within this table (a complementary pair is one test,
+    counted once); the homogeneity tests are adjusted in families of their own, named alike."""
+    checked = {shared_test_metric(c.metric) for c in checks}
+    tested = _shared_tests(conditional["metric"])
+    family = tested.copy()
+    family[np.isin(tested, list(checked))] = CHECKS_FAMILY
+    keys = list(
+        zip(
+            conditional["attribute"].tolist(),
+            conditional["group"].tolist(),
+            conditional["reference"].tolist(),
+            tested.tolist(),
+            strict=True,
+        )
+    )
+    conditional["association_p_adjusted"] = adjust_families(
+        conditional["association_p_value"], family, keys, method=correction
+    )
+    conditional["homogeneity_p_adjusted"] = adjust_families(
+        conditional["homogeneity_p_value"], family, keys, method=correction
+    )
+    conditional["family"] = family
+
+
+def _score_tables(
+    sample: Sample,
+    spec: AuditSpec,
+    levels: list[tuple[str, ...]],
+    names: list[str],
+    group_columns: dict[str, np.ndarray],
+    measures: list[str],
+    confidence: float,
+    ordered: SortedScores | None,
+) -> dict[str, list[dict]]:
+    """The score measures' tables (empty without scores or measures)."""
+    if sample.scores is None or not measures:
+        return {}
+    references, eligible = score_references(spec, group_columns)
+    return score_measure_tables(
+        sample.scores,
+        levels,
+        names,
+        measures=measures,
+        references=references,
+        eligible=eligible,
+        bins=spec.calibration_bins,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        correction=spec.correction,
+        sorted_scores=ordered,
     )
 
 
@@ -467,8 +583,10 @@ def _metric_rows(
     sample: Sample,
     spec: AuditSpec,
     confidence: float,
+    ordered: SortedScores | None = None,
 ) -> list[dict]:
-    """Metric rows level by level: the rate metrics (metric by metric), then ROC AUC if asked."""
+    """Metric rows level by level: the rate metrics (metric by metric), then the descriptive
+    measures (F1, balanced accuracy) if asked, then ROC AUC if asked."""
     columns = metric_columns(
         groups,
         rate_metrics,
@@ -479,20 +597,35 @@ def _metric_rows(
     )
     level_of = columns.pop("_level")
     rows = records(columns)
-    if ROC_AUC not in metrics:
+    descriptive = [m for m in metrics if m in DESCRIPTIVE_METRICS]
+    if ROC_AUC not in metrics and not descriptive:
         return rows
-    from fairness._score_metrics import roc_auc_rows
-
-    assert sample.scores is not None  # available_metrics offers ROC AUC only with scores
+    extra = descriptive_columns(
+        groups,
+        descriptive,
+        min_denominator=spec.min_denominator,
+        confidence=confidence,
+        backend=spec.metric_backend,
+    )
+    extra_level = extra.pop("_level")
+    extra_rows = records(extra)
     bounds = np.searchsorted(level_of, np.arange(len(levels) + 1))
+    extra_bounds = np.searchsorted(extra_level, np.arange(len(levels) + 1))
     out: list[dict] = []
     for i, (level, name) in enumerate(zip(levels, groups.names, strict=True)):
         out += rows[bounds[i] : bounds[i + 1]]
+        out += extra_rows[extra_bounds[i] : extra_bounds[i + 1]]
+        if ROC_AUC not in metrics:
+            continue
+        from fairness._score_metrics import roc_auc_rows
+
+        assert sample.scores is not None  # available_metrics offers ROC AUC only with scores
         out += roc_auc_rows(
             sample.scores,
             level,
             name,
             min_denominator=spec.min_denominator,
             confidence=confidence,
+            sorted_scores=ordered,
         )
     return out

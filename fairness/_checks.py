@@ -18,7 +18,13 @@ The rule, with the interval at confidence 1 - alpha (Katz for ratios, Newcombe f
 - ratio checks: ``pass`` when the interval's lower bound is at or above the threshold, ``fail``
   when its upper bound is below it, else ``inconclusive`` (the interval straddles the threshold);
 - difference checks: ``pass`` when the gap's upper bound is at or below the threshold, ``fail``
-  when its lower bound is above it, else ``inconclusive``.
+  when its lower bound is above it, else ``inconclusive``;
+- two-sided checks (``band = "two-sided"``, Aequitas's band) with threshold τ: the band is
+  ``[τ, 1/τ]`` for the impact ratio and ``[-τ, τ]`` for the gap; ``pass`` when the whole interval
+  lies within the band, ``fail`` when the whole interval lies outside it (below or above),
+  else ``inconclusive``. The point-estimate verdict asks whether the estimate lies in the band.
+  A group better off than its reference by more than the threshold is then flagged too (with the
+  ``most_favoured`` reference no group is, by construction).
 
 The adjusted p-value is reported beside the verdict (statistical significance), never instead of it,
 and so is the rule's own reading of the point estimate (``point_estimate_verdict``).
@@ -34,7 +40,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fairness._policies import DIFFERENCE, RATIO, higher_is_better
+from fairness._policies import DIFFERENCE, RATIO, TWO_SIDED, higher_is_better
 from fairness._spec import Check
 
 PASS = "pass"
@@ -46,7 +52,7 @@ _INF = float("inf")
 CHECK_COLUMNS = (
     "name", "attribute", "metric", "kind", "group", "reference", "value", "ci_low", "ci_high",
     "threshold", "verdict", "reason", "p_value", "p_adjusted", "significant",
-    "point_estimate_verdict", "small_reference",
+    "point_estimate_verdict", "small_reference", "band",
 )  # fmt: skip
 NOT_ASSESSED_COLUMNS = ("name", "attribute", "group", "reason", "detail")
 
@@ -99,6 +105,14 @@ REASON_RATIO = (
 REASON_GAP = (
     "{label_cap} of {group!r} is {value} points {direction} reference {reference!r} ({ci}), "
     "{relation} the allowed {threshold}; {significance}."
+)
+REASON_RATIO_BAND = (
+    "Impact ratio {value} ({ci}) {relation} the band {low} to {high} for {group!r} vs reference "
+    "{reference!r}; {significance}."
+)
+REASON_GAP_BAND = (
+    "{label_cap} of {group!r} is {value} points {direction} reference {reference!r} ({ci}), "
+    "{relation} the allowed {threshold} either way; {significance}."
 )
 
 
@@ -171,13 +185,7 @@ def check_columns(
         degenerate = small_reference & ((reference_rate == 0) | (reference_rate == 1))
         blocked = (n < min_denominator) | (n <= 0) | (nr <= 0) | degenerate
         undefined = ~blocked & (np.isnan(value) | np.isnan(low) | np.isnan(high))
-        t = check.threshold
-        if check.kind == RATIO:
-            verdict = np.where(low >= t, PASS, np.where(high < t, FAIL, INCONCLUSIVE))
-            point = np.where(value >= t, PASS, FAIL)
-        else:
-            verdict = np.where(high <= t, PASS, np.where(low > t, FAIL, INCONCLUSIVE))
-            point = np.where(value <= t, PASS, FAIL)
+        verdict, point = _verdicts(check, value, low, high)
         verdict = np.where(blocked | undefined, INCONCLUSIVE, verdict)
         shown = ~(blocked | undefined)
         point_verdict = [str(v) if ok else None for v, ok in zip(point, shown, strict=True)]
@@ -256,7 +264,37 @@ def check_columns(
         out["significant"] += [None if p != p else p < alpha for p in p_adjusted.tolist()]
         out["point_estimate_verdict"] += point_verdict
         out["small_reference"] += small_reference.tolist()
+        out["band"] += [check.band] * len(rows)
     return out
+
+
+def band(check: Check) -> tuple[float, float]:
+    """The values of the oriented ratio or gap within which a group passes ``check``:
+    ``[τ, ∞)`` / ``(-∞, τ]`` one-sided, ``[τ, 1/τ]`` / ``[-τ, τ]`` two-sided.
+
+    Examples
+    --------
+    >>> band(Check("c", "selection_rate", "ratio", 0.8, "two-sided"))
+    (0.8, 1.25)
+    """
+    t = check.threshold
+    if check.kind == RATIO:
+        return (t, 1 / t if check.band == TWO_SIDED else _INF)
+    return (-t if check.band == TWO_SIDED else -_INF, t)
+
+
+def _verdicts(
+    check: Check, value: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval verdict and point-estimate verdict per row: ``pass`` when the interval lies
+    within :func:`band`, ``fail`` when it lies wholly outside, else ``inconclusive``."""
+    lower, upper = band(check)
+    with np.errstate(invalid="ignore"):
+        inside = (low >= lower) & (high <= upper)
+        outside = (high < lower) | (low > upper)
+        verdict = np.where(inside, PASS, np.where(outside, FAIL, INCONCLUSIVE))
+        point = np.where((value >= lower) & (value <= upper), PASS, FAIL)
+    return verdict, point
 
 
 def not_assessed_rows(
@@ -334,6 +372,7 @@ def _reason(
     significance: str,
 ) -> str:
     t = check.threshold
+    two_sided = check.band == TWO_SIDED
     if check.kind == RATIO:
         relation = {PASS: "is at or above", FAIL: "is below", INCONCLUSIVE: "straddles"}[verdict]
         shown = "no upper bound" if value == _INF else _fmt(value)
@@ -342,6 +381,23 @@ def _reason(
             if high != _INF
             else f"the group's rate is 0; {pct} CI unbounded"
         )
+        if two_sided:
+            lower, upper = band(check)
+            relation = {
+                PASS: "lies within",
+                FAIL: "is below" if high < lower else "is above",
+                INCONCLUSIVE: "straddles an edge of",
+            }[verdict]
+            return REASON_RATIO_BAND.format(
+                value=shown,
+                ci=ci,
+                relation=relation,
+                low=_fmt(lower),
+                high=_fmt(upper),
+                group=group,
+                reference=reference,
+                significance=significance,
+            )
         return REASON_RATIO.format(
             value=shown,
             ci=ci,
@@ -353,11 +409,15 @@ def _reason(
         )
     relation = {PASS: "within", FAIL: "beyond", INCONCLUSIVE: "straddling"}[verdict]
     label = check.metric.replace("_", " ")
-    return REASON_GAP.format(
+    if two_sided:
+        direction = "worse than" if value > 0 else "better than" if value < 0 else "level with"
+    else:
+        direction = "worse than" if value > 0 else "no worse than"
+    return (REASON_GAP_BAND if two_sided else REASON_GAP).format(
         label_cap=label.capitalize(),
         group=group,
         value=_fmt(abs(value)),
-        direction="worse than" if value > 0 else "no worse than",
+        direction=direction,
         reference=reference,
         ci=f"{pct} CI of the gap {_fmt(low)} to {_fmt(high)}",
         relation=relation,
@@ -409,6 +469,7 @@ def summarise(
         summaries.append(
             {
                 **check.to_dict(),
+                "band": check.band,
                 "verdict": _worst(verdicts, gaps),
                 "point_estimate_verdict": _worst(point_by_name.get(check.name, []), gaps),
                 "comparisons": len(verdicts),

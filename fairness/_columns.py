@@ -25,6 +25,7 @@ from fairness._errors import (
     NON_BINARY,
     POS_LABEL_ABSENT,
     TOO_MANY_GROUPS,
+    TOO_MANY_STRATA,
     FairnessInputError,
     excerpt,
 )
@@ -133,9 +134,10 @@ class GroupEncoder:
     Values are stripped of surrounding whitespace; missing values get the ``UNKNOWN`` code.
     """
 
-    def __init__(self, column: str, max_groups: int) -> None:
+    def __init__(self, column: str, max_groups: int, *, control: bool = False) -> None:
         self.column = column
         self.max_groups = max_groups
+        self.control = control  # a control feature's strata, not an audited attribute
         self.values: list[str] = []
         self._codes: dict[str, int] = {}
         self.literal_unknown = False
@@ -196,8 +198,9 @@ class GroupEncoder:
         return codes[indices], missing[indices]
 
     def _refuse(self) -> None:
+        template = TOO_MANY_STRATA if self.control else TOO_MANY_GROUPS
         raise FairnessInputError(
-            TOO_MANY_GROUPS.format(column=self.column, max_groups=self.max_groups),
+            template.format(column=self.column, max_groups=self.max_groups),
             column=self.column,
             field="max_groups",
         )

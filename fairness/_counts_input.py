@@ -126,35 +126,54 @@ def count_table_layout(
     return name, {c: lower[c] for c in LAYOUTS[name]}
 
 
-def _check_sensitive(sensitive_features: Sequence[str]) -> tuple[str, ...]:
+def _check_sensitive(
+    sensitive_features: Sequence[str], control_features: Sequence[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if isinstance(sensitive_features, str):
         sensitive_features = [sensitive_features]
+    if isinstance(control_features, str):
+        control_features = [control_features]
     sensitive = tuple(sensitive_features or ())
+    controls = tuple(control_features or ())
     if not sensitive:
         raise FairnessInputError(NO_SENSITIVE, field="sensitive_features")
     taken = {c for cols in LAYOUTS.values() for c in cols}
-    for column in sensitive:
-        if column.lower() in taken:
+    for field, columns in (("sensitive_features", sensitive), ("control_features", controls)):
+        for column in columns:
+            if column.lower() in taken:
+                raise FairnessInputError(
+                    REPEATED_MAPPING.format(column=column, roles=f"{field}, counts"),
+                    column=column,
+                    field=field,
+                )
+    for column in controls:
+        if column in sensitive:
             raise FairnessInputError(
-                REPEATED_MAPPING.format(column=column, roles="sensitive_features, counts"),
+                REPEATED_MAPPING.format(
+                    column=column, roles="sensitive_features, control_features"
+                ),
                 column=column,
-                field="sensitive_features",
+                field="control_features",
             )
-    return sensitive
+    return sensitive, controls
 
 
 class _CountReducer:
     def __init__(
         self, sensitive: tuple[str, ...], layout: str, names: dict[str, str], *, weighted: bool,
-        max_groups: int, where: str,
+        max_groups: int, where: str, controls: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         self.sensitive = sensitive
+        self.controls = controls
         self.layout = layout
         self.names = names
         self.weighted = weighted
         self.where = where
         self.has_labels = layout in ("confusion", "label_prediction_count")
-        self.groups = [GroupEncoder(c, max_groups) for c in sensitive]
+        # sensitive features, then control features (extra cell dimensions, never audited)
+        self.groups = [
+            GroupEncoder(c, max_groups, control=c in controls) for c in (*sensitive, *controls)
+        ]
         self.label = BinaryEncoder(names["label"], "label", None) if "label" in names else None
         self.pred = (
             BinaryEncoder(names["prediction"], "prediction", None)
@@ -164,7 +183,7 @@ class _CountReducer:
         # Slots: label code x prediction code (or prediction code) for the long layouts; the wide
         # layouts use their own columns directly.
         width = 4 if self.has_labels else 2
-        self.cells = CellAccumulator(len(sensitive), width, weighted=True)
+        self.cells = CellAccumulator(len(self.groups), width, weighted=True)
         self.lines = 0
 
     def _counts(self, array: pa.Array, column: str, first: int) -> np.ndarray:
@@ -217,9 +236,7 @@ class _CountReducer:
     def add(self, batch: pa.RecordBatch, first: int) -> None:
         n = batch.num_rows
         self.lines += n
-        codes = [
-            g.encode(batch.column(c))[0] for g, c in zip(self.groups, self.sensitive, strict=True)
-        ]
+        codes = [g.encode(batch.column(g.column))[0] for g in self.groups]
         sizes = [len(g.values) for g in self.groups]
         if self.layout in ("confusion", "selection"):
             for slot, name in enumerate(LAYOUTS[self.layout]):
@@ -267,12 +284,19 @@ class _CountReducer:
             warnings=tuple(warnings),
             columns={
                 "sensitive_features": list(self.sensitive),
+                **({"control_features": list(self.controls)} if self.controls else {}),
                 "layout": self.layout,
                 "count_table_lines": self.lines,
                 **({"weighted": True} if self.weighted else {}),
             },
         )
-        cells = CellTable(self.sensitive, frame, has_labels=self.has_labels, weighted=self.weighted)
+        cells = CellTable(
+            self.sensitive,
+            frame,
+            has_labels=self.has_labels,
+            weighted=self.weighted,
+            controls=self.controls,
+        )
         return Sample(cells=cells, scores=None, stats=stats)
 
 
@@ -289,6 +313,7 @@ def read_counts(
     max_groups: int = 1000,
     max_line_bytes: int = MAX_LINE_BYTES,
     max_field_bytes: int = MAX_FIELD_BYTES,
+    control_features: Sequence[str] = (),
 ) -> Sample:
     """Read a pre-aggregated count table (CSV, gzip CSV or Parquet) into a ``Sample``.
 
@@ -307,6 +332,9 @@ def read_counts(
         A group column with more distinct values than this is refused as an identifier.
     max_line_bytes, max_field_bytes:
         The longest line and the longest value read, in bytes, as for ``read_sample``.
+    control_features:
+        Columns to compare groups within (conditional parity): kept as extra cell dimensions
+        (``CellTable.controls``), never audited as attributes; see ``read_sample``.
 
     Returns
     -------
@@ -327,17 +355,19 @@ def read_counts(
     >>> s.cells.frame.values.tolist()
     [['f', 3, 7], ['m', 5, 5]]
     """
-    sensitive = _check_sensitive(sensitive_features)
+    sensitive, controls = _check_sensitive(sensitive_features, control_features)
+    grouping = [*sensitive, *controls]
     check_limits(max_line_bytes, max_field_bytes)
     start = start_position(source)
     with open_source(source, delimiter=delimiter) as opened:
-        check_columns(sensitive, opened.columns)
-        layout, names = count_table_layout(opened.columns, sensitive)
+        check_columns(grouping, opened.columns)
+        layout, names = count_table_layout(opened.columns, grouping)
         reducer = _CountReducer(
-            sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_LINE
-        )
-        needed = [*sensitive, *names.values()]
-        kinds = dict.fromkeys(sensitive, "group")
+            sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_LINE,
+            controls=controls,
+        )  # fmt: skip
+        needed = [*grouping, *names.values()]
+        kinds = dict.fromkeys(grouping, "group")
         kinds.update({names[c]: "binary" for c in ("label", "prediction") if c in names})
         batches = iter_batches(
             opened, needed, source, start, kinds=kinds, count_lines=True,
@@ -358,6 +388,7 @@ def counts_from_frame(
     sensitive_features: Sequence[str],
     weighted: bool = False,
     max_groups: int = 1000,
+    control_features: Sequence[str] = (),
 ) -> Sample:
     """Build a ``Sample`` from a count table already in a pandas DataFrame.
 
@@ -375,14 +406,16 @@ def counts_from_frame(
     """
     if not isinstance(df, pd.DataFrame):
         raise FairnessInputError(COUNTS_NOT_FRAME.format(kind=type(df).__name__))
-    sensitive = _check_sensitive(sensitive_features)
+    sensitive, controls = _check_sensitive(sensitive_features, control_features)
+    grouping = [*sensitive, *controls]
     columns = [str(c) for c in df.columns]
-    check_columns(sensitive, columns)
-    layout, names = count_table_layout(columns, sensitive)
+    check_columns(grouping, columns)
+    layout, names = count_table_layout(columns, grouping)
     reducer = _CountReducer(
-        sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_POSITION
-    )
-    needed = [*sensitive, *names.values()]
+        sensitive, layout, names, weighted=weighted, max_groups=max_groups, where=WHERE_POSITION,
+        controls=controls,
+    )  # fmt: skip
+    needed = [*grouping, *names.values()]
     sub = df.loc[:, needed].reset_index(drop=True)
     sub.columns = needed
     for batch, first in _frame_batches(sub):
@@ -408,9 +441,9 @@ def _frame_batches(df: pd.DataFrame, rows: int = 1 << 17) -> Iterator[tuple[pa.R
 def write_counts_csv(cells: CellTable, path_or_buffer: str | os.PathLike | IO[Any]) -> None:
     """Write a ``CellTable`` as a count-table CSV that ``read_counts`` reads back.
 
-    The file is UTF-8 with LF line endings: the attribute columns, then ``tp, fp, tn, fn`` (or
-    ``pp, pn``). Weighted counts are written with full float precision; read them back with
-    ``read_counts(..., weighted=True)``.
+    The file is UTF-8 with LF line endings: the attribute columns, the control columns (if any),
+    then ``tp, fp, tn, fn`` (or ``pp, pn``). Weighted counts are written with full float
+    precision; read them back with ``read_counts(..., weighted=True)``.
 
     Parameters
     ----------
@@ -422,9 +455,10 @@ def write_counts_csv(cells: CellTable, path_or_buffer: str | os.PathLike | IO[An
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     count_columns = list(cells.count_columns)
-    writer.writerow([*cells.attributes, *count_columns])
+    grouping = [*cells.attributes, *cells.controls]
+    writer.writerow([*grouping, *count_columns])
     frame = cells.frame
-    attrs = [frame[a].astype(str).tolist() for a in cells.attributes]
+    attrs = [frame[a].astype(str).tolist() for a in grouping]
     counts = [frame[c].to_numpy() for c in count_columns]
     for i in range(len(frame)):
         values = [repr(float(c[i])) if cells.weighted else str(int(c[i])) for c in counts]

@@ -249,6 +249,11 @@ TOO_MANY_GROUPS = (
     "identifier rather than a group attribute; refusing to audit it (raise max_groups if it "
     "really is a group attribute)."
 )
+TOO_MANY_STRATA = (
+    "Control column {column!r} has more than {max_groups} distinct values, so it looks like an "
+    "identifier rather than a characteristic shared by comparable cases; refusing to compare "
+    "within it (raise max_groups if it really is one)."
+)
 TOO_MANY_DROPPED = (
     "{dropped} of {read} rows ({share:.0%}) would be dropped ({reasons}); more than half of the "
     "sample is unusable, so no result would describe it. Fix the file or the column mapping."

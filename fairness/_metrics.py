@@ -93,7 +93,11 @@ METRICS: dict[str, MetricDef] = {
     )
 }
 ROC_AUC = "roc_auc"
-ALL_METRIC_NAMES = (*METRICS, ROC_AUC)
+#: Per-group measures that are not a single rate (``_extra_metrics``): reported, not compared.
+F1_SCORE = "f1_score"
+BALANCED_ACCURACY = "balanced_accuracy"
+DESCRIPTIVE_METRICS = (F1_SCORE, BALANCED_ACCURACY)
+ALL_METRIC_NAMES = (*METRICS, *DESCRIPTIVE_METRICS, ROC_AUC)
 
 
 def _fairlearn_metrics() -> dict[str, object]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from fairness._policies import ADVERSE, BENEFICIAL, higher_is_better
+from fairness._policies import ADVERSE, BENEFICIAL, RATIO, TWO_SIDED, higher_is_better
 from fairness._spec import AuditSpec, Check
 from fairness._table import CellTable
 
@@ -24,6 +24,10 @@ OUTCOME_NOTE = {
     ),
 }
 CHECK_NOTE = "Check {name!r}: {metric} {kind}, threshold {threshold:g}; {direction}."
+BAND_NOTE = (
+    "Check {name!r} is two-sided: a group fails it beyond the threshold in either direction, "
+    "better off than its reference as well as worse off (band {low:g} to {high:g})."
+)
 INCOMPATIBILITY_NOTE = (
     "The base rate (prevalence) differs between groups of {attributes} (adjusted p < {alpha:g}). "
     "When base rates differ, equal precision (predictive parity), equal false negative rates and "
@@ -50,6 +54,14 @@ SMALL_REFERENCE_NOTE = (
     "The reference {reference!r} of {attribute!r} for {metric} has fewer than {minimum:g} in "
     "the rate's denominator; the reference policy names it, so it stays the reference, and "
     "its comparisons are uncertain (their intervals are wide)."
+)
+CALIBRATION_SKIPPED_NOTE = (
+    "Calibration was not computed: it needs scores between 0 and 1, and the scores run from "
+    "{low:g} to {high:g}."
+)
+_CALIBRATION_SKIPPED = re.compile(
+    r"Calibration was not computed: it needs scores between 0 and 1, and the scores run from "
+    r"(\S+) to (\S+)\."
 )
 WEIGHTED_NOTE = (
     "Counts are sums of weights. Intervals, tests and minimum sizes use the Kish effective sample "
@@ -91,6 +103,10 @@ def audit_notes(
                 direction=direction,
             )
         )
+        if check.band == TWO_SIDED:
+            t = check.threshold
+            low, high = (t, 1 / t) if check.kind == RATIO else (-t, t)
+            notes.append(BAND_NOTE.format(name=check.name, low=low, high=high))
     differing = [
         row["attribute"]
         for row in omnibus
@@ -164,6 +180,7 @@ _CHECK = _pattern(
     threshold=_NUMBER,
     direction=f"({_HIGHER}|{_LOWER})",
 )
+_BAND = _pattern(BAND_NOTE, name=_QUOTED, low=_NUMBER, high=_NUMBER)
 _INCOMPATIBLE = _pattern(
     INCOMPATIBILITY_NOTE, attributes=r"(.+)", alpha=_NUMBER, chosen=r"([a-z ,]+)"
 )
@@ -191,9 +208,11 @@ def parse_note(note: str) -> dict[str, Any] | None:
     dict or None
         ``{"code": kind, "params": {...}}``. Kinds and their values: ``outcome``
         (``favourable_outcome``); ``check`` (``name``, ``metric``, ``kind``, ``threshold``,
-        ``higher_is_better``); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
+        ``higher_is_better``); ``band`` (``name``, ``low``, ``high``: a two-sided check's band of
+        the impact ratio or the gap); ``incompatibility`` (``attributes``, ``alpha``, ``metrics``);
         ``unknown`` (``attribute``, ``count``, ``excluded``); ``small_categories`` (``count``,
-        ``share``); ``weighted`` (none).
+        ``share``); ``weighted`` (none); ``calibration_skipped`` (``low``, ``high``: the range of
+        the scores).
 
     Examples
     --------
@@ -217,6 +236,12 @@ def parse_note(note: str) -> dict[str, Any] | None:
                 "threshold": float(threshold),
                 "higher_is_better": direction == _HIGHER,
             },
+        }
+    if m := _BAND.fullmatch(note):
+        name, low, high = m.groups()
+        return {
+            "code": "band",
+            "params": {"name": ast.literal_eval(name), "low": float(low), "high": float(high)},
         }
     if m := _INCOMPATIBLE.fullmatch(note):
         attributes, alpha, chosen = m.groups()
@@ -242,6 +267,9 @@ def parse_note(note: str) -> dict[str, Any] | None:
                 "excluded": bool(excluded),
             },
         }
+    if m := _CALIBRATION_SKIPPED.fullmatch(note):
+        low, high = m.groups()
+        return {"code": "calibration_skipped", "params": {"low": float(low), "high": float(high)}}
     if m := _SMALL.fullmatch(note):
         count, share = m.groups()
         return {

@@ -22,6 +22,12 @@ REFERENCE_POLICIES = (MOST_FAVOURED, LARGEST, OVERALL)
 RATIO = "ratio"
 DIFFERENCE = "difference"
 CHECK_KINDS = (RATIO, DIFFERENCE)
+#: A check's band: one-sided flags a group worse off than its reference beyond the threshold;
+#: two-sided (Aequitas's band) flags it beyond the threshold either way: a ratio outside
+#: ``[threshold, 1 / threshold]``, a gap larger than the threshold in either direction.
+ONE_SIDED = "one-sided"
+TWO_SIDED = "two-sided"
+BANDS = (ONE_SIDED, TWO_SIDED)
 
 FOUR_FIFTHS = "four-fifths"
 LL144 = "ll144"
@@ -37,7 +43,14 @@ _POSITIVE_DECISION_RATES = (
 #: Metrics that are the share of a set of people who receive a *negative* prediction.
 _NEGATIVE_DECISION_RATES = ("false_negative_rate", "true_negative_rate")
 #: Correctness metrics: higher is better whatever the decision means.
-_HIGHER_CORRECT = ("precision", "negative_predictive_value", "accuracy", "roc_auc")
+_HIGHER_CORRECT = (
+    "precision",
+    "negative_predictive_value",
+    "accuracy",
+    "roc_auc",
+    "f1_score",
+    "balanced_accuracy",
+)
 #: Error shares among decisions: lower is better whatever the decision means.
 _LOWER_CORRECT = ("false_discovery_rate", "false_omission_rate")
 #: Metrics that describe the labels, not the decisions: they cannot be checked.

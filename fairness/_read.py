@@ -63,7 +63,10 @@ class _Reducer:
 
     def __init__(self, plan: Plan, max_groups: int) -> None:
         self.plan = plan
-        self.groups = [GroupEncoder(c, max_groups) for c in plan.sensitive]
+        # sensitive features, then control features (extra cell dimensions, never audited)
+        self.groups = [
+            GroupEncoder(c, max_groups, control=c in plan.controls) for c in plan.grouping
+        ]
         self.label = BinaryEncoder(plan.label, "label", plan.pos_label) if plan.label else None
         self.pred = (
             BinaryEncoder(plan.prediction, "prediction", plan.pos_label)
@@ -79,7 +82,7 @@ class _Reducer:
         )
         self.rows_read = 0
         self.dropped: Counter[str] = Counter()
-        self.unknown = np.zeros(len(self.groups), dtype=np.int64)
+        self.unknown = np.zeros(len(plan.sensitive), dtype=np.int64)
         # Score path: per-row arrays, kept because top-k needs the whole score distribution and
         # the ScoreTable is per row anyway.
         self._score_parts: ScoreParts = []
@@ -95,7 +98,7 @@ class _Reducer:
             for encoder in (self.label, self.pred)
             if encoder is not None
         ]
-        groups = [dictionary_of(batch.column(c)) for c in plan.sensitive]
+        groups = [dictionary_of(batch.column(c)) for c in plan.grouping]
         dims = [len(d) + 1 for _, (d, _) in binary] + [len(d) + 1 for d, _ in groups]
         indices = [i for _, (_, i) in binary] + [i for _, i in groups]
         if batch.schema.get_field_index(ROW_COUNT) >= 0:
@@ -149,7 +152,8 @@ class _Reducer:
             k = len(binary) + j
             group_codes, missing = group.lookup(dictionary, present[k])
             cell_codes.append(group_codes[local[k]])
-            self.unknown[j] += int(counts[keep & missing[local[k]]].sum())
+            if j < len(self.unknown):
+                self.unknown[j] += int(counts[keep & missing[local[k]]].sum())
         outcome = codes[-1].astype(np.int64)
         if len(codes) == 2:
             outcome += codes[0].astype(np.int64) * 2
@@ -199,7 +203,8 @@ class _Reducer:
             present = np.bincount(index, minlength=len(dictionary) + 1)[:-1] > 0
             group_codes, group_missing = group.lookup(dictionary, present)
             codes.append(group_codes[index])
-            self.unknown[j] += int((group_missing[index] & keep).sum())
+            if j < len(self.unknown):
+                self.unknown[j] += int((group_missing[index] & keep).sum())
         sizes = [len(g.values) for g in self.groups]
 
         dropped = ~keep
@@ -266,6 +271,8 @@ class _Reducer:
                 has_labels=self.label is not None,
             )  # fmt: skip
             self._score_parts = []
+            if plan.controls:  # score metrics are per group; strata are read from the cells
+                scores_frame = scores_frame.drop(columns=list(plan.controls))
         cell_codes, raw_counts = self.cells.finish()
         counts = to_confusion(raw_counts, label_map, pred_map, has_labels=self.label is not None)
         for g in self.groups:
@@ -298,6 +305,7 @@ class _Reducer:
             has_labels=self.label is not None,
             weighted=plan.weight is not None,
             squares=squares,
+            controls=plan.controls,
         )
         score_table = None
         if scores_frame is not None:
@@ -365,6 +373,7 @@ def read_sample(
     progress: Callable[[int, int | None], None] | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
     max_field_bytes: int = MAX_FIELD_BYTES,
+    control_features: Sequence[str] = (),
 ) -> Sample:
     """Read a prediction sample (CSV or Parquet) and reduce it to per-cell counts in one pass.
 
@@ -409,6 +418,10 @@ def read_sample(
     max_field_bytes:
         The longest value, in bytes (default 64 KiB), of a column the read uses (label,
         prediction, score, weight, sensitive features), in CSV and Parquet alike.
+    control_features:
+        Columns to compare groups within (conditional parity, ``fairness._stratified``): kept
+        in ``cells`` as extra cell dimensions (``CellTable.controls``), read like the sensitive
+        features (a missing value is the stratum ``UNKNOWN``), but never audited as attributes.
 
     Returns
     -------
@@ -456,6 +469,7 @@ def read_sample(
         weight=weight,
         pos_label=pos_label,
         max_groups=max_groups,
+        control_features=control_features,
     )
     check_limits(max_line_bytes, max_field_bytes)
     start = start_position(source)

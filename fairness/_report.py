@@ -28,7 +28,11 @@ import numpy.typing as npt
 #: Version of the report layout; bumped when a key changes meaning or disappears. 2: p-values
 #: adjusted per family (``family``), the rule's reference and statement (``rule``), the
 #: point-estimate finding, and what was not assessed (``not_assessed``) capping the verdict.
-SCHEMA_VERSION = 2
+#: 3: per-group F1 score and balanced accuracy (``metrics``), each group's share of all positive
+#: predictions (``groups.positive_share``), two-sided checks (``band`` in checks and summaries).
+#: 3: ``conditional`` (each comparison within strata of ``columns.control_features``, pooled).
+#: 3: the score measures' tables (``calibration_bins``, ``calibration``, ``score_comparisons``).
+SCHEMA_VERSION = 3
 
 #: Significant digits kept for every float in the JSON and CSV output.
 SIGNIFICANT_DIGITS = 12
@@ -37,7 +41,7 @@ SIGNIFICANT_DIGITS = 12
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "groups": (
         "attribute", "group", "n", "share", "tp", "fp", "tn", "fn", "pp", "pn",
-        "unknown", "small_category", "in_ratios",
+        "unknown", "small_category", "in_ratios", "positive_share",
     ),
     "metrics": (
         "attribute", "group", "metric", "value", "ci_low", "ci_high", "interval",
@@ -59,13 +63,35 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "checks": (
         "name", "attribute", "metric", "kind", "group", "reference", "value", "ci_low",
         "ci_high", "threshold", "verdict", "reason", "p_value", "p_adjusted", "significant",
-        "point_estimate_verdict", "small_reference",
+        "point_estimate_verdict", "small_reference", "band",
     ),
     "check_summary": (
         "name", "metric", "kind", "threshold", "verdict", "point_estimate_verdict",
-        "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed",
+        "comparisons", "passed", "failed", "inconclusive", "attributes_not_assessed", "band",
     ),
     "not_assessed": ("name", "attribute", "group", "reason", "detail"),
+    "conditional": (
+        "attribute", "metric", "group", "reference", "controls", "strata", "strata_used",
+        "strata_without_group", "strata_without_reference", "group_denominator",
+        "reference_denominator", "ratio", "ratio_ci_low", "ratio_ci_high", "difference",
+        "difference_ci_low", "difference_ci_high", "association_test",
+        "association_statistic", "association_p_value", "homogeneity_test",
+        "homogeneity_statistic", "homogeneity_dof", "homogeneity_p_value", "status",
+        "association_p_adjusted", "homogeneity_p_adjusted", "family",
+    ),
+    "calibration_bins": (
+        "attribute", "group", "bin", "bin_low", "bin_high", "n", "mean_score", "observed_rate",
+        "ci_low", "ci_high", "interval",
+    ),
+    "calibration": (
+        "attribute", "group", "n", "positives", "mean_score", "observed_rate", "brier", "ece",
+        "bins", "statistic", "p_value", "p_adjusted", "family", "test", "status",
+    ),
+    "score_comparisons": (
+        "attribute", "measure", "group", "reference", "value", "reference_value", "difference",
+        "difference_ci_low", "difference_ci_high", "statistic", "p_value", "p_adjusted",
+        "family", "test", "status",
+    ),
 }  # fmt: skip
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from fairness._metrics import INSUFFICIENT, OK, ROC_AUC, UNDEFINED, group_keys
+from fairness._metrics import INSUFFICIENT, OK, ROC_AUC, UNDEFINED
 from fairness._table import ScoreTable
+
+if TYPE_CHECKING:
+    from fairness._score_tests import SortedScores
 
 HANLEY_MCNEIL = "hanley_mcneil"
 
@@ -136,39 +140,34 @@ def roc_auc_rows(
     *,
     min_denominator: float,
     confidence: float,
+    sorted_scores: SortedScores | None = None,
 ) -> list[dict[str, object]]:
     """Per-group ROC AUC rows for ``level`` (needs a ``label`` column in the score table).
 
-    The AUC is ``sklearn.metrics.roc_auc_score`` with the weights as ``sample_weight``: the
+    The AUC is the value of ``sklearn.metrics.roc_auc_score`` with the weights as
+    ``sample_weight`` (computed in one linear pass over the group's sorted scores by
+    ``fairness._score_tests.delong_auc``, and checked against sklearn in the tests): the
     probability that a random label positive scores higher than a random label negative of the
     same group, ties counting one half. 0.5 is chance; 1 is a perfect ranking. It is undefined
     when the group lacks positives or negatives. The row's ``denominator`` is the smaller of the
     two class counts; ``numerator`` is ``None``. With weights, the interval and
     ``insufficient_data`` read the Kish effective class sizes ``(Σw)² / Σw²``, so scaling every
-    weight by a constant changes nothing.
+    weight by a constant changes nothing. ``sorted_scores``: the sample sorted by score, shared
+    with the score measures (each group's AUC is computed once), when the caller has it.
     """
-    from sklearn.metrics import roc_auc_score
+    from fairness._score_tests import SortedScores
 
-    frame = scores.frame
-    keys = group_keys(frame[list(level)].astype(str), level).to_numpy()
-    labels = frame["label"].to_numpy()
-    values = frame["score"].to_numpy(dtype=float)
-    weights = frame["weight"].to_numpy(dtype=float) if "weight" in frame.columns else None
+    ordered = sorted_scores if sorted_scores is not None else SortedScores(scores)
     rows: list[dict[str, object]] = []
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    groups, starts = np.unique(sorted_keys, return_index=True)
-    bounds = [*starts[1:], len(sorted_keys)]
-    for group, start, stop in zip(groups, starts, bounds, strict=True):
-        idx = order[start:stop]
-        y, s = labels[idx], values[idx]
-        w = weights[idx] if weights is not None else np.ones(len(idx))
-        positives, negatives = float(w[y == 1].sum()), float(w[y == 0].sum())
-        # Kish effective class sizes: the row counts when unweighted, unchanged by scaling weights
-        effective = [_kish(w[y == c]) for c in (1, 0)] if weights is not None else None
+    for g in sorted(ordered.groups(level), key=lambda g: g.name):
+        assert g.labels is not None
+        y = g.labels == 1
+        w = g.weights
+        positives = float(y.sum()) if w is None else float(w[y].sum())
+        negatives = float((~y).sum()) if w is None else float(w[~y].sum())
         row: dict[str, object] = {
             "attribute": attribute,
-            "group": str(group),
+            "group": g.name,
             "metric": ROC_AUC,
             "numerator": None,
             "denominator": min(positives, negatives),
@@ -179,11 +178,12 @@ def roc_auc_rows(
             "status": UNDEFINED,
         }
         if positives > 0 and negatives > 0:
-            auc = float(roc_auc_score(y, s, sample_weight=w))
-            p_eff, n_eff = effective if effective is not None else (positives, negatives)
-            low, high = hanley_mcneil_interval(auc, p_eff, n_eff, confidence=confidence)
+            result = ordered.auc(level, g)
+            # Kish effective class sizes: the row counts when unweighted, unchanged by scaling
+            p_eff, n_eff = result.positives, result.negatives
+            low, high = hanley_mcneil_interval(result.auc, p_eff, n_eff, confidence=confidence)
             row.update(
-                value=auc,
+                value=result.auc,
                 ci_low=low,
                 ci_high=high,
                 interval=HANLEY_MCNEIL,
@@ -191,9 +191,3 @@ def roc_auc_rows(
             )
         rows.append(row)
     return rows
-
-
-def _kish(weights: np.ndarray) -> float:
-    """Kish effective sample size ``(Σw)² / Σw²`` (0 for no weight)."""
-    square = float(np.dot(weights, weights))
-    return float(weights.sum()) ** 2 / square if square > 0 else 0.0

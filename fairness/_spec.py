@@ -36,6 +36,9 @@ class AuditSpec:
     ``metrics=None`` means every metric the data allows; ``intersection_depth="all"`` means the
     intersection of all attributes. ``labels`` holds the names readers see for attributes, groups
     and checks, in ``en`` and ``zh-CN`` (see ``fairness._spec_labels``); empty when not given.
+    ``score_measures=None`` means every score measure the data allows (``calibration``,
+    ``roc_auc_comparison``, ``ks``); ``calibration_bins`` is the number of equal-width bins of the
+    reliability diagrams.
     """
 
     columns: Columns = field(default_factory=Columns)
@@ -56,6 +59,8 @@ class AuditSpec:
     exclude_unknown_from_ratios: bool = False
     metric_backend: str = "numpy"
     labels: Mapping[str, Any] = field(default_factory=dict)
+    score_measures: tuple[str, ...] | None = None
+    calibration_bins: int = 10
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -124,6 +129,10 @@ class AuditSpec:
             if f.name == "columns":
                 value = {k.name: getattr(value, k.name) for k in fields(Columns)}
                 value["sensitive_features"] = list(value["sensitive_features"])
+                if value["control_features"]:
+                    value["control_features"] = list(value["control_features"])
+                else:  # left out when empty, so a spec without them keeps its old form
+                    del value["control_features"]
             elif f.name == "sample":
                 value = {k.name: getattr(value, k.name) for k in fields(SampleDescription)}
             elif f.name == "reference_groups":
@@ -134,6 +143,12 @@ class AuditSpec:
                 value = [c.to_dict() for c in value]
             elif f.name == "metric_backend" and value == "numpy":
                 continue  # the default is left out, so existing documents stay unchanged
+            elif f.name == "score_measures":
+                if value is None:
+                    continue  # as metric_backend: documents without it keep their old form
+                value = list(value)
+            elif f.name == "calibration_bins" and value == 10:
+                continue
             elif f.name == "labels":
                 if not value:
                     continue  # as metric_backend: a spec without labels keeps its old form
@@ -145,7 +160,8 @@ class AuditSpec:
         """A copy with top-level fields or column-mapping fields replaced, validated again.
 
         Column keys (``label``, ``prediction``, ``score``, ``threshold``, ``weight``,
-        ``sensitive_features``, ``pos_label``, ``delimiter``) go into ``columns``; every other key
+        ``sensitive_features``, ``pos_label``, ``delimiter``, ``control_features``) go into
+        ``columns``; every other key
         is a top-level spec field. ``None`` values are ignored.
         """
         if not overrides:
@@ -156,7 +172,7 @@ class AuditSpec:
             if value is None:
                 continue
             if key in column_names:
-                if key == "sensitive_features" and isinstance(value, str):
+                if key in ("sensitive_features", "control_features") and isinstance(value, str):
                     value = [v.strip() for v in value.split(",") if v.strip()]
                 data["columns"][key] = value
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fairness._errors import FairnessError
-from fairness._policies import PRESET_DEFAULTS, PRESETS
+from fairness._policies import ONE_SIDED, PRESET_DEFAULTS, PRESETS
 
 SPEC_VERSION = 1
 
@@ -24,9 +24,23 @@ DUPLICATE_CHECK = "{path}: check name {name!r} is used more than once"
 UNCHECKABLE_METRIC = (
     "{path}: {metric!r} describes the labels, not the decisions; it cannot be checked"
 )
+DESCRIPTIVE_METRIC = (
+    "{path}: {metric!r} is reported for each group but cannot be checked: it is not a single "
+    "rate, so the ratio and difference intervals and tests that checks rely on (Katz, "
+    "Newcombe, z / Fisher) do not apply to it; check one of its parts instead (e.g. "
+    "true_positive_rate, precision)"
+)
 LL144_ADVERSE = (
     "favourable_outcome: preset 'll144' covers selection for a benefit (hiring, promotion); "
     "favourable_outcome must be 'beneficial'"
+)
+CONTROL_IS_SENSITIVE = (
+    "columns.control_features: {column!r} is also a sensitive feature; a column is either "
+    "audited (sensitive_features) or held constant (control_features), not both"
+)
+CONTROL_HAS_ROLE = (
+    "columns.control_features: {column!r} is already the {role} column; name a column of "
+    "case characteristics (e.g. region) to compare groups within"
 )
 SPEC_FILE_UNREADABLE = "Cannot read the spec file {path}: {detail}"
 
@@ -51,6 +65,8 @@ class Columns:
     sensitive_features: tuple[str, ...] = ()
     pos_label: str | None = None
     delimiter: str | None = None
+    #: Columns to compare groups within (conditional parity; fairlearn's ``control_features``).
+    control_features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,20 +86,27 @@ SAMPLE_KINDS = ("historical", "test")
 class Check:
     """A declared test: ``metric`` compared to the reference group as a ``ratio`` (pass when the
     oriented ratio is at least ``threshold``) or a ``difference`` (pass when the group is worse off
-    than the reference by at most ``threshold``)."""
+    than the reference by at most ``threshold``).
+
+    ``band="two-sided"`` (Aequitas's band) flags a group beyond the threshold in either direction:
+    a ratio must lie within ``[threshold, 1 / threshold]``, a difference within ``±threshold``."""
 
     name: str
     metric: str
     kind: str
     threshold: float
+    band: str = ONE_SIDED
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "metric": self.metric,
             "kind": self.kind,
             "threshold": self.threshold,
         }
+        if self.band != ONE_SIDED:  # the default is left out: existing documents stay unchanged
+            out["band"] = self.band
+        return out
 
 
 def preset_fills(data: Mapping[str, Any]) -> dict[str, Any]:

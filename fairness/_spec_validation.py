@@ -7,20 +7,27 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from fairness._metrics import ALL_METRIC_NAMES, METRIC_BACKENDS, METRICS
+from fairness._calibration import MAX_BINS, MIN_BINS
+from fairness._metrics import ALL_METRIC_NAMES, DESCRIPTIVE_METRICS, METRIC_BACKENDS, METRICS
 from fairness._policies import (
+    BANDS,
     BENEFICIAL,
     CHECK_KINDS,
     FAVOURABLE_OUTCOMES,
     LL144,
+    ONE_SIDED,
     PRESETS,
     RATIO,
     REFERENCE_POLICIES,
     UNCHECKABLE,
 )
+from fairness._score_tests import SCORE_MEASURES
 from fairness._significance import CORRECTIONS
 from fairness._spec_labels import possible_check_names, validate_labels
 from fairness._spec_parts import (
+    CONTROL_HAS_ROLE,
+    CONTROL_IS_SENSITIVE,
+    DESCRIPTIVE_METRIC,
     DUPLICATE_CHECK,
     EXPECTED,
     LL144_ADVERSE,
@@ -35,8 +42,10 @@ from fairness._spec_parts import (
     preset_fills,
 )
 
-_CHECK_KEYS = ("name", "metric", "kind", "threshold")
-#: Checks compare rates with their reference; ROC AUC is reported per group but not compared.
+_CHECK_KEYS = ("name", "metric", "kind", "threshold", "band")
+_REQUIRED_CHECK_KEYS = ("name", "metric", "kind", "threshold")
+#: Checks compare rates with their reference; ROC AUC, F1 and balanced accuracy are reported per
+#: group but not compared (``_extra_metrics``: they are not single rates).
 CHECKABLE_METRICS = tuple(m for m in METRICS)
 
 
@@ -103,7 +112,7 @@ def _columns(c: _Collector, raw: Any) -> Columns:
             continue
         value = data[key]
         path = f"columns.{key}"
-        if key == "sensitive_features":
+        if key in ("sensitive_features", "control_features"):
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if (
@@ -121,6 +130,12 @@ def _columns(c: _Collector, raw: Any) -> Columns:
                 values[key] = None if value is None else str(value)
         else:
             values[key] = c.text(path, value)
+    for column in values.get("control_features", ()):
+        if column in values.get("sensitive_features", ()):
+            c.errors.append(CONTROL_IS_SENSITIVE.format(column=column))
+        for role in ("label", "prediction", "score", "weight"):
+            if values.get(role) == column:
+                c.errors.append(CONTROL_HAS_ROLE.format(column=column, role=role))
     return Columns(**values)
 
 
@@ -150,14 +165,16 @@ def _checks(c: _Collector, raw: Any) -> tuple[Check, ...] | None:
         data = c.mapping(path, item, _CHECK_KEYS)
         if not isinstance(item, Mapping):
             continue
-        for key in _CHECK_KEYS:
+        for key in _REQUIRED_CHECK_KEYS:
             if key not in data:
                 c.errors.append(f"{path}.{key}: required")
         name = c.text(f"{path}.name", data.get("name"), optional=False) if "name" in data else None
         if name is not None and name in seen:
             c.errors.append(DUPLICATE_CHECK.format(path=f"{path}.name", name=name))
         metric = None
-        if "metric" in data:
+        if "metric" in data and data["metric"] in DESCRIPTIVE_METRICS:
+            c.errors.append(DESCRIPTIVE_METRIC.format(path=f"{path}.metric", metric=data["metric"]))
+        elif "metric" in data:
             metric = c.choice(f"{path}.metric", data["metric"], CHECKABLE_METRICS)
             if metric in UNCHECKABLE:
                 c.errors.append(UNCHECKABLE_METRIC.format(path=f"{path}.metric", metric=metric))
@@ -173,9 +190,10 @@ def _checks(c: _Collector, raw: Any) -> tuple[Check, ...] | None:
                 threshold = c.number(
                     f"{path}.threshold", data["threshold"], 0, 1, "a number between 0 and 1"
                 )
-        if None not in (name, metric, kind, threshold):
+        band = c.choice(f"{path}.band", data["band"], BANDS) if "band" in data else ONE_SIDED
+        if None not in (name, metric, kind, threshold, band):
             seen.add(name)  # type: ignore[arg-type]
-            checks.append(Check(name, metric, kind, threshold))  # type: ignore[arg-type]
+            checks.append(Check(name, metric, kind, threshold, band))  # type: ignore[arg-type]
     return tuple(checks)
 
 
@@ -261,10 +279,29 @@ def validate(data: Mapping[str, Any], *, keys: tuple[str, ...]) -> tuple[dict[st
             values["exclude_unknown_from_ratios"] = value
         else:
             c.expected("exclude_unknown_from_ratios", "true or false", value)
+    if doc.get("score_measures") is not None:
+        raw = doc["score_measures"]
+        if isinstance(raw, list | tuple) and len(set(map(str, raw))) == len(raw):
+            for i, measure in enumerate(raw):
+                c.choice(f"score_measures[{i}]", measure, SCORE_MEASURES)
+            values["score_measures"] = tuple(raw)
+        else:
+            c.expected("score_measures", "a list of distinct score measure names", raw)
+    if "calibration_bins" in doc:
+        values["calibration_bins"] = c.integer(
+            "calibration_bins",
+            doc["calibration_bins"],
+            MIN_BINS,
+            MAX_BINS,
+            f"a whole number from {MIN_BINS} to {MAX_BINS}",
+        )
     if doc.get("labels") is not None:
         labels, label_errors = validate_labels(
             doc["labels"],
-            sensitive_features=values["columns"].sensitive_features,
+            sensitive_features=(
+                *values["columns"].sensitive_features,
+                *values["columns"].control_features,
+            ),
             check_names=possible_check_names(doc),
         )
         c.errors += label_errors

@@ -49,6 +49,11 @@ class CellTable:
         take the Kish effective sample size ``(Σw)² / Σw²``. ``None`` for row counts, and for a
         weighted table without them (a count file of weight sums), whose weights are then read
         as frequency weights.
+    controls:
+        Names of the control features (``columns.control_features``), when given: the frame then
+        has these columns too, after the attributes, as extra cell dimensions. They are never
+        audited attributes; ``collapsed()`` sums them away, and ``fairness._stratified`` compares
+        groups within their strata.
     """
 
     attributes: tuple[str, ...]
@@ -56,10 +61,35 @@ class CellTable:
     has_labels: bool
     weighted: bool = False
     squares: pd.DataFrame | None = None
+    controls: tuple[str, ...] = ()
 
     @property
     def count_columns(self) -> tuple[str, ...]:
         return CONFUSION_COLUMNS if self.has_labels else SELECTION_COLUMNS
+
+    def collapsed(self) -> CellTable:
+        """The table without its control columns: cells of the same attribute values summed, in
+        the order a read without control features gives (the frame is sorted by the attributes
+        first, so their first appearances are in that order). ``self`` when there are none."""
+        if not self.controls:
+            return self
+        attributes = list(self.attributes)
+
+        def collapse(frame: pd.DataFrame) -> pd.DataFrame:
+            summed = frame.groupby(attributes, sort=False, as_index=False, dropna=False)[
+                list(self.count_columns)
+            ].sum()
+            for a in attributes:
+                summed[a] = summed[a].astype(frame[a].dtype)
+            return summed.reset_index(drop=True)
+
+        return CellTable(
+            attributes=self.attributes,
+            frame=collapse(self.frame),
+            has_labels=self.has_labels,
+            weighted=self.weighted,
+            squares=None if self.squares is None else collapse(self.squares),
+        )
 
 
 @dataclass(frozen=True)

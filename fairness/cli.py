@@ -51,6 +51,12 @@ def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMNS",
         help="comma-separated columns of group attributes to compare, e.g. sex,age_band",
     )
+    parser.add_argument(
+        "--control",
+        metavar="COLUMNS",
+        help="comma-separated columns to compare groups within (conditional parity), e.g. "
+        "region: each comparison is also made among cases with the same values, and pooled",
+    )
     parser.add_argument("--score", metavar="COLUMN", help="column of numeric scores")
     parser.add_argument(
         "--threshold",
@@ -197,6 +203,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "label": args.label,
         "prediction": args.prediction,
         "sensitive_features": args.sensitive,
+        "control_features": args.control,
         "score": args.score,
         "threshold": args.threshold,
         "weight": args.weight,
@@ -278,12 +285,14 @@ def _run_counts(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args)
     sensitive = [s.strip() for s in (overrides["sensitive_features"] or "").split(",") if s.strip()]
+    controls = [s.strip() for s in (overrides["control_features"] or "").split(",") if s.strip()]
     callback, bar = _progress(args.file)
     try:
         sample = read_sample(
             args.file, label=args.label, prediction=args.prediction, sensitive_features=sensitive,
             score=args.score, threshold=args.threshold, weight=args.weight,
             pos_label=args.pos_label, delimiter=args.delimiter, progress=callback,
+            control_features=controls,
         )  # fmt: skip
     finally:
         if bar is not None:

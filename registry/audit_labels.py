@@ -43,6 +43,9 @@ METRIC_NAMES: dict[str, str] = {
     "accuracy": N_("Accuracy"),
     "scoring_rate": N_("Scoring rate"),
     "roc_auc": N_("Area under the ROC curve"),
+    "f1_score": N_("F1 score"),
+    "balanced_accuracy": N_("Balanced accuracy"),
+    "positive_share": N_("Share of positive decisions"),
 }
 CHECK_FALLBACK = {
     "ratio": N_("%(metric)s ratio"),

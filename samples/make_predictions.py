@@ -76,14 +76,28 @@ def benefit_fraud_risk() -> tuple[pd.DataFrame, dict]:
     fpr = np.where(age == "18-24", fpr * 2.4, fpr)
     fpr = np.where(nat == "non-eu", fpr * 2.2, fpr)
     flagged = np.where(fraud == 1, _bernoulli(rng, np.full(n, 0.62)), _bernoulli(rng, fpr))
+    # the benefit office's area, drawn last (so the columns above are as before): non-EU
+    # nationals live more often in cities, but the flag does not depend on the area, so the
+    # disparities remain within comparable cases (conditional parity, a control feature)
+    urban = np.where(nat == "non-eu", 0.65, np.where(nat == "eu", 0.5, 0.35))
+    u = rng.random(n)
+    area = np.where(u < urban, "city", np.where(u < urban + 0.6 * (1 - urban), "town", "rural"))
+    area = area.astype(object)
     frame = pd.DataFrame(
-        {"age_band": age, "nationality": nat, "flagged": flagged, "fraud_found": fraud}
+        {
+            "age_band": age,
+            "nationality": nat,
+            "flagged": flagged,
+            "fraud_found": fraud,
+            "office_area": area,
+        }
     )
     spec = {
         "columns": {
             "prediction": "flagged",
             "label": "fraud_found",
             "sensitive_features": ["age_band", "nationality"],
+            "control_features": ["office_area"],
         },
         "favourable_outcome": "adverse",
         "reference": "most_favoured",
@@ -357,6 +371,7 @@ LABELS: dict[str, dict] = {
             {
                 "age_band": ("Age band", "年龄段"),
                 "nationality": ("Nationality", "国籍"),
+                "office_area": ("Benefit office area", "福利办公室地区"),
             }
         ),
         "groups": {

@@ -57,12 +57,12 @@ def _id(staff: Account) -> int:
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    """The urlencoded form as a dict (a list for ``sensitive_features``)."""
+    """The urlencoded form as a dict (lists for ``sensitive_features`` and
+    ``control_features``)."""
     form = await request.form()
     data: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    data["sensitive_features"] = [
-        v for v in form.getlist("sensitive_features") if isinstance(v, str)
-    ]
+    for key in ("sensitive_features", "control_features"):
+        data[key] = [v for v in form.getlist(key) if isinstance(v, str)]
     return data
 
 

@@ -219,6 +219,7 @@ def proposed_columns(proposal: Proposal) -> dict[str, Any]:
         "score": proposal.score or "",
         "threshold": "",
         "sensitive_features": list(proposal.sensitive_features),
+        "control_features": [],
     }
 
 
@@ -230,6 +231,7 @@ def _form_from_columns(columns: dict[str, Any]) -> dict[str, Any]:
         "score": columns.get("score") or "",
         "threshold": columns.get("threshold") or "",
         "sensitive_features": list(columns.get("sensitive_features") or []),
+        "control_features": list(columns.get("control_features") or []),
     }
 
 
@@ -275,6 +277,7 @@ def columns_page(
                 "warning": t(lang, W.IDENTIFIER_WARNINGS[p.identifier]) if p.identifier else None,
                 "is_count": p.name in proposal.count_columns,
                 "attribute": p.name in form["sensitive_features"],
+                "control": p.name in form.get("control_features", []),
             }
             for p in proposal.profiles
         ],
@@ -294,6 +297,7 @@ def parse_columns(
     """(the form as entered, the spec's ``columns`` or None, problems per field)."""
     names = [p.name for p in proposal.profiles]
     attrs = [a for a in raw.get("sensitive_features", []) if isinstance(a, str)]
+    controls = [a for a in raw.get("control_features", []) if isinstance(a, str)]
     form: dict[str, Any] = {
         "label": str(raw.get("label", "")).strip(),
         "mode": str(raw.get("mode", "")),
@@ -301,6 +305,7 @@ def parse_columns(
         "score": str(raw.get("score", "")).strip(),
         "threshold": str(raw.get("threshold", "")).strip()[:MAX_TEXT],
         "sensitive_features": attrs,
+        "control_features": controls,
     }
     errors = FormErrors()
 
@@ -356,12 +361,29 @@ def parse_columns(
             errors.add("sensitive_features", t(lang, W.ATTRIBUTE_IS_IDENTIFIER, column=attr))
         elif counts and attr in proposal.count_columns:
             errors.add("sensitive_features", t(lang, W.COUNT_LAYOUT, detail=attr))
-    if counts and attrs and "sensitive_features" not in errors.by_field():
+    for control in controls:
+        if not known("control_features", control):
+            break
+        role_of = next((r for r, c in roles.items() if c == control), None)
+        profile = proposal.profile(control)
+        if control in attrs:
+            errors.add("control_features", t(lang, W.CONTROL_IS_ATTRIBUTE, column=control))
+        elif role_of is not None:
+            role_text = t(lang, W.ROLE_WORDS[role_of])
+            message = t(lang, W.CONTROL_HAS_ROLE, column=control, role=role_text)
+            errors.add("control_features", message)
+        elif profile is not None and profile.identifier:
+            errors.add("control_features", t(lang, W.ATTRIBUTE_IS_IDENTIFIER, column=control))
+        elif counts and control in proposal.count_columns:
+            errors.add("control_features", t(lang, W.COUNT_LAYOUT, detail=control))
+    if counts and attrs and not {"sensitive_features", "control_features"} & set(errors.by_field()):
         try:
-            fairness.count_table_layout(names, attrs)
+            fairness.count_table_layout(names, [*attrs, *controls])
         except fairness.FairnessInputError as exc:
             errors.add("sensitive_features", t(lang, W.COUNT_LAYOUT, detail=exc.message))
     columns["sensitive_features"] = attrs
+    if controls:  # left out when none, so the spec keeps its form
+        columns["control_features"] = controls
     return form, (None if errors else columns), errors
 
 
@@ -382,8 +404,17 @@ def _default_choices(card: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _named_columns(columns: dict[str, Any]) -> list[str]:
+    """The columns readers see by name: the group attributes, then the control features."""
+    return [
+        *(columns.get("sensitive_features") or []),
+        *(columns.get("control_features") or []),
+    ]
+
+
 def _attribute_names(draft: WizardDraft, form: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per group attribute: the names readers will see in English and Chinese."""
+    """One row per group attribute (and control feature): the names readers will see in English
+    and Chinese."""
     given = form.get("attribute_labels") or {}
     return [
         {
@@ -392,7 +423,7 @@ def _attribute_names(draft: WizardDraft, form: dict[str, Any]) -> list[dict[str,
             "en": (given.get(attribute) or {}).get("en", ""),
             "zh": (given.get(attribute) or {}).get("zh-CN", ""),
         }
-        for i, attribute in enumerate((draft.columns or {}).get("sensitive_features") or [], 1)
+        for i, attribute in enumerate(_named_columns(draft.columns or {}), 1)
     ]
 
 
@@ -470,7 +501,7 @@ def parse_checks(
                 "en": raw.get(f"name_{i}_en", "").strip()[:MAX_NAME],
                 "zh-CN": raw.get(f"name_{i}_zh", "").strip()[:MAX_NAME],
             }
-            for i, attribute in enumerate(columns.get("sensitive_features") or [], 1)
+            for i, attribute in enumerate(_named_columns(columns), 1)
         },
     }
     errors = FormErrors()
@@ -546,7 +577,7 @@ def spec_document(draft: WizardDraft) -> dict[str, Any]:
     names = {
         attribute: {lang: text for lang, text in given.items() if text}
         for attribute, given in (choices.get("attribute_labels") or {}).items()
-        if attribute in (spec["columns"].get("sensitive_features") or []) and any(given.values())
+        if attribute in _named_columns(spec["columns"]) and any(given.values())
     }
     if names:
         spec["labels"] = {"attributes": names}
@@ -562,6 +593,7 @@ _SPEC_FIELDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("columns.prediction", ("columns", "prediction")),
     ("columns.score", ("columns", "score")),
     ("columns.sensitive_features", ("columns", "sensitive_features")),
+    ("columns.control_features", ("columns", "control_features")),
     ("columns", ("columns", "sensitive_features")),
     ("favourable_outcome", ("checks", "favourable_outcome")),
     ("reference", ("checks", "reference")),
@@ -628,6 +660,18 @@ def _spec_in_words(spec: dict[str, Any], lang: str) -> list[dict[str, str]]:
             ),
         }
     )
+    if columns.get("control_features"):
+        out.append(
+            {
+                "term": t(lang, terms["control_features"]),
+                "value": ", ".join(
+                    t(lang, W.ATTRIBUTE_NAMED, column=a, names=" / ".join(names[a].values()))
+                    if a in names
+                    else a
+                    for a in columns["control_features"]
+                ),
+            }
+        )
     named = (
         ("favourable_outcome", W.FAVOURABLE),
         ("reference", W.REFERENCES),

@@ -182,6 +182,13 @@ ATTRIBUTE_IS_IDENTIFIER = N_(
 ATTRIBUTE_HAS_ROLE = N_(
     "%(column)s is already the %(role)s column: it cannot also be a group attribute"
 )
+CONTROL_IS_ATTRIBUTE = N_(
+    "%(column)s is a group attribute: a column is either compared across its groups or held "
+    "constant, not both"
+)
+CONTROL_HAS_ROLE = N_(
+    "%(column)s is already the %(role)s column: it cannot also be a column to compare within"
+)
 COUNT_LAYOUT = N_(
     "The count table needs the count columns of one layout besides the group columns (tp, fp, "
     "tn, fn; label, prediction, count; prediction, count; or pp, pn): %(detail)s"
@@ -219,6 +226,7 @@ SUMMARY_TERMS = {
     "score": N_("Score column"),
     "threshold": N_("Threshold"),
     "sensitive_features": N_("Group attributes"),
+    "control_features": N_("Compared within the same"),
     "favourable_outcome": N_("Favourable outcome"),
     "reference": N_("Reference group"),
     "preset": N_("Preset"),

@@ -70,6 +70,8 @@ class SpecCheck(TypedDict):
     metric: str
     kind: Literal["ratio", "difference"]
     threshold: Number
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """`two-sided` flags a group beyond the threshold either way (absent: one-sided)."""
 
 
 #: A name in each language: ``{"en": "Age band", "zh-CN": "年龄段"}`` (either may be absent).
@@ -118,6 +120,10 @@ class AuditSpecDocument(TypedDict):
     """`numpy` (default) or `fairlearn`."""
     labels: NotRequired[SpecLabels]
     """Names readers see instead of codes (absent when the auditor gave none)."""
+    score_measures: NotRequired[list[str] | None]
+    """`calibration`, `roc_auc_comparison`, `ks` (absent: all the data allows)."""
+    calibration_bins: NotRequired[int]
+    """Bins of the reliability diagrams (absent: 10)."""
 
 
 # --- report tables ------------------------------------------------------------------------------
@@ -147,6 +153,8 @@ class GroupRow(TypedDict):
     small_category: bool
     in_ratios: bool
     """Takes part in comparisons, summaries and checks."""
+    positive_share: NotRequired[MaybeNumber]
+    """Share of all positive predictions at this attribute (schema 3 on)."""
 
 
 @_open
@@ -161,7 +169,8 @@ class MetricRow(TypedDict):
     ci_low: MaybeNumber
     ci_high: MaybeNumber
     interval: str | None
-    """`wilson`, `clopper_pearson` or `hanley_mcneil`."""
+    """`wilson`, `clopper_pearson`, `hanley_mcneil`, `jaccard_wilson`,
+    `jaccard_clopper_pearson` or `newcombe_youden`."""
     numerator: MaybeNumber
     denominator: MaybeNumber
     status: str
@@ -246,6 +255,8 @@ class CheckRow(TypedDict):
     p_value: MaybeNumber
     p_adjusted: MaybeNumber
     significant: bool | Withheld | None
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """Schema 3 on."""
 
 
 @_open
@@ -261,6 +272,68 @@ class CheckSummaryRow(TypedDict):
     passed: int
     failed: int
     inconclusive: int
+    band: NotRequired[Literal["one-sided", "two-sided"]]
+    """Schema 3 on."""
+
+
+@_open
+class CalibrationBinRow(TypedDict):
+    """One reliability bin of one group: mean score and observed outcome rate (schema 3)."""
+
+    attribute: str
+    group: str
+    bin: int
+    bin_low: Number
+    bin_high: Number
+    n: MaybeNumber
+    mean_score: MaybeNumber
+    observed_rate: MaybeNumber
+    ci_low: MaybeNumber
+    ci_high: MaybeNumber
+    interval: str
+
+
+@_open
+class CalibrationRow(TypedDict):
+    """One group's calibration: Brier score, ECE, Spiegelhalter's z test (schema 3)."""
+
+    attribute: str
+    group: str
+    n: MaybeNumber
+    positives: MaybeNumber
+    mean_score: MaybeNumber
+    observed_rate: MaybeNumber
+    brier: MaybeNumber
+    ece: MaybeNumber
+    bins: int
+    statistic: MaybeNumber
+    p_value: MaybeNumber
+    p_adjusted: MaybeNumber
+    family: str
+    test: str
+    status: str
+
+
+@_open
+class ScoreComparisonRow(TypedDict):
+    """A group against the score reference: ROC AUC (DeLong) or KS test (schema 3)."""
+
+    attribute: str
+    measure: str
+    """`roc_auc` or `ks`."""
+    group: str
+    reference: str
+    value: MaybeNumber
+    reference_value: MaybeNumber
+    difference: MaybeNumber
+    difference_ci_low: MaybeNumber
+    difference_ci_high: MaybeNumber
+    statistic: MaybeNumber
+    p_value: MaybeNumber
+    p_adjusted: MaybeNumber
+    family: str
+    test: str
+    status: str
 
 
 # --- provenance and the report ------------------------------------------------------------------
@@ -292,6 +365,7 @@ class Provenance(TypedDict):
     has_labels: bool
     has_scores: bool
     score_median: NotRequired[Number | None]
+    score_measures: NotRequired[list[str]]
     seed: int | None
     bootstrap_replicates: int
     confidence: Number
@@ -316,6 +390,9 @@ class AuditReportDocument(TypedDict):
     summaries: list[SummaryRow]
     checks: list[CheckRow]
     check_summary: list[CheckSummaryRow]
+    calibration_bins: NotRequired[list[CalibrationBinRow]]
+    calibration: NotRequired[list[CalibrationRow]]
+    score_comparisons: NotRequired[list[ScoreComparisonRow]]
 
 
 @_open

@@ -147,12 +147,190 @@ class Findings(TypedDict):
     """How many comparisons could not be judged, and why (null when all were)."""
 
 
+class MeasureColumn(TypedDict):
+    """A measure described for each group but not compared with a threshold."""
+
+    measure: str
+    """`f1_score`, `balanced_accuracy` or `positive_share`."""
+    title: str
+    meaning: str
+    """What the measure tells a reader, in the page's language."""
+    percent: bool
+    """Shown as a percentage (the share of positive decisions) rather than a number 0 to 1."""
+
+
+class MeasureCell(TypedDict):
+    value: float | None
+    low: float | None
+    """The 95% interval (null for a share of positive decisions, which has none)."""
+    high: float | None
+    withheld: bool
+    """Withheld because one of the group's counts is below `small_cell_k`."""
+    note: str | None
+    """Why the value is missing or weak (too few cases, undefined), in words."""
+
+
+class MeasureRow(TypedDict):
+    group: str
+    label: str
+    cells: list[MeasureCell]
+    """One per column of the table, in order."""
+
+
+class MeasuresTable(TypedDict):
+    """Per-group measures reported for description only (F1 score, balanced accuracy, each
+    group's share of all positive decisions)."""
+
+    columns: list[MeasureColumn]
+    rows: list[MeasureRow]
+
+
+class ConditionalRow(TypedDict):
+    """One comparison made within comparable cases (the strata of the control features) and
+    pooled: the report's `conditional` row in words and as the table shows it."""
+
+    attribute: str
+    attribute_label: str
+    metric: str
+    metric_text: str
+    group: str
+    group_label: str
+    reference: str
+    reference_label: str
+    withheld: bool
+    """Numbers withheld because a group in the comparison is smaller than the small-cell limit."""
+    ratio_text: str | None
+    """The Mantel-Haenszel ratio (group over reference) as the table writes it."""
+    ratio_low_text: str | None
+    ratio_high_text: str | None
+    difference_pp_text: str | None
+    """The Mantel-Haenszel difference, group minus reference, in percentage points."""
+    difference_pp_low_text: str | None
+    difference_pp_high_text: str | None
+    association_p: float | None
+    """Cochran-Mantel-Haenszel test that the groups do not differ within cases (adjusted p)."""
+    homogeneity_p: float | None
+    """Breslow-Day-Tarone test that the gap is the same in every category (adjusted p)."""
+    strata: int
+    """Categories (combinations of the control features' values) in the sample."""
+    strata_used: int
+    """Categories where both groups had cases, so the comparison could be made."""
+    skipped_text: str | None
+    """How many categories were left out and why (null when none was)."""
+    status: str
+    status_text: str | None
+    text: str | None
+    """The finding in a sentence (null when it could not be computed or is withheld)."""
+
+
+class ConditionalSection(TypedDict):
+    """Within comparable cases: the comparisons of the declared checks' measures made again
+    within the categories of the control features."""
+
+    controls: list[str]
+    """The control features' codes (columns)."""
+    controls_label: str
+    intro: str
+    sentences: list[str]
+    rows: list[ConditionalRow]
+
+
+class ReliabilityPoint(TypedDict):
+    """One reliability bin of one group: the mean score and the share who had the outcome."""
+
+    score: float
+    rate: float
+    low: float | None
+    high: float | None
+
+
+class ReliabilitySeries(TypedDict):
+    """One group's line in a reliability diagram (bins resting on fewer than k people left out)."""
+
+    label: str
+    points: list[ReliabilityPoint]
+
+
+class ReliabilityChart(TypedDict):
+    """Input of a server-drawn reliability diagram: per group, the observed outcome rate against
+    the mean score of each score bin; the diagonal is where the two agree."""
+
+    id: str
+    title: str
+    desc: str
+    """Text alternative: every group's calibration in words."""
+    x_label: str
+    y_label: str
+    diagonal_label: str
+    series: list[ReliabilitySeries]
+
+
+class CalibrationRow(TypedDict):
+    """One group's calibration, as the table shows it (null where withheld or undefined)."""
+
+    group: str
+    label: str
+    n: float | None
+    suppressed: bool
+    mean_score: float | None
+    observed_rate: float | None
+    brier: float | None
+    ece: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    status: str
+
+
+class ScoreComparisonRow(TypedDict):
+    """One group against the score reference: its ROC AUC compared with DeLong's test, and the
+    Kolmogorov-Smirnov test of its scores (null where not computed, undefined or withheld)."""
+
+    group: str
+    label: str
+    withheld: bool
+    """Withheld to protect privacy: the group or the reference has fewer than k people."""
+    auc: float | None
+    reference_auc: float | None
+    auc_difference: float | None
+    auc_difference_low: float | None
+    auc_difference_high: float | None
+    auc_p_adjusted: float | None
+    auc_status: str | None
+    ks_points: float | None
+    """The KS statistic in percentage points: the largest gap between the shares of the two
+    groups scoring at or below any score."""
+    ks_p_adjusted: float | None
+    ks_status: str | None
+
+
+class ScoreSection(TypedDict):
+    """What the scores themselves show for one attribute: calibration, AUC and KS, in words,
+    tables and a reliability diagram."""
+
+    reference: str | None
+    reference_label: str | None
+    sentences: list[str]
+    """The findings about the scores in sentences (a sentence before a number)."""
+    calibration: list[CalibrationRow]
+    chart: ReliabilityChart | None
+    comparisons: list[ScoreComparisonRow]
+    has_auc: bool
+    """Whether the comparisons hold ROC AUC (they need labels)."""
+    has_ks: bool
+
+
 class AttributeSection(TypedDict):
     attribute: str
     """The attribute's code (a column, or columns joined by `&` for an intersection)."""
     label: str
     """Its name in the page's language."""
     tables: list[GroupTable]
+    measures: MeasuresTable | None
+    """Descriptive measures by group; null when the report has none (unlabelled samples have
+    only the share of positive decisions; reports before schema 3 none)."""
+    scores: ScoreSection | None
+    """The score measures (calibration, AUC compared with DeLong's test, KS); null without
+    scores."""
 
 
 class CheckCounts(TypedDict):
@@ -173,6 +351,9 @@ class DeclaredCheck(TypedDict):
     kind: str | None
     """`ratio` or `difference`."""
     threshold: float | None
+    band: str
+    """`one-sided` (a group worse off beyond the threshold) or `two-sided` (beyond it either
+    way: Aequitas's band)."""
     rule_text: str
     """The rule in words, in the direction a reader reads the tables ("a group's rate may be at
     most 1.25 times the reference group's")."""
@@ -253,7 +434,8 @@ class StatSettings(TypedDict):
 class EngineNote(TypedDict):
     code: str | None
     """The note's kind (`outcome`, `check`, `incompatibility`, `unknown`, `small_categories`,
-    `weighted`); null for a note the page shows as the engine wrote it."""
+    `weighted`, `band`, `calibration_skipped`); null for a note the page shows as the engine wrote
+    it."""
     text: str
     lang: str
     """The language of `text`: the page's, or `en` for a note shown as written."""
@@ -299,6 +481,8 @@ class AuditPage(TypedDict):
     statistics: StatSettings
     findings: Findings
     """The findings in sentences (from the same comparisons the tables show)."""
+    conditional: ConditionalSection | None
+    """Within comparable cases (the spec's control features); null when none was named."""
     checks: list[DeclaredCheck]
     sample: SampleShown
     attributes: list[AttributeSection]

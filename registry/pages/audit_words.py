@@ -19,9 +19,7 @@ from registry.pages.audit_page_types import EngineNote, NamedReference, SettingW
 N_ = i18n.N_
 
 CORRECTIONS = {
-    "bh": N_(
-        "Benjamini-Hochberg false discovery rate control, within the declared checks' tests"
-    ),
+    "bh": N_("Benjamini-Hochberg false discovery rate control, within the declared checks' tests"),
     "holm": N_(
         "Holm's step-down correction (family-wise error rate), within the declared checks' tests"
     ),
@@ -33,6 +31,17 @@ METHODS = {
     "clopper_pearson": N_("Clopper-Pearson exact interval for rates built on few cases"),
     "katz": N_("Katz log interval for each ratio to the reference group"),
     "hanley_mcneil": N_("Hanley-McNeil interval for the area under the ROC curve"),
+    "jaccard_wilson": N_(
+        "F1 score interval: the Wilson interval of TP/(TP+FP+FN), turned into an F1 score"
+    ),
+    "jaccard_clopper_pearson": N_(
+        "F1 score interval on few cases: the Clopper-Pearson interval of TP/(TP+FP+FN), turned "
+        "into an F1 score"
+    ),
+    "newcombe_youden": N_(
+        "balanced accuracy interval: Newcombe interval of the true positive rate minus the false "
+        "positive rate"
+    ),
     "newcombe": N_("Newcombe interval for each difference from the reference group"),
     "two_proportion_z": N_("two-proportion z-test of each group against the reference group"),
     "fisher_exact": N_("Fisher's exact test where counts are small"),
@@ -43,6 +52,12 @@ METHODS = {
     ),
     "simultaneous_katz": N_(
         "simultaneous Katz intervals over every pair of groups for the smallest ratio"
+    ),
+    "spiegelhalter_z": N_("Spiegelhalter's z test of each group's calibration"),
+    "delong": N_("DeLong's test of each group's ROC AUC against the reference group's"),
+    "ks_2samp": N_("two-sample Kolmogorov-Smirnov test of each group's scores"),
+    "ks_weighted": N_(
+        "two-sample Kolmogorov-Smirnov test of each group's scores, with weights (asymptotic)"
     ),
 }
 PRESETS = {
@@ -95,6 +110,10 @@ CHECK_NOTES = {
         "(threshold %(threshold)s); a lower rate is better for the person."
     ),
 }
+BAND_NOTE = N_(
+    "“%(check)s” is two-sided: a group beyond its threshold in either direction is flagged, "
+    "whether it is better or worse off than the reference group (band %(low)s to %(high)s)."
+)
 INCOMPATIBILITY_NOTE = N_(
     "The base rate differs between groups of %(attributes)s (adjusted p < %(alpha)s). When base "
     "rates differ, equal precision (predictive parity) and equal false positive and false "
@@ -113,6 +132,10 @@ SMALL_NOTE_ONE = N_(
 SMALL_NOTE_MANY = N_(
     "%(count)s groups hold less than %(share)s of the sample; they are reported with their "
     "counts and rates but left out of ratios, comparisons and checks."
+)
+CALIBRATION_SKIPPED_NOTE = N_(
+    "Calibration was not assessed: it needs scores between 0 and 1 (read as chances of the "
+    "outcome), and this sample's scores run from %(low)s to %(high)s."
 )
 WEIGHTED_NOTE = N_(
     "Counts are sums of weights. Intervals and tests read them as frequency weights (a weight of "
@@ -157,6 +180,8 @@ def statistical_settings(
         ("comparisons", "test"),
         ("omnibus", "test"),
         ("summaries", "method"),
+        ("calibration", "test"),
+        ("score_comparisons", "test"),
     ):
         for row in report.get(table) or []:
             value = row.get(column) if isinstance(row, Mapping) else None
@@ -224,6 +249,12 @@ def _note(report: Mapping[str, Any], parsed: dict[str, Any], lang: str, k: int) 
             "measure": measure,
             "threshold": _num(p["threshold"]),
         }
+    if code == "band":
+        return _t(lang, BAND_NOTE) % {
+            "check": labels.check_label(report, p["name"], lang),
+            "low": _num(p["low"]),
+            "high": _num(p["high"]),
+        }
     if code == "incompatibility":
         names = [labels.attribute_label(report, a, lang) for a in p["attributes"]]
         measures = [_mid_sentence(labels.metric_name(m, lang), lang) for m in p["metrics"]]
@@ -248,6 +279,11 @@ def _note(report: Mapping[str, Any], parsed: dict[str, Any], lang: str, k: int) 
         return message % {"count": p["count"], "share": share}
     if code == "weighted":
         return _t(lang, WEIGHTED_NOTE)
+    if code == "calibration_skipped":
+        return _t(lang, CALIBRATION_SKIPPED_NOTE) % {
+            "low": _num(p["low"]),
+            "high": _num(p["high"]),
+        }
     return None
 
 

@@ -38,6 +38,18 @@ RULES: dict[tuple[str, bool], str] = {
     ),
 }
 OTHER_RULE = N_("threshold %(threshold)s")
+TWO_SIDED = "two-sided"
+#: A two-sided check's rule (Aequitas's band): the same both ways, whichever way is better.
+BAND_RULES: dict[str, str] = {
+    RATIO: N_(
+        "a group's rate must be between %(threshold)s and %(limit)s times the reference "
+        "group's: neither much lower nor much higher"
+    ),
+    DIFFERENCE: N_(
+        "a group's rate may differ from the reference group's by at most %(points)s percentage "
+        "points, above or below"
+    ),
+}
 
 
 class ComparisonCells(TypedDict):
@@ -92,14 +104,23 @@ def cells(kind: str | None, comparison: Mapping[str, Any] | None) -> ComparisonC
 
 
 def rule_text(
-    kind: str | None, metric: str, threshold: Any, favourable_outcome: str | None, lang: str
+    kind: str | None,
+    metric: str,
+    threshold: Any,
+    favourable_outcome: str | None,
+    lang: str,
+    band: str | None = None,
 ) -> str:
-    """The check's rule in words, in the direction its table reads."""
+    """The check's rule in words, in the direction its table reads (both directions for a
+    two-sided ``band``)."""
     t = _num(threshold)
     if kind not in (RATIO, DIFFERENCE) or t is None:
         return i18n.gettext(lang, OTHER_RULE) % {"threshold": threshold}
     better_high = higher_is_better(metric, favourable_outcome)
-    template = i18n.gettext(lang, RULES[(kind, better_high)])
+    if band == TWO_SIDED:
+        template = i18n.gettext(lang, BAND_RULES[kind])
+    else:
+        template = i18n.gettext(lang, RULES[(kind, better_high)])
     return template % {
         "threshold": numbers.short_text(t, lang),
         "limit": numbers.short_text(1 / t, lang) if t else "∞",
@@ -113,11 +134,15 @@ def threshold_rate(
     threshold: Any,
     favourable_outcome: str | None,
     reference_rate: float | None,
+    band: str | None = None,
 ) -> float | None:
     """The rate at the check's threshold, for the chart's line (4/5 of the reference's rate for
-    a four-fifths rule where higher is better, 5/4 of it where lower is better)."""
+    a four-fifths rule where higher is better, 5/4 of it where lower is better); None for a
+    two-sided check, whose band has two edges (its rule says both)."""
     t = _num(threshold)
     if reference_rate is None or t is None or kind not in (RATIO, DIFFERENCE):
+        return None
+    if band == TWO_SIDED:
         return None
     better_high = higher_is_better(metric, favourable_outcome)
     if kind == RATIO:

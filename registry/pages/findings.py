@@ -69,6 +69,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "accuracy": ("decisions", "correct"),
     "roc_auc": ("scores", "ranked"),
 }
+TWO_SIDED = "two-sided"
 
 RATIO_SENTENCE = N_(
     "By %(attribute)s, %(who)s %(verb)s %(ratio)s times as often in “%(group)s” as in "
@@ -111,6 +112,15 @@ ABOUT: tuple[tuple[float, str], ...] = (
     (3.0, N_("about three times as often")),
 )
 ABOUT_TOLERANCE = 0.02
+#: A two-sided check's finding: the comparison's sentence, then which edge of the band it passed.
+BAND_SENTENCE = N_("%(sentence)s — %(band)s.")
+BAND_ABOVE = N_("above the band of %(low)s to %(high)s")
+BAND_BELOW = N_("below the band of %(low)s to %(high)s")
+BAND_GAP = N_("more than the %(points)s percentage points allowed either way")
+WITHHELD_BAND = N_(
+    "By %(attribute)s, how often %(who)s %(verb)s in “%(group)s” lies outside the declared band "
+    "around “%(reference)s”. The numbers are withheld to protect the people of a small group."
+)
 NOTHING_BEYOND = N_("No disparity beyond the declared thresholds was found in the checks run.")
 NOTHING_COMPARED = N_("No comparison could be made, so nothing was assessed.")
 #: Why a comparison could not be judged (from the comparison's status, as the check's reason says).
@@ -210,11 +220,34 @@ def _gap_sentence(base: dict[str, str], comparison: Mapping[str, Any], lang: str
 
 
 def _severity(row: Mapping[str, Any]) -> float:
-    """Sort key: the worst comparison first (lowest impact ratio, largest gap)."""
+    """Sort key: the worst comparison first (lowest impact ratio, largest gap; for a two-sided
+    check the farthest from parity either way)."""
     value = _num(row.get("value"))
     if value is None:
         return float("inf")
+    if row.get("band") == TWO_SIDED:
+        if row.get("kind") == "ratio":
+            return min(value, 1 / value) if value > 0 else 0.0
+        return -abs(value)
     return value if row.get("kind") == "ratio" else -value
+
+
+def _band_sentence(
+    text: str, row: Mapping[str, Any], comparison: Mapping[str, Any], lang: str
+) -> str:
+    """A two-sided check's sentence: the comparison, then the edge of the band it passed."""
+    t = _num(row.get("threshold"))
+    if t is None or t <= 0:
+        return text
+    if row.get("kind") == "ratio":
+        ratio = _num(comparison.get("ratio"))
+        edges = {"low": numbers.short_text(t, lang), "high": numbers.short_text(1 / t, lang)}
+        above = ratio is not None and ratio > 1
+        band = i18n.gettext(lang, BAND_ABOVE if above else BAND_BELOW) % edges
+    else:
+        band = i18n.gettext(lang, BAND_GAP) % {"points": numbers.short_text(t * 100, lang)}
+    sentence = text.rstrip(".。")
+    return i18n.gettext(lang, BAND_SENTENCE) % {"sentence": sentence, "band": band}
 
 
 def failed_comparisons(
@@ -253,14 +286,19 @@ def failed_comparisons(
         kind = str(row.get("kind"))
         field = "ratio" if kind == "ratio" else "difference"
         withheld = _num(comparison.get(field)) is None
+        two_sided = row.get("band") == TWO_SIDED
         value_text = low_text = high_text = None
-        if withheld:
+        if withheld and two_sided:  # which way it left the band would say more than withheld
+            text = i18n.gettext(lang, WITHHELD_BAND) % base
+        elif withheld:
             more = _worse_is_higher(report, metric)
             text = i18n.gettext(lang, WITHHELD_MORE if more else WITHHELD_LESS) % base
         elif kind == "ratio":
             text, value_text, low_text, high_text = _ratio_sentence(base, comparison, lang)
         else:
             text, value_text, low_text, high_text = _gap_sentence(base, comparison, lang)
+        if two_sided and not withheld:
+            text = _band_sentence(text, row, comparison, lang)
         out.append(
             {
                 "check": str(row.get("name")),

@@ -77,9 +77,39 @@ def _flat_query(request: Request) -> dict[str, Any]:
 URL_CACHE_SIZE = 50_000
 
 
+# Stand-ins for path parameters in a route's path template (Unicode private-use characters, which
+# no public id, slug or number contains).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_NOT_A_TEMPLATE = ""  # cached for routes whose parameters are not plain strings (int convertors)
+
+
+def _path_template(app: Any, name: str, names: tuple[str, ...]) -> str:
+    try:
+        return str(app.url_path_for(name, **{k: f"{_OPEN}{k}{_CLOSE}" for k in names}))
+    except ValueError:  # a convertor that takes no stand-in (``{audit_id:int}``)
+        return _NOT_A_TEMPLATE
+
+
 def url_path(app: Any, name: str, **params: Any) -> str:
-    """``app.url_path_for``, memoised: route lookup walks every route and dominated page renders."""
+    """``app.url_path_for``, memoised.
+
+    Route lookup walks every route (and, since FastAPI keeps included routers nested, every
+    router), so it dominated page renders: an algorithm page links to dozens of ids, each a cache
+    miss. So the path is looked up once per route and set of parameter names, with stand-ins for
+    the values, and the values are put in place (exactly what Starlette's ``replace_params`` does
+    for string parameters); values that Starlette's string convertor would refuse (empty, or with
+    a ``/``) and non-string parameters take the full lookup, memoised per value.
+    """
     cache: LRUCache[tuple[Any, ...], str] = app.state.page_urls
+    if all(isinstance(v, str) and v and "/" not in v for v in params.values()):
+        names = tuple(sorted(params))
+        template = cache.get_or_compute(
+            ("template", name, names), lambda: _path_template(app, name, names)
+        )
+        if template != _NOT_A_TEMPLATE:
+            for k in names:
+                template = template.replace(f"{_OPEN}{k}{_CLOSE}", params[k])
+            return template
     key = (name, *sorted(params.items()))
     return cache.get_or_compute(key, lambda: str(app.url_path_for(name, **params)))
 

@@ -5,6 +5,10 @@ dashed line at the threshold (for example four-fifths of the reference group's r
 carries ``<title>`` and ``<desc>`` and is labelled ``role="img"``; pages always show the same
 numbers in a table next to it, so nothing is conveyed by the picture alone.
 
+:func:`render_reliability_chart` draws a reliability diagram: per group, the share who had the
+outcome against the mean score of each score bin, with the diagonal where the two agree; each
+group has its own marker shape and line dash as well as its colour, so nothing rests on colour.
+
 The view-model computes a chart's input (``audit_page_types.RatesChart``: bars, words, threshold);
 templates draw it with the ``rates_svg`` filter (:func:`render_rates_chart`) and compute nothing.
 
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from registry.pages.audit_page_types import RatesChart
+from registry.pages.audit_page_types import RatesChart, ReliabilityChart
 
 WIDTH = 640
 LABEL_WIDTH = 190
@@ -288,3 +292,133 @@ def render_rates_chart(chart: RatesChart) -> Markup:
         )
         for draw in (group_rates_chart, narrow_rates_chart)
     )
+
+
+# The reliability diagram: a square plot; the legend right of it (wide) or under it (narrow).
+RELIABILITY_WIDE = {"width": WIDTH, "left": 64, "top": 20, "size": 320, "legend_x": 420}
+RELIABILITY_NARROW = {"width": NARROW_WIDTH, "left": 50, "top": 16, "size": 236, "legend_x": 8}
+LEGEND_ROW = 24
+#: Dash patterns of the series' lines, by series (with the marker shapes: not colour alone).
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+
+
+def _marker(index: int, x: float, y: float) -> str:
+    """Series ``index``'s marker at (x, y): circle, square, triangle, diamond, down-triangle,
+    cross."""
+    klass = f"chart-marker chart-series-{index % len(DASHES)}"
+    shape = index % len(DASHES)
+    r = 5.0
+    if shape == 0:
+        return f'<circle class="{klass}" cx="{x:.1f}" cy="{y:.1f}" r="{r}"/>'
+    if shape == 1:
+        return (
+            f'<rect class="{klass}" x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r}" '
+            f'height="{2 * r}"/>'
+        )
+    if shape == 5:
+        return (
+            f'<path class="{klass} chart-cross" d="M{x - r:.1f},{y - r:.1f}L{x + r:.1f},'
+            f'{y + r:.1f}M{x - r:.1f},{y + r:.1f}L{x + r:.1f},{y - r:.1f}"/>'
+        )
+    corners = {
+        2: [(0, -r - 1), (r + 1, r), (-r - 1, r)],
+        3: [(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+        4: [(0, r + 1), (r + 1, -r), (-r - 1, -r)],
+    }[shape]
+    points = " ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in corners)
+    return f'<polygon class="{klass}" points="{points}"/>'
+
+
+def reliability_chart(chart: ReliabilityChart, *, narrow: bool = False) -> Markup:
+    """One layout of a reliability diagram as safe markup (all text passed in is escaped here).
+
+    Both axes run from 0 to 1 (ticks every 0.2, as percentages on the vertical axis); the dashed
+    diagonal is where the share with the outcome equals the score; each group is a line through
+    its bins' points. Ids of the narrow layout end in ``-n``.
+    """
+    layout = RELIABILITY_NARROW if narrow else RELIABILITY_WIDE
+    width, left, top, size = layout["width"], layout["left"], layout["top"], layout["size"]
+    series = chart["series"]
+    axis_y = top + size
+    legend_top = axis_y + 56 if narrow else top + 8
+    rows = len(series) + 1  # the groups, then the diagonal
+    height = (
+        legend_top + LEGEND_ROW * rows + 4
+        if narrow
+        else max(axis_y + 52, legend_top + LEGEND_ROW * rows)
+    )
+
+    def x_at(v: float) -> float:
+        return left + size * _clamp(v)
+
+    def y_at(v: float) -> float:
+        return axis_y - size * _clamp(v)
+
+    klass = "chart-narrow" if narrow else "chart-wide"
+    chart_id = f"{chart['id']}-n" if narrow else chart["id"]
+    out = _open_svg(klass, width, height, chart_id, chart["title"], chart["desc"])
+    out.append(
+        f'<line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{axis_y}"/>'
+        f'<line class="chart-axis" x1="{left}" y1="{axis_y}" x2="{left + size}" y2="{axis_y}"/>'
+    )
+    for tick in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        x, y = x_at(tick), y_at(tick)
+        out.append(
+            f'<line class="chart-axis" x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 5}"/>'
+            f'<line class="chart-axis" x1="{left - 5}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}"/>'
+        )
+        if not narrow or tick in (0.0, 0.4, 0.8) or tick == 1.0:
+            out.append(
+                f'<text class="chart-text" x="{x:.1f}" y="{axis_y + 20}" '
+                f'text-anchor="middle">{tick:.1f}</text>'
+            )
+        out.append(
+            f'<text class="chart-text" x="{left - 8}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{tick * 100:.0f}%</text>'
+        )
+    out.append(
+        f'<text class="chart-text" x="{left + size / 2:.1f}" y="{axis_y + 40}" '
+        f'text-anchor="middle">{escape(chart["x_label"])}</text>'
+    )
+    out.append(  # the vertical axis's name, inside the plot's top left corner
+        f'<text class="chart-text" x="{left + 6}" y="{top + 12}">{escape(chart["y_label"])}</text>'
+    )
+    out.append(
+        f'<line class="chart-threshold" x1="{x_at(0):.1f}" y1="{y_at(0):.1f}" '
+        f'x2="{x_at(1):.1f}" y2="{y_at(1):.1f}"/>'
+    )
+    for index, s in enumerate(series):
+        dash = DASHES[index % len(DASHES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        path = " ".join(f"{x_at(p['score']):.1f},{y_at(p['rate']):.1f}" for p in s["points"])
+        out.append(
+            f'<polyline class="chart-line chart-series-{index % len(DASHES)}"{dashed} '
+            f'points="{path}"/>'
+        )
+        for p in s["points"]:
+            out.append(_marker(index, x_at(p["score"]), y_at(p["rate"])))
+        lx = layout["legend_x"] if narrow else left + size + 36
+        ly = legend_top + index * LEGEND_ROW
+        out.append(
+            f'<line class="chart-line chart-series-{index % len(DASHES)}"{dashed} '
+            f'x1="{lx}" y1="{ly + 8}" x2="{lx + 28}" y2="{ly + 8}"/>'
+        )
+        out.append(_marker(index, lx + 14, ly + 8))
+        out.append(
+            f'<text class="chart-text" x="{lx + 36}" y="{ly + 13}">{escape(s["label"])}</text>'
+        )
+    lx = layout["legend_x"] if narrow else left + size + 36
+    ly = legend_top + len(series) * LEGEND_ROW
+    out.append(
+        f'<line class="chart-threshold" x1="{lx}" y1="{ly + 8}" x2="{lx + 28}" y2="{ly + 8}"/>'
+        f'<text class="chart-text" x="{lx + 36}" y="{ly + 13}">'
+        f"{escape(chart['diagonal_label'])}</text>"
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def render_reliability_chart(chart: ReliabilityChart) -> Markup:
+    """Draw a reliability diagram from its view-model input (the ``reliability_svg`` template
+    filter): the wide layout followed by the narrow one; the stylesheet shows one of them."""
+    return reliability_chart(chart) + reliability_chart(chart, narrow=True)

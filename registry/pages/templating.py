@@ -21,7 +21,7 @@ from markupsafe import Markup
 from registry import i18n
 from registry.lru import LRUCache
 from registry.pages import numbers
-from registry.pages.svg_charts import render_rates_chart
+from registry.pages.svg_charts import render_rates_chart, render_reliability_chart
 from registry.paths import TEMPLATES_DIR
 
 
@@ -176,6 +176,7 @@ def create_environment(*, strict: bool | None = None) -> Environment:
         fmt_num=_fmt_num,
         fmt_p=_fmt_p,
         rates_svg=render_rates_chart,  # draws a chart input built by the view-model
+        reliability_svg=render_reliability_chart,
     )
     env.globals["card_sections_html"] = _card_sections_html
     env.fragment_cache = LRUCache(FRAGMENT_CACHE_SIZE)  # type: ignore[attr-defined]

@@ -42,7 +42,6 @@ FILTER_TITLES = {
 }
 
 
-
 def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[AuditFilter]:
     choices: dict[str, list[tuple[str, str]]] = {
         "agency": [(a.slug, agency_name(a, lang)) for a in agencies],
@@ -67,7 +66,6 @@ def _filters(filters: AuditFilters, agencies: list[Agency], lang: str) -> list[A
             }
         )
     return out
-
 
 
 def audits_page(

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from registry import i18n
 from registry.models import agency_name, agency_name_lang
-from registry.pages import audit_words, card_view, comparison_view, labels, words
+from registry.pages import audit_words, card_view, comparison_view, labels, score_view, words
 from registry.pages.audit_page_types import (
     AgencyResponse,
     AttributeSection,
@@ -24,8 +24,13 @@ from registry.pages.audit_page_types import (
     DeclaredCheck,
     GroupRow,
     GroupTable,
+    MeasureCell,
+    MeasureColumn,
+    MeasureRow,
+    MeasuresTable,
     RatesChart,
 )
+from registry.pages.conditional_findings import conditional_section
 from registry.pages.findings import findings
 from registry.services.audits.disclosure import suppress_report
 from registry.services.audits.publication import response_in
@@ -50,6 +55,25 @@ NOT_ASSESSED_TEXT = {
     ),
     "no_reference": N_("Not assessed: no group has a rate that could serve as the reference."),
 }
+#: Measures described for each group, not compared (report schema 3): what each tells a reader.
+MEASURE_MEANINGS = {
+    "f1_score": N_(
+        "One number from 0 to 1 that combines two questions: of the people who really had the "
+        "outcome, how many the algorithm picked out; and of the people it picked out, how many "
+        "really had it. 1 means everyone with the outcome was picked out and no one else."
+    ),
+    "balanced_accuracy": N_(
+        "The average of two shares: people with the outcome whom the algorithm picked out, and "
+        "people without it whom it left alone. 0.5 is no better than chance, 1 is always right. "
+        "Unlike plain accuracy, it does not rise just by predicting the more common outcome."
+    ),
+    "positive_share": N_(
+        "Of all the positive decisions (selections or flags) the algorithm made, the share that "
+        "went to this group. Compare it with the group's share of the people: a larger share of "
+        "the decisions than of the people means the group receives them more often than average."
+    ),
+}
+MEASURES = ("f1_score", "balanced_accuracy", "positive_share")
 OUTCOME_MEANING = {
     "beneficial": N_(
         "A positive decision helps the person (for example, a benefit or a place). Groups "
@@ -146,7 +170,7 @@ def _group_rows(
         rows.append(row)
     ref_rate = next((r["rate"] for r in rows if r["is_reference"]), None)
     threshold_rate = comparison_view.threshold_rate(
-        check["kind"], metric, check["threshold"], favourable, ref_rate
+        check["kind"], metric, check["threshold"], favourable, ref_rate, check["band"]
     )
     return {
         "rows": rows,
@@ -205,6 +229,70 @@ def _check_counts(summary: dict[str, Any]) -> CheckCounts:
     }
 
 
+def _measure_cell(row: dict[str, Any] | None, lang: str) -> MeasureCell:
+    row = row or {}
+    status = row.get("status")
+    withheld = _withheld(row.get("value"))
+    note = None
+    if not withheld and status not in (None, "ok"):
+        note = audit_words.status_words(str(status), lang)
+    return {
+        "value": _num(row.get("value")),
+        "low": _num(row.get("ci_low")),
+        "high": _num(row.get("ci_high")),
+        "withheld": withheld,
+        "note": note,
+    }
+
+
+def measures_table(report: dict[str, Any], attribute: str, lang: str) -> MeasuresTable | None:
+    """The descriptive measures of ``attribute``'s groups (F1 score, balanced accuracy, share of
+    positive decisions), with what each means; None when the report has none of them."""
+    groups = [g for g in report.get("groups", []) if g.get("attribute") == attribute]
+    metrics = {
+        (m.get("metric"), str(m.get("group"))): m
+        for m in report.get("metrics", [])
+        if m.get("attribute") == attribute and m.get("metric") in MEASURES
+    }
+    present = [m for m in MEASURES if any(key[0] == m for key in metrics)]
+    if any("positive_share" in g for g in groups):
+        present.append("positive_share")
+    if not present or not groups:
+        return None
+    columns: list[MeasureColumn] = [
+        {
+            "measure": m,
+            "title": words.metric_name(m, lang),
+            "meaning": i18n.gettext(lang, MEASURE_MEANINGS[m]),
+            "percent": m == "positive_share",
+        }
+        for m in present
+    ]
+    rows: list[MeasureRow] = []
+    for group in groups:
+        name = str(group.get("group"))
+        cells: list[MeasureCell] = []
+        for m in present:
+            if m == "positive_share":
+                share = group.get("positive_share")
+                cells.append(
+                    {
+                        "value": _num(share),
+                        "low": None,
+                        "high": None,
+                        "withheld": _withheld(share),
+                        "note": None,
+                    }
+                )
+            else:
+                cells.append(_measure_cell(metrics.get((m, name)), lang))
+        rows.append(
+            {"group": name, "label": labels.group_label(report, attribute, name, lang),
+             "cells": cells}
+        )  # fmt: skip
+    return {"columns": columns, "rows": rows}
+
+
 def not_assessed_texts(report: dict[str, Any], lang: str) -> dict[tuple[str, str], str]:
     """(check name, attribute) -> why the check did not assess that attribute, in ``lang``
     (from the report's ``not_assessed`` rows; reports before schema 2 have none)."""
@@ -244,8 +332,9 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
             "metric_text": words.metric_name(c["metric"], lang),
             "kind": c.get("kind"),
             "threshold": c.get("threshold"),
+            "band": c.get("band") or "one-sided",
             "rule_text": comparison_view.rule_text(
-                c.get("kind"), c["metric"], c.get("threshold"), favourable, lang
+                c.get("kind"), c["metric"], c.get("threshold"), favourable, lang, c.get("band")
             ),
             "verdict": words.verdict_view(summary_by_name.get(c["name"], {}).get("verdict"), lang),
             "counts": _check_counts(summary_by_name.get(c["name"], {})),
@@ -277,7 +366,17 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
                     "chart": rates_chart(table, chart_id, title, lang, k),
                 }
             )
-        sections.append({"attribute": attribute, "label": attribute_name, "tables": tables})
+        sections.append(
+            {
+                "attribute": attribute,
+                "label": attribute_name,
+                "tables": tables,
+                "measures": measures_table(report, attribute, lang),
+                "scores": score_view.score_section(
+                    report, attribute, lang, chart_id=f"reliability-{a_index}"
+                ),
+            }
+        )
     provenance = report.get("provenance") or {}
     inputs = provenance.get("input") or {}
     described = report.get("sample") or {}
@@ -327,6 +426,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
         "correction": spec.get("correction"),
         "statistics": audit_words.statistical_settings(report, spec, lang),
         "findings": findings(report, lang),
+        "conditional": conditional_section(report, lang),
         "checks": checks,
         "sample": {
             "period": described.get("period"),

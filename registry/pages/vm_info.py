@@ -103,6 +103,35 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
             "chance, 1 is perfect)."
         ),
     ),
+    (
+        "f1_score",
+        "2TP/(2TP+FP+FN)",
+        N_("people whose real outcome was yes, or whom the algorithm selected"),
+        N_(
+            "Precision and the true positive rate in one number from 0 to 1: 1 when everyone "
+            "who should have been selected was, and no one else. Described for each group, not "
+            "compared with a threshold."
+        ),
+    ),
+    (
+        "balanced_accuracy",
+        "(TPR+TNR)/2",
+        N_("people with each real outcome"),
+        N_(
+            "The average of the true positive and true negative rates: 0.5 is chance, 1 is "
+            "perfect, and always predicting the more common outcome does not raise it. "
+            "Described for each group, not compared with a threshold."
+        ),
+    ),
+    (
+        "positive_share",
+        "(TP+FP)/Σ(TP+FP)",
+        N_("all positive decisions"),
+        N_(
+            "Of all the positive decisions, the share that went to the group; compare it with "
+            "the group's share of the sample. Described for each group, not compared."
+        ),
+    ),
 )
 
 

@@ -32,7 +32,6 @@ FACET_VOCABULARY = {
 }
 
 
-
 def _facet_label_lang(facet: str, value: str, lang: str, agencies: dict[str, Agency]) -> str | None:
     if facet == "agency" and value in agencies:
         return agency_name_lang(agencies[value], lang)
@@ -237,7 +236,6 @@ def agencies_csv(vm: AgenciesPage) -> tuple[list[str], list[list[Any]]]:
 
 
 AGENCY_AUDITS_SHOWN = 20
-
 
 
 def agency_page(

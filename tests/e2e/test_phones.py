@@ -269,7 +269,8 @@ def _shrink(paths: list[Path]) -> None:
             picture = image.convert("RGB")
         if picture.width > 700:
             picture = picture.resize((picture.width // 2, picture.height // 2), Image.LANCZOS)
-        picture.quantize(colors=16, method=Image.Quantize.MEDIANCUT).save(path, optimize=True, bits=4)
+        palette = picture.quantize(colors=16, method=Image.Quantize.MEDIANCUT)
+        palette.save(path, optimize=True, bits=4)
 
 
 CONSOLE_PASSWORD = "e2e console passphrase"  # the one tests/e2e/test_console.py sets

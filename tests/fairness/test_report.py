@@ -34,7 +34,7 @@ def test_same_input_spec_and_seed_give_byte_identical_json():
     first = audit_counts(_sample(), seed=11).to_json()
     second = audit_counts(_sample(), seed=11).to_json()
     assert first == second
-    assert json.loads(first)["schema_version"] == 2
+    assert json.loads(first)["schema_version"] == 3
 
 
 def test_seed_and_replicates_no_longer_change_any_number():

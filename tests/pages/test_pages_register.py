@@ -115,7 +115,7 @@ def test_methods_and_about_pages_never_claim_certification(client, world):
         "Assistive or punitive?",
         "The four-fifths rule",
     ]
-    assert len(methods.select("tbody tr")) == 13
+    assert len(methods.select("tbody tr")) == 16  # 13 before, then F1, BA, positive share
     about = parse(client.get("/about?lang=en"))
     assert about.select_one("#api")
     assert any(code.get_text() == "/downloads/history.json" for code in about.select("code"))

@@ -12,7 +12,20 @@ Small-cell rule (``k`` = ``settings.small_cell_k``, default 10), public view onl
   its **verdict stays**, computed from the true counts; its reason text is replaced because it
   quotes the numbers;
 - a between-groups summary is withheld when any group it spans has a withheld rate for one of
-  its metrics; the ``share`` of a group whose size is suppressed is withheld too.
+  its metrics; the ``share`` of a group whose size is suppressed is withheld too;
+- a measure built on all four confusion cells (the F1 score, balanced accuracy) is withheld when
+  any of its group's cells (TP, FP, TN, FN) is from 1 to k-1: its value with the shown counts
+  would give the cell back; a group's ``positive_share`` is withheld when its predicted positives
+  (or its size) are.
+- a conditional (within-strata) comparison is withheld like its comparison, and also when the
+  group's or the reference's pooled denominator is from 1 to k-1; its pooled denominators are
+  withheld when they differ from the group's (or reference's) published denominator by 1 to k-1
+  (that difference counts the group's cases in strata without the other group);
+- in the count table, the control features' values (strata) are kept like group labels.
+- score measures: a reliability bin (``calibration_bins``) is withheld when its people, those
+  with the outcome or those without are from 1 to k-1; a group's calibration row when the same
+  holds for the whole group; a score comparison (``score_comparisons``) when the group or the
+  reference has from 1 to k-1 people, or (AUC) when either's ROC AUC rate is withheld.
 """
 
 from __future__ import annotations
@@ -25,6 +38,9 @@ from registry.services.canonical import iso
 
 SUPPRESSED_REASON = "Details withheld: this comparison rests on fewer than {k} people."
 COUNT_FIELDS = ("n", "tp", "fp", "tn", "fn", "pp", "pn")
+CELL_FIELDS = ("tp", "fp", "tn", "fn")
+#: Metrics computed from all four confusion cells of a group (not a numerator over a denominator).
+CELL_METRICS = ("f1_score", "balanced_accuracy")
 RATE_FIELDS = ("value", "ci_low", "ci_high", "numerator", "denominator")
 COMPARISON_FIELDS = (
     "value", "reference_value", "ratio", "ratio_ci_low", "ratio_ci_high", "difference",
@@ -32,6 +48,20 @@ COMPARISON_FIELDS = (
 )  # fmt: skip
 CHECK_FIELDS = ("value", "ci_low", "ci_high", "p_value", "p_adjusted", "significant")
 SUMMARY_FIELDS = ("value", "ci_low", "ci_high")
+CONDITIONAL_FIELDS = (
+    "ratio", "ratio_ci_low", "ratio_ci_high", "difference", "difference_ci_low",
+    "difference_ci_high", "association_statistic", "association_p_value",
+    "homogeneity_statistic", "homogeneity_p_value", "group_denominator", "reference_denominator",
+)  # fmt: skip
+BIN_FIELDS = ("n", "mean_score", "observed_rate", "ci_low", "ci_high")
+CALIBRATION_FIELDS = (
+    "n", "positives", "mean_score", "observed_rate", "brier", "ece", "statistic", "p_value",
+    "p_adjusted",
+)  # fmt: skip
+SCORE_COMPARISON_FIELDS = (
+    "value", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
+    "statistic", "p_value", "p_adjusted",
+)  # fmt: skip
 
 
 def suppressed(k: int) -> dict[str, Any]:
@@ -72,8 +102,22 @@ def _json_copy(value: Any) -> Any:
 def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     """A copy of a report dict with small cells suppressed (see the module docstring)."""
     out = _json_copy(report)
+    small_cells: set[tuple[str, str]] = set()
+    denominators = {
+        (row.get("attribute"), str(row.get("group")), row.get("metric")): row.get("denominator")
+        for row in report.get("metrics", [])
+    }
+    small_groups = {
+        (row.get("attribute"), str(row.get("group")))
+        for row in out.get("groups", [])
+        if is_small(row.get("n"), k)
+    }
     for row in out.get("groups", []):
         small_n = is_small(row.get("n"), k)
+        if any(is_small(row.get(name), k) for name in CELL_FIELDS):
+            small_cells.add((row.get("attribute"), str(row.get("group"))))
+        if "positive_share" in row and (small_n or is_small(row.get("pp"), k)):
+            row["positive_share"] = suppressed(k)
         for name in COUNT_FIELDS:
             if name in row:
                 row[name] = _count(row[name], k)
@@ -81,7 +125,11 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
             row["share"] = suppressed(k)
     withheld: set[tuple[str, str, str]] = set()
     for row in out.get("metrics", []):
-        if _rate_is_small(row, k):
+        cells_small = (
+            row.get("metric") in CELL_METRICS
+            and (row.get("attribute"), str(row.get("group"))) in small_cells
+        )
+        if cells_small or _rate_is_small(row, k):
             withheld.add((row["attribute"], str(row["group"]), row["metric"]))
             for name in RATE_FIELDS:
                 if name in row:
@@ -108,6 +156,8 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
                 if name in row:
                     row[name] = suppressed(k)
             row["reason"] = SUPPRESSED_REASON.format(k=k)
+    for row in out.get("conditional", []):
+        _suppress_conditional(row, hidden(row), denominators, k)
     hidden_pairs = {(a, m) for a, _g, m in withheld}
     for row in out.get("summaries", []):
         metrics = row.get("metrics") or []
@@ -116,6 +166,7 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
             for name in SUMMARY_FIELDS:
                 if name in row:
                     row[name] = suppressed(k)
+    _suppress_scores(out, k, withheld, small_groups)
     provenance = (out.get("provenance") or {}).get("input") or {}
     for key in ("unknown", "rows_dropped"):
         if isinstance(provenance.get(key), dict):
@@ -123,10 +174,69 @@ def suppress_report(report: dict[str, Any], *, k: int) -> dict[str, Any]:
     return out
 
 
+def _suppress_conditional(
+    row: dict[str, Any], hidden: bool, denominators: dict[tuple, Any], k: int
+) -> None:
+    pooled = (row.get("group_denominator"), row.get("reference_denominator"))
+    if hidden or any(is_small(v, k) for v in pooled):
+        for name in CONDITIONAL_FIELDS:
+            if name in row:
+                row[name] = suppressed(k)
+        return
+    attribute, metric = row.get("attribute"), row.get("metric")
+    published = (
+        denominators.get((attribute, str(row.get("group")), metric)),
+        denominators.get((attribute, str(row.get("reference")), metric)),
+    )
+    for name, used, total in zip(
+        ("group_denominator", "reference_denominator"), pooled, published, strict=True
+    ):
+        if not isinstance(used, int | float) or not isinstance(total, int | float):
+            continue
+        if is_small(total - used, k):
+            row[name] = suppressed(k)
+
+
+def _outcome_is_small(n: Any, events: Any, k: int) -> bool:
+    if is_small(n, k) or is_small(events, k):
+        return True
+    return (
+        isinstance(n, int | float) and isinstance(events, int | float) and is_small(n - events, k)
+    )
+
+
+def _suppress_scores(
+    out: dict[str, Any], k: int, withheld: set[tuple[str, str, str]], small: set[tuple[Any, str]]
+) -> None:
+    """Withhold the score measures' small cells (see the module docstring)."""
+    for row in out.get("calibration_bins", []):
+        n, rate = row.get("n"), row.get("observed_rate")
+        events = n * rate if isinstance(n, int | float) and isinstance(rate, int | float) else None
+        if _outcome_is_small(n, round(events, 6) if events is not None else None, k):
+            for name in BIN_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
+    for row in out.get("calibration", []):
+        if _outcome_is_small(row.get("n"), row.get("positives"), k):
+            for name in CALIBRATION_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
+    for row in out.get("score_comparisons", []):
+        attribute = row.get("attribute")
+        sides = [(attribute, str(row.get("group"))), (attribute, str(row.get("reference")))]
+        hide = any(side in small for side in sides)
+        if row.get("measure") == "roc_auc":
+            hide = hide or any((a, g, "roc_auc") in withheld for a, g in sides)
+        if hide:
+            for name in SCORE_COMPARISON_FIELDS:
+                if name in row:
+                    row[name] = suppressed(k)
+
+
 def suppress_counts(counts: dict[str, Any], *, k: int) -> dict[str, Any]:
-    """The per-cell count table with small counts suppressed (group labels kept)."""
+    """The per-cell count table with small counts suppressed (group and stratum labels kept)."""
     out = copy.deepcopy(counts)
-    first = len(out["attributes"])
+    first = len(out["attributes"]) + len(out.get("controls", []))
     out["rows"] = [row[:first] + [_count(v, k) for v in row[first:]] for row in out["rows"]]
     stats = out.get("stats") or {}
     for key in ("unknown", "rows_dropped"):

@@ -114,7 +114,7 @@ def wanted_columns(spec: dict[str, Any], input_kind: str) -> list[str]:
     columns = spec["columns"]
     roles = () if input_kind == "counts" else SAMPLE_COLUMN_ROLES
     wanted = [columns[r] for r in roles if columns.get(r)]
-    return [*wanted, *columns["sensitive_features"]]
+    return [*wanted, *columns["sensitive_features"], *columns.get("control_features", [])]
 
 
 def input_error(exc: FairnessInputError) -> Invalid:
@@ -135,7 +135,11 @@ def check_header(path: Path, spec: dict[str, Any], input_kind: str) -> list[str]
     missing = [c for c in wanted_columns(spec, input_kind) if c not in present]
     if not missing and input_kind == "counts":
         try:  # the engine's own layout rule (tp/fp/tn/fn, label/prediction/count, ...)
-            count_table_layout(present, spec["columns"]["sensitive_features"])
+            grouping = [
+                *spec["columns"]["sensitive_features"],
+                *spec["columns"].get("control_features", []),
+            ]
+            count_table_layout(present, grouping)
         except FairnessInputError as exc:
             raise input_error(exc) from exc
     if missing:
@@ -170,14 +174,15 @@ def counts_to_dict(sample: Sample) -> dict[str, Any]:
     count-based metric (``counts_from_dict``). Score metrics need the scores, which are not kept."""
     cells = sample.cells
     frame = cells.frame
-    columns = [*cells.attributes, *cells.count_columns]
+    grouping = [*cells.attributes, *cells.controls]
+    columns = [*grouping, *cells.count_columns]
     rows = []
     for record in frame[columns].itertuples(index=False, name=None):
-        rows.append(
-            [str(v) if i < len(cells.attributes) else _number(v) for i, v in enumerate(record)]
-        )
+        rows.append([str(v) if i < len(grouping) else _number(v) for i, v in enumerate(record)])
     return {
         "attributes": list(cells.attributes),
+        # the control features' strata (conditional parity), only when the spec names some
+        **({"controls": list(cells.controls)} if cells.controls else {}),
         "has_labels": cells.has_labels,
         "weighted": cells.weighted,
         "columns": columns,
@@ -194,12 +199,18 @@ def _number(value: Any) -> int | float:
 def counts_from_dict(data: dict[str, Any]) -> Sample:
     frame = pd.DataFrame(data["rows"], columns=data["columns"])
     attributes = tuple(data["attributes"])
-    for name in data["columns"][len(attributes) :]:
+    controls = tuple(data.get("controls", ()))
+    grouping = (*attributes, *controls)
+    for name in data["columns"][len(grouping) :]:
         frame[name] = frame[name].astype("float64" if data["weighted"] else "int64")
-    for name in attributes:
+    for name in grouping:
         frame[name] = frame[name].astype(str)
     cells = CellTable(
-        attributes=attributes, frame=frame, has_labels=data["has_labels"], weighted=data["weighted"]
+        attributes=attributes,
+        frame=frame,
+        has_labels=data["has_labels"],
+        weighted=data["weighted"],
+        controls=controls,
     )
     stats = dict(data["stats"])
     stats["warnings"] = tuple(stats.get("warnings", ()))
@@ -226,7 +237,10 @@ def read_input(audit: Any, sample_path: Path | None, *, progress: Progress | Non
     c = AuditSpec.from_dict(audit.spec).columns
     if audit.input_kind == "counts":
         return fairness.read_counts(
-            sample_path, sensitive_features=list(c.sensitive_features), delimiter=c.delimiter
+            sample_path,
+            sensitive_features=list(c.sensitive_features),
+            delimiter=c.delimiter,
+            control_features=list(c.control_features),
         )
     raise ValueError(f"no file input for a {audit.input_kind} audit")
 
