@@ -71,9 +71,13 @@ def install_error_handlers(app: FastAPI) -> None:
         body = exc.to_dict()
         message, details = _first_details(exc.message, exc.details)
         body["error"].update(message=message, details=details)
+        retry_after = getattr(exc, "retry_after", None)  # a rate limit's 429
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if _is_api(request):
-            return JSONResponse(body, status_code=exc.status)
-        return render_error_page(request, exc.status, message, code=exc.code, details=details)
+            return JSONResponse(body, status_code=exc.status, headers=headers)
+        response = render_error_page(request, exc.status, message, code=exc.code, details=details)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -114,13 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the handler thread pool; clear what a killed server left half-uploaded; claim this
-    process's staging folder; bring the search index up to the ledger; start
+    process's staging folder; bring the search index up to the ledger; delete contact addresses
+    past their retention period; start
     ``settings.audit_workers`` audit worker threads."""
     import anyio.to_thread
 
     from registry.services.audits.staging import hold_staging, release_staging, sweep_staging
     from registry.services.audits.wizard_drafts import sweep_drafts
     from registry.services.audits.worker import start_workers, stop_workers
+    from registry.services.clock import SystemClock
+    from registry.services.participation.submission import sweep_contacts_at_start
     from registry.services.public.search_index import sync_at_start
 
     # Sync handlers run in this pool. Far more threads than cores only adds GIL contention: on
@@ -129,6 +136,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings.threadpool_size
     )
     sync_at_start(app.state.engine)  # reads never write the index: catch up before serving
+    # Contact addresses of the public past their retention period (docs/participation.md).
+    sweep_contacts_at_start(
+        app.state.engine,
+        retention_days=app.state.settings.participation_contact_days,
+        now=SystemClock().now(),
+    )
     uploads_dir = app.state.settings.uploads_dir
     sweep_staging(uploads_dir)
     sweep_drafts(uploads_dir)

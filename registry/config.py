@@ -126,8 +126,29 @@ class Settings(BaseSettings):
     write_limit_per_account: str = Field(
         "60/minute", description="API writes per account (the token's owner)."
     )
+    # Citizen participation (docs/participation.md).
+    participation_limit_per_address: str = Field(
+        "5/hour", description="Public submissions (questions, concerns) per client address."
+    )
+    participation_limit_per_algorithm: str = Field(
+        "60/hour", description="Public submissions per algorithm, from all addresses together."
+    )
+    participation_duplicate_hours: int = Field(
+        72,
+        ge=0,
+        description="The same text about the same algorithm within this many hours is refused "
+        "as a duplicate (0: no check).",
+    )
+    participation_contact_days: int = Field(
+        180,
+        ge=1,
+        le=3650,
+        description="Contact addresses of submitters are deleted this many days after receipt.",
+    )
 
     @field_validator(
+        "participation_limit_per_address",
+        "participation_limit_per_algorithm",
         "sign_in_limit_per_account",
         "sign_in_limit_per_address",
         "write_limit_per_address",

@@ -14,7 +14,7 @@ with ``--proxy-headers --forwarded-allow-ips=<proxy>`` so it is the real client'
 from __future__ import annotations
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from limits.storage import MemoryStorage
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
@@ -22,9 +22,18 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.db import session_scope
+from registry.errors import Forbidden
 from registry.services.cards.tokens import hash_token
 from registry.services.staff.rate_keys import token_owner_id
-from registry.services.staff.throttle import WRITE_ACCOUNT, WRITE_ADDRESS, RateLimits, Verdict
+from registry.services.staff.throttle import (
+    PARTICIPATION_ADDRESS,
+    PARTICIPATION_ALGORITHM,
+    WRITE_ACCOUNT,
+    WRITE_ADDRESS,
+    RateLimits,
+    TooManyRequests,
+    Verdict,
+)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PREFIX = "/api/"
@@ -110,3 +119,55 @@ def install_write_limits(app: FastAPI) -> None:
     """Build the app's rate limits from its settings and limit the API's writes."""
     app.state.rate_limits = RateLimits.from_settings(app.state.settings)
     app.add_middleware(WriteRateLimitMiddleware)
+
+
+# --- public participation (docs/participation.md) ---------------------------------------------
+
+ERR_PARTICIPATION_ADDRESS = (
+    "Too many messages from this client address. Try again in {seconds} seconds."
+)
+ERR_PARTICIPATION_ALGORITHM = (
+    "This algorithm is receiving too many messages right now. Try again in {seconds} seconds."
+)
+ERR_CROSS_SITE = "Messages can only be sent from the register's own pages."
+
+
+def hit_participation_limits(request: Request, public_id: str) -> None:
+    """Count one public submission against the client address and the algorithm; raise
+    ``TooManyRequests`` (429, with ``retry_after``) when either limit is reached. In memory like
+    the other limits (``REGISTRY_RATE_LIMIT_STORAGE_URL``); no database is touched."""
+    limits: RateLimits = request.app.state.rate_limits
+    checks = (
+        (PARTICIPATION_ADDRESS, client_address(request.scope), ERR_PARTICIPATION_ADDRESS),
+        (PARTICIPATION_ALGORITHM, public_id[:32], ERR_PARTICIPATION_ALGORITHM),
+    )
+    for rule, key, message in checks:
+        verdict = limits.hit(rule, key)
+        if not verdict.allowed:
+            raise TooManyRequests(
+                message.format(seconds=verdict.retry_after), retry_after=verdict.retry_after
+            )
+
+
+def refuse_cross_site(request: Request) -> None:
+    """403 for a submission a browser sent from another site. Browsers that send
+    ``Sec-Fetch-Site`` are believed (``same-origin`` and ``none``, a typed or bookmarked request,
+    pass); otherwise an ``Origin`` other than this host's is refused. ``Origin: null`` (what a
+    page with ``Referrer-Policy: no-referrer``, such as the status page, sends) and a request with
+    neither header (a program, an old browser) pass: the public form has no session to protect
+    (docs/participation.md, "CSRF")."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise Forbidden(ERR_CROSS_SITE)
+        return
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return
+    settings = request.app.state.settings
+    own = {
+        str(request.base_url).rstrip("/"),
+        settings.public_base_url(str(request.base_url)),
+    }
+    if origin.rstrip("/") not in own:
+        raise Forbidden(ERR_CROSS_SITE)

@@ -43,9 +43,17 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_SHAPE = re.compile(rf"{re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{43}}")
 #: The routes whose body is a multipart upload streamed to disk (``registry.api.audits``, and the
 #: console's upload wizard, ``registry.console.routes_audit_wizard``).
-#: Writes under these paths have their body capped at ``max_json_bytes`` (API JSON, console forms).
+#: Writes under these paths have their body capped at ``max_json_bytes`` (API JSON, console forms;
+#: and ``PUBLIC_FORM_ROUTE``).
 CAPPED_PREFIXES = ("/api/", "/console/")
 UPLOAD_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/audits(/counts)?|/console/uploads/file")
+#: The one API write that needs no token: the public's questions and concerns
+#: (``registry.api.participation``; rate limited per address and per algorithm). Its body is
+#: still capped here like every JSON body.
+PUBLIC_WRITE_ROUTE = re.compile(r"/api/v1/algorithms/[^/]+/participation")
+#: The public pages' one form (``registry.pages.routes_participation``): no token, its body
+#: capped like the console's forms.
+PUBLIC_FORM_ROUTE = re.compile(r"/algorithms/[^/]+/participate")
 
 #: Below this many ``[`` and ``{`` a body cannot be nested deep enough to exhaust the parser.
 JSON_NESTING_CHECK_FROM = 500
@@ -127,21 +135,25 @@ class WriteRequestGuard:
         self.max_json_bytes = max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        public_form = PUBLIC_FORM_ROUTE.fullmatch(path) is not None
         if (
             scope["type"] != "http"
             or scope["method"] not in WRITE_METHODS
-            or not scope["path"].startswith(CAPPED_PREFIXES)
+            or not (path.startswith(CAPPED_PREFIXES) or public_form)
         ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        # Console forms are signed in by cookie (and checked for CSRF by their routes), so only
-        # their size is capped here; API writes also need a bearer token of the right shape.
-        problem = (
-            None
-            if scope["path"].startswith("/console/")
-            else token_problem(headers.get("authorization"))
+        # Console forms are signed in by cookie (and checked for CSRF by their routes), and the
+        # public's questions need no account, so only their size is capped here; other API
+        # writes also need a bearer token of the right shape.
+        tokenless = (
+            path.startswith("/console/")
+            or public_form
+            or (scope["method"] == "POST" and PUBLIC_WRITE_ROUTE.fullmatch(path) is not None)
         )
+        problem = None if tokenless else token_problem(headers.get("authorization"))
         if problem is not None:
             unauthorized = _error(401, "unauthorized", problem, {"WWW-Authenticate": "Bearer"})
             await unauthorized(scope, receive, send)

@@ -27,11 +27,15 @@ search_app = typer.Typer(help="The public search index.", no_args_is_help=True)
 agency_app = typer.Typer(help="Agencies.", no_args_is_help=True)
 account_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+participation_app = typer.Typer(
+    help="Questions and concerns from the public.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(search_app, name="search")
 app.add_typer(agency_app, name="agency")
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
+app.add_typer(participation_app, name="participation")
 app.add_typer(audit_app, name="audit")
 app.add_typer(card_app, name="card")
 app.command("worker")(worker)
@@ -58,6 +62,21 @@ def search_reindex() -> None:
         stamp = rebuild(session)
         session.commit()
     typer.echo(f"search index rebuilt through ledger event {stamp}")
+
+
+@participation_app.command("sweep")
+def participation_sweep() -> None:
+    """Delete the public's contact addresses past REGISTRY_PARTICIPATION_CONTACT_DAYS (the server
+    does this at start-up; run it daily from cron on a server that stays up)."""
+    from registry.services.clock import SystemClock
+    from registry.services.participation.submission import sweep_contacts
+
+    settings = load_settings()
+    with service_session(settings) as session:
+        deleted = sweep_contacts(
+            session, retention_days=settings.participation_contact_days, now=SystemClock().now()
+        )
+    typer.echo(f"{deleted} contact address(es) deleted")
 
 
 @app.command()

@@ -35,6 +35,13 @@ from registry.models.algorithm import (
 )
 from registry.models.audit import Audit, AuditInput, AuditKind, AuditState, AuditVisibility  # noqa: F401
 from registry.models.event import Event, EventPublic
+from registry.models.participation import (  # noqa: F401
+    DeclineReason,
+    ItemKind,
+    ItemState,
+    ParticipationContact,
+    ParticipationItem,
+)
 from registry.models.review import (  # noqa: F401
     ReviewAsk,
     ReviewPublish,

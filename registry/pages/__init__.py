@@ -16,6 +16,7 @@ def install_pages(app: FastAPI) -> None:
     from registry.pages import (
         routes_accountability,
         routes_info,
+        routes_participation,
         routes_records,
         routes_register,
         routes_site,
@@ -32,6 +33,7 @@ def install_pages(app: FastAPI) -> None:
     static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(routes_records.router)
+    app.include_router(routes_participation.router)
     app.include_router(routes_accountability.router)
     app.include_router(routes_register.router)
     app.include_router(routes_info.router)

@@ -297,6 +297,61 @@ class VersionInfo(TypedDict):
     is_current: bool
 
 
+class CodeText(TypedDict):
+    """A code and its words in the reader's language."""
+
+    value: str
+    text: str
+
+
+class ParticipationAnswer(TypedDict):
+    text: str
+    at: datetime
+
+
+class ParticipationItemView(TypedDict):
+    """A published item: what someone asked or said (personal data masked) and the answer."""
+
+    id: str
+    kind: CodeText
+    text: str
+    display_name: str | None
+    """None: the author chose to stay anonymous."""
+    received_at: datetime
+    published_at: datetime | None
+    answer: ParticipationAnswer | None
+    waiting_days: int | None
+    """Whole days since it was received, while it has no answer."""
+    masked: list[str]
+    """What kinds of personal data were masked in the text, in words."""
+
+
+class ReasonCount(TypedDict):
+    reason: CodeText
+    count: int
+
+
+class ParticipationLimits(TypedDict):
+    """The longest text and display name the form accepts, in characters."""
+
+    text: int
+    display_name: int
+
+
+class ParticipationSection(TypedDict):
+    """What the public asked and said about the algorithm, and the agency's answers."""
+
+    items: list[ParticipationItemView]
+    declined: list[ReasonCount]
+    """Items not published, counted by reason (every published reason, zero included)."""
+    merged: int
+    kinds: list[CodeText]
+    """The kinds of message the form offers."""
+    limits: ParticipationLimits
+    appeal_route: str | None
+    """The card's route to object or appeal, shown next to answers to concerns."""
+
+
 class AlgorithmPage(TypedDict):
     """`/algorithms/{id}.json` and `/algorithms/{id}/versions/{n}.json`: one published card, with
     its plain-language key facts first and every section after."""
@@ -321,6 +376,8 @@ class AlgorithmPage(TypedDict):
     sections: list[CardSection]
     withheld: list[WithheldField]
     card_language: str
+    participation: ParticipationSection | None
+    """On the current record only: published questions and concerns with their answers."""
 
 
 class VersionsPage(TypedDict):

@@ -19,11 +19,12 @@ from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name, agency_name_lang
 from registry.models.audit import Audit
-from registry.pages import card_view, findings, words
+from registry.pages import card_view, findings, vm_participation, words
 from registry.pages.diff_view import card_changes, change_groups
 from registry.pages.page_types import (
     AlgorithmPage,
     DiffPage,
+    ParticipationSection,
     VersionInfo,
     VersionsPage,
 )
@@ -168,6 +169,7 @@ def _card_page(
     *,
     today: dt.date,
     headlines: dict[int, str | None],
+    participation: ParticipationSection | None = None,
 ) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
@@ -211,6 +213,7 @@ def _card_page(
         "sections": parts["sections"],
         "withheld": parts["withheld"],
         "card_language": parts["card_language"],
+        "participation": participation,
     }
 
 
@@ -220,7 +223,17 @@ def algorithm_page(
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, record.current, lang, today=today, headlines=headlines)
+    participation = vm_participation.participation_section(
+        session, record.algorithm, record.current, lang=lang, today=today
+    )
+    return _card_page(
+        record,
+        record.current,
+        lang,
+        today=today,
+        headlines=headlines,
+        participation=participation,
+    )
 
 
 class _PreviewRecord(AlgorithmRecord):

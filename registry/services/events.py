@@ -46,6 +46,12 @@ PUBLIC_ACTIONS = frozenset(
         # A published audit stays readable, marked withdrawn. (Withdrawing one never published
         # changes no page but records the same action, so it moves the stamp too.)
         "audit.withdrawn",
+        # Citizen participation: each moderation decision changes the algorithm page (the
+        # published items, their answers, the counts of declined and merged items).
+        "participation.published",
+        "participation.answered",
+        "participation.merged",
+        "participation.declined",
     }
 )
 #: Actions no anonymous reader can observe: drafts, the audit queue, accounts and tokens.
@@ -72,6 +78,11 @@ PRIVATE_ACTIONS = frozenset(
         "audit.requeued",
         "audit.succeeded",
         "audit.failed",
+        # An item awaiting moderation is never public; contact addresses never are. Their
+        # events carry hashes and ids only, never the text or the address.
+        "participation.submitted",
+        "participation.contact_erased",
+        "participation.contacts_swept",
     }
 )
 ERR_UNCLASSIFIED_ACTION = (

@@ -68,6 +68,12 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/algorithms/{public_id}/edit": {"name": "Refused", "action": "save"},
         "/console/algorithms/{public_id}/discard": {},
         "/console/algorithms/{public_id}/retire": {"reason": "Refused"},
+        # Moderation (the token is checked before the item is looked up).
+        "/console/participation/{item_id}/publish": {"answer": "x", "confirmed": "yes"},
+        "/console/participation/{item_id}/answer": {"answer": "x", "confirmed": "yes"},
+        "/console/participation/{item_id}/merge": {"into": "itm-00000000", "confirmed": "yes"},
+        "/console/participation/{item_id}/decline": {"reason": "abusive", "confirmed": "yes"},
+        "/console/participation/{item_id}/erase-contact": {},
     }
     algorithm = make_published_algorithm(session, versions=1)
     values = {
@@ -77,6 +83,7 @@ def targets(session):  # type: ignore[no-untyped-def]
         "request_id": 1,
         "audit_id": "aud-0000000000",
         "public_id": algorithm.public_id,
+        "item_id": "itm-00000000",
     }
     return admin, paths, values
 

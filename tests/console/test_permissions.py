@@ -203,6 +203,40 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
         {"change_summary": "First version.", "revision": "{algorithm_revision}"},
         _editors_only(303),
     ),
+    # Citizen participation: the agency's editors moderate; an item of another agency is 404
+    # (its existence is not revealed); admins and auditors get 403. Each POST has its own item.
+    ("GET", "/console/participation", {}, _editors_only(200, other=200)),
+    ("GET", "/console/participation/{item_publish}", {}, _editors_only(200, other=404)),
+    (
+        "POST",
+        "/console/participation/{item_publish}/publish",
+        {"answer": "Matrix answer.", "confirmed": "yes"},
+        _editors_only(303, other=404),
+    ),
+    (
+        "POST",
+        "/console/participation/{item_published}/answer",
+        {"answer": "Matrix answer.", "confirmed": "yes"},
+        _editors_only(303, other=404),
+    ),
+    (
+        "POST",
+        "/console/participation/{item_merge}/merge",
+        {"into": "{item_published}", "confirmed": "yes"},
+        _editors_only(303, other=404),
+    ),
+    (
+        "POST",
+        "/console/participation/{item_decline}/decline",
+        {"reason": "abusive", "confirmed": "yes"},
+        _editors_only(303, other=404),
+    ),
+    (
+        "POST",
+        "/console/participation/{item_published}/erase-contact",
+        {},
+        _editors_only(303, other=404),
+    ),
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
     ("GET", "/console/set-password/{link}", {}, {"anonymous": 200, **_all(200)}),
@@ -269,6 +303,30 @@ def _draft_for(settings, account, algorithm) -> str:  # type: ignore[no-untyped-
     return draft.draft_id
 
 
+def _participation_items(session, agency, editor) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Items about one of the agency's algorithms: one published (with a contact address), and
+    one awaiting moderation for each of publish, merge and decline."""
+    from registry.services.participation import moderation, submission
+
+    algorithm = make_published_algorithm(session, agency=agency)
+    ids = {}
+    for name in ("item_published", "item_publish", "item_merge", "item_decline"):
+        done = submission.submit_item(
+            session,
+            public_id=algorithm.public_id,
+            kind="question",
+            text=f"Matrix {name}",
+            contact_email="matrix@example.com",
+            duplicate_hours=0,
+            now=T0,
+        )
+        ids[name] = done.item.public_id
+    moderation.publish_item(
+        session, actor=editor, item_id=ids["item_published"], answer=None, now=T0
+    )
+    return ids
+
+
 def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
     agency = make_agency(session)
     other_agency = make_agency(session)
@@ -308,6 +366,7 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
         now=T0,
     )
     build_audit_world(session, staff=dict(accounts))  # type: ignore[arg-type]
+    items = _participation_items(session, agency, accounts["editor_same"])
     edited = make_published_algorithm(session, agency=agency, versions=1)
     published = list_versions(session, edited)[-1].card
     draft = save_draft(
@@ -329,6 +388,7 @@ def _world(session, settings) -> World:  # type: ignore[no-untyped-def]
             **AUDIT_IDS,
             "public_id": edited.public_id,
             "revision": draft_revision(draft),
+            **items,
         },
     )
 
@@ -360,7 +420,11 @@ def test_the_matrix_covers_every_console_route():
             .replace("{review_id}", "{request_id}")
             .replace("{publish_review_id}", "{request_id}")
             .replace("{algorithm_id}", "{public_id}")
-            .replace("{upload_algorithm_id}", "{public_id}"),
+            .replace("{upload_algorithm_id}", "{public_id}")
+            .replace("{item_publish}", "{item_id}")
+            .replace("{item_published}", "{item_id}")
+            .replace("{item_merge}", "{item_id}")
+            .replace("{item_decline}", "{item_id}"),
         )
         for m, p, _d, _e in CASES
     }

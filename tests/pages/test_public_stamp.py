@@ -227,7 +227,40 @@ def test_every_public_action_moves_the_stamp_to_its_event_and_private_ones_do_no
     assert last.action == "audit.succeeded" and private_stamp is not None
     assert private_stamp < last.id
 
+    # What the public sends waits for moderation: private, the stamp stays.
+    items = {}
+    for name in ("answered", "merged", "declined"):
+        response = client.post(
+            f"/api/v1/algorithms/{world.algorithm.public_id}/participation",
+            json={"kind": "question", "text": f"Stamp {name}"},
+        )
+        assert response.status_code == 201, response.text
+        items[name] = response.json()["status"]["id"]
+    assert _last_event(session).action == "participation.submitted"
+    assert stamp() == private_stamp
+
+    def moderate(item: str, action: str, body: dict) -> None:  # type: ignore[type-arg]
+        response = client.post(
+            f"/api/v1/participation/items/{item}/{action}",
+            headers=world.headers("editor"),
+            json=body,
+        )
+        assert response.status_code == 200, response.text
+
     steps = [
+        ("participation.published", lambda: moderate(items["answered"], "publish", {})),
+        (
+            "participation.answered",
+            lambda: moderate(items["answered"], "answer", {"answer": "Yes."}),
+        ),
+        (
+            "participation.merged",
+            lambda: moderate(items["merged"], "merge", {"into": items["answered"]}),
+        ),
+        (
+            "participation.declined",
+            lambda: moderate(items["declined"], "decline", {"reason": "off_topic"}),
+        ),
         ("audit.published", lambda: post(f"/api/v1/audits/{audit_id}/publish")),
         (
             "audit.response",

@@ -28,6 +28,8 @@ PUBLIC_READS = {
     "/api/v1/schema/model-card",
     "/api/v1/schema/pages",
     "/api/v1/schema/pages/{page}.json",
+    "/api/v1/algorithms/{public_id}/participation",
+    "/api/v1/participation/status/{code}",
 }
 
 
@@ -64,11 +66,20 @@ def test_every_operation_documents_422_for_a_bad_parameter(operations) -> None:
     assert [f"{m} {p}" for m, p, op in operations if "422" not in op["responses"]] == []
 
 
+#: The one write that needs no token (``registry.api.request_guard.PUBLIC_WRITE_ROUTE``).
+PUBLIC_WRITE = "/api/v1/algorithms/{public_id}/participation"
+
+
 def test_every_write_documents_the_guard_and_the_rate_limit(operations) -> None:
     for method, path, operation in operations:
         if method not in WRITES:
             continue
         listed = _errors(operation)
+        if path == PUBLIC_WRITE:  # the public's questions: no token, rate limited, capped
+            assert {"413", "422", "429"} <= set(listed) and "401" not in listed
+            assert "Retry-After" in listed["429"]["headers"]
+            assert operation["security"] == [{}], f"{method} {path} needs no token"
+            continue
         assert {"401", "413", "422", "429"} <= set(listed), f"{method} {path}"
         assert "WWW-Authenticate" in listed["401"]["headers"]
         assert "Retry-After" in listed["429"]["headers"]
@@ -83,6 +94,8 @@ def test_public_reads_declare_the_token_optional_and_the_rest_require_it(operati
         if method == "get" and path in PUBLIC_READS:
             assert security is not None and len(security) == 2, f"{path}: {security}"
             assert {} in security and BEARER in security, f"{path}: {security}"
+        elif method == "post" and path == PUBLIC_WRITE:
+            assert security == [{}], f"{method} {path}: {security}"
         else:
             assert security == [BEARER], f"{method} {path}: {security}"
 

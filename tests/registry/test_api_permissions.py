@@ -34,6 +34,8 @@ class World:
     revision: str
     review_public_id: str
     review_id: int
+    item_pending: str
+    item_published: str
 
 
 @pytest.fixture
@@ -65,6 +67,7 @@ def world(session) -> World:
     reviewed = make_published_algorithm(session, agency=agency, versions=1, editor=drafter)
     save_draft(session, actor=drafter, algorithm=reviewed, card=card(name="Reviewed"), now=T0)
     request = ask_for_review(session, actor=drafter, algorithm=reviewed, now=T0)
+    items = _participation_items(session, algorithm, drafter)
     return World(
         agency.slug,
         algorithm.public_id,
@@ -73,7 +76,29 @@ def world(session) -> World:
         revision,
         reviewed.public_id,
         request.id,  # type: ignore[arg-type]
+        items["pending"],
+        items["published"],
     )
+
+
+def _participation_items(session, algorithm, editor) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """One item awaiting moderation and one published, about the home agency's algorithm."""
+    from registry.services.participation import moderation, submission
+    from tests.registry.factories import T0
+
+    ids = {}
+    for name in ("pending", "published"):
+        ids[name] = submission.submit_item(
+            session,
+            public_id=algorithm.public_id,
+            kind="question",
+            text=f"Permissions {name}",
+            contact_email="matrix@example.com",
+            duplicate_hours=0,
+            now=T0,
+        ).item.public_id
+    moderation.publish_item(session, actor=editor, item_id=ids["published"], answer=None, now=T0)
+    return ids
 
 
 def _headers(world: World, role: str) -> dict[str, str]:
@@ -166,6 +191,50 @@ CASES = [
         {"reason": "Replaced by a manual process."},
         {"none": 401, "admin": 200, "editor_same": 200, "editor_other": 403, "auditor": 403},
     ),
+    # Citizen participation: anyone submits (no token); the agency's editors moderate; an item
+    # of another agency is 404 to its editors (not revealed); other roles 403.
+    (
+        "submit a question",
+        "POST",
+        "/api/v1/algorithms/{public_id}/participation",
+        {"kind": "question", "text": "Why?"},
+        {"none": 201, "admin": 201, "editor_same": 201, "editor_other": 201, "auditor": 201},
+    ),
+    (
+        "publish an item",
+        "POST",
+        "/api/v1/participation/items/{item_pending}/publish",
+        {"answer": "Because."},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 404, "auditor": 403},
+    ),
+    (
+        "answer an item",
+        "POST",
+        "/api/v1/participation/items/{item_published}/answer",
+        {"answer": "Because."},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 404, "auditor": 403},
+    ),
+    (
+        "merge an item",
+        "POST",
+        "/api/v1/participation/items/{item_pending}/merge",
+        {"into": "{item_published}"},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 404, "auditor": 403},
+    ),
+    (
+        "decline an item",
+        "POST",
+        "/api/v1/participation/items/{item_pending}/decline",
+        {"reason": "abusive"},
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 404, "auditor": 403},
+    ),
+    (
+        "delete a reply address",
+        "DELETE",
+        "/api/v1/participation/items/{item_pending}/contact",
+        None,
+        {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 404, "auditor": 403},
+    ),
     (
         "create own token",
         "POST",
@@ -198,9 +267,12 @@ def _fill(value, world: World):  # type: ignore[no-untyped-def]
             revision=world.revision,
             review_public_id=world.review_public_id,
             review_id=world.review_id,
+            item_pending=world.item_pending,
+            item_published=world.item_published,
         )
     if isinstance(value, dict):
-        return {k: _fill(v, world) if k in ("agency", "revision") else v for k, v in value.items()}
+        filled = ("agency", "revision", "into")
+        return {k: _fill(v, world) if k in filled else v for k, v in value.items()}
     return value
 
 
@@ -226,3 +298,28 @@ def test_own_token_can_be_revoked_by_every_role(client, world, role):
     response = client.delete(f"/api/v1/tokens/{created['id']}", headers=headers)
     assert response.status_code == 200
     assert response.json()["revoked_at"] is not None
+
+
+QUEUE_STATUS = {"none": 401, "admin": 403, "editor_same": 200, "editor_other": 200, "auditor": 403}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_participation_queue_is_the_agency_editors_own(client, world, role):
+    response = client.get("/api/v1/participation/queue", headers=_headers(world, role))
+    assert response.status_code == QUEUE_STATUS[role], response.text
+    if role == "editor_same":
+        assert {i["id"] for i in response.json()} == {world.item_pending, world.item_published}
+        assert {i["contact_email"] for i in response.json()} == {"matrix@example.com"}
+    elif role == "editor_other":
+        assert response.json() == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_items_never_show_pending_items_or_contact_data(client, world, role):
+    response = client.get(
+        f"/api/v1/algorithms/{world.public_id}/participation", headers=_headers(world, role)
+    )
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["items"]] == [world.item_published]
+    assert "matrix@example.com" not in response.text
+    assert "contact" not in response.text

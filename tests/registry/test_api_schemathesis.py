@@ -94,6 +94,11 @@ def small_world(fuzz_app, session) -> Iterator[tuple[World, dict[str, Any]]]:
             json={"note": "Please review."},
         )
         assert asked.status_code == 201, asked.text
+        sent = client.post(
+            f"/api/v1/algorithms/{world.algorithm.public_id}/participation",
+            json={"kind": "question", "text": "Why?", "contact_email": "fuzz@example.com"},
+        )
+        assert sent.status_code == 201, sent.text
     known = {
         "public_id": world.algorithm.public_id,
         "slug": session.get(Agency, world.algorithm.agency_id).slug,
@@ -103,6 +108,8 @@ def small_world(fuzz_app, session) -> Iterator[tuple[World, dict[str, Any]]]:
         "account_id": world.other_editor.id,
         "token_id": 1,
         "request_id": asked.json()["id"],
+        "code": sent.json()["tracking_code"],
+        "item_id": sent.json()["status"]["id"],
     }
     yield world, known
 

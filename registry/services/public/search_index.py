@@ -184,7 +184,8 @@ def _algorithms_concerned(session: Session, subjects: list[tuple[str, str]]) -> 
                 .where(col(Agency.slug).in_(by_type["agency"]))
             ).scalars()
         )
-    unknown = set(by_type) - {"algorithm", "audit", "agency"}
+    # What the public says about an algorithm (participation) is shown on its page, not indexed.
+    unknown = set(by_type) - {"algorithm", "audit", "agency", "participation_item"}
     if unknown:
         raise ValueError(ERR_UNKNOWN_SUBJECT.format(types=", ".join(sorted(unknown))))
     return sorted(ids)

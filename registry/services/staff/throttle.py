@@ -5,7 +5,9 @@ Rules and their settings:
 - ``sign_in_account`` (``REGISTRY_SIGN_IN_LIMIT_PER_ACCOUNT``): failed sign-ins per email address;
 - ``sign_in_address`` (``REGISTRY_SIGN_IN_LIMIT_PER_ADDRESS``): failed sign-ins per client address;
 - ``write_address`` (``REGISTRY_WRITE_LIMIT_PER_ADDRESS``): API writes per client address;
-- ``write_account`` (``REGISTRY_WRITE_LIMIT_PER_ACCOUNT``): API writes per account.
+- ``write_account`` (``REGISTRY_WRITE_LIMIT_PER_ACCOUNT``): API writes per account;
+- ``participation_address`` / ``participation_algorithm``
+  (``REGISTRY_PARTICIPATION_LIMIT_PER_ADDRESS`` / ``_PER_ALGORITHM``): public submissions.
 
 Counters live in ``REGISTRY_RATE_LIMIT_STORAGE_URL``: ``memory://`` keeps them in the process (the
 default; each worker process counts on its own), ``redis://host:6379`` shares them between
@@ -33,6 +35,8 @@ SIGN_IN_ACCOUNT = "sign_in_account"
 SIGN_IN_ADDRESS = "sign_in_address"
 WRITE_ADDRESS = "write_address"
 WRITE_ACCOUNT = "write_account"
+PARTICIPATION_ADDRESS = "participation_address"
+PARTICIPATION_ALGORITHM = "participation_algorithm"
 NAMESPACE = "registry"
 
 
@@ -75,6 +79,8 @@ class RateLimits:
                 SIGN_IN_ADDRESS: settings.sign_in_limit_per_address,
                 WRITE_ADDRESS: settings.write_limit_per_address,
                 WRITE_ACCOUNT: settings.write_limit_per_account,
+                PARTICIPATION_ADDRESS: settings.participation_limit_per_address,
+                PARTICIPATION_ALGORITHM: settings.participation_limit_per_algorithm,
             },
         )
 
