@@ -60,10 +60,11 @@ from registry.formats._base import (
     PublishedAudit,
 )
 from registry.formats.nl_algoritmeregister import NlAlgoritmeregister
+from registry.formats.nl_register_export import NlRegisterExport
 
 
 def _formats() -> dict[str, Format]:
-    found: list[Format] = [NlAlgoritmeregister()]
+    found: list[Format] = [NlAlgoritmeregister(), NlRegisterExport()]
     return {f.id: f for f in found}
 
 

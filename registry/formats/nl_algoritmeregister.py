@@ -37,6 +37,9 @@ from registry.formats.common import (
     impact_kind,
     month_of,
     parse_model_type_line,
+    policy_areas_from,
+    risks_from_text,
+    suppliers_from_names,
     split_contact,
 )
 
@@ -151,12 +154,12 @@ class NlAlgoritmeregister:
             canonical=m["export"]["publication_category"],
             required=True,
         )
-        self._categories(b)
-        self._risks(b)
+        policy_areas_from(b, "category", m["vocabulary"]["category"], m["export"]["category"])
+        risks_from_text(b, "risks", label="Risicobeheer")
         self._lawful_basis(b)
         self._impact_assessments(b)
         self._source_data_links(b)
-        self._provider(b)
+        suppliers_from_names(b, "provider", m["in_house"]["words"])
         raw_id = b.raw("source_id")
         if (
             isinstance(raw_id, str | int)
@@ -195,84 +198,6 @@ class NlAlgoritmeregister:
         from registry.formats._mapping import load_schema
 
         return set(load_schema(self.mapping_name)["properties"]) | {"uuid", "language"}
-
-    def _categories(self, b: RecordBuilder) -> None:
-        raw = b.raw("category")
-        values = raw if isinstance(raw, list) else ([raw] if provided(raw) else [])
-        areas: list[str] = []
-        for value in values:
-            before = len(b.notes)
-            area = b.vocabulary(
-                "category",
-                "policy_areas",
-                self.mapping["vocabulary"]["category"],
-                canonical=self.mapping["export"]["category"],
-                value=value,
-            )
-            b.card.pop("policy_areas", None)  # vocabulary() sets a single value; collect instead
-            if area is None and len(b.notes) > before:
-                last = b.notes[-1]
-                b.notes[-1] = type(last)(
-                    last.field,
-                    NoteKind.NOT_MAPPED.value,
-                    f"The theme '{value}' of 'category' has no equivalent in our policy areas; it was not imported.",
-                    "category",
-                )
-            if area and area not in areas:
-                areas.append(area)
-        if areas:
-            b.set("policy_areas", areas)
-        elif not values:
-            b.empty("category", "policy_areas", required=False)
-
-    def _risks(self, b: RecordBuilder) -> None:
-        text = b.clean("risks", b.raw("risks"), "risks", allow_html=True)
-        if text is None:
-            b.empty("risks", "risks", required=False)
-            return
-        lines = [line.removeprefix("- ").strip() for line in text.splitlines() if line.strip()]
-        items = []
-        for line in lines:
-            name, _, rest = line.partition(": ")
-            if rest and len(name) <= 100:
-                items.append(
-                    {"name": name, "description": rest[:1000]} if len(rest) <= 1000 else None
-                )
-            else:
-                items.append(None)
-        if items and all(items):
-            b.set("risks", items)
-            b.note(
-                "risks",
-                NoteKind.CONVERTED,
-                f"'risks' was split into {len(items)} risk item(s), one per 'name: description' line; each needs its mitigation checked by a person.",
-                "risks",
-            )
-        elif len(text) <= 1000:
-            b.set(
-                "risks",
-                [
-                    {
-                        "name": "Risicobeheer"
-                        if b.card.get("language", "nl") == "nl"
-                        else "Risk management",
-                        "description": text,
-                    }
-                ],
-            )
-            b.note(
-                "risks",
-                NoteKind.CONVERTED,
-                "The free text of 'risks' became one risk item in risks; a person should split it into named risks with their mitigations.",
-                "risks",
-            )
-        else:
-            b.note(
-                "risks",
-                NoteKind.NEEDS_PERSON,
-                f"The free text of 'risks' ({len(text)} characters) is longer than a risk description may be (1000); risks was left empty for a person to split.",
-                "risks",
-            )
 
     def _lawful_basis(self, b: RecordBuilder) -> None:
         items: list[dict[str, Any]] = []
@@ -397,22 +322,6 @@ class NlAlgoritmeregister:
             NoteKind.NEEDS_PERSON,
             f"'source_data_grouping' lists {len(lines)} data source(s); they were added as lines to data_summary, because data_sources needs each source's role, which the standard does not give.",
             "source_data_grouping",
-        )
-
-    def _provider(self, b: RecordBuilder) -> None:
-        text = b.clean("provider", b.raw("provider"), "suppliers")
-        if text is None:
-            b.empty("provider", "suppliers", required=False)
-            return
-        in_house = {w.lower() for w in self.mapping["in_house"]["words"]}
-        names = [part.strip() for part in re.split(r";|\n", text) if part.strip()]
-        suppliers = [{"name": name[:200], "in_house": name.lower() in in_house} for name in names]
-        b.set("suppliers", suppliers)
-        b.note(
-            "suppliers",
-            NoteKind.CONVERTED,
-            f"'provider' became {len(suppliers)} supplier(s) by name; role, procurement and data access need a person.",
-            "provider",
         )
 
     # --- write ------------------------------------------------------------------------------
