@@ -61,10 +61,11 @@ from registry.formats._base import (
 )
 from registry.formats.nl_algoritmeregister import NlAlgoritmeregister
 from registry.formats.nl_register_export import NlRegisterExport
+from registry.formats.uk_atrs import UkAtrs, UkAtrsCsv
 
 
 def _formats() -> dict[str, Format]:
-    found: list[Format] = [NlAlgoritmeregister(), NlRegisterExport()]
+    found: list[Format] = [NlAlgoritmeregister(), NlRegisterExport(), UkAtrs(), UkAtrsCsv()]
     return {f.id: f for f in found}
 
 
