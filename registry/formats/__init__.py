@@ -59,13 +59,20 @@ from registry.formats._base import (
     NoteKind,
     PublishedAudit,
 )
+from registry.formats.hf_model_card import HfModelCard
 from registry.formats.nl_algoritmeregister import NlAlgoritmeregister
 from registry.formats.nl_register_export import NlRegisterExport
 from registry.formats.uk_atrs import UkAtrs, UkAtrsCsv
 
 
 def _formats() -> dict[str, Format]:
-    found: list[Format] = [NlAlgoritmeregister(), NlRegisterExport(), UkAtrs(), UkAtrsCsv()]
+    found: list[Format] = [
+        NlAlgoritmeregister(),
+        NlRegisterExport(),
+        UkAtrs(),
+        UkAtrsCsv(),
+        HfModelCard(),
+    ]
     return {f.id: f for f in found}
 
 
