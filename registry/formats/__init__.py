@@ -59,6 +59,8 @@ from registry.formats._base import (
     NoteKind,
     PublishedAudit,
 )
+from registry.formats.cn_cac_filing import CnCacFiling
+from registry.formats.eu_ai_act_deployer import EuAiActDeployer
 from registry.formats.hf_model_card import HfModelCard
 from registry.formats.nl_algoritmeregister import NlAlgoritmeregister
 from registry.formats.nl_register_export import NlRegisterExport
@@ -72,6 +74,8 @@ def _formats() -> dict[str, Format]:
         UkAtrs(),
         UkAtrsCsv(),
         HfModelCard(),
+        EuAiActDeployer(),
+        CnCacFiling(),
     ]
     return {f.id: f for f in found}
 

@@ -89,6 +89,7 @@ class ExportMeta:
     page_url: str | None = None  # the public page of the algorithm
     json_url: str | None = None  # the JSON twin of that page
     agency_website: str | None = None
+    agency_address: str | None = None  # postal address of the agency (EU Annex VIII C.1)
     audits: tuple[PublishedAudit, ...] = ()
     eu_database_url: str | None = None  # the provider's entry in the EU database, when known
     cac_filing_number: str | None = None  # 备案编号, when known
