@@ -44,7 +44,8 @@ class ImportedRecord:
     Every entry of the file gives one ImportedRecord, in file order (``index``, counted from 0), so
     nothing is dropped silently. An entry that must not become a card (a metadata row of the flat
     export, something that is not a record, a duplicate of an earlier entry) carries the reason in
-    ``skipped`` and an empty ``card``; ``duplicate_of`` then names the earlier entry's index.
+    ``skipped`` and an empty ``card`` (a duplicate keeps its card, for the report);
+    ``duplicate_of`` then names the earlier entry's index.
     """
 
     index: int

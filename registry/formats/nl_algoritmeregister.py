@@ -214,11 +214,12 @@ class NlAlgoritmeregister:
                 f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); each needs its article or reference filled by a person.",
                 "lawful_basis_grouping",
             )
-            if text and not any(text == i["title"] for i in items):
+            if text and text != "\n".join(i["title"] for i in items):
                 lines = [line.removeprefix("- ") for line in text.splitlines()]
                 if len(lines) == len(items) and all(len(line) <= 200 for line in lines):
                     for item, line in zip(items, lines, strict=True):
-                        item["reference"] = line
+                        if line != item["title"]:
+                            item["reference"] = line
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
@@ -384,7 +385,10 @@ class NlAlgoritmeregister:
         )
         out.put(
             "lawful_basis_grouping",
-            [{"title": str(i["title"])[:100], "link": i["url"]} for i in legal if i.get("url")],
+            [
+                {k: v for k, v in (("title", str(i["title"])[:100]), ("link", i.get("url"))) if v}
+                for i in legal
+            ],
         )
         assessments = [i for i in card.get("impact_assessments", []) if isinstance(i, Mapping)]
         words = m["export"]["impact_assessment"]
@@ -401,14 +405,6 @@ class NlAlgoritmeregister:
             "\n".join(_assessment_line(i, words) for i in assessments if not i.get("url")) or None,
         )
         out.put("source_data", card.get("data_summary"))
-        out.put(
-            "source_data_grouping",
-            [
-                {"title": str(s["name"])}
-                for s in card.get("data_sources", [])
-                if isinstance(s, Mapping)
-            ],
-        )
         out.put("methods_and_models", _methods(card, m, language))
         out.put("provider", _provider_text(card, m))
         out.put("publiccode", card.get("source_code_url"))
