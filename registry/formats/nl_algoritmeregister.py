@@ -178,6 +178,13 @@ class NlAlgoritmeregister:
                     "source_id",
                 )
         version = b.raw("standard_version")
+        if str(version).strip() == self.standard_version:
+            b.note(
+                "",
+                NoteKind.MAPPED,
+                f"'standard_version' = '{version}' is the version this mapping reads.",
+                "standard_version",
+            )
         if provided(version) and str(version).strip() not in {
             self.standard_version,
             self.standard_version.rsplit(".", 1)[0],
@@ -214,7 +221,14 @@ class NlAlgoritmeregister:
                 f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); each needs its article or reference filled by a person.",
                 "lawful_basis_grouping",
             )
-            if text and text != "\n".join(i["title"] for i in items):
+            if text and text == "\n".join(i["title"] for i in items):
+                b.note(
+                    "legal_basis",
+                    NoteKind.MAPPED,
+                    "'lawful_basis' repeats the titles of 'lawful_basis_grouping'.",
+                    "lawful_basis",
+                )
+            elif text:
                 lines = [line.removeprefix("- ") for line in text.splitlines()]
                 if len(lines) == len(items) and all(len(line) <= 200 for line in lines):
                     for item, line in zip(items, lines, strict=True):
@@ -473,7 +487,7 @@ def _risk_lines(risks: Any) -> str | None:
             text += ": " + str(risk["description"])
         if risk.get("mitigation"):
             text += " (" + str(risk["mitigation"]) + ")"
-        lines.append("- " + text)
+        lines.append(text)
     return "\n".join(lines)
 
 

@@ -150,14 +150,17 @@ class NlRegisterExport:
                     b.empty(key, field, required=False)
             if parts:
                 b.set(field, "\n\n".join(text for _, text in parts))
-                keys = " and ".join(f"'{k}'" for k, _ in parts)
-                kind = NoteKind.MAPPED if len(parts) == 1 else NoteKind.CONVERTED
-                b.note(
-                    field,
-                    kind,
-                    f"{keys} {'were joined' if len(parts) > 1 else 'was copied'} into {field}.",
-                    parts[0][0],
-                )
+                for key, _ in parts:
+                    if len(parts) == 1:
+                        b.note(field, NoteKind.MAPPED, f"'{key}' was copied into {field}.", key)
+                    else:
+                        others = " and ".join(f"'{k}'" for k, _ in parts if k != key)
+                        b.note(
+                            field,
+                            NoteKind.CONVERTED,
+                            f"'{key}' was joined with {others} into {field}.",
+                            key,
+                        )
         b.agency_name = b.clean("organization", b.raw("organization"), "agency")
         if b.agency_name is None:
             b.empty("organization", "agency", required=True)
@@ -273,6 +276,13 @@ class NlRegisterExport:
                 )
                 text = None
             done = yes_no(flag_raw)
+            if text is not None:
+                b.note(
+                    "impact_assessments",
+                    NoteKind.CONVERTED,
+                    f"'{text_key}' is read together with '{flag_key}' (below).",
+                    text_key,
+                )
             if flag_raw in (None, "") and text is None:
                 b.empty(flag_key, "impact_assessments", required=False)
                 continue
