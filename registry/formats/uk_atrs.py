@@ -430,11 +430,14 @@ class UkAtrs:
                 answer = line[len("Personal data: ") :].strip().lower()
                 out["personal_data"] = {"yes": True, "no": False}.get(answer)
             elif line.startswith("Collected: "):
-                start, _, end = line[len("Collected: ") :].partition(" to ")
-                if re.fullmatch(r"\d{4}-\d{2}", start.strip()):
-                    out["collected_from"] = start.strip()
-                if re.fullmatch(r"\d{4}-\d{2}", end.strip()):
-                    out["collected_until"] = end.strip()
+                found = re.match(r"Collected: (\S*)\s*to\s*(\S*)$", line.strip())
+                for value, key in zip(
+                    found.groups() if found else (),
+                    ("collected_from", "collected_until"),
+                    strict=False,
+                ):
+                    if re.fullmatch(r"\d{4}-\d{2}", value):
+                        out[key] = value
         return {k: v for k, v in out.items() if v is not None}
 
     def _data_details(self, b: RecordBuilder) -> None:
