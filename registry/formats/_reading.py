@@ -81,7 +81,7 @@ _STOPWORDS = {
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped); bytes that are not UTF-8 become U+FFFD and are flagged per field."""
+    """UTF-8 (a BOM is dropped); bytes that are not UTF-8 become U+FFFD, flagged per field."""
     return data.decode("utf-8-sig", errors="replace")
 
 

@@ -27,7 +27,7 @@ def dutch(card: dict[str, Any]) -> dict[str, Any]:
     return {**card, "language": "nl"}
 
 
-# --- the Dutch standard: its JSON Schema -----------------------------------------------------------
+# --- the Dutch standard: its JSON Schema ----------------------------------------------------------
 def test_the_rebuilt_schema_refuses_what_the_standard_refuses() -> None:
     good = {
         "name": "Parkeerscan",
@@ -79,7 +79,7 @@ def test_an_english_card_says_in_the_file_that_the_standard_wants_dutch() -> Non
     )
 
 
-# --- ATRS: its attribute list ------------------------------------------------------------------------
+# --- ATRS: its attribute list ---------------------------------------------------------------------
 def atrs_attributes() -> tuple[set[str], dict[str, set[str]]]:
     m = load_mapping("uk_atrs-3.0")
     scalars = {r["path"] for r in m["scalar"]} | {r["path"] for r in m["lines"]}
@@ -123,7 +123,7 @@ def test_atrs_csv_has_one_row_per_record_and_the_gaps_column() -> None:
     assert [r.importable for r in FORMATS["uk_atrs"].read(result.content)] == [True] * len(CARDS)
 
 
-# --- honest gaps ------------------------------------------------------------------------------------
+# --- honest gaps ----------------------------------------------------------------------------------
 SPARSE = {"name": "Queue order", "summary": "Orders the queue.", "language": "en"}
 
 
@@ -185,7 +185,7 @@ def test_model_cards_in_bulk_are_a_zip_of_readmes() -> None:
     assert result.content == FORMATS["hf_model_card"].write_many(items).content  # byte-stable
 
 
-# --- EU AI Act Annex VIII Section C -------------------------------------------------------------------
+# --- EU AI Act Annex VIII Section C ---------------------------------------------------------------
 def test_eu_registration_fills_section_c_from_the_card_and_names_what_the_register_lacks() -> None:
     card = CARDS["benefit-fraud-risk"]
     result = FORMATS["eu_ai_act_deployer"].write(
@@ -220,7 +220,7 @@ def test_eu_registration_of_a_card_that_is_not_high_risk_says_so() -> None:
     assert "provider_eu_database_entry_url" in result.missing_required
 
 
-# --- China CAC filing summary ---------------------------------------------------------------------------
+# --- China CAC filing summary ---------------------------------------------------------------------
 def test_cac_summary_uses_the_chinese_translation_and_flags_what_is_not_chinese() -> None:
     card = CARDS["benefit-fraud-risk"]
     result = FORMATS["cn_cac_filing"].write(
