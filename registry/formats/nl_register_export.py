@@ -374,7 +374,10 @@ class NlRegisterExport:
             return
         from urllib.parse import urlsplit
 
-        host = urlsplit(text if "://" in text else "https://" + text).hostname
+        try:
+            host = urlsplit(text if "://" in text else "https://" + text).hostname
+        except ValueError:  # such as "[x]": brackets promise an IPv6 address
+            host = None
         if not host:
             b.note(
                 "application_products",

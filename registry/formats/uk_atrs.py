@@ -378,6 +378,18 @@ class UkAtrs:
                     item[our_key] = text
             if field == "impact_assessments":
                 item = self._assessment_item(item)
+                when = item.get("completed_on")
+                if when is not None and _iso_date(str(when)) is None:
+                    del item["completed_on"]
+                    b.note(
+                        "impact_assessments",
+                        NoteKind.NEEDS_PERSON,
+                        f"'{prefix}date_completed' = '{when}' is not a date (YYYY-MM-DD); the "
+                        "assessment was kept without its date for a person to fill.",
+                        f"{prefix}date_completed",
+                    )
+                elif when is not None:
+                    item["completed_on"] = _iso_date(str(when))
             if field == "sensitive_attributes" or "sensitive_attributes" in item:
                 attrs = str(item.pop("sensitive_attributes", ""))
                 item["sensitive_attributes"] = [
@@ -694,6 +706,18 @@ class UkAtrsCsv(UkAtrs):
             {k for row in rows for k in row} - set(fixed) - {MISSING_COLUMN}, key=_column_order
         )
         return [*fixed, *extra, MISSING_COLUMN]
+
+
+def _iso_date(text: str) -> str | None:
+    """A date as YYYY-MM-DD (also from DD/MM/YYYY, the UK way of writing it), or None."""
+    import datetime as dt
+
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), form).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _column_order(key: str) -> tuple[Any, ...]:

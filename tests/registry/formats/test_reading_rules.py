@@ -148,3 +148,10 @@ def test_html_becomes_text_with_lines_and_dashes() -> None:
     assert (
         html_to_text("<p>Doel:</p><ul><li>a &amp; b</li><li>c</li></ul>") == "Doel:\n- a & b\n- c"
     )
+
+
+def test_an_application_url_with_a_broken_host_is_noted_not_fatal() -> None:
+    data = json.dumps([{"name": "A", "application_url": "https://[not-an-ip]/x"}]).encode()
+    record = FORMATS["nl_register_export"].read(data)[0]
+    assert "application_products" not in record.card
+    assert any(n.source_key == "application_url" and n.kind == "needs_person" for n in record.notes)
