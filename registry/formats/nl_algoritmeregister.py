@@ -207,7 +207,12 @@ class NlAlgoritmeregister:
     def known_keys(self) -> set[str]:
         from registry.formats._mapping import load_schema
 
-        return set(load_schema(self.mapping_name)["properties"]) | {"uuid", "language"}
+        # uuid and language: keys of the register's own database rows; x_registry_export: ours
+        return set(load_schema(self.mapping_name)["properties"]) | {
+            "uuid",
+            "language",
+            EXPORT_INFO_KEY,
+        }
 
     def _lawful_basis(self, b: RecordBuilder) -> None:
         items: list[dict[str, Any]] = []
