@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from registry.api import accounts, agencies, algorithms, audits, reviews, schema, tokens
+from registry.api import (
+    accounts,
+    agencies,
+    algorithms,
+    audits,
+    reviews,
+    schema,
+    tokens,
+    transparency,
+)
 
 api_router = APIRouter()
 api_router.include_router(agencies.router)
@@ -14,3 +23,4 @@ api_router.include_router(reviews.router)
 api_router.include_router(tokens.router)
 api_router.include_router(schema.router)
 api_router.include_router(audits.router)
+api_router.include_router(transparency.router)

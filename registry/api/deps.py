@@ -52,6 +52,8 @@ def get_clock(request: Request) -> Clock:
 
 def get_session(request: Request) -> Iterator[Session]:
     with session_scope(request.app.state.engine) as session:
+        # Publications sign the transparency log's checkpoint with the configured key.
+        session.info["registry_settings"] = request.app.state.settings
         yield session
 
 

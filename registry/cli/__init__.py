@@ -18,6 +18,7 @@ from registry.cli.audit import audit_app, worker
 from registry.cli.card import card_app
 from registry.cli.common import fail, load_settings, service_session, upgrade_database
 from registry.cli.staff import account_deactivate, account_invite, account_reactivate
+from registry.cli.transparency import log_app, verify
 
 app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
@@ -34,6 +35,8 @@ app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(card_app, name="card")
+app.add_typer(log_app, name="log")
+app.command("verify")(verify)
 app.command("worker")(worker)
 account_app.command("invite")(account_invite)
 account_app.command("deactivate")(account_deactivate)

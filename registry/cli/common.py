@@ -72,6 +72,7 @@ def service_session(settings: Settings) -> Iterator[Session]:
     engine = make_engine(settings.resolved_database_url)
     try:
         with session_scope(engine) as session:
+            session.info["registry_settings"] = settings  # signs transparency checkpoints
             yield session
     except DomainError as exc:
         raise fail(exc) from None

@@ -1,0 +1,142 @@
+"""The transparency log's public endpoints (docs/verification.md): read-only, no token needed,
+cacheable. Entries and proofs for a given size never change, so they are cached for a year."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from registry.api.deps import SessionDep, SettingsDep
+from registry.api.responses import errors
+from registry.errors import NotFound
+from registry.services import transparency
+
+router = APIRouter(prefix="/log", tags=["transparency log"])
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=10"
+CORS = {"Access-Control-Allow-Origin": "*"}
+ERR_NO_CHECKPOINT = "The log has no signed checkpoint yet."
+HEX64 = r"^[0-9a-fA-F]{64}$"
+
+
+class LogEntryOut(BaseModel):
+    index: int
+    leaf: str = Field(description="The leaf: canonical JSON; its UTF-8 bytes are hashed.")
+    leaf_hash: str = Field(description="SHA-256(0x00 || leaf), hex.")
+
+
+class LogEntries(BaseModel):
+    tree_size: int = Field(description="The log's size now (entries may exist past a checkpoint).")
+    entries: list[LogEntryOut]
+
+
+class InclusionProofOut(BaseModel):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str] = Field(description="RFC 9162 inclusion path, hex, leaf side first.")
+
+
+class ConsistencyProofOut(BaseModel):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str] = Field(description="RFC 9162 consistency proof, hex.")
+
+
+def _cache(response: Response, value: str) -> None:
+    response.headers["Cache-Control"] = value
+    response.headers.update(CORS)
+
+
+_TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}
+
+
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={**_TEXT, **errors(404)},
+)
+def get_checkpoint(session: SessionDep) -> PlainTextResponse:
+    """The latest signed checkpoint, as a signed note (text)."""
+    latest = transparency.latest_checkpoint(session)
+    if latest is None:
+        raise NotFound(ERR_NO_CHECKPOINT)
+    return PlainTextResponse(latest.note, headers={"Cache-Control": SHORT, **CORS})
+
+
+@router.get(
+    "/keys",
+    response_class=PlainTextResponse,
+    responses={**_TEXT, **errors()},
+)
+def get_keys(settings: SettingsDep) -> PlainTextResponse:
+    """The log's public keys (verifier keys), one a line, oldest first; old keys are kept."""
+    lines = [key.text() for key in transparency.verifier_keys(settings)]
+    body = "".join(line + "\n" for line in lines)
+    return PlainTextResponse(body, headers={"Cache-Control": "public, max-age=300", **CORS})
+
+
+@router.get(
+    "/entries", response_model=LogEntries, responses=errors()
+)
+def get_entries(
+    session: SessionDep,
+    response: Response,
+    start: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    end: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Exclusive.")] = None,
+) -> LogEntries:
+    """Entries ``[start, end)``, at most 1000 at a time (fewer answered: ask again from there)."""
+    rows, size = transparency.entries(session, start=start, end=end)
+    _cache(response, IMMUTABLE if end is not None and len(rows) == end - start else SHORT)
+    return LogEntries(
+        tree_size=size,
+        entries=[LogEntryOut(index=r.idx, leaf=r.leaf, leaf_hash=r.leaf_hash) for r in rows],
+    )
+
+
+@router.get(
+    "/proof/inclusion",
+    response_model=InclusionProofOut,
+    responses=errors(404),
+)
+def get_inclusion_proof(
+    session: SessionDep,
+    response: Response,
+    index: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    leaf_hash: Annotated[str | None, Query(pattern=HEX64)] = None,
+    size: Annotated[
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="Tree size; default: the latest checkpoint's."),
+    ] = None,
+) -> InclusionProofOut:
+    """The inclusion proof of an entry, by index or by leaf hash."""
+    proof = transparency.inclusion(session, index=index, leaf_hash=leaf_hash, size=size)
+    _cache(response, IMMUTABLE if size is not None else SHORT)
+    return InclusionProofOut(**proof.__dict__)
+
+
+@router.get(
+    "/proof/consistency",
+    response_model=ConsistencyProofOut,
+    responses=errors(),
+)
+def get_consistency_proof(
+    session: SessionDep,
+    response: Response,
+    first: Annotated[int, Query(ge=0, le=2**31 - 1)],
+    second: Annotated[
+        int | None,
+        Query(ge=0, le=2**31 - 1, description="Default: the latest checkpoint's size."),
+    ] = None,
+) -> ConsistencyProofOut:
+    """The consistency proof between two tree sizes (the smaller tree is a prefix)."""
+    proof = transparency.consistency(session, first=first, second=second)
+    _cache(response, IMMUTABLE if second is not None else SHORT)
+    return ConsistencyProofOut(**proof.__dict__)

@@ -1,0 +1,538 @@
+"""The transparency log: every public fact as a leaf of an RFC 9162 Merkle tree, signed checkpoints,
+proofs, and the check of the database against its own log (docs/verification.md).
+
+One place appends: ``record_event`` calls :func:`append_pending` for every public action, under the
+ledger lock and in the publication's transaction, so a fact and its leaf are committed together
+and leaves are in ledger order. :func:`append_pending` appends every logged event not yet in the
+log (a database from before the log catches up on its first publication).
+
+A leaf is built from the stored record by :func:`leaf_for_event` -- at append time and again at
+verification time -- so an edited record no longer matches its leaf, and the check names it.
+
+Checkpoints are signed with the key in ``REGISTRY_LOG_KEY_FILE`` (outside the database). The write
+paths find the settings on the session (``session.info["registry_settings"]``, set by the API's
+session dependency and the command line); a session without them appends leaves only, and the
+next publication or ``registry log checkpoint`` signs a checkpoint covering them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from registry.cards.canonical import card_sha256
+from registry.errors import Invalid, NotFound
+from registry.models import Algorithm, Audit, CardVersion, Event
+from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
+from registry.services.canonical import canonical_dumps, iso, sha256_hex
+from registry.transparency import merkle
+from registry.transparency.note import (
+    Checkpoint,
+    NoteError,
+    SignerKey,
+    VerifierKey,
+    parse_note,
+    read_verifier_keys,
+    sign_checkpoint,
+)
+
+if TYPE_CHECKING:
+    from registry.config import Settings
+
+LEAF_FORMAT = 1
+#: The public actions whose facts enter the log. (``agency.created`` is not a published fact of
+#: the register's history: an agency's name and links can be corrected.)
+LOGGED_ACTIONS = frozenset(
+    {
+        "version.published",
+        "audit.published",
+        "audit.response",
+        "audit.withdrawn",
+        "algorithm.retired",
+    }
+)
+MAX_ENTRIES_PER_PAGE = 1000
+SETTINGS_KEY = "registry_settings"
+
+ERR_RANGE = "start must be below end, and end at most the tree size {size}."
+ERR_INDEX = "index must be below the tree size {size}."
+ERR_SIZE = "size must be between 1 and the log's tree size {size}."
+ERR_LEAF_HASH = "No log entry has the leaf hash {leaf_hash}."
+ERR_CONSISTENCY = "first must be at most second, and second at most the tree size {size}."
+
+
+class LeafProblem(Exception):
+    """The stored record a leaf describes is missing or cannot be read."""
+
+
+# --- leaves ------------------------------------------------------------------------------------
+
+
+def content_sha256(content: Any) -> str:
+    return sha256_hex(canonical_dumps(content))
+
+
+def _response_texts(texts: Any, text: Any) -> dict[str, str]:
+    """An audit response by language, as ``publication.response_texts`` reads it."""
+    if texts:
+        return {k: v for k, v in texts.items() if k in ("en", "zh-CN") and v}
+    return {"en": text} if text else {}
+
+
+def _audit(session: Session, public_id: str) -> Audit:
+    audit = session.exec(select(Audit).where(Audit.public_id == public_id)).first()
+    if audit is None:
+        raise LeafProblem(f"audit {public_id} is not in the database")
+    return audit
+
+
+def _algorithm(session: Session, public_id: str) -> Algorithm:
+    algorithm = session.exec(select(Algorithm).where(Algorithm.public_id == public_id)).first()
+    if algorithm is None:
+        raise LeafProblem(f"algorithm {public_id} is not in the database")
+    return algorithm
+
+
+def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(subject, facts) of a logged event, read from the stored record."""
+    action, sid = event.action, event.subject_id
+    if action == "version.published":
+        number = event.payload.get("number")
+        algorithm = _algorithm(session, sid)
+        version = session.exec(
+            select(CardVersion).where(
+                CardVersion.algorithm_id == algorithm.id, CardVersion.number == number
+            )
+        ).first()
+        if version is None:
+            raise LeafProblem(f"version {number} of algorithm {sid} is not in the database")
+        subject = {"algorithm": sid, "version": number}
+        return subject, {"content_sha256": card_sha256(version.card)}
+    if action == "algorithm.retired":
+        algorithm = _algorithm(session, sid)
+        content = {
+            "reason": algorithm.retired_reason,
+            "last_version": event.payload.get("last_version"),
+        }
+        return {"algorithm": sid}, {"content_sha256": content_sha256(content)}
+    audit = _audit(session, sid)
+    subject = {"audit": sid, "algorithm": audit.algorithm_public_id}
+    if action == "audit.published":
+        content = {"report": audit.report, "verdict": audit.verdict}
+        return subject, {"content_sha256": content_sha256(content), "verdict": audit.verdict}
+    if action == "audit.withdrawn":
+        return subject, {"content_sha256": content_sha256({"reason": audit.withdrawn_reason})}
+    if action == "audit.response":
+        # A later response replaces the stored one; an earlier response's record is its event.
+        later = session.exec(
+            select(Event.id).where(
+                Event.action == "audit.response", Event.subject_id == sid, Event.id > event.id
+            )
+        ).first()
+        if later is None:
+            texts = _response_texts(audit.response_texts, audit.response_text)
+        else:
+            texts = _response_texts(event.payload.get("texts"), event.payload.get("text"))
+        return subject, {"content_sha256": content_sha256({"texts": texts})}
+    raise LeafProblem(f"action {action!r} is not logged")
+
+
+def leaf_for_event(session: Session, event: Event, index: int) -> dict[str, Any]:
+    """The leaf of ``event`` at ``index``, from the stored record (docs/verification.md)."""
+    subject, facts = _fact(session, event)
+    return {
+        "format": LEAF_FORMAT,
+        "index": index,
+        "kind": event.action,
+        "at": iso(event.at),
+        "event": event.id,
+        "subject": subject,
+        **facts,
+    }
+
+
+def leaf_bytes(leaf: dict[str, Any]) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, UTF-8): the bytes the leaf hash is taken over."""
+    return canonical_dumps(leaf).encode("utf-8")
+
+
+# --- the tree in the database ----------------------------------------------------------------
+
+
+def log_size(session: Session) -> int:
+    last = session.exec(select(sa.func.max(LogEntry.idx))).one()
+    return 0 if last is None else int(last) + 1
+
+
+def _fetch(session: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    wanted = set(wanted)
+    found: dict[tuple[int, int], bytes] = {}
+    leaves = [i for level, i in wanted if level == 0]
+    nodes = [key for key in wanted if key[0] > 0]
+    if leaves:
+        rows = session.exec(
+            select(LogEntry.idx, LogEntry.leaf_hash).where(LogEntry.idx.in_(leaves))  # type: ignore[attr-defined]
+        )
+        found.update({(0, i): bytes.fromhex(h) for i, h in rows})
+    if nodes:
+        rows2 = session.exec(
+            select(LogNode.level, LogNode.idx, LogNode.hash).where(
+                sa.tuple_(LogNode.level, LogNode.idx).in_(nodes)
+            )
+        )
+        found.update({(level, i): bytes.fromhex(h) for level, i, h in rows2})
+    missing = wanted - found.keys()
+    if missing:
+        raise LeafProblem(f"the log's stored subtree hashes {sorted(missing)[:3]} are missing")
+    return found
+
+
+def _with_stored(session: Session, compute: Callable[[merkle.SubtreeHashes], Any]) -> Any:
+    """Run ``compute`` over stored subtree hashes in one round trip: a first pass records which
+    hashes it reads (with placeholders), one query fetches them, a second pass computes."""
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return bytes(32)
+
+    compute(record)
+    hashes = _fetch(session, wanted)
+    return compute(lambda level, index: hashes[(level, index)])
+
+
+def root_at(session: Session, size: int) -> bytes:
+    return _with_stored(session, lambda get: merkle.root_hash(get, size))  # type: ignore[no-any-return]
+
+
+def _append(session: Session, event: Event, index: int) -> LogEntry:
+    data = leaf_bytes(leaf_for_event(session, event, index))
+    digest = merkle.leaf_hash(data)
+    entry = LogEntry(
+        idx=index, event_id=event.id, kind=event.action, leaf=data.decode("utf-8"), leaf_hash=digest.hex()  # type: ignore[arg-type]
+    )
+    session.add(entry)
+    siblings: dict[tuple[int, int], bytes] = {}
+    level, i = 0, index
+    while i & 1:
+        siblings[(level, i - 1)] = b""
+        level, i = level + 1, i >> 1
+    stored = _fetch(session, siblings) if siblings else {}
+    for lvl, idx, h in merkle.completed_nodes(lambda a, b: stored[(a, b)], index, digest):
+        session.add(LogNode(level=lvl, idx=idx, hash=h.hex()))
+    session.flush()
+    return entry
+
+
+def append_pending(session: Session, *, now: datetime) -> int:
+    """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
+    one is due. The caller holds the ledger lock (``record_event``). Returns the count appended."""
+    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one() or 0
+    pending = list(
+        session.exec(
+            select(Event)
+            .where(Event.id > last_event, Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
+            .order_by(Event.id)  # type: ignore[arg-type]
+        )
+    )
+    size = log_size(session)
+    for offset, event in enumerate(pending):
+        _append(session, event, size + offset)
+    settings = session.info.get(SETTINGS_KEY)
+    if pending and settings is not None:
+        maybe_checkpoint(session, settings, now=now)
+    return len(pending)
+
+
+# --- keys and checkpoints --------------------------------------------------------------------
+
+
+def public_keys_file(key_file: Path) -> Path:
+    return key_file.with_name(key_file.stem + ".pub")
+
+
+_signer_cache: dict[tuple[str, int], SignerKey] = {}
+
+
+def load_signer(settings: Settings) -> SignerKey | None:
+    """The signer key from ``REGISTRY_LOG_KEY_FILE`` (read again when the file changes), or None."""
+    path = settings.resolved_log_key_file
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    cache_key = (str(path), stat.st_mtime_ns)
+    if cache_key not in _signer_cache:
+        _signer_cache.clear()
+        _signer_cache[cache_key] = SignerKey.parse(path.read_text(encoding="utf-8"))
+    return _signer_cache[cache_key]
+
+
+def verifier_keys(settings: Settings) -> list[VerifierKey]:
+    """Every public key the log has signed with, oldest first (the ``.pub`` file next to the key)."""
+    return read_verifier_keys(public_keys_file(settings.resolved_log_key_file))
+
+
+def generate_key(settings: Settings, *, name: str, rotate: bool = False) -> SignerKey:
+    """Write a new signer key (0600) and add its public key to the ``.pub`` file, keeping the old
+    public keys so checkpoints they signed still verify. Refuses to replace a key unless
+    ``rotate``."""
+    path = settings.resolved_log_key_file
+    if path.exists() and not rotate:
+        raise FileExistsError(f"{path} exists; pass --rotate to replace it with a new key")
+    key = SignerKey.generate(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".new")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key.text() + "\n")
+    pub = public_keys_file(path)
+    with pub.open("a", encoding="utf-8") as f:
+        f.write(key.verifier.text() + "\n")
+    os.replace(tmp, path)
+    return key
+
+
+def latest_checkpoint(session: Session) -> LogCheckpoint | None:
+    return session.exec(
+        select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(1)  # type: ignore[union-attr]
+    ).first()
+
+
+def issue_checkpoint(
+    session: Session, *, signer: SignerKey, origin: str, now: datetime
+) -> LogCheckpoint:
+    """Sign the current tree and store the checkpoint (no commit)."""
+    size = log_size(session)
+    root = root_at(session, size)
+    text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
+    checkpoint = LogCheckpoint(
+        size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
+    )
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def maybe_checkpoint(session: Session, settings: Settings, *, now: datetime) -> LogCheckpoint | None:
+    """Sign a checkpoint if the tree grew since the latest and ``log_checkpoint_seconds`` passed."""
+    signer = load_signer(settings)
+    if signer is None:
+        return None
+    latest = latest_checkpoint(session)
+    if latest is not None:
+        if latest.size >= log_size(session):
+            return None
+        wait = timedelta(seconds=settings.log_checkpoint_seconds)
+        if wait and now - latest.issued_at < wait:
+            return None
+    return issue_checkpoint(session, signer=signer, origin=settings.log_origin, now=now)
+
+
+# --- reads for the public endpoints ----------------------------------------------------------
+
+
+def checkpoint_size(session: Session) -> int:
+    """The size proofs answer for by default: the latest signed checkpoint's (else the log's)."""
+    latest = latest_checkpoint(session)
+    return latest.size if latest is not None else log_size(session)
+
+
+def entries(session: Session, *, start: int, end: int | None) -> tuple[list[LogEntry], int]:
+    size = log_size(session)
+    end = min(size, start + MAX_ENTRIES_PER_PAGE) if end is None else end
+    if not 0 <= start < end <= size:
+        raise Invalid(
+            ERR_RANGE.format(size=size),
+            details=[{"loc": ["query", "end"], "msg": ERR_RANGE.format(size=size), "type": "value_error"}],
+        )
+    end = min(end, start + MAX_ENTRIES_PER_PAGE)
+    rows = session.exec(
+        select(LogEntry).where(LogEntry.idx >= start, LogEntry.idx < end).order_by(LogEntry.idx)  # type: ignore[arg-type]
+    )
+    return list(rows), size
+
+
+def _invalid(field_name: str, message: str) -> Invalid:
+    return Invalid(message, details=[{"loc": ["query", field_name], "msg": message, "type": "value_error"}])
+
+
+def _proof_size(session: Session, size: int | None) -> int:
+    whole = log_size(session)
+    size = checkpoint_size(session) if size is None else size
+    if not 1 <= size <= whole:
+        raise _invalid("size", ERR_SIZE.format(size=whole))
+    return size
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+
+
+def inclusion(
+    session: Session, *, index: int | None = None, leaf_hash: str | None = None, size: int | None = None
+) -> InclusionProof:
+    """The inclusion proof of an entry (by index or by leaf hash) in the tree of ``size`` leaves."""
+    if leaf_hash is not None:
+        row = session.exec(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash.lower())).first()
+        if row is None:
+            raise NotFound(ERR_LEAF_HASH.format(leaf_hash=leaf_hash))
+        index = row.idx
+    if index is None:
+        raise _invalid("index", "Give index or leaf_hash.")
+    tree_size = _proof_size(session, size)
+    if not 0 <= index < tree_size:
+        raise _invalid("index", ERR_INDEX.format(size=tree_size))
+
+    def compute(get: merkle.SubtreeHashes) -> tuple[bytes, list[bytes], bytes]:
+        return get(0, index), merkle.inclusion_proof(get, index, tree_size), merkle.root_hash(get, tree_size)
+
+    leaf, proof, root = _with_stored(session, compute)
+    return InclusionProof(index, tree_size, leaf.hex(), root.hex(), [p.hex() for p in proof])
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+
+
+def consistency(session: Session, *, first: int, second: int | None = None) -> ConsistencyProof:
+    whole = log_size(session)
+    second = checkpoint_size(session) if second is None else second
+    if not 0 <= first <= second <= whole:
+        raise _invalid("first", ERR_CONSISTENCY.format(size=whole))
+
+    def compute(get: merkle.SubtreeHashes) -> tuple[bytes, bytes, list[bytes]]:
+        return (
+            merkle.root_hash(get, first),
+            merkle.root_hash(get, second),
+            merkle.consistency_proof(get, first, second),
+        )
+
+    r1, r2, proof = _with_stored(session, compute)
+    return ConsistencyProof(first, second, r1.hex(), r2.hex(), [p.hex() for p in proof])
+
+
+# --- the database against its own log --------------------------------------------------------
+
+
+def _describe(leaf: dict[str, Any]) -> str:
+    subject = leaf.get("subject") or {}
+    what = ", ".join(f"{k} {v}" for k, v in sorted(subject.items()))
+    return f"{leaf.get('kind')} ({what})" if what else str(leaf.get("kind"))
+
+
+@dataclass
+class DatabaseReport:
+    entries: int = 0
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport:
+    """Recompute every leaf from the stored records, the tree from the leaves, and check every
+    stored checkpoint's signature (against ``keys``, kept outside the database) and root.
+    Problems name the entry (its index, kind and subject), in log order."""
+    from registry.services.events import verify_chain
+
+    report = DatabaseReport()
+    chain = verify_chain(session)
+    if not chain.ok:
+        report.problems.append(f"event ledger: event {chain.first_bad_event_id}: {chain.problem}")
+    tree = merkle.MemoryTree()
+    events = {e.id: e for e in session.exec(select(Event).where(Event.action.in_(LOGGED_ACTIONS)))}  # type: ignore[attr-defined]
+    logged: set[int] = set()
+    for entry in session.exec(select(LogEntry).order_by(LogEntry.idx)):  # type: ignore[arg-type]
+        index = tree.size
+        report.entries += 1
+        try:
+            stored = json.loads(entry.leaf)
+        except ValueError:
+            stored = {}
+        name = f"entry {index}: {_describe(stored)}"
+        if entry.idx != index:
+            report.problems.append(f"entry {index} is missing (the next stored entry is {entry.idx})")
+            break
+        if stored.get("index") != index:
+            report.problems.append(f"{name}: its leaf says it is entry {stored.get('index')} (entries reordered)")
+        computed_hash = merkle.leaf_hash(entry.leaf.encode("utf-8"))
+        if computed_hash.hex() != entry.leaf_hash:
+            report.problems.append(f"{name}: the stored leaf hash is not SHA-256(0x00 || leaf)")
+        event = events.get(entry.event_id)
+        if event is None:
+            report.problems.append(f"{name}: its event {entry.event_id} is missing or not a logged action")
+        else:
+            logged.add(event.id)  # type: ignore[arg-type]
+            try:
+                expected = leaf_for_event(session, event, index)
+            except LeafProblem as exc:
+                report.problems.append(f"{name}: {exc}")
+            else:
+                if leaf_bytes(expected) != entry.leaf.encode("utf-8"):
+                    changed = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
+                    what = ", ".join(changed) or "encoding"
+                    report.problems.append(
+                        f"{name}: the stored record no longer matches its leaf ({what} differ)"
+                    )
+        tree.append(computed_hash)
+    for event_id in sorted(events.keys() - logged):
+        event = events[event_id]
+        report.problems.append(
+            f"event {event_id} ({event.action}, {event.subject_type} {event.subject_id}) is public "
+            "but not in the log"
+        )
+    for node in session.exec(select(LogNode)):
+        if node.level < len(tree.levels) and node.idx < len(tree.levels[node.level]):
+            if tree.levels[node.level][node.idx].hex() != node.hash:
+                report.problems.append(f"stored subtree hash (level {node.level}, index {node.idx}) is wrong")
+    for checkpoint in session.exec(select(LogCheckpoint).order_by(LogCheckpoint.id)):  # type: ignore[arg-type]
+        report.checkpoints += 1
+        report.problems.extend(_check_stored_checkpoint(checkpoint, tree, keys))
+    return report
+
+
+def _check_stored_checkpoint(
+    checkpoint: LogCheckpoint, tree: merkle.MemoryTree, keys: list[VerifierKey]
+) -> list[str]:
+    name = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
+    try:
+        note = parse_note(checkpoint.note)
+        body = note.checkpoint()
+    except NoteError as exc:
+        return [f"{name}: {exc}"]
+    problems = []
+    if note.verified_by(keys) is None:
+        signers = ", ".join(s.name for s in note.signatures)
+        problems.append(f"{name}: no valid signature by a known log key (signed as {signers})")
+    if (body.size, body.root.hex()) != (checkpoint.size, checkpoint.root_hash):
+        problems.append(f"{name}: the stored size or root differs from its signed text")
+    if body.size > tree.size:
+        problems.append(
+            f"{name}: the log has {tree.size} entries but this checkpoint signed {body.size}; "
+            f"entries {tree.size} to {body.size - 1} are missing"
+        )
+    elif tree.root(body.size) != body.root:
+        problems.append(f"{name}: the log's first {body.size} entries do not have the signed root")
+    return problems
