@@ -8,11 +8,14 @@ Exit status of ``verify``: 0 verified, 1 a problem found (the first one named), 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from registry.cli.common import load_settings, service_session
+
+if TYPE_CHECKING:
+    import httpx
 
 log_app = typer.Typer(help="The transparency log: its signing key and checkpoints.", no_args_is_help=True)
 
@@ -126,6 +129,13 @@ def _finish(problems: list[str], checked: str) -> None:
     typer.echo(f"verified: {checked}")
 
 
+def http_client() -> httpx.Client:
+    """The HTTP client of ``registry verify URL`` (tests put the app's own client here)."""
+    import httpx
+
+    return httpx.Client(timeout=30, follow_redirects=True)
+
+
 def _verify_url(url: str, since: Path | None, key_texts: list[str]) -> None:
     import httpx
 
@@ -139,7 +149,7 @@ def _verify_url(url: str, since: Path | None, key_texts: list[str]) -> None:
         raise typer.Exit(2) from None
     saved = since.read_text(encoding="utf-8") if since and since.exists() else None
     base = url.rstrip("/") + "/api/v1/log/"
-    with httpx.Client(timeout=30, follow_redirects=True) as client:
+    with http_client() as client:
 
         def fetch(path: str) -> str:
             response = client.get(base + path)
