@@ -3,7 +3,7 @@ cacheable. Entries and proofs for a given size never change, so they are cached 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
@@ -55,7 +55,9 @@ def _cache(response: Response, value: str) -> None:
     response.headers.update(CORS)
 
 
-_TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}
+_TEXT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}}}
+}
 
 
 @router.get(
@@ -83,9 +85,7 @@ def get_keys(settings: SettingsDep) -> PlainTextResponse:
     return PlainTextResponse(body, headers={"Cache-Control": "public, max-age=300", **CORS})
 
 
-@router.get(
-    "/entries", response_model=LogEntries, responses=errors()
-)
+@router.get("/entries", response_model=LogEntries, responses=errors())
 def get_entries(
     session: SessionDep,
     response: Response,

@@ -17,14 +17,14 @@ from registry.cli.common import load_settings, service_session
 if TYPE_CHECKING:
     import httpx
 
-log_app = typer.Typer(help="The transparency log: its signing key and checkpoints.", no_args_is_help=True)
+log_app = typer.Typer(
+    help="The transparency log: its signing key and checkpoints.", no_args_is_help=True
+)
 
 
 @log_app.command("keygen")
 def log_keygen(
-    name: Annotated[
-        str | None, typer.Option(help="Key name (default: the log's origin).")
-    ] = None,
+    name: Annotated[str | None, typer.Option(help="Key name (default: the log's origin).")] = None,
     rotate: Annotated[
         bool, typer.Option(help="Replace the current key; its public key stays in log.pub.")
     ] = False,
@@ -109,7 +109,8 @@ def verify(
 
 
 def _verify_database() -> None:
-    from registry.services.transparency import verifier_keys, verify_database
+    from registry.services.log_check import verify_database
+    from registry.services.transparency import verifier_keys
 
     settings = load_settings()
     keys = verifier_keys(settings)

@@ -44,13 +44,13 @@ from registry.models.review import (  # noqa: F401
     ReviewState,
 )
 from registry.models.search import search_doc, search_index_state, search_term  # noqa: F401
-from registry.models.transparency import LogCheckpoint, LogEntry, LogNode  # noqa: F401
 from registry.models.staff import (  # noqa: F401
     AccountCredential,
     AccountInvitation,
     InvitationPurpose,
     StaffSession,
 )
+from registry.models.transparency import LogCheckpoint, LogEntry, LogNode  # noqa: F401
 
 __all__ = [
     "Account",

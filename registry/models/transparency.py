@@ -24,7 +24,7 @@ class LogEntry(SQLModel, table=True):
 
 
 class LogNode(SQLModel, table=True):
-    """The hash of a complete subtree: ``2**level`` leaves from leaf ``idx * 2**level`` (level >= 1)."""
+    """A complete subtree's hash: ``2**level`` leaves from leaf ``idx * 2**level`` (level >= 1)."""
 
     __tablename__ = "log_node"
 

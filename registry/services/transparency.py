@@ -17,10 +17,9 @@ next publication or ``registry log checkpoint`` signs a checkpoint covering them
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,10 +35,8 @@ from registry.services.canonical import canonical_dumps, iso, sha256_hex
 from registry.transparency import merkle
 from registry.transparency.note import (
     Checkpoint,
-    NoteError,
     SignerKey,
     VerifierKey,
-    parse_note,
     read_verifier_keys,
     sign_checkpoint,
 )
@@ -134,7 +131,9 @@ def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any
         # A later response replaces the stored one; an earlier response's record is its event.
         later = session.exec(
             select(Event.id).where(
-                Event.action == "audit.response", Event.subject_id == sid, Event.id > event.id
+                Event.action == "audit.response",
+                Event.subject_id == sid,
+                Event.id > event.id,  # type: ignore[operator]
             )
         ).first()
         if later is None:
@@ -173,23 +172,24 @@ def log_size(session: Session) -> int:
 
 
 def _fetch(session: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    wanted = set(wanted)
-    found: dict[tuple[int, int], bytes] = {}
-    leaves = [i for level, i in wanted if level == 0]
-    nodes = [key for key in wanted if key[0] > 0]
-    if leaves:
-        rows = session.exec(
-            select(LogEntry.idx, LogEntry.leaf_hash).where(LogEntry.idx.in_(leaves))  # type: ignore[attr-defined]
-        )
-        found.update({(0, i): bytes.fromhex(h) for i, h in rows})
-    if nodes:
-        rows2 = session.exec(
-            select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                sa.tuple_(LogNode.level, LogNode.idx).in_(nodes)
+    wanted = sorted(set(wanted))
+    if not wanted:
+        return {}
+    # Point look-ups on the primary keys in one statement: a row-value IN is a full scan on
+    # SQLite, and an OR of per-level INs costs more to compile than to run.
+    branches, params = [], {}
+    for k, (level, i) in enumerate(wanted):
+        if level == 0:
+            branches.append(f"SELECT 0, idx, leaf_hash FROM log_entry WHERE idx = :i{k}")
+        else:
+            branches.append(
+                f"SELECT level, idx, hash FROM log_node WHERE level = :l{k} AND idx = :i{k}"
             )
-        )
-        found.update({(level, i): bytes.fromhex(h) for level, i, h in rows2})
-    missing = wanted - found.keys()
+            params[f"l{k}"] = level
+        params[f"i{k}"] = i
+    rows = session.execute(sa.text(" UNION ALL ".join(branches)), params).all()
+    found = {(level, i): bytes.fromhex(h) for level, i, h in rows}
+    missing = set(wanted) - found.keys()
     if missing:
         raise LeafProblem(f"the log's stored subtree hashes {sorted(missing)[:3]} are missing")
     return found
@@ -217,7 +217,11 @@ def _append(session: Session, event: Event, index: int) -> LogEntry:
     data = leaf_bytes(leaf_for_event(session, event, index))
     digest = merkle.leaf_hash(data)
     entry = LogEntry(
-        idx=index, event_id=event.id, kind=event.action, leaf=data.decode("utf-8"), leaf_hash=digest.hex()  # type: ignore[arg-type]
+        idx=index,
+        event_id=event.id,  # type: ignore[arg-type]
+        kind=event.action,
+        leaf=data.decode("utf-8"),
+        leaf_hash=digest.hex(),  # type: ignore[arg-type]
     )
     session.add(entry)
     siblings: dict[tuple[int, int], bytes] = {}
@@ -248,7 +252,7 @@ def append_pending(session: Session, *, now: datetime) -> int:
         _append(session, event, size + offset)
     settings = session.info.get(SETTINGS_KEY)
     if pending and settings is not None:
-        maybe_checkpoint(session, settings, now=now)
+        maybe_checkpoint(session, settings, now=now, size=size + len(pending))
     return len(pending)
 
 
@@ -277,7 +281,7 @@ def load_signer(settings: Settings) -> SignerKey | None:
 
 
 def verifier_keys(settings: Settings) -> list[VerifierKey]:
-    """Every public key the log has signed with, oldest first (the ``.pub`` file next to the key)."""
+    """Every public key the log has signed with, oldest first (``.pub`` next to the key file)."""
     return read_verifier_keys(public_keys_file(settings.resolved_log_key_file))
 
 
@@ -309,10 +313,11 @@ def latest_checkpoint(session: Session) -> LogCheckpoint | None:
 
 
 def issue_checkpoint(
-    session: Session, *, signer: SignerKey, origin: str, now: datetime
+    session: Session, *, signer: SignerKey, origin: str, now: datetime, size: int | None = None
 ) -> LogCheckpoint:
-    """Sign the current tree and store the checkpoint (no commit)."""
-    size = log_size(session)
+    """Sign the current tree (``size``: the log's size, when the caller knows it) and store the
+    checkpoint (no commit)."""
+    size = log_size(session) if size is None else size
     root = root_at(session, size)
     text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
     checkpoint = LogCheckpoint(
@@ -323,19 +328,22 @@ def issue_checkpoint(
     return checkpoint
 
 
-def maybe_checkpoint(session: Session, settings: Settings, *, now: datetime) -> LogCheckpoint | None:
+def maybe_checkpoint(
+    session: Session, settings: Settings, *, now: datetime, size: int | None = None
+) -> LogCheckpoint | None:
     """Sign a checkpoint if the tree grew since the latest and ``log_checkpoint_seconds`` passed."""
     signer = load_signer(settings)
     if signer is None:
         return None
+    size = log_size(session) if size is None else size
     latest = latest_checkpoint(session)
     if latest is not None:
-        if latest.size >= log_size(session):
+        if latest.size >= size:
             return None
         wait = timedelta(seconds=settings.log_checkpoint_seconds)
         if wait and now - latest.issued_at < wait:
             return None
-    return issue_checkpoint(session, signer=signer, origin=settings.log_origin, now=now)
+    return issue_checkpoint(session, signer=signer, origin=settings.log_origin, now=now, size=size)
 
 
 # --- reads for the public endpoints ----------------------------------------------------------
@@ -353,7 +361,9 @@ def entries(session: Session, *, start: int, end: int | None) -> tuple[list[LogE
     if not 0 <= start < end <= size:
         raise Invalid(
             ERR_RANGE.format(size=size),
-            details=[{"loc": ["query", "end"], "msg": ERR_RANGE.format(size=size), "type": "value_error"}],
+            details=[
+                {"loc": ["query", "end"], "msg": ERR_RANGE.format(size=size), "type": "value_error"}
+            ],
         )
     end = min(end, start + MAX_ENTRIES_PER_PAGE)
     rows = session.exec(
@@ -363,7 +373,9 @@ def entries(session: Session, *, start: int, end: int | None) -> tuple[list[LogE
 
 
 def _invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(message, details=[{"loc": ["query", field_name], "msg": message, "type": "value_error"}])
+    return Invalid(
+        message, details=[{"loc": ["query", field_name], "msg": message, "type": "value_error"}]
+    )
 
 
 def _proof_size(session: Session, size: int | None) -> int:
@@ -384,7 +396,11 @@ class InclusionProof:
 
 
 def inclusion(
-    session: Session, *, index: int | None = None, leaf_hash: str | None = None, size: int | None = None
+    session: Session,
+    *,
+    index: int | None = None,
+    leaf_hash: str | None = None,
+    size: int | None = None,
 ) -> InclusionProof:
     """The inclusion proof of an entry (by index or by leaf hash) in the tree of ``size`` leaves."""
     if leaf_hash is not None:
@@ -399,7 +415,11 @@ def inclusion(
         raise _invalid("index", ERR_INDEX.format(size=tree_size))
 
     def compute(get: merkle.SubtreeHashes) -> tuple[bytes, list[bytes], bytes]:
-        return get(0, index), merkle.inclusion_proof(get, index, tree_size), merkle.root_hash(get, tree_size)
+        return (
+            get(0, index),
+            merkle.inclusion_proof(get, index, tree_size),
+            merkle.root_hash(get, tree_size),
+        )
 
     leaf, proof, root = _with_stored(session, compute)
     return InclusionProof(index, tree_size, leaf.hex(), root.hex(), [p.hex() for p in proof])
@@ -429,110 +449,3 @@ def consistency(session: Session, *, first: int, second: int | None = None) -> C
 
     r1, r2, proof = _with_stored(session, compute)
     return ConsistencyProof(first, second, r1.hex(), r2.hex(), [p.hex() for p in proof])
-
-
-# --- the database against its own log --------------------------------------------------------
-
-
-def _describe(leaf: dict[str, Any]) -> str:
-    subject = leaf.get("subject") or {}
-    what = ", ".join(f"{k} {v}" for k, v in sorted(subject.items()))
-    return f"{leaf.get('kind')} ({what})" if what else str(leaf.get("kind"))
-
-
-@dataclass
-class DatabaseReport:
-    entries: int = 0
-    checkpoints: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport:
-    """Recompute every leaf from the stored records, the tree from the leaves, and check every
-    stored checkpoint's signature (against ``keys``, kept outside the database) and root.
-    Problems name the entry (its index, kind and subject), in log order."""
-    from registry.services.events import verify_chain
-
-    report = DatabaseReport()
-    chain = verify_chain(session)
-    if not chain.ok:
-        report.problems.append(f"event ledger: event {chain.first_bad_event_id}: {chain.problem}")
-    tree = merkle.MemoryTree()
-    events = {e.id: e for e in session.exec(select(Event).where(Event.action.in_(LOGGED_ACTIONS)))}  # type: ignore[attr-defined]
-    logged: set[int] = set()
-    for entry in session.exec(select(LogEntry).order_by(LogEntry.idx)):  # type: ignore[arg-type]
-        index = tree.size
-        report.entries += 1
-        try:
-            stored = json.loads(entry.leaf)
-        except ValueError:
-            stored = {}
-        name = f"entry {index}: {_describe(stored)}"
-        if entry.idx != index:
-            report.problems.append(f"entry {index} is missing (the next stored entry is {entry.idx})")
-            break
-        if stored.get("index") != index:
-            report.problems.append(f"{name}: its leaf says it is entry {stored.get('index')} (entries reordered)")
-        computed_hash = merkle.leaf_hash(entry.leaf.encode("utf-8"))
-        if computed_hash.hex() != entry.leaf_hash:
-            report.problems.append(f"{name}: the stored leaf hash is not SHA-256(0x00 || leaf)")
-        event = events.get(entry.event_id)
-        if event is None:
-            report.problems.append(f"{name}: its event {entry.event_id} is missing or not a logged action")
-        else:
-            logged.add(event.id)  # type: ignore[arg-type]
-            try:
-                expected = leaf_for_event(session, event, index)
-            except LeafProblem as exc:
-                report.problems.append(f"{name}: {exc}")
-            else:
-                if leaf_bytes(expected) != entry.leaf.encode("utf-8"):
-                    changed = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
-                    what = ", ".join(changed) or "encoding"
-                    report.problems.append(
-                        f"{name}: the stored record no longer matches its leaf ({what} differ)"
-                    )
-        tree.append(computed_hash)
-    for event_id in sorted(events.keys() - logged):
-        event = events[event_id]
-        report.problems.append(
-            f"event {event_id} ({event.action}, {event.subject_type} {event.subject_id}) is public "
-            "but not in the log"
-        )
-    for node in session.exec(select(LogNode)):
-        if node.level < len(tree.levels) and node.idx < len(tree.levels[node.level]):
-            if tree.levels[node.level][node.idx].hex() != node.hash:
-                report.problems.append(f"stored subtree hash (level {node.level}, index {node.idx}) is wrong")
-    for checkpoint in session.exec(select(LogCheckpoint).order_by(LogCheckpoint.id)):  # type: ignore[arg-type]
-        report.checkpoints += 1
-        report.problems.extend(_check_stored_checkpoint(checkpoint, tree, keys))
-    return report
-
-
-def _check_stored_checkpoint(
-    checkpoint: LogCheckpoint, tree: merkle.MemoryTree, keys: list[VerifierKey]
-) -> list[str]:
-    name = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
-    try:
-        note = parse_note(checkpoint.note)
-        body = note.checkpoint()
-    except NoteError as exc:
-        return [f"{name}: {exc}"]
-    problems = []
-    if note.verified_by(keys) is None:
-        signers = ", ".join(s.name for s in note.signatures)
-        problems.append(f"{name}: no valid signature by a known log key (signed as {signers})")
-    if (body.size, body.root.hex()) != (checkpoint.size, checkpoint.root_hash):
-        problems.append(f"{name}: the stored size or root differs from its signed text")
-    if body.size > tree.size:
-        problems.append(
-            f"{name}: the log has {tree.size} entries but this checkpoint signed {body.size}; "
-            f"entries {tree.size} to {body.size - 1} are missing"
-        )
-    elif tree.root(body.size) != body.root:
-        problems.append(f"{name}: the log's first {body.size} entries do not have the signed root")
-    return problems

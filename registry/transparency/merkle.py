@@ -1,8 +1,9 @@
 """RFC 9162 Merkle tree hashing, inclusion and consistency proofs. Pure: bytes in, bytes out.
 
 Hashes (RFC 9162 section 2.1.1): a leaf is ``SHA-256(0x00 || leaf)``, an interior node
-``SHA-256(0x01 || left || right)``, the empty tree ``SHA-256()``; a tree of ``n > 1`` leaves splits at
-``k``, the largest power of two below ``n``: ``MTH(D[0:n]) = node(MTH(D[0:k]), MTH(D[k:n]))``.
+``SHA-256(0x01 || left || right)``, the empty tree ``SHA-256()``; a tree of ``n > 1`` leaves
+splits at ``k``, the largest power of two below ``n``:
+``MTH(D[0:n]) = node(MTH(D[0:k]), MTH(D[k:n]))``.
 
 Proof generation reads subtree hashes through a :class:`SubtreeHashes` callback, so a store that
 keeps every complete, aligned subtree (``level``, ``index``: the ``2**level`` leaves from
@@ -180,7 +181,9 @@ def verify_consistency(
     return fr == first_root and sr == second_root and sn == 0
 
 
-def completed_nodes(get: SubtreeHashes, index: int, new_leaf_hash: bytes) -> list[tuple[int, int, bytes]]:
+def completed_nodes(
+    get: SubtreeHashes, index: int, new_leaf_hash: bytes
+) -> list[tuple[int, int, bytes]]:
     """The subtree hashes completed by appending leaf ``index``: (level, index, hash), level 1 up.
 
     ``get`` must answer for the subtrees left of the new leaf (its completed siblings).

@@ -167,9 +167,9 @@ class SignedNote:
         message = self.text.encode("utf-8")
         for sig in self.signatures:
             for key in keys:
-                if key.name == sig.name and key.hash == sig.key_hash:
-                    if key.verify(message, sig.signature):
-                        return key
+                known = key.name == sig.name and key.hash == sig.key_hash
+                if known and key.verify(message, sig.signature):
+                    return key
         return None
 
 

@@ -92,7 +92,9 @@ def verify_remote(
     try:
         keys = trusted if trusted else parse_keys(fetch("keys"))
         if not trusted:
-            report.notes.append(f"trusting the log's published keys: {', '.join(k.name for k in keys)}")
+            report.notes.append(
+                f"trusting the log's published keys: {', '.join(k.name for k in keys)}"
+            )
         note_text = fetch("checkpoint")
         _, checkpoint = _signed(note_text, keys, "the latest checkpoint")
     except NoteError as exc:
@@ -117,7 +119,9 @@ def verify_remote(
                 report.problems.append(f"entry {index}: its leaf hash is not SHA-256(0x00 || leaf)")
                 return report
             if json.loads(leaf).get("index") != index:
-                report.problems.append(f"entry {index}: its leaf says it is entry {json.loads(leaf).get('index')}")
+                report.problems.append(
+                    f"entry {index}: its leaf says it is entry {json.loads(leaf).get('index')}"
+                )
                 return report
             tree.append(computed)
     report.entries = tree.size
@@ -140,10 +144,18 @@ def verify_remote(
             return report
         proof_hashes = None
         if old.size <= checkpoint.size and old.size != checkpoint.size:
-            answer = json.loads(fetch(f"proof/consistency?first={old.size}&second={checkpoint.size}"))
+            answer = json.loads(
+                fetch(f"proof/consistency?first={old.size}&second={checkpoint.size}")
+            )
             proof_hashes = [bytes.fromhex(p) for p in answer["proof"]]
         report.problems.extend(compare_checkpoints(old, checkpoint, proof_hashes, tree))
     return report
 
 
-__all__ = ["RemoteReport", "compare_checkpoints", "parse_keys", "read_verifier_keys", "verify_remote"]
+__all__ = [
+    "RemoteReport",
+    "compare_checkpoints",
+    "parse_keys",
+    "read_verifier_keys",
+    "verify_remote",
+]

@@ -84,9 +84,7 @@ def test_bad_ranges_and_sizes_are_refused_naming_the_parameter(client, session, 
     assert consistency.json()["error"]["details"][0]["loc"] == ["query", "first"]
 
 
-def test_proofs_by_index_and_by_leaf_hash_verify_against_the_signed_root(
-    client, session, keyed
-):
+def test_proofs_by_index_and_by_leaf_hash_verify_against_the_signed_root(client, session, keyed):
     make_published_algorithm(session, versions=5)
     note = parse_note(client.get(f"{LOG}/checkpoint").text)
     signed = note.checkpoint()
@@ -180,7 +178,9 @@ def test_a_served_entry_that_does_not_hash_to_its_leaf_is_named(client, session,
         text = real(path)
         if path.startswith("entries"):
             body = json.loads(text)
-            body["entries"][1]["leaf"] = body["entries"][1]["leaf"].replace('"index":1', '"index":1 ')
+            body["entries"][1]["leaf"] = body["entries"][1]["leaf"].replace(
+                '"index":1', '"index":1 '
+            )
             text = json.dumps(body)
         return text
 
@@ -195,8 +195,7 @@ def test_a_checkpoint_by_an_untrusted_key_is_refused(client, session, keyed):
     other = SignerKey.generate("test.example/log").verifier
     report = verify_remote(fetcher(client), trusted=[other])
     assert report.problems == [
-        "the latest checkpoint has no valid signature by a trusted key "
-        "(signed as test.example/log)"
+        "the latest checkpoint has no valid signature by a trusted key (signed as test.example/log)"
     ]
 
 

@@ -16,7 +16,7 @@ from registry.cli import app as cli_app
 from registry.models import Agency, CardVersion, Event, Role
 from registry.models.audit import AuditVisibility
 from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
-from registry.services import transparency
+from registry.services import log_check, transparency
 from registry.services.audits import publication
 from registry.services.cards import algorithms as algorithm_service
 from registry.transparency import merkle
@@ -59,7 +59,7 @@ def build_history(session):  # type: ignore[no-untyped-def]
 
 
 def problems(session, settings):  # type: ignore[no-untyped-def]
-    return transparency.verify_database(session, transparency.verifier_keys(settings)).problems
+    return log_check.verify_database(session, transparency.verifier_keys(settings)).problems
 
 
 def test_every_public_fact_is_a_leaf_in_ledger_order_and_the_log_verifies(session, signed):
@@ -85,7 +85,7 @@ def test_every_public_fact_is_a_leaf_in_ledger_order_and_the_log_verifies(sessio
     tree = merkle.MemoryTree(bytes.fromhex(r.leaf_hash) for r in rows)
     assert latest.root_hash == tree.root().hex()
     assert transparency.root_at(session, 5) == tree.root(5)
-    report = transparency.verify_database(session, transparency.verifier_keys(signed))
+    report = log_check.verify_database(session, transparency.verifier_keys(signed))
     assert report.ok, report.problems
     assert (report.entries, report.checkpoints) == (7, 7)
 
@@ -142,7 +142,7 @@ def test_an_edited_verdict_is_named(session, signed):
 
 
 def test_an_edited_earlier_response_is_named_by_its_event(session, signed):
-    _, audit = build_history(session)
+    build_history(session)
     first_response = session.exec(
         select(Event).where(Event.action == "audit.response").order_by(Event.id)  # type: ignore[arg-type]
     ).first()
@@ -163,9 +163,7 @@ def test_a_deleted_tail_is_named(session, signed):
     session.execute(sa.delete(LogEntry).where(LogEntry.idx >= 5))
     session.commit()
     found = problems(session, signed)
-    assert any(
-        "is public but not in the log" in p and "audit.withdrawn" in p for p in found
-    ), found
+    assert any("is public but not in the log" in p and "audit.withdrawn" in p for p in found), found
     assert any(
         "the log has 5 entries but this checkpoint signed 7; entries 5 to 6 are missing" in p
         for p in found
@@ -178,7 +176,9 @@ def test_two_reordered_entries_are_named(session, signed):
         session.execute(sa.update(LogEntry).where(LogEntry.idx == old).values(idx=new))
     session.commit()
     found = problems(session, signed)
-    assert found[0].startswith("entry 1: version.published (") or found[0].startswith("entry 1: audit")
+    assert found[0].startswith("entry 1: version.published (") or found[0].startswith(
+        "entry 1: audit"
+    )
     assert "its leaf says it is entry 2 (entries reordered)" in found[0]
 
 
@@ -203,7 +203,9 @@ def test_after_rotation_old_checkpoints_still_verify(session, signed):
     old_key = transparency.load_signer(signed)
     transparency.generate_key(signed, name="test.example/log-2", rotate=True)
     make_published_algorithm(session, versions=1)
-    notes = [parse_note(c.note) for c in session.exec(select(LogCheckpoint).order_by(LogCheckpoint.id))]
+    notes = [
+        parse_note(c.note) for c in session.exec(select(LogCheckpoint).order_by(LogCheckpoint.id))
+    ]
     assert [n.signatures[0].name for n in notes] == ["test.example/log", "test.example/log-2"]
     assert old_key is not None and old_key.name == "test.example/log"
     assert problems(session, signed) == []

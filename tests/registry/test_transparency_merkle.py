@@ -37,8 +37,8 @@ def ref_path(m: int, leaves: list[bytes]) -> list[bytes]:
     while k * 2 < n:
         k *= 2
     if m < k:
-        return ref_path(m, leaves[:k]) + [ref_mth(leaves[k:])]
-    return ref_path(m - k, leaves[k:]) + [ref_mth(leaves[:k])]
+        return [*ref_path(m, leaves[:k]), ref_mth(leaves[k:])]
+    return [*ref_path(m - k, leaves[k:]), ref_mth(leaves[:k])]
 
 
 def ref_subproof(m: int, leaves: list[bytes], b: bool) -> list[bytes]:
@@ -49,8 +49,8 @@ def ref_subproof(m: int, leaves: list[bytes], b: bool) -> list[bytes]:
     while k * 2 < n:
         k *= 2
     if m <= k:
-        return ref_subproof(m, leaves[:k], b) + [ref_mth(leaves[k:])]
-    return ref_subproof(m - k, leaves[k:], False) + [ref_mth(leaves[:k])]
+        return [*ref_subproof(m, leaves[:k], b), ref_mth(leaves[k:])]
+    return [*ref_subproof(m - k, leaves[k:], False), ref_mth(leaves[:k])]
 
 
 def ref_proof(m: int, leaves: list[bytes]) -> list[bytes]:
@@ -158,7 +158,9 @@ def test_every_consistency_proof_verifies_and_a_changed_history_does_not(n, data
     forged_old = ref_mth(changed[:first])
     assert not merkle.verify_consistency(first, second, forged_old, tree.root(second), proof)
     if first < second:
-        assert not merkle.verify_consistency(first, second, tree.root(first), ref_mth(changed), proof)
+        assert not merkle.verify_consistency(
+            first, second, tree.root(first), ref_mth(changed), proof
+        )
 
 
 def test_bad_proof_requests_are_refused_with_the_sizes():
