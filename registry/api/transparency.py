@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from registry.api.deps import SessionDep, SettingsDep
-from registry.api.responses import errors
+from registry.api.responses import OPTIONAL_AUTH, errors
 from registry.errors import NotFound
 from registry.services import transparency
 
@@ -62,8 +62,8 @@ _TEXT: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/checkpoint",
-    response_class=PlainTextResponse,
     responses={**_TEXT, **errors(404)},
+    openapi_extra=OPTIONAL_AUTH,
 )
 def get_checkpoint(session: SessionDep) -> PlainTextResponse:
     """The latest signed checkpoint, as a signed note (text)."""
@@ -75,8 +75,8 @@ def get_checkpoint(session: SessionDep) -> PlainTextResponse:
 
 @router.get(
     "/keys",
-    response_class=PlainTextResponse,
     responses={**_TEXT, **errors()},
+    openapi_extra=OPTIONAL_AUTH,
 )
 def get_keys(settings: SettingsDep) -> PlainTextResponse:
     """The log's public keys (verifier keys), one a line, oldest first; old keys are kept."""
@@ -85,7 +85,7 @@ def get_keys(settings: SettingsDep) -> PlainTextResponse:
     return PlainTextResponse(body, headers={"Cache-Control": "public, max-age=300", **CORS})
 
 
-@router.get("/entries", response_model=LogEntries, responses=errors())
+@router.get("/entries", response_model=LogEntries, responses=errors(), openapi_extra=OPTIONAL_AUTH)
 def get_entries(
     session: SessionDep,
     response: Response,
@@ -105,6 +105,7 @@ def get_entries(
     "/proof/inclusion",
     response_model=InclusionProofOut,
     responses=errors(404),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def get_inclusion_proof(
     session: SessionDep,
@@ -126,6 +127,7 @@ def get_inclusion_proof(
     "/proof/consistency",
     response_model=ConsistencyProofOut,
     responses=errors(),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def get_consistency_proof(
     session: SessionDep,
