@@ -70,7 +70,9 @@ class Settings(BaseSettings):
         "algorithm-registry/log",
         min_length=1,
         max_length=200,
-        description="The checkpoint's origin line: the log's name, unique to this register.",
+        pattern=r"^[^\s+]+$",
+        description="The checkpoint's origin line: the log's name, unique to this register "
+        "(no spaces or '+'), such as its host name followed by /log.",
     )
     log_checkpoint_seconds: int = Field(
         0,
