@@ -144,9 +144,21 @@ def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any
     raise LeafProblem(f"action {action!r} is not logged")
 
 
-def leaf_for_event(session: Session, event: Event, index: int) -> dict[str, Any]:
-    """The leaf of ``event`` at ``index``, from the stored record (docs/verification.md)."""
-    subject, facts = _fact(session, event)
+def leaf_for_event(
+    session: Session, event: Event, index: int, *, strict: bool = True
+) -> dict[str, Any]:
+    """The leaf of ``event`` at ``index``, from the stored record (docs/verification.md).
+
+    A missing record raises :class:`LeafProblem`; with ``strict=False`` (appending) the leaf says
+    it is missing instead, so one lost record (an import without audits, say) never blocks later
+    publications, and ``registry verify --database`` names that entry.
+    """
+    try:
+        subject, facts = _fact(session, event)
+    except LeafProblem as exc:
+        if strict:
+            raise
+        subject, facts = {event.subject_type: event.subject_id}, {"missing": str(exc)}
     return {
         "format": LEAF_FORMAT,
         "index": index,
@@ -213,46 +225,72 @@ def root_at(session: Session, size: int) -> bytes:
     return _with_stored(session, lambda get: merkle.root_hash(get, size))  # type: ignore[no-any-return]
 
 
-def _append(session: Session, event: Event, index: int) -> LogEntry:
-    data = leaf_bytes(leaf_for_event(session, event, index))
+def _append(
+    session: Session, event: Event, index: int, frontier: list[tuple[int, int, bytes]]
+) -> None:
+    """Add leaf ``index`` and the subtree hashes it completes. ``frontier``: the complete subtrees
+    covering the log so far, left to right (level, index, hash), updated in place."""
+    data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
     digest = merkle.leaf_hash(data)
-    entry = LogEntry(
-        idx=index,
-        event_id=event.id,  # type: ignore[arg-type]
-        kind=event.action,
-        leaf=data.decode("utf-8"),
-        leaf_hash=digest.hex(),  # type: ignore[arg-type]
+    session.add(
+        LogEntry(
+            idx=index,
+            event_id=event.id,  # type: ignore[arg-type]
+            kind=event.action,
+            leaf=data.decode("utf-8"),
+            leaf_hash=digest.hex(),
+        )
     )
-    session.add(entry)
-    siblings: dict[tuple[int, int], bytes] = {}
-    level, i = 0, index
-    while i & 1:
-        siblings[(level, i - 1)] = b""
-        level, i = level + 1, i >> 1
-    stored = _fetch(session, siblings) if siblings else {}
-    for lvl, idx, h in merkle.completed_nodes(lambda a, b: stored[(a, b)], index, digest):
-        session.add(LogNode(level=lvl, idx=idx, hash=h.hex()))
-    session.flush()
-    return entry
+    frontier.append((0, index, digest))
+    while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
+        level, left_index, left = frontier[-2]
+        right = frontier.pop()[2]
+        node = (level + 1, left_index >> 1, merkle.node_hash(left, right))
+        frontier[-1] = node
+        session.add(LogNode(level=node[0], idx=node[1], hash=node[2].hex()))
+
+
+def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
+    """The complete subtrees covering the first ``size`` leaves (one per set bit of ``size``)."""
+    keys = merkle.aligned_subtrees(0, size)
+    hashes = _fetch(session, keys)
+    return [(level, i, hashes[(level, i)]) for level, i in keys]
+
+
+def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
+    if not frontier:
+        return merkle.EMPTY_ROOT
+    acc = frontier[-1][2]
+    for _level, _i, h in reversed(frontier[:-1]):
+        acc = merkle.node_hash(h, acc)
+    return acc
 
 
 def append_pending(session: Session, *, now: datetime) -> int:
     """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
-    one is due. The caller holds the ledger lock (``record_event``). Returns the count appended."""
-    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one() or 0
+    one is due. The caller holds the ledger lock (``record_event``). Returns the count appended.
+
+    A publication costs a handful of statements: the log's end, the pending events, the record,
+    the frontier's hashes (one statement), the inserts, and the checkpoint."""
+    # Two statements: SQLite answers one max() from its index, two in one statement by a scan.
+    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one()
     pending = list(
         session.exec(
             select(Event)
-            .where(Event.id > last_event, Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
+            .where(Event.id > (last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
             .order_by(Event.id)  # type: ignore[arg-type]
         )
     )
+    if not pending:
+        return 0
     size = log_size(session)
+    frontier = _frontier(session, size)
     for offset, event in enumerate(pending):
-        _append(session, event, size + offset)
+        _append(session, event, size + offset, frontier)
+    session.flush()
     settings = session.info.get(SETTINGS_KEY)
-    if pending and settings is not None:
-        maybe_checkpoint(session, settings, now=now, size=size + len(pending))
+    if settings is not None:
+        maybe_checkpoint(session, settings, now=now, size=size + len(pending), root=_fold(frontier))
     return len(pending)
 
 
@@ -313,12 +351,18 @@ def latest_checkpoint(session: Session) -> LogCheckpoint | None:
 
 
 def issue_checkpoint(
-    session: Session, *, signer: SignerKey, origin: str, now: datetime, size: int | None = None
+    session: Session,
+    *,
+    signer: SignerKey,
+    origin: str,
+    now: datetime,
+    size: int | None = None,
+    root: bytes | None = None,
 ) -> LogCheckpoint:
-    """Sign the current tree (``size``: the log's size, when the caller knows it) and store the
-    checkpoint (no commit)."""
+    """Sign the current tree and store the checkpoint (no commit). ``size`` and ``root``: the
+    log's, when the caller knows them."""
     size = log_size(session) if size is None else size
-    root = root_at(session, size)
+    root = root_at(session, size) if root is None else root
     text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
     checkpoint = LogCheckpoint(
         size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
@@ -329,21 +373,27 @@ def issue_checkpoint(
 
 
 def maybe_checkpoint(
-    session: Session, settings: Settings, *, now: datetime, size: int | None = None
+    session: Session,
+    settings: Settings,
+    *,
+    now: datetime,
+    size: int | None = None,
+    root: bytes | None = None,
 ) -> LogCheckpoint | None:
-    """Sign a checkpoint if the tree grew since the latest and ``log_checkpoint_seconds`` passed."""
+    """Sign a checkpoint if the tree grew since the latest and ``log_checkpoint_seconds`` passed.
+    ``size`` and ``root``: the log's now, when the caller knows them (it just grew)."""
     signer = load_signer(settings)
     if signer is None:
         return None
-    size = log_size(session) if size is None else size
-    latest = latest_checkpoint(session)
-    if latest is not None:
-        if latest.size >= size:
+    wait = timedelta(seconds=settings.log_checkpoint_seconds)
+    if size is None or wait:
+        size = log_size(session) if size is None else size
+        latest = latest_checkpoint(session)
+        if latest is not None and (latest.size >= size or (wait and now - latest.issued_at < wait)):
             return None
-        wait = timedelta(seconds=settings.log_checkpoint_seconds)
-        if wait and now - latest.issued_at < wait:
-            return None
-    return issue_checkpoint(session, signer=signer, origin=settings.log_origin, now=now, size=size)
+    return issue_checkpoint(
+        session, signer=signer, origin=settings.log_origin, now=now, size=size, root=root
+    )
 
 
 # --- reads for the public endpoints ----------------------------------------------------------

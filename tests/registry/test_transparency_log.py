@@ -278,3 +278,27 @@ def test_withdrawn_audit_visibility_is_recorded(session, signed):
     assert audit.visibility == AuditVisibility.withdrawn
     withdrawn = session.exec(select(LogEntry).where(LogEntry.kind == "audit.withdrawn")).one()
     assert json.loads(withdrawn.leaf)["subject"]["audit"] == audit.public_id
+
+
+def test_a_fact_whose_record_is_missing_does_not_block_publication_and_is_named(
+    session, signed
+):
+    from registry.services.events import record_event
+
+    record_event(
+        session,
+        at=T0,
+        actor_id=None,
+        action="audit.published",
+        subject_type="audit",
+        subject_id="AUD-GONE",
+        payload={"verdict": "pass"},
+    )
+    session.commit()
+    algorithm = make_published_algorithm(session, versions=1)
+    assert algorithm.current_version == 1
+    rows = list(session.exec(select(LogEntry).order_by(LogEntry.idx)))
+    assert json.loads(rows[0].leaf)["missing"] == "audit AUD-GONE is not in the database"
+    assert problems(session, signed) == [
+        "entry 0: audit.published (audit AUD-GONE): audit AUD-GONE is not in the database"
+    ]
