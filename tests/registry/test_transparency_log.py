@@ -280,9 +280,7 @@ def test_withdrawn_audit_visibility_is_recorded(session, signed):
     assert json.loads(withdrawn.leaf)["subject"]["audit"] == audit.public_id
 
 
-def test_a_fact_whose_record_is_missing_does_not_block_publication_and_is_named(
-    session, signed
-):
+def test_a_fact_whose_record_is_missing_does_not_block_publication_and_is_named(session, signed):
     from registry.services.events import record_event
 
     record_event(
