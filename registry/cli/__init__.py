@@ -95,6 +95,12 @@ def demo(
 
     settings = load_settings()
     upgrade_database(settings)
+    if not settings.resolved_log_key_file.exists():
+        # The demo's publications sign transparency-log checkpoints (docs/verification.md).
+        from registry.services.transparency import generate_key
+
+        generate_key(settings, name=settings.log_origin)
+        typer.echo(f"transparency log key created at {settings.resolved_log_key_file}")
     with service_session(settings) as session:
         result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
     summary = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items())) or "nothing new"
