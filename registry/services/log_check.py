@@ -106,12 +106,26 @@ def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport
             f"event {event_id} ({event.action}, {event.subject_type} {event.subject_id}) is public "
             "but not in the log"
         )
+    stored_nodes = set()
     for node in session.exec(select(LogNode)):
+        stored_nodes.add((node.level, node.idx))
         level = tree.levels[node.level] if node.level < len(tree.levels) else []
         if node.idx < len(level) and level[node.idx].hex() != node.hash:
             report.problems.append(
                 f"stored subtree hash (level {node.level}, index {node.idx}) is wrong"
             )
+    missing = [
+        (level, i)
+        for level in range(1, len(tree.levels))
+        for i in range(len(tree.levels[level]))
+        if (level, i) not in stored_nodes
+    ]
+    if missing:
+        level, i = missing[0]
+        report.problems.append(
+            f"{len(missing)} stored subtree hashes are missing, the first (level {level}, "
+            f"index {i}); proofs cannot be served"
+        )
     for checkpoint in session.exec(select(LogCheckpoint).order_by(LogCheckpoint.id)):  # type: ignore[arg-type]
         report.checkpoints += 1
         report.problems.extend(_check_stored_checkpoint(checkpoint, tree, keys))

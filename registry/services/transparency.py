@@ -59,7 +59,7 @@ LOGGED_ACTIONS = frozenset(
 MAX_ENTRIES_PER_PAGE = 1000
 SETTINGS_KEY = "registry_settings"
 
-ERR_RANGE = "start must be below end, and end at most the tree size {size}."
+ERR_RANGE = "start must be at most end, and end at most the tree size {size}."
 ERR_INDEX = "index must be below the tree size {size}."
 ERR_SIZE = "size must be between 1 and the log's tree size {size}."
 ERR_LEAF_HASH = "No log entry has the leaf hash {leaf_hash}."
@@ -408,7 +408,7 @@ def checkpoint_size(session: Session) -> int:
 def entries(session: Session, *, start: int, end: int | None) -> tuple[list[LogEntry], int]:
     size = log_size(session)
     end = min(size, start + MAX_ENTRIES_PER_PAGE) if end is None else end
-    if not 0 <= start < end <= size:
+    if not 0 <= start <= end <= size:
         raise Invalid(
             ERR_RANGE.format(size=size),
             details=[

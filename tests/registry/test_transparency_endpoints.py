@@ -63,6 +63,8 @@ def test_checkpoint_keys_and_entries_are_public_text_and_json_with_cache_headers
         assert entry["leaf_hash"] == merkle.leaf_hash(entry["leaf"].encode()).hex()
         assert json.loads(entry["leaf"])["kind"] == "version.published"
     assert client.get(f"{LOG}/entries").headers["cache-control"] == "public, max-age=10"
+    empty = client.get(f"{LOG}/entries", params={"start": 3})
+    assert empty.status_code == 200 and empty.json() == {"tree_size": 3, "entries": []}
 
 
 def test_bad_ranges_and_sizes_are_refused_naming_the_parameter(client, session, keyed):

@@ -300,3 +300,12 @@ def test_a_fact_whose_record_is_missing_does_not_block_publication_and_is_named(
     assert problems(session, signed) == [
         "entry 0: audit.published (audit AUD-GONE): audit AUD-GONE is not in the database"
     ]
+
+
+def test_missing_subtree_hashes_are_named(session, signed):
+    build_history(session)
+    session.execute(sa.delete(LogNode).where(LogNode.level == 1))
+    session.commit()
+    assert problems(session, signed) == [
+        "3 stored subtree hashes are missing, the first (level 1, index 0); proofs cannot be served"
+    ]
