@@ -109,8 +109,8 @@ def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport
     stored_nodes = set()
     for node in session.exec(select(LogNode)):
         stored_nodes.add((node.level, node.idx))
-        level = tree.levels[node.level] if node.level < len(tree.levels) else []
-        if node.idx < len(level) and level[node.idx].hex() != node.hash:
+        row = tree.levels[node.level] if node.level < len(tree.levels) else []
+        if node.idx < len(row) and row[node.idx].hex() != node.hash:
             report.problems.append(
                 f"stored subtree hash (level {node.level}, index {node.idx}) is wrong"
             )
