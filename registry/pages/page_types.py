@@ -20,6 +20,7 @@ from registry.pages.view_types import (
     Dated,
     DisplayField,
     DisplayValue,
+    LogRecord,
     Pagination,
     StateView,
     Tone,
@@ -321,6 +322,8 @@ class AlgorithmPage(TypedDict):
     sections: list[CardSection]
     withheld: list[WithheldField]
     card_language: str
+    log_entry: LogRecord | None
+    """The version shown in the public transparency log (null for a draft preview)."""
 
 
 class VersionsPage(TypedDict):

@@ -33,8 +33,11 @@ from registry.pages.view_types import (
     CardSection,
     DisplayField,
     DisplayValue,
+    LogRecord,
     WithheldField,
+    log_record,
 )
+from registry.services import transparency
 from registry.services.public import records
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
@@ -168,6 +171,7 @@ def _card_page(
     *,
     today: dt.date,
     headlines: dict[int, str | None],
+    log_entry: LogRecord | None = None,
 ) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
@@ -211,6 +215,7 @@ def _card_page(
         "sections": parts["sections"],
         "withheld": parts["withheld"],
         "card_language": parts["card_language"],
+        "log_entry": log_entry,
     }
 
 
@@ -220,7 +225,17 @@ def algorithm_page(
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, record.current, lang, today=today, headlines=headlines)
+    entry = _log_entry(session, public_id, record.current.number)
+    return _card_page(
+        record, record.current, lang, today=today, headlines=headlines, log_entry=entry
+    )
+
+
+def _log_entry(session: Session, public_id: str, number: int) -> LogRecord | None:
+    index = transparency.entry_index(
+        session, kind="version.published", subject_id=public_id, number=number
+    )
+    return log_record(index)
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -285,7 +300,9 @@ def version_page(
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, _find_version(record, number), lang, today=today, headlines=headlines)
+    version = _find_version(record, number)
+    entry = _log_entry(session, public_id, version.number)
+    return _card_page(record, version, lang, today=today, headlines=headlines, log_entry=entry)
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:

@@ -396,7 +396,24 @@ def maybe_checkpoint(
     )
 
 
-# --- reads for the public endpoints ----------------------------------------------------------
+# --- reads for the public endpoints and pages -------------------------------------------------
+
+
+def entry_index(
+    session: Session, *, kind: str, subject_id: str, number: int | None = None
+) -> int | None:
+    """The log index of a published fact: ``kind`` of ``subject_id`` (a version: its ``number``),
+    or None if it is not in the log."""
+    rows = session.exec(
+        select(LogEntry.idx, Event.payload)
+        .join(Event, Event.id == LogEntry.event_id)  # type: ignore[arg-type]
+        .where(Event.action == kind, Event.subject_id == subject_id)
+        .order_by(LogEntry.idx)  # type: ignore[arg-type]
+    )
+    for idx, payload in rows:
+        if number is None or (payload or {}).get("number") == number:
+            return int(idx)
+    return None
 
 
 def checkpoint_size(session: Session) -> int:

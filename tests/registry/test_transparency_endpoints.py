@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from registry.cli import app as cli_app
@@ -220,3 +221,55 @@ def test_registry_verify_url_saves_the_checkpoint_and_exits_1_on_a_split_view(
     split = runner.invoke(cli_app, ["verify", "http://testserver", "--since", str(saved)])
     assert split.exit_code == 1
     assert split.output.splitlines()[-1].startswith("FAILED: split view")
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("en", "Recorded in the public log as entry 1, so anyone can check"),
+        ("zh-CN", "已作为第 1 条记入公开日志"),
+    ],
+)
+def test_version_and_audit_pages_say_where_they_are_in_the_log(
+    client, session, keyed, lang, sentence
+):
+    from registry.models import Role
+    from registry.services.audits import publication
+    from tests.registry.factories import T0, make_account
+    from tests.registry.stored_audits import stored_audit
+
+    algorithm = make_published_algorithm(session, versions=2)
+    page = client.get(f"/algorithms/{algorithm.public_id}?lang={lang}")
+    assert sentence in page.text
+    assert 'href="/api/v1/log/proof/inclusion?index=1"' in page.text
+    first = client.get(f"/algorithms/{algorithm.public_id}/versions/1.json?lang={lang}").json()
+    assert first["log_entry"] == {
+        "index": 0,
+        "proof_url": "/api/v1/log/proof/inclusion?index=0",
+        "checkpoint_url": "/api/v1/log/checkpoint",
+    }
+    auditor = make_account(session, role=Role.auditor)
+    audit = stored_audit(session, algorithm, auditor, "AUD-PAGE-1")
+    publication.publish_audit(session, actor=auditor, audit=audit, now=T0)
+    audit_json = client.get(f"/audits/{audit.public_id}.json?lang={lang}").json()
+    assert audit_json["log_entry"]["index"] == 2
+    audit_page = client.get(f"/audits/{audit.public_id}?lang={lang}")
+    assert sentence.replace("1", "2") in audit_page.text
+    proof = client.get(audit_json["log_entry"]["proof_url"]).json()
+    assert proof["index"] == 2 and proof["tree_size"] == 3
+
+
+def test_a_register_without_a_log_entry_shows_no_log_line(client, session):
+    from registry.models.transparency import LogEntry, LogNode
+
+    algorithm = make_published_algorithm(session, versions=1)
+    session.execute(sa.delete(LogNode))
+    session.execute(sa.delete(LogEntry))
+    session.commit()
+    page = client.get(f"/algorithms/{algorithm.public_id}")
+    assert page.status_code == 200
+    assert "Recorded in the public log" not in page.text
+    assert client.get(f"/algorithms/{algorithm.public_id}.json").json()["log_entry"] is None
