@@ -220,10 +220,14 @@ def not_assessed_texts(report: dict[str, Any], lang: str) -> dict[tuple[str, str
 
 def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPage:
     """Everything the public may see about one published audit."""
+    record = audit_record(session, audit_id)
+    return audit_page_of(record, lang=lang, k=k, log_entry=audit_log_entry(session, audit_id))
+
+
+def audit_log_entry(session: Session, audit_id: str) -> LogRecord | None:
+    """Where the audit's publication sits in the public transparency log (None before)."""
     index = transparency.entry_index(session, kind="audit.published", subject_id=audit_id)
-    return audit_page_of(
-        audit_record(session, audit_id), lang=lang, k=k, log_entry=log_record(index)
-    )
+    return log_record(index)
 
 
 def audit_page_of(
