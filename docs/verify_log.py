@@ -155,9 +155,9 @@ def check(
     fetch: Fetch, keys: list[str] | None = None, saved: str | None = None
 ) -> tuple[list[str], str]:
     """(problems found, empty if verified; the checkpoint checked). ``fetch(path)``: the body of
-    GET <base>/api/v1/log/<path> as text."""
-    trusted = [parse_key(k) for k in (keys or fetch("keys").splitlines()) if k.strip()]
-    note = fetch("checkpoint")
+    GET <base>/api/v1/log/<path> (JSON) as text."""
+    trusted = [parse_key(k) for k in (keys or json.loads(fetch("keys"))["keys"]) if k.strip()]
+    note = json.loads(fetch("checkpoint"))["note"]
     try:
         origin, size, root = parse_checkpoint(open_note(note, trusted))
     except ValueError as exc:

@@ -3,7 +3,8 @@ cacheable. Entries and proofs for a given size never change, so they are cached 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/log", tags=["transparency log"])
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=10"
+KEYS_CACHE = "public, max-age=300"
 CORS = {"Access-Control-Allow-Origin": "*"}
 ERR_NO_CHECKPOINT = "The log has no signed checkpoint yet."
 HEX64 = r"^[0-9a-fA-F]{64}$"
@@ -55,34 +57,68 @@ def _cache(response: Response, value: str) -> None:
     response.headers.update(CORS)
 
 
-_TEXT: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/plain": {"schema": {"type": "string"}}}}
-}
+class CheckpointOut(BaseModel):
+    """The latest signed checkpoint; ``note`` is the signed note itself (also served as text at
+    ``/log/checkpoint``)."""
+
+    size: int
+    root_hash: str = Field(description="The tree's root hash, hex (base64 in the note).")
+    issued_at: datetime
+    key_name: str
+    note: str = Field(description="The signed note, byte for byte (docs/verification.md).")
+
+
+class LogKeys(BaseModel):
+    """Every public key the log has signed with, oldest first (also served as text at
+    ``/log/keys``)."""
+
+    keys: list[str] = Field(description="Verifier keys: <name>+<hash>+<base64 key>.")
 
 
 @router.get(
-    "/checkpoint",
-    responses={**_TEXT, **errors(404)},
-    openapi_extra=OPTIONAL_AUTH,
+    "/checkpoint", response_model=CheckpointOut, responses=errors(404), openapi_extra=OPTIONAL_AUTH
 )
-def get_checkpoint(session: SessionDep) -> PlainTextResponse:
-    """The latest signed checkpoint, as a signed note (text)."""
+def get_checkpoint(session: SessionDep, response: Response) -> CheckpointOut:
+    """The latest signed checkpoint."""
     latest = transparency.latest_checkpoint(session)
     if latest is None:
         raise NotFound(ERR_NO_CHECKPOINT)
+    _cache(response, SHORT)
+    return CheckpointOut(
+        size=latest.size,
+        root_hash=latest.root_hash,
+        issued_at=latest.issued_at,
+        key_name=latest.key_name,
+        note=latest.note,
+    )
+
+
+@router.get("/keys", response_model=LogKeys, responses=errors(), openapi_extra=OPTIONAL_AUTH)
+def get_keys(settings: SettingsDep, response: Response) -> LogKeys:
+    """The log's public keys (verifier keys), oldest first; old keys are kept after a rotation."""
+    _cache(response, KEYS_CACHE)
+    return LogKeys(keys=[key.text() for key in transparency.verifier_keys(settings)])
+
+
+# --- the same two as plain text, where witness tools look for them (not part of the JSON API) ---
+
+text_router = APIRouter(prefix="/log", include_in_schema=False)
+
+
+@text_router.get("/checkpoint", name="log_checkpoint")
+def checkpoint_text(session: SessionDep) -> PlainTextResponse:
+    """The latest signed checkpoint as a signed note (404 in words before the first)."""
+    latest = transparency.latest_checkpoint(session)
+    if latest is None:
+        return PlainTextResponse(ERR_NO_CHECKPOINT + "\n", status_code=404, headers=CORS)
     return PlainTextResponse(latest.note, headers={"Cache-Control": SHORT, **CORS})
 
 
-@router.get(
-    "/keys",
-    responses={**_TEXT, **errors()},
-    openapi_extra=OPTIONAL_AUTH,
-)
-def get_keys(settings: SettingsDep) -> PlainTextResponse:
-    """The log's public keys (verifier keys), one a line, oldest first; old keys are kept."""
-    lines = [key.text() for key in transparency.verifier_keys(settings)]
-    body = "".join(line + "\n" for line in lines)
-    return PlainTextResponse(body, headers={"Cache-Control": "public, max-age=300", **CORS})
+@text_router.get("/keys", name="log_keys")
+def keys_text(settings: SettingsDep) -> PlainTextResponse:
+    """The verifier keys, one a line, oldest first."""
+    body = "".join(key.text() + "\n" for key in transparency.verifier_keys(settings))
+    return PlainTextResponse(body, headers={"Cache-Control": KEYS_CACHE, **CORS})
 
 
 @router.get("/entries", response_model=LogEntries, responses=errors(), openapi_extra=OPTIONAL_AUTH)

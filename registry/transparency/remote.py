@@ -5,7 +5,7 @@ signature, download every entry, recompute each leaf hash and the tree, compare 
 checkpoint, ask for and check an inclusion proof of the first and last entries, and, given the
 checkpoint saved last time, check the new one is consistent with it (a proof from the server and
 the recomputed tree; equal sizes with different roots are a split view). ``fetch(path)`` returns
-the body of ``GET <registry>/api/v1/log/<path>`` as text; no database is read.
+the body of ``GET <registry>/api/v1/log/<path>`` (JSON) as text; no database is read.
 """
 
 from __future__ import annotations
@@ -90,12 +90,12 @@ def verify_remote(
 ) -> RemoteReport:
     report = RemoteReport()
     try:
-        keys = trusted if trusted else parse_keys(fetch("keys"))
+        keys = trusted if trusted else parse_keys("\n".join(json.loads(fetch("keys"))["keys"]))
         if not trusted:
             report.notes.append(
                 f"trusting the log's published keys: {', '.join(k.name for k in keys)}"
             )
-        note_text = fetch("checkpoint")
+        note_text = json.loads(fetch("checkpoint"))["note"]
         _, checkpoint = _signed(note_text, keys, "the latest checkpoint")
     except NoteError as exc:
         report.problems.append(str(exc))

@@ -42,19 +42,27 @@ def test_before_any_checkpoint_the_checkpoint_is_404_in_the_error_shape(client):
     response = client.get(f"{LOG}/checkpoint")
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "The log has no signed checkpoint yet."
+    text = client.get("/log/checkpoint")
+    assert text.status_code == 404 and text.text == "The log has no signed checkpoint yet.\n"
 
 
 def test_checkpoint_keys_and_entries_are_public_text_and_json_with_cache_headers(
     client, session, keyed
 ):
     make_published_algorithm(session, versions=3)
-    checkpoint = client.get(f"{LOG}/checkpoint")
+    checkpoint = client.get("/log/checkpoint")
     assert checkpoint.status_code == 200
     assert checkpoint.headers["content-type"].startswith("text/plain")
     assert checkpoint.headers["cache-control"] == "public, max-age=10"
     assert checkpoint.text.startswith("algorithm-registry/log\n3\n")
-    keys = client.get(f"{LOG}/keys")
+    as_json = client.get(f"{LOG}/checkpoint")
+    assert as_json.headers["cache-control"] == "public, max-age=10"
+    body = as_json.json()
+    assert body["note"] == checkpoint.text and body["size"] == 3
+    assert body["root_hash"] == transparency.root_at(session, 3).hex()
+    keys = client.get("/log/keys")
     assert keys.text.startswith("test.example/log+") and keys.text.count("\n") == 1
+    assert client.get(f"{LOG}/keys").json() == {"keys": [keys.text.strip()]}
     page = client.get(f"{LOG}/entries", params={"start": 1, "end": 3})
     assert page.headers["cache-control"] == "public, max-age=31536000, immutable"
     body = page.json()
@@ -89,7 +97,7 @@ def test_bad_ranges_and_sizes_are_refused_naming_the_parameter(client, session, 
 
 def test_proofs_by_index_and_by_leaf_hash_verify_against_the_signed_root(client, session, keyed):
     make_published_algorithm(session, versions=5)
-    note = parse_note(client.get(f"{LOG}/checkpoint").text)
+    note = parse_note(client.get("/log/checkpoint").text)
     signed = note.checkpoint()
     entries = client.get(f"{LOG}/entries").json()["entries"]
     for entry in entries:
@@ -120,6 +128,8 @@ def test_the_log_is_read_only(client, session, keyed):
     for path in ("checkpoint", "entries", "keys", "proof/inclusion?index=0"):
         assert client.post(f"{LOG}/{path}").status_code in (401, 405)
         assert client.delete(f"{LOG}/{path}").status_code in (401, 405)
+    for path in ("/log/checkpoint", "/log/keys"):
+        assert client.post(path).status_code in (401, 405)
     assert client.get(f"{LOG}/entries").status_code == 200
 
 

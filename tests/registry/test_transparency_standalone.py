@@ -49,7 +49,7 @@ def test_the_standalone_verifier_accepts_the_log_and_its_growth(client, session,
     problems, first = verify_log.check(fetcher(client))
     assert problems == []
     make_published_algorithm(session, versions=4)
-    keys = client.get("/api/v1/log/keys").text.splitlines()
+    keys = client.get("/api/v1/log/keys").json()["keys"]
     problems, second = verify_log.check(fetcher(client), keys, first)
     assert problems == []
     assert second.split("\n")[1] == "7"
