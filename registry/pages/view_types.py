@@ -227,5 +227,5 @@ def log_record(index: int | None) -> LogRecord | None:
     return {
         "index": index,
         "proof_url": f"/api/v1/log/proof/inclusion?index={index}",
-        "checkpoint_url": "/api/v1/log/checkpoint",
+        "checkpoint_url": "/log/checkpoint",
     }

@@ -259,7 +259,7 @@ def test_version_and_audit_pages_say_where_they_are_in_the_log(
     assert first["log_entry"] == {
         "index": 0,
         "proof_url": "/api/v1/log/proof/inclusion?index=0",
-        "checkpoint_url": "/api/v1/log/checkpoint",
+        "checkpoint_url": "/log/checkpoint",
     }
     auditor = make_account(session, role=Role.auditor)
     audit = stored_audit(session, algorithm, auditor, "AUD-PAGE-1")
