@@ -20,6 +20,7 @@ from registry.pages.view_types import (
     Dated,
     DisplayField,
     DisplayValue,
+    LogRecord,
     Pagination,
     StateView,
     Tone,
@@ -378,6 +379,8 @@ class AlgorithmPage(TypedDict):
     card_language: str
     participation: ParticipationSection | None
     """On the current record only: published questions and concerns with their answers."""
+    log_entry: LogRecord | None
+    """The version shown in the public transparency log (null for a draft preview)."""
 
 
 class VersionsPage(TypedDict):

@@ -210,3 +210,22 @@ class Dated(TypedDict):
 
     at: datetime | None
     reason: str | None
+
+
+class LogRecord(TypedDict):
+    """Where a published fact sits in the public transparency log (docs/verification.md)."""
+
+    index: int
+    proof_url: str
+    """Its inclusion proof against the latest signed checkpoint."""
+    checkpoint_url: str
+
+
+def log_record(index: int | None) -> LogRecord | None:
+    if index is None:
+        return None
+    return {
+        "index": index,
+        "proof_url": f"/api/v1/log/proof/inclusion?index={index}",
+        "checkpoint_url": "/log/checkpoint",
+    }

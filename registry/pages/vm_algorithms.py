@@ -34,8 +34,11 @@ from registry.pages.view_types import (
     CardSection,
     DisplayField,
     DisplayValue,
+    LogRecord,
     WithheldField,
+    log_record,
 )
+from registry.services import transparency
 from registry.services.public import records
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
@@ -170,6 +173,7 @@ def _card_page(
     today: dt.date,
     headlines: dict[int, str | None],
     participation: ParticipationSection | None = None,
+    log_entry: LogRecord | None = None,
 ) -> AlgorithmPage:
     card = version.card
     parts = card_parts(version, lang)
@@ -214,6 +218,7 @@ def _card_page(
         "withheld": parts["withheld"],
         "card_language": parts["card_language"],
         "participation": participation,
+        "log_entry": log_entry,
     }
 
 
@@ -226,6 +231,7 @@ def algorithm_page(
     participation = vm_participation.participation_section(
         session, record.algorithm, record.current, lang=lang, today=today
     )
+    entry = _log_entry(session, public_id, record.current.number)
     return _card_page(
         record,
         record.current,
@@ -233,7 +239,15 @@ def algorithm_page(
         today=today,
         headlines=headlines,
         participation=participation,
+        log_entry=entry,
     )
+
+
+def _log_entry(session: Session, public_id: str, number: int) -> LogRecord | None:
+    index = transparency.entry_index(
+        session, kind="version.published", subject_id=public_id, number=number
+    )
+    return log_record(index)
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -298,7 +312,9 @@ def version_page(
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, _find_version(record, number), lang, today=today, headlines=headlines)
+    version = _find_version(record, number)
+    entry = _log_entry(session, public_id, version.number)
+    return _card_page(record, version, lang, today=today, headlines=headlines, log_entry=entry)
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:
