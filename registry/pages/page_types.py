@@ -20,6 +20,8 @@ from registry.pages.view_types import (
     Dated,
     DisplayField,
     DisplayValue,
+    ExportLink,
+    OriginalLanguage,
     Pagination,
     StateView,
     Tone,
@@ -321,6 +323,12 @@ class AlgorithmPage(TypedDict):
     sections: list[CardSection]
     withheld: list[WithheldField]
     card_language: str
+    original_language: OriginalLanguage | None
+    """Set when the card is in another language than the reader's: its text is shown as the
+    agency wrote it (marked with ``lang``) until a translation is added."""
+    exports: list[ExportLink]
+    """The version shown in other registers' formats (``registry.formats``), each with what the
+    target standard requires and this version does not give."""
 
 
 class VersionsPage(TypedDict):

@@ -19,7 +19,8 @@ from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name, agency_name_lang
 from registry.models.audit import Audit
-from registry.pages import card_view, findings, words
+from registry.pages import card_view, findings, vm_exports, words
+from registry.pages.card_view import original_language
 from registry.pages.diff_view import card_changes, change_groups
 from registry.pages.page_types import (
     AlgorithmPage,
@@ -168,7 +169,9 @@ def _card_page(
     *,
     today: dt.date,
     headlines: dict[int, str | None],
+    base_url: str | None = None,
 ) -> AlgorithmPage:
+    """``base_url`` None (a draft preview): no export links, as nothing is published."""
     card = version.card
     parts = card_parts(version, lang)
     algorithm = record.algorithm
@@ -211,16 +214,22 @@ def _card_page(
         "sections": parts["sections"],
         "withheld": parts["withheld"],
         "card_language": parts["card_language"],
+        "original_language": original_language(parts["card_language"], lang),
+        "exports": []
+        if base_url is None
+        else vm_exports.export_links(record, version, base_url=base_url, headlines=headlines),
     }
 
 
 def algorithm_page(
-    session: Session, *, public_id: str, lang: str, today: dt.date, k: int
+    session: Session, *, public_id: str, lang: str, today: dt.date, k: int, base_url: str
 ) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, record.current, lang, today=today, headlines=headlines)
+    return _card_page(
+        record, record.current, lang, today=today, headlines=headlines, base_url=base_url
+    )
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -272,7 +281,7 @@ def draft_preview_page(
     return _card_page(preview, version, lang, today=today, headlines=headlines)
 
 
-def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
+def find_version(record: AlgorithmRecord, number: int) -> CardVersion:
     for version in record.versions:
         if version.number == number:
             return version
@@ -280,12 +289,26 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
 
 
 def version_page(
-    session: Session, *, public_id: str, number: int, lang: str, today: dt.date, k: int
+    session: Session,
+    *,
+    public_id: str,
+    number: int,
+    lang: str,
+    today: dt.date,
+    k: int,
+    base_url: str,
 ) -> AlgorithmPage:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, _find_version(record, number), lang, today=today, headlines=headlines)
+    return _card_page(
+        record,
+        find_version(record, number),
+        lang,
+        today=today,
+        headlines=headlines,
+        base_url=base_url,
+    )
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:
@@ -336,7 +359,7 @@ def diff_page(
     numbers = [v.number for v in record.versions]
     new = new if new is not None else numbers[-1]
     old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
-    old_version, new_version = _find_version(record, old), _find_version(record, new)
+    old_version, new_version = find_version(record, old), find_version(record, new)
     if old == new and len(numbers) > 1:
         raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
     changes = card_changes(old_version.card, new_version.card, lang)
