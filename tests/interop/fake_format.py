@@ -24,7 +24,7 @@ from registry.formats import (
 )
 
 FAKE_ID = "fake"
-REQUIRED = ("name", "summary", "contact")
+REQUIRED = ("name", "summary", "source_code_url")
 
 
 class FakeFormat:
