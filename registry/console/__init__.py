@@ -22,6 +22,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_auth,
         routes_cards,
         routes_home,
+        routes_import,
         routes_reviews,
     )
 
@@ -33,6 +34,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_audits.router,
         routes_cards.router,
         routes_reviews.router,
+        routes_import.router,
     )
 
 
