@@ -119,7 +119,9 @@ def summary_text(document: dict[str, Any]) -> str:
             lines.append(f"      reason: {record['reason']}")
         for note in record["notes"]:
             if note["kind"] in ("needs_person", "dropped"):
-                lines.append(f"      needs a person: {note['field'] or 'record'}: {note['message']}")
+                lines.append(
+                    f"      needs a person: {note['field'] or 'record'}: {note['message']}"
+                )
         if record["missing_required"] and record["outcome"] in ("created", "would_create"):
             lines.append(
                 "      to fill before publishing: " + ", ".join(record["missing_required"])

@@ -67,7 +67,9 @@ def _upload_vm(
 @router.get("", name="console_import")
 def import_start(request: Request, staff: ImporterDep, session: SessionDep) -> Response:
     """Step 1: the file, its format and the agency."""
-    return render(request, "console/import/upload.html", _upload_vm(session, staff, lang_of(request)))
+    return render(
+        request, "console/import/upload.html", _upload_vm(session, staff, lang_of(request))
+    )
 
 
 def _agency_of(staff: Account, chosen: str) -> str | None:

@@ -58,7 +58,9 @@ def _stream(request: Request, format_id: str, base_url: str, k: int) -> Iterator
         )
 
 
-@router.get("/downloads/register.{format_id}.zip", name="download_register", include_in_schema=False)
+@router.get(
+    "/downloads/register.{format_id}.zip", name="download_register", include_in_schema=False
+)
 def download_register(request: Request, format_id: str, settings: SettingsDep) -> StreamingResponse:
     """The current published version of every public algorithm in one format, as a zip."""
     vm_exports.require_format(format_id)  # 404 before the stream starts

@@ -106,7 +106,11 @@ def export_links(
 ) -> list[ExportLink]:
     """The version in each writable format, with what each file lacks."""
     meta = export_meta(
-        record.algorithm, record.agency, version, record.audits, base_url=base_url,
+        record.algorithm,
+        record.agency,
+        version,
+        record.audits,
+        base_url=base_url,
         headlines=headlines,
     )
     links: list[ExportLink] = []
@@ -138,7 +142,11 @@ def export_version(
         raise NotFound(ERR_NO_VERSION.format(public_id=public_id, number=number))
     headlines = audit_headlines(session, record.audits, k=k)
     meta = export_meta(
-        record.algorithm, record.agency, version, record.audits, base_url=base_url,
+        record.algorithm,
+        record.agency,
+        version,
+        record.audits,
+        base_url=base_url,
         headlines=headlines,
     )
     result: ExportResult = fmt.write(version.card, meta=meta)
@@ -184,7 +192,7 @@ def stream_register_zip(
     fmt = _format(format_id)
     sink = _Chunks()
     missing: dict[str, list[str]] = {}
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
         for algorithm, agency, version, audits in public_current_versions(session):
             headlines = audit_headlines(session, audits, k=k)
             meta = export_meta(
@@ -198,9 +206,14 @@ def stream_register_zip(
         archive.writestr(
             ZIP_MANIFEST,
             json.dumps(
-                {"format": format_id, "standard": fmt.standard,
-                 "standard_version": fmt.standard_version, "missing_required": missing},
-                ensure_ascii=False, indent=2,
+                {
+                    "format": format_id,
+                    "standard": fmt.standard,
+                    "standard_version": fmt.standard_version,
+                    "missing_required": missing,
+                },
+                ensure_ascii=False,
+                indent=2,
             ),
         )
     yield sink.take()

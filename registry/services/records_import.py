@@ -226,7 +226,7 @@ def import_records(
         except DomainError as exc:
             session.rollback()
             _skip(entry, _domain_message(exc))
-        except Exception as exc:  # noqa: BLE001 - one record must never stop the others
+        except Exception as exc:  # one record must never stop the others
             session.rollback()
             _skip(entry, ERR_STORE_FAILED.format(message=f"{type(exc).__name__}: {exc}"))
     return report
@@ -306,7 +306,14 @@ def _import_one(
     card = _storable_card(card, entry)
     entry.missing_required = missing_required_fields(card)
     target = _target_agency(
-        session, record, entry, actor=actor, fixed=fixed, mapped=mapped, planned=planned, now=now,
+        session,
+        record,
+        entry,
+        actor=actor,
+        fixed=fixed,
+        mapped=mapped,
+        planned=planned,
+        now=now,
         dry_run=dry_run,
     )
     if editor is not None and target is not None:

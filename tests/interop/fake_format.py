@@ -56,16 +56,26 @@ class FakeFormat:
             if not isinstance(entry, dict) or entry.get("meta"):
                 out.append(
                     ImportedRecord(
-                        source_id=None, agency_name=None, language="en", card={}, notes=(),
-                        skipped="A metadata row, not a record.", **common,
+                        source_id=None,
+                        agency_name=None,
+                        language="en",
+                        card={},
+                        notes=(),
+                        skipped="A metadata row, not a record.",
+                        **common,
                     )
                 )
                 continue
             if key in seen:
                 out.append(
                     ImportedRecord(
-                        source_id=entry.get("id"), agency_name=entry.get("org"), language="en",
-                        card={}, notes=(), skipped="Duplicate entry.", duplicate_of=seen[key],
+                        source_id=entry.get("id"),
+                        agency_name=entry.get("org"),
+                        language="en",
+                        card={},
+                        notes=(),
+                        skipped="Duplicate entry.",
+                        duplicate_of=seen[key],
                         **common,
                     )
                 )
@@ -79,13 +89,17 @@ class FakeFormat:
                 notes.append(MappingNote("name", NoteKind.MAPPED, "name -> name", "name"))
                 if not entry.get("summary"):
                     notes.append(
-                        MappingNote("summary", NoteKind.EMPTY, "The source left it empty.", "summary")
+                        MappingNote(
+                            "summary", NoteKind.EMPTY, "The source left it empty.", "summary"
+                        )
                     )
                 if entry.get("email_is_url"):
                     notes.append(
                         MappingNote(
-                            "contact.email", NoteKind.NEEDS_PERSON,
-                            "A web address where an e-mail address belongs.", "contact_email",
+                            "contact.email",
+                            NoteKind.NEEDS_PERSON,
+                            "A web address where an e-mail address belongs.",
+                            "contact_email",
                         )
                     )
             out.append(

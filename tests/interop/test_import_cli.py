@@ -64,7 +64,11 @@ def test_dry_run_prints_a_summary_writes_the_report_and_nothing_else(
     assert "needs a person: contact.email" in result.output
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["dry_run"] is True and document["standard_version"] == "1.0.0"
-    assert [r["outcome"] for r in document["records"]] == ["would_create", "skipped", "would_create"]
+    assert [r["outcome"] for r in document["records"]] == [
+        "would_create",
+        "skipped",
+        "would_create",
+    ]
     assert document["records"][0]["language"] == "nl"
     assert "needs_person" in document["records"][0]["notes_by_kind"]
     assert _algorithms(session) == 0
@@ -84,9 +88,7 @@ def test_import_then_rerun_creates_nothing_twice(run, session, records_file):
 def test_agency_option_and_agency_map(run, session, records_file, tmp_path):
     agency = make_agency(session, slug="utrecht", name="Utrecht municipality")
     editor = make_account(session, role=Role.agency_editor, agency=agency)
-    only = run(
-        "import-records", "--format", NL, records_file, "--agency", "utrecht", "--dry-run"
-    )
+    only = run("import-records", "--format", NL, records_file, "--agency", "utrecht", "--dry-run")
     assert only.output.count("-> utrecht") == 2
     mapping = tmp_path / "map.json"
     mapping.write_text(json.dumps({"Gemeente Utrecht": "utrecht"}), encoding="utf-8")
@@ -97,8 +99,14 @@ def test_agency_option_and_agency_map(run, session, records_file, tmp_path):
         mapped.output
     )
     refused = run(
-        "import-records", "--format", NL, records_file, "--agency-map", mapping,
-        "--editor", editor.email,
+        "import-records",
+        "--format",
+        NL,
+        records_file,
+        "--agency-map",
+        mapping,
+        "--editor",
+        editor.email,
     )
     # the editor may not work on Gemeente Amsterdam's new agency: that record is skipped
     assert "#1 Parkeercontrole: skipped" in refused.output

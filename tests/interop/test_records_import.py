@@ -45,13 +45,18 @@ def test_import_creates_each_record_as_a_draft_with_its_provenance(session, admi
     assert (record.outcome, record.agency, record.language) == ("created", agency.slug, "nl")
     algorithm = session.exec(select(Algorithm).where(Algorithm.public_id == record.public_id)).one()
     assert algorithm.state == AlgorithmState.draft
-    assert (algorithm.import_standard, algorithm.import_standard_version) == ("fake-standard", "1.0")
+    assert (algorithm.import_standard, algorithm.import_standard_version) == (
+        "fake-standard",
+        "1.0",
+    )
     assert algorithm.import_source_id == "nl-1" and algorithm.import_content_key
     draft = session.exec(select(CardDraft).where(CardDraft.algorithm_id == algorithm.id)).one()
     assert draft.card["language"] == "nl" and draft.card["name"] == "Parkeercontrole"
     assert draft.last_editor_id == admin.id
     assert _count(session, CardVersion) == 0  # never published by an import
-    assert "summary" in record.mapped_fields and record.missing_required  # to fill before publishing
+    assert (
+        "summary" in record.mapped_fields and record.missing_required
+    )  # to fill before publishing
 
 
 def test_dry_run_reports_and_writes_nothing(session, admin):
@@ -84,9 +89,9 @@ def test_a_bad_record_does_not_stop_the_others_and_leaves_nothing_behind(session
     outcomes = [r.outcome for r in report.records]
     assert outcomes == ["skipped", "created", "skipped", "skipped"]
     assert "no name" in report.records[0].reason
-    assert "Duplicate entry. The same record appears earlier in this file (record 2)." == (
+    assert (
         report.records[3].reason
-    )
+    ) == "Duplicate entry. The same record appears earlier in this file (record 2)."
     assert "metadata" in report.records[2].reason
     # the skipped record created no agency of its own and left no algorithm, draft or event
     assert _count(session, Algorithm) == 1 and _count(session, CardDraft) == 1

@@ -185,8 +185,12 @@ def stage_new_algorithm(
         name=card["name"],
         created_at=now,
         updated_at=now,
-        **{f"import_{key}": value for key, value in (provenance or {}).items()},
     )
+    if provenance:
+        algorithm.import_standard = provenance.get("standard")
+        algorithm.import_standard_version = provenance.get("standard_version")
+        algorithm.import_source_id = provenance.get("source_id")
+        algorithm.import_content_key = provenance.get("content_key")
     copy_listing_fields(algorithm, card)
     session.add(algorithm)
     session.flush()
@@ -200,7 +204,11 @@ def stage_new_algorithm(
             updated_at=now,
         )
     )
-    payload: dict[str, Any] = {"agency": agency.slug, "source_id": source_id, "name": algorithm.name}
+    payload: dict[str, Any] = {
+        "agency": agency.slug,
+        "source_id": source_id,
+        "name": algorithm.name,
+    }
     if provenance:
         payload["imported"] = provenance
     record_event(
