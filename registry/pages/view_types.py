@@ -225,6 +225,8 @@ class ExportLink(TypedDict):
     url: str
     filename: str
     media_type: str
+    register_url: str
+    """The whole register (every public algorithm's current version) in this format, as a zip."""
     missing_required: list[str]
     """Fields the target standard requires that this version does not give (left empty in the
     file and listed in it, never invented)."""

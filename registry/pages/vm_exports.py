@@ -125,6 +125,7 @@ def export_links(
                 "url": export_url(record.algorithm.public_id, version.number, fid),
                 "filename": result.filename,
                 "media_type": result.media_type,
+                "register_url": f"/downloads/{bulk_filename(fid)}",
                 "missing_required": list(result.missing_required),
             }
         )

@@ -74,6 +74,7 @@ def test_the_json_twin_lists_the_exports_with_their_gaps(client, register):
     assert fake["url"] == f"/algorithms/{public_id}/versions/1/export/{FAKE_ID}"
     assert fake["missing_required"] == ["source_code_url"]
     assert fake["standard_version"] == "1.0"
+    assert fake["register_url"] == f"/downloads/register.{FAKE_ID}.zip"
 
 
 def test_a_version_downloads_in_a_format_with_the_gaps_in_the_file(client, register):
