@@ -25,7 +25,8 @@ The contract (stable; a new format or a new version of a standard adds to it, ne
       the standard's usual language) and is also the card's ``language``: Dutch stays Dutch;
     * an entry that must not be imported (a metadata row of the flat export, a non-record, a
       duplicate by content key or source id of an earlier entry) has ``skipped`` set to the reason
-      and an empty card; ``duplicate_of`` names the earlier entry. ``importable`` is
+      and an empty card (a duplicate keeps its card, for the report); ``duplicate_of`` names the
+      earlier entry. ``importable`` is
       ``skipped is None``.
     * ``content_key`` is the sha256 of the canonical JSON of the source entry (for reruns);
       ``source_id`` the source's own id (raw), ``agency_name`` the responsible body's name, and
@@ -39,6 +40,9 @@ The contract (stable; a new format or a new version of a standard adds to it, ne
     ``x_registry_export`` object; CSV: a trailing ``x_registry_missing_required`` column;
     Markdown: ``registry_export.missing_required`` in the front matter). ``notes`` say what could
     not be carried over.
+
+``report_rows(records)`` / ``report_text(records)``
+    The per-entry mapping report (outcome, counts of notes by kind, what needs a person).
 
 ``write_many(items) -> ExportResult``
     A bulk download of many published versions in one file of the format.
@@ -59,11 +63,25 @@ from registry.formats._base import (
     NoteKind,
     PublishedAudit,
 )
+from registry.formats.cn_cac_filing import CnCacFiling
+from registry.formats.eu_ai_act_deployer import EuAiActDeployer
+from registry.formats.hf_model_card import HfModelCard
 from registry.formats.nl_algoritmeregister import NlAlgoritmeregister
+from registry.formats.nl_register_export import NlRegisterExport
+from registry.formats.report import ReportRow, report_rows, report_text
+from registry.formats.uk_atrs import UkAtrs, UkAtrsCsv
 
 
 def _formats() -> dict[str, Format]:
-    found: list[Format] = [NlAlgoritmeregister()]
+    found: list[Format] = [
+        NlAlgoritmeregister(),
+        NlRegisterExport(),
+        UkAtrs(),
+        UkAtrsCsv(),
+        HfModelCard(),
+        EuAiActDeployer(),
+        CnCacFiling(),
+    ]
     return {f.id: f for f in found}
 
 
@@ -88,6 +106,9 @@ __all__ = [
     "MappingNote",
     "NoteKind",
     "PublishedAudit",
+    "ReportRow",
     "readable_formats",
+    "report_rows",
+    "report_text",
     "writable_formats",
 ]

@@ -44,7 +44,8 @@ class ImportedRecord:
     Every entry of the file gives one ImportedRecord, in file order (``index``, counted from 0), so
     nothing is dropped silently. An entry that must not become a card (a metadata row of the flat
     export, something that is not a record, a duplicate of an earlier entry) carries the reason in
-    ``skipped`` and an empty ``card``; ``duplicate_of`` then names the earlier entry's index.
+    ``skipped`` and an empty ``card`` (a duplicate keeps its card, for the report);
+    ``duplicate_of`` then names the earlier entry's index.
     """
 
     index: int
@@ -89,6 +90,7 @@ class ExportMeta:
     page_url: str | None = None  # the public page of the algorithm
     json_url: str | None = None  # the JSON twin of that page
     agency_website: str | None = None
+    agency_address: str | None = None  # postal address of the agency (EU Annex VIII C.1)
     audits: tuple[PublishedAudit, ...] = ()
     eu_database_url: str | None = None  # the provider's entry in the EU database, when known
     cac_filing_number: str | None = None  # 备案编号, when known

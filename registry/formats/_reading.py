@@ -23,9 +23,8 @@ from registry.formats._base import FormatError, ImportedRecord, MappingNote, Not
 
 REPLACEMENT = "\ufffd"
 # UTF-8 read as Latin-1/cp1252 ("Ã©" for "é", "â€™" for "’"): the usual trace of a broken export.
-_MOJIBAKE = re.compile(
-    "Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œž˜¢£¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]|Â[\u00a0-\u00bf]"
-)
+_CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE = re.compile(f"Ã[\u0080-\u00bf{_CP1252_HIGH}]|â€.|Â[\u00a0-\u00bf]")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _BLOCK_TAGS = re.compile(r"</?(p|div|br|ul|ol)\s*/?>", re.IGNORECASE)
 _ITEM_TAG = re.compile(r"<li\s*>", re.IGNORECASE)

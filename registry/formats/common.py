@@ -146,3 +146,125 @@ def model_type_from_words(value: str, table: Mapping[str, Any]) -> dict[str, Any
     if not isinstance(found, Mapping):
         return None
     return {"kind": found["kind"], "self_learning": bool(found["self_learning"])}
+
+
+def risks_from_text(b: RecordBuilder, key: str, *, label: str) -> None:
+    """A free-text risk field as risk items: one per ``name: description`` line, else one item.
+
+    ``label`` names the single item when the text cannot be split (the source field's own label,
+    in the record's language).
+    """
+    text = b.clean(key, b.raw(key), "risks", allow_html=True)
+    if text is None:
+        b.empty(key, "risks", required=False)
+        return
+    lines = [line.removeprefix("- ").strip() for line in text.splitlines() if line.strip()]
+    items: list[dict[str, str] | None] = []
+    for line in lines:
+        name, _, rest = line.partition(": ")
+        mitigation = None
+        if rest.endswith(")") and " (" in rest:
+            rest, _, mitigation = rest[:-1].rpartition(" (")
+        ok = rest and len(name) <= 60 and len(rest) <= 1000 and len(mitigation or "") <= 1000
+        item = {"name": name, "description": rest} if ok else None
+        if item is not None and mitigation:
+            item["mitigation"] = mitigation
+        items.append(item)
+    if items and all(items):
+        b.set("risks", items)
+        b.note(
+            "risks",
+            NoteKind.CONVERTED,
+            f"'{key}' was split into {len(items)} risk items, one per 'name: description' line; "
+            "a person should check each mitigation.",
+            key,
+        )
+    elif len(text) <= 1000:
+        b.set("risks", [{"name": label, "description": text}])
+        b.note(
+            "risks",
+            NoteKind.CONVERTED,
+            f"The free text of '{key}' became one risk item named '{label}' in risks; a person "
+            "should split it into named risks with their mitigations.",
+            key,
+        )
+    else:
+        b.note(
+            "risks",
+            NoteKind.NEEDS_PERSON,
+            f"The free text of '{key}' ({len(text)} characters) is longer than a risk "
+            "description may be (1000); risks was left empty for a person to split.",
+            key,
+        )
+
+
+def policy_areas_from(
+    b: RecordBuilder, key: str, table: Mapping[str, str], canonical: Mapping[str, str]
+) -> None:
+    """Themes (a list, or one text separated by commas) as our policy areas; unknown ones noted."""
+    raw = b.raw(key)
+    if isinstance(raw, str):
+        raw = [part for part in re.split(r"[,;\n]", raw) if part.strip()]
+    values = raw if isinstance(raw, list) else ([raw] if raw not in (None, "") else [])
+    lookup = {_norm(k): v for k, v in table.items()}
+    areas: list[str] = []
+    for value in values:
+        text = b.clean(key, value, "policy_areas")
+        if text is None:
+            continue
+        area = lookup.get(_norm(text))
+        if area is None:
+            b.note(
+                "policy_areas",
+                NoteKind.NOT_MAPPED,
+                f"The theme '{text}' of '{key}' has no equivalent in our policy areas; it was "
+                "not imported.",
+                key,
+            )
+            continue
+        kind = NoteKind.MAPPED if canonical.get(area) == text else NoteKind.CONVERTED
+        b.note("policy_areas", kind, f"The theme '{text}' of '{key}' was read as {area}.", key)
+        if area not in areas:
+            areas.append(area)
+    if areas:
+        b.set("policy_areas", areas)
+    elif not values:
+        b.empty(key, "policy_areas", required=False)
+
+
+def suppliers_from_names(b: RecordBuilder, key: str, in_house_words: list[str]) -> None:
+    """A provider text (names separated by ';' or lines) as suppliers, in-house recognised."""
+    text = b.clean(key, b.raw(key), "suppliers")
+    if text is None:
+        b.empty(key, "suppliers", required=False)
+        return
+    in_house = {w.lower() for w in in_house_words}
+    names = [part.strip() for part in re.split(r";|\n", text) if part.strip()]
+    suppliers = [{"name": name[:200], "in_house": name.lower() in in_house} for name in names]
+    b.set("suppliers", suppliers)
+    b.note(
+        "suppliers",
+        NoteKind.CONVERTED,
+        f"'{key}' became {len(suppliers)} supplier(s) by name; role, procurement and data access "
+        "need a person.",
+        key,
+    )
+
+
+YES = {"ja", "yes", "true", "1", "y", "j", "uitgevoerd", "done"}
+NO = {"nee", "no", "false", "0", "n", "niet uitgevoerd", "not done"}
+
+
+def yes_no(value: Any) -> bool | None:
+    """A yes/no answer in Dutch or English (or a boolean), or None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        word = value.strip().lower().rstrip(".")
+        if word in YES:
+            return True
+        if word in NO:
+            return False
+    return None

@@ -37,6 +37,9 @@ from registry.formats.common import (
     impact_kind,
     month_of,
     parse_model_type_line,
+    policy_areas_from,
+    risks_from_text,
+    suppliers_from_names,
     split_contact,
 )
 
@@ -151,12 +154,12 @@ class NlAlgoritmeregister:
             canonical=m["export"]["publication_category"],
             required=True,
         )
-        self._categories(b)
-        self._risks(b)
+        policy_areas_from(b, "category", m["vocabulary"]["category"], m["export"]["category"])
+        risks_from_text(b, "risks", label="Risicobeheer")
         self._lawful_basis(b)
         self._impact_assessments(b)
         self._source_data_links(b)
-        self._provider(b)
+        suppliers_from_names(b, "provider", m["in_house"]["words"])
         raw_id = b.raw("source_id")
         if (
             isinstance(raw_id, str | int)
@@ -175,6 +178,13 @@ class NlAlgoritmeregister:
                     "source_id",
                 )
         version = b.raw("standard_version")
+        if str(version).strip() == self.standard_version:
+            b.note(
+                "",
+                NoteKind.MAPPED,
+                f"'standard_version' = '{version}' is the version this mapping reads.",
+                "standard_version",
+            )
         if provided(version) and str(version).strip() not in {
             self.standard_version,
             self.standard_version.rsplit(".", 1)[0],
@@ -196,84 +206,6 @@ class NlAlgoritmeregister:
 
         return set(load_schema(self.mapping_name)["properties"]) | {"uuid", "language"}
 
-    def _categories(self, b: RecordBuilder) -> None:
-        raw = b.raw("category")
-        values = raw if isinstance(raw, list) else ([raw] if provided(raw) else [])
-        areas: list[str] = []
-        for value in values:
-            before = len(b.notes)
-            area = b.vocabulary(
-                "category",
-                "policy_areas",
-                self.mapping["vocabulary"]["category"],
-                canonical=self.mapping["export"]["category"],
-                value=value,
-            )
-            b.card.pop("policy_areas", None)  # vocabulary() sets a single value; collect instead
-            if area is None and len(b.notes) > before:
-                last = b.notes[-1]
-                b.notes[-1] = type(last)(
-                    last.field,
-                    NoteKind.NOT_MAPPED.value,
-                    f"The theme '{value}' of 'category' has no equivalent in our policy areas; it was not imported.",
-                    "category",
-                )
-            if area and area not in areas:
-                areas.append(area)
-        if areas:
-            b.set("policy_areas", areas)
-        elif not values:
-            b.empty("category", "policy_areas", required=False)
-
-    def _risks(self, b: RecordBuilder) -> None:
-        text = b.clean("risks", b.raw("risks"), "risks", allow_html=True)
-        if text is None:
-            b.empty("risks", "risks", required=False)
-            return
-        lines = [line.removeprefix("- ").strip() for line in text.splitlines() if line.strip()]
-        items = []
-        for line in lines:
-            name, _, rest = line.partition(": ")
-            if rest and len(name) <= 100:
-                items.append(
-                    {"name": name, "description": rest[:1000]} if len(rest) <= 1000 else None
-                )
-            else:
-                items.append(None)
-        if items and all(items):
-            b.set("risks", items)
-            b.note(
-                "risks",
-                NoteKind.CONVERTED,
-                f"'risks' was split into {len(items)} risk item(s), one per 'name: description' line; each needs its mitigation checked by a person.",
-                "risks",
-            )
-        elif len(text) <= 1000:
-            b.set(
-                "risks",
-                [
-                    {
-                        "name": "Risicobeheer"
-                        if b.card.get("language", "nl") == "nl"
-                        else "Risk management",
-                        "description": text,
-                    }
-                ],
-            )
-            b.note(
-                "risks",
-                NoteKind.CONVERTED,
-                "The free text of 'risks' became one risk item in risks; a person should split it into named risks with their mitigations.",
-                "risks",
-            )
-        else:
-            b.note(
-                "risks",
-                NoteKind.NEEDS_PERSON,
-                f"The free text of 'risks' ({len(text)} characters) is longer than a risk description may be (1000); risks was left empty for a person to split.",
-                "risks",
-            )
-
     def _lawful_basis(self, b: RecordBuilder) -> None:
         items: list[dict[str, Any]] = []
         for group in _groups(b.raw("lawful_basis_grouping")):
@@ -289,11 +221,19 @@ class NlAlgoritmeregister:
                 f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); each needs its article or reference filled by a person.",
                 "lawful_basis_grouping",
             )
-            if text and not any(text == i["title"] for i in items):
+            if text and text == "\n".join(i["title"] for i in items):
+                b.note(
+                    "legal_basis",
+                    NoteKind.MAPPED,
+                    "'lawful_basis' repeats the titles of 'lawful_basis_grouping'.",
+                    "lawful_basis",
+                )
+            elif text:
                 lines = [line.removeprefix("- ") for line in text.splitlines()]
                 if len(lines) == len(items) and all(len(line) <= 200 for line in lines):
                     for item, line in zip(items, lines, strict=True):
-                        item["reference"] = line
+                        if line != item["title"]:
+                            item["reference"] = line
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
@@ -399,22 +339,6 @@ class NlAlgoritmeregister:
             "source_data_grouping",
         )
 
-    def _provider(self, b: RecordBuilder) -> None:
-        text = b.clean("provider", b.raw("provider"), "suppliers")
-        if text is None:
-            b.empty("provider", "suppliers", required=False)
-            return
-        in_house = {w.lower() for w in self.mapping["in_house"]["words"]}
-        names = [part.strip() for part in re.split(r";|\n", text) if part.strip()]
-        suppliers = [{"name": name[:200], "in_house": name.lower() in in_house} for name in names]
-        b.set("suppliers", suppliers)
-        b.note(
-            "suppliers",
-            NoteKind.CONVERTED,
-            f"'provider' became {len(suppliers)} supplier(s) by name; role, procurement and data access need a person.",
-            "provider",
-        )
-
     # --- write ------------------------------------------------------------------------------
     def document(
         self, card: Mapping[str, Any], meta: ExportMeta
@@ -475,7 +399,10 @@ class NlAlgoritmeregister:
         )
         out.put(
             "lawful_basis_grouping",
-            [{"title": str(i["title"])[:100], "link": i["url"]} for i in legal if i.get("url")],
+            [
+                {k: v for k, v in (("title", str(i["title"])[:100]), ("link", i.get("url"))) if v}
+                for i in legal
+            ],
         )
         assessments = [i for i in card.get("impact_assessments", []) if isinstance(i, Mapping)]
         words = m["export"]["impact_assessment"]
@@ -492,14 +419,6 @@ class NlAlgoritmeregister:
             "\n".join(_assessment_line(i, words) for i in assessments if not i.get("url")) or None,
         )
         out.put("source_data", card.get("data_summary"))
-        out.put(
-            "source_data_grouping",
-            [
-                {"title": str(s["name"])}
-                for s in card.get("data_sources", [])
-                if isinstance(s, Mapping)
-            ],
-        )
         out.put("methods_and_models", _methods(card, m, language))
         out.put("provider", _provider_text(card, m))
         out.put("publiccode", card.get("source_code_url"))
@@ -568,7 +487,7 @@ def _risk_lines(risks: Any) -> str | None:
             text += ": " + str(risk["description"])
         if risk.get("mitigation"):
             text += " (" + str(risk["mitigation"]) + ")"
-        lines.append("- " + text)
+        lines.append(text)
     return "\n".join(lines)
 
 
