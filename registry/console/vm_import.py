@@ -13,6 +13,8 @@ from registry import i18n
 from registry.console import words_import as W
 from registry.console.forms import FormErrors
 from registry.models import Agency, agency_name
+from registry.pages.card_view import original_language
+from registry.pages.diff_view import path_label
 from registry.services.records_import import ImportReport, RecordReport
 
 MAX_IMPORT_MB = 2
@@ -25,10 +27,17 @@ class Choice(TypedDict):
     selected: bool
 
 
+class NoteView(TypedDict):
+    field: str
+    """The card field's label in the reader's language (empty for the record as a whole)."""
+    message: str
+
+
 class NoteGroup(TypedDict):
     kind: str
     label: str
-    notes: list[dict[str, str]]
+    open: bool
+    notes: list[NoteView]
 
 
 class RecordRow(TypedDict):
@@ -41,10 +50,12 @@ class RecordRow(TypedDict):
     agency: str | None
     new_agency: bool
     language: str | None
+    language_name: str | None
     public_id: str | None
     source_id: str | None
     needs_person: bool
     missing_required: list[str]
+    """Labels of the fields to fill before publishing."""
     note_groups: list[NoteGroup]
 
 
@@ -75,7 +86,15 @@ def upload_page(
     }
 
 
+OPEN_KINDS = ("needs_person", "dropped", "new_agency")
+
+
+def _label(path: str, lang: str) -> str:
+    return path_label(path, lang) if path else ""
+
+
 def _groups(record: RecordReport, lang: str) -> list[NoteGroup]:
+    """The notes by kind, what needs a person first (and open, unless the record is skipped)."""
     by_kind = record.notes_by_kind()
     order = [k for k in W.NOTE_KINDS if k in by_kind] + sorted(
         k for k in by_kind if k not in W.NOTE_KINDS
@@ -84,7 +103,10 @@ def _groups(record: RecordReport, lang: str) -> list[NoteGroup]:
         {
             "kind": kind,
             "label": i18n.gettext(lang, W.NOTE_KINDS.get(kind, W.OTHER_KIND)),
-            "notes": by_kind[kind],
+            "open": kind in OPEN_KINDS and record.outcome != "skipped",
+            "notes": [
+                {"field": _label(n["field"], lang), "message": n["message"]} for n in by_kind[kind]
+            ],
         }
         for kind in order
     ]
@@ -102,12 +124,20 @@ def _row(record: RecordReport, lang: str) -> RecordRow:
         "agency": record.agency,
         "new_agency": record.new_agency,
         "language": language,
+        "language_name": _language_name(language, lang),
         "public_id": record.public_id,
         "source_id": record.source_id,
         "needs_person": record.needs_person,
-        "missing_required": record.missing_required,
+        "missing_required": [_label(p, lang) for p in record.missing_required],
         "note_groups": _groups(record, lang),
     }
+
+
+def _language_name(tag: str | None, lang: str) -> str | None:
+    if not tag:
+        return None
+    other = original_language(tag, lang)
+    return f"{other['name']} ({tag})" if other else tag
 
 
 def report_page(

@@ -67,7 +67,6 @@ def export_meta(
 ) -> ExportMeta:
     """What a format needs besides the card: the registry's record of the published version."""
     page = f"{base_url}/algorithms/{algorithm.public_id}"
-    card = version.card
     return ExportMeta(
         public_id=algorithm.public_id,
         version=version.number,
@@ -87,14 +86,12 @@ def export_meta(
             for a in audits
             if a.card_version_id == version.id and a.withdrawn_at is None
         ),
-        eu_database_url=_text(card.get("eu_database_url")),
-        cac_filing_number=_text(card.get("cac_filing_number")),
+        # The card has no field for the provider's EU database entry or a CAC filing number
+        # yet: the formats then list them as missing rather than guess.
+        eu_database_url=None,
+        cac_filing_number=None,
         change_summary=version.change_summary,
     )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def export_links(

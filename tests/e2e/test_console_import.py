@@ -158,3 +158,38 @@ def test_import_review_confirm_publish_by_a_second_editor_and_read_in_dutch(
     finally:
         a_context.close()
         b_context.close()
+
+
+def test_every_import_page_type_passes_axe_in_both_languages(
+    browser, site, editors, axe_source, screenshots, tmp_path: Path
+):  # type: ignore[no-untyped-def]
+    from tests.e2e.test_console import _scan
+
+    problems: list[str] = []
+    base = site.base_url
+    for lang in ("en", "zh-CN"):
+        upload = tmp_path / f"axe-{lang}.json"
+        records = [{**RECORDS[0], "name": f"Axe {lang}"}, RECORDS[1]]
+        upload.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        context = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+        context.axe_source = axe_source  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(f"{base}/console/sign-in?lang={lang}")
+        page.locator("#email").fill(editors.importer)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("main button[type=submit]").click()
+        page.goto(f"{base}/console/import?lang={lang}")
+        _scan(page, "import", lang, problems, screenshots)
+        page.locator("main form button[type=submit]").click()  # no file: the error summary
+        assert page.locator(".error-summary").count() == 1
+        _scan(page, "import-errors", lang, problems, screenshots)
+        page.locator("#format").select_option("nl_algoritmeregister")
+        page.locator("#file").set_input_files(str(upload))
+        page.locator("main form button[type=submit]").click()
+        assert page.locator("section.import-record").count() == 2
+        _scan(page, "import-review", lang, problems, screenshots)
+        page.locator("form[action='/console/import/confirm'] button[type=submit]").click()
+        assert page.locator("section.import-record a").count() >= 1
+        _scan(page, "import-done", lang, problems, screenshots)
+        context.close()
+    assert problems == []
