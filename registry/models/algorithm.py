@@ -53,9 +53,9 @@ class Algorithm(AlgorithmBase, table=True):
     # Where an imported record came from (registry.services.records_import): the external
     # standard and its version, the record's id there and a content key, so that importing the
     # same file again creates nothing twice. All None for algorithms registered here.
-    import_standard: str | None = Field(default=None, max_length=80)
-    import_standard_version: str | None = Field(default=None, max_length=40)
-    import_source_id: str | None = Field(default=None, max_length=300)
+    import_standard: str | None = Field(default=None, max_length=200)
+    import_standard_version: str | None = Field(default=None, max_length=200)
+    import_source_id: str | None = Field(default=None, max_length=500)
     import_content_key: str | None = Field(default=None, max_length=128, index=True)
 
 

@@ -55,6 +55,10 @@ LEFT_EMPTY = "empty"
 #: A card field the store refused, dropped so the rest of the record can still import.
 DROPPED = "dropped"
 MAX_DROP_ROUNDS = 5
+#: Lengths of the provenance columns (registry.models.Algorithm.import_*).
+MAX_STANDARD = 200
+MAX_SOURCE_ID = 500
+MAX_REASON = 300
 
 ERR_UNKNOWN_FORMAT = "Unknown format '{format_id}'. Choose one of: {choices}."
 ERR_CANNOT_READ = "The format '{format_id}' can only be written, not imported."
@@ -83,6 +87,10 @@ MSG_DROPPED = "The registry refused this value ({message}); it was left empty fo
 MSG_DUPLICATE_IN_FILE = "The same record appears earlier in this file (record {n})."
 MSG_ALREADY = "Already imported as {public_id}; nothing was changed."
 MSG_NEW_AGENCY = "A new agency '{name}' (slug '{slug}') is created for it."
+MSG_LONG_SOURCE_ID = (
+    "The record's id in the source is longer than {limit} characters and is not kept; reruns "
+    "recognise the record by its content instead."
+)
 
 
 @dataclass
@@ -228,7 +236,8 @@ def import_records(
             _skip(entry, _domain_message(exc))
         except Exception as exc:  # one record must never stop the others
             session.rollback()
-            _skip(entry, ERR_STORE_FAILED.format(message=f"{type(exc).__name__}: {exc}"))
+            first_line = (str(exc).splitlines() or [""])[0][:MAX_REASON]
+            _skip(entry, ERR_STORE_FAILED.format(message=f"{type(exc).__name__}: {first_line}"))
     return report
 
 
@@ -322,6 +331,17 @@ def _import_one(
         entry.outcome = "would_create"
         return
     assert target is not None  # a real run always has (or has just staged) the agency
+    source_id = record.source_id
+    if source_id is not None and len(source_id) > MAX_SOURCE_ID:
+        source_id = None
+        entry.notes.append(
+            {
+                "field": "",
+                "kind": NEEDS_PERSON,
+                "message": MSG_LONG_SOURCE_ID.format(limit=MAX_SOURCE_ID),
+                "source_key": "",
+            }
+        )
     algorithm = stage_new_algorithm(
         session,
         agency=target,
@@ -329,9 +349,9 @@ def _import_one(
         card=card,
         now=now,
         provenance={
-            "standard": record.standard,
-            "standard_version": record.standard_version,
-            "source_id": record.source_id,
+            "standard": record.standard[:MAX_STANDARD],
+            "standard_version": record.standard_version[:MAX_STANDARD],
+            "source_id": source_id,
             "content_key": record.content_key,
         },
     )
@@ -341,9 +361,9 @@ def _import_one(
 
 def _already_imported(session: Session, record: ImportedRecord) -> Algorithm | None:
     conditions = [Algorithm.import_content_key == record.content_key]
-    if record.source_id:
+    if record.source_id and len(record.source_id) <= MAX_SOURCE_ID:
         conditions.append(
-            (Algorithm.import_standard == record.standard)
+            (Algorithm.import_standard == record.standard[:MAX_STANDARD])
             & (Algorithm.import_source_id == record.source_id)
         )
     query = select(Algorithm).where(or_(*conditions)).order_by(Algorithm.id)  # type: ignore[arg-type]

@@ -17,6 +17,8 @@ from registry.services.cards import drafts
 from tests.interop.fake_format import FAKE_ID
 from tests.registry.factories import T0, card, make_account, make_agency, make_draft_algorithm
 
+pytestmark = pytest.mark.db
+
 DUTCH_CARD = card(
     name="Parkeercontrole met scanauto's",
     summary="Scanauto's lezen kentekens en controleren of voor het parkeren is betaald.",

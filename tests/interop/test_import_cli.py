@@ -12,6 +12,8 @@ from registry.cli import app as cli_app
 from registry.models import Algorithm, Role
 from tests.registry.factories import make_account, make_agency
 
+pytestmark = pytest.mark.db
+
 NL = "nl_algoritmeregister"
 RECORDS = [
     {

@@ -12,6 +12,8 @@ from registry.services.records_import import import_records
 from tests.registry.factories import T0, make_account
 from tests.registry.formats.helpers import messy_bytes
 
+pytestmark = pytest.mark.db
+
 FORMATS = ["nl_algoritmeregister", "nl_register_export", "uk_atrs", "hf_model_card"]
 
 

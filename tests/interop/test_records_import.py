@@ -11,6 +11,8 @@ from registry.services.records_import import import_records
 from tests.interop.fake_format import FAKE_ID, fake_file
 from tests.registry.factories import T0, make_account, make_agency
 
+pytestmark = pytest.mark.db
+
 DUTCH = {
     "id": "nl-1",
     "org": "Gemeente Amsterdam",
@@ -185,3 +187,15 @@ def test_the_report_groups_notes_by_kind(session, admin):
     [record] = document["records"]
     assert set(record["notes_by_kind"]) >= {"mapped", "empty", "needs_person"}
     assert record["needs_person"] and document["counts"]["needs_person"] == 1
+
+
+def test_an_over_long_source_id_is_not_kept_and_reruns_match_the_content(session, admin):
+    entry = {**DUTCH, "id": "x" * 600}
+    first = _run(session, fake_file(entry), editor=admin)
+    [record] = first.records
+    assert record.outcome == "created"
+    assert any("longer than 500 characters" in n["message"] for n in record.notes)
+    algorithm = session.exec(select(Algorithm)).one()
+    assert algorithm.import_source_id is None
+    again = _run(session, fake_file(entry), editor=admin)
+    assert again.records[0].outcome == "already_imported"

@@ -25,9 +25,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("algorithm") as batch:
-        batch.add_column(sa.Column("import_standard", sa.String(80), nullable=True))
-        batch.add_column(sa.Column("import_standard_version", sa.String(40), nullable=True))
-        batch.add_column(sa.Column("import_source_id", sa.String(300), nullable=True))
+        batch.add_column(sa.Column("import_standard", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("import_standard_version", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("import_source_id", sa.String(500), nullable=True))
         batch.add_column(sa.Column("import_content_key", sa.String(128), nullable=True))
         batch.create_index("ix_algorithm_import_content_key", ["import_content_key"])
         batch.create_index("ix_algorithm_import_source", ["import_standard", "import_source_id"])
