@@ -99,7 +99,7 @@ class ExportMeta:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """One exported file. ``missing_required`` is also written into ``content`` (see each format)."""
+    """One exported file; ``missing_required`` is also written into ``content`` (per format)."""
 
     content: bytes
     media_type: str

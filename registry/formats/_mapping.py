@@ -20,7 +20,7 @@ def load_mapping(name: str) -> dict[str, Any]:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """``registry/formats/mappings/<name>.schema.json``: the JSON Schema an export is checked against."""
+    """``mappings/<name>.schema.json``: the JSON Schema an export is checked against."""
     path = resources.files("registry.formats").joinpath("mappings", f"{name}.schema.json")
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return data

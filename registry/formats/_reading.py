@@ -81,7 +81,7 @@ _STOPWORDS = {
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped); bytes that are not UTF-8 become U+FFFD and are flagged per field."""
+    """UTF-8 (a BOM is dropped); bytes that are not UTF-8 become U+FFFD, flagged per field."""
     return data.decode("utf-8-sig", errors="replace")
 
 
@@ -421,30 +421,59 @@ class RecordBuilder:
         )
 
     def _valid_draft(self) -> dict[str, Any]:
+        """The card as ``validate_draft`` returns it; a refused value is dropped with a note.
+
+        A refused item of a list (one risk with a bad field) drops that item only; any other
+        refused value drops its top-level field.
+        """
         card = self.card
-        for _ in range(len(card) + 1):
+        for _ in range(100):
             try:
                 return validate_draft(card)
             except Invalid as exc:
                 details = exc.details if isinstance(exc.details, list) else []
-                dropped = False
-                for detail in details:
-                    loc = detail.get("loc", [])
-                    if len(loc) < 2 or loc[1] not in card:
-                        continue
-                    top = str(loc[1])
-                    path = ".".join(str(p) for p in loc[1:])
-                    card.pop(top, None)
-                    dropped = True
-                    self.note(
-                        top,
-                        NoteKind.NEEDS_PERSON,
-                        f"The value read into {path} was refused by the card schema "
-                        f"({detail.get('msg')}); {top} was left empty for a person to fill.",
-                    )
-                if not dropped:
+                if not self._drop_refused(card, details):
                     break
-        return validate_draft({})
+        return validate_draft({"language": card["language"]} if "language" in card else {})
+
+    def _drop_refused(self, card: dict[str, Any], details: list[Any]) -> bool:
+        items: dict[str, set[int]] = {}
+        fields: dict[str, str] = {}
+        for detail in details:
+            loc = detail.get("loc", []) if isinstance(detail, Mapping) else []
+            if len(loc) < 2 or loc[1] not in card:
+                continue
+            top = str(loc[1])
+            path = ".".join(str(p) for p in loc[1:])
+            message = str(detail.get("msg"))
+            value = card[top]
+            if len(loc) >= 3 and isinstance(loc[2], int) and isinstance(value, list):
+                items.setdefault(top, set()).add(loc[2])
+                self.note(
+                    top,
+                    NoteKind.NEEDS_PERSON,
+                    f"The value read into {path} was refused by the card schema ({message}); "
+                    f"item {loc[2] + 1} of {top} was left out for a person to fill.",
+                )
+            elif top not in fields:
+                fields[top] = path
+                self.note(
+                    top,
+                    NoteKind.NEEDS_PERSON,
+                    f"The value read into {path} was refused by the card schema ({message}); "
+                    f"{top} was left empty for a person to fill.",
+                )
+        for top in fields:
+            card.pop(top, None)
+        for top, indices in items.items():
+            if top in fields:
+                continue
+            kept = [item for i, item in enumerate(card[top]) if i not in indices]
+            if kept:
+                card[top] = kept
+            else:
+                card.pop(top)
+        return bool(fields or items)
 
 
 def _norm(value: str) -> str:

@@ -106,7 +106,9 @@ class CnCacFiling:
                 MappingNote(
                     "model_type",
                     NoteKind.NEEDS_PERSON.value,
-                    "The CAC category (push, ranking, search/filtering, scheduling/decision) depends on how the service uses the output; only a generative model's category follows from the card, so a person chooses.",
+                    "The CAC category (push, ranking, search/filtering, scheduling/decision) "
+                    "depends on how the service uses the output; only a generative model's "
+                    "category follows from the card, so a person chooses.",
                 )
             )
         doc[EXPORT_INFO_KEY] = {

@@ -114,7 +114,8 @@ class EuAiActDeployer:
                 MappingNote(
                     "risk_category",
                     NoteKind.NOT_MAPPED.value,
-                    "Section C registration applies to high-risk AI systems; this card is not classified high-risk, so the registration is given for information.",
+                    "Section C registration applies to high-risk AI systems; this card is not "
+                    "classified high-risk, so the registration is given for information.",
                 )
             )
         doc[EXPORT_INFO_KEY] = {

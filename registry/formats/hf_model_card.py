@@ -134,7 +134,8 @@ class HfModelCard:
             try:
                 metadata = yaml.safe_load(yaml_text) or {}
             except yaml.YAMLError as exc:
-                problem = f"The YAML front matter cannot be read ({str(exc).splitlines()[0]}); it was ignored."
+                first = str(exc).splitlines()[0]
+                problem = f"The YAML front matter cannot be read ({first}); it was ignored."
                 metadata = {}
             if not isinstance(metadata, Mapping):
                 problem = "The YAML front matter is not a mapping of keys; it was ignored."
@@ -148,7 +149,7 @@ class HfModelCard:
                 kept = [ln for ln in section_text.split("\n") if not _DETAIL.match(ln.strip())]
                 section_text = "\n".join(kept).strip()
             if heading == AUDITS_HEADING:
-                continue  # our own export's audits: the registry attaches audits, they are no card field
+                continue  # our own export's audits: the registry attaches audits to versions
             entry[f"## {heading}"] = "" if section_text.strip() == PLACEHOLDER else section_text
         details = sections.get("Model Details", "") + "\n" + sections.get("Model Description", "")
         # (the detail lines are read below, from the sections' raw text)
@@ -170,7 +171,8 @@ class HfModelCard:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
-                "The card has no YAML front matter (license, language, model-index); only its sections were read.",
+                "The card has no YAML front matter (license, language, model-index); only its "
+                "sections were read.",
                 "front matter",
             )
         self._name(b, title)
@@ -195,7 +197,8 @@ class HfModelCard:
             b.note(
                 "agency",
                 NoteKind.NEEDS_PERSON,
-                "The card does not name a responsible public body ('- **Responsible agency:**'); the agency must be chosen by a person.",
+                "The card does not name a responsible public body ('- **Responsible agency:**'); "
+                "the agency must be chosen by a person.",
                 "Responsible agency",
             )
         b.language(None, self.default_language) if "language" not in b.card else None
@@ -225,7 +228,8 @@ class HfModelCard:
             b.note(
                 "name",
                 NoteKind.NEEDS_PERSON,
-                "The card has no title ('# Model Card for ...'); name was left empty for a person to fill.",
+                "The card has no title ('# Model Card for ...'); name was left empty for a person "
+                "to fill.",
                 "# title",
             )
             return
@@ -290,7 +294,8 @@ class HfModelCard:
             b.note(
                 field,
                 NoteKind.NOT_MAPPED,
-                f"The text of '{key[3:]}' outside bullets was not imported into {field}, which holds named items.",
+                f"The text of '{key[3:]}' outside bullets was not imported into {field}, which "
+                "holds named items.",
                 key,
             )
 
@@ -370,7 +375,9 @@ class HfModelCard:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"'Model type' = '{text}' does not say which kind of model (rules, statistical, machine learning, generative) and whether it learns in use; model_type was left empty for a person to choose.",
+                f"'Model type' = '{text}' does not say which kind of model (rules, statistical, "
+                "machine learning, generative) and whether it learns in use; model_type was left "
+                "empty for a person to choose.",
                 key,
             )
             return
@@ -413,7 +420,8 @@ class HfModelCard:
                 b.note(
                     "language",
                     NoteKind.NEEDS_PERSON,
-                    f"The card lists several languages ({', '.join(map(str, language))}); the first was recorded, the others need a person (translations).",
+                    f"The card lists several languages ({', '.join(map(str, language))}); the "
+                    "first was recorded, the others need a person (translations).",
                     "metadata.language",
                 )
         datasets = b.raw("metadata.datasets")
@@ -424,7 +432,8 @@ class HfModelCard:
             b.note(
                 "data_sources",
                 NoteKind.NEEDS_PERSON,
-                f"'datasets' names {len(lines)} dataset(s); they were added as lines to data_summary, because data_sources needs each one's role and provenance.",
+                f"'datasets' names {len(lines)} dataset(s); they were added as lines to "
+                "data_summary, because data_sources needs each one's role and provenance.",
                 "metadata.datasets",
             )
         self._model_index(b)
@@ -448,7 +457,8 @@ class HfModelCard:
                 b.note(
                     "",
                     NoteKind.NOT_MAPPED,
-                    f"The front-matter key '{key[9:]}' has no place on our card; it was not imported.",
+                    f"The front-matter key '{key[9:]}' has no place on our card; it was not "
+                    "imported.",
                     key,
                 )
                 b.used.add(key)
@@ -482,14 +492,16 @@ class HfModelCard:
             b.note(
                 "evaluation.metrics",
                 NoteKind.CONVERTED,
-                f"'model-index' gave {len(metrics)} metric(s); their intervals are not part of model-index and need a person.",
+                f"'model-index' gave {len(metrics)} metric(s); their intervals are not part of "
+                "model-index and need a person.",
                 "metadata.model-index",
             )
         if skipped:
             b.note(
                 "evaluation.metrics",
                 NoteKind.NEEDS_PERSON,
-                f"{skipped} metric(s) of 'model-index' have no numeric value; they were not imported.",
+                f"{skipped} metric(s) of 'model-index' have no numeric value; they were not "
+                "imported.",
                 "metadata.model-index",
             )
 

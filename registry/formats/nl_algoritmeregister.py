@@ -9,7 +9,6 @@ with the gaps and schema problems under ``x_registry_export``. The mapping is da
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,8 +38,8 @@ from registry.formats.common import (
     parse_model_type_line,
     policy_areas_from,
     risks_from_text,
-    suppliers_from_names,
     split_contact,
+    suppliers_from_names,
 )
 
 MAPPING_NAME = "nl_algoritmeregister-1.0.0"
@@ -120,14 +119,17 @@ class NlAlgoritmeregister:
                 b.note(
                     "model_type",
                     NoteKind.CONVERTED,
-                    "The model type line at the end of 'methods_and_models' was read into model_type.",
+                    "The model type line at the end of 'methods_and_models' was read into "
+                    "model_type.",
                     "methods_and_models",
                 )
         if "model_type" not in b.card:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"{self.standard} has no attribute for the model type; model_type (rules, statistical, machine learning; self-learning or not) must be chosen by a person, for example from 'methods_and_models'.",
+                f"{self.standard} has no attribute for the model type; model_type (rules, "
+                "statistical, machine learning; self-learning or not) must be chosen by a person, "
+                "for example from 'methods_and_models'.",
             )
         b.agency_name = b.clean("organization", b.raw("organization"), "agency")
         if b.agency_name is None:
@@ -192,7 +194,8 @@ class NlAlgoritmeregister:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
-                f"'standard_version' says '{version}', but this reader maps version {self.standard_version}; check the mapped fields.",
+                f"'standard_version' says '{version}', but this reader maps version "
+                f"{self.standard_version}; check the mapped fields.",
                 "standard_version",
             )
         for key, reason in m["not_mapped"].items():
@@ -204,7 +207,12 @@ class NlAlgoritmeregister:
     def known_keys(self) -> set[str]:
         from registry.formats._mapping import load_schema
 
-        return set(load_schema(self.mapping_name)["properties"]) | {"uuid", "language"}
+        # uuid and language: keys of the register's own database rows; x_registry_export: ours
+        return set(load_schema(self.mapping_name)["properties"]) | {
+            "uuid",
+            "language",
+            EXPORT_INFO_KEY,
+        }
 
     def _lawful_basis(self, b: RecordBuilder) -> None:
         items: list[dict[str, Any]] = []
@@ -218,7 +226,8 @@ class NlAlgoritmeregister:
             b.note(
                 "legal_basis",
                 NoteKind.CONVERTED,
-                f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); each needs its article or reference filled by a person.",
+                f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); "
+                "each needs its article or reference filled by a person.",
                 "lawful_basis_grouping",
             )
             if text and text == "\n".join(i["title"] for i in items):
@@ -237,14 +246,16 @@ class NlAlgoritmeregister:
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
-                        "Each line of 'lawful_basis' was read as the reference of the matching legal basis item.",
+                        "Each line of 'lawful_basis' was read as the reference of the matching "
+                        "legal basis item.",
                         "lawful_basis",
                     )
                 else:
                     b.note(
                         "legal_basis",
                         NoteKind.NEEDS_PERSON,
-                        "The free text of 'lawful_basis' could not be matched to the linked items; it was not imported and must be checked by a person.",
+                        "The free text of 'lawful_basis' could not be matched to the linked items; "
+                        "it was not imported and must be checked by a person.",
                         "lawful_basis",
                     )
         elif text:
@@ -254,14 +265,16 @@ class NlAlgoritmeregister:
                 b.note(
                     "legal_basis",
                     NoteKind.CONVERTED,
-                    f"Each line of 'lawful_basis' became one legal basis item ({len(items)}); links and references need a person.",
+                    f"Each line of 'lawful_basis' became one legal basis item ({len(items)}); "
+                    "links and references need a person.",
                     "lawful_basis",
                 )
             else:
                 b.note(
                     "legal_basis",
                     NoteKind.NEEDS_PERSON,
-                    "'lawful_basis' is a long free text; legal_basis holds a title per law, so it was left empty for a person to split.",
+                    "'lawful_basis' is a long free text; legal_basis holds a title per law, so it "
+                    "was left empty for a person to split.",
                     "lawful_basis",
                 )
         else:
@@ -287,14 +300,16 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    f"The impact assessment '{title}' is not a DPIA or IAMA; it was recorded as kind 'other' with its title as summary.",
+                    f"The impact assessment '{title}' is not a DPIA or IAMA; it was recorded as "
+                    "kind 'other' with its title as summary.",
                     "impacttoetsen_grouping",
                 )
         if items:
             b.note(
                 "impact_assessments",
                 NoteKind.CONVERTED,
-                f"'impacttoetsen_grouping' gave {len(items)} impact assessment(s); their completion dates need a person.",
+                f"'impacttoetsen_grouping' gave {len(items)} impact assessment(s); their "
+                "completion dates need a person.",
                 "impacttoetsen_grouping",
             )
         text = b.clean(
@@ -306,7 +321,8 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    "'impacttoetsen' (why assessments were not done) became an impact assessment of kind 'other' with that reason; a person should set the kind.",
+                    "'impacttoetsen' (why assessments were not done) became an impact assessment "
+                    "of kind 'other' with that reason; a person should set the kind.",
                     "impacttoetsen",
                 )
             else:
@@ -335,7 +351,9 @@ class NlAlgoritmeregister:
         b.note(
             "data_sources",
             NoteKind.NEEDS_PERSON,
-            f"'source_data_grouping' lists {len(lines)} data source(s); they were added as lines to data_summary, because data_sources needs each source's role, which the standard does not give.",
+            f"'source_data_grouping' lists {len(lines)} data source(s); they were added as lines "
+            "to data_summary, because data_sources needs each source's role, which the standard "
+            "does not give.",
             "source_data_grouping",
         )
 
@@ -377,7 +395,8 @@ class NlAlgoritmeregister:
             out.note(
                 "status",
                 NoteKind.CONVERTED,
-                "The standard has no 'pilot' status; a pilot is written as 'In gebruik' (its own instructions for a system both in development and in use).",
+                "The standard has no 'pilot' status; a pilot is written as 'In gebruik' (its own "
+                "instructions for a system both in development and in use).",
                 "status",
             )
         out.put("begin_date", card.get("in_use_from"))

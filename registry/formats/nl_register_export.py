@@ -33,13 +33,45 @@ from registry.formats.common import (
 MAPPING_NAME = "nl_register_export-0.x"
 
 #: The keys of the flat export, in the export's order.
-KEYS = (
-    "name organization department description_short type category website status goal impact "
-    "proportionality decision_making_process documentation description application_url "
-    "publiccode MPRD source_data methods_and_models monitoring human_intervention risks "
-    "performance_standard competent_authority lawful_basis IAMA IAMA_description DPIA "
-    "DPIA_description objection_procedure schema id url contact_email area lang revision_date"
-).split()
+KEYS = [
+    "name",
+    "organization",
+    "department",
+    "description_short",
+    "type",
+    "category",
+    "website",
+    "status",
+    "goal",
+    "impact",
+    "proportionality",
+    "decision_making_process",
+    "documentation",
+    "description",
+    "application_url",
+    "publiccode",
+    "MPRD",
+    "source_data",
+    "methods_and_models",
+    "monitoring",
+    "human_intervention",
+    "risks",
+    "performance_standard",
+    "competent_authority",
+    "lawful_basis",
+    "IAMA",
+    "IAMA_description",
+    "DPIA",
+    "DPIA_description",
+    "objection_procedure",
+    "schema",
+    "id",
+    "url",
+    "contact_email",
+    "area",
+    "lang",
+    "revision_date",
+]
 
 
 class NlRegisterExport:
@@ -290,7 +322,8 @@ class NlRegisterExport:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    f"'{flag_key}' = '{flag_raw}' is not a yes or a no; the {flag_key} was left out "
+                    f"'{flag_key}' = '{flag_raw}' is not a yes or a no; the {flag_key} was left "
+                    "out "
                     "of impact_assessments for a person to record.",
                     flag_key,
                 )
@@ -341,7 +374,10 @@ class NlRegisterExport:
             return
         from urllib.parse import urlsplit
 
-        host = urlsplit(text if "://" in text else "https://" + text).hostname
+        try:
+            host = urlsplit(text if "://" in text else "https://" + text).hostname
+        except ValueError:  # such as "[x]": brackets promise an IPv6 address
+            host = None
         if not host:
             b.note(
                 "application_products",

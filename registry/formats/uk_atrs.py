@@ -257,7 +257,8 @@ class UkAtrs:
                     b.note(
                         "model_type",
                         NoteKind.NEEDS_PERSON,
-                        f"'{key}' names the kind ({kind}) but not whether it learns in use; model_type was left empty for a person to complete.",
+                        f"'{key}' names the kind ({kind}) but not whether it learns in use; "
+                        "model_type was left empty for a person to complete.",
                         key,
                     )
                     return
@@ -272,7 +273,8 @@ class UkAtrs:
         b.note(
             "model_type",
             NoteKind.NEEDS_PERSON,
-            f"'{key}' = '{text}' does not name a kind of model we know (rules, statistical, machine learning, generative); model_type was left empty for a person to choose.",
+            f"'{key}' = '{text}' does not name a kind of model we know (rules, statistical, "
+            "machine learning, generative); model_type was left empty for a person to choose.",
             key,
         )
 
@@ -317,7 +319,9 @@ class UkAtrs:
             b.note(
                 "evaluation",
                 NoteKind.NEEDS_PERSON,
-                f"{len(unread)} line(s) of '{key}' are not metrics in the form 'name: value (low to high, level%) [group]'; they were kept as evaluation.per_group_summary for a person to sort.",
+                f"{len(unread)} line(s) of '{key}' are not metrics in the form 'name: value (low "
+                "to high, level%) [group]'; they were kept as evaluation.per_group_summary for a "
+                "person to sort.",
                 key,
             )
         if evaluation:
@@ -352,7 +356,8 @@ class UkAtrs:
             b.note(
                 "out_of_scope_uses",
                 NoteKind.NOT_MAPPED,
-                f"'{key}' describes the tool's scope in free text; our card only lists uses it must not serve, so it was not imported.",
+                f"'{key}' describes the tool's scope in free text; our card only lists uses it "
+                "must not serve, so it was not imported.",
                 key,
             )
 
@@ -373,6 +378,18 @@ class UkAtrs:
                     item[our_key] = text
             if field == "impact_assessments":
                 item = self._assessment_item(item)
+                when = item.get("completed_on")
+                if when is not None and _iso_date(str(when)) is None:
+                    del item["completed_on"]
+                    b.note(
+                        "impact_assessments",
+                        NoteKind.NEEDS_PERSON,
+                        f"'{prefix}date_completed' = '{when}' is not a date (YYYY-MM-DD); the "
+                        "assessment was kept without its date for a person to fill.",
+                        f"{prefix}date_completed",
+                    )
+                elif when is not None:
+                    item["completed_on"] = _iso_date(str(when))
             if field == "sensitive_attributes" or "sensitive_attributes" in item:
                 attrs = str(item.pop("sensitive_attributes", ""))
                 item["sensitive_attributes"] = [
@@ -386,7 +403,8 @@ class UkAtrs:
                 b.note(
                     field,
                     NoteKind.NEEDS_PERSON,
-                    f"Item {count} of '{path}' has no {spec['name']}; it was left out of {field} for a person to complete.",
+                    f"Item {count} of '{path}' has no {spec['name']}; it was left out of {field} "
+                    "for a person to complete.",
                     path,
                 )
                 continue
@@ -453,16 +471,18 @@ class UkAtrs:
         sources = b.card.get("data_sources") or []
         kept = []
         for source in sources:
-            role = roles.get(str(source["name"]))
-            if role is None:
+            found_role = roles.get(str(source["name"]))
+            if found_role is None:
                 b.note(
                     "data_sources",
                     NoteKind.NEEDS_PERSON,
-                    f"The data source '{source['name']}' has no purpose in '{key}' (training, testing, operational input); it was left out of data_sources for a person to add with its role.",
+                    f"The data source '{source['name']}' has no purpose in '{key}' (training, "
+                    "testing, operational input); it was left out of data_sources for a person to "
+                    "add with its role.",
                     key,
                 )
                 continue
-            kept.append({**source, "role": role})
+            kept.append({**source, "role": found_role})
         if kept:
             b.card["data_sources"] = kept
         else:
@@ -479,7 +499,8 @@ class UkAtrs:
             b.note(
                 "representativeness",
                 NoteKind.CONVERTED,
-                "The completeness and representativeness of each data source were joined into representativeness.",
+                "The completeness and representativeness of each data source were joined into "
+                "representativeness.",
                 "tier_2.tool_specification.data",
             )
 
@@ -561,7 +582,8 @@ class UkAtrs:
                 lines.append(f"Personal data: {'yes' if source['personal_data'] else 'no'}")
             if source.get("collected_from") or source.get("collected_until"):
                 lines.append(
-                    f"Collected: {source.get('collected_from', '')} to {source.get('collected_until', '')}".rstrip()
+                    f"Collected: {source.get('collected_from', '')} to "
+                    f"{source.get('collected_until', '')}".rstrip()
                 )
             flat[f"tier_2.tool_specification.data.{index}.data_description"] = (
                 "\n".join(lines) or None
@@ -684,6 +706,18 @@ class UkAtrsCsv(UkAtrs):
             {k for row in rows for k in row} - set(fixed) - {MISSING_COLUMN}, key=_column_order
         )
         return [*fixed, *extra, MISSING_COLUMN]
+
+
+def _iso_date(text: str) -> str | None:
+    """A date as YYYY-MM-DD (also from DD/MM/YYYY, the UK way of writing it), or None."""
+    import datetime as dt
+
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), form).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _column_order(key: str) -> tuple[Any, ...]:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (test data: long literal texts are the point)
 """Writes the deliberately messy import files of tests/registry/formats (run from the repo root).
 
     python tests/data/interop/make_messy.py
@@ -134,20 +135,52 @@ def nl_record(i: int) -> dict[str, object]:
 
 def nl_records() -> list[dict[str, object]]:
     records = [nl_record(i) for i in range(COUNT)]
-    for i, record in enumerate(records):
+    for i in range(len(records)):
         if mess(i) == "duplicate":
             records[i] = dict(records[0])
     return records
 
 
 # --- the earlier flat export ---------------------------------------------------------------------
-FLAT_KEYS = (
-    "name organization department description_short type category website status goal impact "
-    "proportionality decision_making_process documentation description application_url "
-    "publiccode MPRD source_data methods_and_models monitoring human_intervention risks "
-    "performance_standard competent_authority lawful_basis IAMA IAMA_description DPIA "
-    "DPIA_description objection_procedure schema id url contact_email area lang revision_date"
-).split()
+FLAT_KEYS = [
+    "name",
+    "organization",
+    "department",
+    "description_short",
+    "type",
+    "category",
+    "website",
+    "status",
+    "goal",
+    "impact",
+    "proportionality",
+    "decision_making_process",
+    "documentation",
+    "description",
+    "application_url",
+    "publiccode",
+    "MPRD",
+    "source_data",
+    "methods_and_models",
+    "monitoring",
+    "human_intervention",
+    "risks",
+    "performance_standard",
+    "competent_authority",
+    "lawful_basis",
+    "IAMA",
+    "IAMA_description",
+    "DPIA",
+    "DPIA_description",
+    "objection_procedure",
+    "schema",
+    "id",
+    "url",
+    "contact_email",
+    "area",
+    "lang",
+    "revision_date",
+]
 REQUIRED_FLAT = {
     "name",
     "organization",
@@ -320,10 +353,12 @@ def atrs_row(i: int) -> dict[str, str]:
         row["tier_1.contact_email"] = "https://council.example/contact-us"
     elif kind == "other_language":
         row["tier_1.description"] = (
-            "Het algoritme helpt de gemeente om plaatsen op middelbare scholen toe te wijzen aan de kinderen in de wijk."
+            "Het algoritme helpt de gemeente om plaatsen op middelbare scholen toe te wijzen aan "
+            "de kinderen in de wijk."
         )
         row["tier_2.description_and_rationale.benefit"] = (
-            "De toewijzing is consistent en gebeurt in dagen in plaats van weken, en ouders krijgen sneller een antwoord."
+            "De toewijzing is consistent en gebeurt in dagen in plaats van weken, en ouders "
+            "krijgen sneller een antwoord."
         )
     elif kind == "vocabulary_variant":
         row["tier_2.tool_specification.phase"] = "Live"
@@ -425,7 +460,8 @@ def hf_card(i: int) -> str:
         f"## Uses\n\n### Direct Use\n\n{uses}\n\n### Out-of-Scope Use\n\n"
         "- Refusing a permit — the check only lists missing documents\n\n"
         "## Bias, Risks, and Limitations\n\n### Risks\n\n"
-        "- Missed documents: a scanned page may be unreadable (mitigation: clerks check every file)\n\n"
+        "- Missed documents: a scanned page may be unreadable (mitigation: clerks check every "
+        "file)\n\n"
         f"## Model Card Contact\n\n{contact}\n"
     )
 

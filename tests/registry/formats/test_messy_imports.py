@@ -214,3 +214,15 @@ def test_the_report_says_what_needs_a_person() -> None:
 def test_rereading_the_same_file_gives_the_same_content_keys() -> None:
     first = [r.content_key for r in read("uk_atrs")]
     assert first == [r.content_key for r in read("uk_atrs")]
+
+
+def test_a_bad_date_costs_the_date_not_the_assessment() -> None:
+    record = entry(read("uk_atrs"), "uk_atrs", "messy_dates")
+    assert record.card["impact_assessments"] == [
+        {
+            "kind": "data_protection",
+            "summary": "No high risk found after mitigation.",
+            "url": "https://council.example/dpia",
+        }
+    ]
+    assert any("'February 2023' is not a date" in n.message for n in record.notes)
