@@ -78,6 +78,8 @@ def test_an_editor_reviews_then_confirms_and_the_drafts_join_their_list(console,
     assert draft.last_editor_id == editor.id and draft.card["language"] == "nl"
     listing = console.get("/console/algorithms")
     assert "Parkeercontrole" in listing.text
+    detail = soup(console.get(f"/console/algorithms/{algorithm.public_id}")).get_text(" ")
+    assert "Imported from Algoritmeregister publicatiestandaard 1.0.0" in " ".join(detail.split())
 
     again = _review(console)
     assert "Already imported" in soup(again).select("section.import-record")[0].get_text()
