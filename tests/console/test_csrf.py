@@ -68,6 +68,9 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/algorithms/{public_id}/edit": {"name": "Refused", "action": "save"},
         "/console/algorithms/{public_id}/discard": {},
         "/console/algorithms/{public_id}/retire": {"reason": "Refused"},
+        # Records import: the review (a dry run) and the confirmation.
+        "/console/import": {"format": "nl_algoritmeregister"},
+        "/console/import/confirm": {"format": "nl_algoritmeregister", "data": "W10="},
     }
     algorithm = make_published_algorithm(session, versions=1)
     values = {
