@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from registry.cards import missing_required_fields
@@ -231,6 +232,14 @@ def import_records(
                 now=now,
                 dry_run=dry_run,
             )
+        except IntegrityError:
+            # Another import created the same record meanwhile (the content key is unique).
+            session.rollback()
+            existing = _already_imported(session, record)
+            if existing is None:
+                _skip(entry, ERR_STORE_FAILED.format(message="a uniqueness rule refused it"))
+            else:
+                _mark_already(session, entry, existing)
         except DomainError as exc:
             session.rollback()
             _skip(entry, _domain_message(exc))
@@ -266,10 +275,15 @@ def _note(note: MappingNote) -> dict[str, str]:
     }
 
 
+def _forget_new_agency(entry: RecordReport) -> None:
+    """The record's new agency was not created after all (rolled back or not needed)."""
+    entry.new_agency = False
+    entry.notes = [n for n in entry.notes if n["kind"] != "new_agency"]
+
+
 def _skip(entry: RecordReport, reason: str) -> None:
     entry.outcome, entry.reason, entry.public_id = "skipped", reason, None
-    if entry.new_agency:
-        entry.new_agency = False
+    _forget_new_agency(entry)
 
 
 def _domain_message(exc: DomainError) -> str:
@@ -303,11 +317,7 @@ def _import_one(
         return
     existing = _already_imported(session, record)
     if existing is not None:
-        entry.outcome = "already_imported"
-        entry.public_id = existing.public_id
-        entry.reason = MSG_ALREADY.format(public_id=existing.public_id)
-        found = session.get(Agency, existing.agency_id)
-        entry.agency = found.slug if found else None
+        _mark_already(session, entry, existing)
         return
     card = dict(record.card)
     if record.language and not card.get("language"):
@@ -357,6 +367,15 @@ def _import_one(
     )
     session.commit()
     entry.outcome, entry.public_id = "created", algorithm.public_id
+
+
+def _mark_already(session: Session, entry: RecordReport, existing: Algorithm) -> None:
+    entry.outcome = "already_imported"
+    _forget_new_agency(entry)
+    entry.public_id = existing.public_id
+    entry.reason = MSG_ALREADY.format(public_id=existing.public_id)
+    found = session.get(Agency, existing.agency_id)
+    entry.agency = found.slug if found else None
 
 
 def _already_imported(session: Session, record: ImportedRecord) -> Algorithm | None:

@@ -199,3 +199,31 @@ def test_an_over_long_source_id_is_not_kept_and_reruns_match_the_content(session
     assert algorithm.import_source_id is None
     again = _run(session, fake_file(entry), editor=admin)
     assert again.records[0].outcome == "already_imported"
+
+
+def test_a_record_created_meanwhile_by_another_import_is_reported_as_already_imported(
+    session, admin, monkeypatch
+):
+    """Two imports of one file at once: the content key is unique, so the second insert fails
+    and that record is reported as already imported, not created twice."""
+    from registry.services import records_import
+
+    first = _run(session, fake_file(DUTCH), editor=admin)
+    monkeypatch.setattr(records_import, "_already_imported", _not_found_once(session))
+    second = _run(session, fake_file(DUTCH), editor=admin)
+    assert second.records[0].outcome == "already_imported"
+    assert second.records[0].public_id == first.records[0].public_id
+    assert _count(session, Algorithm) == 1
+
+
+def _not_found_once(session):
+    from registry.services import records_import
+
+    real = records_import._already_imported
+    calls = {"n": 0}
+
+    def lookup(session, record):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(session, record)
+
+    return lookup

@@ -7,7 +7,7 @@ Revises: 0009_search_analyzer
 ``import_content_key`` record the external standard, its version, the record's id in the source
 register and a content key of an algorithm created by ``registry import-records`` (or the
 console's import), so that importing the same file again creates nothing twice
-(``registry.services.records_import``). Existing rows keep NULLs.
+(``registry.services.records_import``); the content key is unique. Existing rows keep NULLs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("import_standard_version", sa.String(200), nullable=True))
         batch.add_column(sa.Column("import_source_id", sa.String(500), nullable=True))
         batch.add_column(sa.Column("import_content_key", sa.String(128), nullable=True))
-        batch.create_index("ix_algorithm_import_content_key", ["import_content_key"])
+        batch.create_index(
+            "ix_algorithm_import_content_key", ["import_content_key"], unique=True
+        )
         batch.create_index("ix_algorithm_import_source", ["import_standard", "import_source_id"])
 
 
