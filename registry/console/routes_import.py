@@ -26,7 +26,7 @@ from registry.console.forms import FormErrors
 from registry.console.rendering import lang_of, render
 from registry.errors import Forbidden, Invalid
 from registry.i18n import gettext
-from registry.models import Account, Agency, Role
+from registry.models import Account, Agency, Role, agency_name
 from registry.services.cards.agencies import list_agencies
 from registry.services.records_import import ERR_NOT_IMPORTER, import_records, readable_formats
 
@@ -70,6 +70,10 @@ def import_start(request: Request, staff: ImporterDep, session: SessionDep) -> R
     return render(
         request, "console/import/upload.html", _upload_vm(session, staff, lang_of(request))
     )
+
+
+def _agency_names(session: SessionDep, lang: str) -> dict[str, str]:
+    return {a.slug: agency_name(a, lang) for a in list_agencies(session)}
 
 
 def _agency_of(staff: Account, chosen: str) -> str | None:
@@ -127,6 +131,7 @@ async def import_review(
                 data=data,
                 agency=chosen,
                 filename=filename,
+                agency_names=_agency_names(session, lang),
             )
             return render(request, "console/import/report.html", vm)
     vm_upload = _upload_vm(
@@ -170,5 +175,6 @@ async def import_confirm(
         data=data,
         agency=chosen,
         filename=str(form.get("filename") or ""),
+        agency_names=_agency_names(session, lang),
     )
     return render(request, "console/import/report.html", vm)

@@ -48,6 +48,7 @@ class RecordRow(TypedDict):
     outcome_text: str
     reason: str | None
     agency: str | None
+    """The agency's name in the reader's language (a new one: the name the record gives)."""
     new_agency: bool
     language: str | None
     language_name: str | None
@@ -112,8 +113,10 @@ def _groups(record: RecordReport, lang: str) -> list[NoteGroup]:
     ]
 
 
-def _row(record: RecordReport, lang: str) -> RecordRow:
+def _row(record: RecordReport, lang: str, agency_names: dict[str, str]) -> RecordRow:
     language = record.language
+    slug = record.agency
+    agency = agency_names.get(slug or "") or (record.source_organisation if slug else None)
     return {
         "number": record.index + 1,
         "title": record.title,
@@ -121,7 +124,7 @@ def _row(record: RecordReport, lang: str) -> RecordRow:
         "outcome": record.outcome,
         "outcome_text": i18n.gettext(lang, W.OUTCOMES[record.outcome]),
         "reason": record.reason,
-        "agency": record.agency,
+        "agency": agency or slug,
         "new_agency": record.new_agency,
         "language": language,
         "language_name": _language_name(language, lang),
@@ -148,6 +151,7 @@ def report_page(
     data: bytes,
     agency: str,
     filename: str,
+    agency_names: dict[str, str],
 ) -> dict[str, Any]:
     """The per-record report; a dry run carries the file on to the confirm form."""
     counts = report.counts()
@@ -166,7 +170,7 @@ def report_page(
         ],
         "needs_person": counts["needs_person"],
         "to_create": counts["would_create"],
-        "records": [_row(r, lang) for r in report.records],
+        "records": [_row(r, lang, agency_names) for r in report.records],
         "data": base64.b64encode(data).decode("ascii") if report.dry_run else "",
         "agency": agency,
     }

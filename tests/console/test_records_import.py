@@ -90,7 +90,7 @@ def test_an_admin_imports_into_the_organisation_each_record_names(console, sessi
     admin = make_staff(session, role=Role.admin)
     signed_in(console, admin)
     review = _review(console, agency="")
-    assert "gemeente-amsterdam (new)" in soup(review).select("section.import-record")[0].get_text()
+    assert "Gemeente Amsterdam (new)" in soup(review).select("section.import-record")[0].get_text()
     _confirm(console, review)
     session.expire_all()
     created = session.exec(select(Agency).where(Agency.slug == "gemeente-amsterdam")).one()
@@ -105,7 +105,7 @@ def test_an_editor_cannot_import_into_another_agency(console, session, agency):
     page = soup(console.get("/console/import"))
     assert page.select_one("select#agency") is None  # the editor's own agency, fixed
     review = _review(console, agency=other.slug)  # a forged field is ignored
-    assert agency.slug in soup(review).select("section.import-record")[0].get_text()
+    assert "Agency: Stadsdeel Noord" in soup(review).select("section.import-record")[0].get_text()
 
 
 def test_auditors_may_not_import(console, session):
