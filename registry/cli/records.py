@@ -117,12 +117,13 @@ def summary_text(document: dict[str, Any]) -> str:
         )
         if record["reason"] and record["outcome"] == "skipped":
             lines.append(f"      reason: {record['reason']}")
-        for note in record["notes"]:
+        to_create = record["outcome"] in ("created", "would_create")
+        for note in record["notes"] if to_create else []:
             if note["kind"] in ("needs_person", "dropped"):
                 lines.append(
                     f"      needs a person: {note['field'] or 'record'}: {note['message']}"
                 )
-        if record["missing_required"] and record["outcome"] in ("created", "would_create"):
+        if record["missing_required"] and to_create:
             lines.append(
                 "      to fill before publishing: " + ", ".join(record["missing_required"])
             )

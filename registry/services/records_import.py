@@ -121,6 +121,7 @@ class RecordReport:
 
     @property
     def needs_person(self) -> bool:
+        """Some note asks a person to decide or fill something (counted for the drafts only)."""
         return any(n["kind"] in (NEEDS_PERSON, DROPPED) for n in self.notes)
 
 
@@ -138,7 +139,9 @@ class ImportReport:
         out = dict.fromkeys(OUTCOMES, 0)
         for record in self.records:
             out[record.outcome] += 1
-        out["needs_person"] = sum(1 for r in self.records if r.needs_person)
+        out["needs_person"] = sum(
+            1 for r in self.records if r.needs_person and r.outcome in ("created", "would_create")
+        )
         return out
 
     def as_json(self) -> dict[str, Any]:
