@@ -1,5 +1,5 @@
 """The ``registry`` command: serve, demo, db upgrade, search reindex, agencies, accounts, tokens,
-cards (push/publish over HTTP), audits, export/import.
+cards (push/publish over HTTP), audits, export/import, import-records (other registers' formats).
 
 Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
 """
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from registry.cli.audit import audit_app, worker
 from registry.cli.card import card_app
 from registry.cli.common import fail, load_settings, service_session, upgrade_database
+from registry.cli.records import import_records_cmd
 from registry.cli.staff import account_deactivate, account_invite, account_reactivate
 from registry.cli.transparency import log_app, verify
 
@@ -42,6 +43,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(log_app, name="log")
 app.command("verify")(verify)
 app.command("worker")(worker)
+app.command("import-records")(import_records_cmd)
 account_app.command("invite")(account_invite)
 account_app.command("deactivate")(account_deactivate)
 account_app.command("reactivate")(account_reactivate)

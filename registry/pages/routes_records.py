@@ -34,6 +34,7 @@ def algorithm(
         lang=request_lang(request),
         today=clock.now().date(),
         k=settings.small_cell_k,
+        base_url=settings.public_base_url(str(request.base_url)),
     )
     return PageResult("algorithms/detail.html", vm)
 
@@ -62,6 +63,7 @@ def version(
         lang=request_lang(request),
         today=clock.now().date(),
         k=settings.small_cell_k,
+        base_url=settings.public_base_url(str(request.base_url)),
     )
     return PageResult("algorithms/detail.html", vm)
 
