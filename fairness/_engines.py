@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fairness._arguments import Plan, check_columns, identifier_warnings
+from fairness._arguments import Plan, check_columns, identifier_warnings, make_plan
 from fairness._columns import CONTROL, BinaryEncoder, GroupEncoder, control_character
 from fairness._errors import (
     CONTROL_CHARACTER_IN_COLUMN,
@@ -39,10 +39,11 @@ from fairness._sql import (
     ROWS_COLUMN,
     ColumnKind,
     CountQuery,
-    count_query,
     profile_query,
+    query_for_plan,
 )
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
+from fairness._threshold import ThresholdRule
 
 ENGINES = ("duckdb", "postgres", "spark")
 #: The name the DuckDB and Spark engines give the files they read.
@@ -75,7 +76,68 @@ class _Answer:
     columns: list[str]  # every column of the source (for identifier warnings)
 
 
-def count_with_engine(
+def count_in_engine(
+    engine: str,
+    source: str,
+    *,
+    label: str | None,
+    prediction: str | None,
+    sensitive_features: Sequence[str],
+    score: str | None = None,
+    threshold: ThresholdRule | str | None = None,
+    weight: str | None = None,
+    pos_label: str | None = None,
+    table: str | None = None,
+    delimiter: str | None = None,
+    max_groups: int = 1000,
+    master: str | None = None,
+) -> Sample:
+    """Count a table of decisions where it lives: the ``Sample`` ``read_sample`` would return.
+
+    Parameters
+    ----------
+    engine:
+        ``duckdb``, ``postgres`` or ``spark`` (each an optional extra of the same name).
+    source:
+        DuckDB and Spark: a CSV (optionally .gz) or Parquet file, or a glob of such files
+        (``"data/*.parquet"``); with ``table``, DuckDB reads that table of the DuckDB database
+        file ``source`` and Spark that table of its catalog. PostgreSQL: a connection URL
+        (``postgresql://user@host:5432/db``), with ``table``.
+    label, prediction, sensitive_features, score, threshold, weight, pos_label, delimiter,
+    max_groups:
+        As for ``read_sample``.
+    table:
+        The table or view, optionally ``schema.table``.
+    master:
+        Spark's master URL (default ``local[*]``: this machine).
+
+    Returns
+    -------
+    Sample
+        ``cells`` equal, cell for cell, to ``read_sample``'s on the same rows (sums of weights
+        up to floating-point rounding: the engine adds in another order); ``scores=None``
+        (score metrics need the scores themselves); ``stats`` with the rows read, used, dropped
+        by reason and unknown per attribute, the reader's warnings, ``sha256=None`` and
+        ``source_format`` the engine's name.
+
+    Raises
+    ------
+    FairnessInputError
+        The reader's errors (missing columns, a third class, an identifier-like group column, a
+        control character, no rows, too many dropped), an unknown engine, a missing ``table``,
+        or the engine's package not installed (the message names the extra).
+    """
+    plan = make_plan(
+        label=label, prediction=prediction, sensitive_features=sensitive_features, score=score,
+        threshold=threshold, weight=weight, pos_label=pos_label, max_groups=max_groups,
+    )  # fmt: skip
+    return count_plan(
+        engine, source, plan, table=table, delimiter=delimiter, max_groups=max_groups,
+        master=master,
+    )  # fmt: skip
+
+
+def count_plan(
     engine: str,
     source: str,
     plan: Plan,
@@ -85,12 +147,7 @@ def count_with_engine(
     max_groups: int = 1000,
     master: str | None = None,
 ) -> Sample:
-    """Count ``source`` with ``engine`` by ``plan`` (see ``fairness._arguments.make_plan``).
-
-    ``source`` is a file path or glob (DuckDB, Spark), or a connection URL (PostgreSQL, with
-    ``table``); Spark reads ``table`` from its catalog when given, else the files. ``master`` is
-    Spark's master URL (default ``local[*]``).
-    """
+    """``count_in_engine`` for a checked ``Plan``."""
     if engine not in ENGINES:
         raise FairnessInputError(
             BAD_ENGINE.format(value=engine, expected=", ".join(ENGINES)), field="engine"
@@ -225,9 +282,9 @@ def _spark(
     master: str | None,
 ) -> tuple[_Answer, CountQuery]:  # fmt: skip
     sql_module = _need("pyspark.sql", "spark", "pyspark", "spark")
-    spark = sql_module.SparkSession.builder.master(master or "local[*]").appName(
-        "fairness-counts"
-    ).getOrCreate()
+    builder = sql_module.SparkSession.builder.master(master or "local[*]").appName("fairness")
+    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
     if table is not None:
         name = table
     else:
@@ -246,9 +303,14 @@ def _spark(
     types = {f.name: f.dataType.simpleString() for f in spark.table(_spark_name(name)).schema}
     return _run_queries(
         plan, name, "spark", types,
-        lambda sql: spark.sql(sql).toPandas(),
+        lambda sql: _spark_frame(spark.sql(sql)),
         lambda sql: [tuple(r) for r in spark.sql(sql).collect()],
     )  # fmt: skip
+
+
+def _spark_frame(df: Any) -> pd.DataFrame:
+    # collect() rather than toPandas(): no dependence on PySpark's pandas support.
+    return pd.DataFrame([tuple(r) for r in df.collect()], columns=df.columns)
 
 
 def _spark_name(name: str) -> str:
@@ -281,7 +343,7 @@ def _run_queries(
     check_columns(plan.needed, columns)
     kinds = {c: _kind_of(t) for c, t in types.items()}
     profile = rows(profile_query(plan, table, dialect, kinds=kinds))
-    query = count_query(plan, table, dialect, kinds=kinds, pretty=False)
+    query = query_for_plan(plan, table, dialect, kinds=kinds, pretty=False)
     answer = _Answer(frame(query.sql), profile, columns)  # type: ignore[arg-type]
     return answer, query
 

@@ -34,10 +34,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fairness._arguments import Plan
+from fairness._arguments import Plan, make_plan
 from fairness._columns import FALSE_TOKENS, MISSING_TOKENS, TRUE_TOKENS, WHITESPACE
 from fairness._errors import FairnessInputError
 from fairness._table import CONFUSION_COLUMNS, SELECTION_COLUMNS, UNKNOWN
+from fairness._threshold import ThresholdRule
 
 Dialect = Literal["duckdb", "postgres", "spark"]
 DIALECTS: tuple[str, ...] = ("duckdb", "postgres", "spark")
@@ -135,6 +136,9 @@ class _Writer:
             f"ELSE CAST({c} AS VARCHAR) END"
         )
 
+    def is_number(self, column: str) -> bool:
+        return self.kinds.get(column, "text") in ("integer", "float")
+
     def stripped(self, column: str) -> str:
         return f"TRIM({self.as_text(column)}, params.ws)"
 
@@ -148,6 +152,67 @@ def _whitespace_expression() -> str:
 
 
 def count_query(
+    table: str,
+    dialect: str,
+    *,
+    label: str | None,
+    prediction: str | None,
+    sensitive_features: Sequence[str],
+    score: str | None = None,
+    threshold: ThresholdRule | str | None = None,
+    weight: str | None = None,
+    pos_label: str | None = None,
+    kinds: Mapping[str, ColumnKind] | None = None,
+    pretty: bool = True,
+) -> CountQuery:
+    """The ``GROUP BY`` query that computes, inside a database, the count table ``read_sample``
+    computes from the same rows (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    table:
+        The table or view of decisions, optionally qualified (``schema.table``); each part is
+        quoted, so names with spaces, quotes or Chinese characters are safe.
+    dialect:
+        ``duckdb``, ``postgres`` or ``spark``.
+    label, prediction, sensitive_features, score, threshold, weight, pos_label:
+        The column mapping, as for ``read_sample`` (and checked the same way).
+    kinds:
+        How each column is stored (``text``, ``integer``, ``float``, ``boolean``), when known;
+        columns not named are taken as text. A float column's whole numbers read as ``1``, not
+        ``1.0``, as in the reader.
+    pretty:
+        Indent the query for reading.
+
+    Returns
+    -------
+    CountQuery
+        ``sql`` and the names of the answer's columns: the attributes, ``count_columns`` (``tp,
+        fp, tn, fn`` or ``pp, pn``), ``square_columns`` (``tp_w2, ...`` when weighted),
+        ``_rows_read``, ``_dropped_<reason>`` per reason in ``reasons``, and
+        ``unknown_columns`` (``_unknown_<attribute>``: rows used whose value was missing).
+
+    Raises
+    ------
+    FairnessInputError
+        The mapping errors of ``read_sample``; an unknown dialect (``field="dialect"``); a
+        sensitive attribute named like an output column; sqlglot not installed.
+
+    Examples
+    --------
+    >>> q = count_query("decisions", "postgres", label=None, prediction="flagged",
+    ...                 sensitive_features=["age band"], pretty=False)
+    >>> q.count_columns, '"age band"' in q.sql
+    (('pp', 'pn'), True)
+    """
+    plan = make_plan(
+        label=label, prediction=prediction, sensitive_features=sensitive_features, score=score,
+        threshold=threshold, weight=weight, pos_label=pos_label, max_groups=1000,
+    )  # fmt: skip
+    return query_for_plan(plan, table, dialect, kinds=kinds, pretty=pretty)
+
+
+def query_for_plan(
     plan: Plan,
     table: str,
     dialect: str,
@@ -155,7 +220,7 @@ def count_query(
     kinds: Mapping[str, ColumnKind] | None = None,
     pretty: bool = True,
 ) -> CountQuery:
-    """The ``GROUP BY`` query of ``plan`` over ``table`` in ``dialect``.
+    """``count_query`` for a checked ``Plan``.
 
     Parameters
     ----------
@@ -192,24 +257,32 @@ def count_query(
                 NAME_TAKEN.format(column=attribute), column=attribute, field="sensitive_features"
             )
 
-    # 1. base: each row's stripped text, missing flags, numbers, in neutral names c0, c1, ...
-    base: list[str] = []
-    for j, attribute in enumerate(plan.sensitive):
-        s = w.stripped(attribute)
-        base.append(f"{s} AS g{j}")
-        base.append(f"CASE WHEN {w.missing(s)} THEN 1 ELSE 0 END AS gm{j}")
+    # 1. each used column once: stripped text (as str.strip), or a double for a number column
+    numbers = [(r, c) for r, c in (("score", plan.score), ("weight", plan.weight)) if c]
     binary = [(r, c) for r, c in (("label", plan.label), ("pred", plan.prediction)) if c]
-    for role, column in binary:
-        s = w.stripped(column)
-        base.append(f"CASE WHEN {w.missing(s)} THEN NULL ELSE {s} END AS {role}_text")
-    for role, column in (("score", plan.score), ("weight", plan.weight)):
-        if column is None:
-            continue
-        base.extend(_number(w, column, role))
+    stripped = [f"{w.stripped(a)} AS s_g{j}" for j, a in enumerate(plan.sensitive)]
+    stripped += [f"{w.stripped(column)} AS s_{role}" for role, column in binary]
+    for role, column in numbers:
+        if w.is_number(column):
+            stripped.append(f"CAST({w.ident(column)} AS DOUBLE) AS s_{role}")
+        else:
+            stripped.append(f"{w.stripped(column)} AS s_{role}")
     parts = [f"params AS (SELECT {_whitespace_expression()} AS ws)"]
-    parts.append(f"base AS (SELECT {', '.join(base)} FROM {_table(table, w)} CROSS JOIN params)")
+    parts.append(
+        f"stripped AS (SELECT {', '.join(stripped)} FROM {_table(table, w)} CROSS JOIN params)"
+    )
+    # 2. missing flags, label and prediction text, numbers
+    base: list[str] = []
+    for j in range(len(plan.sensitive)):
+        base.append(f"s_g{j} AS g{j}")
+        base.append(f"CASE WHEN {w.missing(f's_g{j}')} THEN 1 ELSE 0 END AS gm{j}")
+    for role, _ in binary:
+        base.append(f"CASE WHEN {w.missing(f's_{role}')} THEN NULL ELSE s_{role} END AS {role}_text")
+    for role, column in numbers:
+        base.extend(_number(w, column, role))
+    parts.append(f"base AS (SELECT {', '.join(base)} FROM stripped)")
 
-    # 2. flags: does pos_label occur in each binary column (BinaryEncoder.resolve's first case)
+    # 3. flags: does pos_label occur in each binary column (BinaryEncoder.resolve's first case)
     pos = None if plan.pos_label is None else str(plan.pos_label).strip()
     flag_columns = []
     if pos is not None:
@@ -219,7 +292,7 @@ def count_query(
             )
         parts.append(f"flags AS (SELECT {', '.join(flag_columns)} FROM base)")
 
-    # 3. classes and the drop reason of each row
+    # 4. classes and the drop reason of each row
     positive_class = 0 if pos is not None and pos.lower() in FALSE_TOKENS else 1
     classed = ["base.*"]
     for role, _ in binary:
@@ -248,7 +321,7 @@ def count_query(
     from_flags = "base CROSS JOIN flags" if flag_columns else "base"
     parts.append(f"classed AS (SELECT {', '.join(classed)} FROM {from_flags})")
 
-    # 4. predictions from a threshold rule
+    # 5. predictions from a threshold rule
     rule = plan.threshold
     final = "classed"
     if rule is not None:
@@ -280,7 +353,7 @@ def count_query(
             )
         final = "predicted"
 
-    # 5. the count table
+    # 6. the count table
     weight = "weight_value" if weighted else "1"
     kept = "drop_reason IS NULL"
     if has_labels:
@@ -345,7 +418,7 @@ def profile_query(
         selects.append(
             f"SELECT * FROM (SELECT DISTINCT {w.text(role)} AS role, {w.text(column)} AS col, "
             f"{s} AS value FROM {_table(table, w)} CROSS JOIN params "
-            f"WHERE NOT {w.missing(s)} LIMIT {int(max_values) + 1})"
+            f"WHERE NOT {w.missing(s)} LIMIT {int(max_values) + 1}) AS {role}_values"
         )
     for attribute in plan.sensitive:
         s = w.stripped(attribute)
@@ -377,20 +450,18 @@ def _table(table: str, w: _Writer) -> str:
 
 
 def _number(w: _Writer, column: str, role: str) -> list[str]:
-    """``{role}_value`` (double or null), ``{role}_missing`` and ``{role}_bad`` (0/1), as
-    ``fairness._columns.parse_numbers``."""
-    c = w.ident(column)
+    """``{role}_value`` (double or null), ``{role}_missing`` and ``{role}_bad`` (0/1) from the
+    stripped text or double ``s_{role}``, as ``fairness._columns.parse_numbers``."""
+    s = f"s_{role}"
     nan, inf = w.double(float("nan")), w.double(float("inf"))
-    if w.kinds.get(column, "text") in ("integer", "float"):
-        value = f"CAST({c} AS DOUBLE)"
-        missing = f"({c} IS NULL OR {value} = {nan})"
-        bad = f"({value} = {inf} OR {value} = -{inf})"
+    if w.is_number(column):
+        missing = f"({s} IS NULL OR {s} = {nan})"
+        bad = f"({s} = {inf} OR {s} = -{inf})"
         return [
-            f"CASE WHEN {missing} OR {bad} THEN NULL ELSE {value} END AS {role}_value",
+            f"CASE WHEN {missing} OR {bad} THEN NULL ELSE {s} END AS {role}_value",
             f"CASE WHEN {missing} THEN 1 ELSE 0 END AS {role}_missing",
             f"CASE WHEN {bad} AND NOT {missing} THEN 1 ELSE 0 END AS {role}_bad",
         ]
-    s = w.stripped(column)
     missing = w.missing(s)
     number = f"REGEXP_MATCHES({s}, {w.text(NUMBER_RE)})"
     return [
