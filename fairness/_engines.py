@@ -37,6 +37,7 @@ from fairness._read import MAX_DROPPED_SHARE
 from fairness._sql import (
     DROPPED_PREFIX,
     ROWS_COLUMN,
+    SELECTED_COLUMN,
     ColumnKind,
     CountQuery,
     profile_query,
@@ -397,6 +398,16 @@ def finish_counts(
                     ),
                     column=attribute,
                 )
+    rule = plan.threshold
+    if rule is not None and rule.kind != "score_gte" and len(frame):
+        used = rows_read - total_dropped
+        wanted = int(rule.value) if rule.kind == "top_k" else rule.apply(np.zeros(used))[1]
+        selected = int(frame[SELECTED_COLUMN].sum())
+        if wanted is not None and selected > wanted:  # as fairness._scores.finish_scores
+            warnings.append(
+                f"Threshold {rule.to_str()} asked for {wanted} rows; {selected} were "
+                f"selected because rows with a score equal to the cut are all selected."
+            )
     for role, column, value in answer.profile:
         if role == "literal_unknown" and str(value) == "1":
             warnings.append(

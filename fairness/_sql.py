@@ -56,6 +56,8 @@ DROP_REASONS = (
     "negative_weight",
 )
 ROWS_COLUMN = "_rows_read"
+#: With a top-k or top-% rule: the rows selected (more than k when scores tie at the cut).
+SELECTED_COLUMN = "_selected"
 DROPPED_PREFIX = "_dropped_"
 UNKNOWN_PREFIX = "_unknown_"
 SQUARES_SUFFIX = "_w2"
@@ -109,6 +111,11 @@ class _Writer:
     def text(self, value: str) -> str:
         return str(self.exp.Literal.string(value).sql("duckdb"))
 
+    def is_nan(self, expression: str) -> str:
+        # By its text ('nan', 'NaN'): DuckDB prunes "x = NaN" from a Parquet column whose
+        # statistics (which leave NaN out) say it cannot hold.
+        return f"LOWER(CAST({expression} AS VARCHAR)) = 'nan'"
+
     def double(self, value: float) -> str:
         value = float(value)
         if value != value:
@@ -128,11 +135,17 @@ class _Writer:
             return c
         if kind in ("integer", "boolean"):
             return f"CAST({c} AS VARCHAR)"
-        nan, inf = self.double(float("nan")), self.double(float("inf"))
+        inf = self.double(float("inf"))
+        # Whole numbers below 1e15 (exact in a double) as integers. The value is clamped before
+        # the cast so that no row can fail it (NaN sorts above every number, so it clamps too):
+        # DuckDB may evaluate a shared expression for every row, whatever the CASE around it.
+        w_big = self.double(1e15)
         return (
-            f"CASE WHEN {c} = {nan} THEN 'nan' WHEN {c} = {inf} THEN 'inf' "
+            f"CASE WHEN {self.is_nan(c)} THEN 'nan' WHEN {c} = {inf} THEN 'inf' "
             f"WHEN {c} = -{inf} THEN '-inf' "
-            f"WHEN {c} = FLOOR({c}) THEN CAST(CAST({c} AS DECIMAL(38, 0)) AS VARCHAR) "
+            f"WHEN {c} = FLOOR({c}) AND ABS({c}) < {w_big} "
+            f"THEN CAST(CAST(LEAST(GREATEST({c}, -{w_big}), {w_big}) AS DECIMAL(38, 0)) "
+            "AS VARCHAR) "
             f"ELSE CAST({c} AS VARCHAR) END"
         )
 
@@ -249,7 +262,7 @@ def query_for_plan(
     square_columns = tuple(f"{c}{SQUARES_SUFFIX}" for c in count_columns) if weighted else ()
     reasons = _reasons(plan)
     unknown_columns = tuple(f"{UNKNOWN_PREFIX}{a}" for a in plan.sensitive)
-    taken = {*count_columns, *square_columns, ROWS_COLUMN, *unknown_columns}
+    taken = {*count_columns, *square_columns, ROWS_COLUMN, SELECTED_COLUMN, *unknown_columns}
     taken |= {f"{DROPPED_PREFIX}{r}" for r in reasons}
     for attribute in plan.sensitive:
         if attribute in taken or attribute.lower() in {c.lower() for c in taken}:
@@ -373,6 +386,11 @@ def query_for_plan(
             f"SUM(CASE WHEN {when[name]} THEN {weight} * {weight} ELSE 0 END) AS {w.ident(square)}"
         )
     select.append(f"COUNT(*) AS {w.ident(ROWS_COLUMN)}")
+    if rule is not None and rule.kind != "score_gte":
+        select.append(
+            f"SUM(CASE WHEN {kept} AND pred_class = 1 THEN 1 ELSE 0 END) "
+            f"AS {w.ident(SELECTED_COLUMN)}"
+        )
     for r in reasons:
         select.append(
             f"SUM(CASE WHEN drop_reason = {w.text(r)} THEN 1 ELSE 0 END) "
@@ -453,9 +471,9 @@ def _number(w: _Writer, column: str, role: str) -> list[str]:
     """``{role}_value`` (double or null), ``{role}_missing`` and ``{role}_bad`` (0/1) from the
     stripped text or double ``s_{role}``, as ``fairness._columns.parse_numbers``."""
     s = f"s_{role}"
-    nan, inf = w.double(float("nan")), w.double(float("inf"))
+    inf = w.double(float("inf"))
     if w.is_number(column):
-        missing = f"({s} IS NULL OR {s} = {nan})"
+        missing = f"({s} IS NULL OR {w.is_nan(s)})"
         bad = f"({s} = {inf} OR {s} = -{inf})"
         return [
             f"CASE WHEN {missing} OR {bad} THEN NULL ELSE {s} END AS {role}_value",
