@@ -153,7 +153,8 @@ class _Writer:
         return self.kinds.get(column, "text") in ("integer", "float")
 
     def stripped(self, column: str) -> str:
-        return f"TRIM({self.as_text(column)}, params.ws)"
+        # The characters inline, not from a one-row table: a constant set lets DuckDB trim fast.
+        return f"TRIM({self.as_text(column)}, {_whitespace_expression()})"
 
     def missing(self, stripped: str) -> str:
         return f"({stripped} IS NULL OR LOWER({stripped}) IN {self.tokens(list(MISSING_TOKENS))})"
@@ -280,14 +281,23 @@ def query_for_plan(
             stripped.append(f"CAST({w.ident(column)} AS DOUBLE) AS s_{role}")
         else:
             stripped.append(f"{w.stripped(column)} AS s_{role}")
-    parts = [f"params AS (SELECT {_whitespace_expression()} AS ws)"]
-    parts.append(
-        f"stripped AS (SELECT {', '.join(stripped)} FROM {_table(table, w)} CROSS JOIN params)"
-    )
+    # Without a score or weight, the rules apply to each distinct combination of raw values,
+    # counted first (as the reader's aggregate path): the text work is per combination, not row.
+    aggregate = plan.score is None and plan.weight is None
+    source = _table(table, w)
+    rows = "1"
+    if aggregate:
+        used = ", ".join(w.ident(c) for c in plan.needed)
+        source = f"(SELECT {used}, COUNT(*) AS _n FROM {source} GROUP BY {used}) AS combinations"
+        stripped.append("_n")
+        rows = "_n"
+    parts = [f"stripped AS (SELECT {', '.join(stripped)} FROM {source})"]
     # 2. missing flags, label and prediction text, numbers
     base: list[str] = []
     for j in range(len(plan.sensitive)):
         base.append(f"s_g{j} AS g{j}")
+        if j == 0 and aggregate:
+            base.append("_n")
         base.append(f"CASE WHEN {w.missing(f's_g{j}')} THEN 1 ELSE 0 END AS gm{j}")
     for role, _ in binary:
         base.append(f"CASE WHEN {w.missing(f's_{role}')} THEN NULL ELSE s_{role} END AS {role}_text")
@@ -367,7 +377,7 @@ def query_for_plan(
         final = "predicted"
 
     # 6. the count table
-    weight = "weight_value" if weighted else "1"
+    weight = "weight_value" if weighted else rows
     kept = "drop_reason IS NULL"
     if has_labels:
         outcomes = {"tp": (1, 1), "fp": (0, 1), "tn": (0, 0), "fn": (1, 0)}
@@ -385,20 +395,20 @@ def query_for_plan(
         select.append(
             f"SUM(CASE WHEN {when[name]} THEN {weight} * {weight} ELSE 0 END) AS {w.ident(square)}"
         )
-    select.append(f"COUNT(*) AS {w.ident(ROWS_COLUMN)}")
+    select.append(f"SUM({rows}) AS {w.ident(ROWS_COLUMN)}")
     if rule is not None and rule.kind != "score_gte":
         select.append(
-            f"SUM(CASE WHEN {kept} AND pred_class = 1 THEN 1 ELSE 0 END) "
+            f"SUM(CASE WHEN {kept} AND pred_class = 1 THEN {rows} ELSE 0 END) "
             f"AS {w.ident(SELECTED_COLUMN)}"
         )
     for r in reasons:
         select.append(
-            f"SUM(CASE WHEN drop_reason = {w.text(r)} THEN 1 ELSE 0 END) "
+            f"SUM(CASE WHEN drop_reason = {w.text(r)} THEN {rows} ELSE 0 END) "
             f"AS {w.ident(DROPPED_PREFIX + r)}"
         )
     for j, name in enumerate(unknown_columns):
         select.append(
-            f"SUM(CASE WHEN {kept} AND gm{j} = 1 THEN 1 ELSE 0 END) AS {w.ident(name)}"
+            f"SUM(CASE WHEN {kept} AND gm{j} = 1 THEN {rows} ELSE 0 END) AS {w.ident(name)}"
         )
     group_by = ", ".join(str(i + 1) for i in range(len(plan.sensitive)))
     text = (
@@ -435,12 +445,12 @@ def profile_query(
         s = w.stripped(column)
         selects.append(
             f"SELECT * FROM (SELECT DISTINCT {w.text(role)} AS role, {w.text(column)} AS col, "
-            f"{s} AS value FROM {_table(table, w)} CROSS JOIN params "
+            f"{s} AS value FROM {_distinct(table, column, w)} "
             f"WHERE NOT {w.missing(s)} LIMIT {int(max_values) + 1}) AS {role}_values"
         )
     for attribute in plan.sensitive:
         s = w.stripped(attribute)
-        source = f"FROM {_table(table, w)} CROSS JOIN params"
+        source = f"FROM {_distinct(table, attribute, w)}"
         selects.append(
             f"SELECT 'groups' AS role, {w.text(attribute)} AS col, "
             f"CAST(COUNT(DISTINCT CASE WHEN NOT {w.missing(s)} AND {s} <> {w.text(UNKNOWN)} "
@@ -451,10 +461,7 @@ def profile_query(
             f"CAST(MAX(CASE WHEN {s} = {w.text(UNKNOWN)} THEN 1 ELSE 0 END) AS VARCHAR) "
             f"AS value {source}"
         )
-    text = (
-        f"WITH params AS (SELECT {_whitespace_expression()} AS ws) "
-        + " UNION ALL ".join(selects)
-    )
+    text = " UNION ALL ".join(selects)
     return str(sqlglot.transpile(text, read="duckdb", write=dialect)[0])
 
 
@@ -465,6 +472,11 @@ def _table(table: str, w: _Writer) -> str:
     for part in parsed.parts:
         part.set("quoted", True)
     return str(parsed.sql("duckdb"))
+
+
+def _distinct(table: str, column: str, w: _Writer) -> str:
+    """The distinct raw values of one column, under the column's own name."""
+    return f"(SELECT DISTINCT {w.ident(column)} FROM {_table(table, w)}) AS distinct_values"
 
 
 def _number(w: _Writer, column: str, role: str) -> list[str]:

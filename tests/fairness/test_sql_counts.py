@@ -386,3 +386,18 @@ def test_typed_scores_drop_nan_and_infinity_as_the_reader_does(tmp_path):
         expected = read_sample(str(path), **mapping)
         assert expected.stats.rows_dropped == {"missing_score": 2, "unparseable_score": 1}
         assert_same_counts(expected, count_in_engine("duckdb", str(path), **mapping))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(decision_tables())
+def test_spark_counts_generated_tables_as_the_reader_does(tmp_path_factory, table):
+    spark_or_skip()
+    columns, rows, mapping = table
+    path = tmp_path_factory.mktemp("spark") / "decisions.csv"
+    path.write_bytes(csv_bytes(columns, rows))
+    expected = _outcome(lambda: read_sample(str(path), **mapping))
+    _assert_same_outcome(expected, _outcome(lambda: count_in_engine("spark", str(path), **mapping)))
