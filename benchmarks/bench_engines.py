@@ -1,4 +1,4 @@
-"""Benchmark counting where the data lives: DuckDB (and Spark local mode) against the streaming reader.
+"""Benchmark counting where the data lives: DuckDB (and Spark local mode) vs the streaming reader.
 
 Writes a seeded Parquet file of ``--rows`` decisions (sex with missing values, age_band, region,
 label, prediction, a score and a weight; 1M-row row groups), then times, best of ``--repeat``:

@@ -24,12 +24,13 @@ import pandas as pd
 import pyarrow as pa
 
 from fairness._arguments import Plan, check_columns, identifier_warnings, make_plan
-from fairness._columns import CONTROL, BinaryEncoder, GroupEncoder, control_character
+from fairness._columns import CONTROL, BinaryEncoder, control_character
 from fairness._errors import (
     CONTROL_CHARACTER_IN_COLUMN,
     HEADER_ONLY,
     NO_USABLE_ROWS,
     TOO_MANY_DROPPED,
+    TOO_MANY_GROUPS,
     FairnessInputError,
     excerpt,
 )
@@ -42,6 +43,7 @@ from fairness._sql import (
     CountQuery,
     profile_query,
     query_for_plan,
+    sqlglot_module,
 )
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
 from fairness._threshold import ThresholdRule
@@ -56,7 +58,9 @@ NEED_ENGINE = (
 BAD_ENGINE = "Unknown engine {value!r}; expected one of {expected}."
 NEED_TABLE = "The {engine} engine reads a table: give its name (--table)."
 NO_FILES = "No file matches {source!r}."
-MIXED_FILES = "{source!r} matches files of different formats ({formats}); count one format at a time."
+MIXED_FILES = (
+    "{source!r} matches files of different formats ({formats}); count one format at a time."
+)
 
 
 def _need(module: str, engine: str, package: str, extra: str) -> Any:
@@ -153,6 +157,7 @@ def count_plan(
         raise FairnessInputError(
             BAD_ENGINE.format(value=engine, expected=", ".join(ENGINES)), field="engine"
         )
+    sqlglot_module()  # the clear error first, when sqlglot is missing
     runners: dict[str, Callable[..., tuple[_Answer, CountQuery]]] = {
         "duckdb": _duckdb,
         "postgres": _postgres,
@@ -229,7 +234,7 @@ def _duckdb(
                 )
                 _, header = _csv_delimiter(paths[0], delimiter)
                 params = [paths, sep, dict.fromkeys(header, "VARCHAR")]
-            relation = con.sql(f"SELECT * FROM {reader}", params=params)  # noqa: S608
+            relation = con.sql(f"SELECT * FROM {reader}", params=params)
             relation.create_view(SOURCE_VIEW)
             name = SOURCE_VIEW
         described = con.execute(f"DESCRIBE {_quoted_table(name)}").fetchall()
@@ -289,11 +294,15 @@ def _spark(
     if table is not None:
         name = table
     else:
-        paths, kind = _files(source)
+        local = "://" not in source  # hdfs://, s3a://, file:// are Spark's to read
+        if local:
+            paths, kind = _files(source)
+        else:  # a location only Spark can read (hdfs://, s3a://, ...): the format by its name
+            paths, kind = [source], "parquet" if ".parquet" in source.lower() else "csv"
         if kind == "parquet":
             df = spark.read.parquet(*paths)
         else:
-            sep, _ = _csv_delimiter(paths[0], delimiter)
+            sep = _csv_delimiter(paths[0], delimiter)[0] if local else (delimiter or ",")
             df = spark.read.csv(
                 paths, header=True, sep=sep, quote='"', escape='"', multiLine=True,
                 inferSchema=False, ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False,
@@ -349,7 +358,7 @@ def _run_queries(
     return answer, query
 
 
-# --- the answer as a Sample -------------------------------------------------------------------------
+# --- the answer as a Sample -----------------------------------------------------------------------
 def finish_counts(
     answer: _Answer, query: CountQuery, plan: Plan, engine: str, *, max_groups: int = 1000
 ) -> Sample:
@@ -360,11 +369,15 @@ def finish_counts(
         if role in binary and value is not None:
             binary[role].append(str(value))
         elif role == "groups" and int(str(value)) > max_groups:
-            GroupEncoder(column, max_groups)._refuse()
-    for role, column in (("label", plan.label), ("prediction", plan.prediction)):
-        if column is None or (role == "prediction" and plan.threshold is not None):
+            raise FairnessInputError(
+                TOO_MANY_GROUPS.format(column=column, max_groups=max_groups),
+                column=column,
+                field="max_groups",
+            )
+    for role, name in (("label", plan.label), ("prediction", plan.prediction)):
+        if name is None or (role == "prediction" and plan.threshold is not None):
             continue
-        encoder = BinaryEncoder(column, role, plan.pos_label)
+        encoder = BinaryEncoder(name, role, plan.pos_label)
         values = pa.array(binary[role], type=pa.string())
         encoder.lookup(values, np.arange(len(values)))
         _, warning = encoder.resolve()
@@ -372,9 +385,7 @@ def finish_counts(
             warnings.append(warning)
     frame = answer.frame
     rows_read = int(frame[ROWS_COLUMN].sum()) if len(frame) else 0
-    dropped = {
-        r: int(frame[DROPPED_PREFIX + r].sum()) for r in query.reasons if len(frame)
-    }
+    dropped = {r: int(frame[DROPPED_PREFIX + r].sum()) for r in query.reasons if len(frame)}
     dropped = {r: n for r, n in dropped.items() if n}
     total_dropped = sum(dropped.values())
     reasons = ", ".join(f"{k}: {v}" for k, v in sorted(dropped.items()))
@@ -450,9 +461,7 @@ def _cell_frame(
 ) -> pd.DataFrame:
     """The cells in the reader's order (each attribute's values sorted, ``unknown`` last) and
     types (``str`` attributes, ``int64`` or ``float64`` counts)."""
-    keys = [
-        [(v == UNKNOWN, v) for v in frame[a].astype(str).tolist()] for a in attributes
-    ]
+    keys = [[(v == UNKNOWN, v) for v in frame[a].astype(str).tolist()] for a in attributes]
     order = sorted(range(len(frame)), key=lambda i: tuple(k[i] for k in keys))
     out: dict[str, Any] = {}
     for a in attributes:

@@ -12,9 +12,9 @@ The rules are those of ``fairness._columns`` and ``fairness._read``, written in 
 - a label or prediction is positive when it equals ``pos_label`` (when that value occurs in the
   column), else when it is a standard true token (``1, true, t, yes, y``; ``pos_label`` naming a
   false token turns this round), exactly as ``BinaryEncoder.resolve`` decides;
-- a score or weight is a number when it reads as one (``[+-]digits[.digits][e[+-]digits]``) and is
-  finite; a threshold ``>=v`` compares ``score >= v`` as doubles; ``top-k`` and ``top-p%`` select the
-  rows whose score is at least the k-th highest of the rows kept (ties all selected);
+- a score or weight is a number when it reads as one (``[+-]digits[.digits][e[+-]digits]``) and
+  is finite; a threshold ``>=v`` compares ``score >= v`` as doubles; ``top-k`` and ``top-p%``
+  select the rows whose score is at least the k-th highest of the rows kept (ties all selected);
 - rows are dropped under the first reason that applies, in the reader's order.
 
 What SQL cannot say (a third class in a label column, an identifier-like group column, a control
@@ -300,7 +300,9 @@ def query_for_plan(
             base.append("_n")
         base.append(f"CASE WHEN {w.missing(f's_g{j}')} THEN 1 ELSE 0 END AS gm{j}")
     for role, _ in binary:
-        base.append(f"CASE WHEN {w.missing(f's_{role}')} THEN NULL ELSE s_{role} END AS {role}_text")
+        base.append(
+            f"CASE WHEN {w.missing(f's_{role}')} THEN NULL ELSE s_{role} END AS {role}_text"
+        )
     for role, column in numbers:
         base.extend(_number(w, column, role))
     parts.append(f"base AS (SELECT {', '.join(base)} FROM stripped)")
@@ -367,9 +369,7 @@ def query_for_plan(
                 f"cut AS (SELECT MIN(CASE WHEN rank_desc <= {k} THEN score_value END) AS cut "
                 "FROM ranked)"
             )
-            predicted = (
-                "CASE WHEN cut.cut IS NOT NULL AND score_value >= cut.cut THEN 1 ELSE 0 END"
-            )
+            predicted = "CASE WHEN cut.cut IS NOT NULL AND score_value >= cut.cut THEN 1 ELSE 0 END"
             parts.append(
                 f"predicted AS (SELECT classed.*, {predicted} AS pred_class "
                 "FROM classed CROSS JOIN cut)"
@@ -387,7 +387,10 @@ def query_for_plan(
         }
     else:
         when = {"pp": f"{kept} AND pred_class = 1", "pn": f"{kept} AND pred_class = 0"}
-    groups = [f"CASE WHEN gm{j} = 1 THEN {w.text(UNKNOWN)} ELSE g{j} END" for j in range(len(plan.sensitive))]
+    groups = [
+        f"CASE WHEN gm{j} = 1 THEN {w.text(UNKNOWN)} ELSE g{j} END"
+        for j in range(len(plan.sensitive))
+    ]
     select = [f"{g} AS {w.ident(a)}" for g, a in zip(groups, plan.sensitive, strict=True)]
     for name in count_columns:
         select.append(f"SUM(CASE WHEN {when[name]} THEN {weight} ELSE 0 END) AS {w.ident(name)}")
@@ -495,8 +498,7 @@ def _number(w: _Writer, column: str, role: str) -> list[str]:
     missing = w.missing(s)
     number = f"REGEXP_MATCHES({s}, {w.text(NUMBER_RE)})"
     return [
-        f"CASE WHEN {missing} THEN NULL WHEN {number} THEN CAST({s} AS DOUBLE) END "
-        f"AS {role}_value",
+        f"CASE WHEN {missing} THEN NULL WHEN {number} THEN CAST({s} AS DOUBLE) END AS {role}_value",
         f"CASE WHEN {missing} THEN 1 ELSE 0 END AS {role}_missing",
         f"CASE WHEN {missing} THEN 0 WHEN {number} THEN 0 ELSE 1 END AS {role}_bad",
     ]

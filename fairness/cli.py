@@ -437,9 +437,9 @@ def _run_counts(args: argparse.Namespace) -> int:
 
 
 def _run_sql(args: argparse.Namespace) -> int:
-    from fairness._sql import query_for_plan
+    from fairness._sql import ColumnKind, query_for_plan
 
-    kinds = dict.fromkeys(args.float_column, "float")
+    kinds: dict[str, ColumnKind] = dict.fromkeys(args.float_column, "float")
     query = query_for_plan(_plan(_columns(args)), args.table, args.dialect, kinds=kinds)
     header = (
         f"-- The count table of {args.table} ({args.dialect}), written by `fairness sql`: one row"

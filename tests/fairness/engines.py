@@ -21,7 +21,9 @@ import pytest
 
 from tests.postgres import HOW_TO_GET_POSTGRES
 
-SERVER = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER = os.environ.get(
+    "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 HOW_TO_GET_SPARK = (
     "pip install 'algorithm-registry[spark]' and a Java runtime (Debian: apt-get install -y "
     "default-jre-headless)"
@@ -67,7 +69,9 @@ def load_postgres(url: str, table: str, frame: pd.DataFrame) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         conn.execute(
-            sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(table), sql.SQL(", ").join(columns))
+            sql.SQL("CREATE TABLE {} ({})").format(
+                sql.Identifier(table), sql.SQL(", ").join(columns)
+            )
         )
         copy = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(table))
         with conn.cursor().copy(copy) as out:

@@ -98,7 +98,7 @@ def test_spark_counts_the_sample_files_as_the_reader_does():
         assert_same_counts(read_sample(path, **mapping), count_in_engine("spark", path, **mapping))
 
 
-# --- generated tables -------------------------------------------------------------------------------
+# --- generated tables -----------------------------------------------------------------------------
 #: Column names that need quoting in every dialect.
 GROUP_A, GROUP_B = 'age "band"', "性别 group"
 LABEL, PREDICTION, SCORE, WEIGHT = "label col", "决定", "score's", "weight"
@@ -182,7 +182,9 @@ def test_duckdb_counts_generated_tables_as_the_reader_does(tmp_path, table):
     path = tmp_path / "decisions.csv"
     path.write_bytes(csv_bytes(columns, rows))
     expected = _outcome(lambda: read_sample(str(path), **mapping))
-    _assert_same_outcome(expected, _outcome(lambda: count_in_engine("duckdb", str(path), **mapping)))
+    _assert_same_outcome(
+        expected, _outcome(lambda: count_in_engine("duckdb", str(path), **mapping))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -216,8 +218,12 @@ def test_typed_parquet_columns_read_as_the_reader_reads_them(tmp_path):
     )
     path = tmp_path / "typed.parquet"
     pq.write_table(table, path)
-    mapping = dict(label="label", prediction="flag", sensitive_features=["band", "region"], weight="w")
-    assert_same_counts(read_sample(str(path), **mapping), count_in_engine("duckdb", str(path), **mapping))
+    mapping = dict(
+        label="label", prediction="flag", sensitive_features=["band", "region"], weight="w"
+    )
+    assert_same_counts(
+        read_sample(str(path), **mapping), count_in_engine("duckdb", str(path), **mapping)
+    )
 
 
 def test_pos_label_decides_the_class_as_in_the_reader(tmp_path):
@@ -232,7 +238,7 @@ def test_pos_label_decides_the_class_as_in_the_reader(tmp_path):
     assert_same_counts(read_sample(str(path), **mapping), got)
 
 
-# --- refusals ---------------------------------------------------------------------------------------
+# --- refusals -------------------------------------------------------------------------------------
 def test_a_third_class_is_refused_naming_the_column(tmp_path):
     path = tmp_path / "d.csv"
     path.write_bytes(csv_bytes(["g", "y", "p"], [["a", "0", "1"], ["a", "maybe", "0"]]))
@@ -303,7 +309,7 @@ def test_a_missing_engine_package_names_the_extra_to_install(monkeypatch, tmp_pa
                         label=None, prediction="p", sensitive_features=["g"])  # fmt: skip
 
 
-# --- the commands -----------------------------------------------------------------------------------
+# --- the commands ---------------------------------------------------------------------------------
 def test_printed_duckdb_query_run_by_hand_gives_the_count_table(capsys):
     sample = SAMPLES / "hospital-triage-priority.csv"
     mapping = _mapping(sample.name)
@@ -314,7 +320,7 @@ def test_printed_duckdb_query_run_by_hand_gives_the_count_table(capsys):
     assert 'FROM "my decisions"' in query
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE \"my decisions\" AS SELECT * FROM read_csv(?, all_varchar = true)",
+        'CREATE TABLE "my decisions" AS SELECT * FROM read_csv(?, all_varchar = true)',
         [str(sample)],
     )
     answer = con.execute(query).fetch_df()
