@@ -99,11 +99,20 @@ class CountQuery:
 class _Writer:
     """Quoting and expression pieces, in DuckDB's dialect (the text ``sqlglot`` reads)."""
 
-    def __init__(self, kinds: Mapping[str, ColumnKind]) -> None:
+    def __init__(self, kinds: Mapping[str, ColumnKind], dialect: str) -> None:
         from sqlglot import exp
 
         self.exp = exp
         self.kinds = kinds
+        self.dialect = dialect
+
+    def whitespace(self) -> str:
+        """The characters ``str.strip`` removes. DuckDB and PostgreSQL: ``CHR(9) || CHR(10) ||
+        ...``, printable and exact. Spark's ``CHR`` knows only ASCII (``CHR(n)`` is
+        ``CHR(n % 256)``), so there one literal, which sqlglot writes with Spark's escapes."""
+        if self.dialect == "spark":
+            return self.text(WHITESPACE)
+        return " || ".join(f"CHR({ord(c)})" for c in WHITESPACE)
 
     def ident(self, name: str) -> str:
         return str(self.exp.to_identifier(name, quoted=True).sql("duckdb"))
@@ -154,15 +163,10 @@ class _Writer:
 
     def stripped(self, column: str) -> str:
         # The characters inline, not from a one-row table: a constant set lets DuckDB trim fast.
-        return f"TRIM({self.as_text(column)}, {_whitespace_expression()})"
+        return f"TRIM({self.as_text(column)}, {self.whitespace()})"
 
     def missing(self, stripped: str) -> str:
         return f"({stripped} IS NULL OR LOWER({stripped}) IN {self.tokens(list(MISSING_TOKENS))})"
-
-
-def _whitespace_expression() -> str:
-    # CHR() for each character str.strip removes: printable, and the same on every engine.
-    return " || ".join(f"CHR({ord(c)})" for c in WHITESPACE)
 
 
 def count_query(
@@ -256,7 +260,7 @@ def query_for_plan(
             BAD_DIALECT.format(value=dialect, expected=", ".join(DIALECTS)), field="dialect"
         )
     sqlglot = sqlglot_module()
-    w = _Writer(kinds or {})
+    w = _Writer(kinds or {}, dialect)
     has_labels = plan.label is not None
     count_columns = CONFUSION_COLUMNS if has_labels else SELECTION_COLUMNS
     weighted = plan.weight is not None
@@ -440,7 +444,7 @@ def profile_query(
     distinct known values (``role = 'groups'``) and whether the literal text ``unknown`` occurs
     (``role = 'literal_unknown'``)."""
     sqlglot = sqlglot_module()
-    w = _Writer(kinds or {})
+    w = _Writer(kinds or {}, dialect)
     selects = []
     for role, column in (("label", plan.label), ("prediction", plan.prediction)):
         if column is None:

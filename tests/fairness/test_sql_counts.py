@@ -407,3 +407,33 @@ def test_spark_counts_generated_tables_as_the_reader_does(tmp_path_factory, tabl
     path.write_bytes(csv_bytes(columns, rows))
     expected = _outcome(lambda: read_sample(str(path), **mapping))
     _assert_same_outcome(expected, _outcome(lambda: count_in_engine("spark", str(path), **mapping)))
+
+
+def _padded_table(tmp_path):
+    """A group value padded with each character ``str.strip`` removes, one row each."""
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\n\r"]
+    rows = [[f"{c}a{c}", "1"] for c in spaces] + [["b", "0"]]
+    path = tmp_path / "padded.csv"
+    path.write_bytes(csv_bytes(["g", "p"], rows))
+    return path, dict(label=None, prediction="p", sensitive_features=["g"]), len(spaces)
+
+
+def test_every_character_str_strip_removes_is_stripped_by_duckdb_and_postgres(tmp_path):
+    path, mapping, n = _padded_table(tmp_path)
+    expected = read_sample(str(path), **mapping)
+    assert expected.cells.frame["g"].tolist() == ["a", "b"]
+    assert expected.cells.frame["pp"].tolist() == [n, 0]
+    assert_same_counts(expected, count_in_engine("duckdb", str(path), **mapping))
+    with postgres_database() as url:
+        load_postgres(url, "decisions", pd.read_csv(path, dtype=str, keep_default_na=False))
+        assert_same_counts(expected, count_in_engine("postgres", url, table="decisions", **mapping))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_every_character_str_strip_removes_is_stripped_by_spark(tmp_path):
+    spark_or_skip()
+    path, mapping, _ = _padded_table(tmp_path)
+    assert_same_counts(
+        read_sample(str(path), **mapping), count_in_engine("spark", str(path), **mapping)
+    )
