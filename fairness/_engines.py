@@ -31,6 +31,7 @@ from fairness._errors import (
     NO_USABLE_ROWS,
     TOO_MANY_DROPPED,
     TOO_MANY_GROUPS,
+    TOO_MANY_STRATA,
     FairnessInputError,
     excerpt,
 )
@@ -92,6 +93,7 @@ def count_in_engine(
     threshold: ThresholdRule | str | None = None,
     weight: str | None = None,
     pos_label: str | None = None,
+    control_features: Sequence[str] = (),
     table: str | None = None,
     delimiter: str | None = None,
     max_groups: int = 1000,
@@ -109,7 +111,7 @@ def count_in_engine(
         file ``source`` and Spark that table of its catalog. PostgreSQL: a connection URL
         (``postgresql://user@host:5432/db``), with ``table``.
     label, prediction, sensitive_features, score, threshold, weight, pos_label, delimiter,
-    max_groups:
+    max_groups, control_features:
         As for ``read_sample``.
     table:
         The table or view, optionally ``schema.table``.
@@ -135,6 +137,7 @@ def count_in_engine(
     plan = make_plan(
         label=label, prediction=prediction, sensitive_features=sensitive_features, score=score,
         threshold=threshold, weight=weight, pos_label=pos_label, max_groups=max_groups,
+        control_features=control_features,
     )  # fmt: skip
     return count_plan(
         engine, source, plan, table=table, delimiter=delimiter, max_groups=max_groups,
@@ -369,8 +372,9 @@ def finish_counts(
         if role in binary and value is not None:
             binary[role].append(str(value))
         elif role == "groups" and int(str(value)) > max_groups:
+            template = TOO_MANY_STRATA if column in plan.controls else TOO_MANY_GROUPS
             raise FairnessInputError(
-                TOO_MANY_GROUPS.format(column=column, max_groups=max_groups),
+                template.format(column=column, max_groups=max_groups),
                 column=column,
                 field="max_groups",
             )
@@ -400,7 +404,8 @@ def finish_counts(
                 reasons=reasons,
             )
         )  # fmt: skip
-    for attribute in query.attributes:
+    grouping = (*query.attributes, *query.controls)
+    for attribute in grouping:
         for value in frame[attribute].astype(str):
             if CONTROL.search(value):
                 raise FairnessInputError(
@@ -426,13 +431,13 @@ def finish_counts(
                 f"together with the rows whose value is missing."
             )
     weighted = plan.weight is not None
-    cells = _cell_frame(frame, query.attributes, query.count_columns, weighted)
+    cells = _cell_frame(frame, grouping, query.count_columns, weighted)
     squares = None
     if weighted:
-        squared = frame.loc[:, [*query.attributes, *query.square_columns]].rename(
+        squared = frame.loc[:, [*grouping, *query.square_columns]].rename(
             columns=dict(zip(query.square_columns, query.count_columns, strict=True))
         )
-        squares = _cell_frame(squared, query.attributes, query.count_columns, True)
+        squares = _cell_frame(squared, grouping, query.count_columns, True)
     stats = ReadStats(
         sha256=None,
         source_format=engine,
@@ -452,6 +457,7 @@ def finish_counts(
         has_labels=plan.label is not None,
         weighted=weighted,
         squares=squares,
+        controls=query.controls,
     )
     return Sample(cells=table, scores=None, stats=stats)
 

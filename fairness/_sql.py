@@ -90,6 +90,7 @@ class CountQuery:
     sql: str
     dialect: str
     attributes: tuple[str, ...]
+    controls: tuple[str, ...]  # control features: more group columns, after the attributes
     count_columns: tuple[str, ...]  # tp, fp, tn, fn or pp, pn
     square_columns: tuple[str, ...]  # tp_w2, ... when weighted, else ()
     reasons: tuple[str, ...]  # the drop reasons this mapping can have
@@ -180,6 +181,7 @@ def count_query(
     threshold: ThresholdRule | str | None = None,
     weight: str | None = None,
     pos_label: str | None = None,
+    control_features: Sequence[str] = (),
     kinds: Mapping[str, ColumnKind] | None = None,
     pretty: bool = True,
 ) -> CountQuery:
@@ -193,8 +195,9 @@ def count_query(
         quoted, so names with spaces, quotes or Chinese characters are safe.
     dialect:
         ``duckdb``, ``postgres`` or ``spark``.
-    label, prediction, sensitive_features, score, threshold, weight, pos_label:
-        The column mapping, as for ``read_sample`` (and checked the same way).
+    label, prediction, sensitive_features, score, threshold, weight, pos_label, control_features:
+        The column mapping, as for ``read_sample`` (and checked the same way); control features
+        are more group columns of the answer, after the attributes.
     kinds:
         How each column is stored (``text``, ``integer``, ``float``, ``boolean``), when known;
         columns not named are taken as text. A float column's whole numbers read as ``1``, not
@@ -226,6 +229,7 @@ def count_query(
     plan = make_plan(
         label=label, prediction=prediction, sensitive_features=sensitive_features, score=score,
         threshold=threshold, weight=weight, pos_label=pos_label, max_groups=1000,
+        control_features=control_features,
     )  # fmt: skip
     return query_for_plan(plan, table, dialect, kinds=kinds, pretty=pretty)
 
@@ -269,7 +273,7 @@ def query_for_plan(
     unknown_columns = tuple(f"{UNKNOWN_PREFIX}{a}" for a in plan.sensitive)
     taken = {*count_columns, *square_columns, ROWS_COLUMN, SELECTED_COLUMN, *unknown_columns}
     taken |= {f"{DROPPED_PREFIX}{r}" for r in reasons}
-    for attribute in plan.sensitive:
+    for attribute in plan.grouping:
         if attribute in taken or attribute.lower() in {c.lower() for c in taken}:
             raise FairnessInputError(
                 NAME_TAKEN.format(column=attribute), column=attribute, field="sensitive_features"
@@ -278,7 +282,7 @@ def query_for_plan(
     # 1. each used column once: stripped text (as str.strip), or a double for a number column
     numbers = [(r, c) for r, c in (("score", plan.score), ("weight", plan.weight)) if c]
     binary = [(r, c) for r, c in (("label", plan.label), ("pred", plan.prediction)) if c]
-    stripped = [f"{w.stripped(a)} AS s_g{j}" for j, a in enumerate(plan.sensitive)]
+    stripped = [f"{w.stripped(a)} AS s_g{j}" for j, a in enumerate(plan.grouping)]
     stripped += [f"{w.stripped(column)} AS s_{role}" for role, column in binary]
     for role, column in numbers:
         if w.is_number(column):
@@ -298,7 +302,7 @@ def query_for_plan(
     parts = [f"stripped AS (SELECT {', '.join(stripped)} FROM {source})"]
     # 2. missing flags, label and prediction text, numbers
     base: list[str] = []
-    for j in range(len(plan.sensitive)):
+    for j in range(len(plan.grouping)):
         base.append(f"s_g{j} AS g{j}")
         if j == 0 and aggregate:
             base.append("_n")
@@ -393,9 +397,9 @@ def query_for_plan(
         when = {"pp": f"{kept} AND pred_class = 1", "pn": f"{kept} AND pred_class = 0"}
     groups = [
         f"CASE WHEN gm{j} = 1 THEN {w.text(UNKNOWN)} ELSE g{j} END"
-        for j in range(len(plan.sensitive))
+        for j in range(len(plan.grouping))
     ]
-    select = [f"{g} AS {w.ident(a)}" for g, a in zip(groups, plan.sensitive, strict=True)]
+    select = [f"{g} AS {w.ident(a)}" for g, a in zip(groups, plan.grouping, strict=True)]
     for name in count_columns:
         select.append(f"SUM(CASE WHEN {when[name]} THEN {weight} ELSE 0 END) AS {w.ident(name)}")
     for name, square in zip(count_columns, square_columns, strict=False):
@@ -417,7 +421,7 @@ def query_for_plan(
         select.append(
             f"SUM(CASE WHEN {kept} AND gm{j} = 1 THEN {rows} ELSE 0 END) AS {w.ident(name)}"
         )
-    group_by = ", ".join(str(i + 1) for i in range(len(plan.sensitive)))
+    group_by = ", ".join(str(i + 1) for i in range(len(plan.grouping)))
     text = (
         f"WITH {', '.join(parts)} SELECT {', '.join(select)} FROM {final} "
         f"GROUP BY {group_by} ORDER BY {group_by}"
@@ -427,6 +431,7 @@ def query_for_plan(
         sql=sql,
         dialect=dialect,
         attributes=plan.sensitive,
+        controls=plan.controls,
         count_columns=count_columns,
         square_columns=square_columns,
         reasons=reasons,
@@ -455,7 +460,7 @@ def profile_query(
             f"{s} AS value FROM {_distinct(table, column, w)} "
             f"WHERE NOT {w.missing(s)} LIMIT {int(max_values) + 1}) AS {role}_values"
         )
-    for attribute in plan.sensitive:
+    for attribute in plan.grouping:
         s = w.stripped(attribute)
         source = f"FROM {_distinct(table, attribute, w)}"
         selects.append(

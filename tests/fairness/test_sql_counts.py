@@ -50,7 +50,9 @@ def assert_same_counts(expected: Sample, got: Sample) -> None:
     """Same cells in the same order with the same counts (sums of weights to 1e-9 relative: an
     engine adds in another order), same squares, same provenance."""
     a, b = expected.cells, got.cells
-    assert (a.attributes, a.has_labels, a.weighted) == (b.attributes, b.has_labels, b.weighted)
+    assert (a.attributes, a.controls, a.has_labels, a.weighted) == (
+        b.attributes, b.controls, b.has_labels, b.weighted,
+    )  # fmt: skip
     pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=not a.weighted, rtol=1e-9)
     if a.squares is None:
         assert b.squares is None
@@ -437,3 +439,15 @@ def test_every_character_str_strip_removes_is_stripped_by_spark(tmp_path):
     assert_same_counts(
         read_sample(str(path), **mapping), count_in_engine("spark", str(path), **mapping)
     )
+
+
+def test_control_features_are_more_cell_columns_as_in_the_reader(tmp_path):
+    sample = str(SAMPLES / "hospital-triage-priority.csv")
+    mapping = dict(label="critical_within_24h", prediction="high_priority",
+                   sensitive_features=["ethnicity"], control_features=["age_band"])  # fmt: skip
+    expected = read_sample(sample, **mapping)
+    got = count_in_engine("duckdb", sample, **mapping)
+    assert got.cells.controls == ("age_band",)
+    assert list(got.cells.frame.columns[:2]) == ["ethnicity", "age_band"]
+    assert_same_counts(expected, got)
+    assert got.stats.unknown == {"ethnicity": expected.stats.unknown["ethnicity"]}
