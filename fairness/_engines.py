@@ -44,6 +44,7 @@ from fairness._sql import (
     CountQuery,
     profile_query,
     query_for_plan,
+    quoted_table,
     sqlglot_module,
 )
 from fairness._table import UNKNOWN, CellTable, ReadStats, Sample
@@ -240,7 +241,7 @@ def _duckdb(
             relation = con.sql(f"SELECT * FROM {reader}", params=params)
             relation.create_view(SOURCE_VIEW)
             name = SOURCE_VIEW
-        described = con.execute(f"DESCRIBE {_quoted_table(name)}").fetchall()
+        described = con.execute(f"DESCRIBE {quoted_table(name)}").fetchall()
         types = {str(row[0]): str(row[1]) for row in described}
         return _run_queries(
             plan, name, "duckdb", types,
@@ -260,7 +261,7 @@ def _postgres(
     psycopg = _need("psycopg", "postgres", "psycopg", "postgres")
     from sqlglot import exp
 
-    parsed = exp.to_table(table, dialect="postgres")
+    parsed = exp.to_table(quoted_table(table), dialect="duckdb")  # refused when unreadable
     schema = parsed.db or None
     with psycopg.connect(source.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.read_only = True
@@ -313,7 +314,9 @@ def _spark(
             )  # fmt: skip
         df.createOrReplaceTempView(SOURCE_VIEW)
         name = SOURCE_VIEW
-    types = {f.name: f.dataType.simpleString() for f in spark.table(_spark_name(name)).schema}
+    types = {
+        f.name: f.dataType.simpleString() for f in spark.table(quoted_table(name, "spark")).schema
+    }
     return _run_queries(
         plan, name, "spark", types,
         lambda sql: _spark_frame(spark.sql(sql)),
@@ -324,24 +327,6 @@ def _spark(
 def _spark_frame(df: Any) -> pd.DataFrame:
     # collect() rather than toPandas(): no dependence on PySpark's pandas support.
     return pd.DataFrame([tuple(r) for r in df.collect()], columns=df.columns)
-
-
-def _spark_name(name: str) -> str:
-    from sqlglot import exp
-
-    parsed = exp.to_table(name, dialect="spark")
-    for part in parsed.parts:
-        part.set("quoted", True)
-    return str(parsed.sql("spark"))
-
-
-def _quoted_table(name: str) -> str:
-    from sqlglot import exp
-
-    parsed = exp.to_table(name, dialect="duckdb")
-    for part in parsed.parts:
-        part.set("quoted", True)
-    return str(parsed.sql("duckdb"))
 
 
 def _run_queries(

@@ -68,6 +68,10 @@ NEED_SQLGLOT = (
     "engine extras duckdb, postgres, spark, which include it)."
 )
 BAD_DIALECT = "Unknown SQL dialect {value!r}; expected one of {expected}."
+BAD_TABLE = (
+    "Cannot read the table name {value!r}: give a name, or schema.table; write a part that "
+    'holds a dot or a quote in double quotes, with quotes doubled ("my.schema"."a ""b""").'
+)
 NAME_TAKEN = (
     "The sensitive attribute {column!r} has the name of an output column of the count query; "
     "rename it in the query's source (e.g. a view) first."
@@ -477,13 +481,23 @@ def profile_query(
     return str(sqlglot.transpile(text, read="duckdb", write=dialect)[0])
 
 
-def _table(table: str, w: _Writer) -> str:
+def quoted_table(table: str, dialect: str = "duckdb") -> str:
+    """``schema.table`` with each part quoted in ``dialect`` (a part may be written quoted:
+    ``"we.ird".t``); a name sqlglot cannot read is refused, naming the field."""
     from sqlglot import exp
+    from sqlglot.errors import SqlglotError
 
-    parsed = exp.to_table(table, dialect="duckdb")
+    try:
+        parsed = exp.to_table(table, dialect="duckdb")
+    except SqlglotError:
+        raise FairnessInputError(BAD_TABLE.format(value=table), field="table") from None
     for part in parsed.parts:
         part.set("quoted", True)
-    return str(parsed.sql("duckdb"))
+    return str(parsed.sql(dialect))
+
+
+def _table(table: str, w: _Writer) -> str:
+    return quoted_table(table)
 
 
 def _distinct(table: str, column: str, w: _Writer) -> str:

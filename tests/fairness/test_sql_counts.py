@@ -451,3 +451,20 @@ def test_control_features_are_more_cell_columns_as_in_the_reader(tmp_path):
     assert list(got.cells.frame.columns[:2]) == ["ethnicity", "age_band"]
     assert_same_counts(expected, got)
     assert got.stats.unknown == {"ethnicity": expected.stats.unknown["ethnicity"]}
+
+
+def test_a_table_name_is_quoted_whole_so_it_cannot_inject(capsys):
+    assert main(["sql", "--dialect", "postgres", "--table", "t; DROP TABLE x", "--prediction",
+                 "p", "--sensitive", "g"]) == EXIT_OK  # fmt: skip
+    assert 'FROM "t; DROP TABLE x"' in capsys.readouterr().out
+    assert main(["sql", "--dialect", "postgres", "--table", 'x"y', "--prediction", "p",
+                 "--sensitive", "g"]) == EXIT_INPUT  # fmt: skip
+    assert "Cannot read the table name" in capsys.readouterr().err
+
+
+def test_sql_help_explains_every_option():
+    from fairness.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    for action in commands.choices["sql"]._actions:
+        assert action.help, action.dest
