@@ -126,9 +126,11 @@ class _Writer:
         return str(self.exp.Literal.string(value).sql("duckdb"))
 
     def is_nan(self, expression: str) -> str:
-        # By its text ('nan', 'NaN'): DuckDB prunes "x = NaN" from a Parquet column whose
-        # statistics (which leave NaN out) say it cannot hold.
-        return f"LOWER(CAST({expression} AS VARCHAR)) = 'nan'"
+        # DuckDB and Spark: ISNAN (DuckDB prunes "x = NaN" from a Parquet column whose
+        # statistics, which leave NaN out, say it cannot hold). PostgreSQL: NaN equals NaN.
+        if self.dialect == "postgres":
+            return f"{expression} = CAST('NaN' AS DOUBLE)"
+        return f"ISNAN({expression})"
 
     def double(self, value: float) -> str:
         value = float(value)
@@ -141,9 +143,9 @@ class _Writer:
     def tokens(self, values: Sequence[str]) -> str:
         return "(" + ", ".join(self.text(v) for v in sorted(values)) + ")"
 
-    def as_text(self, column: str) -> str:
+    def as_text(self, column: str, qualifier: str | None = None) -> str:
         """The column's text, as ``fairness._columns.as_strings`` makes it."""
-        c = self.ident(column)
+        c = self.ident(column) if qualifier is None else f"{qualifier}.{self.ident(column)}"
         kind = self.kinds.get(column, "text")
         if kind == "text":
             return c
@@ -166,9 +168,9 @@ class _Writer:
     def is_number(self, column: str) -> bool:
         return self.kinds.get(column, "text") in ("integer", "float")
 
-    def stripped(self, column: str) -> str:
+    def stripped(self, column: str, qualifier: str | None = None) -> str:
         # The characters inline, not from a one-row table: a constant set lets DuckDB trim fast.
-        return f"TRIM({self.as_text(column)}, {self.whitespace()})"
+        return f"TRIM({self.as_text(column, qualifier)}, {self.whitespace()})"
 
     def missing(self, stripped: str) -> str:
         return f"({stripped} IS NULL OR LOWER({stripped}) IN {self.tokens(list(MISSING_TOKENS))})"
@@ -286,24 +288,40 @@ def query_for_plan(
     # 1. each used column once: stripped text (as str.strip), or a double for a number column
     numbers = [(r, c) for r, c in (("score", plan.score), ("weight", plan.weight)) if c]
     binary = [(r, c) for r, c in (("label", plan.label), ("pred", plan.prediction)) if c]
-    stripped = [f"{w.stripped(a)} AS s_g{j}" for j, a in enumerate(plan.grouping)]
-    stripped += [f"{w.stripped(column)} AS s_{role}" for role, column in binary]
-    for role, column in numbers:
-        if w.is_number(column):
-            stripped.append(f"CAST({w.ident(column)} AS DOUBLE) AS s_{role}")
-        else:
-            stripped.append(f"{w.stripped(column)} AS s_{role}")
-    # Without a score or weight, the rules apply to each distinct combination of raw values,
-    # counted first (as the reader's aggregate path): the text work is per combination, not row.
+    texts = [(f"g{j}", a) for j, a in enumerate(plan.grouping)]
+    texts += [(role, column) for role, column in binary]
     aggregate = plan.score is None and plan.weight is None
-    source = _table(table, w)
-    rows = "1"
+    parts: list[str] = []
     if aggregate:
+        # Without a score or weight, the rules apply to each distinct combination of raw values,
+        # counted first (as the reader's aggregate path): the text work is per combination.
         used = ", ".join(w.ident(c) for c in plan.needed)
-        source = f"(SELECT {used}, COUNT(*) AS _n FROM {source} GROUP BY {used}) AS combinations"
+        source = f"(SELECT {used}, COUNT(*) AS _n FROM {_table(table, w)} GROUP BY {used}) AS src"
+        stripped = [f"{w.stripped(column)} AS s_{key}" for key, column in texts]
         stripped.append("_n")
         rows = "_n"
-    parts = [f"stripped AS (SELECT {', '.join(stripped)} FROM {source})"]
+    else:
+        # Per row, but the text rules once per distinct value of each text column: its stripped
+        # text comes from a small map joined on the raw value (trimming every row with the full
+        # set of Unicode spaces costs more than the join).
+        source = f"{_table(table, w)} AS src"
+        stripped = []
+        for key, column in texts:
+            parts.append(
+                f"map_{key} AS (SELECT {w.ident(column)} AS raw, {w.stripped(column)} AS s "
+                f"FROM {_distinct(table, column, w)})"
+            )
+            source += (
+                f" LEFT JOIN map_{key} ON src.{w.ident(column)} IS NOT DISTINCT FROM map_{key}.raw"
+            )
+            stripped.append(f"map_{key}.s AS s_{key}")
+        rows = "1"
+    for role, column in numbers:
+        if w.is_number(column):
+            stripped.append(f"CAST(src.{w.ident(column)} AS DOUBLE) AS s_{role}")
+        else:
+            stripped.append(f"{w.stripped(column, 'src')} AS s_{role}")
+    parts.append(f"stripped AS (SELECT {', '.join(stripped)} FROM {source})")
     # 2. missing flags, label and prediction text, numbers
     base: list[str] = []
     for j in range(len(plan.grouping)):
