@@ -466,10 +466,11 @@ def profile_query(
     max_values: int = 1000,
 ) -> str:  # fmt: skip
     """What the reader checks beyond counting, as one query of three columns ``role, column,
-    value``: the distinct stripped values of the label and prediction columns (at most
-    ``max_values`` each; a binary column has two), and per sensitive attribute the number of
-    distinct known values (``role = 'groups'``) and whether the literal text ``unknown`` occurs
-    (``role = 'literal_unknown'``)."""
+    value``: the distinct stripped values of the label and prediction columns, missing ones
+    included (at most ``max_values`` each: a binary column has two, and a few spellings of a
+    missing value; no filter, which an engine would push below the DISTINCT onto every row), and
+    per group column the number of distinct known values (``role = 'groups'``) and whether the
+    literal text ``unknown`` occurs (``role = 'literal_unknown'``)."""
     sqlglot = sqlglot_module()
     w = _Writer(kinds or {}, dialect)
     selects = []
@@ -480,7 +481,7 @@ def profile_query(
         selects.append(
             f"SELECT * FROM (SELECT DISTINCT {w.text(role)} AS role, {w.text(column)} AS col, "
             f"{s} AS value FROM {_distinct(table, column, w)} "
-            f"WHERE NOT {w.missing(s)} LIMIT {int(max_values) + 1}) AS {role}_values"
+            f"LIMIT {int(max_values) + 1}) AS {role}_values"
         )
     for attribute in plan.grouping:
         s = w.stripped(attribute)
