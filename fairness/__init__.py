@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
         read_counts,
         write_counts_csv,
     )
+    from fairness._engines import count_in_engine
     from fairness._errors import (
         FairnessError,
         FairnessInputError,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # the real names for type checkers; at run time __getattr__ l
     from fairness._spec import AuditSpec
     from fairness._spec_labels import LABEL_CONTROL, LABEL_MAX, validate_labels
     from fairness._spec_parts import Check, Columns, SampleDescription, SpecError
+    from fairness._sql import CountQuery, count_query
     from fairness._table import UNKNOWN, CellTable, ReadStats, Sample, ScoreTable
     from fairness._threshold import ThresholdRule
 
@@ -70,6 +72,7 @@ _EXPORTS = {
     "counts_from_frame": "_counts_input",
     "read_counts": "_counts_input",
     "write_counts_csv": "_counts_input",
+    "count_in_engine": "_engines",
     "FairnessError": "_errors",
     "FairnessInputError": "_errors",
     "FileFormatError": "_errors",
@@ -98,6 +101,8 @@ _EXPORTS = {
     "Columns": "_spec_parts",
     "SampleDescription": "_spec_parts",
     "SpecError": "_spec_parts",
+    "CountQuery": "_sql",
+    "count_query": "_sql",
     "UNKNOWN": "_table",
     "CellTable": "_table",
     "ReadStats": "_table",
@@ -137,6 +142,7 @@ __all__ = [
     "CellTable",
     "Check",
     "Columns",
+    "CountQuery",
     "FairnessError",
     "FairnessInputError",
     "FileFormatError",
@@ -153,6 +159,8 @@ __all__ = [
     "audit_counts",
     "chi_square_omnibus",
     "clopper_pearson_interval",
+    "count_in_engine",
+    "count_query",
     "count_table_layout",
     "counts_from_frame",
     "higher_is_better",

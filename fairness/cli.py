@@ -4,6 +4,8 @@
         --preset four-fifths --fail-on fail
     fairness counts sample.csv --label hired --prediction selected --sensitive sex \\
         --output counts.csv
+    fairness sql --dialect postgres --table decisions --spec spec.json
+    fairness counts --engine duckdb 'decisions/*.parquet' --spec spec.json -o counts.csv
 
 Exit status: 0 done; 1 a check failed (or was inconclusive) and ``--fail-on`` asked to fail;
 2 the input, the mapping or the spec cannot be used (the message goes to stderr, no traceback).
@@ -29,12 +31,18 @@ CANNOT_WRITE = "Cannot write {path}: {detail}"
 PROGRESS_MIN_BYTES = 50_000_000  # show a progress bar only for files at least this large
 
 
-def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file",
-        help="the sample, one row per person: CSV (optionally .gz) or Parquet; the format is "
-        "detected from the first bytes, not the file name",
-    )
+def _mapping_arguments(
+    parser: argparse.ArgumentParser, *, file_help: str | None = None, rows: bool = True
+) -> None:
+    """The column mapping flags; ``rows=False`` for a command that reads no file itself (no FILE,
+    no --delimiter)."""
+    if rows:
+        parser.add_argument(
+            "file",
+            help=file_help
+            or "the sample, one row per person: CSV (optionally .gz) or Parquet; the format is "
+            "detected from the first bytes, not the file name",
+        )
     parser.add_argument(
         "--label",
         metavar="COLUMN",
@@ -75,7 +83,10 @@ def _mapping_arguments(parser: argparse.ArgumentParser) -> None:
         help="the value meaning 'positive' in the label and prediction columns, when they do "
         "not use 1/true/yes",
     )
-    parser.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (detected when omitted)")
+    if rows:
+        parser.add_argument(
+            "--delimiter", metavar="CHAR", help="CSV delimiter (detected when omitted)"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,11 +182,88 @@ def build_parser() -> argparse.ArgumentParser:
         help="reduce a sample to its per-cell count table",
         description="Reduce a sample to its count table: one row per combination of groups with "
         "tp/fp/tn/fn (or predicted positives and negatives without labels). Share the table "
-        "instead of the rows; `fairness audit --counts` audits it.",
+        "instead of the rows; `fairness audit --counts` audits it. With --engine the counting "
+        "runs where the data lives (DuckDB on files, PostgreSQL, Spark) and gives the same table.",
+        epilog="Engines are optional extras: pip install 'algorithm-registry[duckdb]' (or "
+        "[postgres], [spark]). docs/scale.md explains what each needs.",
     )
-    _mapping_arguments(counts)
+    _mapping_arguments(
+        counts,
+        file_help="the sample, one row per person: a CSV (optionally .gz) or Parquet file; with "
+        "--engine duckdb or spark also a glob of such files ('data/*.parquet'); with --engine "
+        "postgres the connection URL (postgresql://user@host:5432/db) and --table",
+    )
     counts.add_argument(
-        "--output", required=True, metavar="PATH", help="the count table CSV to write"
+        "--engine",
+        choices=("duckdb", "postgres", "spark"),
+        help="count with this engine instead of reading the rows here: duckdb (files), postgres "
+        "(a table, by connection URL), spark (files, or a table of its catalog)",
+    )
+    counts.add_argument(
+        "--table",
+        metavar="NAME",
+        help="the table (or view) of decisions, optionally schema.table: required with "
+        "--engine postgres; with duckdb, FILE is then a DuckDB database; with spark, a table "
+        "of the session's catalog",
+    )
+    counts.add_argument(
+        "--master",
+        metavar="URL",
+        help="Spark master URL (default local[*], this machine)",
+    )
+    counts.add_argument(
+        "--spec",
+        metavar="FILE",
+        help="audit spec file (TOML or JSON) whose columns block maps the columns; the flags "
+        "given here override it",
+    )
+    counts.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="the count table CSV to write (standard output when omitted)",
+    )
+    counts.add_argument(
+        "--provenance",
+        metavar="PATH",
+        help="also write what was read as JSON: rows read, used, dropped by reason, unknown "
+        "values per attribute, warnings, the column mapping",
+    )
+
+    sql = commands.add_parser(
+        "sql",
+        help="print the GROUP BY query that computes the count table in a database",
+        description="Print the query that turns a table of decisions (one row per person) into "
+        "the count table `fairness counts` writes, for running where the data lives. Its answer "
+        "has the group columns and tp,fp,tn,fn (or pp,pn), which `fairness audit --counts` and "
+        "the registry's count upload accept, then sums of squared weights (*_w2, when weighted) "
+        "and the provenance: _rows_read, _dropped_<reason>, _unknown_<attribute>. It applies the "
+        "reader's rules: stripped values, missing values in the unknown group, pos_label, the "
+        "score threshold, weights, dropped rows counted by reason.",
+        epilog="Needs sqlglot: pip install 'algorithm-registry[sql]'. `fairness counts --engine` "
+        "also checks what SQL cannot (a third class in a label column, an identifier-like group "
+        "column); docs/scale.md.",
+    )
+    sql.add_argument(
+        "--dialect", required=True, choices=("duckdb", "postgres", "spark"), help="SQL dialect"
+    )
+    sql.add_argument(
+        "--table", required=True, metavar="NAME", help="the table or view, optionally schema.table"
+    )
+    sql.add_argument(
+        "--spec",
+        metavar="FILE",
+        help="audit spec file (TOML or JSON) whose columns block maps the columns; the flags "
+        "given here override it",
+    )
+    _mapping_arguments(sql, rows=False)
+    sql.add_argument(
+        "--float-column",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a group, label or prediction column stored as a floating-point number (repeatable): "
+        "its whole numbers then read as 1, not 1.0, as the file reader reads them",
     )
     return parser  # fmt: skip
 
@@ -208,7 +296,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "threshold": args.threshold,
         "weight": args.weight,
         "pos_label": args.pos_label,
-        "delimiter": args.delimiter,
+        "delimiter": getattr(args, "delimiter", None),
     }
     if args.command == "audit":
         out.update(preset=args.preset, favourable_outcome=args.favourable, seed=args.seed,
@@ -279,34 +367,86 @@ def _run_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _columns(args: argparse.Namespace) -> Any:
+    """The column mapping: the spec's ``columns`` block (when given) with the flags over it."""
+    from fairness._spec import AuditSpec
+
+    spec = AuditSpec.load(args.spec) if getattr(args, "spec", None) else AuditSpec()
+    return spec.with_overrides(**_overrides(args)).columns
+
+
+def _plan(columns: Any) -> Any:
+    from fairness._arguments import make_plan
+
+    return make_plan(
+        label=columns.label, prediction=columns.prediction,
+        sensitive_features=columns.sensitive_features, score=columns.score,
+        threshold=columns.threshold, weight=columns.weight, pos_label=columns.pos_label,
+        max_groups=1000, control_features=columns.control_features,
+    )  # fmt: skip
+
+
 def _run_counts(args: argparse.Namespace) -> int:
     from fairness._counts_input import write_counts_csv
-    from fairness._read import read_sample
 
-    overrides = _overrides(args)
-    sensitive = [s.strip() for s in (overrides["sensitive_features"] or "").split(",") if s.strip()]
-    controls = [s.strip() for s in (overrides["control_features"] or "").split(",") if s.strip()]
-    callback, bar = _progress(args.file)
-    try:
-        sample = read_sample(
-            args.file, label=args.label, prediction=args.prediction, sensitive_features=sensitive,
-            score=args.score, threshold=args.threshold, weight=args.weight,
-            pos_label=args.pos_label, delimiter=args.delimiter, progress=callback,
-            control_features=controls,
+    columns = _columns(args)
+    if args.engine is not None:
+        from fairness._engines import count_plan
+
+        sample = count_plan(
+            args.engine, args.file, _plan(columns), table=args.table,
+            delimiter=columns.delimiter, master=args.master,
         )  # fmt: skip
-    finally:
-        if bar is not None:
-            bar.close()
+    else:
+        from fairness._read import read_sample
+
+        callback, bar = _progress(args.file)
+        try:
+            sample = read_sample(
+                args.file, label=columns.label, prediction=columns.prediction,
+                sensitive_features=columns.sensitive_features, score=columns.score,
+                threshold=columns.threshold, weight=columns.weight, pos_label=columns.pos_label,
+                delimiter=columns.delimiter, progress=callback,
+                control_features=columns.control_features,
+            )  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
     try:
-        write_counts_csv(sample.cells, args.output)
+        write_counts_csv(sample.cells, args.output if args.output else sys.stdout)
+        if args.provenance:
+            import json
+
+            text = json.dumps(sample.stats.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            Path(args.provenance).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise _UsageError(CANNOT_WRITE.format(path=args.output, detail=exc)) from None
+        path = args.provenance if args.output is None else args.output
+        raise _UsageError(CANNOT_WRITE.format(path=path, detail=exc)) from None
     stats = sample.stats
+    dropped = ", ".join(f"{k}: {v}" for k, v in stats.rows_dropped.items())
     print(
         f"Wrote {len(sample.cells.frame)} cells from {stats.rows_used} of {stats.rows_read} rows "
-        f"to {args.output}.",
+        f"to {args.output or 'standard output'}"
+        + (f" (dropped: {dropped})" if dropped else "")
+        + ".",
         file=sys.stderr,
     )
+    for warning in stats.warnings:
+        print(f"fairness: warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_sql(args: argparse.Namespace) -> int:
+    from fairness._sql import ColumnKind, query_for_plan
+
+    kinds: dict[str, ColumnKind] = dict.fromkeys(args.float_column, "float")
+    query = query_for_plan(_plan(_columns(args)), args.table, args.dialect, kinds=kinds)
+    header = (
+        f"-- The count table of {args.table} ({args.dialect}), written by `fairness sql`: one row"
+        " per combination of\n-- group values with the counts, then the provenance columns "
+        "(_rows_read, _dropped_*, _unknown_*).\n"
+    )
+    sys.stdout.write(header + query.sql.rstrip() + ";\n")
     return EXIT_OK
 
 
@@ -318,6 +458,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "audit":
             return _run_audit(args)
+        if args.command == "sql":
+            return _run_sql(args)
         return _run_counts(args)
     except (FairnessError, _UsageError, OSError) as exc:
         print(f"fairness: error: {exc}", file=sys.stderr)

@@ -4,7 +4,9 @@
   and own the database: route handlers (API and pages) never build queries themselves.
 - The card schema knows nothing of the web or the database.
 - The fairness library is independent of the registry (also checked at run time in
-  tests/fairness/test_independence.py).
+  tests/fairness/test_independence.py). It imports no database package, with one exception:
+  ``fairness/_engines.py`` loads the optional engines (duckdb, psycopg, pyspark) by name when a
+  count is asked of them (``fairness counts --engine``), and no other module of fairness names one.
 - Nothing outside ``fairness/`` imports a private module of it (``fairness._*``): the registry, the
   benchmarks, the samples and the tests use the public API (``fairness.__all__``). One exception,
   ``tests/fairness/``: the unit tests of the library's internals may import a private module to
@@ -246,6 +248,23 @@ def test_formats_are_pure_card_mappings():
 def test_fairness_imports_no_registry_web_or_database_package():
     banned = (*WEB, *DATABASE, "jinja2", "registry")
     assert _on_tree(_py("fairness"), lambda s: banned_imports(s, banned)) == {}
+
+
+ENGINE_PACKAGES = ("duckdb", "psycopg", "pyspark")
+ENGINES_MODULE = "fairness/_engines.py"
+
+
+def test_only_the_engines_module_of_fairness_names_a_database_engine():
+    """The engines are optional extras: loaded by name inside ``fairness/_engines.py`` only."""
+    drivers = ("psycopg", "pyspark")  # by name ("duckdb" is also the name of an SQL dialect)
+    naming = {
+        _rel(p)
+        for p in _py("fairness")
+        if any(f'"{name}' in _read(p) for name in drivers)
+        or banned_imports(_read(p), ENGINE_PACKAGES)
+    }
+    assert naming == {ENGINES_MODULE}
+    assert banned_imports(_read(ROOT / ENGINES_MODULE), ENGINE_PACKAGES) == []  # by name only
 
 
 @pytest.mark.parametrize(
