@@ -15,6 +15,7 @@ from registry.pages import vm_feeds, vm_register
 from registry.pages.atom import atom_document
 from registry.pages.rendering import PageResult, page_route, public_base_url, request_lang
 from registry.pages.twins import READ_ONLY_CORS, csv_document, csv_text, json_bytes
+from registry.services.participation.timeliness import clock_from_settings
 from registry.services.public import feeds as public_feeds
 from registry.services.public.search import FACETS
 
@@ -65,6 +66,7 @@ def agency(
         per_page=settings.page_size,
         lang=request_lang(request),
         k=settings.small_cell_k,
+        clock=clock_from_settings(settings),
     )
     return PageResult("agencies/detail.html", vm, csv=vm_register.agency_csv)
 
