@@ -109,9 +109,7 @@ def test_published_item_with_answer_and_waiting_item_on_the_page(client, session
     soup = parse(client.get(f"/algorithms/{world.main.public_id}"))
     section = soup.select_one("#participation")
     assert "Here is our answer." in section.text
-    assert (
-        "Waiting for an answer for 34 days — past the 20 working-day target." in section.text
-    )
+    assert "Waiting for an answer for 34 days — past the 20 working-day target." in section.text
     assert "How to object or appeal:" in section.text  # next to the concern
     assert "a@b.cn" not in client.get(f"/algorithms/{world.main.public_id}").text
     twin = client.get(f"/algorithms/{world.main.public_id}.json").json()["participation"]
