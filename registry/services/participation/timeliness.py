@@ -167,7 +167,27 @@ def timeliness_by_agency(
     return tally(item_groups(session, agency_id=agency_id), clock=clock, today=today)
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What awaits one agency's editors (the console's home)."""
+
+    in_moderation: int
+    past_target: int
+
+
+def agency_waiting(
+    session: Session, *, clock: ResponseClock, today: date, agency_id: int
+) -> Waiting:
+    """Items of one agency awaiting moderation, and items still waiting for an answer past the
+    target (in moderation or published): one aggregate query."""
+    groups = item_groups(session, agency_id=agency_id)
+    found = tally(groups, clock=clock, today=today).get(agency_id)
+    return Waiting(
+        in_moderation=sum(g.count for g in groups if g.state == ItemState.pending),
+        past_target=found.open_past_target if found else 0,
+    )
+
+
 def open_past_target(session: Session, *, clock: ResponseClock, today: date, agency_id: int) -> int:
-    """Items of one agency still waiting for an answer past the target (the console's count)."""
-    found = timeliness_by_agency(session, clock=clock, today=today, agency_id=agency_id)
-    return found[agency_id].open_past_target if agency_id in found else 0
+    """Items of one agency still waiting for an answer past the target."""
+    return agency_waiting(session, clock=clock, today=today, agency_id=agency_id).past_target
