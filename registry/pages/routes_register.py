@@ -72,11 +72,21 @@ def agency(
 
 
 def _atom(
-    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, slug: str | None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    slug: str | None,
+    public_id: str | None = None,
 ) -> Response:
     lang = request_lang(request)
     feed = vm_feeds.feed(
-        session, slug=slug, lang=lang, base_url=public_base_url(request), now=clock.now()
+        session,
+        slug=slug,
+        lang=lang,
+        base_url=public_base_url(request),
+        now=clock.now(),
+        public_id=public_id,
     )
     return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
 
@@ -91,8 +101,17 @@ def feed(request: Request, session: SessionDep, settings: SettingsDep, clock: Cl
 def agency_feed(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    """Atom feed of one agency's public changes."""
+    """Atom feed of one agency's public changes, with questions and concerns and answers."""
     return _atom(request, session, settings, clock, slug)
+
+
+@router.get("/algorithms/{public_id}/feed.atom", name="algorithm_feed", include_in_schema=False)
+def algorithm_feed(
+    request: Request, public_id: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """Atom feed of one algorithm: its versions, audits, retirement, and the published questions
+    and concerns from the public with the agency's answers."""
+    return _atom(request, session, settings, clock, None, public_id)
 
 
 def _stream_json(request: Request, records: Any) -> Iterator[bytes]:
