@@ -2,8 +2,8 @@
 
 The export holds agencies, accounts (never token hashes: API tokens are not exported), algorithms,
 drafts, versions, the public side of citizen participation (``participation_export_rows``: never
-contact addresses, never an item awaiting moderation) and the event ledger with its hashes. Rows keep their ids so event actors and
-subjects still point at the right records. Export -> import into an empty database -> export gives
+contact addresses, never an item awaiting moderation) and the event ledger with its hashes. Rows
+keep their ids so event actors and subjects still point at the right records. Export -> import into an empty database -> export gives
 byte-identical JSON. An import is a restore, so it adds no event of its own (that would change the
 ledger being restored); the restored chain is verified before anything is committed.
 """
@@ -31,8 +31,8 @@ from registry.models import (
     ReviewRequest,
 )
 from registry.models.participation import ParticipationItem
-from registry.services.participation.exporting import participation_export_rows
 from registry.services.events import verify_chain
+from registry.services.participation.exporting import participation_export_rows
 from registry.services.public import search_index
 
 EXPORT_FORMAT = "algorithm-registry-export"
