@@ -3,9 +3,10 @@
 The export holds agencies, accounts (never token hashes: API tokens are not exported), algorithms,
 drafts, versions, the public side of citizen participation (``participation_export_rows``: never
 contact addresses, never an item awaiting moderation) and the event ledger with its hashes. Rows
-keep their ids so event actors and subjects still point at the right records. Export -> import into an empty database -> export gives
-byte-identical JSON. An import is a restore, so it adds no event of its own (that would change the
-ledger being restored); the restored chain is verified before anything is committed.
+keep their ids so event actors and subjects still point at the right records. Export -> import
+into an empty database -> export gives byte-identical JSON. An import is a restore, so it adds no
+event of its own (that would change the ledger being restored); the restored chain is verified
+before anything is committed.
 """
 
 from __future__ import annotations
