@@ -176,7 +176,7 @@ def main() -> int:
                 "--proxy-headers",
                 "--forwarded-allow-ips",
                 "127.0.0.1",
-            ],  # fmt: skip
+            ],
             env=env,
             cwd=ROOT,
         )
