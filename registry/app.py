@@ -181,10 +181,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from registry.api import api_router
     from registry.api.docs_page import install_api_docs
     from registry.api.rate_limits import install_write_limits
+    from registry.api.transparency import text_router as log_text_router
     from registry.console import install_console
     from registry.pages import install_pages
 
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(
+        log_text_router
+    )  # /log/checkpoint and /log/keys as text (docs/verification.md)
     install_api_docs(app)
     # Middleware added later wraps what was added before. Order, outermost first: HEAD as GET
     # (registry.head_requests), security headers

@@ -62,6 +62,27 @@ class Settings(BaseSettings):
     keep_samples: bool = Field(
         False, description="Keep raw uploaded samples after a successful audit."
     )
+    log_key_file: Path | None = Field(
+        None,
+        description="The transparency log's Ed25519 signer key (docs/verification.md), kept "
+        "outside the database; `registry log keygen` writes it (0600). Default: "
+        "<data_dir>/transparency/log.key; the public keys, old ones kept, sit next to it in "
+        "log.pub. Without a key the log still grows; checkpoints wait for one.",
+    )
+    log_origin: str = Field(
+        "algorithm-registry/log",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\s+]+$",
+        description="The checkpoint's origin line: the log's name, unique to this register "
+        "(no spaces or '+'), such as its host name followed by /log.",
+    )
+    log_checkpoint_seconds: int = Field(
+        0,
+        ge=0,
+        description="0: a signed checkpoint on every publication; N: at most one every N "
+        "seconds (the latest checkpoint can then be up to N seconds behind the log).",
+    )
     small_cell_k: int = Field(
         10, ge=1, description="Public outputs show counts below k as 'fewer than k'."
     )
@@ -237,6 +258,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def resolved_log_key_file(self) -> Path:
+        return self.log_key_file or self.data_dir / "transparency" / "log.key"
 
     def public_base_url(self, request_base: str | None = None) -> str:
         """The public base URL, no trailing slash: ``base_url``, else the request's own (feeds and

@@ -219,6 +219,30 @@ def test_card_schema_imports_neither_web_nor_database():
     assert _on_tree(_py("registry/cards"), lambda s: banned_imports(s, WEB + DATABASE)) == {}
 
 
+FORMATS_MAY_IMPORT = ("registry.cards", "registry.formats", "registry.errors")
+
+
+def formats_imports(source: str) -> list[str]:
+    """Imports a formats module must not make: the web, the database, the registry beyond cards."""
+    found = banned_imports(source, WEB + DATABASE)
+    for imp in imports_in(source):
+        if imp.module.split(".")[0] == "registry" and not imp.module.startswith(FORMATS_MAY_IMPORT):
+            found.append(f"line {imp.line}: {imp.module}")
+    return sorted(found)
+
+
+def test_formats_import_rule_reports_a_service_import():
+    source = (
+        "from registry.services.cards import drafts\nfrom registry.cards import validate_draft\n"
+    )
+    assert formats_imports(source) == ["line 1: registry.services.cards"]
+
+
+def test_formats_are_pure_card_mappings():
+    """registry.formats (other standards in and out) knows the card schema, nothing else."""
+    assert _on_tree(_py("registry/formats"), formats_imports) == {}
+
+
 def test_fairness_imports_no_registry_web_or_database_package():
     banned = (*WEB, *DATABASE, "jinja2", "registry")
     assert _on_tree(_py("fairness"), lambda s: banned_imports(s, banned)) == {}

@@ -13,6 +13,7 @@ from registry.api import (
     reviews,
     schema,
     tokens,
+    transparency,
 )
 
 api_router = APIRouter()
@@ -24,3 +25,4 @@ api_router.include_router(tokens.router)
 api_router.include_router(schema.router)
 api_router.include_router(audits.router)
 api_router.include_router(participation.router)
+api_router.include_router(transparency.router)

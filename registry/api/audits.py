@@ -230,7 +230,12 @@ def get_audit_page(
     document as ``/audits/{id}.json``. Before publication only the submitter, admins and (for a
     self-assessment) the agency's editors may read it; 409 until the run has succeeded."""
     record = preview.require_page(preview.staff_record(session, audit_id, viewer=viewer))
-    vm = vm_audits.audit_page_of(record, lang=lang, k=settings.small_cell_k)
+    vm = vm_audits.audit_page_of(
+        record,
+        lang=lang,
+        k=settings.small_cell_k,
+        log_entry=vm_audits.audit_log_entry(session, audit_id),
+    )
     return Response(json_bytes(vm), media_type=MEDIA_TYPES["json"])
 
 

@@ -21,6 +21,7 @@ from registry.config import Settings
 from registry.db import MAX_INTEGER, session_scope
 from registry.errors import NotFound, Unauthorized
 from registry.models import Account, Agency, Algorithm
+from registry.services import transparency
 from registry.services.cards.agencies import get_agency
 from registry.services.cards.algorithms import get_algorithm
 from registry.services.cards.tokens import authenticate
@@ -52,6 +53,8 @@ def get_clock(request: Request) -> Clock:
 
 def get_session(request: Request) -> Iterator[Session]:
     with session_scope(request.app.state.engine) as session:
+        # Publications sign the transparency log's checkpoint with the configured key.
+        session.info[transparency.SETTINGS_KEY] = request.app.state.settings
         yield session
 
 

@@ -1,5 +1,5 @@
 """The ``registry`` command: serve, demo, db upgrade, search reindex, agencies, accounts, tokens,
-cards (push/publish over HTTP), audits, export/import.
+cards (push/publish over HTTP), audits, export/import, import-records (other registers' formats).
 
 Settings come from ``REGISTRY_*`` environment variables (see ``registry.config``).
 """
@@ -17,7 +17,9 @@ from pydantic import ValidationError
 from registry.cli.audit import audit_app, worker
 from registry.cli.card import card_app
 from registry.cli.common import fail, load_settings, service_session, upgrade_database
+from registry.cli.records import import_records_cmd
 from registry.cli.staff import account_deactivate, account_invite, account_reactivate
+from registry.cli.transparency import log_app, verify
 
 app = typer.Typer(
     help="Algorithm transparency registry.", no_args_is_help=True, add_completion=False
@@ -38,7 +40,10 @@ app.add_typer(token_app, name="token")
 app.add_typer(participation_app, name="participation")
 app.add_typer(audit_app, name="audit")
 app.add_typer(card_app, name="card")
+app.add_typer(log_app, name="log")
+app.command("verify")(verify)
 app.command("worker")(worker)
+app.command("import-records")(import_records_cmd)
 account_app.command("invite")(account_invite)
 account_app.command("deactivate")(account_deactivate)
 account_app.command("reactivate")(account_reactivate)
@@ -111,6 +116,12 @@ def demo(
 
     settings = load_settings()
     upgrade_database(settings)
+    if not settings.resolved_log_key_file.exists():
+        # The demo's publications sign transparency-log checkpoints (docs/verification.md).
+        from registry.services.transparency import generate_key
+
+        generate_key(settings, name=settings.log_origin)
+        typer.echo(f"transparency log key created at {settings.resolved_log_key_file}")
     with service_session(settings) as session:
         result = load_demo(session, samples or SAMPLES_DIR, clock=SystemClock())
     summary = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items())) or "nothing new"

@@ -68,10 +68,12 @@ def http_error_text(response: Any) -> str:
 def service_session(settings: Settings) -> Iterator[Session]:
     """A session for one command: domain errors exit with their message; the engine is closed."""
     from registry.db import make_engine, session_scope
+    from registry.services.transparency import SETTINGS_KEY
 
     engine = make_engine(settings.resolved_database_url)
     try:
         with session_scope(engine) as session:
+            session.info[SETTINGS_KEY] = settings  # signs transparency checkpoints
             yield session
     except DomainError as exc:
         raise fail(exc) from None

@@ -22,6 +22,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_auth,
         routes_cards,
         routes_home,
+        routes_import,
         routes_participation,
         routes_reviews,
     )
@@ -35,6 +36,7 @@ def routers() -> tuple[APIRouter, ...]:
         routes_cards.router,
         routes_reviews.router,
         routes_participation.router,
+        routes_import.router,
     )
 
 

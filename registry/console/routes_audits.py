@@ -20,6 +20,7 @@ from registry.console.auth import StaffDep
 from registry.console.csrf import CsrfDep
 from registry.console.rendering import lang_of, redirect, render
 from registry.pages.twins import MEDIA_TYPES, json_bytes, with_query
+from registry.pages.vm_audits import audit_log_entry
 from registry.services.audits import preview, publication
 from registry.services.audits import submission as audits
 
@@ -54,7 +55,13 @@ def audit_json(
 ) -> Response:
     """The page's view-model as JSON (for a private audit: only who may read it)."""
     record = preview.staff_record(session, audit_id, viewer=staff)
-    vm = vm_audits.audit_page(record, viewer=staff, lang=lang_of(request), k=settings.small_cell_k)
+    vm = vm_audits.audit_page(
+        record,
+        viewer=staff,
+        lang=lang_of(request),
+        k=settings.small_cell_k,
+        log_entry=audit_log_entry(session, audit_id),
+    )
     return Response(json_bytes(vm), media_type=MEDIA_TYPES["json"])
 
 
@@ -91,6 +98,7 @@ def audit_detail(
         k=settings.small_cell_k,
         notice=done,
         auto_refresh=refresh != "off",
+        log_entry=audit_log_entry(session, audit_id),
     )
     template = "console/audits/page.html" if "attributes" in vm else "console/audits/job.html"
     return render(request, template, dict(vm))

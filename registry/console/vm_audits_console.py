@@ -20,6 +20,7 @@ from registry.models.audit import ResponseTexts, WithdrawRequest
 from registry.pages import card_view
 from registry.pages import words as page_words
 from registry.pages.audit_page_types import AuditPage
+from registry.pages.view_types import LogRecord
 from registry.pages.vm_audits import audit_page_of
 from registry.services.audits import preview, publication
 from registry.services.public.records import AuditRecord
@@ -161,13 +162,15 @@ def audit_page(
     k: int,
     notice: str | None = None,
     auto_refresh: bool = True,
+    log_entry: LogRecord | None = None,
 ) -> ConsoleAuditPage | ConsoleAuditJob:
     """A finished audit's page as the public sees (or will see) it, or its run's progress (which
-    refreshes itself unless ``auto_refresh`` is off: WCAG 2.2.1 asks for a way to stop it)."""
+    refreshes itself unless ``auto_refresh`` is off: WCAG 2.2.1 asks for a way to stop it).
+    ``log_entry``: the published audit's place in the public log."""
     audit = record.audit
     panel = _panel(record, viewer, lang, notice)
     if audit.state == AuditState.succeeded:
-        page = audit_page_of(record, lang=lang, k=k)
+        page = audit_page_of(record, lang=lang, k=k, log_entry=log_entry)
         return {**page, "staff": panel}  # type: ignore[typeddict-item]
     status = job_status(audit, lang=lang)
     error = None

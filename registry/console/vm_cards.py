@@ -173,6 +173,15 @@ def algorithm_page(
         "can_edit": can_edit and not retired,
         "can_discard": can_edit and draft is not None and published,
         "can_retire": not retired and published and str(algorithm.state) == "published",
+        "imported": (
+            {
+                "standard": algorithm.import_standard,
+                "version": algorithm.import_standard_version or "",
+                "source_id": algorithm.import_source_id,
+            }
+            if algorithm.import_standard
+            else None
+        ),
     }
 
 

@@ -57,6 +57,7 @@ from registry.models.staff import (  # noqa: F401
     InvitationPurpose,
     StaffSession,
 )
+from registry.models.transparency import LogCheckpoint, LogEntry, LogNode  # noqa: F401
 
 __all__ = [
     "Account",

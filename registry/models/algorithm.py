@@ -34,6 +34,7 @@ class AlgorithmBase(SQLModel):
 class Algorithm(AlgorithmBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("agency_id", "source_id", name="uq_algorithm_agency_source"),
+        sa.Index("ix_algorithm_import_source", "import_standard", "import_source_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,6 +50,14 @@ class Algorithm(AlgorithmBase, table=True):
     first_published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     retired_reason: str | None = Field(default=None, max_length=2000)
+    # Where an imported record came from (registry.services.records_import): the external
+    # standard and its version, the record's id there and a content key, so that importing the
+    # same file again creates nothing twice (the content key is unique, so two imports of the same
+    # file at once cannot both create it). All None for algorithms registered here.
+    import_standard: str | None = Field(default=None, max_length=200)
+    import_standard_version: str | None = Field(default=None, max_length=200)
+    import_source_id: str | None = Field(default=None, max_length=500)
+    import_content_key: str | None = Field(default=None, max_length=128, unique=True, index=True)
 
 
 class AlgorithmCreate(CheckedInput):

@@ -15,6 +15,7 @@ def install_pages(app: FastAPI) -> None:
     from registry.lru import LRUCache
     from registry.pages import (
         routes_accountability,
+        routes_exports,
         routes_info,
         routes_participation,
         routes_records,
@@ -32,6 +33,7 @@ def install_pages(app: FastAPI) -> None:
     app.state.page_urls = LRUCache(URL_CACHE_SIZE)  # memoised route paths, see rendering.url_path
     static_dir = Path(__file__).resolve().parent.parent / STATIC_DIR_NAME
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(routes_exports.router)
     app.include_router(routes_records.router)
     app.include_router(routes_participation.router)
     app.include_router(routes_accountability.router)

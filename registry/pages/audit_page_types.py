@@ -18,6 +18,7 @@ from registry.pages.view_types import (
     AuditKindView,
     Dated,
     DisplayField,
+    LogRecord,
     VerdictView,
 )
 
@@ -492,3 +493,5 @@ class AuditPage(TypedDict):
     """The engine's notes in the page's language, naming attributes and checks by their names."""
     provenance: AuditProvenance
     response: AgencyResponse | None
+    log_entry: LogRecord | None
+    """The audit's publication in the public transparency log (null before it is published)."""

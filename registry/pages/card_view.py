@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from registry import i18n
@@ -33,6 +34,7 @@ from registry.pages.view_types import (
     ChoiceValue,
     DisplayField,
     DisplayValue,
+    OriginalLanguage,
     RecordEntry,
     RecordValue,
     WithheldField,
@@ -231,6 +233,18 @@ def _withheld(card: dict[str, Any], lang: str) -> dict[str, WithheldInfo]:
 
 def card_language(card: dict[str, Any]) -> str:
     return str(card.get("language") or "en")
+
+
+def original_language(tag: str, lang: str) -> OriginalLanguage | None:
+    """The card's language ``tag`` named in the reader's ``lang``, when the two differ (a Dutch
+    card read in English or Chinese); None when the reader reads the card's own language."""
+    if i18n.normalise(tag) == lang:
+        return None
+    try:
+        name = Locale.parse(tag, sep="-").get_display_name(i18n.babel_locale(lang))
+    except (ValueError, TypeError, UnknownLocaleError):
+        name = None
+    return {"tag": tag, "name": name or tag}
 
 
 def translated_text(card: dict[str, Any], field: str, lang: str) -> tuple[Any, str, bool]:

@@ -20,6 +20,9 @@ from registry.pages.view_types import (
     Dated,
     DisplayField,
     DisplayValue,
+    ExportLink,
+    LogRecord,
+    OriginalLanguage,
     Pagination,
     StateView,
     Tone,
@@ -413,6 +416,14 @@ class AlgorithmPage(TypedDict):
     card_language: str
     participation: ParticipationSection | None
     """On the current record only: published questions and concerns with their answers."""
+    log_entry: LogRecord | None
+    """The version shown in the public transparency log (null for a draft preview)."""
+    original_language: OriginalLanguage | None
+    """Set when the card is in another language than the reader's: its text is shown as the
+    agency wrote it (marked with ``lang``) until a translation is added."""
+    exports: list[ExportLink]
+    """The version shown in other registers' formats (``registry.formats``), each with what the
+    target standard requires and this version does not give."""
 
 
 class VersionsPage(TypedDict):

@@ -36,6 +36,7 @@ def algorithm(
         today=clock.now().date(),
         k=settings.small_cell_k,
         clock=clock_from_settings(settings),
+        base_url=settings.public_base_url(str(request.base_url)),
     )
     return PageResult("algorithms/detail.html", vm)
 
@@ -64,6 +65,7 @@ def version(
         lang=request_lang(request),
         today=clock.now().date(),
         k=settings.small_cell_k,
+        base_url=settings.public_base_url(str(request.base_url)),
     )
     return PageResult("algorithms/detail.html", vm)
 

@@ -205,8 +205,54 @@ def pagination(page: int, per_page: int, total: int) -> Pagination:
     }
 
 
+class OriginalLanguage(TypedDict):
+    """The card's own language when the reader reads another one: its text is shown as written."""
+
+    tag: str
+    """BCP 47 tag of the card's language (``nl``), for the ``lang`` attribute."""
+    name: str
+    """The language's name in the reader's language ("Dutch", "荷兰语")."""
+
+
+class ExportLink(TypedDict):
+    """One published version in one other register's format."""
+
+    format: str
+    """The format's id, as in the URL."""
+    title: str
+    standard: str
+    standard_version: str
+    url: str
+    filename: str
+    media_type: str
+    register_url: str
+    """The whole register (every public algorithm's current version) in this format, as a zip."""
+    missing_required: list[str]
+    """Fields the target standard requires that this version does not give (left empty in the
+    file and listed in it, never invented)."""
+
+
 class Dated(TypedDict):
     """A dated statement: a withdrawal's or retirement's reason, or the agency's response."""
 
     at: datetime | None
     reason: str | None
+
+
+class LogRecord(TypedDict):
+    """Where a published fact sits in the public transparency log (docs/verification.md)."""
+
+    index: int
+    proof_url: str
+    """Its inclusion proof against the latest signed checkpoint."""
+    checkpoint_url: str
+
+
+def log_record(index: int | None) -> LogRecord | None:
+    if index is None:
+        return None
+    return {
+        "index": index,
+        "proof_url": f"/api/v1/log/proof/inclusion?index={index}",
+        "checkpoint_url": "/log/checkpoint",
+    }

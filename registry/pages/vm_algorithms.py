@@ -19,7 +19,8 @@ from registry.errors import Invalid, NotFound
 from registry.lru import LRUCache
 from registry.models import Algorithm, AlgorithmState, CardVersion, agency_name, agency_name_lang
 from registry.models.audit import Audit
-from registry.pages import card_view, findings, vm_participation, words
+from registry.pages import card_view, findings, vm_exports, vm_participation, words
+from registry.pages.card_view import original_language
 from registry.pages.diff_view import card_changes, change_groups
 from registry.pages.page_types import (
     AlgorithmPage,
@@ -34,8 +35,11 @@ from registry.pages.view_types import (
     CardSection,
     DisplayField,
     DisplayValue,
+    LogRecord,
     WithheldField,
+    log_record,
 )
+from registry.services import transparency
 from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock
 from registry.services.public import records
 from registry.services.public.records import AlgorithmRecord, algorithm_record
@@ -171,7 +175,10 @@ def _card_page(
     today: dt.date,
     headlines: dict[int, str | None],
     participation: ParticipationSection | None = None,
+    log_entry: LogRecord | None = None,
+    base_url: str | None = None,
 ) -> AlgorithmPage:
+    """``base_url`` None (a draft preview): no export links, as nothing is published."""
     card = version.card
     parts = card_parts(version, lang)
     algorithm = record.algorithm
@@ -215,6 +222,11 @@ def _card_page(
         "withheld": parts["withheld"],
         "card_language": parts["card_language"],
         "participation": participation,
+        "log_entry": log_entry,
+        "original_language": original_language(parts["card_language"], lang),
+        "exports": []
+        if base_url is None
+        else vm_exports.export_links(record, version, base_url=base_url, headlines=headlines),
     }
 
 
@@ -225,6 +237,7 @@ def algorithm_page(
     lang: str,
     today: dt.date,
     k: int,
+    base_url: str,
     clock: ResponseClock = DEFAULT_CLOCK,
 ) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
@@ -233,6 +246,7 @@ def algorithm_page(
     participation = vm_participation.participation_section(
         session, record.algorithm, record.current, lang=lang, today=today, clock=clock
     )
+    entry = _log_entry(session, public_id, record.current.number)
     return _card_page(
         record,
         record.current,
@@ -240,7 +254,16 @@ def algorithm_page(
         today=today,
         headlines=headlines,
         participation=participation,
+        log_entry=entry,
+        base_url=base_url,
     )
+
+
+def _log_entry(session: Session, public_id: str, number: int) -> LogRecord | None:
+    index = transparency.entry_index(
+        session, kind="version.published", subject_id=public_id, number=number
+    )
+    return log_record(index)
 
 
 class _PreviewRecord(AlgorithmRecord):
@@ -292,7 +315,7 @@ def draft_preview_page(
     return _card_page(preview, version, lang, today=today, headlines=headlines)
 
 
-def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
+def find_version(record: AlgorithmRecord, number: int) -> CardVersion:
     for version in record.versions:
         if version.number == number:
             return version
@@ -300,12 +323,29 @@ def _find_version(record: AlgorithmRecord, number: int) -> CardVersion:
 
 
 def version_page(
-    session: Session, *, public_id: str, number: int, lang: str, today: dt.date, k: int
+    session: Session,
+    *,
+    public_id: str,
+    number: int,
+    lang: str,
+    today: dt.date,
+    k: int,
+    base_url: str,
 ) -> AlgorithmPage:
     """One published version exactly as it was published."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
-    return _card_page(record, _find_version(record, number), lang, today=today, headlines=headlines)
+    version = find_version(record, number)
+    entry = _log_entry(session, public_id, version.number)
+    return _card_page(
+        record,
+        version,
+        lang,
+        today=today,
+        headlines=headlines,
+        log_entry=entry,
+        base_url=base_url,
+    )
 
 
 def versions_page(session: Session, *, public_id: str, lang: str) -> VersionsPage:
@@ -356,7 +396,7 @@ def diff_page(
     numbers = [v.number for v in record.versions]
     new = new if new is not None else numbers[-1]
     old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
-    old_version, new_version = _find_version(record, old), _find_version(record, new)
+    old_version, new_version = find_version(record, old), find_version(record, new)
     if old == new and len(numbers) > 1:
         raise Invalid(i18n.gettext(lang, ERR_BAD_DIFF))
     changes = card_changes(old_version.card, new_version.card, lang)

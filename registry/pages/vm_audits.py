@@ -32,6 +32,8 @@ from registry.pages.audit_page_types import (
 )
 from registry.pages.conditional_findings import conditional_section
 from registry.pages.findings import findings
+from registry.pages.view_types import LogRecord, log_record
+from registry.services import transparency
 from registry.services.audits.disclosure import suppress_report
 from registry.services.audits.publication import response_in
 from registry.services.public.records import AuditRecord, audit_record
@@ -306,10 +308,19 @@ def not_assessed_texts(report: dict[str, Any], lang: str) -> dict[tuple[str, str
 
 def audit_page(session: Session, *, audit_id: str, lang: str, k: int) -> AuditPage:
     """Everything the public may see about one published audit."""
-    return audit_page_of(audit_record(session, audit_id), lang=lang, k=k)
+    record = audit_record(session, audit_id)
+    return audit_page_of(record, lang=lang, k=k, log_entry=audit_log_entry(session, audit_id))
 
 
-def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
+def audit_log_entry(session: Session, audit_id: str) -> LogRecord | None:
+    """Where the audit's publication sits in the public transparency log (None before)."""
+    index = transparency.entry_index(session, kind="audit.published", subject_id=audit_id)
+    return log_record(index)
+
+
+def audit_page_of(
+    record: AuditRecord, *, lang: str, k: int, log_entry: LogRecord | None = None
+) -> AuditPage:
     """The public page of ``record``'s audit. The console's private preview calls this too, so an
     unpublished audit looks exactly as it will once published (small cells withheld)."""
     audit = record.audit
@@ -459,6 +470,7 @@ def audit_page_of(record: AuditRecord, *, lang: str, k: int) -> AuditPage:
             "confidence": provenance.get("confidence"),
         },
         "response": _response(record, lang),
+        "log_entry": log_entry,
     }
 
 

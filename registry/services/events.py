@@ -11,7 +11,9 @@ transaction-scoped advisory lock (the id sequence is read under it; the default 
 isolation lets the next holder see what the previous one committed); on SQLite the database's one
 write lock, taken at once rather than at the transaction's first real write. So an event with a
 larger id was committed later, and a reader who sees event ``n`` sees every event before it. The
-public stamp and the search index count on this (``registry.services.public.search_index``).
+public stamp and the search index count on this (``registry.services.public.search_index``),
+and so does the transparency log: each public action appends its leaf here
+(``registry.services.transparency.append_pending``), in ledger order.
 
 Every action is classified here, once: :data:`PUBLIC_ACTIONS` change what an anonymous reader can
 see (pages, feeds, search, bulk downloads), :data:`PRIVATE_ACTIONS` do not. ``record_event`` refuses
@@ -28,6 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from registry.models import Event
+from registry.services import transparency
 from registry.services.canonical import canonical_dumps, iso, json_safe, sha256_hex
 
 GENESIS_HASH = "0" * 64
@@ -180,6 +183,9 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    if action in PUBLIC_ACTIONS:
+        # The public fact enters the transparency log in this transaction, under this lock.
+        transparency.append_pending(session, now=at)
     return event
 
 

@@ -139,17 +139,22 @@ def test_preview_content_equals_the_public_page_after_publishing(console, world)
     public = console.get(f"/audits/{PRIVATE}")
     assert public.status_code == 200
     after = _article(public.text)
-    # The only differences are the publication date, which did not exist before, and the link to
-    # the public PDF (a private audit has none).
+    # The only differences are the publication date, which did not exist before, the link to
+    # the public PDF (a private audit has none), and the publication's place in the public log.
     published_at = soup_of(after).select("dl.facts")[0].select("dd")[-1].text
     assert "<dd>Not yet published</dd>" in before
     pdf_link = soup_of(after).select_one(f'a[href="/audits/{PRIVATE}.pdf"]')
     assert pdf_link is not None and soup_of(before).select_one('a[href$=".pdf"]') is None
     after = after.replace(str(pdf_link.parent) + "\n", "")
+    proof_link = soup_of(after).select_one('a[href^="/api/v1/log/proof/inclusion"]')
+    assert proof_link is not None and soup_of(before).select_one('a[href^="/api/v1/log"]') is None
+    after = after.replace(str(proof_link.parent.parent) + "\n", "")
     assert before.replace("<dd>Not yet published</dd>", f"<dd>{published_at}</dd>") == after
     public_json = console.get(f"/audits/{PRIVATE}.json").json()
     before_json.pop("staff")
-    assert {**before_json, "published_at": public_json["published_at"]} == public_json
+    assert before_json["log_entry"] is None and public_json["log_entry"]["index"] >= 0
+    published_facts = {k: public_json[k] for k in ("published_at", "log_entry")}
+    assert {**before_json, **published_facts} == public_json
 
 
 def test_progress_page_refreshes_without_javascript_and_polls_with_it(console, world) -> None:

@@ -161,6 +161,7 @@ WIZARD_FORMS = {
     "/console/uploads/file",
     "/console/uploads/drafts/{draft_id}/columns",
     "/console/uploads/drafts/{draft_id}/checks",
+    "/console/uploads/drafts/{draft_id}/names",
     "/console/uploads/drafts/{draft_id}/submit",
     "/console/uploads/drafts/{draft_id}/discard",
 }

@@ -74,6 +74,9 @@ def targets(session):  # type: ignore[no-untyped-def]
         "/console/participation/{item_id}/merge": {"into": "itm-00000000", "confirmed": "yes"},
         "/console/participation/{item_id}/decline": {"reason": "abusive", "confirmed": "yes"},
         "/console/participation/{item_id}/erase-contact": {},
+        # Records import: the review (a dry run) and the confirmation.
+        "/console/import": {"format": "nl_algoritmeregister"},
+        "/console/import/confirm": {"format": "nl_algoritmeregister", "data": "W10="},
     }
     algorithm = make_published_algorithm(session, versions=1)
     values = {

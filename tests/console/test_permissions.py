@@ -110,6 +110,11 @@ def _agency_and_admin(status: int) -> dict[str, int]:
     return {"admin": status, "editor_same": status, "editor_other": 403, "auditor": 403}
 
 
+def _importers(status: int) -> dict[str, int]:
+    """Records import: admins (any agency) and agency editors (their own); not auditors."""
+    return {"admin": status, "editor_same": status, "editor_other": status, "auditor": 403}
+
+
 # (method, route, form data, {role: status}); "anonymous" is SIGN_IN unless given.
 CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console", {}, _all(200)),
@@ -237,6 +242,10 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
         {},
         _editors_only(303, other=404),
     ),
+    # Records import: a form without a file (permission first, then 422 on the form).
+    ("GET", "/console/import", {}, _importers(200)),
+    ("POST", "/console/import", {"format": "nl_algoritmeregister"}, _importers(422)),
+    ("POST", "/console/import/confirm", {"data": "x"}, _importers(422)),
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
     ("GET", "/console/set-password/{link}", {}, {"anonymous": 200, **_all(200)}),

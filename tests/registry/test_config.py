@@ -46,3 +46,16 @@ def test_bad_values_name_the_setting(monkeypatch):
     with pytest.raises(ValidationError) as exc:
         Settings()
     assert "max_upload_mb" in str(exc.value)
+
+
+def test_the_log_key_file_defaults_to_the_data_folder_and_the_origin_is_one_word(
+    monkeypatch, tmp_path: Path
+):
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path))
+    assert Settings().resolved_log_key_file == tmp_path / "transparency" / "log.key"
+    monkeypatch.setenv("REGISTRY_LOG_KEY_FILE", str(tmp_path / "keys" / "k"))
+    assert Settings().resolved_log_key_file == tmp_path / "keys" / "k"
+    monkeypatch.setenv("REGISTRY_LOG_ORIGIN", "register.example/log two")
+    with pytest.raises(ValidationError) as exc:
+        Settings()
+    assert "log_origin" in str(exc.value)

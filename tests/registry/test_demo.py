@@ -81,9 +81,15 @@ def test_cli_demo_no_serve_twice(settings, tmp_path, monkeypatch):
         first = runner.invoke(cli_app, ["demo", "--no-serve"])
         assert first.exit_code == 0, first.output
         assert "token for admin@demo.example: reg_" in first.output
+        assert "transparency log key created" in first.output
         second = runner.invoke(cli_app, ["demo", "--no-serve"])
         assert second.exit_code == 0, second.output
         assert "nothing new" in second.output
+        assert "transparency log key created" not in second.output
+        verified = runner.invoke(cli_app, ["verify", "--database"])
+        assert verified.exit_code == 0, verified.output
+        assert verified.output.startswith("verified: ")
+        assert not verified.output.startswith("verified: 0 entries")
     finally:
         get_settings.cache_clear()
 

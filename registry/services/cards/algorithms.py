@@ -159,15 +159,38 @@ def add_algorithm(
         session, agency_id=agency.id, source_id=data.source_id
     ):
         raise Conflict(ERR_DUPLICATE_SOURCE_ID.format(agency=agency.slug, source_id=data.source_id))
+    return stage_new_algorithm(
+        session, agency=agency, editor_id=actor.id, card=card, source_id=data.source_id, now=now
+    )
+
+
+def stage_new_algorithm(
+    session: Session,
+    *,
+    agency: Agency,
+    editor_id: int | None,
+    card: dict[str, Any],
+    now: datetime,
+    source_id: str | None = None,
+    provenance: dict[str, str | None] | None = None,
+) -> Algorithm:
+    """Stage the rows of a new draft algorithm and its event (no commit, no permission check:
+    callers check). ``card`` is already validated at draft level; ``provenance`` fills the
+    ``import_*`` columns of an imported record (and goes into the event's payload)."""
     algorithm = Algorithm(
         public_id=_allocate_public_id(session),
-        agency_id=agency.id,
-        source_id=data.source_id,
+        agency_id=agency.id,  # type: ignore[arg-type]
+        source_id=source_id,
         state=AlgorithmState.draft,
         name=card["name"],
         created_at=now,
         updated_at=now,
     )
+    if provenance:
+        algorithm.import_standard = provenance.get("standard")
+        algorithm.import_standard_version = provenance.get("standard_version")
+        algorithm.import_source_id = provenance.get("source_id")
+        algorithm.import_content_key = provenance.get("content_key")
     copy_listing_fields(algorithm, card)
     session.add(algorithm)
     session.flush()
@@ -176,19 +199,26 @@ def add_algorithm(
             algorithm_id=algorithm.id,  # type: ignore[arg-type]
             card=card,
             based_on_version=None,
-            last_editor_id=actor.id,  # type: ignore[arg-type]
+            last_editor_id=editor_id,  # type: ignore[arg-type]
             created_at=now,
             updated_at=now,
         )
     )
+    payload: dict[str, Any] = {
+        "agency": agency.slug,
+        "source_id": source_id,
+        "name": algorithm.name,
+    }
+    if provenance:
+        payload["imported"] = provenance
     record_event(
         session,
         at=now,
-        actor_id=actor.id,
+        actor_id=editor_id,
         action="algorithm.created",
         subject_type="algorithm",
         subject_id=algorithm.public_id,
-        payload={"agency": agency.slug, "source_id": data.source_id, "name": algorithm.name},
+        payload=payload,
     )
     session.flush()
     return algorithm

@@ -1,0 +1,518 @@
+"""The transparency log: every public fact as a leaf of an RFC 9162 Merkle tree, signed checkpoints,
+proofs, and the check of the database against its own log (docs/verification.md).
+
+One place appends: ``record_event`` calls :func:`append_pending` for every public action, under the
+ledger lock and in the publication's transaction, so a fact and its leaf are committed together
+and leaves are in ledger order. :func:`append_pending` appends every logged event not yet in the
+log (a database from before the log catches up on its first publication).
+
+A leaf is built from the stored record by :func:`leaf_for_event` -- at append time and again at
+verification time -- so an edited record no longer matches its leaf, and the check names it.
+
+Checkpoints are signed with the key in ``REGISTRY_LOG_KEY_FILE`` (outside the database). The write
+paths find the settings on the session (``session.info["registry_settings"]``, set by the API's
+session dependency and the command line); a session without them appends leaves only, and the
+next publication or ``registry log checkpoint`` signs a checkpoint covering them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from registry.cards.canonical import card_sha256
+from registry.errors import Invalid, NotFound
+from registry.models import Algorithm, Audit, CardVersion, Event
+from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
+from registry.services.canonical import canonical_dumps, iso, sha256_hex
+from registry.transparency import merkle
+from registry.transparency.note import (
+    Checkpoint,
+    SignerKey,
+    VerifierKey,
+    read_verifier_keys,
+    sign_checkpoint,
+)
+
+if TYPE_CHECKING:
+    from registry.config import Settings
+
+LEAF_FORMAT = 1
+#: The public actions whose facts enter the log. (``agency.created`` is not a published fact of
+#: the register's history: an agency's name and links can be corrected.)
+LOGGED_ACTIONS = frozenset(
+    {
+        "version.published",
+        "audit.published",
+        "audit.response",
+        "audit.withdrawn",
+        "algorithm.retired",
+    }
+)
+MAX_ENTRIES_PER_PAGE = 1000
+SETTINGS_KEY = "registry_settings"
+
+ERR_RANGE = "start must be at most end, and end at most the tree size {size}."
+ERR_INDEX = "index must be below the tree size {size}."
+ERR_SIZE = "size must be between 1 and the log's tree size {size}."
+ERR_LEAF_HASH = "No log entry has the leaf hash {leaf_hash}."
+ERR_CONSISTENCY = "first must be at most second, and second at most the tree size {size}."
+
+
+class LeafProblem(Exception):
+    """The stored record a leaf describes is missing or cannot be read."""
+
+
+# --- leaves ------------------------------------------------------------------------------------
+
+
+def content_sha256(content: Any) -> str:
+    return sha256_hex(canonical_dumps(content))
+
+
+def _response_texts(texts: Any, text: Any) -> dict[str, str]:
+    """An audit response by language, as ``publication.response_texts`` reads it."""
+    if texts:
+        return {k: v for k, v in texts.items() if k in ("en", "zh-CN") and v}
+    return {"en": text} if text else {}
+
+
+def _audit(session: Session, public_id: str) -> Audit:
+    audit = session.exec(select(Audit).where(Audit.public_id == public_id)).first()
+    if audit is None:
+        raise LeafProblem(f"audit {public_id} is not in the database")
+    return audit
+
+
+def _algorithm(session: Session, public_id: str) -> Algorithm:
+    algorithm = session.exec(select(Algorithm).where(Algorithm.public_id == public_id)).first()
+    if algorithm is None:
+        raise LeafProblem(f"algorithm {public_id} is not in the database")
+    return algorithm
+
+
+def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(subject, facts) of a logged event, read from the stored record."""
+    action, sid = event.action, event.subject_id
+    if action == "version.published":
+        number = event.payload.get("number")
+        algorithm = _algorithm(session, sid)
+        version = session.exec(
+            select(CardVersion).where(
+                CardVersion.algorithm_id == algorithm.id, CardVersion.number == number
+            )
+        ).first()
+        if version is None:
+            raise LeafProblem(f"version {number} of algorithm {sid} is not in the database")
+        subject = {"algorithm": sid, "version": number}
+        return subject, {"content_sha256": card_sha256(version.card)}
+    if action == "algorithm.retired":
+        algorithm = _algorithm(session, sid)
+        content = {
+            "reason": algorithm.retired_reason,
+            "last_version": event.payload.get("last_version"),
+        }
+        return {"algorithm": sid}, {"content_sha256": content_sha256(content)}
+    audit = _audit(session, sid)
+    subject = {"audit": sid, "algorithm": audit.algorithm_public_id}
+    if action == "audit.published":
+        content = {"report": audit.report, "verdict": audit.verdict}
+        return subject, {"content_sha256": content_sha256(content), "verdict": audit.verdict}
+    if action == "audit.withdrawn":
+        return subject, {"content_sha256": content_sha256({"reason": audit.withdrawn_reason})}
+    if action == "audit.response":
+        # A later response replaces the stored one; an earlier response's record is its event.
+        later = session.exec(
+            select(Event.id).where(
+                Event.action == "audit.response",
+                Event.subject_id == sid,
+                Event.id > event.id,  # type: ignore[operator]
+            )
+        ).first()
+        if later is None:
+            texts = _response_texts(audit.response_texts, audit.response_text)
+        else:
+            texts = _response_texts(event.payload.get("texts"), event.payload.get("text"))
+        return subject, {"content_sha256": content_sha256({"texts": texts})}
+    raise LeafProblem(f"action {action!r} is not logged")
+
+
+def leaf_for_event(
+    session: Session, event: Event, index: int, *, strict: bool = True
+) -> dict[str, Any]:
+    """The leaf of ``event`` at ``index``, from the stored record (docs/verification.md).
+
+    A missing record raises :class:`LeafProblem`; with ``strict=False`` (appending) the leaf says
+    it is missing instead, so one lost record (an import without audits, say) never blocks later
+    publications, and ``registry verify --database`` names that entry.
+    """
+    try:
+        subject, facts = _fact(session, event)
+    except LeafProblem as exc:
+        if strict:
+            raise
+        subject, facts = {event.subject_type: event.subject_id}, {"missing": str(exc)}
+    return {
+        "format": LEAF_FORMAT,
+        "index": index,
+        "kind": event.action,
+        "at": iso(event.at),
+        "event": event.id,
+        "subject": subject,
+        **facts,
+    }
+
+
+def leaf_bytes(leaf: dict[str, Any]) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, UTF-8): the bytes the leaf hash is taken over."""
+    return canonical_dumps(leaf).encode("utf-8")
+
+
+# --- the tree in the database ----------------------------------------------------------------
+
+
+def log_size(session: Session) -> int:
+    last = session.exec(select(sa.func.max(LogEntry.idx))).one()
+    return 0 if last is None else int(last) + 1
+
+
+def _fetch(session: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    wanted = sorted(set(wanted))
+    if not wanted:
+        return {}
+    # Point look-ups on the primary keys in one statement: a row-value IN is a full scan on
+    # SQLite, and an OR of per-level INs costs more to compile than to run.
+    branches, params = [], {}
+    for k, (level, i) in enumerate(wanted):
+        if level == 0:
+            branches.append(f"SELECT 0, idx, leaf_hash FROM log_entry WHERE idx = :i{k}")
+        else:
+            branches.append(
+                f"SELECT level, idx, hash FROM log_node WHERE level = :l{k} AND idx = :i{k}"
+            )
+            params[f"l{k}"] = level
+        params[f"i{k}"] = i
+    rows = session.execute(sa.text(" UNION ALL ".join(branches)), params).all()
+    found = {(level, i): bytes.fromhex(h) for level, i, h in rows}
+    missing = set(wanted) - found.keys()
+    if missing:
+        raise LeafProblem(f"the log's stored subtree hashes {sorted(missing)[:3]} are missing")
+    return found
+
+
+def _with_stored(session: Session, compute: Callable[[merkle.SubtreeHashes], Any]) -> Any:
+    """Run ``compute`` over stored subtree hashes in one round trip: a first pass records which
+    hashes it reads (with placeholders), one query fetches them, a second pass computes."""
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return bytes(32)
+
+    compute(record)
+    hashes = _fetch(session, wanted)
+    return compute(lambda level, index: hashes[(level, index)])
+
+
+def root_at(session: Session, size: int) -> bytes:
+    return _with_stored(session, lambda get: merkle.root_hash(get, size))  # type: ignore[no-any-return]
+
+
+def _append(
+    session: Session, event: Event, index: int, frontier: list[tuple[int, int, bytes]]
+) -> None:
+    """Add leaf ``index`` and the subtree hashes it completes. ``frontier``: the complete subtrees
+    covering the log so far, left to right (level, index, hash), updated in place."""
+    data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
+    digest = merkle.leaf_hash(data)
+    session.add(
+        LogEntry(
+            idx=index,
+            event_id=event.id,  # type: ignore[arg-type]
+            kind=event.action,
+            leaf=data.decode("utf-8"),
+            leaf_hash=digest.hex(),
+        )
+    )
+    frontier.append((0, index, digest))
+    while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
+        level, left_index, left = frontier[-2]
+        right = frontier.pop()[2]
+        node = (level + 1, left_index >> 1, merkle.node_hash(left, right))
+        frontier[-1] = node
+        session.add(LogNode(level=node[0], idx=node[1], hash=node[2].hex()))
+
+
+def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
+    """The complete subtrees covering the first ``size`` leaves (one per set bit of ``size``)."""
+    keys = merkle.aligned_subtrees(0, size)
+    hashes = _fetch(session, keys)
+    return [(level, i, hashes[(level, i)]) for level, i in keys]
+
+
+def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
+    if not frontier:
+        return merkle.EMPTY_ROOT
+    acc = frontier[-1][2]
+    for _level, _i, h in reversed(frontier[:-1]):
+        acc = merkle.node_hash(h, acc)
+    return acc
+
+
+def append_pending(session: Session, *, now: datetime) -> int:
+    """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
+    one is due. The caller holds the ledger lock (``record_event``). Returns the count appended.
+
+    A publication costs a handful of statements: the log's end, the pending events, the record,
+    the frontier's hashes (one statement), the inserts, and the checkpoint."""
+    # Two statements: SQLite answers one max() from its index, two in one statement by a scan.
+    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one()
+    pending = list(
+        session.exec(
+            select(Event)
+            .where(Event.id > (last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
+            .order_by(Event.id)  # type: ignore[arg-type]
+        )
+    )
+    if not pending:
+        return 0
+    size = log_size(session)
+    frontier = _frontier(session, size)
+    for offset, event in enumerate(pending):
+        _append(session, event, size + offset, frontier)
+    session.flush()
+    settings = session.info.get(SETTINGS_KEY)
+    if settings is not None:
+        maybe_checkpoint(session, settings, now=now, size=size + len(pending), root=_fold(frontier))
+    return len(pending)
+
+
+# --- keys and checkpoints --------------------------------------------------------------------
+
+
+def public_keys_file(key_file: Path) -> Path:
+    return key_file.with_name(key_file.stem + ".pub")
+
+
+_signer_cache: dict[tuple[str, int], SignerKey] = {}
+
+
+def load_signer(settings: Settings) -> SignerKey | None:
+    """The signer key from ``REGISTRY_LOG_KEY_FILE`` (read again when the file changes), or None."""
+    path = settings.resolved_log_key_file
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    cache_key = (str(path), stat.st_mtime_ns)
+    if cache_key not in _signer_cache:
+        _signer_cache.clear()
+        _signer_cache[cache_key] = SignerKey.parse(path.read_text(encoding="utf-8"))
+    return _signer_cache[cache_key]
+
+
+def verifier_keys(settings: Settings) -> list[VerifierKey]:
+    """Every public key the log has signed with, oldest first (``.pub`` next to the key file)."""
+    return read_verifier_keys(public_keys_file(settings.resolved_log_key_file))
+
+
+def generate_key(settings: Settings, *, name: str, rotate: bool = False) -> SignerKey:
+    """Write a new signer key (0600) and add its public key to the ``.pub`` file, keeping the old
+    public keys so checkpoints they signed still verify. Refuses to replace a key unless
+    ``rotate``."""
+    path = settings.resolved_log_key_file
+    if path.exists() and not rotate:
+        raise FileExistsError(f"{path} exists; pass --rotate to replace it with a new key")
+    key = SignerKey.generate(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".new")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key.text() + "\n")
+    pub = public_keys_file(path)
+    with pub.open("a", encoding="utf-8") as f:
+        f.write(key.verifier.text() + "\n")
+    os.replace(tmp, path)
+    return key
+
+
+def latest_checkpoint(session: Session) -> LogCheckpoint | None:
+    return session.exec(
+        select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(1)  # type: ignore[union-attr]
+    ).first()
+
+
+def issue_checkpoint(
+    session: Session,
+    *,
+    signer: SignerKey,
+    origin: str,
+    now: datetime,
+    size: int | None = None,
+    root: bytes | None = None,
+) -> LogCheckpoint:
+    """Sign the current tree and store the checkpoint (no commit). ``size`` and ``root``: the
+    log's, when the caller knows them."""
+    size = log_size(session) if size is None else size
+    root = root_at(session, size) if root is None else root
+    text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
+    checkpoint = LogCheckpoint(
+        size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
+    )
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def maybe_checkpoint(
+    session: Session,
+    settings: Settings,
+    *,
+    now: datetime,
+    size: int | None = None,
+    root: bytes | None = None,
+) -> LogCheckpoint | None:
+    """Sign a checkpoint if the tree grew since the latest and ``log_checkpoint_seconds`` passed.
+    ``size`` and ``root``: the log's now, when the caller knows them (it just grew)."""
+    signer = load_signer(settings)
+    if signer is None:
+        return None
+    wait = timedelta(seconds=settings.log_checkpoint_seconds)
+    if size is None or wait:
+        size = log_size(session) if size is None else size
+        latest = latest_checkpoint(session)
+        if latest is not None and (latest.size >= size or (wait and now - latest.issued_at < wait)):
+            return None
+    return issue_checkpoint(
+        session, signer=signer, origin=settings.log_origin, now=now, size=size, root=root
+    )
+
+
+# --- reads for the public endpoints and pages -------------------------------------------------
+
+
+def entry_index(
+    session: Session, *, kind: str, subject_id: str, number: int | None = None
+) -> int | None:
+    """The log index of a published fact: ``kind`` of ``subject_id`` (a version: its ``number``),
+    or None if it is not in the log."""
+    rows = session.exec(
+        select(LogEntry.idx, Event.payload)
+        .join(Event, Event.id == LogEntry.event_id)  # type: ignore[arg-type]
+        .where(Event.action == kind, Event.subject_id == subject_id)
+        .order_by(LogEntry.idx)  # type: ignore[arg-type]
+    )
+    for idx, payload in rows:
+        if number is None or (payload or {}).get("number") == number:
+            return int(idx)
+    return None
+
+
+def checkpoint_size(session: Session) -> int:
+    """The size proofs answer for by default: the latest signed checkpoint's (else the log's)."""
+    latest = latest_checkpoint(session)
+    return latest.size if latest is not None else log_size(session)
+
+
+def entries(session: Session, *, start: int, end: int | None) -> tuple[list[LogEntry], int]:
+    size = log_size(session)
+    end = min(size, start + MAX_ENTRIES_PER_PAGE) if end is None else end
+    if not 0 <= start <= end <= size:
+        raise Invalid(
+            ERR_RANGE.format(size=size),
+            details=[
+                {"loc": ["query", "end"], "msg": ERR_RANGE.format(size=size), "type": "value_error"}
+            ],
+        )
+    end = min(end, start + MAX_ENTRIES_PER_PAGE)
+    rows = session.exec(
+        select(LogEntry).where(LogEntry.idx >= start, LogEntry.idx < end).order_by(LogEntry.idx)  # type: ignore[arg-type]
+    )
+    return list(rows), size
+
+
+def _invalid(field_name: str, message: str) -> Invalid:
+    return Invalid(
+        message, details=[{"loc": ["query", field_name], "msg": message, "type": "value_error"}]
+    )
+
+
+def _proof_size(session: Session, size: int | None) -> int:
+    whole = log_size(session)
+    size = checkpoint_size(session) if size is None else size
+    if not 1 <= size <= whole:
+        raise _invalid("size", ERR_SIZE.format(size=whole))
+    return size
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+
+
+def inclusion(
+    session: Session,
+    *,
+    index: int | None = None,
+    leaf_hash: str | None = None,
+    size: int | None = None,
+) -> InclusionProof:
+    """The inclusion proof of an entry (by index or by leaf hash) in the tree of ``size`` leaves."""
+    if leaf_hash is not None:
+        row = session.exec(select(LogEntry).where(LogEntry.leaf_hash == leaf_hash.lower())).first()
+        if row is None:
+            raise NotFound(ERR_LEAF_HASH.format(leaf_hash=leaf_hash))
+        index = row.idx
+    if index is None:
+        raise _invalid("index", "Give index or leaf_hash.")
+    tree_size = _proof_size(session, size)
+    if not 0 <= index < tree_size:
+        raise _invalid("index", ERR_INDEX.format(size=tree_size))
+
+    def compute(get: merkle.SubtreeHashes) -> tuple[bytes, list[bytes], bytes]:
+        return (
+            get(0, index),
+            merkle.inclusion_proof(get, index, tree_size),
+            merkle.root_hash(get, tree_size),
+        )
+
+    leaf, proof, root = _with_stored(session, compute)
+    return InclusionProof(index, tree_size, leaf.hex(), root.hex(), [p.hex() for p in proof])
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+
+
+def consistency(session: Session, *, first: int, second: int | None = None) -> ConsistencyProof:
+    whole = log_size(session)
+    second = checkpoint_size(session) if second is None else second
+    if not 0 <= first <= second <= whole:
+        raise _invalid("first", ERR_CONSISTENCY.format(size=whole))
+
+    def compute(get: merkle.SubtreeHashes) -> tuple[bytes, bytes, list[bytes]]:
+        return (
+            merkle.root_hash(get, first),
+            merkle.root_hash(get, second),
+            merkle.consistency_proof(get, first, second),
+        )
+
+    r1, r2, proof = _with_stored(session, compute)
+    return ConsistencyProof(first, second, r1.hex(), r2.hex(), [p.hex() for p in proof])
