@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from registry.working_days import WorkingCalendar
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
 ERR_RATE_LIMIT = "'{value}' is not a rate limit; write it as COUNT/PERIOD, e.g. 5/15 minutes"
@@ -167,6 +170,45 @@ class Settings(BaseSettings):
         description="Contact addresses of submitters are deleted this many days after receipt.",
     )
 
+    response_target_days: int = Field(
+        20,
+        ge=1,
+        le=365,
+        description="Working days an agency has to answer a question or concern from the public "
+        "(the day of receipt does not count).",
+    )
+    holiday_calendar: str = Field(
+        "",
+        description="Public holidays that stop the response clock: a python-holidays country code "
+        "such as CN, NL or GB-ENG (country-subdivision); empty: weekends only.",
+    )
+    extra_holidays: str = Field(
+        "",
+        description="Further days the clock stops (YYYY-MM-DD, comma-separated), e.g. a closure "
+        "the calendar does not know yet.",
+    )
+    extra_working_days: str = Field(
+        "",
+        description="Weekend or holiday dates that count as working days (YYYY-MM-DD, "
+        "comma-separated).",
+    )
+
+    @field_validator("holiday_calendar")
+    @classmethod
+    def _holiday_calendar(cls, value: str) -> str:
+        from registry.working_days import parse_calendar
+
+        parse_calendar(value, "REGISTRY_HOLIDAY_CALENDAR")
+        return value.strip()
+
+    @field_validator("extra_holidays", "extra_working_days")
+    @classmethod
+    def _date_list(cls, value: str, info: ValidationInfo) -> str:
+        from registry.working_days import parse_dates
+
+        parse_dates(value, f"REGISTRY_{(info.field_name or '').upper()}")
+        return value
+
     @field_validator(
         "participation_limit_per_address",
         "participation_limit_per_algorithm",
@@ -199,6 +241,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'registry.db').resolve()}"
+
+    @property
+    def working_calendar(self) -> WorkingCalendar:
+        """The agency's working days for response targets (docs/participation.md)."""
+        from registry.working_days import WorkingCalendar, parse_calendar, parse_dates
+
+        country, subdivision = parse_calendar(self.holiday_calendar)
+        return WorkingCalendar(
+            country,
+            subdivision,
+            extra_holidays=parse_dates(self.extra_holidays, "REGISTRY_EXTRA_HOLIDAYS"),
+            extra_working_days=parse_dates(self.extra_working_days, "REGISTRY_EXTRA_WORKING_DAYS"),
+        )
 
     @property
     def uploads_dir(self) -> Path:

@@ -13,6 +13,7 @@ from registry.console.auth import StaffDep, VisitorDep, session_policy
 from registry.console.csrf import CsrfDep
 from registry.console.rendering import lang_of, redirect, render
 from registry.services.cards import tokens
+from registry.services.participation.timeliness import clock_from_settings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -34,6 +35,7 @@ def home(
         policy=session_policy(settings),
         lang=lang_of(request),
         today=clock.now().date(),
+        clock=clock_from_settings(settings),
     )
     return render(request, "console/home.html", vm)
 

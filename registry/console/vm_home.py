@@ -11,6 +11,8 @@ from registry.console import words
 from registry.i18n import gettext
 from registry.models import Role
 from registry.services.cards import worklist
+from registry.services.participation import timeliness
+from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock
 from registry.services.staff.accounts import agency_of
 from registry.services.staff.sessions import ActiveSession, SessionPolicy, ends_at
 
@@ -22,6 +24,7 @@ def home_page(
     policy: SessionPolicy,
     lang: str,
     today: dt.date | None = None,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> dict[str, Any]:
     from registry.console import vm_cards
 
@@ -30,6 +33,15 @@ def home_page(
     if account.role == Role.agency_editor and today is not None:
         work = vm_cards.worklist(worklist.algorithms_of(session, viewer=account), lang, today)
     agency = agency_of(session, account)
+    if work is not None and agency is not None and today is not None:
+        waiting = timeliness.agency_waiting(
+            session, clock=clock, today=today, agency_id=agency.id or 0
+        )
+        work["participation"] = {
+            "in_moderation": waiting.in_moderation,
+            "past_target": waiting.past_target,
+            "target_days": clock.target_days,
+        }
     agency_view = None
     if agency is not None:
         name = (agency.name_translations or {}).get(lang) if lang != "en" else None

@@ -235,6 +235,35 @@ class Figure(TypedDict):
     """`bad` or `warn` when the number is a gap to close; words carry the meaning."""
 
 
+class ResponseFigure(TypedDict):
+    """One figure of the agency's timeliness and the sentence that explains it."""
+
+    name: str
+    """`received`, `answered_in_time`, `median_days_to_answer` or `open_past_target`."""
+    value: float | None
+    """None: nothing to measure yet (no answer for the median)."""
+    label: str
+    explanation: str
+    tone: Tone
+
+
+class ResponseTimeliness(TypedDict):
+    """How promptly the agency answers questions and concerns from the public."""
+
+    target_days: int
+    """The response target, in working days after the day of receipt."""
+    received: int
+    """Items received about its public algorithms, whatever became of them."""
+    answered: int
+    answered_in_time: int
+    """Of the answered items, those answered on or before the target's last day."""
+    median_days_to_answer: float | None
+    """Calendar days (not working days) from receipt to answer, median of the answered items."""
+    open_past_target: int
+    """Items still waiting for an answer (in moderation or published) past the target."""
+    figures: list[ResponseFigure]
+
+
 class Scorecard(TypedDict):
     """An agency's accountability figures (the same on its page and the comparison page)."""
 
@@ -256,6 +285,8 @@ class Scorecard(TypedDict):
     """The day "overdue" is judged against."""
     figures: list[Figure]
     """The numbers above in reading order, each explained in words."""
+    responses: ResponseTimeliness
+    """Questions and concerns from the public: answered on the clock?"""
 
 
 class ComparedAgency(TypedDict):
@@ -325,6 +356,10 @@ class ParticipationItemView(TypedDict):
     answer: ParticipationAnswer | None
     waiting_days: int | None
     """Whole days since it was received, while it has no answer."""
+    past_target: bool
+    """Still unanswered after the response target's last day."""
+    target_days: int
+    """The response target, in working days."""
     masked: list[str]
     """What kinds of personal data were masked in the text, in words."""
 

@@ -13,6 +13,7 @@ from registry.errors import NotFound
 from registry.pages import vm_accountability
 from registry.pages.rendering import PageResult, page_route, request_lang
 from registry.pages.twins import CSV_BOM, READ_ONLY_CORS, csv_text, json_bytes
+from registry.services.participation.timeliness import clock_from_settings
 from registry.services.public import audit_listing
 
 router = APIRouter()
@@ -52,7 +53,9 @@ def audits(request: Request, session: SessionDep, settings: SettingsDep) -> Page
 
 
 @page_route(router, "/compare/agencies", name="compare_agencies", csv=True)
-def compare_agencies(request: Request, session: SessionDep, clock: ClockDep) -> PageResult:
+def compare_agencies(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> PageResult:
     """Every agency's accountability figures side by side, sortable by any column."""
     vm = vm_accountability.compare_page(
         session,
@@ -60,6 +63,7 @@ def compare_agencies(request: Request, session: SessionDep, clock: ClockDep) -> 
         order=request.query_params.get("order"),
         today=clock.now().date(),
         lang=request_lang(request),
+        clock=clock_from_settings(settings),
     )
     return PageResult("agencies/compare.html", vm, csv=vm_accountability.compare_csv)
 

@@ -18,8 +18,9 @@ from registry.api.rate_limits import hit_participation_limits, refuse_cross_site
 from registry.errors import Conflict, Invalid
 from registry.pages import vm_participation
 from registry.pages.rendering import PageResult, request_lang, respond
-from registry.pages.twins import with_query
+from registry.pages.twins import MEDIA_TYPES, READ_ONLY_CORS, csv_document, with_query
 from registry.services.participation import submission
+from registry.services.participation.timeliness import clock_from_settings
 from registry.services.staff.throttle import TooManyRequests
 
 router = APIRouter()
@@ -128,3 +129,27 @@ def erase_contact(request: Request, code: Code, session: SessionDep, clock: Cloc
         str(request.app.url_path_for("participation_status", code=code)), {"done": "erased"}
     )
     return RedirectResponse(target, status_code=303, headers=PRIVATE_HEADERS)
+
+
+@router.get(
+    "/agencies/{slug}/participation.csv", name="agency_participation_csv", include_in_schema=False
+)
+def agency_participation_csv(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """The agency's published questions and concerns with their answers (UTF-8 with a BOM)."""
+    columns, rows = vm_participation.agency_items_csv(
+        session,
+        slug=slug,
+        lang=request_lang(request),
+        today=clock.now().date(),
+        clock=clock_from_settings(settings),
+    )
+    return Response(
+        csv_document(columns, rows),
+        media_type=MEDIA_TYPES["csv"],
+        headers={
+            **READ_ONLY_CORS,
+            "Content-Disposition": f'inline; filename="agencies-{slug}-participation.csv"',
+        },
+    )

@@ -8,6 +8,7 @@ from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.errors import Invalid
 from registry.pages import vm_algorithms, vm_audits
 from registry.pages.rendering import PageResult, page_route, request_lang
+from registry.services.participation.timeliness import clock_from_settings
 
 router = APIRouter()
 ERR_VERSION_NUMBER = "'{name}' must be a whole version number, got {value!r}."
@@ -34,6 +35,7 @@ def algorithm(
         lang=request_lang(request),
         today=clock.now().date(),
         k=settings.small_cell_k,
+        clock=clock_from_settings(settings),
         base_url=settings.public_base_url(str(request.base_url)),
     )
     return PageResult("algorithms/detail.html", vm)

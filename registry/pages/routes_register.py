@@ -15,6 +15,7 @@ from registry.pages import vm_feeds, vm_register
 from registry.pages.atom import atom_document
 from registry.pages.rendering import PageResult, page_route, public_base_url, request_lang
 from registry.pages.twins import READ_ONLY_CORS, csv_document, csv_text, json_bytes
+from registry.services.participation.timeliness import clock_from_settings
 from registry.services.public import feeds as public_feeds
 from registry.services.public.search import FACETS
 
@@ -65,16 +66,27 @@ def agency(
         per_page=settings.page_size,
         lang=request_lang(request),
         k=settings.small_cell_k,
+        clock=clock_from_settings(settings),
     )
     return PageResult("agencies/detail.html", vm, csv=vm_register.agency_csv)
 
 
 def _atom(
-    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, slug: str | None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    slug: str | None,
+    public_id: str | None = None,
 ) -> Response:
     lang = request_lang(request)
     feed = vm_feeds.feed(
-        session, slug=slug, lang=lang, base_url=public_base_url(request), now=clock.now()
+        session,
+        slug=slug,
+        lang=lang,
+        base_url=public_base_url(request),
+        now=clock.now(),
+        public_id=public_id,
     )
     return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
 
@@ -89,8 +101,17 @@ def feed(request: Request, session: SessionDep, settings: SettingsDep, clock: Cl
 def agency_feed(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    """Atom feed of one agency's public changes."""
+    """Atom feed of one agency's public changes, with questions and concerns and answers."""
     return _atom(request, session, settings, clock, slug)
+
+
+@router.get("/algorithms/{public_id}/feed.atom", name="algorithm_feed", include_in_schema=False)
+def algorithm_feed(
+    request: Request, public_id: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """Atom feed of one algorithm: its versions, audits, retirement, and the published questions
+    and concerns from the public with the agency's answers."""
+    return _atom(request, session, settings, clock, None, public_id)
 
 
 def _stream_json(request: Request, records: Any) -> Iterator[bytes]:

@@ -20,12 +20,15 @@ from registry.pages.page_types import (
     ComparedAgency,
     ComparePage,
     Figure,
+    ResponseFigure,
+    ResponseTimeliness,
     Scorecard,
     SortColumn,
 )
 from registry.pages.twins import with_query
 from registry.pages.view_types import Tone, pagination
 from registry.pages.vm_algorithms import audit_headlines, audit_summary
+from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock, Timeliness
 from registry.services.public import audit_listing, scorecards
 from registry.services.public.audit_listing import AuditFilters
 from registry.services.public.records import AgencyRecord
@@ -217,6 +220,75 @@ def _tone(name: str, values: dict[str, Any]) -> Tone:
     return "neutral"
 
 
+RESPONSE_WORDS: dict[str, tuple[str, str]] = {
+    "received": (
+        N_("Questions and concerns received"),
+        N_(
+            "Sent by the public about its algorithms on the register, whatever became of them "
+            "(published, merged, declined or still in moderation)."
+        ),
+    ),
+    "answered_in_time": (
+        N_("Answered in time"),
+        N_(
+            "Answered within %(target_days)s working days of receipt, out of %(answered)s answered."
+        ),
+    ),
+    "median_days_to_answer": (
+        N_("Median time to answer"),
+        N_(
+            "Calendar days (weekends and holidays included) from receipt to answer, for the "
+            "%(answered)s answered; half took longer."
+        ),
+    ),
+    "open_past_target": (
+        N_("Waiting past the target"),
+        N_(
+            "Still without an answer (in moderation or published) more than %(target_days)s "
+            "working days after receipt, on %(as_of)s."
+        ),
+    ),
+}
+
+
+def responses_view(t: Timeliness, *, today: date, lang: str) -> ResponseTimeliness:
+    """The timeliness figures of one agency, each with the sentence that explains it."""
+    values: dict[str, Any] = {
+        "target_days": t.target_days,
+        "received": t.received,
+        "answered": t.answered,
+        "answered_in_time": t.answered_in_time,
+        "median_days_to_answer": t.median_days_to_answer,
+        "open_past_target": t.open_past_target,
+        "as_of": i18n_date(today, lang),
+    }
+    tones: dict[str, Tone] = {
+        "received": "neutral",
+        "answered_in_time": "warn" if t.answered_in_time < t.answered else "ok",
+        "median_days_to_answer": "neutral",
+        "open_past_target": "bad" if t.open_past_target else "ok",
+    }
+    figures: list[ResponseFigure] = [
+        {
+            "name": name,
+            "value": values[name],
+            "label": i18n.gettext(lang, label),
+            "explanation": i18n.gettext(lang, explanation) % values,
+            "tone": tones[name],
+        }
+        for name, (label, explanation) in RESPONSE_WORDS.items()
+    ]
+    return {
+        "target_days": t.target_days,
+        "received": t.received,
+        "answered": t.answered,
+        "answered_in_time": t.answered_in_time,
+        "median_days_to_answer": t.median_days_to_answer,
+        "open_past_target": t.open_past_target,
+        "figures": figures,
+    }
+
+
 def scorecard_view(card: scorecards.Scorecard, *, today: date, lang: str) -> Scorecard:
     """The figures of one agency, each with the sentence that explains it."""
     values: dict[str, Any] = {
@@ -261,6 +333,7 @@ def scorecard_view(card: scorecards.Scorecard, *, today: date, lang: str) -> Sco
         "review_overdue": card.review_overdue,
         "as_of": today,
         "figures": figures,
+        "responses": responses_view(card.responses, today=today, lang=lang),
     }
 
 
@@ -270,7 +343,12 @@ def i18n_date(day: date, lang: str) -> str:
 
 
 def agency_scorecard(
-    session: Session, *, record: AgencyRecord, today: date, lang: str
+    session: Session,
+    *,
+    record: AgencyRecord,
+    today: date,
+    lang: str,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> Scorecard:
     """The scorecard of the agency page's agency, counted from the rows its page loaded."""
     card = scorecards.agency_scorecard(
@@ -279,6 +357,7 @@ def agency_scorecard(
         algorithms=record.algorithms,
         audits=[audit for audit, _algorithm in record.audits],
         today=today,
+        clock=clock,
     )
     return scorecard_view(card, today=today, lang=lang)
 
@@ -293,7 +372,13 @@ SORT_COLUMNS: dict[str, str] = {
     "failed_audits": N_("Audits finding a disparity"),
     "failed_responded": N_("Answered"),
     "review_overdue": N_("Past their review date"),
+    "received": N_("Questions and concerns received"),
+    "answered_in_time": N_("Answered in time"),
+    "median_days_to_answer": N_("Median days to answer"),
+    "open_past_target": N_("Waiting past the target"),
 }
+#: Columns read from the scorecard's ``responses`` rather than the scorecard itself.
+RESPONSE_COLUMNS = ("received", "answered_in_time", "median_days_to_answer", "open_past_target")
 SORT_ORDERS = ("asc", "desc")
 ERR_BAD_SORT = "'sort' must be one of {choices}; got {value!r}."
 ERR_BAD_ORDER = "'order' must be 'asc' or 'desc'; got {value!r}."
@@ -303,8 +388,19 @@ def _invalid(name: str, msg: str) -> Invalid:
     return Invalid(msg, details=[{"loc": ["query", name], "msg": msg, "type": "enum"}])
 
 
+def _sort_value(row: ComparedAgency, key: str) -> Any:
+    card = row["scorecard"]
+    return card["responses"][key] if key in RESPONSE_COLUMNS else card[key]  # type: ignore[literal-required]
+
+
 def compare_page(
-    session: Session, *, sort: str | None, order: str | None, today: date, lang: str
+    session: Session,
+    *,
+    sort: str | None,
+    order: str | None,
+    today: date,
+    lang: str,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> ComparePage:
     """Every agency's scorecard in one table, sorted by ``sort`` (a column key) and ``order``."""
     sort = sort or "name"
@@ -320,13 +416,17 @@ def compare_page(
             "name_lang": agency_name_lang(card.agency, lang),
             "scorecard": scorecard_view(card, today=today, lang=lang),
         }
-        for card in scorecards.scorecards(session, today=today)
+        for card in scorecards.scorecards(session, today=today, clock=clock)
     ]
     # Ties (and the name column) by name, always A to Z, so the order never depends on the
     # database's; then the chosen column, stable.
     rows.sort(key=lambda r: (r["name"].casefold(), r["slug"]))
     if sort != "name":
-        rows.sort(key=lambda r: r["scorecard"][sort], reverse=order == "desc")  # type: ignore[literal-required]
+        # A median with nothing to measure (no answer yet) comes last either way.
+        known = [r for r in rows if _sort_value(r, sort) is not None]
+        unknown = [r for r in rows if _sort_value(r, sort) is None]
+        known.sort(key=lambda r: _sort_value(r, sort), reverse=order == "desc")
+        rows = known + unknown
     elif order == "desc":
         rows.reverse()
     columns: list[SortColumn] = []
@@ -364,6 +464,12 @@ COMPARE_COLUMNS = [
     "failed_audits",
     "failed_responded",
     "review_overdue",
+    "response_target_days",
+    "items_received",
+    "items_answered",
+    "items_answered_in_time",
+    "median_days_to_answer",
+    "items_open_past_target",
     "as_of",
 ]
 
@@ -386,6 +492,12 @@ def compare_csv(vm: ComparePage) -> tuple[list[str], list[list[Any]]]:
                 card["failed_audits"],
                 card["failed_responded"],
                 card["review_overdue"],
+                card["responses"]["target_days"],
+                card["responses"]["received"],
+                card["responses"]["answered"],
+                card["responses"]["answered_in_time"],
+                card["responses"]["median_days_to_answer"],
+                card["responses"]["open_past_target"],
                 vm["as_of"],
             ]
         )

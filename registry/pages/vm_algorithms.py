@@ -40,6 +40,7 @@ from registry.pages.view_types import (
     log_record,
 )
 from registry.services import transparency
+from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock
 from registry.services.public import records
 from registry.services.public.records import AlgorithmRecord, algorithm_record
 
@@ -230,13 +231,20 @@ def _card_page(
 
 
 def algorithm_page(
-    session: Session, *, public_id: str, lang: str, today: dt.date, k: int, base_url: str
+    session: Session,
+    *,
+    public_id: str,
+    lang: str,
+    today: dt.date,
+    k: int,
+    base_url: str,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> AlgorithmPage:
     """The public record: tier-1 summary, audits, then every card section."""
     record = algorithm_record(session, public_id)
     headlines = audit_headlines(session, record.audits, lang=lang, k=k)
     participation = vm_participation.participation_section(
-        session, record.algorithm, record.current, lang=lang, today=today
+        session, record.algorithm, record.current, lang=lang, today=today, clock=clock
     )
     entry = _log_entry(session, public_id, record.current.number)
     return _card_page(

@@ -29,6 +29,7 @@ from registry.pages.page_types import (
 )
 from registry.personal_data import KIND_LABELS
 from registry.services.participation import listing, submission
+from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock
 
 N_ = i18n.N_
 
@@ -166,7 +167,10 @@ def _waiting_days(item: ParticipationItem, today: dt.date) -> int | None:
     return max(0, (today - item.received_at.date()).days)
 
 
-def item_view(item: ParticipationItem, lang: str, today: dt.date) -> ParticipationItemView:
+def item_view(
+    item: ParticipationItem, lang: str, today: dt.date, clock: ResponseClock = DEFAULT_CLOCK
+) -> ParticipationItemView:
+    waiting = _waiting_days(item, today)
     return {
         "id": item.public_id,
         "kind": _code_text(item.kind.value, KIND_WORDS, lang),
@@ -179,7 +183,9 @@ def item_view(item: ParticipationItem, lang: str, today: dt.date) -> Participati
             if item.answer is not None and item.answered_at is not None
             else None
         ),
-        "waiting_days": _waiting_days(item, today),
+        "waiting_days": waiting,
+        "past_target": waiting is not None and clock.past_target(item.received_at.date(), today),
+        "target_days": clock.target_days,
         "masked": masked_labels(item.masked_kinds, lang),
     }
 
@@ -191,6 +197,7 @@ def participation_section(
     *,
     lang: str,
     today: dt.date,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> ParticipationSection:
     found = listing.public_items(session, algorithm.id or 0)
     declined: list[ReasonCount] = [
@@ -198,7 +205,7 @@ def participation_section(
         for r in DeclineReason
     ]
     return {
-        "items": [item_view(i, lang, today) for i in found.published],
+        "items": [item_view(i, lang, today, clock) for i in found.published],
         "declined": declined,
         "merged": found.merged,
         "kinds": kind_choices(lang),
@@ -327,3 +334,57 @@ def status_page(
         ),
         "notice": notice,
     }
+
+
+AGENCY_CSV_COLUMNS = [
+    "item_id",
+    "algorithm",
+    "kind",
+    "text",
+    "display_name",
+    "masked",
+    "received_at",
+    "published_at",
+    "answer",
+    "answered_at",
+    "answered_in_time",
+    "waiting_days",
+    "past_target",
+]
+
+
+def agency_items_csv(
+    session: Session,
+    *,
+    slug: str,
+    lang: str,
+    today: dt.date,
+    clock: ResponseClock = DEFAULT_CLOCK,
+) -> tuple[list[str], list[list[Any]]]:
+    """The agency's published items and answers, one row each (never contact data: the items
+    hold none, and nothing awaiting moderation or declined is read)."""
+    from registry.services.cards.agencies import get_agency
+
+    agency = get_agency(session, slug)
+    rows: list[list[Any]] = []
+    for item, algorithm in listing.agency_published_items(session, agency.id or 0):
+        waiting = _waiting_days(item, today)
+        received = item.received_at.date()
+        rows.append(
+            [
+                item.public_id,
+                algorithm,
+                item.kind.value,
+                item.text,
+                item.display_name,
+                item.masked_kinds,
+                item.received_at,
+                item.published_at,
+                item.answer,
+                item.answered_at,
+                clock.in_time(received, item.answered_at.date()) if item.answered_at else None,
+                waiting,
+                waiting is not None and clock.past_target(received, today),
+            ]
+        )
+    return AGENCY_CSV_COLUMNS, rows

@@ -22,6 +22,7 @@ from registry.pages.page_types import (
 from registry.pages.view_types import pagination
 from registry.pages.vm_accountability import agency_scorecard
 from registry.pages.vm_algorithms import audit_headlines, audit_summary
+from registry.services.participation.timeliness import DEFAULT_CLOCK, ResponseClock
 from registry.services.public import search as public_search
 from registry.services.public.records import agency_list, agency_record
 
@@ -239,7 +240,15 @@ AGENCY_AUDITS_SHOWN = 20
 
 
 def agency_page(
-    session: Session, *, slug: str, page: int, per_page: int, lang: str, k: int, today: date
+    session: Session,
+    *,
+    slug: str,
+    page: int,
+    per_page: int,
+    lang: str,
+    k: int,
+    today: date,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> AgencyPage:
     """One agency: its scorecard, public algorithms (paginated), latest audits and how quickly
     it responds."""
@@ -286,7 +295,7 @@ def agency_page(
             "awaiting_response": record.awaiting_response,
             "median_response_days": record.median_response_days,
         },
-        "scorecard": agency_scorecard(session, record=record, today=today, lang=lang),
+        "scorecard": agency_scorecard(session, record=record, today=today, lang=lang, clock=clock),
         "next_url": None,  # absolute links, set by rendering.respond for each format
         "prev_url": None,
     }

@@ -1,10 +1,12 @@
 """Export the whole registry as JSON, and import such an export into an empty database.
 
 The export holds agencies, accounts (never token hashes: API tokens are not exported), algorithms,
-drafts, versions and the event ledger with its hashes. Rows keep their ids so event actors and
-subjects still point at the right records. Export -> import into an empty database -> export gives
-byte-identical JSON. An import is a restore, so it adds no event of its own (that would change the
-ledger being restored); the restored chain is verified before anything is committed.
+drafts, versions, the public side of citizen participation (``participation_export_rows``: never
+contact addresses, never an item awaiting moderation) and the event ledger with its hashes. Rows
+keep their ids so event actors and subjects still point at the right records. Export -> import
+into an empty database -> export gives byte-identical JSON. An import is a restore, so it adds no
+event of its own (that would change the ledger being restored); the restored chain is verified
+before anything is committed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from registry.models import (
     Event,
     ReviewRequest,
 )
+from registry.models.participation import ParticipationItem
 from registry.services.events import verify_chain
+from registry.services.participation.exporting import participation_export_rows
 from registry.services.public import search_index
 
 EXPORT_FORMAT = "algorithm-registry-export"
@@ -44,8 +48,11 @@ EXPORT_TABLES: list[tuple[str, type[SQLModel]]] = [
     ("drafts", CardDraft),
     ("review_requests", ReviewRequest),
     ("versions", CardVersion),
+    ("participation_items", ParticipationItem),
     ("events", Event),
 ]
+#: Tables whose export is not every row as stored: key -> the function giving the rows.
+EXPORT_ROWS = {"participation_items": participation_export_rows}
 
 ERR_NOT_AN_EXPORT = f'Expected a JSON object with "format": "{EXPORT_FORMAT}".'
 ERR_UNSUPPORTED_VERSION = (
@@ -76,7 +83,8 @@ def export_registry(session: Session) -> dict[str, Any]:
     """The whole registry as a JSON-ready dict (no export timestamp, so it is reproducible)."""
     data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION}
     for key, model in EXPORT_TABLES:
-        data[key] = _rows(session, model)
+        rows = EXPORT_ROWS.get(key)
+        data[key] = rows(session) if rows else _rows(session, model)
     return data
 
 

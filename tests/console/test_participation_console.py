@@ -128,3 +128,38 @@ def test_moderation_pages_in_chinese(console, setup):
     assert "公众就贵机构的算法发来的留言" in queue.text
     confirm = _post(console, setup["item"], "decline", {"reason": "abusive"})
     assert "这条留言永远不会公布" in confirm.text
+
+
+# --- the home page's "What awaits you" ----------------------------------------------------------
+
+
+def _awaits(console):
+    page = soup(console.get("/console"))
+    found = page.select_one("#awaits-participation")
+    return [li.get_text(" ", strip=True) for li in found.select("li")] if found else []
+
+
+def test_home_counts_items_in_moderation_and_past_the_target(console, app, session, setup):
+    from tests.registry.factories import use_clock
+
+    clock = use_clock(app, T0)  # Monday 15 January 2024
+    signed_in(console, setup["editor"])
+    assert _awaits(console) == ["1 item waiting for moderation"]
+    clock.advance(days=29)  # Tuesday 13 February: past 20 working days from the Monday
+    signed_in(console, setup["editor"])  # the session ended meanwhile
+    assert _awaits(console) == [
+        "1 item waiting for moderation",
+        "1 item still without an answer past the 20 working-day target; this is shown on the "
+        "public pages",
+    ]
+    zh = soup(console.get("/console?lang=zh-CN")).select_one("#awaits-participation").get_text()
+    assert "1 条留言等待审核" in zh and "20 个工作日" in zh
+    _post(console, setup["item"], "decline", {"reason": "off_topic", "confirmed": "yes"})
+    assert session.exec(select(ParticipationItem)).one().state == ItemState.declined
+    assert _awaits(console) == []
+
+
+def test_home_of_another_agency_counts_nothing(console, session, setup):
+    other = make_staff(session, role=Role.agency_editor, agency=make_agency(session))
+    signed_in(console, other)
+    assert _awaits(console) == []

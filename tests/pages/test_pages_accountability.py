@@ -412,11 +412,13 @@ def test_compare_page_lists_every_agency_with_the_same_figures(client, audits, c
     assert [h.get_text(strip=True).rstrip("▲▼ ") for h in headers] == [
         "Public body", "Algorithms in use", "High risk", "With a published independent audit",
         "Audits finding a disparity", "Answered", "Past their review date",
+        "Questions and concerns received", "Answered in time", "Median days to answer",
+        "Waiting past the target",
     ]  # fmt: skip
     assert headers[0]["aria-sort"] == "ascending"
     assert all(not h.has_attr("aria-sort") for h in headers[1:])
     cells = [td.get_text() for td in soup.select("table.compare tbody tr")[1].select("td")]
-    assert cells == ["0", "0", "0", "1", "1", "0"]
+    assert cells == ["0", "0", "0", "1", "1", "0", "0", "0 of 0", "—", "0"]
 
 
 def test_compare_sorts_by_links_without_javascript(client, audits, clocked):
@@ -441,7 +443,9 @@ def test_compare_twins_and_bad_sort(client, audits, clocked):
     rows = _rows(client.get("/compare/agencies.csv").text)
     assert list(rows[0]) == [
         "agency", "agency_name", "in_use", "retired", "high_risk", "impactful", "other_risk",
-        "independently_audited", "failed_audits", "failed_responded", "review_overdue", "as_of",
+        "independently_audited", "failed_audits", "failed_responded", "review_overdue",
+        "response_target_days", "items_received", "items_answered", "items_answered_in_time",
+        "median_days_to_answer", "items_open_past_target", "as_of",
     ]  # fmt: skip
     assert rows[0]["agency"] == "benefits-office" and rows[0]["other_risk"] == "1"
     for params, name in [({"sort": "colour"}, "sort"), ({"order": "sideways"}, "order")]:

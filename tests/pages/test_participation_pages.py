@@ -109,7 +109,7 @@ def test_published_item_with_answer_and_waiting_item_on_the_page(client, session
     soup = parse(client.get(f"/algorithms/{world.main.public_id}"))
     section = soup.select_one("#participation")
     assert "Here is our answer." in section.text
-    assert "Waiting for an answer for 34 days." in section.text
+    assert "Waiting for an answer for 34 days — past the 20 working-day target." in section.text
     assert "How to object or appeal:" in section.text  # next to the concern
     assert "a@b.cn" not in client.get(f"/algorithms/{world.main.public_id}").text
     twin = client.get(f"/algorithms/{world.main.public_id}.json").json()["participation"]
@@ -118,7 +118,7 @@ def test_published_item_with_answer_and_waiting_item_on_the_page(client, session
     ] == [None, 34]
     assert "contact" not in str(twin)
     zh = parse(client.get(f"/algorithms/{world.main.public_id}?lang=zh-CN"))
-    assert "等待答复已 34 天" in zh.select_one("#participation").text
+    assert "等待答复已 34 天，已超过 20 个工作日" in zh.select_one("#participation").text
     status = parse(client.get(f"/participation/{code}"))
     assert "Here is our answer." in status.text
 

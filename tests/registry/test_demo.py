@@ -92,3 +92,24 @@ def test_cli_demo_no_serve_twice(settings, tmp_path, monkeypatch):
         assert not verified.output.startswith("verified: 0 entries")
     finally:
         get_settings.cache_clear()
+
+
+def test_demo_adds_sample_questions_and_concerns_once(session):
+    from registry.models.participation import ItemState, ParticipationContact, ParticipationItem
+    from registry.services.participation.timeliness import DEFAULT_CLOCK
+
+    first = load_demo(session, SAMPLES_DIR, clock=FixedClock(T0))
+    assert first.counts["participation items"] == 4
+    items = {i.kind.value: i for i in session.exec(select(ParticipationItem))}
+    assert items["question"].state == ItemState.published and items["question"].answer
+    concern = items["concern"]
+    assert concern.state == ItemState.published and concern.answer is None
+    assert "13812345678" not in concern.text and concern.masked_kinds == ["phone"]
+    assert DEFAULT_CLOCK.past_target(concern.received_at.date(), T0.date())
+    assert items["suggestion"].state == ItemState.declined
+    assert items["record_error"].state == ItemState.pending
+    assert len(session.exec(select(ParticipationContact)).all()) == 4
+    assert verify_chain(session).ok
+    again = load_demo(session, SAMPLES_DIR, clock=FixedClock(T0.replace(year=2025)))
+    assert again.counts["participation items"] == 0
+    assert len(session.exec(select(ParticipationItem)).all()) == 4

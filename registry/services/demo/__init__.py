@@ -1,4 +1,5 @@
-"""The demo loader behind ``registry demo``: sample agencies, accounts, cards and audits.
+"""The demo loader behind ``registry demo``: sample agencies, accounts, cards, audits and questions
+from the public.
 
 Each step is a function ``step(session, ctx: DemoContext) -> None`` that stages rows (never
 commits) and adds its counts to ``ctx.result.counts``; ``load_demo`` runs the steps in the order of
@@ -22,12 +23,14 @@ from registry.services.demo.cards import (
     read_card_samples,
 )
 from registry.services.demo.context import DemoContext, DemoResult, DemoStep
+from registry.services.demo.participation import load_demo_participation
 from registry.services.public import search_index
 
 DEMO_STEPS: tuple[DemoStep, ...] = (
     load_demo_agencies_and_accounts,
     load_demo_cards,
     load_demo_audits,
+    load_demo_participation,  # last: its services commit as they go
 )
 
 

@@ -54,3 +54,22 @@ def merged_target(session: Session, item: ParticipationItem) -> ParticipationIte
     if item.merged_into_id is None:
         return None
     return session.get(ParticipationItem, item.merged_into_id)
+
+
+def agency_published_items(session: Session, agency_id: int) -> list[tuple[ParticipationItem, str]]:
+    """An agency's published items about its public algorithms, oldest first, each with its
+    algorithm's public id (one query; for the agency's CSV)."""
+    from registry.models import Algorithm
+    from registry.services.public.audit_listing import PUBLIC_ALGORITHM_STATES
+
+    rows = session.execute(
+        sa.select(ParticipationItem, col(Algorithm.public_id))
+        .join(Algorithm, col(Algorithm.id) == col(ParticipationItem.algorithm_id))
+        .where(
+            col(Algorithm.agency_id) == agency_id,
+            col(Algorithm.state).in_(PUBLIC_ALGORITHM_STATES),
+            col(ParticipationItem.state) == ItemState.published,
+        )
+        .order_by(col(ParticipationItem.received_at), col(ParticipationItem.id))
+    ).all()
+    return [(item, public_id) for item, public_id in rows]

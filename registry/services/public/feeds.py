@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
 from registry.models.audit import Audit, AuditState, AuditVisibility
+from registry.models.participation import ItemState, ParticipationItem
 
 PUBLIC_STATES = [AlgorithmState.published, AlgorithmState.retired]
 BATCH = 200
@@ -24,20 +25,59 @@ BATCH = 200
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # "version_published" | "algorithm_retired" | "audit_published"
+    kind: str
+    """version_published, algorithm_retired, audit_published, item_published or item_answered."""
     at: datetime
     algorithm: Algorithm
     agency: Agency
     version: CardVersion | None = None
     audit: Audit | None = None
+    item: ParticipationItem | None = None
+    """A published question or concern from the public (never one awaiting moderation)."""
+
+
+def _participation_changes(
+    session: Session, scope: list[Any], agencies: dict[Any, Agency], limit: int
+) -> list[Change]:
+    """Published items (at publication) and their answers (at the latest answer)."""
+    published = col(ParticipationItem.state) == ItemState.published
+    join = col(Algorithm.id) == col(ParticipationItem.algorithm_id)
+    items = session.exec(
+        select(ParticipationItem, Algorithm)
+        .join(Algorithm, join)
+        .where(*scope, published, col(ParticipationItem.published_at).is_not(None))
+        .order_by(col(ParticipationItem.published_at).desc())
+        .limit(limit)
+    ).all()
+    answers = session.exec(
+        select(ParticipationItem, Algorithm)
+        .join(Algorithm, join)
+        .where(*scope, published, col(ParticipationItem.answered_at).is_not(None))
+        .order_by(col(ParticipationItem.answered_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Change("item_published", i.published_at, a, agencies[a.agency_id], item=i)  # type: ignore[arg-type]
+        for i, a in items
+    ] + [
+        Change("item_answered", i.answered_at, a, agencies[a.agency_id], item=i)  # type: ignore[arg-type]
+        for i, a in answers
+    ]
 
 
 def recent_changes(
-    session: Session, *, agency: Agency | None = None, limit: int = 50
+    session: Session,
+    *,
+    agency: Agency | None = None,
+    algorithm: Algorithm | None = None,
+    limit: int = 50,
 ) -> list[Change]:
-    """The latest public changes, newest first (at most ``limit``)."""
+    """The latest public changes, newest first (at most ``limit``), of the register, of one
+    agency or of one algorithm."""
     public = Algorithm.state.in_(PUBLIC_STATES)  # type: ignore[attr-defined]
     scope = [public] + ([Algorithm.agency_id == agency.id] if agency is not None else [])
+    if algorithm is not None:
+        scope.append(Algorithm.id == algorithm.id)
     versions = session.exec(
         select(CardVersion, Algorithm)
         .join(Algorithm, Algorithm.id == CardVersion.algorithm_id)  # type: ignore[arg-type]
@@ -82,6 +122,8 @@ def recent_changes(
         )
         for au, alg in audits
     ]  # type: ignore[arg-type]
+    if agency is not None or algorithm is not None:  # not in the whole register's feed
+        changes += _participation_changes(session, scope, agencies, limit)
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes[:limit]
 

@@ -25,6 +25,12 @@ from sqlmodel import Session, col, select
 from registry.cards.enums import RiskCategory
 from registry.models import Agency, Algorithm, AlgorithmState, CardVersion
 from registry.models.audit import Audit, AuditKind
+from registry.services.participation.timeliness import (
+    DEFAULT_CLOCK,
+    ResponseClock,
+    Timeliness,
+    timeliness_by_agency,
+)
 from registry.services.public.audit_listing import (
     PUBLIC_ALGORITHM_STATES,
     public_audit_conditions,
@@ -49,6 +55,8 @@ class Scorecard:
     """Of those, how many the agency answered in public."""
     review_overdue: int = 0
     """In-use algorithms whose current card's next review date has passed."""
+    responses: Timeliness = field(default_factory=Timeliness)
+    """How promptly it answers questions and concerns from the public (on the clock)."""
 
 
 def _review_overdue(value: object, today: date) -> bool:
@@ -169,9 +177,12 @@ def audit_facts(audit: Audit, agency_id: int) -> AuditFacts:
     )
 
 
-def scorecards(session: Session, *, today: date) -> list[Scorecard]:
-    """The scorecard of every agency, by name: three queries (agencies, algorithms with their
-    current card's review date, public audits from the covering index)."""
+def scorecards(
+    session: Session, *, today: date, clock: ResponseClock = DEFAULT_CLOCK
+) -> list[Scorecard]:
+    """The scorecard of every agency, by name: four queries (agencies, algorithms with their
+    current card's review date, public audits from the covering index, participation items
+    grouped by day)."""
     agencies = list(session.exec(select(Agency).order_by(col(Agency.name), col(Agency.id))))
     cards = {a.id: Scorecard(a) for a in agencies if a.id is not None}
     algorithms = _algorithm_facts(_current_card_review_dates(session, []))
@@ -200,7 +211,15 @@ def scorecards(session: Session, *, today: date) -> list[Scorecard]:
         for agency_id, algorithm_id, kind, verdict, withdrawn_at, response_at in rows
     ]
     tally(cards, algorithms, audits, today=today)
+    _add_responses(cards, timeliness_by_agency(session, clock=clock, today=today), clock)
     return list(cards.values())
+
+
+def _add_responses(
+    cards: dict[int, Scorecard], found: dict[int, Timeliness], clock: ResponseClock
+) -> None:
+    for agency_id, card in cards.items():
+        card.responses = found.get(agency_id) or Timeliness(target_days=clock.target_days)
 
 
 def agency_scorecard(
@@ -210,9 +229,11 @@ def agency_scorecard(
     algorithms: Iterable[Algorithm],
     audits: Iterable[Audit],
     today: date,
+    clock: ResponseClock = DEFAULT_CLOCK,
 ) -> Scorecard:
     """One agency's scorecard from its public algorithms and audits as the agency page already
-    loaded them (``records.agency_record``); one more query reads the cards' review dates."""
+    loaded them (``records.agency_record``); one more query reads the cards' review dates, one
+    the participation items grouped by day."""
     card = Scorecard(agency)
     ids = [a.id for a in algorithms if a.id is not None]
     rows = _current_card_review_dates(session, [col(Algorithm.id).in_(ids)]) if ids else []
@@ -221,5 +242,11 @@ def agency_scorecard(
         _algorithm_facts(rows),
         [audit_facts(audit, agency.id or 0) for audit in audits],
         today=today,
+    )
+    agency_id = agency.id or 0
+    _add_responses(
+        {agency_id: card},
+        timeliness_by_agency(session, clock=clock, today=today, agency_id=agency_id),
+        clock,
     )
     return card
