@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from registry.errors import NotFound
 from registry.formats import FORMATS, ExportMeta, ExportResult, PublishedAudit
+from registry.lru import LRUCache
 from registry.models import Agency, Algorithm, CardVersion
 from registry.models.audit import Audit
 from registry.pages import findings
@@ -94,6 +95,20 @@ def export_meta(
     )
 
 
+#: What a page shows of each written file (its name, type and gaps), by format, version and meta.
+_WRITTEN: LRUCache[tuple[Any, ...], ExportResult] = LRUCache(4096)
+
+
+def _summary(result: ExportResult) -> ExportResult:
+    """The written file without its bytes (pages show only the name, type and missing fields)."""
+    return ExportResult(
+        content=b"",
+        media_type=result.media_type,
+        filename=result.filename,
+        missing_required=tuple(result.missing_required),
+    )
+
+
 def export_links(
     record: records.AlgorithmRecord,
     version: CardVersion,
@@ -112,7 +127,13 @@ def export_links(
     )
     links: list[ExportLink] = []
     for fid, fmt in writable_formats().items():
-        result: ExportResult = fmt.write(version.card, meta=meta)
+        # A published card never changes, and the meta is a value: write each file once, not on
+        # every page view (writing the six formats was half of an algorithm page's time).
+        key = (fid, version.id, version.sha256, meta)
+        result = _WRITTEN.get(key)
+        if result is None:
+            result = _summary(fmt.write(version.card, meta=meta))
+            _WRITTEN.put(key, result)
         links.append(
             {
                 "format": fid,
