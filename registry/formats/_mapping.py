@@ -26,13 +26,18 @@ def load_schema(name: str) -> dict[str, Any]:
     return data
 
 
-def schema_problems(document: Any, name: str) -> list[str]:
-    """Every way ``document`` breaks the schema ``name``, as ``path: message`` lines (sorted)."""
+@cache
+def _validator(name: str) -> Any:
+    """The schema's validator, built once (building it took most of an export's time)."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(load_schema(name))
+    return Draft202012Validator(load_schema(name))
+
+
+def schema_problems(document: Any, name: str) -> list[str]:
+    """Every way ``document`` breaks the schema ``name``, as ``path: message`` lines (sorted)."""
     problems = []
-    for error in validator.iter_errors(document):
+    for error in _validator(name).iter_errors(document):
         path = "/".join(str(p) for p in error.absolute_path) or "(record)"
         problems.append(f"{path}: {error.message}")
     return sorted(problems)
