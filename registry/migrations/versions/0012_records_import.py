@@ -36,10 +36,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("algorithm") as batch:
-        batch.drop_index("ix_algorithm_import_source")
-        batch.drop_index("ix_algorithm_import_content_key")
-        batch.drop_column("import_content_key")
-        batch.drop_column("import_source_id")
-        batch.drop_column("import_standard_version")
-        batch.drop_column("import_standard")
+    # Not in batch mode: on SQLite a batch drop recreates ``algorithm``, which the rows of every
+    # table referring to it (versions, audits, public items, the log) forbid while foreign keys
+    # are on. Plain DROP INDEX and ALTER TABLE ... DROP COLUMN (SQLite 3.35+) leave it in place.
+    op.drop_index("ix_algorithm_import_source", table_name="algorithm")
+    op.drop_index("ix_algorithm_import_content_key", table_name="algorithm")
+    for column in (
+        "import_content_key",
+        "import_source_id",
+        "import_standard_version",
+        "import_standard",
+    ):
+        op.drop_column("algorithm", column)
