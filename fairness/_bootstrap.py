@@ -4,7 +4,8 @@ A summary is a maximum over pairs of groups: the largest minus the smallest rate
 pairwise difference ``p_i - p_j``, and ``-log`` of the smallest over the largest rate the largest
 ``log(p_i / p_j)``. Each pair contributes its estimate ``est >= 0`` (the pair oriented so) with
 the half-widths of its interval: Newcombe for differences, Katz (zero cells corrected) on the log
-scale for ratios; its standard errors are those half-widths over the normal quantile. The
+scale for ratios, or the score interval for a ratio pair with a count under ``SCORE_BELOW`` (up to
+``_DENSE`` groups); its standard errors are those half-widths over the normal quantile. The
 summary is an absolute value near parity, and a two-sided interval folded at 0 covers it up to
 ``1 - alpha/2`` there, so every pair's bounds are those of the **folded normal**
 (``_intervals.folded_normal_arrays``: exact coverage for ``|θ|`` in the normal model, equal to
