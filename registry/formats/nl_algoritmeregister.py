@@ -2,8 +2,9 @@
 
 Read: each registration becomes a draft card in its own language (``lang``, ISO 639-3, usually
 ``nld``); write: a published version becomes one registration, checked against the JSON Schema
-this project rebuilt from the standard's attribute list (``mappings/nl_algoritmeregister-1.0.0``),
-with the gaps and schema problems under ``x_registry_export``. The mapping is data: see
+this project wrote from the register's API schema and the standard's attribute list
+(``mappings/nl_algoritmeregister-1.0.0``; sources in docs/interop.md), with the gaps and schema
+problems under ``x_registry_export``. The mapping is data: see
 ``mappings/nl_algoritmeregister-1.0.0.toml``.
 """
 
@@ -58,6 +59,8 @@ class NlAlgoritmeregister:
         self.mapping_name = mapping_name
         self.mapping = load_mapping(mapping_name)
         self.standard_version = str(self.mapping["standard"]["version"])
+        # the value a registration carries in `standard_version` (the register's API says "1.0")
+        self.wire_version = str(self.mapping["standard"].get("wire_version", self.standard_version))
         self.default_language = str(self.mapping["standard"]["default_language"])
 
     # --- read -------------------------------------------------------------------------------
@@ -180,17 +183,15 @@ class NlAlgoritmeregister:
                     "source_id",
                 )
         version = b.raw("standard_version")
-        if str(version).strip() == self.standard_version:
+        readable = {self.standard_version, self.wire_version}
+        if provided(version) and str(version).strip() in readable:
             b.note(
                 "",
                 NoteKind.MAPPED,
                 f"'standard_version' = '{version}' is the version this mapping reads.",
                 "standard_version",
             )
-        if provided(version) and str(version).strip() not in {
-            self.standard_version,
-            self.standard_version.rsplit(".", 1)[0],
-        }:
+        if provided(version) and str(version).strip() not in readable:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
@@ -238,16 +239,26 @@ class NlAlgoritmeregister:
                     "lawful_basis",
                 )
             elif text:
-                lines = [line.removeprefix("- ") for line in text.splitlines()]
-                if len(lines) == len(items) and all(len(line) <= 200 for line in lines):
-                    for item, line in zip(items, lines, strict=True):
+                lines = [line.removeprefix("- ") for line in text.splitlines() if line.strip()]
+                if len(lines) >= len(items) and all(len(line) <= 200 for line in lines):
+                    for item, line in zip(items, lines[: len(items)], strict=True):
                         if line != item["title"]:
                             item["reference"] = line
+                    # lines after the linked items: legal bases without a link (the register
+                    # requires a link in every lawful_basis_grouping item)
+                    unlinked = [_titled_line(line) for line in lines[len(items) :]]
+                    items += unlinked
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
                         "Each line of 'lawful_basis' was read as the reference of the matching "
-                        "legal basis item.",
+                        "legal basis item"
+                        + (
+                            f"; {len(unlinked)} further line(s) became legal basis item(s) "
+                            "without a link."
+                            if unlinked
+                            else "."
+                        ),
                         "lawful_basis",
                     )
                 else:
@@ -261,7 +272,7 @@ class NlAlgoritmeregister:
         elif text:
             lines = [line.removeprefix("- ") for line in text.splitlines() if line.strip()]
             if all(len(line) <= 200 for line in lines):
-                items = [{"title": line} for line in lines]
+                items = [_titled_line(line) for line in lines]
                 b.note(
                     "legal_basis",
                     NoteKind.CONVERTED,
@@ -413,15 +424,29 @@ class NlAlgoritmeregister:
         out.put("human_intervention", card.get("human_oversight"))
         out.put("risks", _risk_lines(card.get("risks")))
         legal = [i for i in card.get("legal_basis", []) if isinstance(i, Mapping)]
+        # one line per legal basis: first those with a link (their reference, matching the
+        # grouping below), then those without one ("title — reference"), which have no place in
+        # lawful_basis_grouping because the register requires a link in every item there
+        linked = [i for i in legal if i.get("url")]
+        unlinked = [i for i in legal if not i.get("url")]
         out.put(
-            "lawful_basis", "\n".join(str(i.get("reference") or i["title"]) for i in legal) or None
+            "lawful_basis",
+            "\n".join(
+                [str(i.get("reference") or i["title"]) for i in linked]
+                + [
+                    f"{i['title']}{UNLINKED_SEPARATOR}{i['reference']}"
+                    if i.get("reference")
+                    else str(i["title"])
+                    for i in unlinked
+                ]
+            )
+            or None,
         )
+        # the register requires both title and link in an item; a basis without a link is in
+        # the lawful_basis text above
         out.put(
             "lawful_basis_grouping",
-            [
-                {k: v for k, v in (("title", str(i["title"])[:100]), ("link", i.get("url"))) if v}
-                for i in legal
-            ],
+            [{"title": str(i["title"])[:100], "link": i["url"]} for i in legal if i.get("url")],
         )
         assessments = [i for i in card.get("impact_assessments", []) if isinstance(i, Mapping)]
         words = m["export"]["impact_assessment"]
@@ -442,7 +467,7 @@ class NlAlgoritmeregister:
         out.put("provider", _provider_text(card, m))
         out.put("publiccode", card.get("source_code_url"))
         out.put("lang", m["export"]["lang"].get(language, language or None))
-        out.put("standard_version", self.standard_version)
+        out.put("standard_version", self.wire_version)
         out.put("source_id", card.get("source_id") or meta.public_id)
         doc = {k: v for k, v in out.values.items() if v is not None}
         missing = out.missing()
@@ -490,6 +515,17 @@ class NlAlgoritmeregister:
             missing_required=tuple(missing),
             notes=tuple(notes),
         )
+
+
+UNLINKED_SEPARATOR = " — "
+
+
+def _titled_line(line: str) -> dict[str, Any]:
+    """A line of lawful_basis as a legal basis item: "title — reference", or a title alone."""
+    title, sep, reference = line.partition(UNLINKED_SEPARATOR)
+    if sep and title.strip() and reference.strip():
+        return {"title": title.strip(), "reference": reference.strip()}
+    return {"title": line}
 
 
 def _groups(value: Any) -> list[Mapping[str, Any]]:
