@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.formats._base import ExportMeta, ExportResult, FormatError, ImportedRecord, NoteKind
+from registry.formats._base import (
+    ExportMeta,
+    ExportResult,
+    FormatError,
+    ImportedRecord,
+    Msg,
+    NoteKind,
+)
 from registry.formats._mapping import load_mapping, schema_problems
 from registry.formats._reading import (
     RecordBuilder,
@@ -122,17 +129,24 @@ class NlAlgoritmeregister:
                 b.note(
                     "model_type",
                     NoteKind.CONVERTED,
-                    "The model type line at the end of 'methods_and_models' was read into "
-                    "model_type.",
+                    Msg(
+                        "The model type line at the end of 'methods_and_models' was read into"
+                        " model_type."
+                    ),
                     "methods_and_models",
                 )
         if "model_type" not in b.card:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"{self.standard} has no attribute for the model type; model_type (rules, "
-                "statistical, machine learning; self-learning or not) must be chosen by a person, "
-                "for example from 'methods_and_models'.",
+                Msg(
+                    "{standard} has no attribute for the model type; model_type (rules,"
+                    " statistical, "
+                    "machine learning; self-learning or not) must be chosen by a person, for"
+                    " example "
+                    "from 'methods_and_models'.",
+                    standard=self.standard,
+                ),
             )
         b.agency_name = b.clean("organization", b.raw("organization"), "agency")
         if b.agency_name is None:
@@ -141,7 +155,7 @@ class NlAlgoritmeregister:
             b.note(
                 "agency",
                 NoteKind.MAPPED,
-                "'organization' names the responsible agency (matched or created by name).",
+                Msg("'organization' names the responsible agency (matched or created by name)."),
                 "organization",
             )
         split_contact(b, "contact_email", required=True)
@@ -179,7 +193,11 @@ class NlAlgoritmeregister:
                 b.note(
                     "source_id",
                     kind,
-                    f"'source_id' = '{b.source_id}' was recorded as source_id '{slug}'.",
+                    Msg(
+                        "'source_id' = '{source_id}' was recorded as source_id '{slug}'.",
+                        source_id=b.source_id,
+                        slug=slug,
+                    ),
                     "source_id",
                 )
         version = b.raw("standard_version")
@@ -188,15 +206,22 @@ class NlAlgoritmeregister:
             b.note(
                 "",
                 NoteKind.MAPPED,
-                f"'standard_version' = '{version}' is the version this mapping reads.",
+                Msg(
+                    "'standard_version' = '{version}' is the version this mapping reads.",
+                    version=version,
+                ),
                 "standard_version",
             )
         if provided(version) and str(version).strip() not in readable:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
-                f"'standard_version' says '{version}', but this reader maps version "
-                f"{self.standard_version}; check the mapped fields.",
+                Msg(
+                    "'standard_version' says '{version}', but this reader maps version "
+                    "{standard_version}; check the mapped fields.",
+                    version=version,
+                    standard_version=self.standard_version,
+                ),
                 "standard_version",
             )
         for key, reason in m["not_mapped"].items():
@@ -227,15 +252,19 @@ class NlAlgoritmeregister:
             b.note(
                 "legal_basis",
                 NoteKind.CONVERTED,
-                f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); "
-                "each needs its article or reference filled by a person.",
+                Msg(
+                    "'lawful_basis_grouping' gave {n} legal basis item(s) (title and link);"
+                    " each "
+                    "needs its article or reference filled by a person.",
+                    n=len(items),
+                ),
                 "lawful_basis_grouping",
             )
             if text and text == "\n".join(i["title"] for i in items):
                 b.note(
                     "legal_basis",
                     NoteKind.MAPPED,
-                    "'lawful_basis' repeats the titles of 'lawful_basis_grouping'.",
+                    Msg("'lawful_basis' repeats the titles of 'lawful_basis_grouping'."),
                     "lawful_basis",
                 )
             elif text:
@@ -251,13 +280,16 @@ class NlAlgoritmeregister:
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
-                        "Each line of 'lawful_basis' was read as the reference of the matching "
-                        "legal basis item"
-                        + (
-                            f"; {len(unlinked)} further line(s) became legal basis item(s) "
-                            "without a link."
-                            if unlinked
-                            else "."
+                        Msg(
+                            "Each line of 'lawful_basis' was read as the reference of the "
+                            "matching legal basis item; {n} further line(s) became legal basis "
+                            "item(s) without a link.",
+                            n=len(unlinked),
+                        )
+                        if unlinked
+                        else Msg(
+                            "Each line of 'lawful_basis' was read as the reference of the "
+                            "matching legal basis item."
                         ),
                         "lawful_basis",
                     )
@@ -265,8 +297,11 @@ class NlAlgoritmeregister:
                     b.note(
                         "legal_basis",
                         NoteKind.NEEDS_PERSON,
-                        "The free text of 'lawful_basis' could not be matched to the linked items; "
-                        "it was not imported and must be checked by a person.",
+                        Msg(
+                            "The free text of 'lawful_basis' could not be matched to the"
+                            " linked items; it was"
+                            " not imported and must be checked by a person."
+                        ),
                         "lawful_basis",
                     )
         elif text:
@@ -276,16 +311,23 @@ class NlAlgoritmeregister:
                 b.note(
                     "legal_basis",
                     NoteKind.CONVERTED,
-                    f"Each line of 'lawful_basis' became one legal basis item ({len(items)}); "
-                    "links and references need a person.",
+                    Msg(
+                        "Each line of 'lawful_basis' became one legal basis item ({n}); links"
+                        " and "
+                        "references need a person.",
+                        n=len(items),
+                    ),
                     "lawful_basis",
                 )
             else:
                 b.note(
                     "legal_basis",
                     NoteKind.NEEDS_PERSON,
-                    "'lawful_basis' is a long free text; legal_basis holds a title per law, so it "
-                    "was left empty for a person to split.",
+                    Msg(
+                        "'lawful_basis' is a long free text; legal_basis holds a title per"
+                        " law, so it was"
+                        " left empty for a person to split."
+                    ),
                     "lawful_basis",
                 )
         else:
@@ -311,16 +353,24 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    f"The impact assessment '{title}' is not a DPIA or IAMA; it was recorded as "
-                    "kind 'other' with its title as summary.",
+                    Msg(
+                        "The impact assessment '{title}' is not a DPIA or IAMA; it was"
+                        " recorded as kind "
+                        "'other' with its title as summary.",
+                        title=title,
+                    ),
                     "impacttoetsen_grouping",
                 )
         if items:
             b.note(
                 "impact_assessments",
                 NoteKind.CONVERTED,
-                f"'impacttoetsen_grouping' gave {len(items)} impact assessment(s); their "
-                "completion dates need a person.",
+                Msg(
+                    "'impacttoetsen_grouping' gave {n} impact assessment(s); their completion"
+                    " dates "
+                    "need a person.",
+                    n=len(items),
+                ),
                 "impacttoetsen_grouping",
             )
         text = b.clean(
@@ -332,15 +382,18 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    "'impacttoetsen' (why assessments were not done) became an impact assessment "
-                    "of kind 'other' with that reason; a person should set the kind.",
+                    Msg(
+                        "'impacttoetsen' (why assessments were not done) became an impact"
+                        " assessment of "
+                        "kind 'other' with that reason; a person should set the kind."
+                    ),
                     "impacttoetsen",
                 )
             else:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    "'impacttoetsen' is longer than 1000 characters; it was not imported.",
+                    Msg("'impacttoetsen' is longer than 1000 characters; it was not imported."),
                     "impacttoetsen",
                 )
         if items:
@@ -362,9 +415,13 @@ class NlAlgoritmeregister:
         b.note(
             "data_sources",
             NoteKind.NEEDS_PERSON,
-            f"'source_data_grouping' lists {len(lines)} data source(s); they were added as lines "
-            "to data_summary, because data_sources needs each source's role, which the standard "
-            "does not give.",
+            Msg(
+                "'source_data_grouping' lists {n} data source(s); they were added as lines to "
+                "data_summary, because data_sources needs each source's role, which the"
+                " standard "
+                "does not give.",
+                n=len(lines),
+            ),
             "source_data_grouping",
         )
 
