@@ -634,15 +634,22 @@ def mark_duplicates(records: list[ImportedRecord]) -> list[ImportedRecord]:
             out.append(record)
             continue
         earlier = first_by_key.get(record.content_key)
-        why = "the same content"
+        reason = Msg(
+            "Entry {index} has the same content as entry {earlier}; it is reported as a "
+            "duplicate and not imported again.",
+            index=record.index,
+            earlier=earlier,
+        )
         if earlier is None and record.source_id:
             earlier = first_by_id.get(record.source_id)
-            why = f"the same source id '{record.source_id}'"
-        if earlier is not None:
-            reason = (
-                f"Entry {record.index} has {why} as entry {earlier}; it is reported as a "
-                "duplicate and not imported again."
+            reason = Msg(
+                "Entry {index} has the same source id '{source_id}' as entry {earlier}; it is "
+                "reported as a duplicate and not imported again.",
+                index=record.index,
+                source_id=record.source_id,
+                earlier=earlier,
             )
+        if earlier is not None:
             note = MappingNote.of("", NoteKind.NOT_MAPPED.value, reason)
             out.append(
                 replace(record, skipped=reason, duplicate_of=earlier, notes=(*record.notes, note))

@@ -90,7 +90,11 @@ class NlAlgoritmeregister:
                     skipped_record(
                         index,
                         entry,
-                        reason=f"Entry {index} is a {type(entry).__name__}, not a registration.",
+                        reason=Msg(
+                            "Entry {index} is a {type_name}, not a registration.",
+                            index=index,
+                            type_name=type(entry).__name__,
+                        ),
                         standard=self.standard,
                         standard_version=self.standard_version,
                         default_language=self.default_language,

@@ -107,7 +107,13 @@ class NlRegisterExport:
             if not isinstance(entry, Mapping):
                 records.append(
                     self._skip(
-                        index, entry, f"Entry {index} is a {type(entry).__name__}, not a record."
+                        index,
+                        entry,
+                        Msg(
+                            "Entry {index} is a {type_name}, not a record.",
+                            index=index,
+                            type_name=type(entry).__name__,
+                        ),
                     )
                 )
                 continue
@@ -117,7 +123,12 @@ class NlRegisterExport:
                     self._skip(
                         index,
                         entry,
-                        f"Entry {index} is a metadata row ({kind}), not a record; it was skipped.",
+                        Msg(
+                            "Entry {index} is a metadata row ({kind}), not a record; it was "
+                            "skipped.",
+                            index=index,
+                            kind=kind,
+                        ),
                     )
                 )
                 continue

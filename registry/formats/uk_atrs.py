@@ -144,7 +144,10 @@ class UkAtrs:
                     skipped_record(
                         index,
                         entry,
-                        reason=f"Entry {index} is not an ATRS record (no tier_1 or tier_2).",
+                        reason=Msg(
+                            "Entry {index} is not an ATRS record (no tier_1 or tier_2).",
+                            index=index,
+                        ),
                         standard=self.standard,
                         standard_version=self.standard_version,
                         default_language=self.default_language,
