@@ -305,3 +305,17 @@ def test_every_writer_names_its_file_and_handles_an_empty_card(format_id: str) -
     assert result.filename.startswith("alg-0001-v3.")
     assert result.missing_required  # an empty card always lacks something, and says so
     assert result.content
+
+
+def test_atrs_writes_the_phase_as_gov_uk_spells_it_and_reads_any_case() -> None:
+    """GOV.UK's finder (alphagov/specialist-publisher) allows Pre-deployment, Beta/Pilot,
+    Production, Retired."""
+    allowed = {"Pre-deployment", "Beta/Pilot", "Production", "Retired"}
+    assert set(load_mapping("uk_atrs-3.0")["export"]["phase"].values()) == allowed
+    card = {**CARDS["benefit-fraud-risk"], "status": "pilot"}
+    doc = json.loads(FORMATS["uk_atrs"].write(card, meta=meta()).content)
+    assert doc["tier_2"]["tool_specification"]["phase"] == "Beta/Pilot"
+    for spelling in ("Beta/Pilot", "beta/pilot"):
+        doc["tier_2"]["tool_specification"]["phase"] = spelling
+        record = FORMATS["uk_atrs"].read(json.dumps(doc).encode())[0]
+        assert record.card["status"] == "pilot"
