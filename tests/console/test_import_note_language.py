@@ -46,3 +46,28 @@ def test_what_cannot_be_translated_stays_english_and_says_so() -> None:
     # values that do not fit the template (a damaged report): the English sentence, not an error
     assert translated(EMPTY, {"key": "goal"}, "English.", "zh-CN") == ("English.", "en")
     assert translated("", {}, "No template.", "zh-CN") == ("No template.", "en")
+
+
+def test_every_note_and_reason_of_the_messy_files_reads_in_chinese() -> None:
+    """The deliberately messy import files of every format (every mess the formats handle): each
+    note and skip reason has a template the zh_CN catalog translates, filled without error."""
+    from registry.formats import FORMATS
+    from tests.registry.formats.helpers import messy_bytes
+
+    untranslated: set[str] = set()
+    count = 0
+    for format_id in ("nl_algoritmeregister", "nl_register_export", "uk_atrs", "hf_model_card"):
+        for record in FORMATS[format_id].read(messy_bytes(format_id)):
+            shown = [(n.template, n.values, n.message) for n in record.notes]
+            if record.skipped:
+                skipped = record.skipped
+                shown.append(
+                    (getattr(skipped, "template", ""), getattr(skipped, "values", {}), skipped)
+                )
+            for template, values, message in shown:
+                count += 1
+                _text, lang = translated(template, values, message, "zh-CN")
+                if lang != "zh-CN":
+                    untranslated.add(template or message)
+    assert count > 500
+    assert untranslated == set()
