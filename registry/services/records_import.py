@@ -266,7 +266,7 @@ def import_records(
         except Exception as exc:  # one record must never stop the others
             session.rollback()
             first_line = (str(exc).splitlines() or [""])[0][:MAX_REASON]
-            _skip(entry, Msg(ERR_STORE_FAILED, message=f"{type(exc).__name__}: {first_line}"))
+            _skip(entry, Msg(ERR_STORE_FAILED, message=type(exc).__name__ + ": " + first_line))
     return report
 
 
