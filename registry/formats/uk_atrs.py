@@ -48,6 +48,12 @@ MISSING_COLUMN = "x_registry_missing_required"
 SECTIONS = ("metadata", "tier_1", "tier_2")
 MODEL = "tier_2.tool_specification.model_specification"
 DATA = "tier_2.tool_specification.data_specification"
+#: Attributes the metadata section repeats: the metadata copy is read when the other is empty.
+REPEATED = {
+    "tier_1.name": "metadata.title",
+    "tier_2.owner_and_responsibility.organisation_or_department": "metadata.organisation_name",
+    "tier_2.tool_specification.phase": "metadata.phase",
+}
 _BLOCK_LINE = re.compile(r"^(?P<label>[A-Z][a-z]{1,20}):(?: (?P<value>.*))?$")
 _METRIC = re.compile(
     r"^(?P<name>[^:]{1,200}): (?P<value>-?[\d.]+)"
@@ -193,6 +199,12 @@ class UkAtrs:
         m = self.mapping
         plain = {k: v for k, v in entry.items() if k != EXPORT_INFO_KEY}
         flat = flatten(plain)
+        borrowed = {
+            key: copy
+            for key, copy in REPEATED.items()
+            if not provided(flat.get(key)) and provided(flat.get(copy))
+        }
+        flat |= {key: flat[copy] for key, copy in borrowed.items()}
         b = RecordBuilder(
             flat,
             index=index,
@@ -200,6 +212,13 @@ class UkAtrs:
             standard_version=self.standard_version,
             content=content_key(plain),
         )
+        for key, copy in borrowed.items():
+            b.note(
+                "",
+                NoteKind.CONVERTED,
+                Msg("'{key}' is empty; '{copy}' was read in its place.", key=key, copy=copy),
+                copy,
+            )
         for row in m["scalar"]:
             b.text(row["path"], row["field"], required=self.required(row["path"]))
         for row in m["lines"]:
@@ -256,7 +275,8 @@ class UkAtrs:
             if path.endswith("scope"):
                 continue
             for key in self._numbered(b, path):
-                b.not_mapped(key, reason)
+                if key not in borrowed.values():
+                    b.not_mapped(key, reason)
         b.language(None, self.default_language)
         b.unknown_keys(self.known_paths(flat))
         return b.finish()

@@ -80,3 +80,26 @@ def test_one_representativeness_text_is_written_per_dataset_and_read_once() -> N
     # every dataset written is checked for the standard's required attributes
     gaps = [g for g in result.missing_required if ".data_specification." in g]
     assert "tier_2.tool_specification.data_specification.2.data_modality" in gaps
+
+
+def test_the_metadata_copy_is_read_when_the_attribute_is_empty() -> None:
+    record = FORMATS["uk_atrs"].read(
+        json.dumps(
+            unflatten(
+                {
+                    "metadata.title": "Queue order",
+                    "metadata.organisation_name": "Y Council",
+                    "metadata.phase": "Beta/Pilot",
+                    "tier_1.description": "Orders the queue.",
+                }
+            )
+        ).encode()
+    )[0]
+    assert record.card["name"] == "Queue order" and record.card["status"] == "pilot"
+    assert record.agency_name == "Y Council"
+    assert any(
+        n.source_key == "metadata.phase" and "read in its place" in n.message for n in record.notes
+    )
+    assert not any(
+        n.source_key == "metadata.title" and "not imported" in n.message for n in record.notes
+    )
