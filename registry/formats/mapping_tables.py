@@ -106,49 +106,87 @@ def nl_register_export_table() -> str:
     return _table(rows + _not_mapped(m))
 
 
+#: ATRS attributes we write on export but do not read back (their reason is in not_mapped).
+_ATRS_WRITTEN = {
+    "metadata.standard_version": "3.0",
+    "metadata.date_of_completion": "the version's publication date",
+    "metadata.title": "`name`",
+    "metadata.organisation_name": "the agency's name",
+    "metadata.phase": "`status` (as 2.4.1.2)",
+    "tier_1.website_url": "the algorithm's public page",
+    "tier_2.owner_and_responsibility.external_supplier_involvement": "Yes or No from `suppliers`",
+    "tier_2.decision_making_process.provided_information": "`outputs`, one per line",
+    "tier_2.tool_specification.models": "`name`",
+    "tier_2.tool_specification.model_specification.1.model_name": "`name`",
+    "tier_2.tool_specification.model_specification.1.model_version": "the version number",
+}
+
+
 def uk_atrs_table() -> str:
+    """Every attribute of the ATRS 3.0 table, in its order: where it goes on the card and how."""
     m = load_mapping("uk_atrs-3.0")
-    rows = [
-        (r["path"], r["field"], "text" + (" (required)" if r.get("required") else ""))
-        for r in m["scalar"]
-    ]
-    rows += [(r["path"], r["field"], "one item per line") for r in m["lines"]]
-    rows += [
-        (
-            "tier_1.contact_email",
+    model = "tier_2.tool_specification.model_specification.1."
+    how: dict[str, tuple[str, str]] = {r["path"]: (r["field"], "text") for r in m["scalar"]}
+    how |= {r["path"]: (r["field"], "one item per line") for r in m["lines"]}
+    how |= {
+        "tier_1.contact_email": (
             "contact.email",
             "an e-mail address; a web address goes to `contact.form_url`",
         ),
-        (
-            "tier_2.owner_and_responsibility.organisation",
+        "tier_2.owner_and_responsibility.organisation_or_department": (
             "agency",
             "agency matched or created by name",
         ),
-        (
-            "tier_2.tool_specification.phase",
+        "tier_2.tool_specification.phase": (
             "status",
             "vocabulary: " + ", ".join(m["vocabulary"]["phase"]),
         ),
-        (
-            "tier_2.tool_specification.models.1.model_task",
+        "tier_2.description_and_rationale.scope": (
+            "out_of_scope_uses",
+            "lines 'Not for: use — reason'; other text is not imported",
+        ),
+        model + "model_task": (
             "model_type",
             "'<kind words> (learns / does not learn in use)'",
         ),
-        (
-            "tier_2.tool_specification.models.1.model_performance",
+        model + "model_performance": (
             "evaluation",
             "lines 'name: value (low to high, level%) [group]'",
         ),
-        (
-            "tier_2.tool_specification.models.1.dataset_purposes",
-            "data_sources[].role",
-            "lines 'name: purpose'",
-        ),
-    ]
+        model + "dataset_purposes": ("data_sources[].role", "lines 'name: purpose'"),
+    }
     for spec in m["lists"].values():
-        items = ", ".join(f"{a}={b}" for a, b in spec["items"].items())
-        rows.append((spec["path"] + "[]", spec["field"] + "[]", items))
-    return _table(rows + _not_mapped(m))
+        for theirs, ours in spec["items"].items():
+            how[f"{spec['path']}.{{n}}.{theirs}"] = (f"{spec['field']}[].{ours}", "text")
+    data = m["lists"]["data_sources"]["path"] + ".{n}."
+    how[data + "data_description"] = (
+        "data_sources[]",
+        "lines 'Personal data: yes/no', 'Collected: YYYY-MM to YYYY-MM'",
+    )
+    how[data + "data_completeness_and_representativeness"] = (
+        "representativeness",
+        "the card's one text in every dataset; read back once",
+    )
+    for spec in m["blocks"].values():
+        labels = " / ".join(f"'{label}:'" for label in spec["labels"])
+        how[spec["path"]] = (f"{spec['field']}[]", f"blocks of lines {labels}")
+    rows = []
+    for attribute in m["attribute"]:
+        path = attribute["path"]
+        flag = "required" if attribute["required"] else "optional"
+        key = path.replace(".{n}.", ".1.") if path.startswith(model[:-2]) else path
+        reason = m["not_mapped"].get(key) or m["not_mapped"].get(path)
+        if path in how or key in how:
+            field, text = how.get(path) or how[key]
+        elif reason:
+            field = ""
+            written = _ATRS_WRITTEN.get(key)
+            text = f"export writes {written}; import: " if written else ""
+            text += f"not mapped: {reason}"
+        else:
+            raise ValueError(f"{path} has no mapping and no reason in uk_atrs-3.0.toml")
+        rows.append((path, field, f"{attribute['ref']}, {flag}; {text}"))
+    return _table(rows)
 
 
 def hf_model_card_table() -> str:

@@ -1,9 +1,11 @@
-"""UK Algorithmic Transparency Recording Standard, template 3.0 (tier 1 and tier 2): JSON and CSV.
+"""UK Algorithmic Transparency Recording Standard 3.0 (metadata, tier 1, tier 2): JSON and CSV.
 
-The record is nested by tier and section (``tier_1.name``, ``tier_2.owner_and_responsibility.
-senior_responsible_owner``); the CSV layout is the same record flattened to one row per record
-with one column per dotted path and list items numbered from 1. The attribute list and the
-mapping are data: ``mappings/uk_atrs-3.0.toml``. Reading accepts either layout (sniffed).
+The record is nested by section (``metadata.title``, ``tier_1.name``,
+``tier_2.owner_and_responsibility.senior_responsible_owner``); numbered groups hold one supplier,
+model or dataset each. The CSV layout is the same record flattened to one row per record with one
+column per dotted path, groups numbered from 1. The standard's attribute list (reference numbers,
+names, tiers, required flags, from the official v3.0 table) and the mapping are data:
+``mappings/uk_atrs-3.0.toml``. Reading accepts either layout (sniffed).
 """
 
 from __future__ import annotations
@@ -43,7 +45,16 @@ from registry.formats.common import contact_value, impact_kind, split_contact
 
 MAPPING_NAME = "uk_atrs-3.0"
 MISSING_COLUMN = "x_registry_missing_required"
-_INDEX = re.compile(r"\.(\d+)(\.|$)")
+SECTIONS = ("metadata", "tier_1", "tier_2")
+MODEL = "tier_2.tool_specification.model_specification"
+DATA = "tier_2.tool_specification.data_specification"
+#: Attributes the metadata section repeats: the metadata copy is read when the other is empty.
+REPEATED = {
+    "tier_1.name": "metadata.title",
+    "tier_2.owner_and_responsibility.organisation_or_department": "metadata.organisation_name",
+    "tier_2.tool_specification.phase": "metadata.phase",
+}
+_BLOCK_LINE = re.compile(r"^(?P<label>[A-Z][a-z]{1,20}):(?: (?P<value>.*))?$")
 _METRIC = re.compile(
     r"^(?P<name>[^:]{1,200}): (?P<value>-?[\d.]+)"
     r"(?: \((?P<low>-?[\d.]+) to (?P<high>-?[\d.]+)(?:, (?P<level>[\d.]+)%)?\))?"
@@ -100,6 +111,33 @@ class UkAtrs:
         self.mapping = load_mapping(mapping_name)
         self.standard_version = str(self.mapping["standard"]["version"])
         self.default_language = str(self.mapping["standard"]["default_language"])
+        attributes = self.mapping["attribute"]
+        #: Required attributes outside numbered groups, in the standard's order.
+        self.required_paths = tuple(
+            a["path"] for a in attributes if a["required"] and "{n}" not in a["path"]
+        )
+        #: Numbered groups -> the required attribute names of each group.
+        self.group_required: dict[str, list[str]] = {}
+        for a in attributes:
+            if a["required"] and "{n}" in a["path"]:
+                group, _, name = a["path"].partition(".{n}.")
+                self.group_required.setdefault(group, []).append(name)
+        self._attribute_path = re.compile(
+            "|".join(
+                re.escape(a["path"]).replace(re.escape("{n}"), r"[1-9]\d{0,3}") for a in attributes
+            )
+        )
+
+    def is_attribute(self, path: str) -> bool:
+        """Whether a dotted path is one of the standard's attributes in our layout."""
+        return self._attribute_path.fullmatch(path) is not None
+
+    def required(self, path: str) -> bool:
+        """Whether the standard marks the attribute at this path (any group number) required."""
+        group, sep, rest = path.rpartition(".")
+        if sep and group.rpartition(".")[2].isdigit():
+            return rest in self.group_required.get(group.rpartition(".")[0], [])
+        return path in self.required_paths
 
     # --- read -------------------------------------------------------------------------------
     def entries(self, data: bytes) -> list[Any]:
@@ -117,7 +155,7 @@ class UkAtrs:
             raise FormatError("The file is empty.")
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or not any(
-            name and name.startswith("tier_") for name in reader.fieldnames
+            name and name.startswith(tuple(f"{s}." for s in SECTIONS)) for name in reader.fieldnames
         ):
             raise FormatError(
                 "Expected JSON, or CSV whose header names ATRS attributes such as tier_1.name.",
@@ -139,13 +177,13 @@ class UkAtrs:
     def read(self, data: bytes) -> list[ImportedRecord]:
         records = []
         for index, entry in enumerate(self.entries(data)):
-            if not isinstance(entry, Mapping) or not any(k in entry for k in ("tier_1", "tier_2")):
+            if not isinstance(entry, Mapping) or not any(k in entry for k in SECTIONS):
                 records.append(
                     skipped_record(
                         index,
                         entry,
                         reason=Msg(
-                            "Entry {index} is not an ATRS record (no tier_1 or tier_2).",
+                            "Entry {index} is not an ATRS record (no metadata, tier_1 or tier_2).",
                             index=index,
                         ),
                         standard=self.standard,
@@ -161,6 +199,12 @@ class UkAtrs:
         m = self.mapping
         plain = {k: v for k, v in entry.items() if k != EXPORT_INFO_KEY}
         flat = flatten(plain)
+        borrowed = {
+            key: copy
+            for key, copy in REPEATED.items()
+            if not provided(flat.get(key)) and provided(flat.get(copy))
+        }
+        flat |= {key: flat[copy] for key, copy in borrowed.items()}
         b = RecordBuilder(
             flat,
             index=index,
@@ -168,8 +212,15 @@ class UkAtrs:
             standard_version=self.standard_version,
             content=content_key(plain),
         )
+        for key, copy in borrowed.items():
+            b.note(
+                "",
+                NoteKind.CONVERTED,
+                Msg("'{key}' is empty; '{copy}' was read in its place.", key=key, copy=copy),
+                copy,
+            )
         for row in m["scalar"]:
-            b.text(row["path"], row["field"], required=row.get("required", False))
+            b.text(row["path"], row["field"], required=self.required(row["path"]))
         for row in m["lines"]:
             text = b.clean(row["path"], b.raw(row["path"]), row["field"])
             if text is None:
@@ -190,7 +241,7 @@ class UkAtrs:
                 row["path"],
             )
         split_contact(b, "tier_1.contact_email", required=True)
-        org_key = "tier_2.owner_and_responsibility.organisation"
+        org_key = "tier_2.owner_and_responsibility.organisation_or_department"
         b.agency_name = b.clean(org_key, b.raw(org_key), "agency")
         if b.agency_name is None:
             b.empty(org_key, "agency", required=True)
@@ -216,46 +267,56 @@ class UkAtrs:
         self._scope(b)
         for name, spec in m["lists"].items():
             self._list(b, name, spec)
+        for spec in m["blocks"].values():
+            self._blocks(b, spec)
         self._data_details(b)
+        self._other_models(b)
         for path, reason in m["not_mapped"].items():
             if path.endswith("scope"):
                 continue
-            b.not_mapped(path, reason)
+            for key in self._numbered(b, path):
+                if key not in borrowed.values():
+                    b.not_mapped(key, reason)
         b.language(None, self.default_language)
         b.unknown_keys(self.known_paths(flat))
         return b.finish()
 
+    @staticmethod
+    def _numbered(b: RecordBuilder, path: str) -> list[str]:
+        """The entry's keys for a path; ``{n}`` stands for every group number present."""
+        if "{n}" not in path:
+            return [path]
+        group, _, name = path.partition(".{n}.")
+        pattern = re.compile(re.escape(group) + r"\.(\d+)\." + re.escape(name))
+        return [k for k in b.entry if pattern.fullmatch(k)]
+
+    def _other_models(self, b: RecordBuilder) -> None:
+        """Model specifications after the first: the card describes one model."""
+        for key in b.entry:
+            group, _, rest = key.partition(MODEL + ".")
+            number = rest.partition(".")[0]
+            if group or not number.isdigit() or number == "1" or not self.is_attribute(key):
+                continue
+            value = b.raw(key)
+            if provided(value):
+                b.note(
+                    "",
+                    NoteKind.NOT_MAPPED,
+                    Msg(
+                        "'{key}' belongs to model specification {number}; the card describes"
+                        " one model, so only the first model specification was read.",
+                        key=key,
+                        number=number,
+                    ),
+                    key,
+                )
+
     def known_paths(self, flat: Mapping[str, Any]) -> set[str]:
-        m = self.mapping
-        known = {row["path"] for row in m["scalar"]} | {row["path"] for row in m["lines"]}
-        known |= set(m["not_mapped"]) | set(m["required"]["paths"])
-        known |= {
-            "tier_2.tool_specification.models.1.model_task",
-            "tier_2.tool_specification.models.1.model_performance",
-            "tier_2.tool_specification.models.1.dataset_purposes",
-        }
-        item_keys = {
-            spec["path"]: set(spec["items"])
-            | {
-                "data_description",
-                "data_modality",
-                "data_quantities",
-                "source_data_url",
-                "data_cleaning",
-                "data_completeness_and_representativeness",
-            }
-            for spec in m["lists"].values()
-        }
-        for key in flat:
-            match = _INDEX.search(key)
-            if match and key[: match.start()] in item_keys:
-                rest = key[match.end() :]
-                if rest in item_keys[key[: match.start()]]:
-                    known.add(key)
-        return known
+        """The entry's keys that are attributes of the standard (the rest get a note)."""
+        return {key for key in flat if self.is_attribute(key)}
 
     def _model_task(self, b: RecordBuilder) -> None:
-        key = "tier_2.tool_specification.models.1.model_task"
+        key = f"{MODEL}.1.model_task"
         text = b.clean(key, b.raw(key), "model_type")
         if text is None:
             b.empty(key, "model_type", required=False)
@@ -311,7 +372,7 @@ class UkAtrs:
         )
 
     def _performance(self, b: RecordBuilder) -> None:
-        key = "tier_2.tool_specification.models.1.model_performance"
+        key = f"{MODEL}.1.model_performance"
         text = b.clean(key, b.raw(key), "evaluation")
         if text is None:
             b.empty(key, "evaluation", required=False)
@@ -418,25 +479,6 @@ class UkAtrs:
                 text = b.clean(f"{prefix}{their_key}", source.get(their_key), f"{field}.{our_key}")
                 if text is not None:
                     item[our_key] = text
-            if field == "impact_assessments":
-                item = self._assessment_item(item)
-                when = item.get("completed_on")
-                if when is not None and _iso_date(str(when)) is None:
-                    del item["completed_on"]
-                    b.note(
-                        "impact_assessments",
-                        NoteKind.NEEDS_PERSON,
-                        Msg(
-                            "'{prefix}date_completed' = '{when}' is not a date (YYYY-MM-DD);"
-                            " the assessment "
-                            "was kept without its date for a person to fill.",
-                            prefix=prefix,
-                            when=when,
-                        ),
-                        f"{prefix}date_completed",
-                    )
-                elif when is not None:
-                    item["completed_on"] = _iso_date(str(when))
             if field == "sensitive_attributes" or "sensitive_attributes" in item:
                 attrs = str(item.pop("sensitive_attributes", ""))
                 item["sensitive_attributes"] = [
@@ -473,6 +515,94 @@ class UkAtrs:
             )
         else:
             b.empty(path, field, required=False)
+
+    def _blocks(self, b: RecordBuilder, spec: Mapping[str, Any]) -> None:
+        """Items from a free-text attribute written as blocks of labelled lines (ours)."""
+        path, field, labels = spec["path"], spec["field"], spec["labels"]
+        text = b.clean(path, b.raw(path), field)
+        if text is None:
+            b.empty(path, field, required=False)
+            return
+        first = next(iter(labels))
+        found: list[dict[str, str]] = []
+        current: dict[str, str] | None = None
+        last = ""
+        unread = []
+        for line in text.splitlines():
+            match = _BLOCK_LINE.match(line)
+            if match and match["label"] in labels:
+                if match["label"] == first or current is None:
+                    current = {}
+                    found.append(current)
+                last = labels[match["label"]]
+                current[last] = (match["value"] or "").strip()
+            elif current is not None:
+                current[last] = f"{current.get(last, '')}\n{line}"
+            elif line.strip():
+                unread.append(line)
+        if unread:
+            b.note(
+                field,
+                NoteKind.NEEDS_PERSON,
+                Msg(
+                    "'{key}' has text that is not in labelled lines ({labels}); a person should"
+                    " split it into items of {field}.",
+                    key=path,
+                    labels=", ".join(labels),
+                    field=field,
+                ),
+                path,
+            )
+        items = []
+        for count, raw in enumerate(found, start=1):
+            item: dict[str, Any] = {k: v.strip() for k, v in raw.items() if v.strip()}
+            if field == "impact_assessments":
+                item = self._assessment_item(item)
+                when = item.get("completed_on")
+                if when is not None and _iso_date(str(when)) is None:
+                    del item["completed_on"]
+                    b.note(
+                        field,
+                        NoteKind.NEEDS_PERSON,
+                        Msg(
+                            "Item {count} of '{key}': '{when}' is not a date (YYYY-MM-DD);"
+                            " the assessment was kept without its date for a person to fill.",
+                            count=count,
+                            key=path,
+                            when=when,
+                        ),
+                        path,
+                    )
+                elif when is not None:
+                    item["completed_on"] = _iso_date(str(when))
+                key_name = "kind"
+            else:
+                key_name = "name"
+            if not item.get(key_name):
+                b.note(
+                    field,
+                    NoteKind.NEEDS_PERSON,
+                    Msg(
+                        "Item {count} of '{path}' has no {name}; it was left out of {field}"
+                        " for a "
+                        "person to complete.",
+                        count=count,
+                        path=path,
+                        name=first,
+                        field=field,
+                    ),
+                    path,
+                )
+                continue
+            items.append(item)
+        if items:
+            b.set(field, items)
+            b.note(
+                field,
+                NoteKind.MAPPED,
+                Msg("'{path}' gave {n} item(s) of {field}.", path=path, n=len(items), field=field),
+                path,
+            )
 
     def _assessment_item(self, item: dict[str, Any]) -> dict[str, Any]:
         title = str(item.pop("kind", ""))
@@ -519,7 +649,7 @@ class UkAtrs:
 
     def _data_details(self, b: RecordBuilder) -> None:
         """Roles of data sources from dataset_purposes lines ('name: role'); no role, no source."""
-        key = "tier_2.tool_specification.models.1.dataset_purposes"
+        key = f"{MODEL}.1.dataset_purposes"
         text = b.clean(key, b.raw(key), "data_sources")
         roles: dict[str, str] = {}
         table = self.mapping["vocabulary"]["data_role"]
@@ -553,14 +683,15 @@ class UkAtrs:
         else:
             b.card.pop("data_sources", None)
         reps = [
-            str(b.raw(k))
+            str(b.raw(k)).strip()
             for k in b.entry
-            if k.startswith("tier_2.tool_specification.data.")
+            if k.startswith(f"{DATA}.")
             and k.endswith(".data_completeness_and_representativeness")
             and provided(b.raw(k))
         ]
         if reps and "representativeness" not in b.card:
-            b.set("representativeness", "\n".join(reps)[:4000])
+            # we write the card's one text into every dataset; read it back once
+            b.set("representativeness", "\n".join(dict.fromkeys(reps))[:4000])
             b.note(
                 "representativeness",
                 NoteKind.CONVERTED,
@@ -569,7 +700,7 @@ class UkAtrs:
                     " into "
                     "representativeness."
                 ),
-                "tier_2.tool_specification.data",
+                DATA,
             )
 
     # --- write ------------------------------------------------------------------------------
@@ -578,20 +709,27 @@ class UkAtrs:
     ) -> tuple[dict[str, Any], tuple[str, ...]]:
         m = self.mapping
         flat: dict[str, Any] = {}
+        phase = m["export"]["phase"].get(str(card.get("status")))
+        flat["metadata.standard_version"] = self.standard_version
+        flat["metadata.date_of_completion"] = meta.published_on
+        flat["metadata.title"] = card.get("name")
+        flat["metadata.organisation_name"] = meta.agency_name
+        flat["metadata.phase"] = phase
         for row in m["scalar"]:
             flat[row["path"]] = get_path(card, row["field"])
         for row in m["lines"]:
             values = card.get(row["field"]) or []
             flat[row["path"]] = "\n".join(f"- {v}" for v in values) or None
-        flat["tier_1.website"] = meta.page_url
+        flat["tier_1.website_url"] = meta.page_url
         flat["tier_1.contact_email"] = contact_value(card)
-        flat["tier_2.owner_and_responsibility.organisation"] = meta.agency_name
-        flat["tier_2.tool_specification.phase"] = m["export"]["phase"].get(str(card.get("status")))
+        flat["tier_2.owner_and_responsibility.organisation_or_department"] = meta.agency_name
+        flat["tier_2.tool_specification.phase"] = phase
         flat["tier_2.decision_making_process.provided_information"] = (
             "\n".join(f"- {v}" for v in card.get("outputs", [])) or None
         )
-        flat["tier_2.tool_specification.models.1.model_name"] = card.get("name")
-        flat["tier_2.tool_specification.models.1.model_version"] = str(meta.version)
+        flat["tier_2.tool_specification.models"] = card.get("name")
+        flat[f"{MODEL}.1.model_name"] = card.get("name")
+        flat[f"{MODEL}.1.model_version"] = str(meta.version)
         kind = get_path(card, "model_type.kind")
         if kind:
             words = m["model_task"]
@@ -600,12 +738,8 @@ class UkAtrs:
                 if get_path(card, "model_type.self_learning")
                 else words["not_self_learning"]
             )
-            flat["tier_2.tool_specification.models.1.model_task"] = (
-                f"{words[str(kind)]} ({learning})"
-            )
-        flat["tier_2.tool_specification.models.1.model_performance"] = _performance_text(
-            card.get("evaluation")
-        )
+            flat[f"{MODEL}.1.model_task"] = f"{words[str(kind)]} ({learning})"
+        flat[f"{MODEL}.1.model_performance"] = _performance_text(card.get("evaluation"))
         uses = [u for u in card.get("out_of_scope_uses", []) if isinstance(u, Mapping)]
         flat["tier_2.description_and_rationale.scope"] = (
             "\n".join(
@@ -623,7 +757,6 @@ class UkAtrs:
             )
         lists = m["lists"]
         self._write_list(flat, lists["suppliers"], external)
-        self._write_list(flat, lists["risks"], card.get("risks", []))
         assessments = []
         for item in card.get("impact_assessments", []):
             entry = dict(item)
@@ -633,7 +766,13 @@ class UkAtrs:
             if item.get("not_done_reason"):
                 entry["summary"] = f"Not done: {item['not_done_reason']}"
             assessments.append(entry)
-        self._write_list(flat, lists["impact_assessments"], assessments)
+        blocks = m["blocks"]
+        flat[blocks["impact_assessments"]["path"]] = _blocks_text(
+            blocks["impact_assessments"]["labels"], assessments
+        )
+        flat[blocks["risks"]["path"]] = _blocks_text(
+            blocks["risks"]["labels"], card.get("risks", [])
+        )
         sources = []
         purposes = []
         for source in card.get("data_sources", []):
@@ -653,16 +792,36 @@ class UkAtrs:
                     f"Collected: {source.get('collected_from', '')} to "
                     f"{source.get('collected_until', '')}".rstrip()
                 )
-            flat[f"tier_2.tool_specification.data.{index}.data_description"] = (
-                "\n".join(lines) or None
+            flat[f"{DATA}.{index}.data_description"] = "\n".join(lines) or None
+            flat[f"{DATA}.{index}.data_completeness_and_representativeness"] = card.get(
+                "representativeness"
             )
-        flat["tier_2.tool_specification.models.1.dataset_purposes"] = "\n".join(purposes) or None
-        flat["tier_2.tool_specification.data_completeness_and_representativeness"] = card.get(
-            "representativeness"
-        )
+        flat[f"{MODEL}.1.dataset_purposes"] = "\n".join(purposes) or None
         flat = {k: v for k, v in flat.items() if provided(v)}
-        missing = tuple(p for p in m["required"]["paths"] if not provided(flat.get(p)))
-        return flat, missing
+        return flat, self.missing(flat, data_groups=len(sources))
+
+    def missing(self, flat: Mapping[str, Any], *, data_groups: int) -> tuple[str, ...]:
+        """The standard's required attributes left empty, as paths, in the standard's order.
+
+        One model specification is always written (the card describes one model); every
+        dataset written is checked, and the first when there is none (the data specification
+        is required).
+        """
+        counts = {MODEL: 1, DATA: max(data_groups, 1)}
+        paths: list[str] = []
+        done: set[str] = set()
+        for attribute in self.mapping["attribute"]:
+            path = attribute["path"]
+            if "{n}" not in path:
+                paths += [path] if attribute["required"] else []
+                continue
+            group = path.partition(".{n}.")[0]
+            if group in done or group not in counts:
+                continue  # each group once, at its first attribute
+            done.add(group)
+            for number in range(1, counts[group] + 1):
+                paths += [f"{group}.{number}.{name}" for name in self.group_required[group]]
+        return tuple(p for p in paths if not provided(flat.get(p)))
 
     def _write_list(
         self, flat: dict[str, Any], spec: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
@@ -760,16 +919,30 @@ class UkAtrsCsv(UkAtrs):
     def columns(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Every attribute of the list, then numbered list columns present, then the gaps column."""
         m = self.mapping
-        fixed = list(
-            dict.fromkeys(
-                [
-                    *m["required"]["paths"],
-                    *(r["path"] for r in m["scalar"]),
-                    *(r["path"] for r in m["lines"]),
-                    *m["not_mapped"],
-                ]
-            )
-        )
+        names: dict[str, list[str]] = {}
+        for attribute in m["attribute"]:
+            group, sep, name = attribute["path"].partition(".{n}.")
+            if sep:
+                names.setdefault(group, []).append(name)
+        fixed: list[str] = []
+        for attribute in m["attribute"]:
+            path = attribute["path"]
+            group = path.partition(".{n}.")[0]
+            if "{n}" not in path:
+                fixed.append(path)
+            elif not any(c.startswith(f"{group}.") for c in fixed):
+                count = max(
+                    [1 if group == MODEL else 0]
+                    + [
+                        int(k[len(group) + 1 :].partition(".")[0])
+                        for row in rows
+                        for k in row
+                        if k.startswith(f"{group}.")
+                        and k[len(group) + 1 :].partition(".")[0].isdigit()
+                    ]
+                )
+                for number in range(1, count + 1):
+                    fixed += [f"{group}.{number}.{name}" for name in names[group]]
         extra = sorted(
             {k for row in rows for k in row} - set(fixed) - {MISSING_COLUMN}, key=_column_order
         )
@@ -813,3 +986,15 @@ def _performance_text(evaluation: Any) -> str | None:
     if evaluation.get("per_group_summary"):
         lines.append(f"Results by group: {evaluation['per_group_summary']}")
     return "\n".join(lines) or None
+
+
+def _blocks_text(labels: Mapping[str, str], items: Sequence[Mapping[str, Any]]) -> str | None:
+    """Items as blocks of labelled lines ('Risk: ...'), a blank line between blocks."""
+    blocks = []
+    for item in items:
+        lines = [
+            f"{label}: {item[key]}" for label, key in labels.items() if provided(item.get(key))
+        ]
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) or None

@@ -299,11 +299,15 @@ def flat_records() -> list[dict[str, object]]:
 
 # --- UK ATRS (CSV layout) ------------------------------------------------------------------------
 ATRS_COLUMNS = [
+    "metadata.standard_version",
+    "metadata.title",
+    "metadata.organisation_name",
+    "metadata.phase",
     "tier_1.name",
     "tier_1.description",
-    "tier_1.website",
+    "tier_1.website_url",
     "tier_1.contact_email",
-    "tier_2.owner_and_responsibility.organisation",
+    "tier_2.owner_and_responsibility.organisation_or_department",
     "tier_2.owner_and_responsibility.team",
     "tier_2.owner_and_responsibility.senior_responsible_owner",
     "tier_2.description_and_rationale.detailed_description",
@@ -311,25 +315,33 @@ ATRS_COLUMNS = [
     "tier_2.decision_making_process.human_decisions_and_review",
     "tier_2.decision_making_process.appeals_and_review",
     "tier_2.tool_specification.phase",
-    "tier_2.tool_specification.models.1.model_task",
-    "tier_2.risks_mitigations_and_impact_assessments.risks.1.risk_name",
-    "tier_2.risks_mitigations_and_impact_assessments.risks.1.risk_description",
-    "tier_2.risks_mitigations_and_impact_assessments.risks.1.mitigation",
-    "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.assessment_name",
-    "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.description",
-    "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.date_completed",
-    "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.link",
+    "tier_2.tool_specification.model_specification.1.model_task",
+    "tier_2.risks_mitigations_and_impact_assessments.impact_assessment",
+    "tier_2.risks_mitigations_and_impact_assessments.risks_and_mitigations",
 ]
+ATRS_RISK = (
+    "Risk: {name}\nDescription: A wrong address changes distance ranking.\n"
+    "Mitigation: Addresses are checked against council tax records."
+)
+ATRS_ASSESSMENT = (
+    "Assessment: Data Protection Impact Assessment (DPIA)\nCompleted: {date}\n"
+    "Summary: No high risk found after mitigation.\nLink: https://council.example/dpia"
+)
 
 
 def atrs_row(i: int) -> dict[str, str]:
     kind = mess(i)
+    organisation = ["Y Council", "Z Borough Council"][i % 2]
     row = {
+        "metadata.standard_version": "3.0",
+        "metadata.title": f"School place allocation {i:02d}",
+        "metadata.organisation_name": organisation,
+        "metadata.phase": "Production",
         "tier_1.name": f"School place allocation {i:02d}",
         "tier_1.description": f"Helps the council allocate secondary school places in area {i:02d}.",
-        "tier_1.website": "https://council.example/admissions",
+        "tier_1.website_url": "https://council.example/admissions",
         "tier_1.contact_email": "admissions@council.example",
-        "tier_2.owner_and_responsibility.organisation": ["Y Council", "Z Borough Council"][i % 2],
+        "tier_2.owner_and_responsibility.organisation_or_department": organisation,
         "tier_2.owner_and_responsibility.team": "School Admissions",
         "tier_2.owner_and_responsibility.senior_responsible_owner": "Director of Education",
         "tier_2.description_and_rationale.detailed_description": "Applies the published admissions criteria in order and ranks applicants.",
@@ -337,17 +349,17 @@ def atrs_row(i: int) -> dict[str, str]:
         "tier_2.decision_making_process.human_decisions_and_review": "Officers check every allocation before offers go out.",
         "tier_2.decision_making_process.appeals_and_review": "Parents can appeal to an independent panel within 20 school days.",
         "tier_2.tool_specification.phase": "Production",
-        "tier_2.tool_specification.models.1.model_task": "Rules-based decision logic (does not learn in use)",
-        "tier_2.risks_mitigations_and_impact_assessments.risks.1.risk_name": "Wrong address data",
-        "tier_2.risks_mitigations_and_impact_assessments.risks.1.risk_description": "A wrong address changes distance ranking.",
-        "tier_2.risks_mitigations_and_impact_assessments.risks.1.mitigation": "Addresses are checked against council tax records.",
-        "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.assessment_name": "Data Protection Impact Assessment (DPIA)",
-        "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.description": "No high risk found after mitigation.",
-        "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.date_completed": "2023-02-01",
-        "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.link": "https://council.example/dpia",
+        "tier_2.tool_specification.model_specification.1.model_task": "Rules-based decision logic (does not learn in use)",
+        "tier_2.risks_mitigations_and_impact_assessments.impact_assessment": ATRS_ASSESSMENT.format(
+            date="2023-02-01"
+        ),
+        "tier_2.risks_mitigations_and_impact_assessments.risks_and_mitigations": ATRS_RISK.format(
+            name="Wrong address data"
+        ),
     }
     if kind == "empty_required":
         row["tier_1.name"] = ""
+        row["metadata.title"] = ""
         row["tier_2.owner_and_responsibility.senior_responsible_owner"] = ""
     elif kind == "url_in_email":
         row["tier_1.contact_email"] = "https://council.example/contact-us"
@@ -362,6 +374,7 @@ def atrs_row(i: int) -> dict[str, str]:
         )
     elif kind == "vocabulary_variant":
         row["tier_2.tool_specification.phase"] = "Live"
+        row["metadata.phase"] = "Live"
     elif kind == "replacement_chars":
         row["tier_1.description"] = "Helps the council allocate places \ufffd fairly."
     elif kind == "mojibake":
@@ -370,11 +383,12 @@ def atrs_row(i: int) -> dict[str, str]:
         )
     elif kind == "unknown_vocabulary":
         row["tier_2.tool_specification.phase"] = "Paused"
-        row["tier_2.tool_specification.models.1.model_task"] = "Quantum annealer"
+        row["metadata.phase"] = "Paused"
+        row["tier_2.tool_specification.model_specification.1.model_task"] = "Quantum annealer"
     elif kind == "messy_dates":
-        row[
-            "tier_2.risks_mitigations_and_impact_assessments.impact_assessments.1.date_completed"
-        ] = "February 2023"
+        row["tier_2.risks_mitigations_and_impact_assessments.impact_assessment"] = (
+            ATRS_ASSESSMENT.format(date="February 2023")
+        )
     elif kind == "html":
         row["tier_2.description_and_rationale.detailed_description"] = (
             "Applies the criteria in order.<br>Ranks applicants."
@@ -389,7 +403,9 @@ def atrs_row(i: int) -> dict[str, str]:
     elif kind == "contact_with_text":
         row["tier_1.contact_email"] = "Email admissions@council.example or call 0100 555 0101"
     elif kind == "year_only":
-        row["tier_2.risks_mitigations_and_impact_assessments.risks.1.risk_name"] = ""
+        row["tier_2.risks_mitigations_and_impact_assessments.risks_and_mitigations"] = (
+            ATRS_RISK.format(name="")
+        )
     return row
 
 

@@ -16,7 +16,7 @@ from registry.formats import FORMATS, writable_formats
 from registry.formats._mapping import load_mapping, load_schema, schema_problems
 from registry.formats.hf_model_card import split_front_matter
 from registry.formats.uk_atrs import MISSING_COLUMN, flatten
-from tests.registry.formats.helpers import meta, sample_cards
+from tests.registry.formats.helpers import get, meta, sample_cards
 
 CARDS = sample_cards()
 NL_SCHEMA = "nl_algoritmeregister-1.0.0"
@@ -125,46 +125,80 @@ def test_an_english_card_says_in_the_file_that_the_standard_wants_dutch() -> Non
 
 
 # --- ATRS: its attribute list ---------------------------------------------------------------------
-def atrs_attributes() -> tuple[set[str], dict[str, set[str]]]:
-    m = load_mapping("uk_atrs-3.0")
-    scalars = {r["path"] for r in m["scalar"]} | {r["path"] for r in m["lines"]}
-    scalars |= set(m["not_mapped"]) | set(m["required"]["paths"])
-    scalars |= {
-        f"tier_2.tool_specification.models.1.{k}"
-        for k in ("model_task", "model_performance", "dataset_purposes")
+def test_atrs_attribute_list_is_the_v3_table() -> None:
+    """The attribute list is the official v3.0 table: 65 attributes, numbered and flagged."""
+    attributes = load_mapping("uk_atrs-3.0")["attribute"]
+    assert len(attributes) == 65
+    assert len({a["ref"] for a in attributes}) == 65 == len({a["path"] for a in attributes})
+    by_ref = {a["ref"]: a for a in attributes}
+    assert by_ref["2.1.1"]["path"].endswith(".organisation_or_department")
+    assert by_ref["1.3"]["path"] == "tier_1.website_url" and by_ref["1.3"]["required"]
+    # the table marks these optional, unlike the rest of their sections
+    optional = {a["ref"] for a in attributes if not a["required"]}
+    assert optional == {
+        "2.1.4.1",
+        "2.1.4.2",
+        "2.1.4.3",
+        "2.1.4.4",
+        "2.1.4.5",
+        "2.2.1",
+        "2.2.4",
+        "2.2.5",
+        "2.3.6",
+        "2.4.3.9",
     }
-    lists = {s["path"]: set(s["items"]) for s in m["lists"].values()}
-    lists["tier_2.tool_specification.data"].add("data_description")
-    return scalars, lists
-
-
-def is_attribute(path: str, scalars: set[str], lists: dict[str, set[str]]) -> bool:
-    if path in scalars:
-        return True
-    for prefix, keys in lists.items():
-        head, _, rest = path.partition(prefix + ".")
-        if not head and rest:
-            number, _, key = rest.partition(".")
-            if number.isdigit() and key in keys:
-                return True
-    return False
+    mapping = load_mapping("uk_atrs-3.0")
+    fmt = FORMATS["uk_atrs"]
+    for path in [r["path"] for r in mapping["scalar"] + mapping["lines"]] + list(
+        mapping["not_mapped"]
+    ):
+        assert fmt.is_attribute(path.replace("{n}", "1")), path  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("stem", sorted(CARDS))
 def test_atrs_exports_only_attributes_of_the_standard(stem: str) -> None:
-    scalars, lists = atrs_attributes()
-    doc = json.loads(FORMATS["uk_atrs"].write(CARDS[stem], meta=meta()).content)
+    fmt = FORMATS["uk_atrs"]
+    doc = json.loads(fmt.write(CARDS[stem], meta=meta()).content)
     doc.pop("x_registry_export")
-    unknown = [p for p in flatten(doc) if not is_attribute(p, scalars, lists)]
+    unknown = [p for p in flatten(doc) if not fmt.is_attribute(p)]  # type: ignore[attr-defined]
     assert unknown == []
 
 
+#: Required attributes that no card can fill: they have no place on the card (TOML not_mapped).
+UNFILLABLE = (
+    "metadata.id",
+    "metadata.organisation_type",
+    "metadata.function",
+    "metadata.capability",
+    "metadata.task",
+    "metadata.tags",
+    "metadata.date_updated",
+    "metadata.date_archived",
+    "metadata.region",
+    "metadata.one_sentence_description",
+    "tier_2.decision_making_process.required_training",
+    "tier_2.tool_specification.system_architecture",
+)
+
+
 def test_atrs_csv_has_one_row_per_record_and_the_gaps_column() -> None:
+    fmt = FORMATS["uk_atrs"]
+    scalar = {r["path"]: r["field"] for r in load_mapping("uk_atrs-3.0")["scalar"]}
     items = [(card, meta(f"alg-{i}")) for i, card in enumerate(CARDS.values())]
     result = FORMATS["uk_atrs_csv"].write_many(items)
     rows = list(csv.DictReader(io.StringIO(result.content.decode())))
     assert len(rows) == len(CARDS)
-    assert all(row[MISSING_COLUMN] == "" for row in rows)
+    for row, (card, item_meta) in zip(rows, items, strict=True):
+        gaps = row[MISSING_COLUMN].split("; ")
+        assert [f"{item_meta.public_id}: {g}" for g in gaps] == [
+            g for g in result.missing_required if g.startswith(f"{item_meta.public_id}: ")
+        ]
+        assert set(UNFILLABLE) <= set(gaps)
+        for gap in gaps:
+            assert fmt.required(gap), gap  # type: ignore[attr-defined]
+            assert row.get(gap, "") == "", gap
+            if gap in scalar:  # a gap of a mapped attribute: the card lacks the field
+                assert get(card, scalar[gap]) in (None, "", []), gap
     assert [r.importable for r in FORMATS["uk_atrs"].read(result.content)] == [True] * len(CARDS)
 
 
@@ -183,14 +217,55 @@ def test_dutch_export_lists_the_missing_required_attributes_in_the_file() -> Non
 @pytest.mark.parametrize("format_id", ["uk_atrs", "uk_atrs_csv"])
 def test_atrs_export_lists_the_missing_required_attributes_in_the_file(format_id: str) -> None:
     result = FORMATS[format_id].write(SPARSE, meta=meta())
+    data = "tier_2.tool_specification.data_specification.1."
+    model = "tier_2.tool_specification.model_specification.1."
     expected = (
+        *UNFILLABLE[:8],
+        "metadata.phase",  # SPARSE has no status
+        *UNFILLABLE[8:10],
         "tier_1.contact_email",
+        "tier_2.owner_and_responsibility.team",
         "tier_2.owner_and_responsibility.senior_responsible_owner",
-        "tier_2.description_and_rationale.detailed_description",
+        "tier_2.owner_and_responsibility.external_supplier_involvement",
+        "tier_2.description_and_rationale.scope",
         "tier_2.description_and_rationale.benefit",
+        "tier_2.decision_making_process.process_integration",
+        "tier_2.decision_making_process.provided_information",
+        "tier_2.decision_making_process.frequency_and_scale_of_usage",
         "tier_2.decision_making_process.human_decisions_and_review",
-        "tier_2.decision_making_process.appeals_and_review",
+        "tier_2.decision_making_process.required_training",
+        "tier_2.tool_specification.system_architecture",
         "tier_2.tool_specification.phase",
+        "tier_2.tool_specification.maintenance",
+        *(
+            model + name
+            for name in (
+                "model_task",
+                "model_input",
+                "model_output",
+                "model_architecture",
+                "model_performance",
+                "datasets",
+                "dataset_purposes",
+            )
+        ),
+        *(
+            data + name
+            for name in (
+                "source_data_name",
+                "data_modality",
+                "data_description",
+                "data_quantities",
+                "sensitive_attributes",
+                "data_completeness_and_representativeness",
+                "source_data_url",
+                "data_collection",
+                "data_sharing_agreements",
+                "data_access_and_storage",
+            )
+        ),
+        "tier_2.risks_mitigations_and_impact_assessments.impact_assessment",
+        "tier_2.risks_mitigations_and_impact_assessments.risks_and_mitigations",
     )
     assert result.missing_required == expected
     if format_id == "uk_atrs":
