@@ -3,7 +3,8 @@
 DuckDB counts files directly. PostgreSQL gets a throwaway database on the local server (or the one
 ``REGISTRY_TEST_POSTGRES_URL`` names), made with psycopg and dropped afterwards; without a server
 the tests skip, and with ``CI=true`` they fail (as tests/postgres.py). Spark runs in local mode
-when pyspark and Java are installed, else its tests skip naming what to install.
+when pyspark and Java are installed, else its tests skip naming what to install (and fail with
+``CI=true``: ``.ci/run`` installs both).
 """
 
 from __future__ import annotations
@@ -84,13 +85,20 @@ def _is_nan(value: object) -> bool:
 
 
 def spark_or_skip() -> None:
-    """Skip unless pyspark and a Java runtime are installed."""
+    """Skip unless pyspark and a Java runtime are installed; with ``CI=true`` fail instead (CI
+    installs both, so a missing one is a broken CI, not a reason to pass)."""
+    missing = None
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        pytest.skip(f"pyspark is not installed: {HOW_TO_GET_SPARK}")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip(f"no Java runtime: {HOW_TO_GET_SPARK}")
+        missing = f"pyspark is not installed: {HOW_TO_GET_SPARK}"
+    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing = f"no Java runtime: {HOW_TO_GET_SPARK}"
+    if missing is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and Spark cannot run: {missing}")
+    pytest.skip(missing)
 
 
 def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> bytes:
