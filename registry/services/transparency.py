@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from registry.cards.canonical import card_sha256
 from registry.errors import Invalid, NotFound
 from registry.models import Algorithm, Audit, CardVersion, Event
+from registry.models.participation import ItemState, ParticipationItem
 from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
 from registry.services.canonical import canonical_dumps, iso, sha256_hex
 from registry.transparency import merkle
@@ -54,6 +55,10 @@ LOGGED_ACTIONS = frozenset(
         "audit.response",
         "audit.withdrawn",
         "algorithm.retired",
+        # Citizen participation: a published item and the agency's public answer. (A declined
+        # or merged item's text was never public; only its count is, from the ledger.)
+        "participation.published",
+        "participation.answered",
     }
 )
 MAX_ENTRIES_PER_PAGE = 1000
@@ -98,9 +103,57 @@ def _algorithm(session: Session, public_id: str) -> Algorithm:
     return algorithm
 
 
+def _later_event(session: Session, event: Event, action: str) -> bool:
+    """Whether the ledger has a later ``action`` event about the same subject."""
+    later = session.exec(
+        select(Event.id).where(
+            Event.action == action,
+            Event.subject_id == event.subject_id,
+            Event.id > event.id,  # type: ignore[operator]
+        )
+    ).first()
+    return later is not None
+
+
+def participation_item_content(item: ParticipationItem) -> dict[str, Any]:
+    """What a published participation item says (docs/verification.md): its answer is apart."""
+    return {
+        "kind": item.kind.value,
+        "text": item.text,
+        "display_name": item.display_name,
+        "received_at": iso(item.received_at),
+    }
+
+
+def _participation_fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+    sid = event.subject_id
+    found = session.exec(
+        select(ParticipationItem, Algorithm.public_id)
+        .join(Algorithm, Algorithm.id == ParticipationItem.algorithm_id)  # type: ignore[arg-type]
+        .where(ParticipationItem.public_id == sid)
+    ).first()
+    if found is None:
+        raise LeafProblem(f"participation item {sid} is not in the database")
+    item, algorithm_id = found
+    if item.state != ItemState.published:
+        raise LeafProblem(f"participation item {sid} is no longer published (it is {item.state})")
+    subject = {"item": sid, "algorithm": algorithm_id}
+    # A later answer replaces the stored one; an earlier answer's record is its event.
+    replaced = _later_event(session, event, "participation.answered")
+    answer = event.payload.get("answer") if replaced else item.answer
+    if event.action == "participation.answered":
+        return subject, {"content_sha256": content_sha256({"answer": answer})}
+    facts = {"content_sha256": content_sha256(participation_item_content(item))}
+    if answer is not None:
+        facts["answer_sha256"] = content_sha256({"answer": answer})
+    return subject, facts
+
+
 def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
     """(subject, facts) of a logged event, read from the stored record."""
     action, sid = event.action, event.subject_id
+    if action.startswith("participation."):
+        return _participation_fact(session, event)
     if action == "version.published":
         number = event.payload.get("number")
         algorithm = _algorithm(session, sid)
@@ -129,14 +182,7 @@ def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any
         return subject, {"content_sha256": content_sha256({"reason": audit.withdrawn_reason})}
     if action == "audit.response":
         # A later response replaces the stored one; an earlier response's record is its event.
-        later = session.exec(
-            select(Event.id).where(
-                Event.action == "audit.response",
-                Event.subject_id == sid,
-                Event.id > event.id,  # type: ignore[operator]
-            )
-        ).first()
-        if later is None:
+        if not _later_event(session, event, "audit.response"):
             texts = _response_texts(audit.response_texts, audit.response_text)
         else:
             texts = _response_texts(event.payload.get("texts"), event.payload.get("text"))
@@ -281,6 +327,34 @@ def append_pending(session: Session, *, now: datetime) -> int:
             .order_by(Event.id)  # type: ignore[arg-type]
         )
     )
+    return _append_events(session, pending, now=now)
+
+
+def append_missing(session: Session, *, now: datetime) -> int:
+    """Append every logged event missing from the log, wherever it sits in the ledger, in ledger
+    order, after the entries already there; then sign a checkpoint if one is due. The caller holds
+    the ledger lock. Returns the count appended.
+
+    :func:`append_pending` only looks past the last logged event. A kind of fact added to the log
+    later (participation items, first logged after the log itself) has events before that point
+    in a register that already had a log; ``registry log checkpoint`` and the server's start-up
+    (``log_check.catch_up_at_start``) append them here, once. One anti-join over the logged
+    events."""
+    pending = list(
+        session.exec(
+            select(Event)
+            .outerjoin(LogEntry, LogEntry.event_id == Event.id)  # type: ignore[arg-type]
+            .where(
+                Event.action.in_(LOGGED_ACTIONS),  # type: ignore[attr-defined]
+                LogEntry.idx.is_(None),  # type: ignore[attr-defined]
+            )
+            .order_by(Event.id)  # type: ignore[arg-type]
+        )
+    )
+    return _append_events(session, pending, now=now)
+
+
+def _append_events(session: Session, pending: list[Event], *, now: datetime) -> int:
     if not pending:
         return 0
     size = log_size(session)
