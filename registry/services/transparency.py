@@ -156,13 +156,13 @@ def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any
         return _participation_fact(session, event)
     if action == "version.published":
         number = event.payload.get("number")
-        algorithm = _algorithm(session, sid)
         version = session.exec(
-            select(CardVersion).where(
-                CardVersion.algorithm_id == algorithm.id, CardVersion.number == number
-            )
+            select(CardVersion)
+            .join(Algorithm, Algorithm.id == CardVersion.algorithm_id)  # type: ignore[arg-type]
+            .where(Algorithm.public_id == sid, CardVersion.number == number)
         ).first()
         if version is None:
+            _algorithm(session, sid)  # names a missing algorithm
             raise LeafProblem(f"version {number} of algorithm {sid} is not in the database")
         subject = {"algorithm": sid, "version": number}
         return subject, {"content_sha256": card_sha256(version.card)}
@@ -271,21 +271,29 @@ def root_at(session: Session, size: int) -> bytes:
     return _with_stored(session, lambda get: merkle.root_hash(get, size))  # type: ignore[no-any-return]
 
 
+Frontier = list[tuple[int, int, bytes]]
+
+
 def _append(
-    session: Session, event: Event, index: int, frontier: list[tuple[int, int, bytes]]
+    event: Event,
+    data: bytes,
+    index: int,
+    frontier: Frontier,
+    entries: list[dict[str, Any]],
+    nodes: list[dict[str, Any]],
 ) -> None:
-    """Add leaf ``index`` and the subtree hashes it completes. ``frontier``: the complete subtrees
-    covering the log so far, left to right (level, index, hash), updated in place."""
-    data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
+    """Leaf ``index`` (``data``, the leaf of ``event``) and the subtree hashes it completes, as
+    rows for ``entries`` and ``nodes``. ``frontier``: the complete subtrees covering the log so
+    far, left to right (level, index, hash), updated in place."""
     digest = merkle.leaf_hash(data)
-    session.add(
-        LogEntry(
-            idx=index,
-            event_id=event.id,  # type: ignore[arg-type]
-            kind=event.action,
-            leaf=data.decode("utf-8"),
-            leaf_hash=digest.hex(),
-        )
+    entries.append(
+        {
+            "idx": index,
+            "event_id": event.id,
+            "kind": event.action,
+            "leaf": data.decode("utf-8"),
+            "leaf_hash": digest.hex(),
+        }
     )
     frontier.append((0, index, digest))
     while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
@@ -293,17 +301,17 @@ def _append(
         right = frontier.pop()[2]
         node = (level + 1, left_index >> 1, merkle.node_hash(left, right))
         frontier[-1] = node
-        session.add(LogNode(level=node[0], idx=node[1], hash=node[2].hex()))
+        nodes.append({"level": node[0], "idx": node[1], "hash": node[2].hex()})
 
 
-def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
+def _frontier(session: Session, size: int) -> Frontier:
     """The complete subtrees covering the first ``size`` leaves (one per set bit of ``size``)."""
     keys = merkle.aligned_subtrees(0, size)
     hashes = _fetch(session, keys)
     return [(level, i, hashes[(level, i)]) for level, i in keys]
 
 
-def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
+def _fold(frontier: Frontier) -> bytes:
     if not frontier:
         return merkle.EMPTY_ROOT
     acc = frontier[-1][2]
@@ -312,22 +320,63 @@ def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
     return acc
 
 
+@dataclass(frozen=True)
+class _LogEnd:
+    last_event: int | None  # the largest event id in the log
+    size: int
+    last_leaf_hash: str | None
+
+
+#: The log's end as this process's last append left it, per database: (size, last leaf hash,
+#: frontier). Used only while the database's end still matches (size and last leaf hash, read by
+#: the statement that reads the end): another process's appends or a rolled-back append only mean
+#: the frontier is read again.
+_frontier_cache: dict[str, tuple[int, str, Frontier]] = {}
+_FRONTIER_CACHE_SIZE = 8
+
+# One statement, three point look-ups by index (a max() each from its index on SQLite; the last
+# entry by primary key).
+_LOG_END = sa.text(
+    "SELECT (SELECT max(event_id) FROM log_entry), "
+    "(SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1), "
+    "(SELECT leaf_hash FROM log_entry ORDER BY idx DESC LIMIT 1)"
+)
+
+
+def _log_end(session: Session) -> _LogEnd:
+    last_event, last_idx, last_hash = session.execute(_LOG_END).one()
+    size = 0 if last_idx is None else int(last_idx) + 1
+    return _LogEnd(None if last_event is None else int(last_event), size, last_hash)
+
+
+def _database_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def _current_frontier(session: Session, end: _LogEnd) -> Frontier:
+    cached = _frontier_cache.get(_database_key(session))
+    if cached is not None and (cached[0], cached[1]) == (end.size, end.last_leaf_hash):
+        return list(cached[2])
+    return _frontier(session, end.size)
+
+
 def append_pending(session: Session, *, now: datetime) -> int:
     """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
     one is due. The caller holds the ledger lock (``record_event``). Returns the count appended.
 
-    A publication costs a handful of statements: the log's end, the pending events, the record,
-    the frontier's hashes (one statement), the inserts, and the checkpoint."""
-    # Two statements: SQLite answers one max() from its index, two in one statement by a scan.
-    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one()
-    pending = list(
-        session.exec(
-            select(Event)
-            .where(Event.id > (last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
-            .order_by(Event.id)  # type: ignore[arg-type]
-        )
-    )
-    return _append_events(session, pending, now=now)
+    A publication costs a handful of statements: the log's end (one statement), the pending
+    events, the record, the frontier's hashes (one statement, none when this process appended
+    last), the inserts (executemany), and the checkpoint."""
+    end = _log_end(session)
+    # Ids, then the events from the session: the one ``record_event`` just added is already there,
+    # so only events the session has not seen (a catch-up) are loaded.
+    ids = session.exec(
+        select(Event.id)
+        .where(Event.id > (end.last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
+        .order_by(Event.id)  # type: ignore[arg-type]
+    ).all()
+    pending = [session.get_one(Event, event_id) for event_id in ids]
+    return _append_events(session, pending, now=now, end=end)
 
 
 def append_missing(session: Session, *, now: datetime) -> int:
@@ -351,20 +400,34 @@ def append_missing(session: Session, *, now: datetime) -> int:
             .order_by(Event.id)  # type: ignore[arg-type]
         )
     )
-    return _append_events(session, pending, now=now)
-
-
-def _append_events(session: Session, pending: list[Event], *, now: datetime) -> int:
     if not pending:
         return 0
-    size = log_size(session)
-    frontier = _frontier(session, size)
+    return _append_events(session, pending, now=now, end=_log_end(session))
+
+
+def _append_events(session: Session, pending: list[Event], *, now: datetime, end: _LogEnd) -> int:
+    if not pending:
+        return 0
+    frontier = _current_frontier(session, end)
+    entries: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
     for offset, event in enumerate(pending):
-        _append(session, event, size + offset, frontier)
-    session.flush()
+        index = end.size + offset
+        data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
+        _append(event, data, index, frontier, entries, nodes)
+    # Plain inserts (executemany), not ORM objects: nothing in the transaction reads them back as
+    # objects, and the unit of work costs more than the rows.
+    session.execute(sa.insert(LogEntry.__table__), entries)  # type: ignore[attr-defined]
+    if nodes:
+        session.execute(sa.insert(LogNode.__table__), nodes)  # type: ignore[attr-defined]
+    size = end.size + len(pending)
+    key = _database_key(session)
+    if key not in _frontier_cache and len(_frontier_cache) >= _FRONTIER_CACHE_SIZE:
+        _frontier_cache.clear()
+    _frontier_cache[key] = (size, entries[-1]["leaf_hash"], list(frontier))
     settings = session.info.get(SETTINGS_KEY)
     if settings is not None:
-        maybe_checkpoint(session, settings, now=now, size=size + len(pending), root=_fold(frontier))
+        maybe_checkpoint(session, settings, now=now, size=size, root=_fold(frontier))
     return len(pending)
 
 
@@ -433,17 +496,15 @@ def issue_checkpoint(
     size: int | None = None,
     root: bytes | None = None,
 ) -> LogCheckpoint:
-    """Sign the current tree and store the checkpoint (no commit). ``size`` and ``root``: the
-    log's, when the caller knows them."""
+    """Sign the current tree and store the checkpoint (no commit; the answer is not attached to
+    the session). ``size`` and ``root``: the log's, when the caller knows them."""
     size = log_size(session) if size is None else size
     root = root_at(session, size) if root is None else root
     text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
-    checkpoint = LogCheckpoint(
-        size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
-    )
-    session.add(checkpoint)
-    session.flush()
-    return checkpoint
+    row = {"size": size, "root_hash": root.hex(), "issued_at": now, "key_name": signer.name}
+    # A plain insert, like the entries: the answer is a detached row.
+    result = session.execute(sa.insert(LogCheckpoint.__table__).values(**row, note=text))  # type: ignore[attr-defined]
+    return LogCheckpoint(id=result.inserted_primary_key[0], **row, note=text)
 
 
 def maybe_checkpoint(
