@@ -223,6 +223,7 @@ def main() -> None:
         print(f"{what}: {result}")
     if not args.no_write:
         table = "\n".join(f"| {what} | {result} |" for what, result in rows)
+        command = " ".join(["python benchmarks/bench_transparency.py", *sys.argv[1:]])
         body = (
             "## Transparency log (`benchmarks/bench_transparency.py`)\n\n"
             f"SQLite, {args.requests} random proofs of each kind, {args.publications} "
@@ -231,7 +232,9 @@ def main() -> None:
             "publication.\n\n| measured | time |\n| --- | --- |\n"
             f"{table}\n\nMachine: {describe('sqlalchemy', 'cryptography')}; load average "
             f"{os.getloadavg()[0]:.1f} when it ran (other jobs share the machine: the p95s move "
-            "with it, the p50s much less).\n"
+            "with it, the p50s much less; the CPU-time rows count only this thread's work, so "
+            "they move least).\n"
+            f"Command: `{command}`.\n"
         )
         replace_section(ROOT / "docs" / "benchmarks.md", "transparency", body)
 

@@ -322,7 +322,6 @@ def _fold(frontier: Frontier) -> bytes:
 
 @dataclass(frozen=True)
 class _LogEnd:
-    last_event: int | None  # the largest event id in the log
     size: int
     last_leaf_hash: str | None
 
@@ -334,23 +333,33 @@ class _LogEnd:
 _frontier_cache: dict[str, tuple[int, str, Frontier]] = {}
 _FRONTIER_CACHE_SIZE = 8
 
-# One statement, three point look-ups by index (a max() each from its index on SQLite; the last
-# entry by primary key).
-_LOG_END = sa.text(
-    "SELECT (SELECT max(event_id) FROM log_entry), "
+# The log's end: its last entry by primary key (index and leaf hash).
+_END_COLUMNS = (
     "(SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1), "
     "(SELECT leaf_hash FROM log_entry ORDER BY idx DESC LIMIT 1)"
 )
+_LOG_END = sa.text(f"SELECT {_END_COLUMNS}")
+# The log's end and the ids of the logged events after its largest event id, in one statement:
+# each sub-select is a look-up by index (max() from the unique index on SQLite), the events a
+# range of their primary key.
+_END_AND_PENDING = sa.text(
+    f"SELECT 0 AS part, {_END_COLUMNS} "
+    "UNION ALL SELECT 1, id, NULL FROM event "
+    "WHERE id > COALESCE((SELECT max(event_id) FROM log_entry), 0) AND action IN :actions "
+    "ORDER BY 1, 2"
+).bindparams(sa.bindparam("actions", expanding=True))
+
+
+def _end_of(last_idx: int | None, last_hash: str | None) -> _LogEnd:
+    return _LogEnd(0 if last_idx is None else int(last_idx) + 1, last_hash)
 
 
 def _log_end(session: Session) -> _LogEnd:
-    last_event, last_idx, last_hash = session.execute(_LOG_END).one()
-    size = 0 if last_idx is None else int(last_idx) + 1
-    return _LogEnd(None if last_event is None else int(last_event), size, last_hash)
+    return _end_of(*session.execute(_LOG_END).one())
 
 
 def _database_key(session: Session) -> str:
-    return str(session.get_bind().url)
+    return str(session.get_bind().engine.url)
 
 
 def _current_frontier(session: Session, end: _LogEnd) -> Frontier:
@@ -364,18 +373,14 @@ def append_pending(session: Session, *, now: datetime) -> int:
     """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
     one is due. The caller holds the ledger lock (``record_event``). Returns the count appended.
 
-    A publication costs a handful of statements: the log's end (one statement), the pending
-    events, the record, the frontier's hashes (one statement, none when this process appended
+    A publication costs a handful of statements: the log's end with the pending events' ids (one
+    statement), the record, the frontier's hashes (one statement, none when this process appended
     last), the inserts (executemany), and the checkpoint."""
-    end = _log_end(session)
-    # Ids, then the events from the session: the one ``record_event`` just added is already there,
-    # so only events the session has not seen (a catch-up) are loaded.
-    ids = session.exec(
-        select(Event.id)
-        .where(Event.id > (end.last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
-        .order_by(Event.id)  # type: ignore[arg-type]
-    ).all()
-    pending = [session.get_one(Event, event_id) for event_id in ids]
+    first, *rest = session.execute(_END_AND_PENDING, {"actions": sorted(LOGGED_ACTIONS)}).all()
+    end = _end_of(first[1], first[2])
+    # The events from the session: the one ``record_event`` just added is already there, so only
+    # events the session has not seen (a catch-up) are loaded.
+    pending = [session.get_one(Event, int(row[1])) for row in rest]
     return _append_events(session, pending, now=now, end=end)
 
 
@@ -501,10 +506,15 @@ def issue_checkpoint(
     size = log_size(session) if size is None else size
     root = root_at(session, size) if root is None else root
     text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
-    row = {"size": size, "root_hash": root.hex(), "issued_at": now, "key_name": signer.name}
+    checkpoint = LogCheckpoint(
+        size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
+    )
     # A plain insert, like the entries: the answer is a detached row.
-    result = session.execute(sa.insert(LogCheckpoint.__table__).values(**row, note=text))  # type: ignore[attr-defined]
-    return LogCheckpoint(id=result.inserted_primary_key[0], **row, note=text)
+    result = session.execute(
+        sa.insert(LogCheckpoint.__table__).values(checkpoint.model_dump(exclude={"id"}))  # type: ignore[attr-defined]
+    )
+    checkpoint.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    return checkpoint
 
 
 def maybe_checkpoint(
