@@ -201,11 +201,7 @@ def katz_ratio_interval(
     >>> round(low, 4), round(high, 4)
     (0.7081, 3.1774)
     """
-    if n1 <= 0 or n2 <= 0 or (x1 == 0 and x2 == 0):
-        return None
-    if not 0 < confidence < 1:
-        raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
-    return _one(katz_ratio_arrays, x1, n1, x2, n2, confidence=confidence)
+    return _ratio_interval(katz_ratio_arrays, x1, n1, x2, n2, confidence)
 
 
 def score_ratio_interval(
@@ -250,11 +246,7 @@ def score_ratio_interval(
     >>> round(low, 4), round(high, 4)
     (0.721, 3.1437)
     """
-    if n1 <= 0 or n2 <= 0 or (x1 == 0 and x2 == 0):
-        return None
-    if not 0 < confidence < 1:
-        raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
-    return _one(score_ratio_arrays, x1, n1, x2, n2, confidence=confidence)
+    return _ratio_interval(score_ratio_arrays, x1, n1, x2, n2, confidence)
 
 
 def newcombe_difference_interval(
@@ -298,6 +290,23 @@ def newcombe_difference_interval(
     _check(x1, n1, confidence)
     _check(x2, n2, confidence)
     return _one(newcombe_difference_arrays, x1, n1, x2, n2, confidence=confidence)
+
+
+def _ratio_interval(
+    arrays: Callable[..., tuple[np.ndarray, np.ndarray]],
+    x1: float,
+    n1: float,
+    x2: float,
+    n2: float,
+    confidence: float,
+) -> tuple[float, float] | None:
+    """A ratio interval by its array formula; ``None`` where the ratio is undefined (a
+    denominator of 0, or both numerators 0)."""
+    if n1 <= 0 or n2 <= 0 or (x1 == 0 and x2 == 0):
+        return None
+    if not 0 < confidence < 1:
+        raise ValueError(BAD_CONFIDENCE.format(confidence=confidence))
+    return _one(arrays, x1, n1, x2, n2, confidence=confidence)
 
 
 def _one(

@@ -123,6 +123,17 @@ class _Labels:
             good[name] = item
         return good
 
+    def named_labels(
+        self, path: str, value: Any, known: Iterable[str] | None, unknown_message: str
+    ) -> dict[str, dict[str, str]]:
+        """A ``named`` table of labels by language (``attributes``, ``checks``); a name whose
+        label has no usable language is left out."""
+        return {
+            name: text
+            for name, item in self.named(path, value, known, unknown_message).items()
+            if (text := self.by_language(f"{path}.{name}", item)) is not None
+        }
+
 
 def validate_labels(
     raw: Any, *, sensitive_features: tuple[str, ...], check_names: tuple[str, ...]
@@ -145,12 +156,9 @@ def validate_labels(
     features = sensitive_features or None
     out: dict[str, Any] = {}
     if "attributes" in data:
-        table = c.named("labels.attributes", data["attributes"], features, LABEL_UNKNOWN_ATTRIBUTE)
-        attributes = {
-            name: text
-            for name, item in table.items()
-            if (text := c.by_language(f"labels.attributes.{name}", item)) is not None
-        }
+        attributes = c.named_labels(
+            "labels.attributes", data["attributes"], features, LABEL_UNKNOWN_ATTRIBUTE
+        )
         if attributes:
             out["attributes"] = attributes
     if "groups" in data:
@@ -165,12 +173,7 @@ def validate_labels(
         if groups:
             out["groups"] = groups
     if "checks" in data:
-        table = c.named("labels.checks", data["checks"], check_names, LABEL_UNKNOWN_CHECK)
-        checks = {
-            name: text
-            for name, item in table.items()
-            if (text := c.by_language(f"labels.checks.{name}", item)) is not None
-        }
+        checks = c.named_labels("labels.checks", data["checks"], check_names, LABEL_UNKNOWN_CHECK)
         if checks:
             out["checks"] = checks
     return out, errors

@@ -26,6 +26,7 @@ from registry.models.participation import (
     ItemSubmit,
     ParticipationItem,
 )
+from registry.services.clock import Clock
 from registry.services.participation import listing, moderation, submission
 
 router = APIRouter(tags=["participation"])
@@ -165,6 +166,32 @@ def _moderated(session: Session, actor: CurrentAccount, item_id: str) -> ItemMod
     )
 
 
+def _decided(
+    session: Session,
+    actor: CurrentAccount,
+    clock: Clock,
+    item_id: str,
+    action: str,
+    *,
+    answer: str | None = None,
+    into: str = "",
+    reason: str = "",
+) -> ItemModeration:
+    """Make the decision (``moderation.decide``: the console's rules and write) and answer with
+    the item as its moderators see it."""
+    moderation.decide(
+        session,
+        actor=actor,
+        item_id=item_id,
+        action=action,
+        now=clock.now(),
+        answer=answer,
+        into=into,
+        reason=reason,
+    )
+    return _moderated(session, actor, item_id)
+
+
 @router.post(
     "/participation/items/{item_id}/publish",
     response_model=ItemModeration,
@@ -174,10 +201,7 @@ def publish(
     item_id: ItemId, body: ItemPublish, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> ItemModeration:
     """Publish an item awaiting moderation, with an answer or to be answered later."""
-    moderation.publish_item(
-        session, actor=actor, item_id=item_id, answer=body.answer, now=clock.now()
-    )
-    return _moderated(session, actor, item_id)
+    return _decided(session, actor, clock, item_id, "publish", answer=body.answer)
 
 
 @router.post(
@@ -189,10 +213,7 @@ def answer(
     item_id: ItemId, body: ItemAnswer, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> ItemModeration:
     """Answer a published item (or replace its answer)."""
-    moderation.answer_item(
-        session, actor=actor, item_id=item_id, answer=body.answer, now=clock.now()
-    )
-    return _moderated(session, actor, item_id)
+    return _decided(session, actor, clock, item_id, "answer", answer=body.answer)
 
 
 @router.post(
@@ -204,8 +225,7 @@ def merge(
     item_id: ItemId, body: ItemMerge, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> ItemModeration:
     """Merge an item awaiting moderation into a published item about the same algorithm."""
-    moderation.merge_item(session, actor=actor, item_id=item_id, into=body.into, now=clock.now())
-    return _moderated(session, actor, item_id)
+    return _decided(session, actor, clock, item_id, "merge", into=body.into)
 
 
 @router.post(
@@ -217,10 +237,7 @@ def decline(
     item_id: ItemId, body: ItemDecline, session: SessionDep, actor: CurrentAccount, clock: ClockDep
 ) -> ItemModeration:
     """Decline an item awaiting moderation with one of the published reasons."""
-    moderation.decline_item(
-        session, actor=actor, item_id=item_id, reason=body.reason.value, now=clock.now()
-    )
-    return _moderated(session, actor, item_id)
+    return _decided(session, actor, clock, item_id, "decline", reason=body.reason.value)
 
 
 @router.delete(

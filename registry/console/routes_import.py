@@ -5,17 +5,21 @@ Who may import: admins (into any agency, or each record's own organisation, matc
 created) and agency editors (into their own agency only); auditors get 403. The reviewed file
 travels with the confirm form (base64, at most ``vm_import.MAX_IMPORT_MB``), so nothing is kept on
 the server between the two steps and the confirmation imports exactly the reviewed bytes (their
-sha256 is shown on both pages); the service re-checks every permission on confirm. Drafts are
+sha256 is shown on both pages); the service re-checks every permission on confirm. An admin who
+did not put every record into one agency chooses, on the review, the agency of each organisation
+the file names (the command line's ``--agency-map``): "review again" shows the report with those
+choices, and the confirm form carries them. Drafts are
 never published here: each imported draft goes through the four-eyes review like any other.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from registry.api.deps import ClockDep, SessionDep
 from registry.console import vm_import
@@ -28,7 +32,12 @@ from registry.errors import Forbidden, Invalid
 from registry.i18n import gettext
 from registry.models import Account, Agency, Role, agency_name
 from registry.services.cards.agencies import list_agencies
-from registry.services.records_import import ERR_NOT_IMPORTER, import_records, readable_formats
+from registry.services.records_import import (
+    ERR_NOT_IMPORTER,
+    ImportReport,
+    import_records,
+    readable_formats,
+)
 
 router = APIRouter(prefix="/console/import", include_in_schema=False)
 
@@ -70,6 +79,60 @@ def import_start(request: Request, staff: ImporterDep, session: SessionDep) -> R
     return render(
         request, "console/import/upload.html", _upload_vm(session, staff, lang_of(request))
     )
+
+
+MAX_MAP_ROWS = 1000
+_MAP_KEY = re.compile(r"^map_(name|agency)_(\d{1,4})$")
+
+
+def _agency_map(
+    form: FormData, staff: Account, chosen: str, slugs: set[str], lang: str
+) -> tuple[dict[str, str], FormErrors]:
+    """The review's organisation -> agency choices (``map_name_N`` / ``map_agency_N``), the
+    valid ones and the problems of the others; an empty choice means "an agency of this name,
+    or a new one" and is left out of the map."""
+    errors = FormErrors()
+    rows: dict[int, dict[str, str]] = {}
+    for key in form:
+        match = _MAP_KEY.match(key)
+        if match:
+            rows.setdefault(int(match[2]), {})[match[1]] = str(form.get(key) or "").strip()
+    if len(rows) > MAX_MAP_ROWS:
+        errors.add("map_agency_0", gettext(lang, W.ERR_MAP_FORM))
+        return {}, errors
+    valid: dict[str, str] = {}
+    for index in sorted(rows):
+        field_id = f"map_agency_{index}"
+        name, slug = rows[index].get("name", ""), rows[index].get("agency")
+        if not name or slug is None:
+            errors.add(field_id, gettext(lang, W.ERR_MAP_FORM))
+        elif not slug:
+            continue
+        elif staff.role != Role.admin:
+            errors.add(field_id, gettext(lang, W.ERR_MAP_EDITOR))
+        elif chosen:
+            errors.add(field_id, gettext(lang, W.ERR_MAP_AND_AGENCY))
+        elif slug not in slugs:
+            errors.add(field_id, gettext(lang, W.ERR_MAP_AGENCY) % {"slug": slug, "name": name})
+        else:
+            valid[name] = slug
+    return valid, errors
+
+
+def _check_map_names(report: ImportReport, form: FormData, errors: FormErrors, lang: str) -> None:
+    """Every organisation of the map must be one the file's records name."""
+    named = set(vm_import.organisations(report))
+    for key in form:
+        match = _MAP_KEY.match(key)
+        if match and match[1] == "name":
+            name = str(form.get(key) or "").strip()
+            if name and name not in named:
+                errors.add(f"map_agency_{match[2]}", gettext(lang, W.ERR_MAP_NAME) % {"name": name})
+
+
+def _map_agencies(session: SessionDep, staff: Account, chosen: str) -> list[Agency] | None:
+    """The agencies an admin may put each organisation into (None: no choice to make)."""
+    return list_agencies(session) if staff.role == Role.admin and not chosen else None
 
 
 def _agency_names(session: SessionDep, lang: str) -> dict[str, str]:
@@ -132,12 +195,26 @@ async def import_review(
                 agency=chosen,
                 filename=filename,
                 agency_names=_agency_names(session, lang),
+                map_agencies=_map_agencies(session, staff, _agency_of(staff, chosen) or ""),
             )
             return render(request, "console/import/report.html", vm)
     vm_upload = _upload_vm(
         session, staff, lang, chosen_format=format_id, chosen_agency=chosen, errors=errors
     )
     return render(request, "console/import/upload.html", vm_upload, status=422)
+
+
+@router.post("/review", name="console_import_remap")
+async def import_remap(
+    request: Request,
+    staff: ImporterDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """Step 2 again: the same file, with the agency chosen for each organisation (nothing
+    written)."""
+    return await _reviewed(request, staff, session, clock, confirm=False)
 
 
 @router.post("/confirm", name="console_import_confirm")
@@ -149,6 +226,14 @@ async def import_confirm(
     clock: ClockDep,
 ) -> Response:
     """Step 3: import the reviewed file; each record as a draft, one transaction each."""
+    return await _reviewed(request, staff, session, clock, confirm=True)
+
+
+async def _reviewed(
+    request: Request, staff: Account, session: SessionDep, clock: ClockDep, *, confirm: bool
+) -> Response:
+    """A reviewed file (carried by the form) reviewed again or imported, with its agency map.
+    A bad map shows the review again with the problem at its field and writes nothing."""
     lang = lang_of(request)
     form = await request.form()
     format_id = str(form.get("format") or "")
@@ -159,15 +244,31 @@ async def import_confirm(
         errors.add("file", gettext(lang, W.ERR_DATA))
         vm_upload = _upload_vm(session, staff, lang, chosen_format=format_id, errors=errors)
         return render(request, "console/import/upload.html", vm_upload, status=422)
-    report = import_records(
-        session,
-        format_id=format_id,
-        data=data,
-        actor=staff,
-        now=clock.now(),
-        agency=_agency_of(staff, chosen),
-        dry_run=False,
-    )
+    fixed = _agency_of(staff, chosen)
+    slugs = {a.slug for a in list_agencies(session)}
+    agency_map, errors = _agency_map(form, staff, fixed or "", slugs, lang)
+
+    def run(dry_run: bool, mapping: dict[str, str]) -> ImportReport:
+        return import_records(
+            session,
+            format_id=format_id,
+            data=data,
+            actor=staff,
+            now=clock.now(),
+            agency=fixed,
+            agency_map=mapping or None,
+            dry_run=dry_run,
+        )
+
+    try:
+        report = run(True, agency_map if not errors else {})
+    except Invalid as exc:
+        errors.add("file", exc.message)
+        vm_upload = _upload_vm(session, staff, lang, chosen_format=format_id, errors=errors)
+        return render(request, "console/import/upload.html", vm_upload, status=422)
+    _check_map_names(report, form, errors, lang)
+    if confirm and not errors:
+        report = run(False, agency_map)
     vm = vm_import.report_page(
         report,
         lang=lang,
@@ -176,5 +277,8 @@ async def import_confirm(
         agency=chosen,
         filename=str(form.get("filename") or ""),
         agency_names=_agency_names(session, lang),
+        map_agencies=_map_agencies(session, staff, fixed or ""),
+        agency_map=agency_map,
+        errors=errors,
     )
-    return render(request, "console/import/report.html", vm)
+    return render(request, "console/import/report.html", vm, status=422 if errors else 200)

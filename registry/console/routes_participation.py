@@ -15,7 +15,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from registry.api.deps import ClockDep, SessionDep
 from registry.console import vm_participation_console as vm
@@ -23,9 +22,7 @@ from registry.console.auth import StaffDep
 from registry.console.csrf import CsrfDep
 from registry.console.rendering import lang_of, redirect, render
 from registry.errors import Invalid
-from registry.models import Account
 from registry.pages.twins import with_query
-from registry.services.clock import Clock
 from registry.services.participation import moderation
 
 router = APIRouter(prefix="/console/participation", include_in_schema=False)
@@ -71,148 +68,76 @@ def item(
     return render(request, ITEM, page)
 
 
-def _decide(
-    request: Request,
-    staff: Account,
-    session: Session,
-    clock: Clock,
-    *,
-    item_id: str,
-    action: str,
-    confirmed: str,
-    answer: str = "",
-    into: str = "",
-    reason: str = "",
-) -> Response:
-    """Check the decision; without ``confirmed=yes`` show what it will do, with it make it."""
-    try:
-        decision = moderation.check_decision(
-            session,
-            actor=staff,
-            item_id=item_id,
-            action=action,
-            answer=answer,
-            into=into,
-            reason=reason,
-        )
-    except Invalid as exc:
-        page = vm.item_page(
-            session,
-            actor=staff,
-            item_id=item_id,
-            lang=lang_of(request),
-            values={"answer": answer},
-            problems=exc.details,
-        )
-        return render(request, ITEM, page, status=422)
-    if confirmed != "yes":
-        return render(request, CONFIRM, vm.confirm_page(decision, lang=lang_of(request)))
-    now = clock.now()
-    if action == "publish":
-        moderation.publish_item(session, actor=staff, item_id=item_id, answer=answer, now=now)
-    elif action == "answer":
-        moderation.answer_item(session, actor=staff, item_id=item_id, answer=answer, now=now)
-    elif action == "merge":
-        moderation.merge_item(session, actor=staff, item_id=item_id, into=into, now=now)
-    else:
-        moderation.decline_item(session, actor=staff, item_id=item_id, reason=reason, now=now)
-    return _to_item(request, item_id, DONE[action])
+#: The decisions: the form field each one reads (it ignores the others) and what its POST does.
+DECISION_ROUTES = (
+    (
+        "publish",
+        "answer",
+        "Publish the item, with the answer if one is written (after a confirmation page).",
+    ),
+    (
+        "answer",
+        "answer",
+        "Publish (or replace) the answer to a published item (after a confirmation page).",
+    ),
+    (
+        "merge",
+        "into",
+        "Merge the item into a published item about the same algorithm (after confirmation).",
+    ),
+    (
+        "decline",
+        "reason",
+        "Decline the item with one of the published reasons (after a confirmation page).",
+    ),
+)
 
 
-@router.post("/{item_id}/publish", name="console_participation_publish")
-def publish(
-    request: Request,
-    item_id: ItemId,
-    staff: StaffDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    clock: ClockDep,
-    answer: FormText = "",
-    confirmed: FormText = "",
-) -> Response:
-    """Publish the item, with the answer if one is written (after a confirmation page)."""
-    return _decide(
-        request,
-        staff,
-        session,
-        clock,
-        item_id=item_id,
-        action="publish",
-        confirmed=confirmed,
-        answer=answer,
+def _add_decision_route(action: str, field: str, doc: str) -> None:
+    """``POST /{item_id}/<action>``, named ``console_participation_<action>``: the decision is
+    checked (``moderation.check_decision``); without ``confirmed=yes`` the confirmation page shows
+    what it will do, with it the checked decision is made and the item shown (303)."""
+
+    def decide(
+        request: Request,
+        item_id: ItemId,
+        staff: StaffDep,
+        _csrf: CsrfDep,
+        session: SessionDep,
+        clock: ClockDep,
+        answer: FormText = "",
+        into: FormText = "",
+        reason: FormText = "",
+        confirmed: FormText = "",
+    ) -> Response:
+        value = {"answer": answer, "into": into, "reason": reason}[field]
+        try:
+            decision = moderation.check_decision(
+                session, actor=staff, item_id=item_id, action=action, **{field: value}
+            )
+        except Invalid as exc:
+            page = vm.item_page(
+                session,
+                actor=staff,
+                item_id=item_id,
+                lang=lang_of(request),
+                values={"answer": value if field == "answer" else ""},
+                problems=exc.details,
+            )
+            return render(request, ITEM, page, status=422)
+        if confirmed != "yes":
+            return render(request, CONFIRM, vm.confirm_page(decision, lang=lang_of(request)))
+        moderation.apply_decision(session, decision, actor=staff, now=clock.now())
+        return _to_item(request, item_id, DONE[action])
+
+    decide.__doc__ = doc
+    router.add_api_route(
+        f"/{{item_id}}/{action}", decide, methods=["POST"], name=f"console_participation_{action}"
     )
 
 
-@router.post("/{item_id}/answer", name="console_participation_answer")
-def answer(
-    request: Request,
-    item_id: ItemId,
-    staff: StaffDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    clock: ClockDep,
-    answer: FormText = "",
-    confirmed: FormText = "",
-) -> Response:
-    """Publish (or replace) the answer to a published item (after a confirmation page)."""
-    return _decide(
-        request,
-        staff,
-        session,
-        clock,
-        item_id=item_id,
-        action="answer",
-        confirmed=confirmed,
-        answer=answer,
-    )
-
-
-@router.post("/{item_id}/merge", name="console_participation_merge")
-def merge(
-    request: Request,
-    item_id: ItemId,
-    staff: StaffDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    clock: ClockDep,
-    into: FormText = "",
-    confirmed: FormText = "",
-) -> Response:
-    """Merge the item into a published item about the same algorithm (after confirmation)."""
-    return _decide(
-        request,
-        staff,
-        session,
-        clock,
-        item_id=item_id,
-        action="merge",
-        confirmed=confirmed,
-        into=into,
-    )
-
-
-@router.post("/{item_id}/decline", name="console_participation_decline")
-def decline(
-    request: Request,
-    item_id: ItemId,
-    staff: StaffDep,
-    _csrf: CsrfDep,
-    session: SessionDep,
-    clock: ClockDep,
-    reason: FormText = "",
-    confirmed: FormText = "",
-) -> Response:
-    """Decline the item with one of the published reasons (after a confirmation page)."""
-    return _decide(
-        request,
-        staff,
-        session,
-        clock,
-        item_id=item_id,
-        action="decline",
-        confirmed=confirmed,
-        reason=reason,
-    )
+for _action, _field, _doc in DECISION_ROUTES:
+    _add_decision_route(_action, _field, _doc)
 
 
 @router.post("/{item_id}/erase-contact", name="console_participation_erase")

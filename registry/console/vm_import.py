@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
 
 from typing_extensions import TypedDict
@@ -31,6 +32,8 @@ class NoteView(TypedDict):
     field: str
     """The card field's label in the reader's language (empty for the record as a whole)."""
     message: str
+    """In the reader's language when the catalogs translate it, else the English sentence."""
+    message_lang: str
 
 
 class NoteGroup(TypedDict):
@@ -47,6 +50,7 @@ class RecordRow(TypedDict):
     outcome: str
     outcome_text: str
     reason: str | None
+    reason_lang: str
     agency: str | None
     """The agency's name in the reader's language (a new one: the name the record gives)."""
     new_agency: bool
@@ -88,6 +92,36 @@ def upload_page(
 
 
 OPEN_KINDS = ("needs_person", "dropped", "new_agency")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _has_words(template: str) -> bool:
+    """A template with words of its own (not only placeholders, such as "{reason} {duplicate}")."""
+    return any(c.isalpha() for c in _PLACEHOLDER.sub("", template))
+
+
+def translated(template: str, values: dict[str, Any], text: str, lang: str) -> tuple[str, str]:
+    """A note or reason in the reader's language, and the language it is shown in: the
+    catalogs' translation of its ``template`` filled with its ``values`` (a value that is itself a
+    message, ``{"template", "values"}``, translated the same way; the standards' keys and the
+    source's text as they are), else the English ``text``."""
+    if not template or lang == "en":
+        return text, "en"
+    wanted = i18n.gettext(lang, template)
+    if wanted == template and _has_words(template):
+        return text, "en"  # not translated (yet): the English sentence, marked as English
+    filled: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            inner = value.get("template", "")
+            shown, _ = translated(inner, value.get("values") or {}, str(inner), lang)
+            filled[key] = shown
+        else:
+            filled[key] = str(value)
+    try:
+        return wanted.format(**filled), lang
+    except (KeyError, IndexError, ValueError):
+        return text, "en"  # a translation that does not fit its values must not break the page
 
 
 def _label(path: str, lang: str) -> str:
@@ -105,17 +139,25 @@ def _groups(record: RecordReport, lang: str) -> list[NoteGroup]:
             "kind": kind,
             "label": i18n.gettext(lang, W.NOTE_KINDS.get(kind, W.OTHER_KIND)),
             "open": kind in OPEN_KINDS and record.outcome != "skipped",
-            "notes": [
-                {"field": _label(n["field"], lang), "message": n["message"]} for n in by_kind[kind]
-            ],
+            "notes": [_note_view(n, lang) for n in by_kind[kind]],
         }
         for kind in order
     ]
 
 
+def _note_view(note: dict[str, Any], lang: str) -> NoteView:
+    message, message_lang = translated(
+        note.get("template", ""), note.get("values") or {}, note["message"], lang
+    )
+    return {"field": _label(note["field"], lang), "message": message, "message_lang": message_lang}
+
+
 def _row(record: RecordReport, lang: str, agency_names: dict[str, str]) -> RecordRow:
     language = record.language
     slug = record.agency
+    reason, reason_lang = translated(
+        record.reason_template, record.reason_values, record.reason or "", lang
+    )
     agency = agency_names.get(slug or "") or (record.source_organisation if slug else None)
     return {
         "number": record.index + 1,
@@ -123,7 +165,8 @@ def _row(record: RecordReport, lang: str, agency_names: dict[str, str]) -> Recor
         "title_lang": language if language and i18n.normalise(language) != lang else None,
         "outcome": record.outcome,
         "outcome_text": i18n.gettext(lang, W.OUTCOMES[record.outcome]),
-        "reason": record.reason,
+        "reason": reason,
+        "reason_lang": reason_lang,
         "agency": agency or slug,
         "new_agency": record.new_agency,
         "language": language,
@@ -143,6 +186,55 @@ def _language_name(tag: str | None, lang: str) -> str | None:
     return f"{other['name']} ({tag})" if other else tag
 
 
+class MapRow(TypedDict):
+    index: int
+    name: str
+    """The organisation as the file names it."""
+    options: list[Choice]
+    error: str | None
+
+
+def organisations(report: ImportReport) -> list[str]:
+    """The organisations the file's records name, in file order (each once)."""
+    seen: dict[str, None] = {}
+    for record in report.records:
+        name = (record.source_organisation or "").strip()
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def agency_map_rows(
+    report: ImportReport,
+    *,
+    agencies: list[Agency],
+    chosen: dict[str, str],
+    field_errors: dict[str, str],
+    lang: str,
+) -> list[MapRow]:
+    """One select per organisation named in the file: an existing agency, or (the default) an
+    agency of the same name, created when there is none."""
+    rows: list[MapRow] = []
+    for index, name in enumerate(organisations(report)):
+        slug = chosen.get(name, "")
+        options: list[Choice] = [
+            {"value": "", "label": i18n.gettext(lang, W.MAP_AUTO), "selected": not slug}
+        ]
+        options += [
+            {"value": a.slug, "label": agency_name(a, lang), "selected": a.slug == slug}
+            for a in agencies
+        ]
+        rows.append(
+            {
+                "index": index,
+                "name": name,
+                "options": options,
+                "error": field_errors.get(f"map_agency_{index}"),
+            }
+        )
+    return rows
+
+
 def report_page(
     report: ImportReport,
     *,
@@ -152,10 +244,34 @@ def report_page(
     agency: str,
     filename: str,
     agency_names: dict[str, str],
+    map_agencies: list[Agency] | None = None,
+    agency_map: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
 ) -> dict[str, Any]:
-    """The per-record report; a dry run carries the file on to the confirm form."""
+    """The per-record report; a dry run carries the file on to the confirm form.
+
+    ``map_agencies`` (an admin's review without one agency for every record): the agencies each
+    organisation named in the file can be put into; ``agency_map`` the choices made so far
+    (organisation -> slug), carried on to the confirm form. With ``errors`` the page shows them
+    and offers no confirmation."""
     counts = report.counts()
+    errors = errors or FormErrors()
+    chosen = agency_map or {}
     return {
+        **errors.view(),
+        "map_rows": (
+            agency_map_rows(
+                report,
+                agencies=map_agencies,
+                chosen=chosen,
+                field_errors=errors.by_field(),
+                lang=lang,
+            )
+            if report.dry_run and map_agencies is not None
+            else []
+        ),
+        "agency_map": [{"name": k, "slug": v} for k, v in chosen.items() if v],
+        "can_confirm": not errors,
         "dry_run": report.dry_run,
         "format": report.format,
         "format_title": format_title,

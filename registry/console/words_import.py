@@ -31,3 +31,16 @@ ERR_TOO_LARGE = N_("The file is larger than %(limit)s MB; split it into smaller 
 ERR_FORMAT = N_("Choose the file's format.")
 ERR_AGENCY = N_("Choose an agency.")
 ERR_DATA = N_("The reviewed file was lost on the way; upload it again.")
+#: The agency of each organisation named in the file (an admin's review step).
+MAP_AUTO = N_("An agency of this name, or a new one")
+ERR_MAP_AGENCY = N_(
+    "There is no agency “%(slug)s” for the records of “%(name)s”; choose one from the list."
+)
+ERR_MAP_NAME = N_(
+    "The organisation “%(name)s” is not named by any record of this file; review the file again."
+)
+ERR_MAP_FORM = N_("The list of organisations was damaged on the way; review the file again.")
+ERR_MAP_EDITOR = N_("Only an admin can choose the agency of each organisation.")
+ERR_MAP_AND_AGENCY = N_(
+    "Choose either one agency for every record or an agency per organisation, not both."
+)

@@ -6,6 +6,7 @@ contract in words.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,19 +23,55 @@ class NoteKind(StrEnum):
     CONVERTED = "converted"  # carried over, but changed on the way (vocabulary, moved, reshaped)
 
 
+class Msg(str):
+    """An English sentence that keeps its template and values, so that an interface can show it
+    in the reader's language: ``Msg("'{key}' is empty.", key="goal")`` is the text
+    ``"'goal' is empty."`` with ``template`` ``"'{key}' is empty."`` (a message of the gettext
+    catalogs, ``str.format`` placeholders) and ``values`` ``{"key": "goal"}``. A value that is
+    itself a ``Msg`` (a reason kept in a mapping file) is kept as ``{"template", "values"}`` and
+    translated too; other values (the standards' keys, the source's text) are shown as they are.
+    The formats stay free of the interface's languages: ``registry.console.vm_import`` translates.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Msg:
+        text = super().__new__(cls, template.format(**{k: str(v) for k, v in values.items()}))
+        text.template = template
+        text.values = {k: _kept(v) for k, v in values.items()}
+        return text
+
+
+def _kept(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return {"template": value.template, "values": value.values}
+    return str(value)
+
+
 @dataclass(frozen=True)
 class MappingNote:
     """One line of a record's mapping report.
 
     ``field`` is our card field as a dotted path (``contact.email``; ``""`` for the record as a
     whole); ``source_key`` the other standard's key (``""`` when none); ``message`` an English
-    sentence naming both.
+    sentence naming both. ``template`` and ``values`` (see :class:`Msg`; empty for a sentence
+    that has none) let an interface show the message in another language.
     """
 
     field: str
     kind: str
     message: str
     source_key: str = ""
+    template: str = ""
+    values: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, field: str, kind: str, message: str, source_key: str = "") -> MappingNote:
+        """A note whose message keeps its template when it is a :class:`Msg`."""
+        if isinstance(message, Msg):
+            return cls(field, kind, str(message), source_key, message.template, message.values)
+        return cls(field, kind, str(message), source_key)
 
 
 @dataclass(frozen=True)

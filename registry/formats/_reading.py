@@ -19,7 +19,7 @@ from typing import Any
 from registry.cards import validate_draft
 from registry.cards.canonical import canonical_text
 from registry.errors import Invalid
-from registry.formats._base import FormatError, ImportedRecord, MappingNote, NoteKind
+from registry.formats._base import FormatError, ImportedRecord, MappingNote, Msg, NoteKind
 
 REPLACEMENT = "\ufffd"
 # UTF-8 read as Latin-1/cp1252 ("Ã©" for "é", "â€™" for "’"): the usual trace of a broken export.
@@ -145,6 +145,11 @@ def _set_path(card: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def _reason(reason: str) -> str:
+    """A mapping file's reason, kept translatable (a message of the catalogs)."""
+    return Msg(reason) if "{" not in reason and "}" not in reason else reason
+
+
 def _is_empty(value: Any) -> bool:
     if value is None:
         return True
@@ -180,7 +185,7 @@ class RecordBuilder:
 
     # --- notes ------------------------------------------------------------------------------
     def note(self, field: str, kind: NoteKind, message: str, source_key: str = "") -> None:
-        self.notes.append(MappingNote(field, kind.value, message, source_key))
+        self.notes.append(MappingNote.of(field, kind.value, message, source_key))
 
     # --- values -----------------------------------------------------------------------------
     def raw(self, key: str) -> Any:
@@ -199,8 +204,13 @@ class RecordBuilder:
             self.note(
                 field,
                 NoteKind.NEEDS_PERSON,
-                f"The source key '{key}' holds a {type(value).__name__}, not text; "
-                f"{field or 'it'} was left empty.",
+                Msg(
+                    "The source key '{key}' holds a {type_name}, not text; {field_or_it} was left"
+                    " empty.",
+                    key=key,
+                    type_name=type(value).__name__,
+                    field_or_it=field or "it",
+                ),
                 key,
             )
             return None
@@ -211,7 +221,11 @@ class RecordBuilder:
                 self.note(
                     field,
                     NoteKind.CONVERTED,
-                    f"The HTML markup of '{key}' was turned into plain text for {field}.",
+                    Msg(
+                        "The HTML markup of '{key}' was turned into plain text for {field}.",
+                        key=key,
+                        field=field,
+                    ),
                     key,
                 )
             text = converted
@@ -221,17 +235,28 @@ class RecordBuilder:
             self.note(
                 field,
                 NoteKind.NEEDS_PERSON,
-                f"The source key '{key}' holds {text.count(REPLACEMENT)} replacement "
-                f"character(s) (U+FFFD) from a broken encoding; {field} was copied as is and "
-                "must be corrected by a person.",
+                Msg(
+                    "The source key '{key}' holds {count} replacement character(s) "
+                    "(U+FFFD) from a broken encoding; {field} was copied as is and must be"
+                    " corrected "
+                    "by a person.",
+                    key=key,
+                    count=text.count(REPLACEMENT),
+                    field=field,
+                ),
                 key,
             )
         elif _MOJIBAKE.search(text):
             self.note(
                 field,
                 NoteKind.NEEDS_PERSON,
-                f"The source key '{key}' looks mis-decoded (UTF-8 read as Latin-1, such as "
-                f"'Ã©'); {field} was copied as is and must be corrected by a person.",
+                Msg(
+                    "The source key '{key}' looks mis-decoded (UTF-8 read as Latin-1, such as"
+                    " 'Ã©'); "
+                    "{field} was copied as is and must be corrected by a person.",
+                    key=key,
+                    field=field,
+                ),
                 key,
             )
         return text
@@ -253,7 +278,12 @@ class RecordBuilder:
             return None
         _set_path(self.card, field, text)
         if not any(n.field == field and n.source_key == key for n in self.notes):
-            self.note(field, NoteKind.MAPPED, f"'{key}' was copied into {field}.", key)
+            self.note(
+                field,
+                NoteKind.MAPPED,
+                Msg("'{key}' was copied into {field}.", key=key, field=field),
+                key,
+            )
         return text
 
     def empty(self, key: str, field: str, *, required: bool) -> None:
@@ -261,15 +291,23 @@ class RecordBuilder:
             self.note(
                 field,
                 NoteKind.NEEDS_PERSON,
-                f"The source key '{key}' is empty but {self.standard} requires it; {field} was "
-                "left empty for a person to fill.",
+                Msg(
+                    "The source key '{key}' is empty but {standard} requires it; {field} was"
+                    " left "
+                    "empty for a person to fill.",
+                    key=key,
+                    standard=self.standard,
+                    field=field,
+                ),
                 key,
             )
         else:
             self.note(
                 field,
                 NoteKind.EMPTY,
-                f"The source key '{key}' is empty; {field} was left empty.",
+                Msg(
+                    "The source key '{key}' is empty; {field} was left empty.", key=key, field=field
+                ),
                 key,
             )
 
@@ -306,22 +344,50 @@ class RecordBuilder:
             self.note(
                 field,
                 NoteKind.NEEDS_PERSON,
-                f"The value '{text}' of '{key}' is not in our vocabulary for {field}"
-                + (f" (known: {known})" if known else "")
-                + "; it was left empty for a person to choose.",
+                Msg(
+                    "The value '{text}' of '{key}' is not in our vocabulary for {field} (known: "
+                    "{known}); it was left empty for a person to choose.",
+                    text=text,
+                    key=key,
+                    field=field,
+                    known=known,
+                )
+                if known
+                else Msg(
+                    "The value '{text}' of '{key}' is not in our vocabulary for {field}; it was "
+                    "left empty for a person to choose.",
+                    text=text,
+                    key=key,
+                    field=field,
+                ),
                 key,
             )
             return None
         _set_path(self.card, field, ours)
         if canonical is not None and canonical.get(ours) == text:
             self.note(
-                field, NoteKind.MAPPED, f"'{key}' = '{text}' was mapped to {field} = '{ours}'.", key
+                field,
+                NoteKind.MAPPED,
+                Msg(
+                    "'{key}' = '{text}' was mapped to {field} = '{ours}'.",
+                    key=key,
+                    text=text,
+                    field=field,
+                    ours=ours,
+                ),
+                key,
             )
         else:
             self.note(
                 field,
                 NoteKind.CONVERTED,
-                f"The variant '{text}' of '{key}' was read as {field} = '{ours}'.",
+                Msg(
+                    "The variant '{text}' of '{key}' was read as {field} = '{ours}'.",
+                    text=text,
+                    key=key,
+                    field=field,
+                    ours=ours,
+                ),
                 key,
             )
         return ours
@@ -332,7 +398,17 @@ class RecordBuilder:
             return
         shown = str(value)
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        self.note("", NoteKind.NOT_MAPPED, f"'{key}' ({shown!r}) was not imported: {reason}", key)
+        self.note(
+            "",
+            NoteKind.NOT_MAPPED,
+            Msg(
+                "'{key}' ({shown}) was not imported: {reason}",
+                key=key,
+                shown=repr(shown),
+                reason=_reason(reason),
+            ),
+            key,
+        )
 
     def unknown_keys(self, known: Iterable[str]) -> None:
         """A note for every key of the entry that the mapping does not know."""
@@ -342,8 +418,13 @@ class RecordBuilder:
                 self.note(
                     "",
                     NoteKind.NOT_MAPPED,
-                    f"'{key}' is not part of {self.standard} {self.standard_version}; it was "
-                    "not imported.",
+                    Msg(
+                        "'{key}' is not part of {standard} {standard_version}; it was not"
+                        " imported.",
+                        key=key,
+                        standard=self.standard,
+                        standard_version=self.standard_version,
+                    ),
                     str(key),
                 )
 
@@ -358,8 +439,14 @@ class RecordBuilder:
             self.note(
                 "language",
                 NoteKind.NEEDS_PERSON,
-                f"The language code '{declared_raw}' of '{key}' is not one we know; the language "
-                f"was taken as '{guessed or default}'.",
+                Msg(
+                    "The language code '{declared_raw}' of '{key}' is not one we know; the"
+                    " language "
+                    "was taken as '{guessed_or_default}'.",
+                    declared_raw=declared_raw,
+                    key=key,
+                    guessed_or_default=guessed or default,
+                ),
                 key or "",
             )
         if declared is not None:
@@ -367,15 +454,26 @@ class RecordBuilder:
                 self.note(
                     "language",
                     NoteKind.NEEDS_PERSON,
-                    f"'{key}' declares '{declared}' but the text reads as '{guessed}'; the card "
-                    f"keeps '{declared}' for a person to check.",
+                    Msg(
+                        "'{key}' declares '{declared}' but the text reads as '{guessed}'; the"
+                        " card keeps "
+                        "'{declared}' for a person to check.",
+                        key=key,
+                        declared=declared,
+                        guessed=guessed,
+                    ),
                     key or "",
                 )
             else:
                 self.note(
                     "language",
                     NoteKind.MAPPED,
-                    f"'{key}' = '{declared_raw}' was read as language {declared}.",
+                    Msg(
+                        "'{key}' = '{declared_raw}' was read as language {declared}.",
+                        key=key,
+                        declared_raw=declared_raw,
+                        declared=declared,
+                    ),
                     key or "",
                 )
             language = declared
@@ -384,16 +482,25 @@ class RecordBuilder:
             self.note(
                 "language",
                 NoteKind.CONVERTED,
-                f"No language was declared; the text reads as '{guessed}', recorded as the "
-                "card's original language.",
+                Msg(
+                    "No language was declared; the text reads as '{guessed}', recorded as the"
+                    " card's "
+                    "original language.",
+                    guessed=guessed,
+                ),
             )
         else:
             language = default
             self.note(
                 "language",
                 NoteKind.CONVERTED,
-                f"No language was declared and the text is too short to tell; '{default}' (the "
-                f"usual language of {self.standard}) was recorded.",
+                Msg(
+                    "No language was declared and the text is too short to tell; '{default}'"
+                    " (the "
+                    "usual language of {standard}) was recorded.",
+                    default=default,
+                    standard=self.standard,
+                ),
             )
         self.card["language"] = language
         return language
@@ -452,16 +559,29 @@ class RecordBuilder:
                 self.note(
                     top,
                     NoteKind.NEEDS_PERSON,
-                    f"The value read into {path} was refused by the card schema ({message}); "
-                    f"item {loc[2] + 1} of {top} was left out for a person to fill.",
+                    Msg(
+                        "The value read into {path} was refused by the card schema"
+                        " ({message}); item "
+                        "{item} of {top} was left out for a person to fill.",
+                        path=path,
+                        message=message,
+                        item=loc[2] + 1,
+                        top=top,
+                    ),
                 )
             elif top not in fields:
                 fields[top] = path
                 self.note(
                     top,
                     NoteKind.NEEDS_PERSON,
-                    f"The value read into {path} was refused by the card schema ({message}); "
-                    f"{top} was left empty for a person to fill.",
+                    Msg(
+                        "The value read into {path} was refused by the card schema"
+                        " ({message}); {top} was"
+                        " left empty for a person to fill.",
+                        path=path,
+                        message=message,
+                        top=top,
+                    ),
                 )
         for top in fields:
             card.pop(top, None)
@@ -497,7 +617,7 @@ def skipped_record(
         agency_name=None,
         language=default_language,
         card={},
-        notes=(MappingNote("", NoteKind.NOT_MAPPED.value, reason),),
+        notes=(MappingNote.of("", NoteKind.NOT_MAPPED.value, reason),),
         standard=standard,
         standard_version=standard_version,
         skipped=reason,
@@ -514,16 +634,23 @@ def mark_duplicates(records: list[ImportedRecord]) -> list[ImportedRecord]:
             out.append(record)
             continue
         earlier = first_by_key.get(record.content_key)
-        why = "the same content"
+        reason = Msg(
+            "Entry {index} has the same content as entry {earlier}; it is reported as a "
+            "duplicate and not imported again.",
+            index=record.index,
+            earlier=earlier,
+        )
         if earlier is None and record.source_id:
             earlier = first_by_id.get(record.source_id)
-            why = f"the same source id '{record.source_id}'"
-        if earlier is not None:
-            reason = (
-                f"Entry {record.index} has {why} as entry {earlier}; it is reported as a "
-                "duplicate and not imported again."
+            reason = Msg(
+                "Entry {index} has the same source id '{source_id}' as entry {earlier}; it is "
+                "reported as a duplicate and not imported again.",
+                index=record.index,
+                source_id=record.source_id,
+                earlier=earlier,
             )
-            note = MappingNote("", NoteKind.NOT_MAPPED.value, reason)
+        if earlier is not None:
+            note = MappingNote.of("", NoteKind.NOT_MAPPED.value, reason)
             out.append(
                 replace(record, skipped=reason, duplicate_of=earlier, notes=(*record.notes, note))
             )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.formats._base import MappingNote, NoteKind
+from registry.formats._base import ExportMeta, ExportResult, MappingNote, NoteKind
 
 EXPORT_INFO_KEY = "x_registry_export"
 GAPS_EXPLAINED = (
@@ -80,3 +80,44 @@ def join_items(items: Any, *parts: str, sep: str = ": ") -> str | None:
 def model_type_words(card: Mapping[str, Any], words: Mapping[str, str]) -> str | None:
     kind = get_path(card, "model_type.kind")
     return words.get(str(kind)) if kind else None
+
+
+class JsonDocumentWriter:
+    """``write`` and ``write_many`` of a format whose record is one JSON document.
+
+    The format gives ``document`` (the record's document, its missing required fields and its
+    notes), ``media_type`` and ``file_suffix``: one record is written to
+    ``<public id>-v<version>.<file_suffix>`` with its notes, many to ``register.<file_suffix>`` as a
+    JSON array, each gap prefixed with its record's public id.
+    """
+
+    media_type: str
+    file_suffix: str
+
+    def document(
+        self, card: Mapping[str, Any], meta: ExportMeta
+    ) -> tuple[dict[str, Any], tuple[str, ...], list[MappingNote]]:
+        raise NotImplementedError
+
+    def write(self, card: dict[str, Any], *, meta: ExportMeta) -> ExportResult:
+        doc, missing, notes = self.document(card, meta)
+        return ExportResult(
+            content=json_bytes(doc),
+            media_type=self.media_type,
+            filename=f"{filename_part(meta.public_id)}-v{meta.version}.{self.file_suffix}",
+            missing_required=missing,
+            notes=tuple(notes),
+        )
+
+    def write_many(self, items: Sequence[tuple[dict[str, Any], ExportMeta]]) -> ExportResult:
+        docs, missing = [], []
+        for card, meta in items:
+            doc, gaps, _ = self.document(card, meta)
+            docs.append(doc)
+            missing += [f"{meta.public_id}: {g}" for g in gaps]
+        return ExportResult(
+            content=json_bytes(docs),
+            media_type=self.media_type,
+            filename=f"register.{self.file_suffix}",
+            missing_required=tuple(missing),
+        )

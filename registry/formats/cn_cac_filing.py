@@ -9,19 +9,18 @@ person to translate before filing. The items and their sources are data:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from registry.cards.enums import AutonomyLevel, PolicyArea, Scenario, choice_labels
-from registry.formats._base import ExportMeta, ExportResult, ImportedRecord, MappingNote, NoteKind
+from registry.formats._base import ExportMeta, ImportedRecord, MappingNote, NoteKind
 from registry.formats._mapping import load_mapping
 from registry.formats._writing import (
     EXPORT_INFO_KEY,
     GAPS_EXPLAINED,
-    filename_part,
+    JsonDocumentWriter,
     get_path,
-    json_bytes,
     provided,
 )
 
@@ -33,7 +32,7 @@ def _is_chinese(language: str) -> bool:
     return language.lower().startswith("zh")
 
 
-class CnCacFiling:
+class CnCacFiling(JsonDocumentWriter):
     id = "cn_cac_filing"
     title = "China CAC algorithm filing summary (算法备案, JSON)"
     standard = "CAC algorithm filing summary (算法备案)"
@@ -41,6 +40,7 @@ class CnCacFiling:
     can_read = False
     can_write = True
     media_type = "application/json"
+    file_suffix = "cac-filing.json"
 
     def __init__(self, mapping_name: str = MAPPING_NAME) -> None:
         self.mapping = load_mapping(mapping_name)
@@ -124,26 +124,3 @@ class CnCacFiling:
             "audits": [asdict(a) for a in meta.audits],
         }
         return doc, tuple(missing), notes
-
-    def write(self, card: dict[str, Any], *, meta: ExportMeta) -> ExportResult:
-        doc, missing, notes = self.document(card, meta)
-        return ExportResult(
-            content=json_bytes(doc),
-            media_type=self.media_type,
-            filename=f"{filename_part(meta.public_id)}-v{meta.version}.cac-filing.json",
-            missing_required=missing,
-            notes=tuple(notes),
-        )
-
-    def write_many(self, items: Sequence[tuple[dict[str, Any], ExportMeta]]) -> ExportResult:
-        docs, missing = [], []
-        for card, meta in items:
-            doc, gaps, _ = self.document(card, meta)
-            docs.append(doc)
-            missing += [f"{meta.public_id}: {g}" for g in gaps]
-        return ExportResult(
-            content=json_bytes(docs),
-            media_type=self.media_type,
-            filename="register.cac-filing.json",
-            missing_required=tuple(missing),
-        )

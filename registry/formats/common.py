@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from registry.formats._base import NoteKind
+from registry.formats._base import Msg, NoteKind
 from registry.formats._reading import RecordBuilder, _norm
 from registry.formats._writing import get_path
 
@@ -32,12 +32,17 @@ def split_contact(b: RecordBuilder, key: str, *, required: bool) -> None:
         b.note(
             "contact.email",
             NoteKind.CONVERTED,
-            f"The 'mailto:' prefix of '{key}' was removed.",
+            Msg("The 'mailto:' prefix of '{key}' was removed.", key=key),
             key,
         )
     if _EMAIL.fullmatch(text):
         b.set("contact.email", text)
-        b.note("contact.email", NoteKind.MAPPED, f"'{key}' was copied into contact.email.", key)
+        b.note(
+            "contact.email",
+            NoteKind.MAPPED,
+            Msg("'{key}' was copied into contact.email.", key=key),
+            key,
+        )
         return
     if _URL.match(text):
         url = text if text.lower().startswith("http") else "https://" + text
@@ -45,8 +50,11 @@ def split_contact(b: RecordBuilder, key: str, *, required: bool) -> None:
         b.note(
             "contact.form_url",
             NoteKind.CONVERTED,
-            f"'{key}' holds a web address, not an e-mail address; it was moved to "
-            "contact.form_url and contact.email was left empty.",
+            Msg(
+                "'{key}' holds a web address, not an e-mail address; it was moved to "
+                "contact.form_url and contact.email was left empty.",
+                key=key,
+            ),
             key,
         )
         return
@@ -56,16 +64,26 @@ def split_contact(b: RecordBuilder, key: str, *, required: bool) -> None:
         b.note(
             "contact.email",
             NoteKind.NEEDS_PERSON,
-            f"'{key}' holds more than an e-mail address ('{text}'); the address {found[0]} was "
-            "copied into contact.email and the rest must be checked by a person.",
+            Msg(
+                "'{key}' holds more than an e-mail address ('{text}'); the address {address}"
+                " was "
+                "copied into contact.email and the rest must be checked by a person.",
+                key=key,
+                text=text,
+                address=found[0],
+            ),
             key,
         )
         return
     b.note(
         "contact.email",
         NoteKind.NEEDS_PERSON,
-        f"'{key}' = '{text}' is neither an e-mail address nor a web address; contact was left "
-        "empty for a person to fill.",
+        Msg(
+            "'{key}' = '{text}' is neither an e-mail address nor a web address; contact was "
+            "left empty for a person to fill.",
+            key=key,
+            text=text,
+        ),
         key,
     )
 
@@ -91,13 +109,29 @@ def month_of(b: RecordBuilder, key: str, field: str) -> None:
                 value = f"{year:04d}-{month:02d}"
                 b.set(field, value)
                 kind = NoteKind.MAPPED if value == text else NoteKind.CONVERTED
-                b.note(field, kind, f"'{key}' = '{text}' was read as {field} = {value}.", key)
+                b.note(
+                    field,
+                    kind,
+                    Msg(
+                        "'{key}' = '{text}' was read as {field} = {value}.",
+                        key=key,
+                        text=text,
+                        field=field,
+                        value=value,
+                    ),
+                    key,
+                )
                 return
     b.note(
         field,
         NoteKind.NEEDS_PERSON,
-        f"'{key}' = '{text}' is not a month (YYYY-MM); {field} was left empty for a person to "
-        "fill (a year alone is not turned into a month).",
+        Msg(
+            "'{key}' = '{text}' is not a month (YYYY-MM); {field} was left empty for a person"
+            " to fill (a year alone is not turned into a month).",
+            key=key,
+            text=text,
+            field=field,
+        ),
         key,
     )
 
@@ -175,8 +209,12 @@ def risks_from_text(b: RecordBuilder, key: str, *, label: str) -> None:
         b.note(
             "risks",
             NoteKind.CONVERTED,
-            f"'{key}' was split into {len(items)} risk items, one per 'name: description' line; "
-            "a person should check each mitigation.",
+            Msg(
+                "'{key}' was split into {n} risk items, one per 'name: description' line; a "
+                "person should check each mitigation.",
+                key=key,
+                n=len(items),
+            ),
             key,
         )
     elif len(text) <= 1000:
@@ -184,16 +222,26 @@ def risks_from_text(b: RecordBuilder, key: str, *, label: str) -> None:
         b.note(
             "risks",
             NoteKind.CONVERTED,
-            f"The free text of '{key}' became one risk item named '{label}' in risks; a person "
-            "should split it into named risks with their mitigations.",
+            Msg(
+                "The free text of '{key}' became one risk item named '{label}' in risks; a"
+                " person"
+                " should split it into named risks with their mitigations.",
+                key=key,
+                label=label,
+            ),
             key,
         )
     else:
         b.note(
             "risks",
             NoteKind.NEEDS_PERSON,
-            f"The free text of '{key}' ({len(text)} characters) is longer than a risk "
-            "description may be (1000); risks was left empty for a person to split.",
+            Msg(
+                "The free text of '{key}' ({n} characters) is longer than a risk description"
+                " may "
+                "be (1000); risks was left empty for a person to split.",
+                key=key,
+                n=len(text),
+            ),
             key,
         )
 
@@ -217,13 +265,23 @@ def policy_areas_from(
             b.note(
                 "policy_areas",
                 NoteKind.NOT_MAPPED,
-                f"The theme '{text}' of '{key}' has no equivalent in our policy areas; it was "
-                "not imported.",
+                Msg(
+                    "The theme '{text}' of '{key}' has no equivalent in our policy areas; it"
+                    " was not "
+                    "imported.",
+                    text=text,
+                    key=key,
+                ),
                 key,
             )
             continue
         kind = NoteKind.MAPPED if canonical.get(area) == text else NoteKind.CONVERTED
-        b.note("policy_areas", kind, f"The theme '{text}' of '{key}' was read as {area}.", key)
+        b.note(
+            "policy_areas",
+            kind,
+            Msg("The theme '{text}' of '{key}' was read as {area}.", text=text, key=key, area=area),
+            key,
+        )
         if area not in areas:
             areas.append(area)
     if areas:
@@ -245,8 +303,12 @@ def suppliers_from_names(b: RecordBuilder, key: str, in_house_words: list[str]) 
     b.note(
         "suppliers",
         NoteKind.CONVERTED,
-        f"'{key}' became {len(suppliers)} supplier(s) by name; role, procurement and data access "
-        "need a person.",
+        Msg(
+            "'{key}' became {n} supplier(s) by name; role, procurement and data access need a"
+            " person.",
+            key=key,
+            n=len(suppliers),
+        ),
         key,
     )
 

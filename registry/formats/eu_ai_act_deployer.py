@@ -10,18 +10,17 @@ roles, never people) is listed in ``x_registry_export.missing_required`` with th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from registry.formats._base import ExportMeta, ExportResult, ImportedRecord, MappingNote, NoteKind
+from registry.formats._base import ExportMeta, ImportedRecord, MappingNote, NoteKind
 from registry.formats._mapping import load_mapping
 from registry.formats._writing import (
     EXPORT_INFO_KEY,
     GAPS_EXPLAINED,
-    filename_part,
+    JsonDocumentWriter,
     get_path,
-    json_bytes,
     provided,
 )
 
@@ -56,7 +55,7 @@ def _assessment_summary(card: Mapping[str, Any], kind: str) -> str | None:
     return "\n".join(line for line in lines if line) or None
 
 
-class EuAiActDeployer:
+class EuAiActDeployer(JsonDocumentWriter):
     id = "eu_ai_act_deployer"
     title = "EU AI Act Annex VIII Section C: deployer registration (JSON)"
     standard = "EU AI Act Annex VIII Section C (deployer registration)"
@@ -64,6 +63,7 @@ class EuAiActDeployer:
     can_read = False
     can_write = True
     media_type = "application/json"
+    file_suffix = "eu-ai-act-annex-viii-c.json"
 
     def __init__(self, mapping_name: str = MAPPING_NAME) -> None:
         self.mapping = load_mapping(mapping_name)
@@ -131,26 +131,3 @@ class EuAiActDeployer:
             "audits": [asdict(a) for a in meta.audits],
         }
         return doc, tuple(missing), notes
-
-    def write(self, card: dict[str, Any], *, meta: ExportMeta) -> ExportResult:
-        doc, missing, notes = self.document(card, meta)
-        return ExportResult(
-            content=json_bytes(doc),
-            media_type=self.media_type,
-            filename=f"{filename_part(meta.public_id)}-v{meta.version}.eu-ai-act-annex-viii-c.json",
-            missing_required=missing,
-            notes=tuple(notes),
-        )
-
-    def write_many(self, items: Sequence[tuple[dict[str, Any], ExportMeta]]) -> ExportResult:
-        docs, missing = [], []
-        for card, meta in items:
-            doc, gaps, _ = self.document(card, meta)
-            docs.append(doc)
-            missing += [f"{meta.public_id}: {g}" for g in gaps]
-        return ExportResult(
-            content=json_bytes(docs),
-            media_type=self.media_type,
-            filename="register.eu-ai-act-annex-viii-c.json",
-            missing_required=tuple(missing),
-        )

@@ -18,7 +18,14 @@ from typing import Any
 
 import yaml
 
-from registry.formats._base import ExportMeta, ExportResult, FormatError, ImportedRecord, NoteKind
+from registry.formats._base import (
+    ExportMeta,
+    ExportResult,
+    FormatError,
+    ImportedRecord,
+    Msg,
+    NoteKind,
+)
 from registry.formats._mapping import load_mapping
 from registry.formats._reading import (
     RecordBuilder,
@@ -135,10 +142,12 @@ class HfModelCard:
                 metadata = yaml.safe_load(yaml_text) or {}
             except yaml.YAMLError as exc:
                 first = str(exc).splitlines()[0]
-                problem = f"The YAML front matter cannot be read ({first}); it was ignored."
+                problem = Msg(
+                    "The YAML front matter cannot be read ({first}); it was ignored.", first=first
+                )
                 metadata = {}
             if not isinstance(metadata, Mapping):
-                problem = "The YAML front matter is not a mapping of keys; it was ignored."
+                problem = Msg("The YAML front matter is not a mapping of keys; it was ignored.")
                 metadata = {}
         title, sections = sections_of(body)
         entry: dict[str, Any] = {f"metadata.{k}": v for k, v in metadata.items()}
@@ -171,8 +180,11 @@ class HfModelCard:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
-                "The card has no YAML front matter (license, language, model-index); only its "
-                "sections were read.",
+                Msg(
+                    "The card has no YAML front matter (license, language, model-index); only"
+                    " its "
+                    "sections were read."
+                ),
                 "front matter",
             )
         self._name(b, title)
@@ -190,15 +202,20 @@ class HfModelCard:
                 b.note(
                     "agency",
                     NoteKind.MAPPED,
-                    f"'{EXPORT_KEY}.agency' names the responsible agency.",
+                    Msg(
+                        "'{export_key}.agency' names the responsible agency.", export_key=EXPORT_KEY
+                    ),
                     f"{EXPORT_KEY}.agency",
                 )
         if b.agency_name is None:
             b.note(
                 "agency",
                 NoteKind.NEEDS_PERSON,
-                "The card does not name a responsible public body ('- **Responsible agency:**'); "
-                "the agency must be chosen by a person.",
+                Msg(
+                    "The card does not name a responsible public body ('- **Responsible"
+                    " agency:**'); "
+                    "the agency must be chosen by a person."
+                ),
                 "Responsible agency",
             )
         b.language(None, self.default_language) if "language" not in b.card else None
@@ -212,7 +229,10 @@ class HfModelCard:
                 b.note(
                     "",
                     NoteKind.NOT_MAPPED,
-                    f"The section '{key[3:]}' has no place on our card; it was not imported.",
+                    Msg(
+                        "The section '{section}' has no place on our card; it was not imported.",
+                        section=key[3:],
+                    ),
                     key,
                 )
         return b.finish()
@@ -228,8 +248,11 @@ class HfModelCard:
             b.note(
                 "name",
                 NoteKind.NEEDS_PERSON,
-                "The card has no title ('# Model Card for ...'); name was left empty for a person "
-                "to fill.",
+                Msg(
+                    "The card has no title ('# Model Card for ...'); name was left empty for"
+                    " a person"
+                    " to fill."
+                ),
                 "# title",
             )
             return
@@ -287,15 +310,24 @@ class HfModelCard:
             b.note(
                 field,
                 NoteKind.CONVERTED,
-                f"Each bullet of '{key[3:]}' became one item of {field}.",
+                Msg(
+                    "Each bullet of '{section}' became one item of {field}.",
+                    section=key[3:],
+                    field=field,
+                ),
                 key,
             )
         if prose:
             b.note(
                 field,
                 NoteKind.NOT_MAPPED,
-                f"The text of '{key[3:]}' outside bullets was not imported into {field}, which "
-                "holds named items.",
+                Msg(
+                    "The text of '{section}' outside bullets was not imported into {field},"
+                    " which holds"
+                    " named items.",
+                    section=key[3:],
+                    field=field,
+                ),
                 key,
             )
 
@@ -316,7 +348,10 @@ class HfModelCard:
             uses = [{"use": text[:2000]}]
         b.set(field, uses)
         b.note(
-            field, NoteKind.CONVERTED, f"'{key[3:]}' became {len(uses)} out-of-scope use(s).", key
+            field,
+            NoteKind.CONVERTED,
+            Msg("'{section}' became {n} out-of-scope use(s).", section=key[3:], n=len(uses)),
+            key,
         )
 
     def _details(self, b: RecordBuilder) -> None:
@@ -346,7 +381,10 @@ class HfModelCard:
             b.note(
                 "agency",
                 NoteKind.MAPPED,
-                "'Responsible agency' names the responsible agency (matched or created by name).",
+                Msg(
+                    "'Responsible agency' names the responsible agency (matched or created by"
+                    " name)."
+                ),
                 "Responsible agency",
             )
         for key in b.entry:
@@ -354,7 +392,10 @@ class HfModelCard:
                 b.note(
                     "",
                     NoteKind.NOT_MAPPED,
-                    f"The detail '{key[2:]}' has no place on our card; it was not imported.",
+                    Msg(
+                        "The detail '{detail}' has no place on our card; it was not imported.",
+                        detail=key[2:],
+                    ),
                     key,
                 )
                 b.used.add(key)
@@ -375,9 +416,14 @@ class HfModelCard:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"'Model type' = '{text}' does not say which kind of model (rules, statistical, "
-                "machine learning, generative) and whether it learns in use; model_type was left "
-                "empty for a person to choose.",
+                Msg(
+                    "'Model type' = '{text}' does not say which kind of model (rules,"
+                    " statistical, "
+                    "machine learning, generative) and whether it learns in use; model_type"
+                    " was left "
+                    "empty for a person to choose.",
+                    text=text,
+                ),
                 key,
             )
             return
@@ -386,7 +432,7 @@ class HfModelCard:
         b.note(
             "model_type",
             NoteKind.MAPPED if exact else NoteKind.CONVERTED,
-            f"'Model type' = '{text}' was read as model_type {kind}.",
+            Msg("'Model type' = '{text}' was read as model_type {kind}.", text=text, kind=kind),
             key,
         )
 
@@ -413,15 +459,22 @@ class HfModelCard:
             b.note(
                 "language",
                 NoteKind.MAPPED,
-                f"'language' = {first!r} was recorded as the card's language {tag}.",
+                Msg(
+                    "'language' = {first} was recorded as the card's language {tag}.",
+                    first=repr(first),
+                    tag=tag,
+                ),
                 "metadata.language",
             )
             if isinstance(language, list) and len(language) > 1:
                 b.note(
                     "language",
                     NoteKind.NEEDS_PERSON,
-                    f"The card lists several languages ({', '.join(map(str, language))}); the "
-                    "first was recorded, the others need a person (translations).",
+                    Msg(
+                        "The card lists several languages ({languages}); the first was "
+                        "recorded, the others need a person (translations).",
+                        languages=", ".join(map(str, language)),
+                    ),
                     "metadata.language",
                 )
         datasets = b.raw("metadata.datasets")
@@ -432,8 +485,12 @@ class HfModelCard:
             b.note(
                 "data_sources",
                 NoteKind.NEEDS_PERSON,
-                f"'datasets' names {len(lines)} dataset(s); they were added as lines to "
-                "data_summary, because data_sources needs each one's role and provenance.",
+                Msg(
+                    "'datasets' names {n} dataset(s); they were added as lines to"
+                    " data_summary, "
+                    "because data_sources needs each one's role and provenance.",
+                    n=len(lines),
+                ),
                 "metadata.datasets",
             )
         self._model_index(b)
@@ -457,8 +514,11 @@ class HfModelCard:
                 b.note(
                     "",
                     NoteKind.NOT_MAPPED,
-                    f"The front-matter key '{key[9:]}' has no place on our card; it was not "
-                    "imported.",
+                    Msg(
+                        "The front-matter key '{front_key}' has no place on our card; it was not"
+                        " imported.",
+                        front_key=key[9:],
+                    ),
                     key,
                 )
                 b.used.add(key)
@@ -492,16 +552,23 @@ class HfModelCard:
             b.note(
                 "evaluation.metrics",
                 NoteKind.CONVERTED,
-                f"'model-index' gave {len(metrics)} metric(s); their intervals are not part of "
-                "model-index and need a person.",
+                Msg(
+                    "'model-index' gave {n} metric(s); their intervals are not part of"
+                    " model-index "
+                    "and need a person.",
+                    n=len(metrics),
+                ),
                 "metadata.model-index",
             )
         if skipped:
             b.note(
                 "evaluation.metrics",
                 NoteKind.NEEDS_PERSON,
-                f"{skipped} metric(s) of 'model-index' have no numeric value; they were not "
-                "imported.",
+                Msg(
+                    "{skipped} metric(s) of 'model-index' have no numeric value; they were not "
+                    "imported.",
+                    skipped=skipped,
+                ),
                 "metadata.model-index",
             )
 

@@ -2,8 +2,9 @@
 
 Read: each registration becomes a draft card in its own language (``lang``, ISO 639-3, usually
 ``nld``); write: a published version becomes one registration, checked against the JSON Schema
-this project rebuilt from the standard's attribute list (``mappings/nl_algoritmeregister-1.0.0``),
-with the gaps and schema problems under ``x_registry_export``. The mapping is data: see
+this project wrote from the register's API schema and the standard's attribute list
+(``mappings/nl_algoritmeregister-1.0.0``; sources in docs/interop.md), with the gaps and schema
+problems under ``x_registry_export``. The mapping is data: see
 ``mappings/nl_algoritmeregister-1.0.0.toml``.
 """
 
@@ -12,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.formats._base import ExportMeta, ExportResult, FormatError, ImportedRecord, NoteKind
+from registry.formats._base import (
+    ExportMeta,
+    ExportResult,
+    FormatError,
+    ImportedRecord,
+    Msg,
+    NoteKind,
+)
 from registry.formats._mapping import load_mapping, schema_problems
 from registry.formats._reading import (
     RecordBuilder,
@@ -58,6 +66,8 @@ class NlAlgoritmeregister:
         self.mapping_name = mapping_name
         self.mapping = load_mapping(mapping_name)
         self.standard_version = str(self.mapping["standard"]["version"])
+        # the value a registration carries in `standard_version` (the register's API says "1.0")
+        self.wire_version = str(self.mapping["standard"].get("wire_version", self.standard_version))
         self.default_language = str(self.mapping["standard"]["default_language"])
 
     # --- read -------------------------------------------------------------------------------
@@ -80,7 +90,11 @@ class NlAlgoritmeregister:
                     skipped_record(
                         index,
                         entry,
-                        reason=f"Entry {index} is a {type(entry).__name__}, not a registration.",
+                        reason=Msg(
+                            "Entry {index} is a {type_name}, not a registration.",
+                            index=index,
+                            type_name=type(entry).__name__,
+                        ),
                         standard=self.standard,
                         standard_version=self.standard_version,
                         default_language=self.default_language,
@@ -119,17 +133,24 @@ class NlAlgoritmeregister:
                 b.note(
                     "model_type",
                     NoteKind.CONVERTED,
-                    "The model type line at the end of 'methods_and_models' was read into "
-                    "model_type.",
+                    Msg(
+                        "The model type line at the end of 'methods_and_models' was read into"
+                        " model_type."
+                    ),
                     "methods_and_models",
                 )
         if "model_type" not in b.card:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"{self.standard} has no attribute for the model type; model_type (rules, "
-                "statistical, machine learning; self-learning or not) must be chosen by a person, "
-                "for example from 'methods_and_models'.",
+                Msg(
+                    "{standard} has no attribute for the model type; model_type (rules,"
+                    " statistical, "
+                    "machine learning; self-learning or not) must be chosen by a person, for"
+                    " example "
+                    "from 'methods_and_models'.",
+                    standard=self.standard,
+                ),
             )
         b.agency_name = b.clean("organization", b.raw("organization"), "agency")
         if b.agency_name is None:
@@ -138,7 +159,7 @@ class NlAlgoritmeregister:
             b.note(
                 "agency",
                 NoteKind.MAPPED,
-                "'organization' names the responsible agency (matched or created by name).",
+                Msg("'organization' names the responsible agency (matched or created by name)."),
                 "organization",
             )
         split_contact(b, "contact_email", required=True)
@@ -176,26 +197,35 @@ class NlAlgoritmeregister:
                 b.note(
                     "source_id",
                     kind,
-                    f"'source_id' = '{b.source_id}' was recorded as source_id '{slug}'.",
+                    Msg(
+                        "'source_id' = '{source_id}' was recorded as source_id '{slug}'.",
+                        source_id=b.source_id,
+                        slug=slug,
+                    ),
                     "source_id",
                 )
         version = b.raw("standard_version")
-        if str(version).strip() == self.standard_version:
+        readable = {self.standard_version, self.wire_version}
+        if provided(version) and str(version).strip() in readable:
             b.note(
                 "",
                 NoteKind.MAPPED,
-                f"'standard_version' = '{version}' is the version this mapping reads.",
+                Msg(
+                    "'standard_version' = '{version}' is the version this mapping reads.",
+                    version=version,
+                ),
                 "standard_version",
             )
-        if provided(version) and str(version).strip() not in {
-            self.standard_version,
-            self.standard_version.rsplit(".", 1)[0],
-        }:
+        if provided(version) and str(version).strip() not in readable:
             b.note(
                 "",
                 NoteKind.NEEDS_PERSON,
-                f"'standard_version' says '{version}', but this reader maps version "
-                f"{self.standard_version}; check the mapped fields.",
+                Msg(
+                    "'standard_version' says '{version}', but this reader maps version "
+                    "{standard_version}; check the mapped fields.",
+                    version=version,
+                    standard_version=self.standard_version,
+                ),
                 "standard_version",
             )
         for key, reason in m["not_mapped"].items():
@@ -226,55 +256,82 @@ class NlAlgoritmeregister:
             b.note(
                 "legal_basis",
                 NoteKind.CONVERTED,
-                f"'lawful_basis_grouping' gave {len(items)} legal basis item(s) (title and link); "
-                "each needs its article or reference filled by a person.",
+                Msg(
+                    "'lawful_basis_grouping' gave {n} legal basis item(s) (title and link);"
+                    " each "
+                    "needs its article or reference filled by a person.",
+                    n=len(items),
+                ),
                 "lawful_basis_grouping",
             )
             if text and text == "\n".join(i["title"] for i in items):
                 b.note(
                     "legal_basis",
                     NoteKind.MAPPED,
-                    "'lawful_basis' repeats the titles of 'lawful_basis_grouping'.",
+                    Msg("'lawful_basis' repeats the titles of 'lawful_basis_grouping'."),
                     "lawful_basis",
                 )
             elif text:
-                lines = [line.removeprefix("- ") for line in text.splitlines()]
-                if len(lines) == len(items) and all(len(line) <= 200 for line in lines):
-                    for item, line in zip(items, lines, strict=True):
+                lines = [line.removeprefix("- ") for line in text.splitlines() if line.strip()]
+                if len(lines) >= len(items) and all(len(line) <= 200 for line in lines):
+                    for item, line in zip(items, lines[: len(items)], strict=True):
                         if line != item["title"]:
                             item["reference"] = line
+                    # lines after the linked items: legal bases without a link (the register
+                    # requires a link in every lawful_basis_grouping item)
+                    unlinked = [_titled_line(line) for line in lines[len(items) :]]
+                    items += unlinked
                     b.note(
                         "legal_basis",
                         NoteKind.CONVERTED,
-                        "Each line of 'lawful_basis' was read as the reference of the matching "
-                        "legal basis item.",
+                        Msg(
+                            "Each line of 'lawful_basis' was read as the reference of the "
+                            "matching legal basis item; {n} further line(s) became legal basis "
+                            "item(s) without a link.",
+                            n=len(unlinked),
+                        )
+                        if unlinked
+                        else Msg(
+                            "Each line of 'lawful_basis' was read as the reference of the "
+                            "matching legal basis item."
+                        ),
                         "lawful_basis",
                     )
                 else:
                     b.note(
                         "legal_basis",
                         NoteKind.NEEDS_PERSON,
-                        "The free text of 'lawful_basis' could not be matched to the linked items; "
-                        "it was not imported and must be checked by a person.",
+                        Msg(
+                            "The free text of 'lawful_basis' could not be matched to the"
+                            " linked items; it was"
+                            " not imported and must be checked by a person."
+                        ),
                         "lawful_basis",
                     )
         elif text:
             lines = [line.removeprefix("- ") for line in text.splitlines() if line.strip()]
             if all(len(line) <= 200 for line in lines):
-                items = [{"title": line} for line in lines]
+                items = [_titled_line(line) for line in lines]
                 b.note(
                     "legal_basis",
                     NoteKind.CONVERTED,
-                    f"Each line of 'lawful_basis' became one legal basis item ({len(items)}); "
-                    "links and references need a person.",
+                    Msg(
+                        "Each line of 'lawful_basis' became one legal basis item ({n}); links"
+                        " and "
+                        "references need a person.",
+                        n=len(items),
+                    ),
                     "lawful_basis",
                 )
             else:
                 b.note(
                     "legal_basis",
                     NoteKind.NEEDS_PERSON,
-                    "'lawful_basis' is a long free text; legal_basis holds a title per law, so it "
-                    "was left empty for a person to split.",
+                    Msg(
+                        "'lawful_basis' is a long free text; legal_basis holds a title per"
+                        " law, so it was"
+                        " left empty for a person to split."
+                    ),
                     "lawful_basis",
                 )
         else:
@@ -300,16 +357,24 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    f"The impact assessment '{title}' is not a DPIA or IAMA; it was recorded as "
-                    "kind 'other' with its title as summary.",
+                    Msg(
+                        "The impact assessment '{title}' is not a DPIA or IAMA; it was"
+                        " recorded as kind "
+                        "'other' with its title as summary.",
+                        title=title,
+                    ),
                     "impacttoetsen_grouping",
                 )
         if items:
             b.note(
                 "impact_assessments",
                 NoteKind.CONVERTED,
-                f"'impacttoetsen_grouping' gave {len(items)} impact assessment(s); their "
-                "completion dates need a person.",
+                Msg(
+                    "'impacttoetsen_grouping' gave {n} impact assessment(s); their completion"
+                    " dates "
+                    "need a person.",
+                    n=len(items),
+                ),
                 "impacttoetsen_grouping",
             )
         text = b.clean(
@@ -321,15 +386,18 @@ class NlAlgoritmeregister:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    "'impacttoetsen' (why assessments were not done) became an impact assessment "
-                    "of kind 'other' with that reason; a person should set the kind.",
+                    Msg(
+                        "'impacttoetsen' (why assessments were not done) became an impact"
+                        " assessment of "
+                        "kind 'other' with that reason; a person should set the kind."
+                    ),
                     "impacttoetsen",
                 )
             else:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    "'impacttoetsen' is longer than 1000 characters; it was not imported.",
+                    Msg("'impacttoetsen' is longer than 1000 characters; it was not imported."),
                     "impacttoetsen",
                 )
         if items:
@@ -351,9 +419,13 @@ class NlAlgoritmeregister:
         b.note(
             "data_sources",
             NoteKind.NEEDS_PERSON,
-            f"'source_data_grouping' lists {len(lines)} data source(s); they were added as lines "
-            "to data_summary, because data_sources needs each source's role, which the standard "
-            "does not give.",
+            Msg(
+                "'source_data_grouping' lists {n} data source(s); they were added as lines to "
+                "data_summary, because data_sources needs each source's role, which the"
+                " standard "
+                "does not give.",
+                n=len(lines),
+            ),
             "source_data_grouping",
         )
 
@@ -413,15 +485,29 @@ class NlAlgoritmeregister:
         out.put("human_intervention", card.get("human_oversight"))
         out.put("risks", _risk_lines(card.get("risks")))
         legal = [i for i in card.get("legal_basis", []) if isinstance(i, Mapping)]
+        # one line per legal basis: first those with a link (their reference, matching the
+        # grouping below), then those without one ("title — reference"), which have no place in
+        # lawful_basis_grouping because the register requires a link in every item there
+        linked = [i for i in legal if i.get("url")]
+        unlinked = [i for i in legal if not i.get("url")]
         out.put(
-            "lawful_basis", "\n".join(str(i.get("reference") or i["title"]) for i in legal) or None
+            "lawful_basis",
+            "\n".join(
+                [str(i.get("reference") or i["title"]) for i in linked]
+                + [
+                    f"{i['title']}{UNLINKED_SEPARATOR}{i['reference']}"
+                    if i.get("reference")
+                    else str(i["title"])
+                    for i in unlinked
+                ]
+            )
+            or None,
         )
+        # the register requires both title and link in an item; a basis without a link is in
+        # the lawful_basis text above
         out.put(
             "lawful_basis_grouping",
-            [
-                {k: v for k, v in (("title", str(i["title"])[:100]), ("link", i.get("url"))) if v}
-                for i in legal
-            ],
+            [{"title": str(i["title"])[:100], "link": i["url"]} for i in legal if i.get("url")],
         )
         assessments = [i for i in card.get("impact_assessments", []) if isinstance(i, Mapping)]
         words = m["export"]["impact_assessment"]
@@ -442,7 +528,7 @@ class NlAlgoritmeregister:
         out.put("provider", _provider_text(card, m))
         out.put("publiccode", card.get("source_code_url"))
         out.put("lang", m["export"]["lang"].get(language, language or None))
-        out.put("standard_version", self.standard_version)
+        out.put("standard_version", self.wire_version)
         out.put("source_id", card.get("source_id") or meta.public_id)
         doc = {k: v for k, v in out.values.items() if v is not None}
         missing = out.missing()
@@ -490,6 +576,17 @@ class NlAlgoritmeregister:
             missing_required=tuple(missing),
             notes=tuple(notes),
         )
+
+
+UNLINKED_SEPARATOR = " — "
+
+
+def _titled_line(line: str) -> dict[str, Any]:
+    """A line of lawful_basis as a legal basis item: "title — reference", or a title alone."""
+    title, sep, reference = line.partition(UNLINKED_SEPARATOR)
+    if sep and title.strip() and reference.strip():
+        return {"title": title.strip(), "reference": reference.strip()}
+    return {"title": line}
 
 
 def _groups(value: Any) -> list[Mapping[str, Any]]:

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.formats._base import ExportMeta, ExportResult, FormatError, ImportedRecord, NoteKind
+from registry.formats._base import (
+    ExportMeta,
+    ExportResult,
+    FormatError,
+    ImportedRecord,
+    Msg,
+    NoteKind,
+)
 from registry.formats._mapping import load_mapping
 from registry.formats._reading import (
     RecordBuilder,
@@ -100,7 +107,13 @@ class NlRegisterExport:
             if not isinstance(entry, Mapping):
                 records.append(
                     self._skip(
-                        index, entry, f"Entry {index} is a {type(entry).__name__}, not a record."
+                        index,
+                        entry,
+                        Msg(
+                            "Entry {index} is a {type_name}, not a record.",
+                            index=index,
+                            type_name=type(entry).__name__,
+                        ),
                     )
                 )
                 continue
@@ -110,7 +123,12 @@ class NlRegisterExport:
                     self._skip(
                         index,
                         entry,
-                        f"Entry {index} is a metadata row ({kind}), not a record; it was skipped.",
+                        Msg(
+                            "Entry {index} is a metadata row ({kind}), not a record; it was "
+                            "skipped.",
+                            index=index,
+                            kind=kind,
+                        ),
                     )
                 )
                 continue
@@ -184,13 +202,23 @@ class NlRegisterExport:
                 b.set(field, "\n\n".join(text for _, text in parts))
                 for key, _ in parts:
                     if len(parts) == 1:
-                        b.note(field, NoteKind.MAPPED, f"'{key}' was copied into {field}.", key)
+                        b.note(
+                            field,
+                            NoteKind.MAPPED,
+                            Msg("'{key}' was copied into {field}.", key=key, field=field),
+                            key,
+                        )
                     else:
                         others = " and ".join(f"'{k}'" for k, _ in parts if k != key)
                         b.note(
                             field,
                             NoteKind.CONVERTED,
-                            f"'{key}' was joined with {others} into {field}.",
+                            Msg(
+                                "'{key}' was joined with {others} into {field}.",
+                                key=key,
+                                others=others,
+                                field=field,
+                            ),
                             key,
                         )
         b.agency_name = b.clean("organization", b.raw("organization"), "agency")
@@ -200,7 +228,7 @@ class NlRegisterExport:
             b.note(
                 "agency",
                 NoteKind.MAPPED,
-                "'organization' names the responsible agency (matched or created by name).",
+                Msg("'organization' names the responsible agency (matched or created by name)."),
                 "organization",
             )
         self._type(b)
@@ -227,14 +255,18 @@ class NlRegisterExport:
                 b.note(
                     "source_id",
                     kind,
-                    f"'id' = '{b.source_id}' was recorded as source_id '{slug}'.",
+                    Msg(
+                        "'id' = '{source_id}' was recorded as source_id '{slug}'.",
+                        source_id=b.source_id,
+                        slug=slug,
+                    ),
                     "id",
                 )
         else:
             b.note(
                 "source_id",
                 NoteKind.EMPTY,
-                "The record has no 'id'; reruns match it by its content key.",
+                Msg("The record has no 'id'; reruns match it by its content key."),
                 "id",
             )
         for key, reason in m["not_mapped"].items():
@@ -254,8 +286,13 @@ class NlRegisterExport:
             b.note(
                 "model_type",
                 NoteKind.NEEDS_PERSON,
-                f"The value '{text}' of 'type' is not in our vocabulary for model_type (known: "
-                f"{known}); it was left empty for a person to choose.",
+                Msg(
+                    "The value '{text}' of 'type' is not in our vocabulary for model_type"
+                    " (known: "
+                    "{known}); it was left empty for a person to choose.",
+                    text=text,
+                    known=known,
+                ),
                 "type",
             )
             return
@@ -264,8 +301,13 @@ class NlRegisterExport:
         b.note(
             "model_type",
             NoteKind.CONVERTED,
-            f"'type' = '{text}' was read as model_type {model_type['kind']}, {learning}; a person "
-            "should confirm whether it keeps learning in use.",
+            Msg(
+                "'type' = '{text}' was read as model_type {kind}, {learning}; a person"
+                " should confirm whether it keeps learning in use.",
+                text=text,
+                kind=model_type["kind"],
+                learning=learning,
+            ),
             "type",
         )
 
@@ -280,16 +322,23 @@ class NlRegisterExport:
             b.note(
                 "legal_basis",
                 NoteKind.CONVERTED,
-                f"Each line of 'lawful_basis' became one legal basis item ({len(lines)}); their "
-                "articles and links need a person.",
+                Msg(
+                    "Each line of 'lawful_basis' became one legal basis item ({n}); their"
+                    " articles "
+                    "and links need a person.",
+                    n=len(lines),
+                ),
                 "lawful_basis",
             )
         else:
             b.note(
                 "legal_basis",
                 NoteKind.NEEDS_PERSON,
-                "'lawful_basis' is a long free text; legal_basis holds a title per law, so it was "
-                "left empty for a person to split.",
+                Msg(
+                    "'lawful_basis' is a long free text; legal_basis holds a title per law,"
+                    " so it was"
+                    " left empty for a person to split."
+                ),
                 "lawful_basis",
             )
 
@@ -303,7 +352,10 @@ class NlRegisterExport:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    f"'{text_key}' is longer than 1000 characters; it was not imported.",
+                    Msg(
+                        "'{text_key}' is longer than 1000 characters; it was not imported.",
+                        text_key=text_key,
+                    ),
                     text_key,
                 )
                 text = None
@@ -312,7 +364,11 @@ class NlRegisterExport:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    f"'{text_key}' is read together with '{flag_key}' (below).",
+                    Msg(
+                        "'{text_key}' is read together with '{flag_key}' (below).",
+                        text_key=text_key,
+                        flag_key=flag_key,
+                    ),
                     text_key,
                 )
             if flag_raw in (None, "") and text is None:
@@ -322,9 +378,13 @@ class NlRegisterExport:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    f"'{flag_key}' = '{flag_raw}' is not a yes or a no; the {flag_key} was left "
-                    "out "
-                    "of impact_assessments for a person to record.",
+                    Msg(
+                        "'{flag_key}' = '{flag_raw}' is not a yes or a no; the {flag_key} was"
+                        " left out of"
+                        " impact_assessments for a person to record.",
+                        flag_key=flag_key,
+                        flag_raw=flag_raw,
+                    ),
                     flag_key,
                 )
                 continue
@@ -334,16 +394,27 @@ class NlRegisterExport:
                     b.note(
                         "impact_assessments",
                         NoteKind.NEEDS_PERSON,
-                        f"'{flag_key}' says it was done but '{text_key}' is empty; its summary, "
-                        "date and link need a person.",
+                        Msg(
+                            "'{flag_key}' says it was done but '{text_key}' is empty; its"
+                            " summary, date and "
+                            "link need a person.",
+                            flag_key=flag_key,
+                            text_key=text_key,
+                        ),
                         flag_key,
                     )
                 else:
                     b.note(
                         "impact_assessments",
                         NoteKind.CONVERTED,
-                        f"'{flag_key}' (yes) and '{text_key}' became an impact assessment of kind "
-                        f"{kind} with that summary; its date needs a person.",
+                        Msg(
+                            "'{flag_key}' (yes) and '{text_key}' became an impact assessment"
+                            " of kind {kind} "
+                            "with that summary; its date needs a person.",
+                            flag_key=flag_key,
+                            text_key=text_key,
+                            kind=kind,
+                        ),
                         flag_key,
                     )
                 items.append(item)
@@ -352,16 +423,26 @@ class NlRegisterExport:
                 b.note(
                     "impact_assessments",
                     NoteKind.CONVERTED,
-                    f"'{flag_key}' (no) and '{text_key}' became an impact assessment of kind "
-                    f"{kind} that was not done, with that reason.",
+                    Msg(
+                        "'{flag_key}' (no) and '{text_key}' became an impact assessment of"
+                        " kind {kind} "
+                        "that was not done, with that reason.",
+                        flag_key=flag_key,
+                        text_key=text_key,
+                        kind=kind,
+                    ),
                     flag_key,
                 )
             else:
                 b.note(
                     "impact_assessments",
                     NoteKind.NEEDS_PERSON,
-                    f"'{flag_key}' says it was not done and gives no reason; the reason needs a "
-                    "person.",
+                    Msg(
+                        "'{flag_key}' says it was not done and gives no reason; the reason"
+                        " needs a "
+                        "person.",
+                        flag_key=flag_key,
+                    ),
                     flag_key,
                 )
         if items:
@@ -382,7 +463,10 @@ class NlRegisterExport:
             b.note(
                 "application_products",
                 NoteKind.NEEDS_PERSON,
-                f"'application_url' = '{text}' is not a web address; it was not imported.",
+                Msg(
+                    "'application_url' = '{text}' is not a web address; it was not imported.",
+                    text=text,
+                ),
                 "application_url",
             )
             return
@@ -391,8 +475,12 @@ class NlRegisterExport:
         b.note(
             "application_products",
             NoteKind.CONVERTED,
-            f"'application_url' became an application product named after its host ({host}); a "
-            "person should give it its service name.",
+            Msg(
+                "'application_url' became an application product named after its host"
+                " ({host}); a"
+                " person should give it its service name.",
+                host=host,
+            ),
             "application_url",
         )
 

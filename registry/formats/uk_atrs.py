@@ -14,7 +14,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.formats._base import ExportMeta, ExportResult, FormatError, ImportedRecord, NoteKind
+from registry.formats._base import (
+    ExportMeta,
+    ExportResult,
+    FormatError,
+    ImportedRecord,
+    Msg,
+    NoteKind,
+)
 from registry.formats._mapping import load_mapping
 from registry.formats._reading import (
     RecordBuilder,
@@ -137,7 +144,10 @@ class UkAtrs:
                     skipped_record(
                         index,
                         entry,
-                        reason=f"Entry {index} is not an ATRS record (no tier_1 or tier_2).",
+                        reason=Msg(
+                            "Entry {index} is not an ATRS record (no tier_1 or tier_2).",
+                            index=index,
+                        ),
                         standard=self.standard,
                         standard_version=self.standard_version,
                         default_language=self.default_language,
@@ -172,7 +182,11 @@ class UkAtrs:
             b.note(
                 row["field"],
                 NoteKind.CONVERTED,
-                f"Each line of '{row['path']}' became one item of {row['field']}.",
+                Msg(
+                    "Each line of '{path}' became one item of {field}.",
+                    path=row["path"],
+                    field=row["field"],
+                ),
                 row["path"],
             )
         split_contact(b, "tier_1.contact_email", required=True)
@@ -184,7 +198,10 @@ class UkAtrs:
             b.note(
                 "agency",
                 NoteKind.MAPPED,
-                f"'{org_key}' names the responsible agency (matched or created by name).",
+                Msg(
+                    "'{key}' names the responsible agency (matched or created by name).",
+                    key=org_key,
+                ),
                 org_key,
             )
         b.vocabulary(
@@ -257,8 +274,13 @@ class UkAtrs:
                     b.note(
                         "model_type",
                         NoteKind.NEEDS_PERSON,
-                        f"'{key}' names the kind ({kind}) but not whether it learns in use; "
-                        "model_type was left empty for a person to complete.",
+                        Msg(
+                            "'{key}' names the kind ({kind}) but not whether it learns in"
+                            " use; model_type was"
+                            " left empty for a person to complete.",
+                            key=key,
+                            kind=kind,
+                        ),
                         key,
                     )
                     return
@@ -266,15 +288,25 @@ class UkAtrs:
                 b.note(
                     "model_type",
                     NoteKind.CONVERTED,
-                    f"'{key}' = '{text}' was read as model_type {kind}.",
+                    Msg(
+                        "'{key}' = '{text}' was read as model_type {kind}.",
+                        key=key,
+                        text=text,
+                        kind=kind,
+                    ),
                     key,
                 )
                 return
         b.note(
             "model_type",
             NoteKind.NEEDS_PERSON,
-            f"'{key}' = '{text}' does not name a kind of model we know (rules, statistical, "
-            "machine learning, generative); model_type was left empty for a person to choose.",
+            Msg(
+                "'{key}' = '{text}' does not name a kind of model we know (rules, statistical, "
+                "machine learning, generative); model_type was left empty for a person to"
+                " choose.",
+                key=key,
+                text=text,
+            ),
             key,
         )
 
@@ -319,9 +351,15 @@ class UkAtrs:
             b.note(
                 "evaluation",
                 NoteKind.NEEDS_PERSON,
-                f"{len(unread)} line(s) of '{key}' are not metrics in the form 'name: value (low "
-                "to high, level%) [group]'; they were kept as evaluation.per_group_summary for a "
-                "person to sort.",
+                Msg(
+                    "{n} line(s) of '{key}' are not metrics in the form 'name: value (low to"
+                    " high, "
+                    "level%) [group]'; they were kept as evaluation.per_group_summary for a"
+                    " person to"
+                    " sort.",
+                    n=len(unread),
+                    key=key,
+                ),
                 key,
             )
         if evaluation:
@@ -329,7 +367,7 @@ class UkAtrs:
             b.note(
                 "evaluation",
                 NoteKind.CONVERTED,
-                f"'{key}' was read into evaluation ({len(metrics)} metric(s)).",
+                Msg("'{key}' was read into evaluation ({n} metric(s)).", key=key, n=len(metrics)),
                 key,
             )
 
@@ -349,15 +387,19 @@ class UkAtrs:
             b.note(
                 "out_of_scope_uses",
                 NoteKind.CONVERTED,
-                f"The 'Not for:' lines of '{key}' became out_of_scope_uses.",
+                Msg("The 'Not for:' lines of '{key}' became out_of_scope_uses.", key=key),
                 key,
             )
         else:
             b.note(
                 "out_of_scope_uses",
                 NoteKind.NOT_MAPPED,
-                f"'{key}' describes the tool's scope in free text; our card only lists uses it "
-                "must not serve, so it was not imported.",
+                Msg(
+                    "'{key}' describes the tool's scope in free text; our card only lists"
+                    " uses it "
+                    "must not serve, so it was not imported.",
+                    key=key,
+                ),
                 key,
             )
 
@@ -384,8 +426,13 @@ class UkAtrs:
                     b.note(
                         "impact_assessments",
                         NoteKind.NEEDS_PERSON,
-                        f"'{prefix}date_completed' = '{when}' is not a date (YYYY-MM-DD); the "
-                        "assessment was kept without its date for a person to fill.",
+                        Msg(
+                            "'{prefix}date_completed' = '{when}' is not a date (YYYY-MM-DD);"
+                            " the assessment "
+                            "was kept without its date for a person to fill.",
+                            prefix=prefix,
+                            when=when,
+                        ),
                         f"{prefix}date_completed",
                     )
                 elif when is not None:
@@ -403,15 +450,27 @@ class UkAtrs:
                 b.note(
                     field,
                     NoteKind.NEEDS_PERSON,
-                    f"Item {count} of '{path}' has no {spec['name']}; it was left out of {field} "
-                    "for a person to complete.",
+                    Msg(
+                        "Item {count} of '{path}' has no {name}; it was left out of {field}"
+                        " for a "
+                        "person to complete.",
+                        count=count,
+                        path=path,
+                        name=spec["name"],
+                        field=field,
+                    ),
                     path,
                 )
                 continue
             items.append(item)
         if items:
             b.set(field, items)
-            b.note(field, NoteKind.MAPPED, f"'{path}' gave {len(items)} item(s) of {field}.", path)
+            b.note(
+                field,
+                NoteKind.MAPPED,
+                Msg("'{path}' gave {n} item(s) of {field}.", path=path, n=len(items), field=field),
+                path,
+            )
         else:
             b.empty(path, field, required=False)
 
@@ -476,9 +535,15 @@ class UkAtrs:
                 b.note(
                     "data_sources",
                     NoteKind.NEEDS_PERSON,
-                    f"The data source '{source['name']}' has no purpose in '{key}' (training, "
-                    "testing, operational input); it was left out of data_sources for a person to "
-                    "add with its role.",
+                    Msg(
+                        "The data source '{source_name}' has no purpose in '{key}' (training,"
+                        " testing, "
+                        "operational input); it was left out of data_sources for a person to"
+                        " add with its"
+                        " role.",
+                        source_name=source["name"],
+                        key=key,
+                    ),
                     key,
                 )
                 continue
@@ -499,8 +564,11 @@ class UkAtrs:
             b.note(
                 "representativeness",
                 NoteKind.CONVERTED,
-                "The completeness and representativeness of each data source were joined into "
-                "representativeness.",
+                Msg(
+                    "The completeness and representativeness of each data source were joined"
+                    " into "
+                    "representativeness."
+                ),
                 "tier_2.tool_specification.data",
             )
 

@@ -9,6 +9,7 @@ checks that the catalogs match the code and that every message has a Chinese tra
 from __future__ import annotations
 
 import sys
+import tomllib
 from io import BytesIO
 from pathlib import Path
 
@@ -20,8 +21,17 @@ from registry import i18n
 from registry.paths import TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-PYTHON_SOURCES = ("pages", "console", "audit_labels.py")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Msg": None}
+# formats and the import service: the import report's notes (``registry.formats._base.Msg``)
+PYTHON_SOURCES = (
+    "pages",
+    "console",
+    "audit_labels.py",
+    "formats",
+    "services/records_import.py",
+)
+#: The mapping files' reasons why a source key is not imported: shown in the import report.
+MAPPING_DIR = PACKAGE_DIR / "formats" / "mappings"
 
 
 def _include_directory(dirpath: str) -> bool:
@@ -63,6 +73,12 @@ def extract() -> Catalog:
         for filename, lineno, message, comments, context in found:
             where = f"registry/{source}" if path.is_file() else f"registry/{source}/{filename}"
             catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    for path in sorted(MAPPING_DIR.glob("*.toml")):
+        reasons = tomllib.loads(path.read_text("utf-8")).get("not_mapped", {})
+        for key, reason in reasons.items():
+            if isinstance(reason, str) and "{" not in reason and "}" not in reason:
+                where = f"registry/formats/mappings/{path.name}"
+                catalog.add(reason, None, [(where, 0)], auto_comments=[f"not_mapped.{key}"])
     return catalog
 
 

@@ -56,6 +56,10 @@ METHODS = {
     "simultaneous_katz": N_(
         "simultaneous Katz intervals over every pair of groups for the smallest ratio"
     ),
+    "simultaneous_score": N_(
+        "simultaneous score intervals over every pair of groups for the smallest ratio"
+        " (Katz intervals where every count is 30 or more)"
+    ),
     "spiegelhalter_z": N_("Spiegelhalter's z test of each group's calibration"),
     "delong": N_("DeLong's test of each group's ROC AUC against the reference group's"),
     "ks_2samp": N_("two-sample Kolmogorov-Smirnov test of each group's scores"),

@@ -23,7 +23,7 @@ own width, so its 14-unit text stays at least 12 px down to a 320 px screen (che
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -99,6 +99,41 @@ def _open_svg(
     ]
 
 
+def _bar_marks(
+    bar: Bar,
+    x_at: Callable[[float], float],
+    left: int,
+    top: int,
+    height: int,
+    mid: float,
+    text_dy: int,
+) -> list[str]:
+    """One group's bar from ``left`` to its value (at least 1 unit wide; its own class when the
+    group has a note) and its interval as a whisker with end caps at height ``mid``; a group
+    without an estimate gets its note (or a dash) instead, ``text_dy`` below ``mid``. The same
+    marks in both layouts."""
+    if bar.value is None:
+        return [
+            f'<text class="chart-text" x="{left + 6}" '
+            f'y="{mid + text_dy:.1f}">{escape(bar.note or "—")}</text>'
+        ]
+    klass = "chart-bar-insufficient" if bar.note else "chart-bar"
+    width = max(1.0, x_at(bar.value) - left)
+    out = [f'<rect class="{klass}" x="{left}" y="{top}" width="{width:.1f}" height="{height}"/>']
+    if bar.low is not None and bar.high is not None:
+        x1, x2 = x_at(bar.low), x_at(bar.high)
+        out.append(
+            f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" '
+            f'y2="{mid:.1f}"/>'
+        )
+        for xe in (x1, x2):
+            out.append(
+                f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" '
+                f'x2="{xe:.1f}" y2="{mid + 6:.1f}"/>'
+            )
+    return out
+
+
 def group_rates_chart(
     bars: Sequence[Bar],
     *,
@@ -139,33 +174,12 @@ def group_rates_chart(
             f'<text class="chart-text" x="{plot_left - 8}" y="{mid + 4:.1f}" '
             f'text-anchor="end">{escape(bar.label)}</text>'
         )
-        if bar.value is None:
+        out += _bar_marks(bar, x_at, plot_left, y + 7, ROW_HEIGHT - 14, mid, 4)
+        if bar.value is not None:
             out.append(
-                f'<text class="chart-text" x="{plot_left + 6}" '
-                f'y="{mid + 4:.1f}">{escape(bar.note or "—")}</text>'
+                f'<text class="chart-text" x="{WIDTH - VALUE_WIDTH + 6}" '
+                f'y="{mid + 4:.1f}">{_fmt(bar.value)}</text>'
             )
-            continue
-        klass = "chart-bar-insufficient" if bar.note else "chart-bar"
-        width = max(1.0, x_at(bar.value) - plot_left)
-        out.append(
-            f'<rect class="{klass}" x="{plot_left}" y="{y + 7}" width="{width:.1f}" '
-            f'height="{ROW_HEIGHT - 14}"/>'
-        )
-        if bar.low is not None and bar.high is not None:
-            x1, x2 = x_at(bar.low), x_at(bar.high)
-            out.append(
-                f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" '
-                f'y2="{mid:.1f}"/>'
-            )
-            for xe in (x1, x2):
-                out.append(
-                    f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" '
-                    f'x2="{xe:.1f}" y2="{mid + 6:.1f}"/>'
-                )
-        out.append(
-            f'<text class="chart-text" x="{WIDTH - VALUE_WIDTH + 6}" '
-            f'y="{mid + 4:.1f}">{_fmt(bar.value)}</text>'
-        )
     if threshold is not None:
         tx = x_at(threshold)
         out.append(
@@ -228,33 +242,12 @@ def narrow_rates_chart(
         )
         bar_top = y + NARROW_LABEL_HEIGHT
         mid = bar_top + NARROW_BAR_HEIGHT / 2
-        if bar.value is None:
+        out += _bar_marks(bar, x_at, plot_left, bar_top + 5, NARROW_BAR_HEIGHT - 10, mid, 5)
+        if bar.value is not None:
             out.append(
-                f'<text class="chart-text" x="{plot_left + 6}" '
-                f'y="{mid + 5:.1f}">{escape(bar.note or "—")}</text>'
+                f'<text class="chart-text" x="{NARROW_WIDTH - 2}" y="{mid + 5:.1f}" '
+                f'text-anchor="end">{_fmt(bar.value)}</text>'
             )
-            continue
-        klass = "chart-bar-insufficient" if bar.note else "chart-bar"
-        width = max(1.0, x_at(bar.value) - plot_left)
-        out.append(
-            f'<rect class="{klass}" x="{plot_left}" y="{bar_top + 5}" width="{width:.1f}" '
-            f'height="{NARROW_BAR_HEIGHT - 10}"/>'
-        )
-        if bar.low is not None and bar.high is not None:
-            x1, x2 = x_at(bar.low), x_at(bar.high)
-            out.append(
-                f'<line class="chart-whisker" x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" '
-                f'y2="{mid:.1f}"/>'
-            )
-            for xe in (x1, x2):
-                out.append(
-                    f'<line class="chart-whisker" x1="{xe:.1f}" y1="{mid - 6:.1f}" '
-                    f'x2="{xe:.1f}" y2="{mid + 6:.1f}"/>'
-                )
-        out.append(
-            f'<text class="chart-text" x="{NARROW_WIDTH - 2}" y="{mid + 5:.1f}" '
-            f'text-anchor="end">{_fmt(bar.value)}</text>'
-        )
     if threshold is not None:
         tx = x_at(threshold)
         anchor = "middle"

@@ -43,6 +43,7 @@ from sqlmodel import Session, select
 from registry.cards import missing_required_fields
 from registry.errors import DomainError, Forbidden, Invalid, NotFound
 from registry.formats import FORMATS, FormatError, ImportedRecord, MappingNote
+from registry.formats._base import Msg
 from registry.models import Account, Agency, AgencyCreate, Algorithm, Role
 from registry.services.cards.agencies import add_agency, get_agency
 from registry.services.cards.algorithms import stage_new_algorithm, validated_draft_card
@@ -61,34 +62,41 @@ MAX_STANDARD = 200
 MAX_SOURCE_ID = 500
 MAX_REASON = 300
 
+
+def N_(message: str) -> str:
+    """Marks a message for the interface's catalogs (the console shows it translated, from the
+    template a :class:`~registry.formats._base.Msg` keeps); the text itself stays English here."""
+    return message
+
+
 ERR_UNKNOWN_FORMAT = "Unknown format '{format_id}'. Choose one of: {choices}."
 ERR_CANNOT_READ = "The format '{format_id}' can only be written, not imported."
 ERR_FILE_UNREADABLE = "The file could not be read as {title}: {message}"
 ERR_AGENCY_AND_MAP = "Give either an agency or an agency map, not both."
 ERR_MAP_SLUG = "The agency map names the agency '{slug}', which does not exist."
-ERR_NO_AGENCY_NAME = (
+ERR_NO_AGENCY_NAME = N_(
     "The record names no organisation and no agency was chosen: choose an agency for the import."
 )
-ERR_CREATE_AGENCY_ADMIN = (
+ERR_CREATE_AGENCY_ADMIN = N_(
     "No agency named '{name}' exists and only an admin may create one: map it to an existing "
     "agency or ask an admin to import this file."
 )
-ERR_EDITOR_OTHER_AGENCY = "You may import only into your own agency ('{slug}')."
+ERR_EDITOR_OTHER_AGENCY = N_("You may import only into your own agency ('{slug}').")
 ERR_NOT_IMPORTER = "Only an admin or an agency editor may import records."
 ERR_NO_EDITOR = (
     "Name the account to record as the drafts' last editor (an admin or an editor of the agency)."
 )
-ERR_EDITOR_NOT_OF_AGENCY = (
+ERR_EDITOR_NOT_OF_AGENCY = N_(
     "The editor '{email}' is not an admin nor an editor of the agency '{slug}'; the draft would "
     "have no one who may work on it."
 )
-ERR_STORE_FAILED = "The card could not be stored: {message}"
-ERR_NO_NAME = "The record has no name (title) to register it under."
-MSG_DROPPED = "The registry refused this value ({message}); it was left empty for a person."
-MSG_DUPLICATE_IN_FILE = "The same record appears earlier in this file (record {n})."
-MSG_ALREADY = "Already imported as {public_id}; nothing was changed."
-MSG_NEW_AGENCY = "A new agency '{name}' (slug '{slug}') is created for it."
-MSG_LONG_SOURCE_ID = (
+ERR_STORE_FAILED = N_("The card could not be stored: {message}")
+ERR_NO_NAME = N_("The record has no name (title) to register it under.")
+MSG_DROPPED = N_("The registry refused this value ({message}); it was left empty for a person.")
+MSG_DUPLICATE_IN_FILE = N_("The same record appears earlier in this file (record {n}).")
+MSG_ALREADY = N_("Already imported as {public_id}; nothing was changed.")
+MSG_NEW_AGENCY = N_("A new agency '{name}' (slug '{slug}') is created for it.")
+MSG_LONG_SOURCE_ID = N_(
     "The record's id in the source is longer than {limit} characters and is not kept; reruns "
     "recognise the record by its content instead."
 )
@@ -102,6 +110,10 @@ class RecordReport:
     title: str
     outcome: str
     reason: str | None = None
+    #: ``reason`` as a catalog message and its values (see registry.formats._base.Msg); empty
+    #: when the reason has none
+    reason_template: str = ""
+    reason_values: dict[str, Any] = field(default_factory=dict)
     source_id: str | None = None
     content_key: str = ""
     source_organisation: str | None = None
@@ -111,10 +123,15 @@ class RecordReport:
     public_id: str | None = None
     mapped_fields: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
-    notes: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
-    def notes_by_kind(self) -> dict[str, list[dict[str, str]]]:
-        grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+    def set_reason(self, reason: str) -> None:
+        self.reason = str(reason)
+        self.reason_template = reason.template if isinstance(reason, Msg) else ""
+        self.reason_values = reason.values if isinstance(reason, Msg) else {}
+
+    def notes_by_kind(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for note in self.notes:
             grouped[note["kind"]].append(note)
         return dict(grouped)
@@ -240,7 +257,7 @@ def import_records(
             session.rollback()
             existing = _already_imported(session, record)
             if existing is None:
-                _skip(entry, ERR_STORE_FAILED.format(message="a uniqueness rule refused it"))
+                _skip(entry, Msg(ERR_STORE_FAILED, message="a uniqueness rule refused it"))
             else:
                 _mark_already(session, entry, existing)
         except DomainError as exc:
@@ -249,7 +266,7 @@ def import_records(
         except Exception as exc:  # one record must never stop the others
             session.rollback()
             first_line = (str(exc).splitlines() or [""])[0][:MAX_REASON]
-            _skip(entry, ERR_STORE_FAILED.format(message=f"{type(exc).__name__}: {first_line}"))
+            _skip(entry, Msg(ERR_STORE_FAILED, message=type(exc).__name__ + ": " + first_line))
     return report
 
 
@@ -269,13 +286,19 @@ def _safe_record_report(record: ImportedRecord) -> RecordReport:
     )
 
 
-def _note(note: MappingNote) -> dict[str, str]:
+def _note(note: MappingNote) -> dict[str, Any]:
     return {
         "field": note.field,
         "kind": str(note.kind),
         "message": note.message,
         "source_key": getattr(note, "source_key", ""),
+        "template": getattr(note, "template", ""),
+        "values": dict(getattr(note, "values", {}) or {}),
     }
+
+
+def _service_note(field_name: str, kind: str, message: Msg) -> dict[str, Any]:
+    return _note(MappingNote.of(field_name, kind, message))
 
 
 def _forget_new_agency(entry: RecordReport) -> None:
@@ -285,11 +308,14 @@ def _forget_new_agency(entry: RecordReport) -> None:
 
 
 def _skip(entry: RecordReport, reason: str) -> None:
-    entry.outcome, entry.reason, entry.public_id = "skipped", reason, None
+    entry.outcome, entry.public_id = "skipped", None
+    entry.set_reason(reason)
     _forget_new_agency(entry)
 
 
 def _domain_message(exc: DomainError) -> str:
+    if isinstance(exc.message, Msg) and not exc.details:
+        return exc.message  # keeps its template for the console
     parts = [exc.message]
     for detail in exc.details[:5]:
         loc = ".".join(str(p) for p in detail.get("loc", []) if p not in ("body", "card"))
@@ -315,7 +341,11 @@ def _import_one(
     if record.skipped is not None:
         reason = record.skipped
         if record.duplicate_of is not None:
-            reason = f"{reason} {MSG_DUPLICATE_IN_FILE.format(n=record.duplicate_of + 1)}"
+            reason = Msg(
+                "{reason} {duplicate}",
+                reason=reason,
+                duplicate=Msg(MSG_DUPLICATE_IN_FILE, n=record.duplicate_of + 1),
+            )
         _skip(entry, reason)
         return
     existing = _already_imported(session, record)
@@ -348,12 +378,7 @@ def _import_one(
     if source_id is not None and len(source_id) > MAX_SOURCE_ID:
         source_id = None
         entry.notes.append(
-            {
-                "field": "",
-                "kind": NEEDS_PERSON,
-                "message": MSG_LONG_SOURCE_ID.format(limit=MAX_SOURCE_ID),
-                "source_key": "",
-            }
+            _service_note("", NEEDS_PERSON, Msg(MSG_LONG_SOURCE_ID, limit=MAX_SOURCE_ID))
         )
     algorithm = stage_new_algorithm(
         session,
@@ -376,7 +401,7 @@ def _mark_already(session: Session, entry: RecordReport, existing: Algorithm) ->
     entry.outcome = "already_imported"
     _forget_new_agency(entry)
     entry.public_id = existing.public_id
-    entry.reason = MSG_ALREADY.format(public_id=existing.public_id)
+    entry.set_reason(Msg(MSG_ALREADY, public_id=existing.public_id))
     found = session.get(Agency, existing.agency_id)
     entry.agency = found.slug if found else None
 
@@ -406,18 +431,11 @@ def _storable_card(card: dict[str, Any], entry: RecordReport) -> dict[str, Any]:
             }
             if not fields or "name" in fields or not card.get("name"):
                 if not card.get("name"):
-                    raise Invalid(ERR_NO_NAME) from None
+                    raise Invalid(Msg(ERR_NO_NAME)) from None
                 raise
             card = {k: v for k, v in card.items() if k not in fields}
             for name, message in fields.items():
-                entry.notes.append(
-                    {
-                        "field": name,
-                        "kind": DROPPED,
-                        "message": MSG_DROPPED.format(message=message),
-                        "source_key": "",
-                    }
-                )
+                entry.notes.append(_service_note(name, DROPPED, Msg(MSG_DROPPED, message=message)))
     return validated_draft_card(card)
 
 
@@ -427,7 +445,7 @@ def _fixed_agency(session: Session, actor: Account | None, slug: str | None) -> 
         if own is None:
             raise Forbidden(ERR_NOT_IMPORTER)
         if slug and slug != own.slug:
-            raise Forbidden(ERR_EDITOR_OTHER_AGENCY.format(slug=own.slug))
+            raise Forbidden(Msg(ERR_EDITOR_OTHER_AGENCY, slug=own.slug))
         return own
     return get_agency(session, slug) if slug else None
 
@@ -461,24 +479,17 @@ def _target_agency(
         return fixed
     name = (record.agency_name or "").strip()
     if not name:
-        raise Invalid(ERR_NO_AGENCY_NAME)
+        raise Invalid(Msg(ERR_NO_AGENCY_NAME))
     key = name_key(name)
     found = mapped.get(key) or _agency_named(session, key)
     if found is not None:
         entry.agency = found.slug
         return found
     if actor is not None and actor.role != Role.admin:
-        raise Forbidden(ERR_CREATE_AGENCY_ADMIN.format(name=name))
+        raise Forbidden(Msg(ERR_CREATE_AGENCY_ADMIN, name=name))
     slug = planned.get(key) or _free_slug(session, name, taken=set(planned.values()))
     entry.agency, entry.new_agency = slug, True
-    entry.notes.append(
-        {
-            "field": "",
-            "kind": "new_agency",
-            "message": MSG_NEW_AGENCY.format(name=name, slug=slug),
-            "source_key": "",
-        }
-    )
+    entry.notes.append(_service_note("", "new_agency", Msg(MSG_NEW_AGENCY, name=name, slug=slug)))
     if dry_run:
         planned[key] = slug
         return None
@@ -507,4 +518,4 @@ def _require_editor_may_work_on(editor: Account, agency: Agency) -> None:
         return
     if editor.role == Role.agency_editor and (agency.id is None or editor.agency_id == agency.id):
         return
-    raise Forbidden(ERR_EDITOR_NOT_OF_AGENCY.format(email=editor.email, slug=agency.slug))
+    raise Forbidden(Msg(ERR_EDITOR_NOT_OF_AGENCY, email=editor.email, slug=agency.slug))

@@ -77,6 +77,7 @@ def targets(session):  # type: ignore[no-untyped-def]
         # Records import: the review (a dry run) and the confirmation.
         "/console/import": {"format": "nl_algoritmeregister"},
         "/console/import/confirm": {"format": "nl_algoritmeregister", "data": "W10="},
+        "/console/import/review": {"format": "nl_algoritmeregister", "data": "W10="},
     }
     algorithm = make_published_algorithm(session, versions=1)
     values = {

@@ -246,6 +246,7 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, int]]] = [
     ("GET", "/console/import", {}, _importers(200)),
     ("POST", "/console/import", {"format": "nl_algoritmeregister"}, _importers(422)),
     ("POST", "/console/import/confirm", {"data": "x"}, _importers(422)),
+    ("POST", "/console/import/review", {"data": "x"}, _importers(422)),
     ("GET", "/console/sign-in", {}, {"anonymous": 200, **_all(303)}),
     ("POST", "/console/sign-out", {}, {"anonymous": 303, **_all(303)}),
     ("GET", "/console/set-password/{link}", {}, {"anonymous": 200, **_all(200)}),

@@ -147,3 +147,140 @@ def test_the_import_pages_speak_chinese(console, session, agency):
     assert "导入" in soup(page).h1.get_text()
     review = _review(console)
     assert "将创建为草稿" in review.text
+
+
+# --- the agency of each organisation (the console's --agency-map) ---------------------------------
+TWO_ORGS = json.dumps(
+    [
+        {"name": "Parkeercontrole", "organization": "Gemeente Amsterdam"},
+        {"name": "Afvalroutes", "organization": "Gemeente Zaanstad"},
+        {"name": "Handhaving", "organization": "Gemeente Amsterdam"},
+    ],
+    ensure_ascii=False,
+).encode()
+
+
+def _form_of(response, action: str) -> dict[str, str]:
+    form = soup(response).select_one(f"form[action='{action}']")
+    assert form is not None, response.text[:2000]
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    for select_ in form.select("select"):
+        chosen = select_.select_one("option[selected]")
+        data[select_["name"]] = chosen["value"] if chosen else ""
+    return data
+
+
+def _agencies(session) -> set[str]:
+    session.expire_all()
+    return set(session.exec(select(Agency.slug)).all())
+
+
+def test_an_admin_chooses_the_agency_of_each_organisation_on_the_review(console, session, agency):
+    admin = make_staff(session, role=Role.admin)
+    signed_in(console, admin)
+    review = _review(console, data=TWO_ORGS, agency="")
+    rows = soup(review).select("#agency-map select")
+    labels = [soup(review).select_one(f"label[for={s['id']}]").get_text() for s in rows]
+    assert labels == ["Records of “Gemeente Amsterdam”", "Records of “Gemeente Zaanstad”"]
+    assert [o["value"] for o in rows[0].select("option")][:1] == [""]  # by name, or new
+    assert agency.slug in [o["value"] for o in rows[0].select("option")]
+
+    choices = _form_of(review, "/console/import/review")
+    assert choices["map_name_0"] == "Gemeente Amsterdam"
+    choices["map_agency_0"] = agency.slug
+    again = console.post("/console/import/review", data=choices)
+    assert again.status_code == 200, again.text[:2000]
+    records = soup(again).select("section.import-record")
+    assert "Agency: Stadsdeel Noord" in records[0].get_text()
+    assert "Gemeente Zaanstad (new)" in records[1].get_text()
+    assert "Agency: Stadsdeel Noord" in records[2].get_text()
+    assert soup(again).select_one("#map_agency_0 option[selected]")["value"] == agency.slug
+    assert _algorithms(session) == 0  # reviewing again wrote nothing
+    before = _agencies(session)
+
+    done = console.post("/console/import/confirm", data=_form_of(again, "/console/import/confirm"))
+    assert done.status_code == 200
+    session.expire_all()
+    algorithms = session.exec(select(Algorithm)).all()
+    zaanstad = session.exec(select(Agency).where(Agency.slug == "gemeente-zaanstad")).one()
+    assert sorted(a.agency_id for a in algorithms) == sorted([agency.id, agency.id, zaanstad.id])
+    assert _agencies(session) - before == {"gemeente-zaanstad"}  # no Gemeente Amsterdam
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"map_agency_0": "no-such-agency"}, "There is no agency “no-such-agency” for the records"),
+        ({"map_name_0": "Gemeente Elders"}, "“Gemeente Elders” is not named by any record"),
+        ({"map_name_0": ""}, "The list of organisations was damaged"),
+    ],
+)
+@pytest.mark.parametrize("step", ["/console/import/review", "/console/import/confirm"])
+def test_a_bad_agency_choice_is_said_at_its_field_and_nothing_is_written(
+    console, session, agency, change, message, step
+):
+    admin = make_staff(session, role=Role.admin)
+    signed_in(console, admin)
+    review = _review(console, data=TWO_ORGS, agency="")
+    form = {**_form_of(review, "/console/import/review"), "map_agency_0": agency.slug, **change}
+    before = _agencies(session)
+    response = console.post(step, data=form)
+    assert response.status_code == 422, response.text[:2000]
+    page = soup(response)
+    link = page.select_one(".error-summary a")
+    assert link["href"] == "#map_agency_0" and message in link.get_text()
+    assert message in page.select_one("#map_agency_0-error").get_text()
+    assert page.select_one("form[action='/console/import/confirm']") is None
+    assert _algorithms(session) == 0 and _agencies(session) == before
+
+
+def test_an_editor_may_not_choose_agencies_per_organisation(console, session, agency):
+    other = make_agency(session)
+    editor = make_staff(session, role=Role.agency_editor, agency=agency)
+    signed_in(console, editor)
+    review = _review(console, data=TWO_ORGS)
+    assert soup(review).select_one("#agency-map") is None
+    form = {
+        **_form_of(review, "/console/import/confirm"),
+        "map_name_0": "Gemeente Amsterdam",
+        "map_agency_0": other.slug,
+    }
+    response = console.post("/console/import/confirm", data=form)
+    assert response.status_code == 422
+    assert "Only an admin can choose" in soup(response).select_one(".error-summary").get_text()
+    assert _algorithms(session) == 0
+
+
+def test_one_agency_for_every_record_and_a_map_are_not_both_taken(console, session, agency):
+    admin = make_staff(session, role=Role.admin)
+    signed_in(console, admin)
+    review = _review(console, data=TWO_ORGS, agency=agency.slug)
+    assert soup(review).select_one("#agency-map") is None  # one agency chosen: no map
+    form = {
+        **_form_of(review, "/console/import/confirm"),
+        "map_name_0": "Gemeente Amsterdam",
+        "map_agency_0": agency.slug,
+    }
+    response = console.post("/console/import/confirm", data=form)
+    assert response.status_code == 422
+    assert "not both" in soup(response).select_one(".error-summary").get_text()
+    assert _algorithms(session) == 0
+
+
+def test_the_mapping_notes_and_reasons_are_shown_in_chinese(console, session, agency):
+    editor = make_staff(session, role=Role.agency_editor, agency=agency)
+    signed_in(console, editor)
+    console.get("/console/import", params={"lang": "zh-CN"})
+    review = _review(console)
+    first, second = soup(review).select("section.import-record")
+    notes = first.select("details.note-group li span")
+    assert notes and all(n["lang"] == "zh-CN" for n in notes), [n.get_text() for n in notes]
+    texts = " ".join(n.get_text() for n in notes)
+    # the standards' keys stay as written; the sentence around them is Chinese
+    assert "'name' 已复制到 name。" in texts
+    assert "来源键 'contact_email' 为空，但 Algoritmeregister publicatiestandaard 要求填写" in texts
+    reason = second.select_one("p.reason span")
+    assert reason["lang"] == "zh-CN" and "该记录没有可用于登记的名称" in reason.get_text()
+    console.get("/console/import", params={"lang": "en"})
+    english = soup(_review(console)).select("section.import-record")[0]
+    assert "'name' was copied into name." in english.get_text()

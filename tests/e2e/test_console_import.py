@@ -193,3 +193,73 @@ def test_every_import_page_type_passes_axe_in_both_languages(
         _scan(page, "import-done", lang, problems, screenshots)
         context.close()
     assert problems == []
+
+
+@pytest.fixture(scope="module")
+def admin(site) -> str:  # type: ignore[no-untyped-def]
+    from registry.db import make_engine, session_scope
+    from registry.models import AccountCreate, Role
+    from registry.services.cards.accounts import create_account
+    from registry.services.clock import SystemClock
+    from registry.services.staff.passwords import stage_password
+
+    engine = make_engine(site.database_url)
+    now = SystemClock().now()
+    email = "ada.import-admin@example.gov"
+    with session_scope(engine) as session:
+        account = create_account(
+            session,
+            actor=None,
+            data=AccountCreate(email=email, display_name="Ada Admin", role=Role.admin),
+            now=now,
+        )
+        stage_password(session, account=account, password=PASSWORD, now=now)
+        session.commit()
+    engine.dispose()
+    return email
+
+
+def test_the_agency_of_each_organisation_passes_axe_and_reviews_again(
+    browser, site, admin, axe_source, screenshots, tmp_path: Path
+):  # type: ignore[no-untyped-def]
+    """An admin's review offers an agency per organisation the file names; choosing one and
+    reviewing again moves those records; a choice naming no agency is said at its field."""
+    from tests.e2e.test_console import _scan
+
+    problems: list[str] = []
+    base = site.base_url
+    for lang in ("en", "zh-CN"):
+        upload = tmp_path / f"map-{lang}.json"
+        records = [
+            {**RECORDS[0], "name": f"Kaart {lang}"},
+            {**RECORDS[0], "name": f"Afval {lang}", "organization": "Gemeente Zaanstad"},
+        ]
+        upload.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        context = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+        context.axe_source = axe_source  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(f"{base}/console/sign-in?lang={lang}")
+        page.locator("#email").fill(admin)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("main button[type=submit]").click()
+        page.goto(f"{base}/console/import?lang={lang}")
+        page.locator("#format").select_option("nl_algoritmeregister")
+        page.locator("#file").set_input_files(str(upload))
+        page.locator("main form button[type=submit]").click()
+        assert page.locator("#agency-map select").count() == 2
+        _scan(page, "import-map", lang, problems, screenshots)
+        page.locator("#map_agency_0").select_option(site.agency_slug)
+        page.locator("#agency-map button[type=submit]").click()
+        first = page.locator("section.import-record").first.inner_text()
+        assert "(new)" not in first and "（新）" not in first, first
+        assert page.locator("#map_agency_0").input_value() == site.agency_slug
+        # a choice that names no agency (a tampered form): said at its field, no confirmation
+        page.evaluate(
+            "document.querySelector('#map_agency_0 option:checked').value = 'no-such-agency'"
+        )
+        page.locator("#agency-map button[type=submit]").click()
+        assert page.locator(".error-summary a[href='#map_agency_0']").count() == 1
+        assert page.locator("form[action='/console/import/confirm']").count() == 0
+        _scan(page, "import-map-errors", lang, problems, screenshots)
+        context.close()
+    assert problems == []

@@ -168,7 +168,8 @@ def check_decision(
 ) -> Decision:
     """Every rule of a decision, without writing: 404 another agency's item, 403 not an editor,
     409 the wrong state, 422 a bad answer, merge target or reason (naming the field). The console
-    asks this before its confirmation page; the writes below ask it too."""
+    asks this before its confirmation page and stores what it returns (``apply_decision``);
+    ``decide`` asks it before every other write."""
     if action not in DECISIONS:
         raise ValueError(ERR_DECISION.format(decision=action))
     row = get_for_moderation(session, actor=actor, item_id=item_id)
@@ -199,71 +200,89 @@ def check_decision(
     return Decision(row, action, reason=DeclineReason(reason))
 
 
+def apply_decision(
+    session: Session, decision: Decision, *, actor: Account, now: datetime
+) -> ParticipationItem:
+    """Store a decision ``check_decision`` allowed ``actor`` to make, in this request: the item's
+    new state and its public event, in one transaction. The one write path of every decision
+    (API, console, demo)."""
+    item = decision.row.item
+    if decision.action == "publish":
+        text = decision.answer
+        item.state = ItemState.published
+        item.published_at = item.decided_at = now
+        item.decided_by_id = actor.id
+        if text is not None:
+            item.answer, item.answered_at, item.answered_by_id = text, now, actor.id
+        event = "participation.published"
+        payload: dict[str, Any] = {
+            "kind": item.kind.value,
+            "text": item.text,
+            "display_name": item.display_name,
+            "received_at": item.received_at,
+            "answer": text,
+        }
+    elif decision.action == "answer":
+        item.answer, item.answered_at, item.answered_by_id = decision.answer, now, actor.id
+        event, payload = "participation.answered", {"answer": decision.answer}
+    elif decision.action == "merge":
+        assert decision.target is not None
+        item.state = ItemState.merged
+        item.merged_into_id = decision.target.id
+        item.decided_at, item.decided_by_id = now, actor.id
+        event, payload = "participation.merged", {"into": decision.target.public_id}
+    else:
+        assert decision.reason is not None
+        item.state = ItemState.declined
+        item.decline_reason = decision.reason
+        item.decided_at, item.decided_by_id = now, actor.id
+        event, payload = "participation.declined", {"reason": decision.reason.value}
+    return _commit(session, decision.row, actor=actor, action=event, payload=payload, now=now)
+
+
+def decide(
+    session: Session,
+    *,
+    actor: Account,
+    item_id: str,
+    action: str,
+    now: datetime,
+    answer: str | None = None,
+    into: str = "",
+    reason: str = "",
+) -> ParticipationItem:
+    """Check a decision (``check_decision``: 404, 403, 409, 422) and store it."""
+    decision = check_decision(
+        session,
+        actor=actor,
+        item_id=item_id,
+        action=action,
+        answer=answer,
+        into=into,
+        reason=reason,
+    )
+    return apply_decision(session, decision, actor=actor, now=now)
+
+
 def publish_item(
     session: Session, *, actor: Account, item_id: str, answer: str | None, now: datetime
 ) -> ParticipationItem:
     """Publish an item awaiting moderation, with an answer or to be answered later."""
-    decision = check_decision(
-        session, actor=actor, item_id=item_id, action="publish", answer=answer
-    )
-    item, text = decision.row.item, decision.answer
-    item.state = ItemState.published
-    item.published_at = item.decided_at = now
-    item.decided_by_id = actor.id
-    if text is not None:
-        item.answer, item.answered_at, item.answered_by_id = text, now, actor.id
-    payload = {
-        "kind": item.kind.value,
-        "text": item.text,
-        "display_name": item.display_name,
-        "received_at": item.received_at,
-        "answer": text,
-    }
-    return _commit(
-        session,
-        decision.row,
-        actor=actor,
-        action="participation.published",
-        payload=payload,
-        now=now,
-    )
+    return decide(session, actor=actor, item_id=item_id, action="publish", answer=answer, now=now)
 
 
 def answer_item(
     session: Session, *, actor: Account, item_id: str, answer: str, now: datetime
 ) -> ParticipationItem:
     """Answer a published item (or replace its answer; the ledger keeps every answer)."""
-    decision = check_decision(session, actor=actor, item_id=item_id, action="answer", answer=answer)
-    item = decision.row.item
-    item.answer, item.answered_at, item.answered_by_id = decision.answer, now, actor.id
-    return _commit(
-        session,
-        decision.row,
-        actor=actor,
-        action="participation.answered",
-        payload={"answer": decision.answer},
-        now=now,
-    )
+    return decide(session, actor=actor, item_id=item_id, action="answer", answer=answer, now=now)
 
 
 def merge_item(
     session: Session, *, actor: Account, item_id: str, into: str, now: datetime
 ) -> ParticipationItem:
     """Fold an item awaiting moderation into a published item about the same algorithm."""
-    decision = check_decision(session, actor=actor, item_id=item_id, action="merge", into=into)
-    assert decision.target is not None
-    item = decision.row.item
-    item.state = ItemState.merged
-    item.merged_into_id = decision.target.id
-    item.decided_at, item.decided_by_id = now, actor.id
-    return _commit(
-        session,
-        decision.row,
-        actor=actor,
-        action="participation.merged",
-        payload={"into": decision.target.public_id},
-        now=now,
-    )
+    return decide(session, actor=actor, item_id=item_id, action="merge", into=into, now=now)
 
 
 def decline_item(
@@ -271,22 +290,7 @@ def decline_item(
 ) -> ParticipationItem:
     """Decline an item awaiting moderation with one of the published reasons. Its text is never
     published; the reason is counted on the algorithm page."""
-    decision = check_decision(
-        session, actor=actor, item_id=item_id, action="decline", reason=reason
-    )
-    assert decision.reason is not None
-    item = decision.row.item
-    item.state = ItemState.declined
-    item.decline_reason = decision.reason
-    item.decided_at, item.decided_by_id = now, actor.id
-    return _commit(
-        session,
-        decision.row,
-        actor=actor,
-        action="participation.declined",
-        payload={"reason": decision.reason.value},
-        now=now,
-    )
+    return decide(session, actor=actor, item_id=item_id, action="decline", reason=reason, now=now)
 
 
 def merge_targets(session: Session, *, row: QueueRow) -> list[ParticipationItem]:

@@ -52,6 +52,51 @@ def test_the_rebuilt_schema_refuses_what_the_standard_refuses() -> None:
     ]
 
 
+def test_the_schema_holds_the_registers_api_rules_for_versions_nulls_and_linked_items() -> None:
+    """What the register's aanlever-API v1.0 (AlgorithmIn) checks and the attribute list alone
+    did not say: standard_version is "1.0", optional attributes may be null, and the items of
+    the grouped attributes need their keys (docs/interop.md, where the Dutch schema comes from)."""
+    good = {
+        "name": "Parkeerscan",
+        "description_short": "Controleert parkeren.",
+        "organization": "Gemeente X",
+        "status": "In gebruik",
+        "contact_email": "a@x.example",
+        "publication_category": "Overige algoritmes",
+        "lang": "nld",
+        "standard_version": "1.0",
+        "goal": None,
+        "category": None,
+        "lars": None,
+        "impacttoetsen_grouping": [{"title": "DPIA", "link": None}],
+        "lawful_basis_grouping": [{"title": "Wegenverkeerswet", "link": "https://x.example/w"}],
+        "source_data_grouping": [{"title": "BRP", "link": "https://x.example/brp"}],
+    }
+    assert schema_problems(good, NL_SCHEMA) == []
+    bad = {
+        **good,
+        "standard_version": "1.0.0",
+        "impacttoetsen_grouping": [{"link": "https://x.example/dpia"}],
+        "lawful_basis_grouping": [{"title": "Wegenverkeerswet"}],
+        "source_data_grouping": [{"link": "https://x.example/brp"}],
+    }
+    assert [p.split(":")[0] for p in schema_problems(bad, NL_SCHEMA)] == [
+        "impacttoetsen_grouping/0",
+        "lawful_basis_grouping/0",
+        "source_data_grouping/0",
+        "standard_version",
+    ]
+
+
+def test_a_legal_basis_without_a_link_goes_in_the_text_not_in_the_grouping() -> None:
+    card = dutch(CARDS["school-place-ranking"])
+    doc = json.loads(FORMATS["nl_algoritmeregister"].write(card, meta=meta()).content)
+    assert doc["standard_version"] == "1.0"
+    assert all(set(g) == {"title", "link"} and g["link"] for g in doc["lawful_basis_grouping"])
+    unlinked = [i for i in card["legal_basis"] if not i.get("url")]
+    assert unlinked and all(i["title"] in doc["lawful_basis"] for i in unlinked)
+
+
 @pytest.mark.parametrize("stem", sorted(CARDS))
 def test_a_complete_dutch_card_exports_a_valid_registration(stem: str) -> None:
     card = dutch(CARDS[stem])
@@ -260,3 +305,17 @@ def test_every_writer_names_its_file_and_handles_an_empty_card(format_id: str) -
     assert result.filename.startswith("alg-0001-v3.")
     assert result.missing_required  # an empty card always lacks something, and says so
     assert result.content
+
+
+def test_atrs_writes_the_phase_as_gov_uk_spells_it_and_reads_any_case() -> None:
+    """GOV.UK's finder (alphagov/specialist-publisher) allows Pre-deployment, Beta/Pilot,
+    Production, Retired."""
+    allowed = {"Pre-deployment", "Beta/Pilot", "Production", "Retired"}
+    assert set(load_mapping("uk_atrs-3.0")["export"]["phase"].values()) == allowed
+    card = {**CARDS["benefit-fraud-risk"], "status": "pilot"}
+    doc = json.loads(FORMATS["uk_atrs"].write(card, meta=meta()).content)
+    assert doc["tier_2"]["tool_specification"]["phase"] == "Beta/Pilot"
+    for spelling in ("Beta/Pilot", "beta/pilot"):
+        doc["tier_2"]["tool_specification"]["phase"] = spelling
+        record = FORMATS["uk_atrs"].read(json.dumps(doc).encode())[0]
+        assert record.card["status"] == "pilot"
