@@ -3,7 +3,8 @@
 
 It imports nothing of the register's code: the standard library, and the ``cryptography`` package
 for Ed25519 (``pip install cryptography``). It reads the public endpoints over HTTP, checks the
-latest checkpoint's signature, recomputes every leaf hash and the RFC 9162 tree, compares the root,
+latest checkpoint's signature, reads every leaf (a documented kind, with its kind's members),
+recomputes every leaf hash and the RFC 9162 tree, compares the root,
 checks the inclusion proofs served for the first and last entries, and, given a checkpoint saved
 earlier, that the new one extends it.
 
@@ -106,6 +107,47 @@ def verify_consistency(m: int, n: int, root_m: bytes, root_n: bytes, proof: list
     return fr == root_m and sr == root_n and sn == 0
 
 
+# --- leaves -------------------------------------------------------------------------------------
+
+# "What enters the log" and "Leaf encoding": each kind and the members of its subject.
+SUBJECTS = {
+    "version.published": {"algorithm", "version"},
+    "algorithm.retired": {"algorithm"},
+    "audit.published": {"audit", "algorithm"},
+    "audit.response": {"audit", "algorithm"},
+    "audit.withdrawn": {"audit", "algorithm"},
+    "participation.published": {"item", "algorithm"},
+    "participation.answered": {"item", "algorithm"},
+}
+COMMON = {"format", "index", "kind", "at", "event", "subject"}
+OPTIONAL = {"audit.published": {"verdict"}, "participation.published": {"answer_sha256"}}
+HEX = set("0123456789abcdef")
+
+
+def is_hash(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
+
+
+def read_leaf(leaf: dict) -> str | None:  # type: ignore[type-arg]
+    """What does not match the documented leaf encoding, or None."""
+    kind = leaf.get("kind")
+    if leaf.get("format") != 1 or kind not in SUBJECTS or not leaf.keys() >= COMMON:
+        return f"not a format 1 leaf of a known kind ({kind!r})"
+    if "missing" in leaf:
+        allowed = COMMON | {"missing"}
+    else:
+        allowed = COMMON | {"content_sha256"} | OPTIONAL.get(kind, set())
+        if set(leaf["subject"]) != SUBJECTS[kind]:
+            return f"{kind} leaf with subject {sorted(leaf['subject'])}"
+        if not is_hash(leaf.get("content_sha256")) or not is_hash(
+            leaf.get("answer_sha256", "0" * 64)
+        ):
+            return f"{kind} leaf without a valid content hash"
+    if not leaf.keys() <= allowed:
+        return f"{kind} leaf with unknown members {sorted(leaf.keys() - allowed)}"
+    return None
+
+
 # --- signed notes -------------------------------------------------------------------------------
 
 
@@ -163,6 +205,7 @@ def check(
     except ValueError as exc:
         return [f"latest checkpoint: {exc}"], note
     hashes: list[bytes] = []
+    problems: list[str] = []
     while len(hashes) < size:
         page = json.loads(fetch(f"entries?start={len(hashes)}&end={size}"))["entries"]
         if not page:
@@ -174,8 +217,10 @@ def check(
                 return [f"entry {index}: served out of place"], note
             if leaf_hash(leaf).hex() != entry["leaf_hash"]:
                 return [f"entry {index}: leaf hash mismatch"], note
+            unreadable = read_leaf(json.loads(leaf))
+            if unreadable:
+                problems.append(f"entry {index}: {unreadable}")
             hashes.append(leaf_hash(leaf))
-    problems = []
     if mth(hashes) != root:
         problems.append(f"the {size} entries do not hash to the checkpoint's root")
     for index in sorted({0, size - 1}) if size else []:

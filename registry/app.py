@@ -118,15 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the handler thread pool; clear what a killed server left half-uploaded; claim this
-    process's staging folder; bring the search index up to the ledger; delete contact addresses
-    past their retention period; start
-    ``settings.audit_workers`` audit worker threads."""
+    process's staging folder; bring the search index and the transparency log up to the ledger;
+    delete contact addresses past their retention period; start ``settings.audit_workers`` audit
+    worker threads."""
     import anyio.to_thread
 
     from registry.services.audits.staging import hold_staging, release_staging, sweep_staging
     from registry.services.audits.wizard_drafts import sweep_drafts
     from registry.services.audits.worker import start_workers, stop_workers
     from registry.services.clock import SystemClock
+    from registry.services.log_check import catch_up_at_start
     from registry.services.participation.submission import sweep_contacts_at_start
     from registry.services.public.search_index import sync_at_start
 
@@ -136,6 +137,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings.threadpool_size
     )
     sync_at_start(app.state.engine)  # reads never write the index: catch up before serving
+    # Public facts of a kind logged only since an upgrade enter the log once, before serving.
+    catch_up_at_start(app.state.engine, app.state.settings, now=SystemClock().now())
     # Contact addresses of the public past their retention period (docs/participation.md).
     sweep_contacts_at_start(
         app.state.engine,

@@ -221,17 +221,37 @@ def export_cmd(
 @app.command("import")
 def import_cmd(
     source: Annotated[Path, typer.Argument(help="An export file.", exists=True, dir_okay=False)],
+    without_log: Annotated[
+        bool,
+        typer.Option(
+            "--without-log",
+            help="Import an export that carries no transparency log (from before exports "
+            "carried it): its content is not checked; the log is rebuilt from its events.",
+        ),
+    ] = False,
 ) -> None:
-    """Import an export into an empty registry (all or nothing)."""
+    """Import an export into an empty registry (all or nothing), checking its content against its
+    transparency log, and the log's checkpoints against the register's public log keys."""
     from registry.errors import Invalid
     from registry.services.export_import import import_registry
+    from registry.services.transparency import public_keys_file, verifier_keys
 
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise fail(Invalid(f"{source} is not JSON: {exc}")) from None
-    with service_session(load_settings()) as session:
-        summary = import_registry(session, data)
+    settings = load_settings()
+    keys = verifier_keys(settings)
+    if not keys:
+        typer.echo(
+            "note: no public log keys at "
+            f"{public_keys_file(settings.resolved_log_key_file)}: the checkpoints' signatures "
+            "are not checked (registry verify --database checks them once the exporting "
+            "register's public keys are there)",
+            err=True,
+        )
+    with service_session(settings) as session:
+        summary = import_registry(session, data, keys=keys or None, without_log=without_log)
     typer.echo("imported: " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
 
 

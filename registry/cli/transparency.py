@@ -51,7 +51,7 @@ def log_checkpoint() -> None:
     from registry.services.clock import SystemClock
     from registry.services.events import lock_ledger
     from registry.services.transparency import (
-        append_pending,
+        append_missing,
         issue_checkpoint,
         latest_checkpoint,
         load_signer,
@@ -69,7 +69,7 @@ def log_checkpoint() -> None:
     now = SystemClock().now()
     with service_session(settings) as session:
         lock_ledger(session)
-        added = append_pending(session, now=now)
+        added = append_missing(session, now=now)
         latest = latest_checkpoint(session)
         if latest is None or latest.size < log_size(session):
             latest = issue_checkpoint(session, signer=signer, origin=settings.log_origin, now=now)

@@ -2,11 +2,20 @@
 
 The export holds agencies, accounts (never token hashes: API tokens are not exported), algorithms,
 drafts, versions, the public side of citizen participation (``participation_export_rows``: never
-contact addresses, never an item awaiting moderation) and the event ledger with its hashes. Rows
-keep their ids so event actors and subjects still point at the right records. Export -> import
-into an empty database -> export gives byte-identical JSON. An import is a restore, so it adds no
-event of its own (that would change the ledger being restored); the restored chain is verified
-before anything is committed.
+contact addresses, never an item awaiting moderation), the event ledger with its hashes, and the
+transparency log: its entries (leaves) and signed checkpoints. Rows keep their ids so event
+actors and subjects still point at the right records. Export -> import into an empty database ->
+export gives byte-identical JSON. An import is a restore, so it adds no event of its own (that
+would change the ledger being restored).
+
+Before anything is committed the import checks the restored register the way
+``registry verify --database`` does (``log_check.verify_database``): the ledger's chain, every
+leaf recomputed from the imported records (an edited card, retirement or participation item no
+longer matches its entry), every public fact in the log, and every checkpoint's root against the
+leaves (and its signature, given the register's public keys). The first problem refuses the
+whole import, naming the entry and the record. Audits are not exported: their entries are taken
+as they are. An export without a log (from before exports carried it) is refused unless
+``without_log``: its content cannot be checked, and the register rebuilds its log from the events.
 """
 
 from __future__ import annotations
@@ -32,9 +41,14 @@ from registry.models import (
     ReviewRequest,
 )
 from registry.models.participation import ParticipationItem
+from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
 from registry.services.events import verify_chain
+from registry.services.log_check import verify_database
 from registry.services.participation.exporting import participation_export_rows
 from registry.services.public import search_index
+from registry.services.transparency import LOGGED_ACTIONS
+from registry.transparency import merkle
+from registry.transparency.note import VerifierKey
 
 EXPORT_FORMAT = "algorithm-registry-export"
 EXPORT_VERSION = 1
@@ -50,9 +64,23 @@ EXPORT_TABLES: list[tuple[str, type[SQLModel]]] = [
     ("versions", CardVersion),
     ("participation_items", ParticipationItem),
     ("events", Event),
+    ("log_entries", LogEntry),
+    ("log_checkpoints", LogCheckpoint),
 ]
-#: Tables whose export is not every row as stored: key -> the function giving the rows.
-EXPORT_ROWS = {"participation_items": participation_export_rows}
+#: The log's keys in an export; the subtree hashes (``log_node``) are recomputed on import.
+LOG_KEYS = ("log_entries", "log_checkpoints")
+#: Kinds of logged fact whose records an export does not carry (audits): their entries are taken
+#: as they are, and ``registry verify --database`` names them afterwards.
+ABSENT_KINDS = frozenset(k for k in LOGGED_ACTIONS if k.startswith("audit."))
+
+
+def _log_entry_rows(session: Session) -> list[dict[str, Any]]:
+    query = select(LogEntry).order_by(LogEntry.idx)  # type: ignore[arg-type]
+    return [row.model_dump(mode="json") for row in session.exec(query)]
+
+
+#: Tables whose export is not every row as stored by id: key -> the function giving the rows.
+EXPORT_ROWS = {"participation_items": participation_export_rows, "log_entries": _log_entry_rows}
 
 ERR_NOT_AN_EXPORT = f'Expected a JSON object with "format": "{EXPORT_FORMAT}".'
 ERR_UNSUPPORTED_VERSION = (
@@ -66,6 +94,15 @@ ERR_NAIVE_TIME = "expected a timestamp with a timezone offset"
 ERR_ROW_REJECTED = "The database rejected a row of the export: {reason}"
 ERR_ROW_CONFLICT = (
     "The export's rows conflict with each other (duplicate keys or missing references)."
+)
+ERR_LOG_MISMATCH = (
+    "The export's content does not match its transparency log; nothing was imported. "
+    "{problem}{more}"
+)
+ERR_NO_LOG = (
+    "The export carries no transparency log, so its content cannot be checked against one "
+    "({events} public facts). Export it again from a register with the log, or import it "
+    "without the check (--without-log)."
 )
 
 
@@ -139,7 +176,10 @@ def _reset_postgres_sequences(session: Session) -> None:
     """Explicit ids leave PostgreSQL's id sequences behind; move them past the imported rows."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for _key, model in [*EXPORT_TABLES, ("tokens", ApiToken)]:
+    tables: list[tuple[str, type[SQLModel]]] = [*EXPORT_TABLES, ("tokens", ApiToken)]
+    for _key, model in tables:
+        if "id" not in model.model_fields:  # log_entry: keyed by its index
+            continue
         table = model.__tablename__  # type: ignore[attr-defined]
         session.execute(
             sa.text(
@@ -150,17 +190,60 @@ def _reset_postgres_sequences(session: Session) -> None:
         )
 
 
-def import_registry(session: Session, data: Any) -> ImportSummary:
-    """Load an export into an empty registry, all or nothing. 409 if not empty, 422 if malformed."""
+def _logged_events(parsed: dict[str, list[SQLModel]]) -> int:
+    return sum(1 for e in parsed.get("events", []) if getattr(e, "action", None) in LOGGED_ACTIONS)
+
+
+def _add_subtree_hashes(session: Session, entries: list[SQLModel]) -> None:
+    """The stored subtree hashes (``log_node``) of the imported leaves, which proofs read."""
+    tree = merkle.MemoryTree(bytes.fromhex(e.leaf_hash) for e in entries)  # type: ignore[attr-defined]
+    for level in range(1, len(tree.levels)):
+        for i, h in enumerate(tree.levels[level]):
+            session.add(LogNode(level=level, idx=i, hash=h.hex()))
+    session.flush()
+
+
+def _check_log(session: Session, keys: list[VerifierKey] | None) -> None:
+    """Refuse (422, after a rollback) an import whose records do not match its log."""
+    report = verify_database(session, keys, absent_kinds=ABSENT_KINDS)
+    if report.ok:
+        return
+    session.rollback()
+    more = f" ({len(report.problems) - 1} more in details.)" if report.problems[1:] else ""
+    message = ERR_LOG_MISMATCH.format(problem=report.problems[0], more=more)
+    details = [{"loc": ["log_entries"], "msg": p, "type": "log_mismatch"} for p in report.problems]
+    raise Invalid(message, details=details)
+
+
+def import_registry(
+    session: Session,
+    data: Any,
+    *,
+    keys: list[VerifierKey] | None = None,
+    without_log: bool = False,
+) -> ImportSummary:
+    """Load an export into an empty registry, all or nothing. 409 if not empty, 422 if malformed
+    or if its content does not match its transparency log. ``keys``: the register's public log
+    keys, to check the imported checkpoints' signatures (None: not checked). ``without_log``:
+    accept an export that carries no log (its content unchecked; the log is rebuilt from the
+    events)."""
     _check_header(data)
-    for key, model in EXPORT_TABLES:
+    tables: list[tuple[str, type[SQLModel]]] = [*EXPORT_TABLES, ("log_nodes", LogNode)]
+    for key, model in tables:
         if session.exec(select(func.count()).select_from(model)).one():
             raise Conflict(ERR_NOT_EMPTY.format(table=key))
     parsed = _parse_rows(data)
+    carries_log = any(key in data for key in LOG_KEYS)
+    if not carries_log and not without_log and _logged_events(parsed):
+        message = ERR_NO_LOG.format(events=_logged_events(parsed))
+        raise Invalid(
+            message, details=[{"loc": ["log_entries"], "msg": message, "type": "missing"}]
+        )
     try:
         for key, _model in EXPORT_TABLES:
             session.add_all(parsed.get(key, []))
             session.flush()
+        _add_subtree_hashes(session, parsed.get("log_entries", []))
     except sa.exc.IntegrityError as exc:
         session.rollback()
         raise Conflict(ERR_ROW_CONFLICT) from exc
@@ -173,6 +256,8 @@ def import_registry(session: Session, data: Any) -> ImportSummary:
         raise Invalid(
             ERR_BROKEN_CHAIN.format(event_id=report.first_bad_event_id, problem=report.problem)
         )
+    if carries_log:
+        _check_log(session, keys)
     _reset_postgres_sequences(session)
     search_index.rebuild(session)  # the restored register is public at once
     session.commit()

@@ -4,28 +4,51 @@ Recomputes every leaf from the stored records (``transparency.leaf_for_event``),
 leaves, checks every stored checkpoint's signature against the public keys kept outside the
 database and its root against the recomputed tree, and the event ledger's hash chain. Each problem
 names the entry (index, kind, subject) or the checkpoint, in log order. A module of its own because
-it reads both the ledger (``events``) and the log, and ``events`` appends to the log.
+it reads both the ledger (``events``) and the log, and ``events`` appends to the log; for the same
+reason the server's start-up step that brings the log up to the ledger lives here.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from registry.models import Event
 from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
-from registry.services.events import verify_chain
+from registry.services.events import lock_ledger, verify_chain
 from registry.services.transparency import (
     LOGGED_ACTIONS,
+    SETTINGS_KEY,
     LeafProblem,
+    append_missing,
     leaf_bytes,
     leaf_for_event,
 )
 from registry.transparency import merkle
 from registry.transparency.note import NoteError, VerifierKey, parse_note
+
+if TYPE_CHECKING:
+    from registry.config import Settings
+
+
+def catch_up_at_start(engine: sa.Engine, settings: Settings, *, now: datetime) -> int:
+    """The server's start-up step: append the logged events missing from the log
+    (``transparency.append_missing``: a kind of fact logged only since an upgrade) under the ledger
+    lock, signing a checkpoint if they are appended, and commit. Nothing to do (no statement but
+    one anti-join) when the log is complete; a database without the log's tables is left alone."""
+    if not sa.inspect(engine).has_table(LogEntry.__tablename__):
+        return 0
+    with Session(engine) as session:
+        session.info[SETTINGS_KEY] = settings
+        lock_ledger(session)
+        added = append_missing(session, now=now)
+        session.commit()
+    return added
 
 
 def _describe(leaf: dict[str, Any]) -> str:
@@ -45,10 +68,19 @@ class DatabaseReport:
         return not self.problems
 
 
-def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport:
+def verify_database(
+    session: Session,
+    keys: list[VerifierKey] | None,
+    *,
+    absent_kinds: frozenset[str] = frozenset(),
+) -> DatabaseReport:
     """Recompute every leaf from the stored records, the tree from the leaves, and check every
     stored checkpoint's signature (against ``keys``, kept outside the database) and root.
-    Problems name the entry (its index, kind and subject), in log order."""
+    Problems name the entry (its index, kind and subject), in log order.
+
+    ``keys`` None: signatures are not checked (an import into a register that has no public keys
+    yet). ``absent_kinds``: kinds of fact whose records may be absent (an export does not carry
+    audits); their leaves are taken as they are."""
     report = DatabaseReport()
     chain = verify_chain(session)
     if not chain.ok:
@@ -87,7 +119,8 @@ def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport
             try:
                 expected = leaf_for_event(session, event, index)
             except LeafProblem as exc:
-                report.problems.append(f"{name}: {exc}")
+                if event.action not in absent_kinds:
+                    report.problems.append(f"{name}: {exc}")
             else:
                 if leaf_bytes(expected) != entry.leaf.encode("utf-8"):
                     changed = sorted(
@@ -133,7 +166,7 @@ def verify_database(session: Session, keys: list[VerifierKey]) -> DatabaseReport
 
 
 def _check_stored_checkpoint(
-    checkpoint: LogCheckpoint, tree: merkle.MemoryTree, keys: list[VerifierKey]
+    checkpoint: LogCheckpoint, tree: merkle.MemoryTree, keys: list[VerifierKey] | None
 ) -> list[str]:
     name = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
     try:
@@ -142,7 +175,7 @@ def _check_stored_checkpoint(
     except NoteError as exc:
         return [f"{name}: {exc}"]
     problems = []
-    if note.verified_by(keys) is None:
+    if keys is not None and note.verified_by(keys) is None:
         signers = ", ".join(s.name for s in note.signatures)
         problems.append(f"{name}: no valid signature by a known log key (signed as {signers})")
     if (body.size, body.root.hex()) != (checkpoint.size, checkpoint.root_hash):

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from registry.cards.canonical import card_sha256
 from registry.errors import Invalid, NotFound
 from registry.models import Algorithm, Audit, CardVersion, Event
+from registry.models.participation import ItemState, ParticipationItem
 from registry.models.transparency import LogCheckpoint, LogEntry, LogNode
 from registry.services.canonical import canonical_dumps, iso, sha256_hex
 from registry.transparency import merkle
@@ -54,6 +55,10 @@ LOGGED_ACTIONS = frozenset(
         "audit.response",
         "audit.withdrawn",
         "algorithm.retired",
+        # Citizen participation: a published item and the agency's public answer. (A declined
+        # or merged item's text was never public; only its count is, from the ledger.)
+        "participation.published",
+        "participation.answered",
     }
 )
 MAX_ENTRIES_PER_PAGE = 1000
@@ -98,18 +103,66 @@ def _algorithm(session: Session, public_id: str) -> Algorithm:
     return algorithm
 
 
+def _later_event(session: Session, event: Event, action: str) -> bool:
+    """Whether the ledger has a later ``action`` event about the same subject."""
+    later = session.exec(
+        select(Event.id).where(
+            Event.action == action,
+            Event.subject_id == event.subject_id,
+            Event.id > event.id,  # type: ignore[operator]
+        )
+    ).first()
+    return later is not None
+
+
+def participation_item_content(item: ParticipationItem) -> dict[str, Any]:
+    """What a published participation item says (docs/verification.md): its answer is apart."""
+    return {
+        "kind": item.kind.value,
+        "text": item.text,
+        "display_name": item.display_name,
+        "received_at": iso(item.received_at),
+    }
+
+
+def _participation_fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+    sid = event.subject_id
+    found = session.exec(
+        select(ParticipationItem, Algorithm.public_id)
+        .join(Algorithm, Algorithm.id == ParticipationItem.algorithm_id)  # type: ignore[arg-type]
+        .where(ParticipationItem.public_id == sid)
+    ).first()
+    if found is None:
+        raise LeafProblem(f"participation item {sid} is not in the database")
+    item, algorithm_id = found
+    if item.state != ItemState.published:
+        raise LeafProblem(f"participation item {sid} is no longer published (it is {item.state})")
+    subject = {"item": sid, "algorithm": algorithm_id}
+    # A later answer replaces the stored one; an earlier answer's record is its event.
+    replaced = _later_event(session, event, "participation.answered")
+    answer = event.payload.get("answer") if replaced else item.answer
+    if event.action == "participation.answered":
+        return subject, {"content_sha256": content_sha256({"answer": answer})}
+    facts = {"content_sha256": content_sha256(participation_item_content(item))}
+    if answer is not None:
+        facts["answer_sha256"] = content_sha256({"answer": answer})
+    return subject, facts
+
+
 def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
     """(subject, facts) of a logged event, read from the stored record."""
     action, sid = event.action, event.subject_id
+    if action.startswith("participation."):
+        return _participation_fact(session, event)
     if action == "version.published":
         number = event.payload.get("number")
-        algorithm = _algorithm(session, sid)
         version = session.exec(
-            select(CardVersion).where(
-                CardVersion.algorithm_id == algorithm.id, CardVersion.number == number
-            )
+            select(CardVersion)
+            .join(Algorithm, Algorithm.id == CardVersion.algorithm_id)  # type: ignore[arg-type]
+            .where(Algorithm.public_id == sid, CardVersion.number == number)
         ).first()
         if version is None:
+            _algorithm(session, sid)  # names a missing algorithm
             raise LeafProblem(f"version {number} of algorithm {sid} is not in the database")
         subject = {"algorithm": sid, "version": number}
         return subject, {"content_sha256": card_sha256(version.card)}
@@ -129,14 +182,7 @@ def _fact(session: Session, event: Event) -> tuple[dict[str, Any], dict[str, Any
         return subject, {"content_sha256": content_sha256({"reason": audit.withdrawn_reason})}
     if action == "audit.response":
         # A later response replaces the stored one; an earlier response's record is its event.
-        later = session.exec(
-            select(Event.id).where(
-                Event.action == "audit.response",
-                Event.subject_id == sid,
-                Event.id > event.id,  # type: ignore[operator]
-            )
-        ).first()
-        if later is None:
+        if not _later_event(session, event, "audit.response"):
             texts = _response_texts(audit.response_texts, audit.response_text)
         else:
             texts = _response_texts(event.payload.get("texts"), event.payload.get("text"))
@@ -225,21 +271,29 @@ def root_at(session: Session, size: int) -> bytes:
     return _with_stored(session, lambda get: merkle.root_hash(get, size))  # type: ignore[no-any-return]
 
 
+Frontier = list[tuple[int, int, bytes]]
+
+
 def _append(
-    session: Session, event: Event, index: int, frontier: list[tuple[int, int, bytes]]
+    event: Event,
+    data: bytes,
+    index: int,
+    frontier: Frontier,
+    entries: list[dict[str, Any]],
+    nodes: list[dict[str, Any]],
 ) -> None:
-    """Add leaf ``index`` and the subtree hashes it completes. ``frontier``: the complete subtrees
-    covering the log so far, left to right (level, index, hash), updated in place."""
-    data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
+    """Leaf ``index`` (``data``, the leaf of ``event``) and the subtree hashes it completes, as
+    rows for ``entries`` and ``nodes``. ``frontier``: the complete subtrees covering the log so
+    far, left to right (level, index, hash), updated in place."""
     digest = merkle.leaf_hash(data)
-    session.add(
-        LogEntry(
-            idx=index,
-            event_id=event.id,  # type: ignore[arg-type]
-            kind=event.action,
-            leaf=data.decode("utf-8"),
-            leaf_hash=digest.hex(),
-        )
+    entries.append(
+        {
+            "idx": index,
+            "event_id": event.id,
+            "kind": event.action,
+            "leaf": data.decode("utf-8"),
+            "leaf_hash": digest.hex(),
+        }
     )
     frontier.append((0, index, digest))
     while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
@@ -247,17 +301,17 @@ def _append(
         right = frontier.pop()[2]
         node = (level + 1, left_index >> 1, merkle.node_hash(left, right))
         frontier[-1] = node
-        session.add(LogNode(level=node[0], idx=node[1], hash=node[2].hex()))
+        nodes.append({"level": node[0], "idx": node[1], "hash": node[2].hex()})
 
 
-def _frontier(session: Session, size: int) -> list[tuple[int, int, bytes]]:
+def _frontier(session: Session, size: int) -> Frontier:
     """The complete subtrees covering the first ``size`` leaves (one per set bit of ``size``)."""
     keys = merkle.aligned_subtrees(0, size)
     hashes = _fetch(session, keys)
     return [(level, i, hashes[(level, i)]) for level, i in keys]
 
 
-def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
+def _fold(frontier: Frontier) -> bytes:
     if not frontier:
         return merkle.EMPTY_ROOT
     acc = frontier[-1][2]
@@ -266,31 +320,119 @@ def _fold(frontier: list[tuple[int, int, bytes]]) -> bytes:
     return acc
 
 
+@dataclass(frozen=True)
+class _LogEnd:
+    size: int
+    last_leaf_hash: str | None
+
+
+#: The log's end as this process's last append left it, per database: (size, last leaf hash,
+#: frontier). Used only while the database's end still matches (size and last leaf hash, read by
+#: the statement that reads the end): another process's appends or a rolled-back append only mean
+#: the frontier is read again.
+_frontier_cache: dict[str, tuple[int, str, Frontier]] = {}
+_FRONTIER_CACHE_SIZE = 8
+
+# The log's end: its last entry by primary key (index and leaf hash).
+_END_COLUMNS = (
+    "(SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1), "
+    "(SELECT leaf_hash FROM log_entry ORDER BY idx DESC LIMIT 1)"
+)
+_LOG_END = sa.text(f"SELECT {_END_COLUMNS}")
+# The log's end and the ids of the logged events after its largest event id, in one statement:
+# each sub-select is a look-up by index (max() from the unique index on SQLite), the events a
+# range of their primary key.
+_END_AND_PENDING = sa.text(
+    f"SELECT 0 AS part, {_END_COLUMNS} "
+    "UNION ALL SELECT 1, id, NULL FROM event "
+    "WHERE id > COALESCE((SELECT max(event_id) FROM log_entry), 0) AND action IN :actions "
+    "ORDER BY 1, 2"
+).bindparams(sa.bindparam("actions", expanding=True))
+
+
+def _end_of(last_idx: int | None, last_hash: str | None) -> _LogEnd:
+    return _LogEnd(0 if last_idx is None else int(last_idx) + 1, last_hash)
+
+
+def _log_end(session: Session) -> _LogEnd:
+    return _end_of(*session.execute(_LOG_END).one())
+
+
+def _database_key(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def _current_frontier(session: Session, end: _LogEnd) -> Frontier:
+    cached = _frontier_cache.get(_database_key(session))
+    if cached is not None and (cached[0], cached[1]) == (end.size, end.last_leaf_hash):
+        return list(cached[2])
+    return _frontier(session, end.size)
+
+
 def append_pending(session: Session, *, now: datetime) -> int:
     """Append every logged event not yet in the log, in ledger order; then sign a checkpoint if
     one is due. The caller holds the ledger lock (``record_event``). Returns the count appended.
 
-    A publication costs a handful of statements: the log's end, the pending events, the record,
-    the frontier's hashes (one statement), the inserts, and the checkpoint."""
-    # Two statements: SQLite answers one max() from its index, two in one statement by a scan.
-    last_event = session.exec(select(sa.func.max(LogEntry.event_id))).one()
+    A publication costs a handful of statements: the log's end with the pending events' ids (one
+    statement), the record, the frontier's hashes (one statement, none when this process appended
+    last), the inserts (executemany), and the checkpoint."""
+    first, *rest = session.execute(_END_AND_PENDING, {"actions": sorted(LOGGED_ACTIONS)}).all()
+    end = _end_of(first[1], first[2])
+    # The events from the session: the one ``record_event`` just added is already there, so only
+    # events the session has not seen (a catch-up) are loaded.
+    pending = [session.get_one(Event, int(row[1])) for row in rest]
+    return _append_events(session, pending, now=now, end=end)
+
+
+def append_missing(session: Session, *, now: datetime) -> int:
+    """Append every logged event missing from the log, wherever it sits in the ledger, in ledger
+    order, after the entries already there; then sign a checkpoint if one is due. The caller holds
+    the ledger lock. Returns the count appended.
+
+    :func:`append_pending` only looks past the last logged event. A kind of fact added to the log
+    later (participation items, first logged after the log itself) has events before that point
+    in a register that already had a log; ``registry log checkpoint`` and the server's start-up
+    (``log_check.catch_up_at_start``) append them here, once. One anti-join over the logged
+    events."""
     pending = list(
         session.exec(
             select(Event)
-            .where(Event.id > (last_event or 0), Event.action.in_(LOGGED_ACTIONS))  # type: ignore[attr-defined,operator]
+            .outerjoin(LogEntry, LogEntry.event_id == Event.id)  # type: ignore[arg-type]
+            .where(
+                Event.action.in_(LOGGED_ACTIONS),  # type: ignore[attr-defined]
+                LogEntry.idx.is_(None),  # type: ignore[attr-defined]
+            )
             .order_by(Event.id)  # type: ignore[arg-type]
         )
     )
     if not pending:
         return 0
-    size = log_size(session)
-    frontier = _frontier(session, size)
+    return _append_events(session, pending, now=now, end=_log_end(session))
+
+
+def _append_events(session: Session, pending: list[Event], *, now: datetime, end: _LogEnd) -> int:
+    if not pending:
+        return 0
+    frontier = _current_frontier(session, end)
+    entries: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
     for offset, event in enumerate(pending):
-        _append(session, event, size + offset, frontier)
-    session.flush()
+        index = end.size + offset
+        data = leaf_bytes(leaf_for_event(session, event, index, strict=False))
+        _append(event, data, index, frontier, entries, nodes)
+    # Plain inserts (executemany), not ORM objects: nothing in the transaction reads them back as
+    # objects, and the unit of work costs more than the rows.
+    session.execute(sa.insert(LogEntry.__table__), entries)  # type: ignore[attr-defined]
+    if nodes:
+        session.execute(sa.insert(LogNode.__table__), nodes)  # type: ignore[attr-defined]
+    size = end.size + len(pending)
+    key = _database_key(session)
+    if key not in _frontier_cache and len(_frontier_cache) >= _FRONTIER_CACHE_SIZE:
+        _frontier_cache.clear()
+    _frontier_cache[key] = (size, entries[-1]["leaf_hash"], list(frontier))
     settings = session.info.get(SETTINGS_KEY)
     if settings is not None:
-        maybe_checkpoint(session, settings, now=now, size=size + len(pending), root=_fold(frontier))
+        maybe_checkpoint(session, settings, now=now, size=size, root=_fold(frontier))
     return len(pending)
 
 
@@ -359,16 +501,19 @@ def issue_checkpoint(
     size: int | None = None,
     root: bytes | None = None,
 ) -> LogCheckpoint:
-    """Sign the current tree and store the checkpoint (no commit). ``size`` and ``root``: the
-    log's, when the caller knows them."""
+    """Sign the current tree and store the checkpoint (no commit; the answer is not attached to
+    the session). ``size`` and ``root``: the log's, when the caller knows them."""
     size = log_size(session) if size is None else size
     root = root_at(session, size) if root is None else root
     text = sign_checkpoint(Checkpoint(origin, size, root, (f"time {iso(now)}",)), signer)
     checkpoint = LogCheckpoint(
         size=size, root_hash=root.hex(), issued_at=now, key_name=signer.name, note=text
     )
-    session.add(checkpoint)
-    session.flush()
+    # A plain insert, like the entries: the answer is a detached row.
+    result = session.execute(
+        sa.insert(LogCheckpoint.__table__).values(checkpoint.model_dump(exclude={"id"}))  # type: ignore[attr-defined]
+    )
+    checkpoint.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
     return checkpoint
 
 

@@ -23,6 +23,7 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -102,11 +103,17 @@ class SignerKey:
     def generate(cls, name: str) -> SignerKey:
         return cls(_check_name(name), os.urandom(32))
 
-    @property
+    # Cached on the instance (the key is immutable; ``load_signer`` keeps one instance): each
+    # checkpoint then costs one Ed25519 signature, not a key derivation and a hash as well.
+    @cached_property
     def _private(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
-    @property
+    @cached_property
+    def _key_id(self) -> bytes:
+        return struct.pack(">I", self.verifier.hash)
+
+    @cached_property
     def verifier(self) -> VerifierKey:
         public = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return VerifierKey(self.name, public)
@@ -131,7 +138,7 @@ class SignerKey:
     def sign(self, text: str) -> str:
         """The signature line (with its newline) for the note ``text``."""
         signature = self._private.sign(text.encode("utf-8"))
-        blob = struct.pack(">I", self.verifier.hash) + signature
+        blob = self._key_id + signature
         return f"{SIGNATURE_PREFIX}{self.name} {_b64(blob)}\n"
 
 

@@ -1,11 +1,13 @@
 """Check a registry's transparency log from outside, over its public endpoints only.
 
 ``verify_remote(fetch, saved=...)``: read the public keys and the latest checkpoint, check its
-signature, download every entry, recompute each leaf hash and the tree, compare the root with the
-checkpoint, ask for and check an inclusion proof of the first and last entries, and, given the
-checkpoint saved last time, check the new one is consistent with it (a proof from the server and
-the recomputed tree; equal sizes with different roots are a split view). ``fetch(path)`` returns
-the body of ``GET <registry>/api/v1/log/<path>`` (JSON) as text; no database is read.
+signature, download every entry, check each leaf is one of the documented kinds with the members
+its kind has (:func:`leaf_shape_problem`), recompute each leaf hash and the tree, compare the root
+with the checkpoint, ask for and check an inclusion proof of the first and last entries, and,
+given the checkpoint saved last time, check the new one is consistent with it (a proof from the
+server and the recomputed tree; equal sizes with different roots are a split view).
+``fetch(path)`` returns the body of ``GET <registry>/api/v1/log/<path>`` (JSON) as text; no
+database is read.
 """
 
 from __future__ import annotations
@@ -26,6 +28,62 @@ from registry.transparency.note import (
 
 PAGE = 1000
 Fetch = Callable[[str], str]
+
+#: Each kind of leaf and the members of its subject (docs/verification.md, "Leaf encoding").
+LEAF_SUBJECTS: dict[str, frozenset[str]] = {
+    "version.published": frozenset({"algorithm", "version"}),
+    "algorithm.retired": frozenset({"algorithm"}),
+    "audit.published": frozenset({"audit", "algorithm"}),
+    "audit.response": frozenset({"audit", "algorithm"}),
+    "audit.withdrawn": frozenset({"audit", "algorithm"}),
+    "participation.published": frozenset({"item", "algorithm"}),
+    "participation.answered": frozenset({"item", "algorithm"}),
+}
+#: The members every leaf has, and those only some kinds may add.
+LEAF_MEMBERS = frozenset({"format", "index", "kind", "at", "event", "subject"})
+LEAF_OPTIONAL = {
+    "audit.published": frozenset({"verdict"}),
+    "participation.published": frozenset({"answer_sha256"}),
+}
+
+
+def _is_sha256(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def leaf_shape_problem(leaf: object) -> str | None:
+    """What is wrong with a leaf's members for its kind (docs/verification.md), or None."""
+    if not isinstance(leaf, dict):
+        return "its leaf is not a JSON object"
+    kind = leaf.get("kind")
+    if leaf.get("format") != 1:
+        return f"its leaf has format {leaf.get('format')!r}, not 1"
+    if kind not in LEAF_SUBJECTS:
+        return f"its leaf is of an unknown kind {kind!r}"
+    lacking = sorted(LEAF_MEMBERS - leaf.keys())
+    if lacking:
+        return f"its {kind} leaf lacks {', '.join(lacking)}"
+    subject = leaf["subject"]
+    if "missing" in leaf:
+        # The record was gone when the fact was logged: the subject names what the ledger named.
+        allowed = LEAF_MEMBERS | {"missing"}
+        if not isinstance(subject, dict) or not isinstance(leaf["missing"], str):
+            return f"its {kind} leaf's missing record is not described"
+    else:
+        allowed = LEAF_MEMBERS | {"content_sha256"} | LEAF_OPTIONAL.get(kind, frozenset())
+        if not isinstance(subject, dict) or subject.keys() != LEAF_SUBJECTS[kind]:
+            wanted = ", ".join(sorted(LEAF_SUBJECTS[kind]))
+            return f"its {kind} leaf's subject is not {{{wanted}}}"
+        if not _is_sha256(leaf.get("content_sha256")):
+            return f"its {kind} leaf has no content_sha256 (64 lower-case hex digits)"
+        if "answer_sha256" in leaf and not _is_sha256(leaf["answer_sha256"]):
+            return f"its {kind} leaf's answer_sha256 is not 64 lower-case hex digits"
+    extra = sorted(leaf.keys() - allowed)
+    if extra:
+        return f"its {kind} leaf has members its kind has not: {', '.join(extra)}"
+    return None
 
 
 @dataclass
@@ -118,11 +176,15 @@ def verify_remote(
             if computed.hex() != item.get("leaf_hash"):
                 report.problems.append(f"entry {index}: its leaf hash is not SHA-256(0x00 || leaf)")
                 return report
-            if json.loads(leaf).get("index") != index:
+            parsed = json.loads(leaf)
+            if parsed.get("index") != index:
                 report.problems.append(
-                    f"entry {index}: its leaf says it is entry {json.loads(leaf).get('index')}"
+                    f"entry {index}: its leaf says it is entry {parsed.get('index')}"
                 )
                 return report
+            shape = leaf_shape_problem(parsed)
+            if shape is not None:
+                report.problems.append(f"entry {index}: {shape}")
             tree.append(computed)
     report.entries = tree.size
     if tree.root(checkpoint.size) != checkpoint.root:
@@ -155,6 +217,7 @@ def verify_remote(
 __all__ = [
     "RemoteReport",
     "compare_checkpoints",
+    "leaf_shape_problem",
     "parse_keys",
     "read_verifier_keys",
     "verify_remote",

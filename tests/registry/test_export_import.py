@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from registry.cli import app as cli_app
@@ -156,3 +157,168 @@ def test_cli_export_import_round_trip(
     assert refused.exit_code == 1
     assert "empty registry" in refused.output
     get_settings.cache_clear()
+
+
+# --- the transparency log travels with the export and checks its content ----------------------
+
+
+@pytest.fixture
+def logged(populated, settings):
+    """``populated`` with a signing key, and a published, answered participation item."""
+    from registry.models import Agency, Algorithm
+    from registry.services import transparency
+    from registry.services.participation import moderation, submission
+
+    transparency.generate_key(settings, name="export.example/log")
+    populated.info[transparency.SETTINGS_KEY] = settings
+    algorithm = populated.exec(select(Algorithm)).one()
+    editor = make_account(
+        populated, role=Role.agency_editor, agency=populated.get(Agency, algorithm.agency_id)
+    )
+    done = submission.submit_item(
+        populated,
+        public_id=algorithm.public_id,
+        text="Who decides in the end?",
+        kind="question",
+        duplicate_hours=72,
+        now=T0,
+    )
+    moderation.publish_item(
+        populated, actor=editor, item_id=done.item.public_id, answer="A person.", now=T0
+    )
+    return {"session": populated, "settings": settings, "algorithm": algorithm, "item": done.item}
+
+
+def _import(url, data, **kw):  # type: ignore[no-untyped-def]
+    """Import into the second database; (the exception or None, what that database then holds)."""
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as other:
+            try:
+                import_registry(other, data, **kw)
+                caught = None
+            except (Invalid, Conflict) as exc:
+                caught = exc
+            return caught, export_registry(other)
+    finally:
+        engine.dispose()
+
+
+def test_an_export_carries_its_log_and_an_untouched_one_imports_and_verifies(
+    logged, second_database_url
+):
+    from registry.services import log_check, transparency
+
+    data = export_registry(logged["session"])
+    kinds = [e["kind"] for e in data["log_entries"]]
+    assert kinds == ["version.published"] * 3 + ["participation.published"]
+    assert data["log_checkpoints"][-1]["size"] == 4
+    keys = transparency.verifier_keys(logged["settings"])
+    caught, restored = _import(second_database_url, json.loads(dump_export(data)), keys=keys)
+    assert caught is None
+    assert dump_export(restored) == dump_export(data)
+    engine = make_engine(second_database_url)
+    try:
+        with session_scope(engine) as other:
+            # proofs can be served: the subtree hashes were rebuilt from the leaves
+            report = log_check.verify_database(other, keys)
+            assert report.ok, report.problems
+            assert (report.entries, report.checkpoints) == (4, 1)
+            assert transparency.inclusion(other, index=1).tree_size == 4
+    finally:
+        engine.dispose()
+
+
+def test_an_export_whose_card_was_edited_is_refused_naming_the_entry(logged, second_database_url):
+    data = export_registry(logged["session"])
+    data["versions"][1]["card"]["name"] = "A kinder name"
+    caught, restored = _import(second_database_url, data)
+    assert isinstance(caught, Invalid)
+    algorithm = logged["algorithm"].public_id
+    assert caught.message.startswith(
+        "The export's content does not match its transparency log; nothing was imported. "
+        f"entry 1: version.published (algorithm {algorithm}, version 2): the stored record no "
+        "longer matches its leaf (content_sha256 differ)"
+    )
+    assert caught.details[0]["loc"] == ["log_entries"]
+    assert restored["versions"] == [] and restored["log_entries"] == []
+    assert restored["events"] == []
+
+
+def test_an_export_whose_participation_item_was_edited_is_refused(logged, second_database_url):
+    data = export_registry(logged["session"])
+    (row,) = data["participation_items"]
+    row["answer"] = "Nobody."
+    caught, restored = _import(second_database_url, data)
+    assert isinstance(caught, Invalid)
+    assert (
+        f"entry 3: participation.published (algorithm {logged['algorithm'].public_id}, item "
+        f"{logged['item'].public_id}): the stored record no longer matches its leaf "
+        "(answer_sha256 differ)"
+    ) in caught.message
+    assert restored["participation_items"] == []
+
+
+def test_an_edited_leaf_or_a_cut_log_is_refused(logged, second_database_url):
+    data = export_registry(logged["session"])
+    cut = json.loads(json.dumps(data))
+    del cut["log_entries"][-1]
+    caught, _ = _import(second_database_url, cut)
+    assert isinstance(caught, Invalid)
+    problems = [d["msg"] for d in caught.details]
+    assert any("participation.published" in p and "not in the log" in p for p in problems)
+    assert any("this checkpoint signed 4; entries 3 to 3 are missing" in p for p in problems)
+
+    forged = json.loads(json.dumps(data))
+    forged["log_entries"][0]["leaf"] = forged["log_entries"][0]["leaf"].replace(
+        '"version":1', '"version":2'
+    )
+    caught, _ = _import(second_database_url, forged)
+    assert isinstance(caught, Invalid)
+    assert "entry 0: version.published" in caught.message
+
+
+def test_checkpoints_signed_by_an_unknown_key_are_refused_given_the_keys(
+    logged, second_database_url
+):
+    from registry.transparency.note import SignerKey
+
+    data = export_registry(logged["session"])
+    stranger = SignerKey.generate("export.example/log").verifier
+    caught, restored = _import(second_database_url, data, keys=[stranger])
+    assert isinstance(caught, Invalid)
+    assert "no valid signature by a known log key" in caught.message
+    assert restored["log_checkpoints"] == []
+
+
+def test_an_export_without_its_log_needs_without_log(logged, second_database_url):
+    data = export_registry(logged["session"])
+    for key in ("log_entries", "log_checkpoints"):
+        del data[key]
+    caught, restored = _import(second_database_url, data)
+    assert isinstance(caught, Invalid)
+    assert caught.message.startswith("The export carries no transparency log")
+    assert restored["agencies"] == []
+    caught, restored = _import(second_database_url, data, without_log=True)
+    assert caught is None
+    assert len(restored["versions"]) == 3 and restored["log_entries"] == []
+
+
+def test_cli_import_refuses_an_edited_export(logged, second_database_url, tmp_path, monkeypatch):
+    data = export_registry(logged["session"])
+    data["versions"][0]["card"]["purpose"] = "Something else entirely."
+    export_file = tmp_path / "edited.json"
+    export_file.write_text(dump_export(data), encoding="utf-8")
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", second_database_url)
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "elsewhere"))
+    from registry.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["import", str(export_file)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "no public log keys" in result.output
+    assert "does not match its transparency log" in result.output
+    assert "entry 0: version.published" in result.output
