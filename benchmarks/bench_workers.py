@@ -392,7 +392,8 @@ def report(results: list[RunResult], mix: list[tuple[int, int]], args: Any, setu
         "",
         f"Mix: {mix_text} rows ({audits} audits, {total_rows:,} rows), seeded samples from "
         "`bench_fairness.make_csv` (3 sensitive attributes and their pairwise intersections, "
-        "labels and predictions, 2,000 bootstrap replicates), uploaded once through the API and "
+        "labels and predictions; the spec still names 2,000 bootstrap replicates, which the "
+        "engine records but no longer draws), uploaded once through the API and "
         f"re-queued for each run. {args.rounds} round(s), the worker counts in alternating "
         "order (1, 2, 4 then 4, 2, 1) so a change in the machine's other load falls on all of "
         "them; the table gives the median run.",
