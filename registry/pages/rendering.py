@@ -28,7 +28,12 @@ from registry.db import session_scope
 from registry.lru import LRUCache
 from registry.pages.cache import CachedPage, PageCache, etag, page_key
 from registry.pages.http_cache import public_cache_control
-from registry.pages.languages import LANGUAGE_ROUTES, language_specific, language_vary
+from registry.pages.languages import (
+    LANGUAGE_ROUTES,
+    explicit_lang,
+    language_specific,
+    language_vary,
+)
 from registry.pages.twins import (
     MEDIA_TYPES,
     READ_ONLY_CORS,
@@ -324,7 +329,9 @@ def cached(
         # so a forged Host header never reaches another reader's answer
         path=public_base_url(request) + request.url.path,
         query="&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items())),
-        lang=request_lang(request),
+        # the URL's language (every language-specific route has one); "" on a language-neutral
+        # route (the sitemap), whose answer is the same for every reader
+        lang=explicit_lang(request) or "",
         day=now.date().isoformat(),
         stamp=stamp,
     )
@@ -333,7 +340,7 @@ def cached(
     if request.headers.get("if-none-match") == tag or _not_modified_since(
         request, parsedate_to_datetime(last_modified)
     ):
-        return Response(status_code=304, headers={**validators, **language_vary(request)})
+        return Response(status_code=304, headers=validators)
     hit = cache.get(key) if store else None
     if hit is not None:
         response = Response(

@@ -333,3 +333,13 @@ def test_public_pages_with_forms_hold_nothing_per_visitor(client, world):
 def test_language_neutral_endpoints_are_not_redirected(client, world, path):
     response = client.get(path, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
     assert response.status_code not in (301, 302, 303, 307, 308), path
+
+
+def test_a_language_neutral_answer_is_the_same_for_every_reader(client, world):
+    english = client.get("/sitemap.xml", headers={"Accept-Language": "en"})
+    chinese = client.get("/sitemap.xml", headers={"Accept-Language": "zh-CN"})
+    assert english.headers["etag"] == chinese.headers["etag"]
+    assert english.content == chinese.content
+    assert "vary" not in english.headers
+    again = client.get("/sitemap.xml", headers={"If-None-Match": english.headers["etag"]})
+    assert again.status_code == 304 and "vary" not in again.headers
