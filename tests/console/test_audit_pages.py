@@ -130,27 +130,27 @@ def test_preview_content_equals_the_public_page_after_publishing(console, world)
     _as(console, world, "auditor")
     before = _article(console.get(f"/console/audits/{PRIVATE}").text)
     before_json = console.get(f"/console/audits/{PRIVATE}.json").json()
-    assert console.get(f"/audits/{PRIVATE}").status_code == 404
+    assert console.get(f"/audits/{PRIVATE}?lang=en").status_code == 404
     published = submit(
         console, f"/console/audits/{PRIVATE}/publish", f"/console/audits/{PRIVATE}/publish", {}
     )
     assert published.status_code == 303
     assert published.headers["location"] == f"/console/audits/{PRIVATE}?done=published"
-    public = console.get(f"/audits/{PRIVATE}")
+    public = console.get(f"/audits/{PRIVATE}?lang=en")
     assert public.status_code == 200
     after = _article(public.text)
     # The only differences are the publication date, which did not exist before, the link to
     # the public PDF (a private audit has none), and the publication's place in the public log.
     published_at = soup_of(after).select("dl.facts")[0].select("dd")[-1].text
     assert "<dd>Not yet published</dd>" in before
-    pdf_link = soup_of(after).select_one(f'a[href="/audits/{PRIVATE}.pdf"]')
+    pdf_link = soup_of(after).select_one(f'a[href="/audits/{PRIVATE}.pdf?lang=en"]')
     assert pdf_link is not None and soup_of(before).select_one('a[href$=".pdf"]') is None
     after = after.replace(str(pdf_link.parent) + "\n", "")
     proof_link = soup_of(after).select_one('a[href^="/api/v1/log/proof/inclusion"]')
     assert proof_link is not None and soup_of(before).select_one('a[href^="/api/v1/log"]') is None
     after = after.replace(str(proof_link.parent.parent) + "\n", "")
     assert before.replace("<dd>Not yet published</dd>", f"<dd>{published_at}</dd>") == after
-    public_json = console.get(f"/audits/{PRIVATE}.json").json()
+    public_json = console.get(f"/audits/{PRIVATE}.json?lang=en").json()
     before_json.pop("staff")
     assert before_json["log_entry"] is None and public_json["log_entry"]["index"] >= 0
     published_facts = {k: public_json[k] for k in ("published_at", "log_entry")}
@@ -312,7 +312,7 @@ def test_withdrawing_a_published_audit_keeps_it_public_with_the_reason(console, 
     _as(console, world, "admin")
     page = f"/console/audits/{PUBLISHED}/withdraw"
     assert submit(console, page, page, {"reason": "Sample from the wrong year."}).status_code == 303
-    public = soup(console.get(f"/audits/{PUBLISHED}"))
+    public = soup(console.get(f"/audits/{PUBLISHED}?lang=en"))
     assert "Sample from the wrong year." in public.select_one(".banner").text  # type: ignore[union-attr]
 
 

@@ -70,7 +70,7 @@ def test_publish_with_an_answer_through_the_form(console, session, setup):
     item = session.exec(select(ParticipationItem)).one()
     session.refresh(item)
     assert item.state == ItemState.published and item.answer == "We reviewed your case."
-    public = console.get(f"/algorithms/{setup['algorithm'].public_id}")
+    public = console.get(f"/algorithms/{setup['algorithm'].public_id}?lang=en")
     assert "We reviewed your case." in public.text
     assert "me@example.com" not in public.text
 
@@ -114,7 +114,7 @@ def test_decline_is_confirmed_with_its_reason_then_counted(console, session, set
     assert session.exec(select(ParticipationItem)).one().state == ItemState.pending
     done = _post(console, setup["item"], "decline", {"reason": "personal_data", "confirmed": "yes"})
     assert done.status_code == 303
-    twin = console.get(f"/algorithms/{setup['algorithm'].public_id}.json").json()
+    twin = console.get(f"/algorithms/{setup['algorithm'].public_id}.json?lang=en").json()
     counts = {d["reason"]["value"]: d["count"] for d in twin["participation"]["declined"]}
     assert counts["personal_data"] == 1
 
