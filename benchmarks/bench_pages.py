@@ -225,7 +225,7 @@ def start_server(data_dir: Path, url: str, workers: int) -> tuple[subprocess.Pop
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            if httpx.get(base + "/about", timeout=1).status_code == 200:
+            if httpx.get(base + "/about?lang=en", timeout=1).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -263,6 +263,10 @@ def drive(
     lock = threading.Lock()
 
     def paths(rng: random.Random) -> list[tuple[str, str]]:
+        # canonical URLs (the language in the URL): an address without lang is a 303
+        return [(kind, f"{path}{'&' if '?' in path else '?'}lang=en") for kind, path in listed(rng)]
+
+    def listed(rng: random.Random) -> list[tuple[str, str]]:
         i = rng.randrange(n_algorithms)
         q = rng.choice(WORDS + ZH_WORDS)
         return [

@@ -103,6 +103,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 response = render_error_page(request, 500, ERR_INTERNAL)
             except Exception:  # the page itself cannot be rendered: answer without templates
                 response = HTMLResponse(_BARE_500_PAGE, status_code=500)
+        # Never stored: a cache keeps serving its stale copy instead (stale-if-error).
+        response.headers["Cache-Control"] = "no-store"
         return with_security_headers(response)
 
     @app.exception_handler(StarletteHTTPException)

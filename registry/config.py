@@ -118,6 +118,24 @@ class Settings(BaseSettings):
         ge=0,
         description="Rendered public pages cached per process until the register changes (0: off).",
     )
+    # What public pages tell shared caches (docs/pages.md, "Caching"): fresh for max-age, then
+    # served stale while one request revalidates, and served stale while the app answers errors.
+    page_max_age: int = Field(
+        60,
+        ge=0,
+        description="Seconds a shared cache may serve a public page without asking again.",
+    )
+    page_stale_while_revalidate: int = Field(
+        300,
+        ge=0,
+        description="Seconds past max-age a cache may serve a page while it revalidates it.",
+    )
+    page_stale_if_error: int = Field(
+        86400,
+        ge=0,
+        description="Seconds past max-age a cache may serve a page while the app answers errors "
+        "or is down.",
+    )
     threadpool_size: int = Field(
         8,
         ge=1,

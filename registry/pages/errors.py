@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from registry import i18n
 from registry.errors import error_body
+from registry.pages.languages import language_vary
 from registry.pages.rendering import page_context
 from registry.pages.twins import READ_ONLY_CORS
 
@@ -54,5 +55,5 @@ def render_error_page(
         "message": message,
     }
     html = env.get_template("errors/error.html").render(context)
-    headers = {"Content-Language": context["lang"], "Vary": "Accept-Language, Cookie"}
+    headers = {"Content-Language": context["lang"], **language_vary(request)}
     return HTMLResponse(html, status_code=status, headers=headers)

@@ -13,6 +13,8 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -25,6 +27,8 @@ from registry.config import Settings
 from registry.db import session_scope
 from registry.lru import LRUCache
 from registry.pages.cache import CachedPage, PageCache, etag, page_key
+from registry.pages.http_cache import public_cache_control
+from registry.pages.languages import LANGUAGE_ROUTES, language_specific, language_vary
 from registry.pages.twins import (
     MEDIA_TYPES,
     READ_ONLY_CORS,
@@ -130,6 +134,7 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
                 "current": code == lang,
             }
         )
+    bare_query = {k: v for k, v in query.items() if k != "lang"}
     alternates = [
         {
             "href": with_query(twin_path(path, fmt), query),
@@ -140,7 +145,11 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
     ]
 
     def url(name: str, **params: Any) -> str:
-        query_params = params.pop("_query", None) or {}
+        """The path of route ``name``; a language-specific route's carries the reader's ``lang``
+        (last), so following it never meets the language redirect (registry.pages.languages)."""
+        query_params = dict(params.pop("_query", None) or {})
+        if name in LANGUAGE_ROUTES and "lang" not in query_params:
+            query_params["lang"] = lang
         return with_query(url_path(request.app, name, **params), query_params)
 
     return {
@@ -149,6 +158,8 @@ def page_context(request: Request, formats: Sequence[str] = ()) -> dict[str, Any
         "page_path": path,
         "page_query": query,
         "lang_switch": switch,
+        # the page without ``lang``: it redirects by the reader's cookie / Accept-Language
+        "x_default_href": with_query(path, bare_query),
         "alternates": alternates,
         "url": url,
         "base_url": public_base_url(request),
@@ -201,7 +212,7 @@ def respond(
     path = html_path(request.url.path)
     headers = {
         "Link": link_header(path, _flat_query(request), formats, fmt),
-        "Vary": "Accept-Language, Cookie",
+        **language_vary(request),  # nothing, as the URL names the language (languages.py)
     }
     if fmt == "json":
         headers.update(READ_ONLY_CORS)
@@ -231,15 +242,15 @@ def respond(
     headers["Content-Language"] = context["lang"]
     if fmt == "pdf":
         return _pdf_response(request, body, path=path, lang=context["lang"], headers=headers)
-    response = Response(
+    return Response(
         body, status_code=result.status, media_type="text/html; charset=utf-8", headers=headers
     )
-    remember_lang(request, response)
-    return response
 
 
 def remember_lang(request: Request, response: Response) -> None:
-    """A ``?lang=`` choice is remembered in a cookie, so the switch is a plain link."""
+    """A ``?lang=`` choice is remembered in a cookie, read when a URL without ``lang`` is
+    redirected. Only private answers (the console, the participation pages) set it: a page a
+    shared cache may hold sets no cookie (registry.pages.http_cache)."""
     chosen = i18n.normalise(request.query_params.get("lang"))
     if chosen and chosen != request.cookies.get(i18n.LANG_COOKIE):
         response.set_cookie(
@@ -247,9 +258,16 @@ def remember_lang(request: Request, response: Response) -> None:
         )
 
 
-def _public_stamp(request: Request) -> int | None:
+def _public_stamp(request: Request) -> tuple[int, datetime | None] | None:
+    """The public stamp and when its event was recorded (None: the index was never built)."""
     with session_scope(request.app.state.engine) as session:
-        return public_search_index.public_stamp(session)
+        stamp = public_search_index.public_stamp(session)
+        if stamp is None:
+            return None
+        times: LRUCache[int, datetime | None] = request.app.state.stamp_times
+        return stamp, times.get_or_compute(
+            stamp, lambda: public_search_index.stamp_time(session, stamp)
+        )
 
 
 def public_base_url(request: Request) -> str:
@@ -258,13 +276,46 @@ def public_base_url(request: Request) -> str:
     return settings.public_base_url(str(request.base_url))
 
 
-def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Response:
+def _http_date(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def _not_modified_since(request: Request, last_modified: datetime) -> bool:
+    """``If-Modified-Since`` (only consulted without ``If-None-Match``, RFC 9110 §13.1.3)."""
+    header = request.headers.get("if-modified-since")
+    if not header or "if-none-match" in request.headers:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return last_modified.replace(microsecond=0) <= since
+
+
+def cached(
+    request: Request, fmt: str, produce: Callable[[], Response], *, store: bool = True
+) -> Response:
     """Serve from the page cache while the public register is unchanged; answer revalidations
-    with 304. Uncached (and without an ETag) while the search index was never built."""
+    with 304 (``If-None-Match``, else ``If-Modified-Since``). Every 200 and 304 carries the
+    public ``Cache-Control`` (registry.pages.http_cache). Uncached (and without an ETag) while
+    the search index was never built. ``store=False``: a streamed answer, revalidated by its
+    ETag but never kept in this process."""
+    settings: Settings = request.app.state.settings
     cache: PageCache = request.app.state.page_cache
-    stamp = _public_stamp(request) if cache.enabled else None
-    if stamp is None:
-        return produce()
+    cache_control = public_cache_control(settings)
+    stamped = _public_stamp(request) if cache.enabled else None
+    if stamped is None:
+        response = produce()
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = cache_control
+        return response
+    stamp, stamp_at = stamped
+    now = get_clock(request).now()
+    # A page changes with the register and with the day (overdue counts, "today" figures).
+    midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo or UTC)
+    last_modified = _http_date(max(stamp_at, midnight) if stamp_at else midnight)
     key = page_key(
         fmt=fmt,
         # absolute links follow the request's host when no base URL is set: one entry per host,
@@ -272,24 +323,23 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
         path=public_base_url(request) + request.url.path,
         query="&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items())),
         lang=request_lang(request),
-        day=get_clock(request).now().date().isoformat(),
+        day=now.date().isoformat(),
         stamp=stamp,
     )
-    tag = etag(key, secret=request.app.state.settings.secret_key)
-    if request.headers.get("if-none-match") == tag:
-        response: Response = Response(
-            status_code=304, headers={"ETag": tag, "Vary": "Accept-Language, Cookie"}
-        )
-        remember_lang(request, response)
-        return response
-    hit = cache.get(key)
+    tag = etag(key, secret=settings.secret_key)
+    validators = {"ETag": tag, "Last-Modified": last_modified, "Cache-Control": cache_control}
+    if request.headers.get("if-none-match") == tag or _not_modified_since(
+        request, parsedate_to_datetime(last_modified)
+    ):
+        return Response(status_code=304, headers={**validators, **language_vary(request)})
+    hit = cache.get(key) if store else None
     if hit is not None:
         response = Response(
             hit.body, status_code=hit.status, media_type=hit.media_type, headers=dict(hit.headers)
         )
     else:
         response = produce()
-        if response.status_code == 200:
+        if store and response.status_code == 200:
             headers = tuple(
                 (k.decode(), v.decode())
                 for k, v in response.raw_headers
@@ -298,9 +348,8 @@ def cached(request: Request, fmt: str, produce: Callable[[], Response]) -> Respo
             cache.put(
                 key, CachedPage(200, bytes(response.body), response.media_type or "", headers)
             )
-    response.headers["ETag"] = tag
-    if hit is not None and fmt == "html":
-        remember_lang(request, response)
+    if response.status_code == 200:
+        response.headers.update(validators)
     return response
 
 
@@ -343,6 +392,7 @@ def page_route(
                 methods=["GET"],
                 name=f"{name}.{fmt}",
                 include_in_schema=False,
+                dependencies=language_specific(f"{name}.{fmt}"),
             )
         router.add_api_route(
             path,
@@ -350,6 +400,7 @@ def page_route(
             methods=["GET"],
             name=name,
             include_in_schema=False,
+            dependencies=language_specific(name),
         )
         return handler
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.db import session_scope
 from registry.errors import NotFound
 from registry.pages import vm_accountability
-from registry.pages.rendering import PageResult, page_route, request_lang
+from registry.pages.languages import language_specific
+from registry.pages.rendering import PageResult, cached, page_route, request_lang
 from registry.pages.twins import CSV_BOM, READ_ONLY_CORS, csv_text, json_bytes
 from registry.services.participation.timeliness import clock_from_settings
 from registry.services.public import audit_listing
@@ -90,17 +91,27 @@ def _stream_csv(request: Request, k: int) -> Iterator[bytes]:
         yield csv_text([], [[record[c] for c in columns]]).split("\r\n", 1)[1].encode()
 
 
-@router.get("/downloads/audits.{fmt}", name="download_audits", include_in_schema=False)
-def download_audits(request: Request, fmt: str, settings: SettingsDep) -> StreamingResponse:
+@router.get(
+    "/downloads/audits.{fmt}",
+    name="download_audits",
+    include_in_schema=False,
+    dependencies=language_specific("download_audits"),  # the checks' words are translated
+)
+def download_audits(request: Request, fmt: str, settings: SettingsDep) -> Response:
     """Every check of every public audit, one row per group checked (small cells withheld)."""
     headers = {**READ_ONLY_CORS, "Content-Disposition": f'attachment; filename="audits.{fmt}"'}
     k = settings.small_cell_k
-    if fmt == "json":
-        return StreamingResponse(
-            _stream_json(request, k), media_type="application/json", headers=headers
-        )
-    if fmt == "csv":
+    if fmt not in ("json", "csv"):
+        raise NotFound(f"No download in the '{fmt}' format; use audits.json or audits.csv.")
+
+    def produce() -> Response:
+        if fmt == "json":
+            return StreamingResponse(
+                _stream_json(request, k), media_type="application/json", headers=headers
+            )
         return StreamingResponse(
             _stream_csv(request, k), media_type="text/csv; charset=utf-8", headers=headers
         )
-    raise NotFound(f"No download in the '{fmt}' format; use audits.json or audits.csv.")
+
+    # Streamed, so revalidated by its ETag but never kept whole in memory.
+    return cached(request, fmt, produce, store=False)

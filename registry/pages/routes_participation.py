@@ -17,7 +17,8 @@ from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.api.rate_limits import hit_participation_limits, refuse_cross_site
 from registry.errors import Conflict, Invalid
 from registry.pages import vm_participation
-from registry.pages.rendering import PageResult, request_lang, respond
+from registry.pages.languages import language_specific
+from registry.pages.rendering import PageResult, cached, remember_lang, request_lang, respond
 from registry.pages.twins import MEDIA_TYPES, READ_ONLY_CORS, csv_document, with_query
 from registry.services.participation import submission
 from registry.services.participation.timeliness import clock_from_settings
@@ -36,10 +37,16 @@ PRIVATE_HEADERS = {
 def _html(request: Request, template: str, vm: object, *, status: int = 200) -> Response:
     response = respond(request, PageResult(template, vm, status=status), "html", ())
     response.headers.update(PRIVATE_HEADERS)
+    remember_lang(request, response)  # private pages may set the language cookie
     return response
 
 
-@router.get("/algorithms/{public_id}/participate", name="participate", include_in_schema=False)
+@router.get(
+    "/algorithms/{public_id}/participate",
+    name="participate",
+    include_in_schema=False,
+    dependencies=language_specific("participate"),
+)
 def form(request: Request, public_id: str, session: SessionDep) -> Response:
     """Ask a question or raise a concern about this algorithm (no account needed)."""
     vm = vm_participation.form_page(session, public_id=public_id, lang=request_lang(request))
@@ -95,14 +102,22 @@ def submit(
             session, public_id=public_id, lang=lang, values=values, problems=exc.details
         )
         return _html(request, "participation/form.html", again, status=exc.status)
-    status_path = str(request.app.url_path_for("participation_status", code=done.tracking_code))
+    status_path = with_query(
+        str(request.app.url_path_for("participation_status", code=done.tracking_code)),
+        {"lang": lang},
+    )
     page = vm_participation.submitted_page(
         session, done, public_id=public_id, lang=lang, status_path=status_path
     )
     return _html(request, "participation/submitted.html", page, status=201)
 
 
-@router.get("/participation/{code}", name="participation_status", include_in_schema=False)
+@router.get(
+    "/participation/{code}",
+    name="participation_status",
+    include_in_schema=False,
+    dependencies=language_specific("participation_status"),
+)
 def status(
     request: Request, code: Code, session: SessionDep, clock: ClockDep, done: str = ""
 ) -> Response:
@@ -126,30 +141,38 @@ def erase_contact(request: Request, code: Code, session: SessionDep, clock: Cloc
     item = submission.item_by_tracking_code(session, code)
     submission.erase_contact(session, item=item, actor_id=None, now=clock.now())
     target = with_query(
-        str(request.app.url_path_for("participation_status", code=code)), {"done": "erased"}
+        str(request.app.url_path_for("participation_status", code=code)),
+        {"done": "erased", "lang": request_lang(request)},
     )
     return RedirectResponse(target, status_code=303, headers=PRIVATE_HEADERS)
 
 
 @router.get(
-    "/agencies/{slug}/participation.csv", name="agency_participation_csv", include_in_schema=False
+    "/agencies/{slug}/participation.csv",
+    name="agency_participation_csv",
+    include_in_schema=False,
+    dependencies=language_specific("agency_participation_csv"),
 )
 def agency_participation_csv(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     """The agency's published questions and concerns with their answers (UTF-8 with a BOM)."""
-    columns, rows = vm_participation.agency_items_csv(
-        session,
-        slug=slug,
-        lang=request_lang(request),
-        today=clock.now().date(),
-        clock=clock_from_settings(settings),
-    )
-    return Response(
-        csv_document(columns, rows),
-        media_type=MEDIA_TYPES["csv"],
-        headers={
-            **READ_ONLY_CORS,
-            "Content-Disposition": f'inline; filename="agencies-{slug}-participation.csv"',
-        },
-    )
+
+    def produce() -> Response:
+        columns, rows = vm_participation.agency_items_csv(
+            session,
+            slug=slug,
+            lang=request_lang(request),
+            today=clock.now().date(),
+            clock=clock_from_settings(settings),
+        )
+        return Response(
+            csv_document(columns, rows),
+            media_type=MEDIA_TYPES["csv"],
+            headers={
+                **READ_ONLY_CORS,
+                "Content-Disposition": f'inline; filename="agencies-{slug}-participation.csv"',
+            },
+        )
+
+    return cached(request, "csv", produce)

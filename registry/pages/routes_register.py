@@ -13,7 +13,14 @@ from registry.db import session_scope
 from registry.errors import NotFound
 from registry.pages import vm_feeds, vm_register
 from registry.pages.atom import atom_document
-from registry.pages.rendering import PageResult, page_route, public_base_url, request_lang
+from registry.pages.languages import language_specific
+from registry.pages.rendering import (
+    PageResult,
+    cached,
+    page_route,
+    public_base_url,
+    request_lang,
+)
 from registry.pages.twins import READ_ONLY_CORS, csv_document, csv_text, json_bytes
 from registry.services.participation.timeliness import clock_from_settings
 from registry.services.public import feeds as public_feeds
@@ -80,24 +87,35 @@ def _atom(
     public_id: str | None = None,
 ) -> Response:
     lang = request_lang(request)
-    feed = vm_feeds.feed(
-        session,
-        slug=slug,
-        lang=lang,
-        base_url=public_base_url(request),
-        now=clock.now(),
-        public_id=public_id,
-    )
-    return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
+
+    def produce() -> Response:
+        feed = vm_feeds.feed(
+            session,
+            slug=slug,
+            lang=lang,
+            base_url=public_base_url(request),
+            now=clock.now(),
+            public_id=public_id,
+        )
+        return Response(atom_document(feed, lang=lang), media_type=ATOM, headers=READ_ONLY_CORS)
+
+    return cached(request, "atom", produce)
 
 
-@router.get("/feed.atom", name="feed", include_in_schema=False)
+@router.get(
+    "/feed.atom", name="feed", include_in_schema=False, dependencies=language_specific("feed")
+)
 def feed(request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
     """Atom feed of every public change to the register."""
     return _atom(request, session, settings, clock, None)
 
 
-@router.get("/agencies/{slug}/feed.atom", name="agency_feed", include_in_schema=False)
+@router.get(
+    "/agencies/{slug}/feed.atom",
+    name="agency_feed",
+    include_in_schema=False,
+    dependencies=language_specific("agency_feed"),
+)
 def agency_feed(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
@@ -105,7 +123,12 @@ def agency_feed(
     return _atom(request, session, settings, clock, slug)
 
 
-@router.get("/algorithms/{public_id}/feed.atom", name="algorithm_feed", include_in_schema=False)
+@router.get(
+    "/algorithms/{public_id}/feed.atom",
+    name="algorithm_feed",
+    include_in_schema=False,
+    dependencies=language_specific("algorithm_feed"),
+)
 def algorithm_feed(
     request: Request, public_id: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:

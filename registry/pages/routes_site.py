@@ -62,8 +62,8 @@ def sitemap_part(request: Request, session: SessionDep, n: Annotated[int, Path(g
         entries = _entries(session)
         if n > sitemap.part_count(entries) or sitemap.part_count(entries) == 1:
             raise NotFound(ERR_NO_PART.format(n=n))
-        part = entries[(n - 1) * sitemap.MAX_URLS : n * sitemap.MAX_URLS]
-        return Response(sitemap.urlset(public_base_url(request), part), media_type=XML)
+        listed = sitemap.part(entries, n)
+        return Response(sitemap.urlset(public_base_url(request), listed), media_type=XML)
 
     return cached(request, "xml", produce)
 

@@ -438,7 +438,7 @@ def compare_page(
             {
                 "key": key,
                 "label": i18n.gettext(lang, label),
-                "href": with_query("", {"sort": key, "order": next_order}),
+                "href": with_query("", {"sort": key, "order": next_order, "lang": lang}),
                 "sorted": ("ascending" if order == "asc" else "descending") if current else "none",
             }
         )

@@ -38,6 +38,12 @@ ANONYMOUS = N_("Anonymous")
 INDEPENDENT_AUDITOR = N_("Independent auditor")
 
 
+def _in_language(url: str, lang: str) -> str:
+    """``url`` with ``?lang=`` before its fragment (the pages' canonical URLs, languages.py)."""
+    address, hash_mark, fragment = url.partition("#")
+    return f"{address}?lang={lang}{hash_mark}{fragment}"
+
+
 def feed(
     session: Session,
     *,
@@ -87,9 +93,9 @@ def feed(
             entry_id = f"{link}#retired"
         entries.append(
             {
-                "id": entry_id,
+                "id": entry_id,  # the same in every language: one entry, two translations
                 "title": i18n.gettext(lang, TITLES[change.kind]) % values,
-                "link": link,
+                "link": _in_language(link, lang),
                 "updated": change.at,
                 "summary": summary,
                 "agency": agency_name(change.agency, lang),
@@ -111,8 +117,8 @@ def feed(
     return {
         "id": base + self_path,
         "title": title,
-        "self": base + self_path,
-        "alternate": base + alternate,
+        "self": _in_language(base + self_path, lang),
+        "alternate": _in_language(base + alternate, lang),
         "updated": entries[0]["updated"] if entries else now,
         "author": i18n.gettext(lang, N_("Public algorithm register")),
         "entries": entries,

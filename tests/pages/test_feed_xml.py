@@ -86,7 +86,7 @@ def test_the_feed_is_a_complete_atom_document(client, world):
     for child in ("id", "title", "updated"):
         assert feed.findtext(f"{ATOM}{child}"), child
     links = {link.get("rel"): link for link in feed.findall(f"{ATOM}link")}
-    assert links["self"].get("href").endswith("/feed.atom")
+    assert links["self"].get("href").endswith("/feed.atom?lang=zh-CN")  # its canonical URL
     assert links["self"].get("type") == "application/atom+xml"
     assert links["alternate"].get("type") == "text/html"
     assert feed.findtext(f"{ATOM}author/{ATOM}name") == "公共算法登记册"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from registry.pages.sitemap import MAX_URLS, SITEMAP_NS, sitemap_index, urlset
+from registry.pages.sitemap import ENTRIES_PER_PART, MAX_URLS, SITEMAP_NS, sitemap_index, urlset
 from tests.pages.conftest import parse
 
 pytestmark = pytest.mark.db
@@ -103,7 +103,7 @@ def test_an_audit_entry_is_authored_by_its_auditor(client, world, session, lang,
 
     feed = ET.fromstring(client.get("/feed.atom", params={"lang": lang}).content)
     authors = {
-        e.find(f"{ATOM}link").get("href").rsplit("/", 1)[-1]: e.find(
+        e.find(f"{ATOM}link").get("href").split("?")[0].rsplit("/", 1)[-1]: e.find(
             f"{ATOM}author/{ATOM}name"
         ).text
         for e in feed.iter(f"{ATOM}entry")
@@ -154,7 +154,7 @@ def test_sitemap_lists_every_public_page_and_nothing_private(client, world):
     assert root.tag == f"{SM}urlset"
     locs = [u.find(f"{SM}loc").text for u in root.iter(f"{SM}url")]
     base = "http://testserver"
-    expected = {
+    pages = {
         f"{base}/",
         f"{base}/agencies",
         f"{base}/agencies/{world.agency_slug}",
@@ -163,8 +163,22 @@ def test_sitemap_lists_every_public_page_and_nothing_private(client, world):
         f"{base}/algorithms/{world.retired.public_id}",  # retired records stay public
         f"{base}/audits/{world.audit_id}",
     }
+    # each page once per language, at its canonical URL, naming the other languages' URLs
+    expected = {f"{p}?lang={lang}" for p in pages for lang in ("en", "zh-CN")}
     assert expected <= set(locs)
     assert len(locs) == len(set(locs))
+    for url in root.iter(f"{SM}url"):
+        loc = url.find(f"{SM}loc").text
+        page = loc.split("?")[0]
+        alternates = {
+            link.get("hreflang"): link.get("href")
+            for link in url.iter("{http://www.w3.org/1999/xhtml}link")
+        }
+        assert alternates == {
+            "en": f"{page}?lang=en",
+            "zh-CN": f"{page}?lang=zh-CN",
+            "x-default": page,
+        }, loc
     assert not any(world.private_audit_id in loc for loc in locs)  # a private audit
     assert not any(world.draft.public_id in loc for loc in locs)  # a never-published draft
     for loc in locs:  # each listed page answers
@@ -175,14 +189,15 @@ def test_sitemap_lists_every_public_page_and_nothing_private(client, world):
 
 
 def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
-    entries = [(f"/algorithms/alg-{i:08d}", None) for i in range(MAX_URLS + 5)]
+    entries = [(f"/algorithms/alg-{i:08d}", None) for i in range(ENTRIES_PER_PART + 5)]
     index = ET.fromstring(sitemap_index("https://r.example", entries))
     assert [s.find(f"{SM}loc").text for s in index] == [
         "https://r.example/sitemap-1.xml",
         "https://r.example/sitemap-2.xml",
     ]
-    part = ET.fromstring(urlset("https://r.example", entries[MAX_URLS:]))
-    assert len(part) == 5
+    part = ET.fromstring(urlset("https://r.example", entries[ENTRIES_PER_PART:]))
+    assert len(part) == 5 * 2  # each page in both languages
+    assert ENTRIES_PER_PART * 2 <= MAX_URLS  # a full part stays within the protocol's limit
 
 
 def test_health_says_the_process_answers_and_ready_checks_the_database(client, world):
@@ -231,5 +246,5 @@ def test_an_agencys_audit_list_marks_algorithm_names_in_another_language(client,
     refs = [a["algorithm"] for a in twin["audits"]]
     assert refs and all(r["name_lang"] == (None if lang == "en" else "en") for r in refs)
     soup = parse(client.get(f"/agencies/{world.agency_slug}", params={"lang": lang}))
-    link = soup.select_one(f'td a[href="/algorithms/{world.main.public_id}"]')
+    link = soup.select_one(f'td a[href="/algorithms/{world.main.public_id}?lang={lang}"]')
     assert link.get("lang") == (None if lang == "en" else "en")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,6 +60,16 @@ def public_stamp(session: Session) -> int | None:
     """
     return session.execute(
         sa.select(search_index_state.c.event_id).where(search_index_state.c.id == 1)
+    ).scalar_one_or_none()
+
+
+def stamp_time(session: Session, stamp: int) -> datetime | None:
+    """When the public event ``stamp`` was recorded (None for 0, no public event yet): the
+    pages' ``Last-Modified`` (registry.pages.rendering.cached)."""
+    if not stamp:
+        return None
+    return session.execute(
+        sa.select(col(Event.at)).where(col(Event.id) == stamp)
     ).scalar_one_or_none()
 
 
