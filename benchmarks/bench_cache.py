@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import collections
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -53,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe, replace_section  # noqa: E402
 
 TARGET_P95_MS = 50
+HEADING = "## Public pages through the nginx cache (`benchmarks/bench_cache.py`)"
 KINDS = ("home", "search", "algorithm", "audit")
 
 LUA = r"""
@@ -213,16 +215,22 @@ def crawl(base: str, paths: list[str], threads: int = 8) -> int:
     return failed[0]
 
 
-def cache_statuses(log: Path, skip_lines: int) -> collections.Counter[str]:
-    counts: collections.Counter[str] = collections.Counter()
+def cache_statuses(log: Path, skip_lines: int) -> dict[str, list[float]]:
+    """nginx's time (ms, from reading the request to sending the answer) per cache status."""
+    times: dict[str, list[float]] = collections.defaultdict(list)
     with log.open() as f:
         for i, line in enumerate(f):
             if i < skip_lines:
                 continue
-            match = re.search(r'" (\d{3}) (\S+) ', line)
+            match = re.search(r'" (\d{3}) (\S+) ([\d.]+) ', line)
             if match:
-                counts[match.group(2)] += 1
-    return counts
+                times[match.group(2)].append(float(match.group(3)) * 1000)
+    return times
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _count_lines(path: Path) -> int:
@@ -261,6 +269,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10, help="seconds of warm-up before each run")
     parser.add_argument("--cold", action="store_true", help="no crawl of every URL before the runs")
     parser.add_argument("--apps", type=int, default=2, help="registry serve processes")
+    parser.add_argument(
+        "--max-age", type=int, default=None, help="REGISTRY_PAGE_MAX_AGE (default: the app's 60 s)"
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="add to the cache section instead of replacing it"
+    )
     parser.add_argument("--no-direct", action="store_true", help="skip the run without nginx")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
@@ -287,6 +301,7 @@ def main() -> int:
             port=local_stack.free_port(),
             access_log=True,
             start_timeout_s=180.0,
+            env={"REGISTRY_PAGE_MAX_AGE": str(args.max_age)} if args.max_age is not None else {},
         )
         stack = local_stack.LocalStack(config)
         scripts = write_scripts(state, args.algorithms)
@@ -304,9 +319,11 @@ def main() -> int:
                     raise SystemExit(f"{failed} URLs of the mix did not answer 200")
             run_wrk(through, scripts, args.clients, args.warmup)
             skip = _count_lines(access)
+            load_before = os.getloadavg()[0]
             cached = run_wrk(through, scripts, args.clients, args.seconds)
+            load_after = os.getloadavg()[0]
             statuses = cache_statuses(access, skip)
-            print("through nginx:", cached, statuses, flush=True)
+            print("through nginx:", cached, {k: len(v) for k, v in statuses.items()}, flush=True)
             direct = None
             if not args.no_direct:
                 apps = [(kind, stack.app_url(n)) for kind in KINDS for n in range(args.apps)]
@@ -321,9 +338,12 @@ def main() -> int:
     total = sum(statuses.values()) or 1
     mix = ", ".join(f"{name} {count / total:.1%}" for name, count in statuses.most_common())
     lines = [
+        *([] if args.append else [HEADING, ""]),
         f"Machine: {describe('uvicorn', 'sqlalchemy', 'psycopg')}; nginx "
         f"{_nginx_version()}, wrk {_wrk_version()}, PostgreSQL on the same machine. The 2 CPUs "
-        "are shared by nginx, the app processes, PostgreSQL and the load generator.",
+        "are shared by nginx, the app processes, PostgreSQL and the load generator "
+        f"(1-minute load average {load_before:.1f} before the run through nginx, "
+        f"{load_after:.1f} after it).",
         "",
         f"Register: {args.algorithms:,} algorithms (5 versions, 3 published audits each), built in "
         f"{build_s:.0f} s. {args.clients} concurrent connections for {args.seconds} s over four "
@@ -337,9 +357,10 @@ def main() -> int:
         )
         + f"a {args.warmup} s warm-up of the same mix. "
         f"{args.apps} `registry serve` processes and one `registry worker`; defaults otherwise "
-        "(REGISTRY_PAGE_MAX_AGE 60 s).",
+        f"(REGISTRY_PAGE_MAX_AGE {args.max_age if args.max_age is not None else 60} s).",
         "",
-        f"**Through the nginx cache** (deploy/nginx/registry.conf); cache statuses: {mix}.",
+        f"**Through the nginx cache** (deploy/nginx/registry.conf); cache statuses (nginx's "
+        f"`$request_time`: from reading the request to sending the answer): {mix}.",
         "",
         *cached_lines,
         "",
@@ -358,8 +379,19 @@ def main() -> int:
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
-        replace_section(ROOT / "docs" / "benchmarks.md", "cache", body)
+        doc = ROOT / "docs" / "benchmarks.md"
+        if args.append:
+            body = _section(doc, "cache") + "\n\n---\n\n" + body
+        replace_section(doc, "cache", body)
     return 0
+
+
+def _section(doc: Path, marker: str) -> str:
+    text = doc.read_text()
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    if start not in text or end not in text:
+        return ""
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
 
 
 def _nginx_version() -> str:

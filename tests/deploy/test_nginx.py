@@ -322,3 +322,15 @@ def test_cached_pages_are_served_while_every_app_process_is_stopped(
         world.stack.start_apps()
     fresh = client.get(path)
     assert fresh.status_code == 200
+
+
+def test_without_nginx_the_test_skips_naming_it_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(local_stack, "find_nginx", lambda explicit=None: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install nginx"):
+        _require_nginx()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required when CI=true"):
+        _require_nginx()
