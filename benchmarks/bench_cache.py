@@ -334,9 +334,33 @@ def main() -> int:
             stack.stop()
             shutil.rmtree(state, ignore_errors=True)
 
+    body = render(args, build_s, crawl_s, cached, statuses, direct, (load_before, load_after))
+    print(body)
+    if not args.no_write:
+        doc = ROOT / "docs" / "benchmarks.md"
+        if args.append:
+            body = _section(doc, "cache") + "\n\n---\n\n" + body
+        replace_section(doc, "cache", body)
+    return 0
+
+
+def render(
+    args: argparse.Namespace,
+    build_s: float,
+    crawl_s: float,
+    cached: dict[str, dict[str, float]],
+    statuses: dict[str, list[float]],
+    direct: dict[str, dict[str, float]] | None,
+    loads: tuple[float, float],
+) -> str:
+    """The markdown of one run."""
+    load_before, load_after = loads
     cached_lines, ok = table(cached)
-    total = sum(statuses.values()) or 1
-    mix = ", ".join(f"{name} {count / total:.1%}" for name, count in statuses.most_common())
+    total = sum(len(v) for v in statuses.values()) or 1
+    mix = ", ".join(
+        f"{name} {len(times) / total:.1%} (nginx's own p95 {_p95(times):.1f} ms)"
+        for name, times in sorted(statuses.items(), key=lambda kv: -len(kv[1]))
+    )
     lines = [
         *([] if args.append else [HEADING, ""]),
         f"Machine: {describe('uvicorn', 'sqlalchemy', 'psycopg')}; nginx "
@@ -376,14 +400,7 @@ def main() -> int:
             "",
             *direct_lines,
         ]
-    body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        doc = ROOT / "docs" / "benchmarks.md"
-        if args.append:
-            body = _section(doc, "cache") + "\n\n---\n\n" + body
-        replace_section(doc, "cache", body)
-    return 0
+    return "\n".join(lines)
 
 
 def _section(doc: Path, marker: str) -> str:
