@@ -312,6 +312,8 @@ def cached(
             response.headers["Cache-Control"] = cache_control
         return response
     stamp, stamp_at = stamped
+    if stamp_at is not None and stamp_at.tzinfo is None:  # stored as UTC
+        stamp_at = stamp_at.replace(tzinfo=UTC)
     now = get_clock(request).now()
     # A page changes with the register and with the day (overdue counts, "today" figures).
     midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo or UTC)

@@ -88,7 +88,11 @@ def test_audits_page_lists_published_audits_newest_first_never_private(client, a
     soup = parse(client.get("/audits"))
     assert soup.select_one("h1").get_text() == "Published audits"
     links = [a["href"] for a in soup.select("table.audit-list td a[href^='/audits/']")]
-    assert links == ["/audits/aud-00000000gh", "/audits/aud-00000000ef", "/audits/aud-00000000ab"]
+    assert links == [
+        "/audits/aud-00000000gh?lang=en",
+        "/audits/aud-00000000ef?lang=en",
+        "/audits/aud-00000000ab?lang=en",
+    ]
     assert "aud-00000000cd" not in soup.get_text()  # private
     assert soup.select_one("#audits-results-heading").get_text() == "3 audits found"
     first = soup.select("table.audit-list tbody tr")[0]
@@ -135,7 +139,7 @@ def test_audits_filter_form_echoes_choices(client, audits):
     assert soup.select_one("input[name=verdict][value=fail]").has_attr("checked")
     assert not soup.select_one("input[name=verdict][value=pass]").has_attr("checked")
     assert soup.select_one("#published_from")["value"] == "2024-08-12"
-    assert soup.select_one("form.filters a[href='/audits']").get_text() == "Clear filters"
+    assert soup.select_one("form.filters a[href='/audits?lang=en']").get_text() == "Clear filters"
     agencies = [i["value"] for i in soup.select("input[name=agency]")]
     assert agencies == ["benefits-office", "city-transport"]
 
@@ -174,7 +178,7 @@ def test_audits_paginate(client, settings, audits):
     settings.page_size = 2
     first = client.get("/audits.json").json()
     assert len(first["audits"]) == 2 and first["pagination"]["pages"] == 2
-    assert first["next_url"].endswith("/audits.json?page=2")
+    assert first["next_url"].endswith("/audits.json?lang=en&page=2")
     second = client.get("/audits.json", params={"page": 2}).json()
     assert [a["id"] for a in second["audits"]] == ["aud-00000000ab"]
     soup = parse(client.get("/audits", params={"verdict": "fail", "kind": "independent"}))
@@ -205,7 +209,7 @@ def test_withdrawn_audit_stays_listed_as_withdrawn(client, session, audits):
     data = client.get("/audits.json").json()
     withdrawn = next(a for a in data["audits"] if a["id"] == audits.audit_id)
     assert withdrawn["withdrawn"] is True and withdrawn["withdrawn_reason"] == "Wrong sample."
-    row = parse(client.get("/audits")).find("a", href=f"/audits/{audits.audit_id}")
+    row = parse(client.get("/audits")).find("a", href=f"/audits/{audits.audit_id}?lang=en")
     assert "Withdrawn" in row.find_parent("tr").get_text()
 
 
@@ -386,7 +390,7 @@ def test_agency_page_leads_with_the_scorecard_each_number_explained(client, audi
     risks = [tr.get_text(" ", strip=True) for tr in first_section.select("tbody tr")]
     assert risks == ["High risk 0", "Impactful 0", "Other 1"] or len(risks) == 3
     link = first_section.select_one("a[href^='/audits?']")["href"]
-    assert link == "/audits?agency=benefits-office"
+    assert link == "/audits?agency=benefits-office&lang=en"
     twin = client.get("/agencies/benefits-office.json").json()
     assert twin["scorecard"]["failed_audits"] == 1 and twin["scorecard"]["as_of"] == "2025-06-01"
 
@@ -424,12 +428,12 @@ def test_compare_page_lists_every_agency_with_the_same_figures(client, audits, c
 def test_compare_sorts_by_links_without_javascript(client, audits, clocked):
     soup = parse(client.get("/compare/agencies"))
     link = soup.find("a", string=lambda s: s and "Algorithms in use" in s)["href"]
-    assert link == "/compare/agencies?sort=in_use&order=desc"
+    assert link == "/compare/agencies?sort=in_use&order=desc&lang=en"
     sorted_soup = parse(client.get(link))
     assert _compared(sorted_soup) == ["Benefits Office", "City Transport Department"]
     header = sorted_soup.select("table.compare thead th")[1]
     assert header["aria-sort"] == "descending"
-    assert header.a["href"] == "/compare/agencies?sort=in_use&order=asc"
+    assert header.a["href"] == "/compare/agencies?sort=in_use&order=asc&lang=en"
     ascending = parse(client.get(header.a["href"]))
     assert _compared(ascending) == ["City Transport Department", "Benefits Office"]
     by_name = parse(client.get("/compare/agencies?sort=name&order=desc"))
@@ -462,8 +466,8 @@ def test_compare_in_chinese(client, audits, clocked):
 
 def test_new_pages_are_linked_from_navigation_home_and_agencies(client, audits):
     home = parse(client.get("/"))
-    assert home.select_one("nav.main-nav a[href='/audits']")
-    assert home.select_one("main a[href='/compare/agencies']")
-    assert home.select_one("footer a[href='/downloads/audits.csv']")
+    assert home.select_one("nav.main-nav a[href='/audits?lang=en']")
+    assert home.select_one("main a[href='/compare/agencies?lang=en']")
+    assert home.select_one("footer a[href='/downloads/audits.csv?lang=en']")
     agencies = parse(client.get("/agencies"))
-    assert agencies.select_one("main a[href='/compare/agencies']")
+    assert agencies.select_one("main a[href='/compare/agencies?lang=en']")

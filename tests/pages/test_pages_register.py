@@ -90,7 +90,7 @@ def test_agency_page_lists_algorithms_audits_and_response_time(client, world):
     assert _names_in(soup) == ["Benefit claim triage"]
     numbers = [s.get_text() for s in soup.select("#response-heading + ul.counts strong")]
     assert numbers == ["1", "1", "0", "12.0"]
-    assert soup.select_one(f'a[href="/audits/{world.audit_id}"]')
+    assert soup.select_one(f'a[href="/audits/{world.audit_id}?lang=en"]')
     assert client.get("/agencies/no-such-agency").status_code == 404
     listing = parse(client.get("/agencies"))
     assert [a.get_text() for a in listing.select("tbody th a")] == [

@@ -182,7 +182,7 @@ def test_agency_csv_of_published_items_and_answers(client, session, world, clock
         now=NOW,
     )
     soup = parse(client.get(f"/agencies/{world.agency_slug}"))
-    href = f"/agencies/{world.agency_slug}/participation.csv"
+    href = f"/agencies/{world.agency_slug}/participation.csv?lang=en"
     assert soup.find("a", href=href)
     response = client.get(href)
     assert response.status_code == 200

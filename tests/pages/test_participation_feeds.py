@@ -116,4 +116,4 @@ def test_algorithm_feed_of_a_draft_or_unknown_algorithm_is_not_found(client, wor
 
 def test_the_algorithm_page_links_its_feed(client, world):
     page = client.get(f"/algorithms/{world.main.public_id}")
-    assert f'href="/algorithms/{world.main.public_id}/feed.atom"' in page.text
+    assert f'href="/algorithms/{world.main.public_id}/feed.atom?lang=en"' in page.text

@@ -66,7 +66,7 @@ def test_submission_shows_tracking_code_and_status_page_with_masked_text(client,
     assert PHONE not in response.text
     code = _tracking_code(response)
     soup = BeautifulSoup(response.text, "html.parser")
-    status_link = soup.find("a", href=f"/participation/{code}")
+    status_link = soup.find("a", href=f"/participation/{code}?lang=en")
     assert status_link is not None
     status = client.get(f"/participation/{code}")
     page = parse(status)
@@ -239,4 +239,4 @@ def test_a_merged_message_shows_the_answer_of_the_item_it_was_merged_into(
     page = parse(client.get(f"/participation/{code}"))
     assert page.select_one("#state").get_text(strip=True) == "Merged into another published item"
     assert "First, published" in page.text and "One answer." in page.text
-    assert page.find("a", href=f"/algorithms/{world.main.public_id}#{first}")
+    assert page.find("a", href=f"/algorithms/{world.main.public_id}?lang=en#{first}")
