@@ -380,8 +380,9 @@ def render(
             else ""
         )
         + f"a {args.warmup} s warm-up of the same mix. "
-        f"{args.apps} `registry serve` processes and one `registry worker`; defaults otherwise "
-        f"(REGISTRY_PAGE_MAX_AGE {args.max_age if args.max_age is not None else 60} s).",
+        f"{args.apps} `registry serve` processes and one `registry worker`; "
+        f"REGISTRY_PAGE_MAX_AGE {args.max_age if args.max_age is not None else 60} s, other "
+        "settings at their defaults.",
         "",
         f"**Through the nginx cache** (deploy/nginx/registry.conf); cache statuses (nginx's "
         f"`$request_time`: from reading the request to sending the answer): {mix}.",
