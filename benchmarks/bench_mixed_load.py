@@ -370,7 +370,7 @@ def serve(
             tail = log.read_text(errors="replace")[-3000:]
             raise SystemExit(f"server exited with status {proc.returncode}:\n{tail}")
         try:
-            if httpx.get(base + "/about", timeout=2).status_code == 200:
+            if httpx.get(base + "/about?lang=en", timeout=2).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.1)

@@ -183,7 +183,7 @@ def main() -> int:
         try:
             for _ in range(200):
                 try:
-                    if httpx.get(base + "/about", timeout=1).status_code == 200:
+                    if httpx.get(base + "/about?lang=en", timeout=1).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

@@ -166,7 +166,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         for _ in range(100):
             try:
-                if httpx.get(base + "/about", timeout=1).status_code == 200:
+                if httpx.get(base + "/about?lang=en", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

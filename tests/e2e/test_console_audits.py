@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import pytest
 
@@ -119,8 +120,9 @@ def test_auditor_previews_publishes_and_editor_answers_in_both_languages(  # typ
     assert page.locator(".preview-banner").count() == 0
     assert page.get_by_role("status").count() == 1
     # The public page shows exactly what the preview showed.
-    page.locator(f"a[href='/audits/{audit_id}']").click()
-    assert page.url.endswith(f"/audits/{audit_id}")
+    # public links name their language (?lang=...)
+    page.locator(f"a[href^='/audits/{audit_id}?lang=']").click()
+    assert urlparse(page.url).path.endswith(f"/audits/{audit_id}")
     assert page.locator("article table tbody tr").all_inner_texts() == preview_rows
     context.close()
 

@@ -271,7 +271,7 @@ def test_editor_flow_register_review_publish_edit_and_public_diff(  # type: igno
 
         # The public diff between versions 1 and 2 shows exactly that change.
         public.goto(f"{base}/algorithms/{public_id}")
-        public.locator(f"main a[href='/algorithms/{public_id}/versions']").first.click()
+        public.locator(f"main a[href^='/algorithms/{public_id}/versions?lang=']").first.click()
         public.locator("main table a[href*='from=1']").click()
         assert public.locator("h1").inner_text() == words["changes"]
         rows = public.locator("main table tbody tr")
