@@ -270,7 +270,7 @@ def test_editor_flow_register_review_publish_edit_and_public_diff(  # type: igno
         _publish_from_home(b, base, name, "Visitor permits are now checked too.")
 
         # The public diff between versions 1 and 2 shows exactly that change.
-        public.goto(f"{base}/algorithms/{public_id}")
+        public.goto(f"{base}/algorithms/{public_id}?lang={lang}")
         public.locator(f"main a[href^='/algorithms/{public_id}/versions?lang=']").first.click()
         public.locator("main table a[href*='from=1']").click()
         assert public.locator("h1").inner_text() == words["changes"]
