@@ -43,7 +43,8 @@ def test_sample_audits_lead_with_their_findings_on_every_page(client, session) -
             assert twin["latest_audit"]["headline"] == headline
 
             agency_page = parse(client.get(f"/agencies/{agency.slug}?lang={lang}"))
-            row = agency_page.select_one(f'a[href="/audits/{audit.public_id}"]').find_parent("tr")
+            link = f'a[href="/audits/{audit.public_id}?lang={lang}"]'  # links name the language
+            row = agency_page.select_one(link).find_parent("tr")
             assert headline in row.get_text(" ", strip=True)
 
 
