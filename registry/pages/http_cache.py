@@ -57,8 +57,10 @@ def is_private_request(scope: Scope, session_cookie: str) -> bool:
 
 class PrivateNoStoreMiddleware:
     """``Cache-Control: private, no-store`` on every answer to a private request (see
-    :func:`is_private_request`) and on every answer that sets a cookie. ``ETag`` and
-    ``Last-Modified`` are dropped from those: nothing may revalidate what must not be stored."""
+    :func:`is_private_request`) and on every answer that sets a cookie. A public page answered
+    privately also loses its ``ETag`` and ``Last-Modified`` (the public stamp's validators must not
+    revalidate a copy made for one person); other answers keep theirs: the API's drafts need their
+    ``ETag`` for ``If-Match`` (the reviewed revision, registry.api.preconditions)."""
 
     def __init__(self, app: ASGIApp, *, session_cookie: str) -> None:
         self.app = app
@@ -74,11 +76,16 @@ class PrivateNoStoreMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 if private or any(k.lower() == b"set-cookie" for k, _ in headers):
-                    headers = [
-                        (k, v)
+                    public = any(
+                        k.lower() == b"cache-control" and v.startswith(b"public")
                         for k, v in headers
-                        if k.lower() not in (b"cache-control", b"etag", b"last-modified")
-                    ]
+                    )
+                    dropped = (
+                        (b"cache-control", b"etag", b"last-modified")
+                        if public
+                        else (b"cache-control",)
+                    )
+                    headers = [(k, v) for k, v in headers if k.lower() not in dropped]
                     headers.append((b"cache-control", PRIVATE_NO_STORE.encode()))
                     message["headers"] = headers
             await send(message)
