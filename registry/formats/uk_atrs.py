@@ -505,15 +505,7 @@ class UkAtrs:
                 )
                 continue
             items.append(item)
-        if items:
-            b.set(field, items)
-            b.note(
-                field,
-                NoteKind.MAPPED,
-                Msg("'{path}' gave {n} item(s) of {field}.", path=path, n=len(items), field=field),
-                path,
-            )
-        else:
+        if not _keep_items(b, field, items, path):
             b.empty(path, field, required=False)
 
     def _blocks(self, b: RecordBuilder, spec: Mapping[str, Any]) -> None:
@@ -595,14 +587,7 @@ class UkAtrs:
                 )
                 continue
             items.append(item)
-        if items:
-            b.set(field, items)
-            b.note(
-                field,
-                NoteKind.MAPPED,
-                Msg("'{path}' gave {n} item(s) of {field}.", path=path, n=len(items), field=field),
-                path,
-            )
+        _keep_items(b, field, items, path)
 
     def _assessment_item(self, item: dict[str, Any]) -> dict[str, Any]:
         title = str(item.pop("kind", ""))
@@ -998,3 +983,17 @@ def _blocks_text(labels: Mapping[str, str], items: Sequence[Mapping[str, Any]]) 
         if lines:
             blocks.append("\n".join(lines))
     return "\n\n".join(blocks) or None
+
+
+def _keep_items(b: RecordBuilder, field: str, items: list[dict[str, Any]], path: str) -> bool:
+    """Set ``field`` to the items read from ``path`` with a note; False when there were none."""
+    if not items:
+        return False
+    b.set(field, items)
+    b.note(
+        field,
+        NoteKind.MAPPED,
+        Msg("'{path}' gave {n} item(s) of {field}.", path=path, n=len(items), field=field),
+        path,
+    )
+    return True
