@@ -19,8 +19,8 @@ Before the runs every URL of the mix (8,401 for 2,000 algorithms) is requested o
 and each run is preceded by a warm-up of ``--warmup`` seconds with the same mix (not counted): the
 nginx cache and the apps' in-process page caches start warm, as they are on a register that has
 been up for a while (``--cold`` skips the crawl). Pages stay fresh in nginx for
-``REGISTRY_PAGE_MAX_AGE`` (60 s by default), so a 60 s run also sees entries expire and
-revalidate in the background (served stale meanwhile). The nginx access log counts the cache
+``REGISTRY_PAGE_MAX_AGE`` (300 s by default); with ``--max-age 60`` a 60 s run also sees every
+entry expire and revalidate in the background (served stale meanwhile). The nginx access log counts the cache
 statuses of the measured run.
 
 The machine has 2 CPUs shared by nginx, the app processes, PostgreSQL and wrk.
@@ -270,7 +270,7 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true", help="no crawl of every URL before the runs")
     parser.add_argument("--apps", type=int, default=2, help="registry serve processes")
     parser.add_argument(
-        "--max-age", type=int, default=None, help="REGISTRY_PAGE_MAX_AGE (default: the app's 60 s)"
+        "--max-age", type=int, default=None, help="REGISTRY_PAGE_MAX_AGE (default: the app's 300 s)"
     )
     parser.add_argument(
         "--append", action="store_true", help="add to the cache section instead of replacing it"
@@ -381,7 +381,7 @@ def render(
         )
         + f"a {args.warmup} s warm-up of the same mix. "
         f"{args.apps} `registry serve` processes and one `registry worker`; "
-        f"REGISTRY_PAGE_MAX_AGE {args.max_age if args.max_age is not None else 60} s, other "
+        f"REGISTRY_PAGE_MAX_AGE {args.max_age if args.max_age is not None else 300} s, other "
         "settings at their defaults.",
         "",
         f"**Through the nginx cache** (deploy/nginx/registry.conf); cache statuses (nginx's "

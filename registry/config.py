@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     # What public pages tell shared caches (docs/pages.md, "Caching"): fresh for max-age, then
     # served stale while one request revalidates, and served stale while the app answers errors.
     page_max_age: int = Field(
-        60,
+        300,
         ge=0,
         description="Seconds a shared cache may serve a public page without asking again.",
     )

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 
 from registry.api.deps import ClockDep, SessionDep, SettingsDep
 from registry.api.uploads import receive_multipart
+from registry.config import Settings
 from registry.console import vm_audit_wizard as vm
 from registry.console import words_wizard as W
 from registry.console.auth import StaffDep, VisitorDep
@@ -85,6 +86,16 @@ DraftDep = Annotated[WizardDraft, Depends(_draft)]
 
 def _step(request: Request, step: str, draft: WizardDraft) -> str:
     return request.app.url_path_for(f"console_upload_{step}", draft_id=draft.draft_id)
+
+
+def _step_saved(
+    request: Request, settings: Settings, draft: WizardDraft, step: str, next_step: str
+) -> Response:
+    """A step's answers are kept: its earlier problems are cleared, the draft is saved and the
+    clerk goes on to ``next_step``."""
+    draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith(f"{step}:")}
+    wizard_drafts.save_draft(settings.uploads_dir, draft)
+    return redirect(request, _step(request, next_step, draft))
 
 
 # --- step 1: the algorithm ------------------------------------------------------------------------
@@ -266,11 +277,7 @@ def columns_save(
         page = vm.columns_page(draft, algorithm, proposal, lang=lang, form=entered, errors=errors)
         return render(request, "console/wizard/columns.html", dict(page), status=422)
     draft.columns = columns
-    draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith("columns:")}
-    wizard_drafts.save_draft(settings.uploads_dir, draft)
-    return redirect(
-        request, request.app.url_path_for("console_upload_checks", draft_id=draft.draft_id)
-    )
+    return _step_saved(request, settings, draft, "columns", "checks")
 
 
 # --- step 4: checks -------------------------------------------------------------------------------
@@ -312,11 +319,7 @@ def checks_save(
         page = vm.checks_page(draft, algorithm, card, lang=lang, form=entered, errors=errors)
         return render(request, "console/wizard/checks.html", dict(page), status=422)
     draft.choices = entered
-    draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith("checks:")}
-    wizard_drafts.save_draft(settings.uploads_dir, draft)
-    return redirect(
-        request, request.app.url_path_for("console_upload_names", draft_id=draft.draft_id)
-    )
+    return _step_saved(request, settings, draft, "checks", "names")
 
 
 # --- step 5: names the public will read -----------------------------------------------------------
@@ -366,9 +369,7 @@ def names_save(
         page = vm.names_page(draft, algorithm, groups, lang=lang, form=entered, errors=errors)
         return render(request, "console/wizard/names.html", dict(page), status=422)
     draft.labels = labels
-    draft.problems = {k: v for k, v in draft.problems.items() if not k.startswith("names:")}
-    wizard_drafts.save_draft(settings.uploads_dir, draft)
-    return redirect(request, _step(request, "summary", draft))
+    return _step_saved(request, settings, draft, "names", "summary")
 
 
 # --- step 6: summary and submit -------------------------------------------------------------------

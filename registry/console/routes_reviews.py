@@ -4,6 +4,7 @@ the four-eyes rule allows it). Agency editors only; other staff get a page that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -58,6 +59,7 @@ def review_queue(
         lang=lang_of(request),
         now=clock.now(),
         four_eyes=settings.four_eyes,
+        cache_seconds=settings.page_max_age,
         notice=done,
     )
     return render(request, QUEUE, vm)
@@ -102,6 +104,44 @@ def review_request(
     return render(request, REVIEW, vm)
 
 
+def _decide(
+    request: Request,
+    request_id: int,
+    staff: Account,
+    session: Session,
+    settings: Settings,
+    clock: Clock,
+    *,
+    field: str,
+    text: str,
+    missing: str,
+    act: Callable[[reviews.ReviewSummary], object],
+    done: str,
+) -> Response:
+    """A reviewer's decision with a required text (``field``): checked, then ``act`` on the
+    request; back to the queue with ``?done=``, or the review page again with the refusal at the
+    field (422, or the refusal's own status) and the text kept."""
+    lang = lang_of(request)
+    try:
+        summary = reviews.find_request(session, actor=staff, request_id=request_id)
+    except Forbidden:
+        return _editors_only(request)
+    errors = vm_reviews.text_problem(text, field, lang, required=missing)
+    status = 422
+    if not errors:
+        try:
+            act(summary)
+        except DomainError as exc:
+            session.rollback()
+            errors, status = vm_reviews.refusal(exc, field, lang), _status(exc)
+        else:
+            return redirect(request, f"{request.app.url_path_for('console_reviews')}?done={done}")
+    vm = _review_vm(
+        request, staff, session, settings, clock, request_id, form={field: text}, errors=errors
+    )
+    return render(request, REVIEW, vm, status=status)
+
+
 @router.post("/reviews/{request_id}/publish", name="console_review_publish")
 def review_publish(
     request: Request,
@@ -114,44 +154,27 @@ def review_publish(
     change_summary: FormText = "",
 ) -> Response:
     """Publish the revision the request asked about, with a change summary."""
-    lang = lang_of(request)
-    try:
-        summary = reviews.find_request(session, actor=staff, request_id=request_id)
-    except Forbidden:
-        return _editors_only(request)
-    errors = vm_reviews.text_problem(
-        change_summary, "change_summary", lang, required=words_review.SUMMARY_MISSING
-    )
-    status = 422
-    if not errors:
-        try:
-            reviews.publish_reviewed(
-                session,
-                actor=staff,
-                algorithm=summary.algorithm,
-                request=summary.request,
-                change_summary=change_summary,
-                four_eyes=settings.four_eyes,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            session.rollback()
-            errors, status = vm_reviews.refusal(exc, "change_summary", lang), _status(exc)
-        else:
-            return redirect(
-                request, f"{request.app.url_path_for('console_reviews')}?done=published"
-            )
-    vm = _review_vm(
+    return _decide(
         request,
+        request_id,
         staff,
         session,
         settings,
         clock,
-        request_id,
-        form={"change_summary": change_summary},
-        errors=errors,
+        field="change_summary",
+        text=change_summary,
+        missing=words_review.SUMMARY_MISSING,
+        act=lambda summary: reviews.publish_reviewed(
+            session,
+            actor=staff,
+            algorithm=summary.algorithm,
+            request=summary.request,
+            change_summary=change_summary,
+            four_eyes=settings.four_eyes,
+            now=clock.now(),
+        ),
+        done="published",
     )
-    return render(request, REVIEW, vm, status=status)
 
 
 @router.post("/reviews/{request_id}/return", name="console_review_return")
@@ -166,42 +189,27 @@ def review_return(
     comment: FormText = "",
 ) -> Response:
     """Send the draft back to its author with a comment."""
-    lang = lang_of(request)
-    try:
-        summary = reviews.find_request(session, actor=staff, request_id=request_id)
-    except Forbidden:
-        return _editors_only(request)
-    errors = vm_reviews.text_problem(
-        comment, "comment", lang, required=words_review.COMMENT_MISSING
-    )
-    status = 422
-    if not errors:
-        try:
-            reviews.return_with_comment(
-                session,
-                actor=staff,
-                algorithm=summary.algorithm,
-                request=summary.request,
-                comment=comment,
-                four_eyes=settings.four_eyes,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            session.rollback()
-            errors, status = vm_reviews.refusal(exc, "comment", lang), _status(exc)
-        else:
-            return redirect(request, f"{request.app.url_path_for('console_reviews')}?done=returned")
-    vm = _review_vm(
+    return _decide(
         request,
+        request_id,
         staff,
         session,
         settings,
         clock,
-        request_id,
-        form={"comment": comment},
-        errors=errors,
+        field="comment",
+        text=comment,
+        missing=words_review.COMMENT_MISSING,
+        act=lambda summary: reviews.return_with_comment(
+            session,
+            actor=staff,
+            algorithm=summary.algorithm,
+            request=summary.request,
+            comment=comment,
+            four_eyes=settings.four_eyes,
+            now=clock.now(),
+        ),
+        done="returned",
     )
-    return render(request, REVIEW, vm, status=status)
 
 
 @router.post("/reviews/{request_id}/withdraw", name="console_review_withdraw")
@@ -255,6 +263,7 @@ def _ask_vm(
         lang=lang_of(request),
         now=clock.now(),
         four_eyes=settings.four_eyes,
+        cache_seconds=settings.page_max_age,
         **kw,
     )
 

@@ -191,10 +191,17 @@ def _reviewer_names(context: ReviewContext, viewer: Account) -> list[str]:
     return [a.display_name for a in context.reviewers if a.id != viewer.id]
 
 
-def _notice(notice: str | None, lang: str) -> str | None:
-    if notice in words_review.NOTICES:
-        return i18n.gettext(lang, words_review.NOTICES[notice])
-    return None
+def _notice(notice: str | None, lang: str, cache_seconds: int = 0) -> str | None:
+    """The notice after a decision; "published" also says how long the public pages' cache may
+    show the previous version (``cache_seconds``: REGISTRY_PAGE_MAX_AGE)."""
+    if notice not in words_review.NOTICES:
+        return None
+    text = i18n.gettext(lang, words_review.NOTICES[notice])
+    if notice == "published" and cache_seconds > 0:
+        minutes = -(-cache_seconds // 60)
+        delay = i18n.ngettext(lang, *words_review.CACHE_DELAY, minutes) % {"n": minutes}
+        text = f"{text} {delay}"
+    return text
 
 
 def queue_page(
@@ -205,6 +212,7 @@ def queue_page(
     now: datetime,
     four_eyes: bool,
     notice: str | None = None,
+    cache_seconds: int = 0,
 ) -> QueuePage:
     """The agency's open requests: those the viewer may review, and the viewer's own."""
     assert actor.agency_id is not None
@@ -220,7 +228,7 @@ def queue_page(
         % ({"agency": _agency(agency, lang)} if four_eyes else {}),
         "waiting": [r for r in rows if not r["is_own"]],
         "own": [r for r in rows if r["is_own"]],
-        "notice": _notice(notice, lang),
+        "notice": _notice(notice, lang, cache_seconds),
     }
 
 
@@ -272,6 +280,7 @@ def ask_page(
     form: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     notice: str | None = None,
+    cache_seconds: int = 0,
 ) -> AskPage:
     """The author's page: the draft's state, returned comments, ask for review (or publish when
     the four-eyes rule allows the viewer to)."""
@@ -303,7 +312,7 @@ def ask_page(
         "note_max": REVIEW_NOTE_MAX,
         "form": {"note": "", "change_summary": "", **(form or {})},
         **(errors or FormErrors()).view(),  # type: ignore[typeddict-item]
-        "notice": _notice(notice, lang),
+        "notice": _notice(notice, lang, cache_seconds),
     }
 
 

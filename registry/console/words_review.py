@@ -52,6 +52,18 @@ NOTICES = {
     "withdrawn": N_("Your request for review was withdrawn."),
 }
 
+#: After "published", when public pages are cached (REGISTRY_PAGE_MAX_AGE, docs/deploy.md).
+CACHE_DELAY = (
+    N_(
+        "Readers of the public site may see the previous version for up to %(n)s minute, while "
+        "the public pages' cache refreshes."
+    ),
+    N_(
+        "Readers of the public site may see the previous version for up to %(n)s minutes, while "
+        "the public pages' cache refreshes."
+    ),
+)
+
 COMMENT_MISSING = N_("Write a comment that tells the author what to change")
 SUMMARY_MISSING = N_("Write a summary of the change for the public version history")
 TEXT_TOO_LONG = N_("Write at most %(max)s characters")

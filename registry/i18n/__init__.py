@@ -58,7 +58,13 @@ def gettext(lang: str, message: str) -> str:
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
-    return translations(lang).ngettext(singular, plural, n)
+    """The form for ``n``: from a plural entry (``ngettext`` in a template), else from the two
+    forms' own entries (the page modules mark each form with ``N_``, so the catalog holds them
+    as two messages)."""
+    found = translations(lang).ngettext(singular, plural, n)
+    if found in (singular, plural):
+        return translations(lang).gettext(singular if n == 1 else plural)
+    return found
 
 
 def normalise(value: str | None) -> str | None:

@@ -124,6 +124,13 @@ def test_ask_return_see_comment_ask_again_publish(console, second, team, session
         second, review_page, f"{review_page}/publish", {"change_summary": "First version."}
     )
     assert published.status_code == 303, published.text[:2000]
+    notice = soup(second.get(published.headers["location"])).select_one(".banner-info")
+    # The public pages are cached for REGISTRY_PAGE_MAX_AGE (300 s by default): the editor is told.
+    assert notice is not None and notice.get_text(" ", strip=True) == (
+        "Published. The new version is on the public register now. Readers of the public site "
+        "may see the previous version for up to 5 minutes, while the public pages' cache "
+        "refreshes."
+    )
     session.expire_all()
     assert session.get(Algorithm, team.algorithm.id).current_version == 1  # type: ignore[union-attr]
     assert _only_request(session).state == ReviewState.published
@@ -229,6 +236,19 @@ def test_with_four_eyes_off_the_author_may_publish_directly(console, app, team, 
     assert done.status_code == 303
     session.expire_all()
     assert session.get(Algorithm, team.algorithm.id).current_version == 1  # type: ignore[union-attr]
+    # Without a shared cache (max-age 0) the notice makes no promise about one.
+    app.state.settings.page_max_age = 0
+    notice = soup(console.get(done.headers["location"])).select_one(".banner-info")
+    assert notice is not None and notice.get_text(" ", strip=True) == (
+        "Published. The new version is on the public register now."
+    )
+
+
+def test_the_published_notice_counts_the_cache_minutes_in_chinese(console, app, team):
+    app.state.settings.page_max_age = 60
+    signed_in(console, team.author)
+    page = soup(console.get(f"{_ask_page(team)}?done=published&lang=zh-CN"))
+    assert "公众网站的读者在最长 1 分钟内仍可能看到上一个版本" in page.select_one(".banner-info").get_text()
 
 
 def test_another_editor_may_publish_directly_under_four_eyes(console, second, team, session):

@@ -49,6 +49,15 @@ def test_translations_compile_in_memory():
     assert i18n.ngettext("en", "%(num)s algorithm", "%(num)s algorithms", 2) == "%(num)s algorithms"
 
 
+def test_ngettext_finds_forms_marked_one_by_one_in_the_catalog():
+    # Page modules mark the two forms with N_ each: two catalog entries, not one plural entry.
+    from registry.pages.audit_words import SMALL_NOTE_MANY, SMALL_NOTE_ONE
+
+    many = i18n.ngettext("zh-CN", SMALL_NOTE_ONE, SMALL_NOTE_MANY, 2)
+    assert many == i18n.gettext("zh-CN", SMALL_NOTE_MANY) and "群体" in many
+    assert i18n.ngettext("en", SMALL_NOTE_ONE, SMALL_NOTE_MANY, 1) == SMALL_NOTE_ONE
+
+
 @pytest.mark.parametrize(
     ("query", "cookie", "accept", "expected"),
     [
