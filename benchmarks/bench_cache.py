@@ -20,8 +20,8 @@ and each run is preceded by a warm-up of ``--warmup`` seconds with the same mix 
 nginx cache and the apps' in-process page caches start warm, as they are on a register that has
 been up for a while (``--cold`` skips the crawl). Pages stay fresh in nginx for
 ``REGISTRY_PAGE_MAX_AGE`` (300 s by default); with ``--max-age 60`` a 60 s run also sees every
-entry expire and revalidate in the background (served stale meanwhile). The nginx access log counts the cache
-statuses of the measured run.
+entry expire and revalidate in the background (served stale meanwhile). The nginx access log
+counts the cache statuses of the measured run.
 
 The machine has 2 CPUs shared by nginx, the app processes, PostgreSQL and wrk.
 

@@ -248,7 +248,8 @@ def test_the_published_notice_counts_the_cache_minutes_in_chinese(console, app, 
     app.state.settings.page_max_age = 60
     signed_in(console, team.author)
     page = soup(console.get(f"{_ask_page(team)}?done=published&lang=zh-CN"))
-    assert "公众网站的读者在最长 1 分钟内仍可能看到上一个版本" in page.select_one(".banner-info").get_text()
+    notice = page.select_one(".banner-info").get_text()
+    assert "公众网站的读者在最长 1 分钟内仍可能看到上一个版本" in notice
 
 
 def test_another_editor_may_publish_directly_under_four_eyes(console, second, team, session):
