@@ -28,16 +28,20 @@ def dutch(card: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- the Dutch standard: its JSON Schema ----------------------------------------------------------
+#: The standard's required attributes, filled in.
+NL_MINIMAL = {
+    "name": "Parkeerscan",
+    "description_short": "Controleert parkeren.",
+    "organization": "Gemeente X",
+    "status": "In gebruik",
+    "contact_email": "a@x.example",
+    "publication_category": "Overige algoritmes",
+    "lang": "nld",
+}
+
+
 def test_the_rebuilt_schema_refuses_what_the_standard_refuses() -> None:
-    good = {
-        "name": "Parkeerscan",
-        "description_short": "Controleert parkeren.",
-        "organization": "Gemeente X",
-        "status": "In gebruik",
-        "contact_email": "a@x.example",
-        "publication_category": "Overige algoritmes",
-        "lang": "nld",
-    }
+    good = dict(NL_MINIMAL)
     assert schema_problems(good, NL_SCHEMA) == []
     bad = {**good, "status": "Actief", "name": "x" * 101, "category": ["A", "B", "C", "D"]}
     problems = schema_problems(bad, NL_SCHEMA)
@@ -57,13 +61,7 @@ def test_the_schema_holds_the_registers_api_rules_for_versions_nulls_and_linked_
     did not say: standard_version is "1.0", optional attributes may be null, and the items of
     the grouped attributes need their keys (docs/interop.md, where the Dutch schema comes from)."""
     good = {
-        "name": "Parkeerscan",
-        "description_short": "Controleert parkeren.",
-        "organization": "Gemeente X",
-        "status": "In gebruik",
-        "contact_email": "a@x.example",
-        "publication_category": "Overige algoritmes",
-        "lang": "nld",
+        **NL_MINIMAL,
         "standard_version": "1.0",
         "goal": None,
         "category": None,
